@@ -1,0 +1,12 @@
+build/tests/tuftool: tests/tools/tuftool.c formats/ota_json.h \
+ formats/ota_err.h formats/ota_key.h formats/ota_limits.h \
+ formats/ota_pkey.h formats/ota_tuf.h formats/ota_key.h \
+ formats/ota_util.h
+formats/ota_json.h:
+formats/ota_err.h:
+formats/ota_key.h:
+formats/ota_limits.h:
+formats/ota_pkey.h:
+formats/ota_tuf.h:
+formats/ota_key.h:
+formats/ota_util.h:

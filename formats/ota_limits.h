@@ -1,0 +1,64 @@
+/*
+ * ota_limits.h — every input limit in one place, each with its reason.
+ *
+ * Untrusted input is checked against these before any length from it is
+ * used.  Raising one is a deliberate decision: say why in the commit.
+ */
+#ifndef OTA_LIMITS_H
+#define OTA_LIMITS_H
+
+/* Largest JSON metadata document we parse (any role).  Real root/timestamp/
+ * snapshot files are a few KiB; targets with thousands of entries stay far
+ * below this.  Also the default download ceiling for metadata of unknown
+ * length (TUF "endless data"). */
+#define OTA_MAX_METADATA_SIZE (16u * 1024u * 1024u)
+
+/* Default download ceilings when signed metadata gives no length (TUF spec
+ * suggests small defaults for root and timestamp). */
+#define OTA_MAX_ROOT_SIZE (512u * 1024u)
+#define OTA_MAX_TIMESTAMP_SIZE (16u * 1024u)
+
+/* JSON nesting depth.  TUF metadata nests at most ~7 levels (targets ->
+ * custom -> ...); 32 leaves room for custom fields while keeping the
+ * (recursive) encoder's stack bounded.  Checked by a non-recursive scan
+ * before jansson sees the text. */
+#define OTA_MAX_JSON_DEPTH 32
+
+/* Keys one metadata object may list (root keys, delegation keys).  Root
+ * files with more than a few dozen keys do not exist in practice. */
+#define OTA_MAX_KEYS 256
+
+/* Key ids per role and signatures per document: bounded by the number of
+ * keys; signatures beyond this are a DoS attempt, not a signing ceremony. */
+#define OTA_MAX_ROLE_KEYIDS 256
+#define OTA_MAX_SIGNATURES 256
+
+/* Delegated roles listed by one targets file, and roles visited in one
+ * delegation search (TUF spec recommends a cap; python-tuf uses 32). */
+#define OTA_MAX_DELEGATIONS 1024
+#define OTA_MAX_DELEGATION_VISITS 32
+
+/* Path patterns / hash prefixes per delegated role. */
+#define OTA_MAX_ROLE_PATHS 1024
+
+/* Longest target path, role name, key id or hex string we accept. */
+#define OTA_MAX_PATH_LEN 4096
+#define OTA_MAX_ROLE_NAME_LEN 255
+#define OTA_MAX_KEYID_LEN 128
+
+/* PEM public keys (ECDSA P-256 SPKI is ~180 bytes, RSA 4096 ~800). */
+#define OTA_MAX_PEM_LEN 8192
+#define OTA_MAX_SPKI_DER_LEN 1024
+
+/* Signatures: Ed25519 64 bytes, ECDSA P-256 DER <= 72, RSA 4096 512. */
+#define OTA_MAX_SIG_LEN 512
+
+/* Root rotations followed in one update (TUF spec 5.3: a cap, e.g. 32). */
+#define OTA_MAX_ROOT_ROTATIONS 32
+
+/* Largest integer we accept in metadata: versions and lengths must fit in
+ * int64 (jansson's json_int_t) and be non-negative; 2^53 keeps them exact in
+ * JavaScript clients as well. */
+#define OTA_MAX_JSON_INT 9007199254740991LL
+
+#endif

@@ -1,0 +1,189 @@
+#include "ota_util.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+ota_err
+ota_buf_append(ota_buf *b, const void *data, size_t n)
+{
+    if (n == 0)
+        return OTA_OK;
+    if (n > b->max || b->len > b->max - n)
+        return OTA_E_LIMIT;
+    /* +1 keeps room for a NUL terminator on steal */
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 256;
+        while (ncap < b->len + n + 1)
+            ncap = ncap > SIZE_MAX / 2 ? SIZE_MAX : ncap * 2;
+        uint8_t *np = realloc(b->p, ncap);
+        if (np == NULL)
+            return OTA_E_NOMEM;
+        b->p = np;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+    return OTA_OK;
+}
+
+ota_err
+ota_buf_putc(ota_buf *b, char c)
+{
+    return ota_buf_append(b, &c, 1);
+}
+
+uint8_t *
+ota_buf_steal(ota_buf *b, size_t *len)
+{
+    uint8_t *p = b->p;
+    if (p != NULL)
+        p[b->len] = '\0';
+    if (len != NULL)
+        *len = b->len;
+    b->p = NULL;
+    b->len = b->cap = 0;
+    return p;
+}
+
+void
+ota_buf_free(ota_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+void
+ota_hex_encode(const uint8_t *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int
+hex_val(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+ota_err
+ota_hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    if (hex_len % 2 != 0 || hex_len / 2 > cap)
+        return OTA_E_FORMAT;
+    for (size_t i = 0; i < hex_len / 2; i++) {
+        int hi = hex_val((unsigned char) hex[2 * i]);
+        int lo = hex_val((unsigned char) hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return OTA_E_FORMAT;
+        out[i] = (uint8_t) (hi << 4 | lo);
+    }
+    *out_len = hex_len / 2;
+    return OTA_OK;
+}
+
+void
+ota_sha256(const uint8_t *in, size_t n, uint8_t out[OTA_SHA256_LEN])
+{
+    crypto_hash_sha256(out, in, n);
+}
+
+void
+ota_sha512(const uint8_t *in, size_t n, uint8_t out[OTA_SHA512_LEN])
+{
+    crypto_hash_sha512(out, in, n);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil), valid for all years we accept. */
+static int64_t
+days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int
+is_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+take_digits(const char *s, size_t n, int64_t *v)
+{
+    int64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        x = x * 10 + (s[i] - '0');
+    }
+    *v = x;
+    return 0;
+}
+
+ota_err
+ota_time_parse(const char *s, int64_t *out)
+{
+    /* 0123456789012345678 9 */
+    /* YYYY-MM-DDTHH:MM:SSZ */
+    if (s == NULL || strlen(s) != 20)
+        return OTA_E_FORMAT;
+    if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        s[19] != 'Z')
+        return OTA_E_FORMAT;
+    int64_t y, mo, d, h, mi, se;
+    if (take_digits(s, 4, &y) || take_digits(s + 5, 2, &mo) || take_digits(s + 8, 2, &d) ||
+        take_digits(s + 11, 2, &h) || take_digits(s + 14, 2, &mi) || take_digits(s + 17, 2, &se))
+        return OTA_E_FORMAT;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59)
+        return OTA_E_FORMAT;
+    if (d > mdays[mo - 1] + (mo == 2 && is_leap(y)))
+        return OTA_E_FORMAT;
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    return OTA_OK;
+}
+
+ota_err
+ota_time_format(int64_t t, char out[21])
+{
+    /* civil_from_days, inverse of the above */
+    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    int64_t secs = t - days * 86400;
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp + (mp < 10 ? 3 : -9);
+    y += m <= 2;
+    if (y < 0 || y > 9999)
+        return OTA_E_ARG;
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int) y, (int) m, (int) d,
+                     (int) (secs / 3600), (int) (secs / 60 % 60), (int) (secs % 60));
+    if (n != 20)
+        return OTA_E_ARG;
+    memcpy(out, tmp, 21);
+    return OTA_OK;
+}

@@ -1,0 +1,54 @@
+/*
+ * ota_util.h — small helpers shared by the formats library: hex, digests,
+ * a growable byte buffer with a hard cap, RFC 3339 UTC times.
+ */
+#ifndef OTA_UTIL_H
+#define OTA_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota_err.h"
+
+/* Growable buffer.  `max` is the hard cap: appends past it fail with
+ * OTA_E_LIMIT and leave the buffer unchanged.  Zero-initialise, set max. */
+typedef struct ota_buf {
+    uint8_t *p;
+    size_t len;
+    size_t cap;
+    size_t max;
+} ota_buf;
+
+OTA_NODISCARD ota_err ota_buf_append(ota_buf *b, const void *data, size_t n);
+OTA_NODISCARD ota_err ota_buf_putc(ota_buf *b, char c);
+/* Takes ownership of the bytes: returns b->p (NUL-terminated, may be NULL
+ * when nothing was appended) and resets b. */
+uint8_t *ota_buf_steal(ota_buf *b, size_t *len);
+void ota_buf_free(ota_buf *b);
+
+/* Lower-case hex of n bytes into out (capacity >= 2n+1, NUL-terminated). */
+void ota_hex_encode(const uint8_t *in, size_t n, char *out);
+
+/* Decode exactly hex_len hex digits (either case) into out[cap].  Odd
+ * length, a non-hex digit, or more bytes than cap: OTA_E_FORMAT.  Writes
+ * *out_len only on success.  Does not branch on the digit values in a way
+ * that matters for secrets (used for keys too). */
+OTA_NODISCARD ota_err ota_hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t cap,
+                                     size_t *out_len);
+
+#define OTA_SHA256_LEN 32u
+#define OTA_SHA512_LEN 64u
+
+void ota_sha256(const uint8_t *in, size_t n, uint8_t out[OTA_SHA256_LEN]);
+void ota_sha512(const uint8_t *in, size_t n, uint8_t out[OTA_SHA512_LEN]);
+
+/* Parse "YYYY-MM-DDTHH:MM:SSZ" exactly (the TUF `expires` format) into
+ * seconds since the epoch.  Anything else (offsets, fractions, out-of-range
+ * fields, trailing bytes): OTA_E_FORMAT. */
+OTA_NODISCARD ota_err ota_time_parse(const char *s, int64_t *out);
+
+/* Format t as "YYYY-MM-DDTHH:MM:SSZ" into out[21]; years 0..9999 only. */
+OTA_NODISCARD ota_err ota_time_format(int64_t t, char out[21]);
+
+#endif

@@ -1,0 +1,67 @@
+/* Shared helpers for the cmocka unit tests (header-only, test code only). */
+#ifndef OTA_TESTUTIL_H
+#define OTA_TESTUTIL_H
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef OTA_SOURCE_DIR
+#define OTA_SOURCE_DIR "."
+#endif
+
+/* Read OTA_SOURCE_DIR/rel whole; NULL if missing.  Caller frees. */
+static inline unsigned char *
+tu_read(const char *rel, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", OTA_SOURCE_DIR, rel);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc((size_t) n + 1);
+    if (buf == NULL || fread(buf, 1, (size_t) n, f) != (size_t) n) {
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    buf[n] = 0;
+    fclose(f);
+    *len = (size_t) n;
+    return buf;
+}
+
+/* Sorted list of names in OTA_SOURCE_DIR/rel ending in suffix; returns count,
+ * fills names[max] with malloc'd names. */
+static inline int
+tu_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static inline size_t
+tu_list(const char *rel, const char *suffix, char **names, size_t max)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", OTA_SOURCE_DIR, rel);
+    DIR *d = opendir(path);
+    size_t n = 0;
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    size_t sl = strlen(suffix);
+    while ((e = readdir(d)) != NULL && n < max) {
+        size_t l = strlen(e->d_name);
+        if (l > sl && strcmp(e->d_name + l - sl, suffix) == 0)
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, tu_cmp_str);
+    return n;
+}
+
+#endif
