@@ -13,6 +13,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
+# V=1 shows full compiler command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 WERROR ?= 1
@@ -62,11 +69,12 @@ LIBFORMATS := $(BUILD)/libotaformats.a
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBFORMATS): $(FORMATS_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 # ---- unit tests (cmocka): one binary per tests/unit/test_*.c ----------------
 # cmocka's macros cast between integer types; conversion warnings there are noise.
@@ -77,7 +85,8 @@ TEST_CFLAGS = $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion -Wno-frame-larg
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBFORMATS)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(LIBFORMATS) $(DEP_LIBS) $(CMOCKA_LIBS)
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(LIBFORMATS) $(DEP_LIBS) $(CMOCKA_LIBS)
 
 # ---- test tools: small programs the shell/interop suites drive --------------
 TOOLS_SRC := $(sort $(wildcard tests/tools/*.c))
@@ -85,7 +94,8 @@ TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
 $(BUILD)/tests/%: tests/tools/%.c $(LIBFORMATS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(LIBFORMATS) $(DEP_LIBS)
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(LIBFORMATS) $(DEP_LIBS)
 
 # ---- top-level targets -------------------------------------------------------
 .PHONY: all deps deps-node test unit interop demo clean check-deps
