@@ -54,39 +54,75 @@ SANFLAGS := -fsanitize=$(SAN) -fno-sanitize-recover=all
 endif
 
 # pkg-config is asked lazily (=) so `make deps` works before the packages exist.
-DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libsodium jansson libcrypto 2>/dev/null)
-DEP_LIBS = $(shell $(PKG_CONFIG) --libs libsodium jansson libcrypto 2>/dev/null)
-CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+# formats/ (shared by every program) needs libsodium, jansson, OpenSSL libcrypto
+# (ECDSA/RSA keys only), zlib and libarchive (bundles).
+pc = $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null)
+FORMATS_PKGS := libsodium jansson libcrypto zlib libarchive
+DEP_CFLAGS = $(call pc,--cflags,$(FORMATS_PKGS))
+DEP_LIBS = $(call pc,--libs,$(FORMATS_PKGS)) -lpthread
+CMOCKA_LIBS = $(call pc,--libs,cmocka)
+SERVER_LIBS = $(call pc,--libs,libmicrohttpd sqlite3)
+CLIENT_LIBS = $(call pc,--libs,libcurl)
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(HARDEN) \
-             $(SANFLAGS) -fvisibility=hidden -Iformats $(DEP_CFLAGS) $(CFLAGS)
+             $(SANFLAGS) -fvisibility=hidden -Iformats -Iclient/include $(DEP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
-
-# ---- formats: the shared static library -------------------------------------
-FORMATS_SRC := $(sort $(wildcard formats/*.c))
-FORMATS_OBJ := $(FORMATS_SRC:%.c=$(BUILD)/%.o)
-LIBFORMATS := $(BUILD)/libotaformats.a
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+# ---- formats: the shared static library -------------------------------------
+FORMATS_SRC := $(sort $(wildcard formats/*.c))
+FORMATS_OBJ := $(FORMATS_SRC:%.c=$(BUILD)/%.o)
+LIBFORMATS := $(BUILD)/libotaformats.a
+
 $(LIBFORMATS): $(FORMATS_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
+# ---- libotaclient: client/src/*.c (public headers in client/include/ota/) ---
+CLIENT_SRC := $(sort $(wildcard client/src/*.c))
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
+LIBCLIENT := $(BUILD)/libotaclient.a
+
+$(LIBCLIENT): $(CLIENT_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+# ---- programs: one directory each -------------------------------------------
+SIGNER_SRC := $(sort $(wildcard signer/*.c))
+SERVER_SRC := $(sort $(wildcard server/*.c))
+AGENT_SRC := $(sort $(wildcard client/agent/*.c))
+PROGRAMS := $(if $(SIGNER_SRC),$(BUILD)/ota-sign) $(if $(SERVER_SRC),$(BUILD)/ota-server) \
+            $(if $(AGENT_SRC),$(BUILD)/ota-client)
+
+$(BUILD)/ota-sign: $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(LIBFORMATS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(DEP_LIBS)
+
+$(BUILD)/ota-server: $(SERVER_SRC:%.c=$(BUILD)/%.o) $(LIBFORMATS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(SERVER_LIBS) $(DEP_LIBS)
+
+$(BUILD)/ota-client: $(AGENT_SRC:%.c=$(BUILD)/%.o) $(LIBCLIENT) $(LIBFORMATS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(CLIENT_LIBS) $(DEP_LIBS)
+
 # ---- unit tests (cmocka): one binary per tests/unit/test_*.c ----------------
+# Each links every library we build (static: only what it uses is pulled in).
 # cmocka's macros cast between integer types; conversion warnings there are noise.
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_CFLAGS = $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion -Wno-frame-larger-than \
               -DOTA_SOURCE_DIR=\"$(CURDIR)\"
+TEST_LIBS = $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS) $(CLIENT_LIBS) $(DEP_LIBS) $(CMOCKA_LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBFORMATS)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CCLD    $@")
-	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(LIBFORMATS) $(DEP_LIBS) $(CMOCKA_LIBS)
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(TEST_LIBS)
 
 # ---- test tools: small programs the shell/interop suites drive --------------
 TOOLS_SRC := $(sort $(wildcard tests/tools/*.c))
@@ -98,9 +134,9 @@ $(BUILD)/tests/%: tests/tools/%.c $(LIBFORMATS)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(LIBFORMATS) $(DEP_LIBS)
 
 # ---- top-level targets -------------------------------------------------------
-.PHONY: all deps deps-node test unit interop demo clean check-deps
+.PHONY: all deps deps-node test unit interop integration demo clean check-deps
 
-all: check-deps $(LIBFORMATS) $(UNIT_BIN) $(TOOLS_BIN)
+all: check-deps $(LIBFORMATS) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(PROGRAMS) $(UNIT_BIN) $(TOOLS_BIN)
 
 check-deps:
 	@missing=""; for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
@@ -134,10 +170,15 @@ unit: all
 interop: all deps-node
 	@BUILD=$(BUILD) tests/interop/run.sh
 
+# Shell-driven suites with real processes on 127.0.0.1: tests/integration/test_*.sh
+integration: all
+	@BUILD=$(BUILD) tests/integration/run.sh
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory interop
+	@$(MAKE) --no-print-directory integration
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -146,4 +187,6 @@ demo: deps
 clean:
 	rm -rf build build-san
 
--include $(FORMATS_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOLS_BIN:=.d)
+ALL_OBJ := $(FORMATS_OBJ) $(CLIENT_OBJ) $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(SERVER_SRC:%.c=$(BUILD)/%.o) \
+           $(AGENT_SRC:%.c=$(BUILD)/%.o)
+-include $(ALL_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOLS_BIN:=.d)
