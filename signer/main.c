@@ -1,0 +1,141 @@
+/*
+ * ota-sign — the build-machine tool: keys, update bundles, and a TUF
+ * repository any TUF client accepts.  Each command lives in its own file.
+ */
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "cli.h"
+
+typedef struct sign_cmd {
+    const char *name;
+    sign_cmd_fn fn;
+    const char *summary;
+} sign_cmd;
+
+static int cmd_help(int argc, char **argv);
+
+/* One line per command; a command is listed once its file exists. */
+static const sign_cmd commands[] = {
+    {"help", cmd_help, "show this help"},
+};
+
+static const size_t ncommands = sizeof commands / sizeof commands[0];
+
+static void
+usage(FILE *out)
+{
+    fprintf(out, "usage: ota-sign COMMAND [OPTIONS]   (ota-sign COMMAND --help for details)\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < ncommands; i++)
+        fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nexit codes:\n"
+                 "  0 ok             1 other failure     2 usage\n"
+                 "  3 key/passphrase 4 verification      5 threshold not met (staged)\n"
+                 "  6 file system    7 expires soon      8 expired\n"
+                 "  9 would overwrite                    10 refused input\n");
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+    (void) argc;
+    (void) argv;
+    usage(stdout);
+    return SX_OK;
+}
+
+int
+sign_exit_code(ota_err rc)
+{
+    switch (rc) {
+    case OTA_OK: return SX_OK;
+    case OTA_E_ARG: return SX_USAGE;
+    case OTA_E_KEY:
+    case OTA_E_PASSPHRASE: return SX_KEY;
+    case OTA_E_SIGNATURE:
+    case OTA_E_HASH:
+    case OTA_E_LENGTH:
+    case OTA_E_TYPE:
+    case OTA_E_SPEC_VERSION:
+    case OTA_E_ROLLBACK:
+    case OTA_E_VERSION:
+    case OTA_E_JSON:
+    case OTA_E_FORMAT:
+    case OTA_E_THRESHOLD: return SX_VERIFY;
+    case OTA_E_EXPIRED: return SX_EXPIRED;
+    case OTA_E_IO:
+    case OTA_E_NOT_FOUND: return SX_IO;
+    case OTA_E_EXISTS: return SX_EXISTS;
+    case OTA_E_LIMIT:
+    case OTA_E_UNSUPPORTED: return SX_INPUT;
+    case OTA_E_NOMEM:
+    case OTA_E_CRYPTO:
+    case OTA_E_NETWORK: return SX_FAIL;
+    }
+    return SX_FAIL;
+}
+
+int
+sign_fail(ota_err rc, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("ota-sign: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, ": %s\n", ota_strerror(rc));
+    return sign_exit_code(rc);
+}
+
+int
+sign_error(int code, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("ota-sign: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+bool
+sign_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return true;
+    }
+    return false;
+}
+
+int
+main(int argc, char **argv)
+{
+    /* keys and passphrases pass through this process: no core dumps */
+    struct rlimit nocore = {0, 0};
+    (void) setrlimit(RLIMIT_CORE, &nocore);
+    if (sodium_init() < 0)
+        return sign_error(SX_FAIL, "libsodium failed to initialise");
+    if (argc < 2) {
+        usage(stderr);
+        return SX_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return SX_OK;
+    }
+    for (size_t i = 0; i < ncommands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "ota-sign: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return SX_USAGE;
+}
