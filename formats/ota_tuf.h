@@ -198,8 +198,12 @@ OTA_NODISCARD ota_err ota_md_clear_signatures(ota_md *md);
 
 /*
  * Serialize the whole document ({"signed":..., "signatures":[...]}) as
- * canonical JSON: deterministic bytes, so repeated publishing of the same
- * content yields the same hashes.  *out is malloc'd and NUL-terminated.
+ * ordinary JSON with keys sorted by byte order, one-space indentation and a
+ * final newline: deterministic bytes, so publishing the same content twice
+ * yields the same hashes.  (Not canonical JSON: that form leaves control
+ * characters such as the newlines of PEM keys raw, which JSON forbids; it
+ * is only ever the signed form, never a file format.)  *out is malloc'd and
+ * NUL-terminated.
  */
 OTA_NODISCARD ota_err ota_md_serialize(const ota_md *md, uint8_t **out, size_t *out_len);
 

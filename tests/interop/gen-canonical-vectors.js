@@ -16,7 +16,8 @@
 // Inputs stay inside the subset where JS and a strict C encoder must agree:
 //  - no floats (JS would silently print 1.0 as 1; our encoder refuses them),
 //    integers within +-(2^53-1) (JS numbers are doubles), no -0 (JS prints 0);
-//  - no top-level scalars (many C parsers refuse them by default);
+//  - the top level is always an object (TUF documents are; our strict parser
+//    refuses any other top level);
 //  - no NUL characters and no lone surrogate escapes (JS would turn a lone
 //    surrogate into U+FFFD when encoding to UTF-8);
 //  - no object whose keys mix characters above U+FFFF with characters in
@@ -32,8 +33,8 @@ const { canonicalize } = require('@tufjs/canonical-json');
 const VECTORS = {
   'empty-object': String.raw`  {   }
 `,
-  'empty-array': String.raw`[
-]`,
+  'empty-array': String.raw`{"list": [
+]}`,
   'empty-containers-nested': String.raw`{ "c" : [ { } , [ ] ], "b": [], "a": {} }`,
   'nested-unsorted': String.raw`{
   "zeta": {"y": 2, "x": 1, "w": {"c": [3, {"b": 2, "a": 1}], "b": null, "a": "A"}},
@@ -78,14 +79,14 @@ const VECTORS = {
   "replacement": "\ufffd",
   "private_use": "\ue000"
 }`,
-  'integers': String.raw`[0, -1, 1, 42, -42, 255, 256, 65535, 65536, 2147483647, 2147483648,
- -2147483648, 4294967295, 4294967296, 1000000000000, 9007199254740991, -9007199254740991]`,
+  'integers': String.raw`{"ints": [0, -1, 1, 42, -42, 255, 256, 65535, 65536, 2147483647, 2147483648,
+ -2147483648, 4294967295, 4294967296, 1000000000000, 9007199254740991, -9007199254740991]}`,
   'integers-in-object': String.raw`{"version": 7, "length": 1048576, "threshold": 2,
   "zero": 0, "neg": -9007199254740991, "max": 9007199254740991}`,
   'literals': String.raw`{ "t" : true , "f" : false , "n" : null , "all" : [ true , false , null ] }`,
-  'mixed-array': String.raw`[1, "two", [3, [4, []]], {"five": 5, "four": 4}, true, null, "", -6, {}, false, "\u00e9"]`,
+  'mixed-array': String.raw`{"mixed": [1, "two", [3, [4, []]], {"five": 5, "four": 4}, true, null, "", -6, {}, false, "\u00e9"]}`,
   'whitespace-everywhere': `\r\n\t { \t"b"\r\n:\n[\n1\t,\r\n2 ]\n, \t "a" :\t"x y"\n }\r\n\t `,
-  'deep-nesting': String.raw`[[[[[[[[[[{"k": [[[[[{"z": 1, "y": [[[]]]}]]]]]}]]]]]]]]]]`,
+  'deep-nesting': String.raw`{"deep": [[[[[[[[[[{"k": [[[[[{"z": 1, "y": [[[]]]}]]]]]}]]]]]]]]]], "b": {"a": {"c": {}}}}`,
   'tuf-root-signed': String.raw`{
   "roles": {
     "timestamp": {"threshold": 1, "keyids": ["4d2a9527a6756a803d19332ad6c2effb84049e7ad8e3f12d5cf060220b425f4d"]},
@@ -216,8 +217,8 @@ function main() {
   for (const [name, text] of Object.entries(VECTORS)) {
     checkNoFloatTokens(name, text);
     const value = JSON.parse(text);
-    if (value === null || typeof value !== 'object') {
-      throw new Error(`${name}: top level must be an object or array`);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new Error(`${name}: top level must be an object`);
     }
     checkSubset(name, value, '$');
     const canon = Buffer.from(canonicalize(value), 'utf8');

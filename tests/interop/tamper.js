@@ -53,4 +53,9 @@ function main() {
   writeJSON(outFile, doc);
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  process.stderr.write(`tamper: ${err.message}\n`);
+  process.exit(1);
+}

@@ -113,7 +113,7 @@ function main() {
   productXMd.sign(signerFor(k.productX));
   const productXBytes = write(outDir, 'product-x.json', productXMd);
 
-  const hashedPath = 'tools/diag-1.0.tar.gz';
+  const hashedPath = 'tools/diag-1.0.txt';
   const prefix = sha256hex(hashedPath).slice(0, 2);
   const hashed = new Targets({ version: 1, expires: EXPIRES });
   hashed.addTarget(targetFile(outDir, hashedPath, Buffer.from('diagnostic tools 1.0\n'), null));

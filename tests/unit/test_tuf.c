@@ -291,6 +291,8 @@ test_every_truncated_prefix_rejected(void **state)
     uint8_t *buf = NULL;
     size_t n = 0;
     assert_int_equal(ota_md_serialize(root, &buf, &n), OTA_OK);
+    assert_int_equal(buf[n - 1], '\n');
+    n--; /* dropping only the final newline leaves the whole document */
     for (size_t len = 0; len < n; len++) {
         ota_md *m = NULL;
         if (ota_md_parse(buf, len, OTA_ROLE_ROOT, &m) != OTA_E_JSON)
@@ -727,7 +729,10 @@ test_ecdsa_root_role(void **state)
     json_object_set_new(json_object_get(s, "keys"), id, kobj);
     json_object_set_new(json_object_get(json_object_get(s, "roles"), "timestamp"), "keyids",
                         json_pack("[s]", id));
-    ota_md *root = md_of(doc, OTA_ROLE_ROOT);
+    ota_md *root0 = md_of(doc, OTA_ROLE_ROOT);
+    /* the PEM key's newlines survive serialization (escaped in the file) */
+    ota_md *root = reparse(root0);
+    ota_md_free(root0);
     assert_int_equal(ota_keyring_find(&root->keys, id)->type, OTA_KEY_ECDSA_P256);
     ota_md *ts = md_of(timestamp_doc(1, 1), OTA_ROLE_TIMESTAMP);
     uint8_t sig[OTA_MAX_SIG_LEN];
