@@ -21,6 +21,8 @@ static int cmd_help(int argc, char **argv);
 /* One line per command; a command is listed once its file exists. */
 static const sign_cmd commands[] = {
     {"help", cmd_help, "show this help"},
+    {"keygen", cmd_keygen, "create a key pair (passphrase-encrypted by default)"},
+    {"init", cmd_init, "create a new TUF repository"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

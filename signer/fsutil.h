@@ -1,0 +1,53 @@
+/*
+ * fsutil.h — file-system steps for ota-sign: bounded reads, exclusive
+ * creation of key files, and crash-safe publishing (write temp, fsync,
+ * rename, fsync directory).
+ */
+#ifndef OTA_SIGN_FSUTIL_H
+#define OTA_SIGN_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ota_err.h"
+#include "ota_util.h"
+
+/* Read a whole regular file of at most max bytes (OTA_E_LIMIT beyond).
+ * Missing file: OTA_E_NOT_FOUND.  *out is malloc'd, NUL-terminated. */
+OTA_NODISCARD ota_err fs_read(const char *path, size_t max, uint8_t **out, size_t *len);
+
+/* Create path exclusively (O_CREAT|O_EXCL|O_NOFOLLOW) with mode, write,
+ * fsync.  OTA_E_EXISTS if it exists; on failure the file is removed. */
+OTA_NODISCARD ota_err fs_write_new(const char *path, const void *data, size_t len, mode_t mode);
+
+/* mkdir -p with mode for created components. */
+OTA_NODISCARD ota_err fs_mkdirs(const char *path, mode_t mode);
+
+/* A write that becomes visible only on commit.  Stage writes a temp file
+ * beside the final path and fsyncs it; commit renames it into place and
+ * fsyncs the directory; abort removes the temp file. */
+typedef struct fs_pending {
+    char *tmp;
+    char *path;
+} fs_pending;
+
+OTA_NODISCARD ota_err fs_stage(fs_pending *p, const char *path, const void *data, size_t len,
+                               mode_t mode);
+/* Stage a copy of src, computing its length and hashes on the way. */
+OTA_NODISCARD ota_err fs_stage_copy(fs_pending *p, const char *path, const char *src,
+                                    uint64_t *length, uint8_t sha256[32], uint8_t sha512[64]);
+OTA_NODISCARD ota_err fs_commit(fs_pending *p);
+void fs_abort(fs_pending *p);
+
+/* Hash a file (length, sha256, sha512) by streaming it. */
+OTA_NODISCARD ota_err fs_hash_file(const char *path, uint64_t *length, uint8_t sha256[32],
+                                   uint8_t sha512[64]);
+
+/* Atomic replace of one file (stage + commit). */
+OTA_NODISCARD ota_err fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* "a" + "/" + "b", malloc'd (aborts nothing: NULL on OOM). */
+char *fs_join(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,225 @@
+#include "keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fsutil.h"
+
+#define PASS_MAX 1024u
+#define KEYFILE_MAX (64u * 1024u)
+
+ota_err
+keys_add(sign_keys *ks, const char *path, sign_keyfile **out)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    ota_err rc = fs_read(path, KEYFILE_MAX, &buf, &len);
+    if (rc != OTA_OK) {
+        sign_fail(rc, "cannot read key file %s", path);
+        return rc;
+    }
+    sign_keyfile kf = {0};
+    rc = ota_keyfile_peek(buf, len, kf.keyid, &kf.has_secret, &kf.encrypted, &kf.pub);
+    sodium_memzero(buf, len);
+    free(buf);
+    if (rc != OTA_OK) {
+        sign_error(SX_KEY, "%s is not a key file", path);
+        return rc;
+    }
+    for (size_t i = 0; i < ks->n; i++) {
+        if (strcmp(ks->v[i].keyid, kf.keyid) == 0) {
+            /* same key again: prefer the file that has the private part */
+            if (kf.has_secret && !ks->v[i].has_secret) {
+                free(ks->v[i].path);
+                ks->v[i].path = strdup(path);
+                ks->v[i].has_secret = true;
+                ks->v[i].encrypted = kf.encrypted;
+            }
+            json_decref(kf.pub);
+            if (out)
+                *out = &ks->v[i];
+            return ks->v[i].path ? OTA_OK : OTA_E_NOMEM;
+        }
+    }
+    sign_keyfile *nv = realloc(ks->v, (ks->n + 1) * sizeof *nv);
+    if (nv == NULL || (kf.path = strdup(path)) == NULL) {
+        if (nv)
+            ks->v = nv;
+        json_decref(kf.pub);
+        return OTA_E_NOMEM;
+    }
+    ks->v = nv;
+    ks->v[ks->n] = kf;
+    if (out)
+        *out = &ks->v[ks->n];
+    ks->n++;
+    return OTA_OK;
+}
+
+ota_secret_key *
+keys_secret(sign_keys *ks, const char *keyid, ota_err *rc)
+{
+    *rc = OTA_E_NOT_FOUND;
+    for (size_t i = 0; i < ks->n; i++) {
+        sign_keyfile *kf = &ks->v[i];
+        if (strcmp(kf->keyid, keyid) != 0 || !kf->has_secret)
+            continue;
+        if (kf->sk != NULL) {
+            *rc = OTA_OK;
+            return kf->sk;
+        }
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        char *pass = NULL;
+        size_t plen = 0;
+        *rc = fs_read(kf->path, KEYFILE_MAX, &buf, &len);
+        if (*rc != OTA_OK) {
+            sign_fail(*rc, "cannot read key file %s", kf->path);
+            return NULL;
+        }
+        if (kf->encrypted) {
+            char prompt[512];
+            snprintf(prompt, sizeof prompt, "Passphrase for %s: ", kf->path);
+            *rc = passphrase_get(prompt, ks->passphrase_file, false, &pass, &plen);
+        }
+        if (*rc == OTA_OK)
+            *rc = ota_keyfile_decode(buf, len, pass, plen, &kf->sk);
+        if (pass != NULL)
+            sodium_free(pass);
+        sodium_memzero(buf, len);
+        free(buf);
+        if (*rc == OTA_E_PASSPHRASE)
+            sign_error(SX_KEY, "wrong passphrase for %s (or the file is corrupted)", kf->path);
+        else if (*rc != OTA_OK)
+            sign_fail(*rc, "cannot use key file %s", kf->path);
+        return kf->sk;
+    }
+    return NULL;
+}
+
+void
+keys_free(sign_keys *ks)
+{
+    for (size_t i = 0; i < ks->n; i++) {
+        free(ks->v[i].path);
+        json_decref(ks->v[i].pub);
+        ota_secret_key_free(ks->v[i].sk);
+    }
+    free(ks->v);
+    ks->v = NULL;
+    ks->n = 0;
+}
+
+/* Strip one trailing "\n" or "\r\n". */
+static size_t
+chomp(char *s, size_t n)
+{
+    if (n > 0 && s[n - 1] == '\n')
+        n--;
+    if (n > 0 && s[n - 1] == '\r')
+        n--;
+    s[n] = '\0';
+    return n;
+}
+
+static ota_err
+read_tty(const char *prompt, char *buf, size_t cap, size_t *len)
+{
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return OTA_E_PASSPHRASE;
+    struct termios old, noecho;
+    bool restore = tcgetattr(fd, &old) == 0;
+    if (restore) {
+        noecho = old;
+        noecho.c_lflag &= ~(tcflag_t) ECHO;
+        noecho.c_lflag |= ECHONL;
+        tcsetattr(fd, TCSAFLUSH, &noecho);
+    }
+    ssize_t w = write(fd, prompt, strlen(prompt));
+    (void) w;
+    size_t n = 0;
+    ota_err rc = OTA_OK;
+    for (;;) {
+        char c;
+        ssize_t r = read(fd, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0 || c == '\n')
+            break;
+        if (n + 1 >= cap) {
+            rc = OTA_E_LIMIT;
+            break;
+        }
+        buf[n++] = c;
+    }
+    if (restore)
+        tcsetattr(fd, TCSAFLUSH, &old);
+    close(fd);
+    buf[n] = '\0';
+    *len = n;
+    return rc;
+}
+
+ota_err
+passphrase_get(const char *prompt, const char *file, bool confirm, char **out, size_t *len)
+{
+    char *pass = sodium_malloc(PASS_MAX + 1);
+    if (pass == NULL)
+        return OTA_E_NOMEM;
+    ota_err rc = OTA_E_PASSPHRASE;
+    size_t n = 0;
+    const char *env = getenv("OTA_SIGN_PASSPHRASE");
+    if (file != NULL) {
+        uint8_t *buf = NULL;
+        size_t blen = 0;
+        rc = fs_read(file, PASS_MAX, &buf, &blen);
+        if (rc == OTA_OK) {
+            memcpy(pass, buf, blen);
+            n = chomp(pass, blen);
+            sodium_memzero(buf, blen);
+        } else
+            sign_fail(rc, "cannot read passphrase file %s", file);
+        free(buf);
+    } else if (env != NULL) {
+        n = strlen(env);
+        if (n <= PASS_MAX) {
+            memcpy(pass, env, n + 1);
+            rc = OTA_OK;
+        } else
+            rc = OTA_E_LIMIT;
+    } else {
+        rc = read_tty(prompt, pass, PASS_MAX + 1, &n);
+        if (rc == OTA_OK && confirm) {
+            char *again = sodium_malloc(PASS_MAX + 1);
+            size_t n2 = 0;
+            rc = again ? read_tty("Repeat passphrase: ", again, PASS_MAX + 1, &n2) : OTA_E_NOMEM;
+            if (rc == OTA_OK && (n2 != n || sodium_memcmp(again, pass, n) != 0)) {
+                sign_error(SX_KEY, "passphrases do not match");
+                rc = OTA_E_PASSPHRASE;
+            }
+            if (again)
+                sodium_free(again);
+        } else if (rc != OTA_OK)
+            sign_error(SX_KEY, "no passphrase: use --passphrase-file, OTA_SIGN_PASSPHRASE "
+                               "or run on a terminal");
+    }
+    if (rc == OTA_OK && n == 0) {
+        sign_error(SX_KEY, "empty passphrase refused (use --unencrypted for demo keys)");
+        rc = OTA_E_PASSPHRASE;
+    }
+    if (rc != OTA_OK) {
+        sodium_free(pass);
+        return rc;
+    }
+    *out = pass;
+    *len = n;
+    return OTA_OK;
+}
