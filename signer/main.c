@@ -23,6 +23,10 @@ static const sign_cmd commands[] = {
     {"help", cmd_help, "show this help"},
     {"keygen", cmd_keygen, "create a key pair (passphrase-encrypted by default)"},
     {"init", cmd_init, "create a new TUF repository"},
+    {"add", cmd_add, "add or replace targets and publish"},
+    {"remove", cmd_remove, "remove targets and publish"},
+    {"timestamp", cmd_timestamp, "re-sign timestamp.json (cron, online key)"},
+    {"snapshot", cmd_snapshot, "re-sign snapshot.json and timestamp.json"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];
@@ -73,6 +77,7 @@ sign_exit_code(ota_err rc)
     case OTA_E_NOT_FOUND: return SX_IO;
     case OTA_E_EXISTS: return SX_EXISTS;
     case OTA_E_LIMIT:
+    case OTA_E_UNSAFE:
     case OTA_E_UNSUPPORTED: return SX_INPUT;
     case OTA_E_NOMEM:
     case OTA_E_CRYPTO:

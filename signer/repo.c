@@ -582,6 +582,65 @@ repo_stage_target_file(repo *r, const char *path, const char *src, uint64_t *len
     return rc;
 }
 
+repo_role *
+repo_role_for_path(repo *r, const char *path)
+{
+    repo_role *cur = repo_role_get(r, "targets");
+    for (int depth = 0; cur != NULL && depth < OTA_MAX_DELEGATION_VISITS; depth++) {
+        repo_role *next = NULL;
+        for (size_t i = 0; i < cur->md->ndels && next == NULL; i++)
+            if (ota_delegation_matches(&cur->md->dels[i], path))
+                next = repo_role_get(r, cur->md->dels[i].name);
+        if (next == NULL)
+            break;
+        cur = next;
+    }
+    return cur;
+}
+
+ota_err
+repo_edit_role(repo *r, repo_role *role)
+{
+    if (role->changed)
+        return OTA_OK;
+    ota_err rc = repo_bump(r, role->md, r->expires[OTA_ROLE_TARGETS], 0);
+    if (rc == OTA_OK)
+        role->changed = true;
+    return rc;
+}
+
+ota_err
+repo_sign_changed(repo *r)
+{
+    ota_err result = OTA_OK;
+    if (r->root_changed) {
+        /* old root keys, then the new root's own (rotation needs both) */
+        if (r->old_root != NULL) {
+            ota_err rc = repo_sign_role(r, r->root, "root", r->old_root);
+            if (rc != OTA_OK && rc != OTA_E_SIGNATURE)
+                return rc;
+        }
+        ota_err rc = repo_sign_role(r, r->root, "root", r->root);
+        if (rc != OTA_OK && rc != OTA_E_SIGNATURE)
+            return rc;
+        if (rc != OTA_OK)
+            result = rc;
+    }
+    for (size_t i = 0; i < r->nroles; i++) {
+        if (!r->roles[i].changed)
+            continue;
+        const ota_md *d = repo_delegator_of(r, r->roles[i].name);
+        if (d == NULL)
+            return OTA_E_NOT_FOUND;
+        ota_err rc = repo_sign_role(r, r->roles[i].md, r->roles[i].name, d);
+        if (rc != OTA_OK && rc != OTA_E_SIGNATURE)
+            return rc;
+        if (rc != OTA_OK)
+            result = rc;
+    }
+    return result;
+}
+
 /* ---- publishing --------------------------------------------------------- */
 
 typedef struct outfile {
@@ -710,6 +769,8 @@ repo_load_staged(repo *r, size_t *count)
     closedir(d);
     if (rc == OTA_OK)
         link_delegators(r);
+    if (rc == OTA_OK && *count > 0)
+        r->from_staged = true;
     return rc;
 }
 
@@ -893,7 +954,8 @@ repo_publish(repo *r)
                   r->dir);
         goto out;
     }
-    clear_staged(r);
+    if (r->from_staged)
+        clear_staged(r);
     if (!r->quiet)
         printf("published: timestamp v%lld, snapshot v%lld%s\n", (long long) r->timestamp->version,
                (long long) r->snapshot->version, r->root_changed ? ", new root" : "");

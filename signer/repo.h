@@ -51,6 +51,7 @@ typedef struct repo {
     fs_pending *files; /* target files staged for publishing */
     size_t nfiles;
     bool quiet;
+    bool from_staged; /* changes came from .ota/staged: clear it on publish */
 } repo;
 
 /* Open REPO for changes: takes the lock, reads the config and the published
@@ -108,6 +109,18 @@ OTA_NODISCARD ota_err repo_stage_target_file(repo *r, const char *path, const ch
  * (exit code "threshold not met: staged").
  */
 OTA_NODISCARD ota_err repo_publish(repo *r);
+
+/* The role a target path belongs in: follow the first matching delegation
+ * from "targets" down, as a client's search would find it. */
+repo_role *repo_role_for_path(repo *r, const char *path);
+
+/* Mark a targets role as changed: the first call in a run bumps its version
+ * and expiry (clearing signatures); later calls do nothing. */
+OTA_NODISCARD ota_err repo_edit_role(repo *r, repo_role *role);
+
+/* Sign every changed role with the keys given; OTA_E_SIGNATURE (not an
+ * error yet: publish stages) when some threshold is not met. */
+OTA_NODISCARD ota_err repo_sign_changed(repo *r);
 
 /* Parse a duration like "90d", "12h", "30m", "45s", "2w", "1y". */
 OTA_NODISCARD ota_err parse_duration(const char *s, int64_t *out);

@@ -1,0 +1,143 @@
+/* ota-sign add: add or replace targets, then publish. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common.h"
+#include "ota_json.h"
+#include "ota_limits.h"
+#include "ota_util.h"
+
+static void
+help(FILE *out)
+{
+    fprintf(out,
+            "usage: ota-sign add [-r REPO] -k KEY... [--path P | --prefix DIR/] [--role NAME]\n"
+            "                    [--custom JSON] FILE...\n"
+            "\n"
+            "Copies each FILE into the repository as a target (named by its SHA-256 when\n"
+            "consistent snapshots are on), records its length and hash in the targets\n"
+            "metadata of the role that owns its path (delegations are followed, as a\n"
+            "client would), and publishes new targets, snapshot and timestamp metadata.\n"
+            "Needs the keys of the changed role and of snapshot and timestamp; when a\n"
+            "threshold cannot be met here the change is staged (exit 5).\n"
+            "\n"
+            "  --path P          target path for a single FILE (default: its file name)\n"
+            "  --prefix DIR/     put every FILE under DIR/ (e.g. product-x/)\n"
+            "  --role NAME       the delegated role that must hold the targets (checked)\n"
+            "  --custom JSON     a JSON object merged into each target's custom field\n"
+            COMMON_HELP);
+}
+
+enum { O_PATH = 0x300, O_PREFIX, O_ROLE, O_CUSTOM };
+
+int
+cmd_add(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        COMMON_OPTIONS,
+        {"path", required_argument, NULL, O_PATH},
+        {"prefix", required_argument, NULL, O_PREFIX},
+        {"role", required_argument, NULL, O_ROLE},
+        {"custom", required_argument, NULL, O_CUSTOM},
+        {NULL, 0, NULL, 0},
+    };
+    common_opts co = {0};
+    const char *path_opt = NULL, *prefix = "", *role_opt = NULL, *custom_text = NULL;
+    int c, h;
+    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
+        if ((h = common_opt(&co, c, optarg)) < 0)
+            return SX_USAGE;
+        if (h)
+            continue;
+        switch (c) {
+        case O_PATH: path_opt = optarg; break;
+        case O_PREFIX: prefix = optarg; break;
+        case O_ROLE: role_opt = optarg; break;
+        case O_CUSTOM: custom_text = optarg; break;
+        case 'h': help(stdout); return SX_OK;
+        default: help(stderr); return SX_USAGE;
+        }
+    }
+    int nfiles = argc - optind;
+    if (nfiles < 1) {
+        help(stderr);
+        return SX_USAGE;
+    }
+    if (path_opt && nfiles != 1)
+        return sign_error(SX_USAGE, "--path names one target; give one FILE");
+    size_t plen = strlen(prefix);
+    if (plen > 0 && prefix[plen - 1] != '/')
+        return sign_error(SX_USAGE, "--prefix must end with '/'");
+    json_t *custom = NULL;
+    if (custom_text != NULL &&
+        (ota_json_parse((const uint8_t *) custom_text, strlen(custom_text), 65536, &custom) !=
+         OTA_OK))
+        return sign_error(SX_USAGE, "--custom must be a JSON object");
+
+    repo r;
+    int ret = common_open(&co, &r, false);
+    ota_err rc = OTA_OK;
+    char *path = malloc(OTA_MAX_PATH_LEN + 2);
+    if (path == NULL && ret == SX_OK)
+        ret = sign_fail(OTA_E_NOMEM, "add");
+    for (int i = optind; ret == SX_OK && i < argc; i++) {
+        const char *file = argv[i];
+        const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+        int n = snprintf(path, OTA_MAX_PATH_LEN + 2, "%s%s", path_opt ? "" : prefix,
+                         path_opt ? path_opt : base);
+        if (n < 0 || (size_t) n >= OTA_MAX_PATH_LEN + 2 || !repo_target_path_ok(path)) {
+            ret = sign_error(SX_INPUT,
+                             "'%s' is not an acceptable target path (relative, no '.', '..', "
+                             "hidden or empty segments, no backslashes or control characters)",
+                             path);
+            break;
+        }
+        repo_role *role = repo_role_for_path(&r, path);
+        if (role_opt != NULL && (role == NULL || strcmp(role->name, role_opt) != 0)) {
+            ret = sign_error(SX_INPUT,
+                             "%s belongs to role '%s', not '%s' (clients would not find it there)",
+                             path, role ? role->name : "?", role_opt);
+            break;
+        }
+        uint64_t length = 0;
+        uint8_t sha256[32];
+        char hex[65];
+        if ((rc = repo_stage_target_file(&r, path, file, &length, sha256)) != OTA_OK) {
+            ret = sign_fail(rc, "%s", file);
+            break;
+        }
+        ota_hex_encode(sha256, sizeof sha256, hex);
+        json_t *entry = json_pack("{s:I, s:{s:s}}", "length", (json_int_t) length, "hashes",
+                                  "sha256", hex);
+        json_t *cust = json_object();
+        if (custom != NULL)
+            json_object_update(cust, custom);
+        if (json_object_size(cust) > 0)
+            json_object_set(entry, "custom", cust);
+        json_decref(cust);
+        bool replaced = ota_md_find_target(role->md, path) != NULL;
+        if ((rc = repo_edit_role(&r, role)) != OTA_OK ||
+            json_object_set_new(json_object_get(role->md->signed_obj, "targets"), path, entry) !=
+                0 ||
+            (rc = ota_md_refresh(role->md)) != OTA_OK) {
+            ret = sign_fail(rc ? rc : OTA_E_NOMEM, "%s", path);
+            break;
+        }
+        printf("%s %s (%llu bytes) in role %s\n", replaced ? "replaced" : "added", path,
+               (unsigned long long) length, role->name);
+    }
+    if (ret == SX_OK) {
+        rc = repo_sign_changed(&r);
+        if (rc == OTA_OK || rc == OTA_E_SIGNATURE)
+            ret = publish_exit(repo_publish(&r));
+        else
+            ret = sign_exit_code(rc);
+    }
+    json_decref(custom);
+    free(path);
+    repo_close(&r);
+    return ret;
+}

@@ -1,0 +1,110 @@
+/* ota-sign timestamp / snapshot: re-sign with a new expiry (cron, online keys). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common.h"
+
+static void
+help(FILE *out, const char *cmd)
+{
+    bool ts = strcmp(cmd, "timestamp") == 0;
+    fprintf(out,
+            "usage: ota-sign %s [-r REPO] -k KEY [--expires DUR]\n"
+            "\n"
+            "%s\n"
+            "Run it from cron well before the current one expires (see ota-sign status);\n"
+            "staged changes waiting for offline signatures are left alone.\n"
+            "\n"
+            "      --expires DUR     validity from now (default: the repository's setting)\n"
+            COMMON_HELP,
+            cmd,
+            ts ? "Publishes a new timestamp.json (version + 1, new expiry) naming the same\n"
+                 "snapshot, signed with the timestamp key(s)."
+               : "Publishes a new snapshot (version + 1, new expiry) and timestamp, signed\n"
+                 "with the snapshot and timestamp keys.");
+}
+
+static int
+run(int argc, char **argv, bool ts)
+{
+    enum { O_EXPIRES = 0x300 };
+    static const struct option opts[] = {
+        COMMON_OPTIONS,
+        {"expires", required_argument, NULL, O_EXPIRES},
+        {NULL, 0, NULL, 0},
+    };
+    common_opts co = {0};
+    int64_t expires = 0;
+    int c, h;
+    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
+        if ((h = common_opt(&co, c, optarg)) < 0)
+            return SX_USAGE;
+        if (h)
+            continue;
+        if (c == O_EXPIRES) {
+            if (parse_duration(optarg, &expires) != OTA_OK)
+                return sign_error(SX_USAGE, "bad duration '%s' (e.g. 1d, 12h)", optarg);
+            continue;
+        }
+        if (c == 'h') {
+            help(stdout, argv[0]);
+            return SX_OK;
+        }
+        help(stderr, argv[0]);
+        return SX_USAGE;
+    }
+    if (optind != argc) {
+        help(stderr, argv[0]);
+        return SX_USAGE;
+    }
+    repo r;
+    int ret = common_open(&co, &r, true);
+    if (ret != SX_OK) {
+        repo_close(&r);
+        return ret;
+    }
+    ota_err rc;
+    if (expires > 0)
+        r.expires[ts ? OTA_ROLE_TIMESTAMP : OTA_ROLE_SNAPSHOT] = expires;
+    if (!ts) {
+        ret = publish_exit(repo_publish(&r));
+        repo_close(&r);
+        return ret;
+    }
+    rc = repo_bump(&r, r.timestamp, r.expires[OTA_ROLE_TIMESTAMP], 0);
+    if (rc == OTA_OK)
+        rc = repo_sign_role(&r, r.timestamp, "timestamp", r.root);
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    if (rc == OTA_OK)
+        rc = ota_md_serialize(r.timestamp, &bytes, &n);
+    char *path = rc == OTA_OK ? fs_join(r.meta_dir, "timestamp.json") : NULL;
+    if (rc == OTA_OK)
+        rc = path ? fs_write_atomic(path, bytes, n, 0644) : OTA_E_NOMEM;
+    if (rc == OTA_OK) {
+        printf("published: timestamp v%lld, expires %s\n", (long long) r.timestamp->version,
+               json_string_value(json_object_get(r.timestamp->signed_obj, "expires")));
+        ret = SX_OK;
+    } else if (rc == OTA_E_SIGNATURE)
+        ret = sign_error(SX_KEY, "timestamp not published: its key is needed (--key)");
+    else
+        ret = sign_fail(rc, "timestamp not published");
+    free(path);
+    free(bytes);
+    repo_close(&r);
+    return ret;
+}
+
+int
+cmd_timestamp(int argc, char **argv)
+{
+    return run(argc, argv, true);
+}
+
+int
+cmd_snapshot(int argc, char **argv)
+{
+    return run(argc, argv, false);
+}

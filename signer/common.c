@@ -1,0 +1,52 @@
+#include "common.h"
+
+#include <stdio.h>
+
+#include "cli.h"
+
+int
+common_opt(common_opts *o, int c, const char *arg)
+{
+    switch (c) {
+    case 'r': o->repo = arg; return 1;
+    case 'k':
+        if (o->nkeys == COMMON_MAX_KEYS) {
+            sign_error(SX_USAGE, "too many --key options (at most %d)", COMMON_MAX_KEYS);
+            return -1;
+        }
+        o->keys[o->nkeys++] = arg;
+        return 1;
+    case OPT_PASSPHRASE_FILE: o->passphrase_file = arg; return 1;
+    default: return 0;
+    }
+}
+
+int
+common_open(const common_opts *o, repo *r, bool allow_staged)
+{
+    ota_err rc = repo_open(r, o->repo ? o->repo : ".");
+    if (rc == OTA_OK && !allow_staged)
+        rc = repo_check_no_staged(r);
+    if (rc != OTA_OK)
+        return rc == OTA_E_SIGNATURE ? SX_THRESHOLD : sign_exit_code(rc);
+    r->keys.passphrase_file = o->passphrase_file;
+    for (size_t i = 0; i < o->nkeys; i++)
+        if ((rc = keys_add(&r->keys, o->keys[i], NULL)) != OTA_OK)
+            return sign_exit_code(rc);
+    return SX_OK;
+}
+
+int
+common_open_readonly(const common_opts *o, repo *r)
+{
+    ota_err rc = repo_open_readonly(r, o->repo ? o->repo : ".");
+    return rc == OTA_OK ? SX_OK : sign_exit_code(rc);
+}
+
+int
+publish_exit(ota_err rc)
+{
+    if (rc == OTA_E_SIGNATURE)
+        return SX_THRESHOLD;
+    return sign_exit_code(rc);
+}

@@ -1,0 +1,49 @@
+/*
+ * common.h — options every repository command shares (-r REPO, -k KEY...,
+ * --passphrase-file) and the open step that applies them.
+ */
+#ifndef OTA_SIGN_COMMON_H
+#define OTA_SIGN_COMMON_H
+
+#include <getopt.h>
+
+#include "repo.h"
+
+#define COMMON_MAX_KEYS 64
+
+/* getopt_long entries; append to a command's own table with COMMON_OPTIONS */
+enum { OPT_PASSPHRASE_FILE = 0x200 };
+#define COMMON_OPTIONS                                                                             \
+    {"repo", required_argument, NULL, 'r'}, {"key", required_argument, NULL, 'k'},                 \
+        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},                         \
+        {"help", no_argument, NULL, 'h'}
+#define COMMON_SHORT "r:k:h"
+
+#define COMMON_HELP                                                                                \
+    "  -r, --repo DIR            the repository (default: current directory)\n"                  \
+    "  -k, --key FILE            a private key to sign with (repeat for several)\n"             \
+    "      --passphrase-file F   passphrase for encrypted keys (else OTA_SIGN_PASSPHRASE,\n"     \
+    "                            else asked on the terminal)\n"
+
+typedef struct common_opts {
+    const char *repo;
+    const char *keys[COMMON_MAX_KEYS];
+    size_t nkeys;
+    const char *passphrase_file;
+} common_opts;
+
+/* Handle one getopt result if it is a common option: 1 handled, 0 not
+ * ours, -1 error (message printed). */
+int common_opt(common_opts *o, int c, const char *arg);
+
+/* Open the repository for changes and load the key files. Returns an exit
+ * code (SX_OK on success). */
+int common_open(const common_opts *o, repo *r, bool allow_staged);
+
+/* Same, read-only (no lock, keys not loaded). */
+int common_open_readonly(const common_opts *o, repo *r);
+
+/* Exit code for the result of repo_publish (and print nothing more). */
+int publish_exit(ota_err rc);
+
+#endif
