@@ -66,6 +66,10 @@ run(int argc, char **argv, bool ts)
         return ret;
     }
     ota_err rc;
+    if (r.timestamp == NULL) {
+        repo_close(&r);
+        return sign_error(SX_THRESHOLD, "nothing published yet: the first root is staged");
+    }
     if (expires > 0)
         r.expires[ts ? OTA_ROLE_TIMESTAMP : OTA_ROLE_SNAPSHOT] = expires;
     if (!ts) {

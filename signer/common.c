@@ -27,6 +27,10 @@ common_open(const common_opts *o, repo *r, bool allow_staged)
     ota_err rc = repo_open(r, o->repo ? o->repo : ".");
     if (rc == OTA_OK && !allow_staged)
         rc = repo_check_no_staged(r);
+    if (rc == OTA_OK && r->root == NULL && !allow_staged) {
+        sign_error(SX_THRESHOLD, "%s is not published yet: its first root is staged", r->dir);
+        return SX_THRESHOLD;
+    }
     if (rc != OTA_OK)
         return rc == OTA_E_SIGNATURE ? SX_THRESHOLD : sign_exit_code(rc);
     r->keys.passphrase_file = o->passphrase_file;

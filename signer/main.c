@@ -27,6 +27,8 @@ static const sign_cmd commands[] = {
     {"remove", cmd_remove, "remove targets and publish"},
     {"timestamp", cmd_timestamp, "re-sign timestamp.json (cron, online key)"},
     {"snapshot", cmd_snapshot, "re-sign snapshot.json and timestamp.json"},
+    {"sign", cmd_sign, "add signatures to staged metadata (offline threshold signing)"},
+    {"publish", cmd_publish, "publish staged metadata once thresholds are met"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -220,8 +220,16 @@ load_published(repo *r)
 {
     char name[OTA_MAX_ROLE_NAME_LEN + 32];
     ota_err rc = load_md(r, "root.json", OTA_ROLE_ROOT, &r->root);
-    if (rc == OTA_E_NOT_FOUND)
+    if (rc == OTA_E_NOT_FOUND) {
+        /* an init whose first root waits for offline signatures */
+        char *staged_root = fs_join(r->staged_dir, "root.json");
+        struct stat st;
+        bool pending = staged_root != NULL && stat(staged_root, &st) == 0;
+        free(staged_root);
+        if (pending)
+            return OTA_OK;
         sign_error(SX_IO, "%s is not an ota repository (no metadata/root.json)", r->dir);
+    }
     if (rc != OTA_OK)
         return rc;
     if ((rc = load_md(r, "timestamp.json", OTA_ROLE_TIMESTAMP, &r->timestamp)) != OTA_OK)
