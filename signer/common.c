@@ -1,6 +1,7 @@
 #include "common.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -53,4 +54,21 @@ publish_exit(ota_err rc)
     if (rc == OTA_E_SIGNATURE)
         return SX_THRESHOLD;
     return sign_exit_code(rc);
+}
+
+int
+add_role_key(repo *r, const char *file, json_t *keys_obj, json_t *keyids)
+{
+    sign_keyfile *kf = NULL;
+    ota_err rc = keys_add(&r->keys, file, &kf);
+    if (rc != OTA_OK)
+        return sign_exit_code(rc);
+    for (size_t i = 0; i < json_array_size(keyids); i++)
+        if (strcmp(json_string_value(json_array_get(keyids, i)), kf->keyid) == 0)
+            return sign_error(SX_USAGE, "key %s (%s) is already in this role", file,
+                              short_id(kf->keyid));
+    if (json_object_set(keys_obj, kf->keyid, kf->pub) != 0 ||
+        json_array_append_new(keyids, json_string(kf->keyid)) != 0)
+        return sign_fail(OTA_E_NOMEM, "%s", file);
+    return SX_OK;
 }

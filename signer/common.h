@@ -43,6 +43,11 @@ int common_open(const common_opts *o, repo *r, bool allow_staged);
 /* Same, read-only (no lock, keys not loaded). */
 int common_open_readonly(const common_opts *o, repo *r);
 
+/* Add the key in file to a metadata "keys" object and to a "keyids" array
+ * (no duplicates; also registers it for signing when it is private).
+ * Returns an exit code. */
+int add_role_key(repo *r, const char *file, json_t *keys_obj, json_t *keyids);
+
 /* Exit code for the result of repo_publish (and print nothing more). */
 int publish_exit(ota_err rc);
 

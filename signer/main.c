@@ -29,6 +29,8 @@ static const sign_cmd commands[] = {
     {"snapshot", cmd_snapshot, "re-sign snapshot.json and timestamp.json"},
     {"sign", cmd_sign, "add signatures to staged metadata (offline threshold signing)"},
     {"publish", cmd_publish, "publish staged metadata once thresholds are met"},
+    {"rotate", cmd_rotate, "change a role's keys or threshold (root included)"},
+    {"delegate", cmd_delegate, "delegate target paths to a role with its own keys"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];
