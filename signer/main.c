@@ -31,6 +31,8 @@ static const sign_cmd commands[] = {
     {"publish", cmd_publish, "publish staged metadata once thresholds are met"},
     {"rotate", cmd_rotate, "change a role's keys or threshold (root included)"},
     {"delegate", cmd_delegate, "delegate target paths to a role with its own keys"},
+    {"verify", cmd_verify, "check a whole repository as a client would"},
+    {"status", cmd_status, "expiry report per role (exit code for monitoring)"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];
