@@ -23,7 +23,7 @@ int
 cmd_publish(int argc, char **argv)
 {
     static const struct option opts[] = {COMMON_OPTIONS, {NULL, 0, NULL, 0}};
-    common_opts co = {0};
+    common_opts co = {.allow_expired_root = true};
     int c, h;
     while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
         if ((h = common_opt(&co, c, optarg)) < 0)

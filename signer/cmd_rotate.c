@@ -105,7 +105,7 @@ cmd_rotate(int argc, char **argv)
         {"threshold", required_argument, NULL, O_THRESHOLD},
         {NULL, 0, NULL, 0},
     };
-    common_opts co = {0};
+    common_opts co = {.allow_expired_root = true};
     const char *role = NULL;
     char *adds[32], *removes[32];
     size_t nadds = 0, nremoves = 0;

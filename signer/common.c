@@ -34,6 +34,14 @@ common_open(const common_opts *o, repo *r, bool allow_staged)
     }
     if (rc != OTA_OK)
         return rc == OTA_E_SIGNATURE ? SX_THRESHOLD : sign_exit_code(rc);
+    if (r->root != NULL && !o->allow_expired_root &&
+        ota_md_check_expiry(r->root, r->now) != OTA_OK)
+        return sign_error(SX_EXPIRED,
+                          "%s: root metadata expired on %s; no client accepts anything signed "
+                          "under it. Renew it first: ota-sign rotate --role root --threshold N "
+                          "-k ROOT-KEYS...",
+                          r->dir, json_string_value(json_object_get(r->root->signed_obj,
+                                                                    "expires")));
     r->keys.passphrase_file = o->passphrase_file;
     for (size_t i = 0; i < o->nkeys; i++)
         if ((rc = keys_add(&r->keys, o->keys[i], NULL)) != OTA_OK)

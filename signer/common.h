@@ -30,6 +30,7 @@ typedef struct common_opts {
     const char *keys[COMMON_MAX_KEYS];
     size_t nkeys;
     const char *passphrase_file;
+    bool allow_expired_root; /* rotate, sign, publish: the way to renew it */
 } common_opts;
 
 /* Handle one getopt result if it is a common option: 1 handled, 0 not

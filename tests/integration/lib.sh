@@ -24,3 +24,32 @@ free_port() {
     done
     return 1
 }
+
+# Start ota-server on a free loopback port serving DIR; sets SERVER_PID and
+# SERVER_URL (http://127.0.0.1:PORT).  Waits (bounded) until it answers.
+start_server() {
+    local dir=$1 port tries
+    port=$(free_port) || return 1
+    "$BUILD/ota-server" --root "$dir" --listen "127.0.0.1:$port" >"${SERVER_LOG:-/dev/null}" 2>&1 &
+    SERVER_PID=$!
+    SERVER_URL="http://127.0.0.1:$port"
+    for tries in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+        kill -0 "$SERVER_PID" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+stop_server() {
+    [ -n "${SERVER_PID:-}" ] || return 0
+    kill "$SERVER_PID" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.05; done
+    kill -9 "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
+    SERVER_PID=
+}
+# tree_hash DIR: one hash over every file's path and content (hidden files
+# included), to prove a failed command changed nothing.
+tree_hash() {
+    (cd "$1" && find . -type f ! -name lock -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64
+}

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# ota-sign end to end: keys, init, publishing, threshold signing, rotation,
+# delegation, verify/status, bad input — and an independent TUF client
+# (tuf-js' Updater) fetching from the repository over HTTP on 127.0.0.1.
+. "$(dirname "$0")/lib.sh"
+
+SIGN="$BUILD/ota-sign"
+UPDATER=(node "$ROOT/tests/interop/tufjs-updater.js")
+W=$(mktemp -d)
+trap 'stop_server; umount "$W/full" 2>/dev/null; rm -rf "$W"' EXIT
+cd "$W" || exit 1
+mkdir k
+R=$W/repo
+export OTA_SIGN_PASSPHRASE=   # set per command where wanted
+unset OTA_SIGN_PASSPHRASE
+
+# tufjs NAME TARGET...: tuf-js refreshes from our server with its own cache
+# ($W/cache-NAME, trusting 1.root.json on first use) and downloads TARGETs.
+tufjs() {
+    local name=$1; shift
+    "${UPDATER[@]}" "$SERVER_URL/metadata/" "$SERVER_URL/targets/" "$R/metadata/1.root.json" \
+        "$W/cache-$name" "$W/out-$name" "$@"
+}
+no_temp_files() { ! find "$R" -name '.tmp-*' | grep -q .; }
+
+# ---- keys --------------------------------------------------------------------
+expect_rc 0 "keygen --help" "$SIGN" keygen --help
+printf 'root one passphrase\n' > pass1
+expect_rc 0 "keygen encrypted root key (passphrase file)" \
+    "$SIGN" keygen -o k/root1 --passphrase-file pass1 --kdf interactive
+check "private key file is mode 0600" test "$(stat -c %a k/root1.key)" = 600
+check "private key file holds no clear secret" \
+    sh -c '! grep -q "\"encryption\": null" k/root1.key'
+expect_rc 9 "keygen refuses to overwrite an existing key" \
+    "$SIGN" keygen -o k/root1 --unencrypted
+expect_rc 3 "keygen without any passphrase source (no terminal) fails" \
+    "$SIGN" keygen -o k/nopass
+for n in root2 root3 root4 snap ts ts2 px; do
+    "$SIGN" keygen -o "k/$n" --unencrypted >/dev/null 2>&1
+done
+"$SIGN" keygen -o k/targets --type ecdsa-p256 --unencrypted >/dev/null 2>&1
+check "ecdsa-p256 key created" grep -q ecdsa-sha2-nistp256 k/targets.pub
+
+# ---- init --------------------------------------------------------------------
+ROLEKEYS=(--root-key k/root1.key --root-key k/root2.key --root-key k/root3.pub
+          --root-threshold 2 --targets-key k/targets.key --snapshot-key k/snap.key
+          --timestamp-key k/ts.key)
+expect_rc 2 "init refuses threshold > keys" "$SIGN" init -r "$W/bad" "${ROLEKEYS[@]}" --root-threshold 4
+expect_rc 2 "init refuses threshold < 1" "$SIGN" init -r "$W/bad" "${ROLEKEYS[@]}" --targets-threshold 0
+expect_rc 2 "init needs a key for every role" "$SIGN" init -r "$W/bad" --root-key k/root2.key
+printf 'wrong\n' > wrongpass
+expect_rc 3 "init with a wrong passphrase fails" \
+    "$SIGN" init -r "$W/bad" "${ROLEKEYS[@]}" --passphrase-file wrongpass
+check "a failed init leaves no repository behind" test ! -e "$W/bad/metadata"
+expect_rc 0 "init: root 2-of-3, ecdsa targets key" \
+    "$SIGN" init -r "$R" "${ROLEKEYS[@]}" --passphrase-file pass1
+check "consistent snapshot files published" test -f "$R/metadata/1.root.json" -a -f "$R/metadata/1.snapshot.json"
+expect_rc 9 "init refuses an existing repository" "$SIGN" init -r "$R" "${ROLEKEYS[@]}" --passphrase-file pass1
+expect_rc 0 "verify a fresh repository" "$SIGN" verify -r "$R"
+
+ONLINE=(-k k/snap.key -k k/ts.key)
+echo "firmware 1.0" > fw-1.0.bin
+expect_rc 0 "add a target" "$SIGN" add -r "$R" -k k/targets.key "${ONLINE[@]}" --path fw.bin fw-1.0.bin \
+    --custom '{"version":"1.0.0","hardware":["gw-1"]}'
+
+if ! start_server "$R"; then
+    failed "ota-server starts (needed for the tuf-js checks)"
+    finish; exit
+fi
+expect_rc 0 "tuf-js downloads a target from an ota-sign repository" tufjs main fw.bin
+check "tuf-js output equals the added file" cmp -s "$W/out-main/fw.bin" fw-1.0.bin
+
+# ---- more versions -------------------------------------------------------------
+echo "firmware 1.1" > fw-1.1.bin
+echo "bootloader" > boot.img
+expect_rc 0 "publish a second version and another target" \
+    "$SIGN" add -r "$R" -k k/targets.key "${ONLINE[@]}" --path fw.bin fw-1.1.bin
+expect_rc 0 "add with --prefix" "$SIGN" add -r "$R" -k k/targets.key "${ONLINE[@]}" --prefix images/ boot.img
+expect_rc 0 "tuf-js (same cache) updates to the new versions" tufjs main fw.bin images/boot.img
+check "tuf-js got version 1.1" cmp -s "$W/out-main/fw.bin" fw-1.1.bin
+expect_rc 0 "remove a target" "$SIGN" remove -r "$R" -k k/targets.key "${ONLINE[@]}" images/boot.img
+expect_rc 1 "tuf-js no longer finds a removed target" tufjs main images/boot.img
+expect_rc 0 "timestamp re-sign (cron)" "$SIGN" timestamp -r "$R" -k k/ts.key
+expect_rc 0 "snapshot re-sign" "$SIGN" snapshot -r "$R" "${ONLINE[@]}"
+expect_rc 0 "tuf-js accepts the re-signed timestamp/snapshot" tufjs main fw.bin
+
+# ---- bad input: clear error, distinct exit code, repository unchanged ---------
+before=$(tree_hash "$R")
+expect_rc 10 "a target path with .. is refused" "$SIGN" add -r "$R" -k k/targets.key "${ONLINE[@]}" --path ../evil fw-1.0.bin
+expect_rc 10 "an absolute target path is refused" "$SIGN" add -r "$R" -k k/targets.key "${ONLINE[@]}" --path /etc/x fw-1.0.bin
+expect_rc 10 "a hidden target path is refused" "$SIGN" add -r "$R" -k k/targets.key "${ONLINE[@]}" --path a/.hidden fw-1.0.bin
+expect_rc 6 "a missing input file is an I/O error" "$SIGN" add -r "$R" -k k/targets.key "${ONLINE[@]}" no-such-file
+expect_rc 3 "timestamp without its key" "$SIGN" timestamp -r "$R" -k k/snap.key
+expect_rc 3 "a wrong passphrase stops a rotation" \
+    "$SIGN" rotate -r "$R" --role root --threshold 2 -k k/root1.key -k k/root2.key --passphrase-file wrongpass
+check "repository unchanged after refused commands" test "$before" = "$(tree_hash "$R")"
+check "no temporary files left" no_temp_files
+
+# not writable: run as an unprivileged user (root ignores permissions)
+chmod -R a+rX "$W" 2>/dev/null
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    cp k/targets.key k/snap.key k/ts.key "$W/" && chmod 644 "$W"/targets.key "$W"/snap.key "$W"/ts.key
+    chmod 755 "$W"
+    expect_rc 6 "a repository that is not writable: I/O error" \
+        setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$SIGN" add -r "$R" -k "$W/targets.key" -k "$W/snap.key" -k "$W/ts.key" --path fw.bin fw-1.0.bin
+    check "repository unchanged after the permission failure" test "$before" = "$(tree_hash "$R")"
+fi
+
+# full disk: the repository on a 1 MiB tmpfs (root), else a file-size limit
+dd if=/dev/urandom of=big.bin bs=1M count=3 2>/dev/null
+if mkdir -p full && mount -t tmpfs -o size=1m tmpfs full 2>/dev/null; then
+    cp -a "$R" full/repo
+    fbefore=$(tree_hash full/repo)
+    expect_rc 6 "disk full while publishing: I/O error" \
+        "$SIGN" add -r full/repo -k k/targets.key "${ONLINE[@]}" big.bin
+    check "full disk: repository unchanged, no temp files" \
+        sh -c "[ '$fbefore' = \"\$(cd '$W' && . '$ROOT/tests/integration/lib.sh' >/dev/null 2>&1; tree_hash full/repo)\" ] && ! find full/repo -name '.tmp-*' | grep -q ."
+    umount full
+else
+    expect_rc 6 "file size limit while publishing: I/O error" \
+        bash -c "trap '' XFSZ; ulimit -f 1024; exec '$SIGN' add -r '$R' -k k/targets.key -k k/snap.key -k k/ts.key big.bin"
+    check "size limit: repository unchanged" test "$before" = "$(tree_hash "$R")"
+fi
+
+# ---- offline threshold signing and root rotation with a revoked key ------------
+expect_rc 5 "rotate root with one holder present: staged (threshold not met)" \
+    "$SIGN" rotate -r "$R" --role root --remove-key k/root3.pub --add-key k/root4.pub \
+        --threshold 3 -k k/root2.key "${ONLINE[@]}"
+check "new root staged, not published" test -f "$R/.ota/staged/root.json" -a ! -f "$R/metadata/2.root.json"
+expect_rc 5 "status lists staged metadata" sh -c "'$SIGN' status -r '$R' | grep -q 'staged: root v2' && exit 5"
+expect_rc 5 "other changes wait while metadata is staged" \
+    "$SIGN" add -r "$R" -k k/targets.key "${ONLINE[@]}" fw-1.0.bin
+cp "$R/.ota/staged/root.json" carried-root.json
+expect_rc 0 "holder of root1 signs the carried file on their machine" \
+    "$SIGN" sign -k k/root1.key --passphrase-file pass1 carried-root.json
+cp carried-root.json "$R/.ota/staged/root.json"
+expect_rc 5 "publish refuses while the new root keys are short" "$SIGN" publish -r "$R" "${ONLINE[@]}"
+expect_rc 0 "holder of root4 signs in the repository" "$SIGN" sign -r "$R" -k k/root4.key
+expect_rc 0 "publish once thresholds are met" "$SIGN" publish -r "$R" "${ONLINE[@]}"
+check "2.root.json published" test -f "$R/metadata/2.root.json"
+expect_rc 0 "verify follows the root chain" "$SIGN" verify -r "$R"
+expect_rc 0 "tuf-js follows the rotation (root3 revoked)" tufjs main fw.bin
+expect_rc 0 "a new tuf-js client from root v1 also gets there" tufjs fresh fw.bin
+
+# revoke the timestamp key; a timestamp signed with the revoked key is refused
+expect_rc 0 "rotate the timestamp key" \
+    "$SIGN" rotate -r "$R" --role timestamp --add-key k/ts2.pub --remove-key k/ts.pub \
+        -k k/root1.key -k k/root2.key -k k/root4.key -k k/snap.key -k k/ts2.key --passphrase-file pass1
+expect_rc 0 "tuf-js accepts the timestamp signed by the new key" tufjs main fw.bin
+cp "$R/metadata/timestamp.json" ts-good.json
+node -e '
+const fs=require("fs"); const d=JSON.parse(fs.readFileSync(process.argv[1]));
+d.signed.version+=1; d.signatures=[]; fs.writeFileSync(process.argv[1], JSON.stringify(d));' "$R/metadata/timestamp.json"
+"$SIGN" sign -k k/ts.key "$R/metadata/timestamp.json" >/dev/null 2>&1
+expect_rc 1 "tuf-js refuses a timestamp signed by the revoked key" tufjs main fw.bin
+expect_rc 4 "verify reports the revoked-key timestamp" "$SIGN" verify -r "$R" -q
+cp ts-good.json "$R/metadata/timestamp.json"
+
+# ---- delegation ----------------------------------------------------------------
+expect_rc 0 "delegate product-x/* to its own key" \
+    "$SIGN" delegate -r "$R" --role product-x --paths 'product-x/*' --delegate-key k/px.key \
+        -k k/targets.key "${ONLINE[@]}" -k k/ts2.key
+echo "app for x" > app.bin
+expect_rc 0 "add into the delegated role" sh -c \
+    "'$SIGN' add -r '$R' -k k/px.key -k k/snap.key -k k/ts2.key --prefix product-x/ app.bin | grep -q 'role product-x'"
+expect_rc 0 "tuf-js downloads through the delegated role" tufjs main product-x/app.bin
+expect_rc 10 "--role must match the delegation" \
+    "$SIGN" add -r "$R" -k k/px.key -k k/snap.key -k k/ts2.key --role product-x --path other/app.bin app.bin
+
+# ---- tampering ----------------------------------------------------------------
+tf=$(find "$R/targets/product-x" -name '*.app.bin' | head -1)
+cp "$tf" app-good
+printf 'X' | dd of="$tf" bs=1 seek=0 conv=notrunc 2>/dev/null
+expect_rc 1 "tuf-js refuses a tampered target" tufjs tamper product-x/app.bin
+expect_rc 4 "verify reports the tampered target" "$SIGN" verify -r "$R" -q
+cp app-good "$tf"
+cp "$R/metadata/timestamp.json" ts-good.json
+sed -i 's/"version": \([0-9]*\)/"version": 99\1/' "$R/metadata/timestamp.json"
+expect_rc 1 "tuf-js refuses tampered timestamp metadata" tufjs tamper2 fw.bin
+cp ts-good.json "$R/metadata/timestamp.json"
+expect_rc 0 "repository valid again" "$SIGN" verify -r "$R" -q
+
+# ---- status and expiry ------------------------------------------------------------
+expect_rc 0 "status: all fine" "$SIGN" status -r "$R"
+expect_rc 7 "status: timestamp expires within --warn" "$SIGN" status -r "$R" --warn 2d
+if command -v faketime >/dev/null; then
+    expect_rc 8 "status: expired (clock +2 days)" faketime -f +2d "$SIGN" status -r "$R"
+    expect_rc 8 "verify: expired (clock +2 days)" faketime -f +2d "$SIGN" verify -r "$R" -q
+    expect_rc 8 "changes refused under an expired root (clock +400 days)" \
+        faketime -f +400d "$SIGN" add -r "$R" -k k/targets.key -k k/snap.key -k k/ts2.key fw-1.0.bin
+fi
+expect_rc 0 "status --json is JSON" sh -c "'$SIGN' status -r '$R' --json | node -e 'JSON.parse(require(\"fs\").readFileSync(0))'"
+
+stop_server
+finish
