@@ -11,6 +11,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -143,6 +144,44 @@ openssl_spki(const char *pem_name, uint8_t **der)
     assert_true(n > 0);
     EVP_PKEY_free(pkey);
     BIO_free(bio);
+    unload(&pem);
+    return (size_t) n;
+}
+
+/* PEM block `name` around der[0..len), NUL-terminated, from malloc. */
+static char *
+pem_wrap(const char *name, const uint8_t *der, size_t len, size_t *pem_len)
+{
+    BIO *out = BIO_new(BIO_s_mem());
+    char *p = NULL;
+    char *copy;
+    long n;
+
+    assert_non_null(out);
+    assert_true(PEM_write_bio(out, name, "", der, (long) len) > 0);
+    n = BIO_get_mem_data(out, &p);
+    assert_true(n > 0);
+    copy = (char *) concat(p, (size_t) n, "", 1);
+    BIO_free(out);
+    *pem_len = (size_t) n;
+    return copy;
+}
+
+/* DER inside a PEM vector file. */
+static size_t
+pem_body(const char *file, uint8_t **der)
+{
+    vec pem = load(file);
+    BIO *in = BIO_new_mem_buf(pem.p, (int) pem.n);
+    char *name = NULL;
+    char *hdr = NULL;
+    long n = 0;
+
+    assert_non_null(in);
+    assert_int_equal(PEM_read_bio(in, &name, &hdr, der, &n), 1);
+    OPENSSL_free(name);
+    OPENSSL_free(hdr);
+    BIO_free(in);
     unload(&pem);
     return (size_t) n;
 }
@@ -565,6 +604,31 @@ test_rsa_other_key_and_pkcs1v15_signatures_fail(void **state)
     check_rejected_sig(RSA_PSS, "rsa2048-pub.pem", "rsa2048-sig-pkcs1.bin");
 }
 
+/* OpenSSL alone takes a signature shorter than the modulus (leading zeros
+ * dropped); TUF implementations write exactly the modulus size. */
+static void
+test_rsa_signature_must_be_modulus_size(void **state)
+{
+    uint8_t spki[OTA_MAX_SPKI_DER_LEN];
+    size_t spki_len = spki_of(RSA_PSS, "rsa2048-pub.pem", spki);
+    vec msg = load("message.bin");
+    vec sig = load("rsa2048-sig-pss32-lead0.bin");
+    uint8_t *t;
+
+    (void) state;
+    assert_int_equal(sig.n, 256);
+    assert_int_equal(sig.p[0], 0x00);
+    assert_int_equal(ota_pkey_verify(RSA_PSS, spki, spki_len, msg.p, msg.n, sig.p, sig.n),
+                     OTA_OK);
+    t = concat(sig.p + 1, sig.n - 1, NULL, 0);
+    assert_true(pss_verifies_with_salt(spki, spki_len, &msg, t, sig.n - 1, 32));
+    assert_int_equal(ota_pkey_verify(RSA_PSS, spki, spki_len, msg.p, msg.n, t, sig.n - 1),
+                     OTA_E_SIGNATURE);
+    free(t);
+    unload(&msg);
+    unload(&sig);
+}
+
 /* ---- PEM public keys -------------------------------------------------- */
 
 static void
@@ -614,7 +678,9 @@ test_pem_rejects_garbage(void **state)
         "-----BEGIN PUBLIC KEY-----\n!!!!\n-----END PUBLIC KEY-----\n",
         "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
         "-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----\n",
-        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n",
+        /* a P-256 SPKI header with no point */
+        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n"
+        "-----END PUBLIC KEY-----\n",
     };
     uint8_t junk[512];
 
@@ -740,6 +806,84 @@ test_pem_line_endings_nul_and_headers(void **state)
     assert_int_equal(pem_rc(ECDSA, t, pem.n + sizeof hdr - 1), OTA_E_KEY);
     free(t);
     unload(&pem);
+}
+
+/* An odd-looking PEM name that still starts like "PUBLIC KEY". */
+static void
+test_pem_rejects_wrong_block_name(void **state)
+{
+    uint8_t *der = NULL;
+    size_t n = pem_body("p256-pub.pem", &der);
+    size_t len = 0;
+    char *pem;
+
+    (void) state;
+    pem = pem_wrap("PUBLIC KEY-----", der, n, &len);
+    assert_int_equal(pem_rc(ECDSA, pem, len), OTA_E_KEY);
+    free(pem);
+    pem = pem_wrap("PUBLIC KEY", der, n, &len);
+    assert_int_equal(pem_rc(ECDSA, pem, len), OTA_OK);
+    free(pem);
+    OPENSSL_free(der);
+}
+
+/* RSA keys that decode but fail OpenSSL's public-key check. */
+static void
+test_pem_rejects_invalid_rsa_public_key(void **state)
+{
+    uint8_t *der = NULL;
+    size_t n = pem_body("rsa2048-pub.pem", &der);
+    const unsigned char *p = der;
+    EVP_PKEY *good = d2i_PUBKEY(NULL, &p, (long) n);
+    BIGNUM *mod = NULL;
+
+    (void) state;
+    assert_non_null(good);
+    assert_int_equal(EVP_PKEY_get_bn_param(good, "n", &mod), 1);
+    for (int i = 0; i < 3; i++) {
+        BIGNUM *nn = BN_dup(mod);
+        BIGNUM *e = BN_new();
+        OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+        OSSL_PARAM *params;
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+        EVP_PKEY *bad = NULL;
+        unsigned char *bad_der = NULL;
+        int bad_len;
+        char *pem;
+        size_t pem_len = 0;
+
+        assert_non_null(nn);
+        assert_non_null(e);
+        assert_non_null(bld);
+        assert_non_null(ctx);
+        /* 0: even modulus; 1: e = 1; 2: even e */
+        if (i == 0)
+            assert_int_equal(BN_add_word(nn, 1), 1);
+        assert_int_equal(BN_set_word(e, i == 1 ? 1 : i == 2 ? 65536 : 65537), 1);
+        assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, "n", nn), 1);
+        assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, "e", e), 1);
+        params = OSSL_PARAM_BLD_to_param(bld);
+        assert_non_null(params);
+        assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+        assert_int_equal(EVP_PKEY_fromdata(ctx, &bad, EVP_PKEY_PUBLIC_KEY, params), 1);
+        bad_len = i2d_PUBKEY(bad, &bad_der);
+        assert_true(bad_len > 0);
+        pem = pem_wrap("PUBLIC KEY", bad_der, (size_t) bad_len, &pem_len);
+        if (pem_rc(RSA_PSS, pem, pem_len) != OTA_E_KEY)
+            fail_msg("bad RSA key %d accepted", i);
+        free(pem);
+        OPENSSL_free(bad_der);
+        EVP_PKEY_free(bad);
+        EVP_PKEY_CTX_free(ctx);
+        OSSL_PARAM_free(params);
+        OSSL_PARAM_BLD_free(bld);
+        BN_free(e);
+        BN_free(nn);
+    }
+    ERR_clear_error();
+    BN_free(mod);
+    EVP_PKEY_free(good);
+    OPENSSL_free(der);
 }
 
 static void
@@ -1045,6 +1189,64 @@ test_sign_rejects_bad_private_keys(void **state)
     unload(&msg);
 }
 
+/* A PKCS#8 EC key whose stored public point is not its scalar's: we must
+ * neither sign with it nor hand out that public key. */
+static void
+test_ec_mismatched_private_key_rejected(void **state)
+{
+    vec priv = load("p256-priv.pem");
+    vec msg = load("message.bin");
+    char *gen_priv = NULL;
+    char *gen_pub = NULL;
+    uint8_t other[OTA_MAX_SPKI_DER_LEN];
+    size_t other_len = 0;
+    BIO *in = BIO_new_mem_buf(priv.p, (int) priv.n);
+    BIO *out = BIO_new(BIO_s_mem());
+    char *name = NULL;
+    char *hdr = NULL;
+    unsigned char *der = NULL;
+    long der_len = 0;
+    char *pem = NULL;
+    long pem_len;
+    uint8_t sig[OTA_MAX_SIG_LEN];
+    size_t sig_len = 0;
+    char *pub = NULL;
+
+    (void) state;
+    assert_non_null(in);
+    assert_non_null(out);
+    assert_int_equal(ota_pkey_generate(ECDSA, &gen_priv, &gen_pub), OTA_OK);
+    assert_int_equal(ota_pkey_pem_to_spki(ECDSA, gen_pub, strlen(gen_pub), other, sizeof other,
+                                          &other_len),
+                     OTA_OK);
+    assert_int_equal(PEM_read_bio(in, &name, &hdr, &der, &der_len), 1);
+    /* ECPrivateKey ends with [1] BIT STRING { 00 04 X Y }, as does the SPKI */
+    assert_true(der_len > 66 && der[der_len - 66] == 0x00 && der[der_len - 65] == 0x04);
+    assert_true(other_len > 65 && other[other_len - 65] == 0x04);
+    memcpy(der + der_len - 65, other + other_len - 65, 65);
+    assert_true(PEM_write_bio(out, "PRIVATE KEY", "", der, der_len) > 0);
+    pem_len = BIO_get_mem_data(out, &pem);
+    assert_true(pem_len > 0);
+
+    assert_int_equal(ota_pkey_sign(ECDSA, pem, (size_t) pem_len, msg.p, msg.n, sig, sizeof sig,
+                                   &sig_len),
+                     OTA_E_KEY);
+    assert_int_equal(ota_pkey_public_from_private(ECDSA, pem, (size_t) pem_len, &pub),
+                     OTA_E_KEY);
+    assert_null(pub);
+    ERR_clear_error();
+
+    OPENSSL_free(name);
+    OPENSSL_free(hdr);
+    OPENSSL_free(der);
+    BIO_free(in);
+    BIO_free(out);
+    sodium_free(gen_priv);
+    free(gen_pub);
+    unload(&priv);
+    unload(&msg);
+}
+
 static void
 test_sign_rejects_truncated_and_trailing(void **state)
 {
@@ -1071,6 +1273,33 @@ test_sign_rejects_truncated_and_trailing(void **state)
                                    msg.n, sig, sizeof sig, &sig_len),
                      OTA_E_LIMIT);
     unload(&priv);
+    unload(&msg);
+}
+
+/* PKCS#8 DER with a byte after it, inside a well-formed PEM block. */
+static void
+test_sign_rejects_trailing_pkcs8_bytes(void **state)
+{
+    uint8_t *der = NULL;
+    size_t n = pem_body("p256-priv.pem", &der);
+    uint8_t *longer = concat(der, n, "\0", 1);
+    vec msg = load("message.bin");
+    uint8_t sig[OTA_MAX_SIG_LEN];
+    size_t sig_len = 0;
+    size_t pem_len = 0;
+    char *pem;
+
+    (void) state;
+    pem = pem_wrap("PRIVATE KEY", der, n, &pem_len);
+    assert_int_equal(
+        ota_pkey_sign(ECDSA, pem, pem_len, msg.p, msg.n, sig, sizeof sig, &sig_len), OTA_OK);
+    free(pem);
+    pem = pem_wrap("PRIVATE KEY", longer, n + 1, &pem_len);
+    assert_int_equal(
+        ota_pkey_sign(ECDSA, pem, pem_len, msg.p, msg.n, sig, sizeof sig, &sig_len), OTA_E_KEY);
+    free(pem);
+    free(longer);
+    OPENSSL_free(der);
     unload(&msg);
 }
 
@@ -1163,10 +1392,17 @@ test_error_queue_left_clean(void **state)
     uint8_t buf[OTA_MAX_SIG_LEN];
     size_t len;
     unsigned long first;
+    static const char bad_b64[] = "-----BEGIN PUBLIC KEY-----\n!!!!\n-----END PUBLIC KEY-----\n";
+    static const char bad_priv[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    char *pub = NULL;
 
     (void) state;
     ERR_clear_error();
     assert_int_equal(pem_rc(ECDSA, "garbage", 7), OTA_E_KEY);
+    assert_int_equal(ERR_peek_error(), 0);
+    assert_int_equal(pem_rc(ECDSA, bad_b64, strlen(bad_b64)), OTA_E_KEY);
+    assert_int_equal(ERR_peek_error(), 0);
+    assert_int_equal(pem_rc(ECDSA, pem.p, pem.n / 2), OTA_E_KEY);
     assert_int_equal(ERR_peek_error(), 0);
     assert_int_equal(pem_rc(ECDSA, pem.p, pem.n), OTA_E_KEY);
     assert_int_equal(ERR_peek_error(), 0);
@@ -1180,11 +1416,21 @@ test_error_queue_left_clean(void **state)
                                    sizeof buf, &len),
                      OTA_E_KEY);
     assert_int_equal(ERR_peek_error(), 0);
+    assert_int_equal(ota_pkey_sign(ECDSA, bad_priv, strlen(bad_priv), msg.p, msg.n, buf,
+                                   sizeof buf, &len),
+                     OTA_E_KEY);
+    assert_int_equal(ERR_peek_error(), 0);
+    assert_int_equal(ota_pkey_public_from_private(ECDSA, bad_priv, strlen(bad_priv), &pub),
+                     OTA_E_KEY);
+    assert_int_equal(ERR_peek_error(), 0);
 
     ERR_raise(ERR_LIB_USER, 42);
     first = ERR_peek_error();
     assert_int_not_equal(first, 0);
     assert_int_equal(pem_rc(ECDSA, pem.p, pem.n), OTA_E_KEY);
+    assert_int_equal(pem_rc(ECDSA, bad_b64, strlen(bad_b64)), OTA_E_KEY);
+    assert_int_equal(ota_pkey_verify(ECDSA, spki, spki_len - 1, msg.p, msg.n, sig.p, sig.n),
+                     OTA_E_KEY);
     assert_int_equal(ERR_get_error(), first);
     assert_int_equal(ERR_get_error(), 0);
     unload(&pem);
@@ -1216,11 +1462,14 @@ main(void)
         cmocka_unit_test(test_rsa_empty_and_extra_bytes_fail),
         cmocka_unit_test(test_rsa_every_msg_bit_flip_fails),
         cmocka_unit_test(test_rsa_other_key_and_pkcs1v15_signatures_fail),
+        cmocka_unit_test(test_rsa_signature_must_be_modulus_size),
         cmocka_unit_test(test_pem_rejects_wrong_keys),
         cmocka_unit_test(test_pem_rejects_garbage),
         cmocka_unit_test(test_pem_rejects_every_truncation),
         cmocka_unit_test(test_pem_rejects_trailing_and_leading_data),
         cmocka_unit_test(test_pem_line_endings_nul_and_headers),
+        cmocka_unit_test(test_pem_rejects_wrong_block_name),
+        cmocka_unit_test(test_pem_rejects_invalid_rsa_public_key),
         cmocka_unit_test(test_pem_limits_and_capacity),
         cmocka_unit_test(test_verify_rejects_bad_spki),
         cmocka_unit_test(test_verify_rejects_wrong_key_der),
@@ -1229,7 +1478,9 @@ main(void)
         cmocka_unit_test(test_rsa_generate_sign_verify),
         cmocka_unit_test(test_committed_keys_sign_and_derive),
         cmocka_unit_test(test_sign_rejects_bad_private_keys),
+        cmocka_unit_test(test_ec_mismatched_private_key_rejected),
         cmocka_unit_test(test_sign_rejects_truncated_and_trailing),
+        cmocka_unit_test(test_sign_rejects_trailing_pkcs8_bytes),
         cmocka_unit_test(test_sign_capacity),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_error_queue_left_clean),
