@@ -130,11 +130,7 @@ cmd_add(int argc, char **argv)
                (unsigned long long) length, role->name);
     }
     if (ret == SX_OK) {
-        rc = repo_sign_changed(&r);
-        if (rc == OTA_OK || rc == OTA_E_SIGNATURE)
-            ret = publish_exit(repo_publish(&r));
-        else
-            ret = sign_exit_code(rc);
+        ret = sign_and_publish(&r);
     }
     json_decref(custom);
     free(path);

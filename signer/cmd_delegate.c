@@ -188,9 +188,7 @@ cmd_delegate(int argc, char **argv)
     printf("%s delegates %s to %s (%zu key(s), threshold %ld%s)\n", from,
            json_array_size(paths) ? "paths" : "hash prefixes", name, ndkeys, threshold,
            terminating ? ", terminating" : "");
-    rc = repo_sign_changed(&r);
-    ret = rc == OTA_OK || rc == OTA_E_SIGNATURE ? publish_exit(repo_publish(&r))
-                                                  : sign_exit_code(rc);
+    ret = sign_and_publish(&r);
 out:
     repo_close(&r);
 early:

@@ -20,25 +20,10 @@ help(FILE *out)
 int
 cmd_remove(int argc, char **argv)
 {
-    static const struct option opts[] = {COMMON_OPTIONS, {NULL, 0, NULL, 0}};
     common_opts co = {0};
-    int c, h;
-    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
-        if ((h = common_opt(&co, c, optarg)) < 0)
-            return SX_USAGE;
-        if (h)
-            continue;
-        if (c == 'h') {
-            help(stdout);
-            return SX_OK;
-        }
-        help(stderr);
-        return SX_USAGE;
-    }
-    if (optind >= argc) {
-        help(stderr);
-        return SX_USAGE;
-    }
+    int pr = common_parse_only(argc, argv, &co, help, 1);
+    if (pr >= 0)
+        return pr;
     repo r;
     int ret = common_open(&co, &r, false);
     for (int i = optind; ret == SX_OK && i < argc; i++) {
@@ -59,9 +44,7 @@ cmd_remove(int argc, char **argv)
             printf("removed %s from role %s\n", path, role->name);
     }
     if (ret == SX_OK) {
-        ota_err rc = repo_sign_changed(&r);
-        ret = rc == OTA_OK || rc == OTA_E_SIGNATURE ? publish_exit(repo_publish(&r))
-                                                      : sign_exit_code(rc);
+        ret = sign_and_publish(&r);
     }
     repo_close(&r);
     return ret;

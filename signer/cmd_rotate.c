@@ -218,9 +218,7 @@ cmd_rotate(int argc, char **argv)
             goto out;
         printf("%s: role %s changed\n", deleg->name, role);
     }
-    rc = repo_sign_changed(&r);
-    ret = rc == OTA_OK || rc == OTA_E_SIGNATURE ? publish_exit(repo_publish(&r))
-                                                  : sign_exit_code(rc);
+    ret = sign_and_publish(&r);
 out:
     repo_close(&r);
     return ret;

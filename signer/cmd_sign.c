@@ -75,21 +75,10 @@ sign_file(sign_keys *ks, const char *path)
 int
 cmd_sign(int argc, char **argv)
 {
-    static const struct option opts[] = {COMMON_OPTIONS, {NULL, 0, NULL, 0}};
     common_opts co = {.allow_expired_root = true};
-    int c, h;
-    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
-        if ((h = common_opt(&co, c, optarg)) < 0)
-            return SX_USAGE;
-        if (h)
-            continue;
-        if (c == 'h') {
-            help(stdout);
-            return SX_OK;
-        }
-        help(stderr);
-        return SX_USAGE;
-    }
+    int pr = common_parse_only(argc, argv, &co, help, -1);
+    if (pr >= 0)
+        return pr;
     if (co.nkeys == 0 || (co.repo == NULL) == (optind == argc)) {
         help(stderr);
         return SX_USAGE;

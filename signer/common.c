@@ -23,6 +23,26 @@ common_opt(common_opts *o, int c, const char *arg)
 }
 
 int
+common_parse_only(int argc, char **argv, common_opts *o, void (*help)(FILE *), int args)
+{
+    static const struct option opts[] = {COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+    int c, h;
+    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
+        if ((h = common_opt(o, c, optarg)) < 0)
+            return SX_USAGE;
+        if (h)
+            continue;
+        help(c == 'h' ? stdout : stderr);
+        return c == 'h' ? SX_OK : SX_USAGE;
+    }
+    if (args >= 0 && (args == 1) != (optind < argc)) {
+        help(stderr);
+        return SX_USAGE;
+    }
+    return -1;
+}
+
+int
 common_open(const common_opts *o, repo *r, bool allow_staged)
 {
     ota_err rc = repo_open(r, o->repo ? o->repo : ".");
@@ -79,4 +99,13 @@ add_role_key(repo *r, const char *file, json_t *keys_obj, json_t *keyids)
         json_array_append_new(keyids, json_string(kf->keyid)) != 0)
         return sign_fail(OTA_E_NOMEM, "%s", file);
     return SX_OK;
+}
+
+int
+sign_and_publish(repo *r)
+{
+    ota_err rc = repo_sign_changed(r);
+    if (rc != OTA_OK && rc != OTA_E_SIGNATURE)
+        return sign_exit_code(rc); /* e.g. a wrong passphrase: nothing written */
+    return publish_exit(repo_publish(r));
 }

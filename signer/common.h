@@ -6,6 +6,7 @@
 #define OTA_SIGN_COMMON_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 #include "repo.h"
 
@@ -37,6 +38,12 @@ typedef struct common_opts {
  * ours, -1 error (message printed). */
 int common_opt(common_opts *o, int c, const char *arg);
 
+/* Parse argv for a command that has only the common options; fills *o.
+ * Returns -1 to go on, or the exit code the command should return (help
+ * printed, usage error).  args: 1 positional arguments required, 0 none
+ * allowed, -1 either. */
+int common_parse_only(int argc, char **argv, common_opts *o, void (*help)(FILE *), int args);
+
 /* Open the repository for changes and load the key files. Returns an exit
  * code (SX_OK on success). */
 int common_open(const common_opts *o, repo *r, bool allow_staged);
@@ -48,6 +55,10 @@ int common_open_readonly(const common_opts *o, repo *r);
  * (no duplicates; also registers it for signing when it is private).
  * Returns an exit code. */
 int add_role_key(repo *r, const char *file, json_t *keys_obj, json_t *keyids);
+
+/* Sign every changed role with the given keys, then publish (or stage);
+ * returns the exit code. */
+int sign_and_publish(repo *r);
 
 /* Exit code for the result of repo_publish (and print nothing more). */
 int publish_exit(ota_err rc);
