@@ -134,7 +134,7 @@ $(BUILD)/tests/%: tests/tools/%.c $(LIBFORMATS)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(LIBFORMATS) $(DEP_LIBS)
 
 # ---- top-level targets -------------------------------------------------------
-.PHONY: all deps deps-node test unit interop integration demo clean check-deps
+.PHONY: all deps deps-node test unit interop integration demo clean check-deps fuzz
 
 all: check-deps $(LIBFORMATS) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(PROGRAMS) $(UNIT_BIN) $(TOOLS_BIN)
 
@@ -184,8 +184,27 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@echo "demo: not yet — the end-to-end demo lands with the signer, server and client issues."
 
+# libFuzzer targets (clang): one per parser, tests/fuzz/fuzz_*.c, seeded from
+# formats/vectors.  FUZZ_SECONDS per target; crashes are saved in build-fuzz/.
+FUZZ_SECONDS ?= 30
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined WERROR=0 \
+	  CFLAGS="-fsanitize=fuzzer-no-link" build-fuzz/libotaformats.a
+	@set -eo pipefail; for f in $(FUZZ_NAMES); do \
+	  clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iformats \
+	    -DOTA_SOURCE_DIR=\"$(CURDIR)\" $(DEP_CFLAGS) tests/fuzz/$$f.c build-fuzz/libotaformats.a \
+	    $(DEP_LIBS) -o build-fuzz/$$f; \
+	  mkdir -p build-fuzz/corpus/$$f; \
+	  echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
+	  build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=build-fuzz/$$f- -print_final_stats=0 build-fuzz/corpus/$$f \
+	    formats/vectors/canonical formats/vectors/tufjs 2>&1 | tail -2; \
+	done
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 ALL_OBJ := $(FORMATS_OBJ) $(CLIENT_OBJ) $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(SERVER_SRC:%.c=$(BUILD)/%.o) \
            $(AGENT_SRC:%.c=$(BUILD)/%.o)
