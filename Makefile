@@ -189,7 +189,9 @@ demo: deps
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
-fuzz:
+fuzz: deps
+	@command -v clang >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined WERROR=0 \
 	  CFLAGS="-fsanitize=fuzzer-no-link" build-fuzz/libotaformats.a
 	@set -eo pipefail; for f in $(FUZZ_NAMES); do \
