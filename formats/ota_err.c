@@ -27,6 +27,7 @@ ota_strerror(ota_err err)
     case OTA_E_NETWORK: return "network error";
     case OTA_E_PASSPHRASE: return "wrong passphrase or corrupted key file";
     case OTA_E_EXISTS: return "file already exists";
+    case OTA_E_UNSAFE: return "unsafe archive entry (absolute path, '..', device, escaping link)";
     }
     return "unknown error";
 }
@@ -58,6 +59,7 @@ ota_err_name(ota_err err)
     case OTA_E_NETWORK: return "E_NETWORK";
     case OTA_E_PASSPHRASE: return "E_PASSPHRASE";
     case OTA_E_EXISTS: return "E_EXISTS";
+    case OTA_E_UNSAFE: return "E_UNSAFE";
     }
     return "E_UNKNOWN";
 }

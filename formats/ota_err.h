@@ -44,6 +44,8 @@ typedef enum ota_err {
     OTA_E_NETWORK = 20,      /* transport failure */
     OTA_E_PASSPHRASE = 21,   /* wrong passphrase or corrupted key file */
     OTA_E_EXISTS = 22,       /* refusing to overwrite an existing file */
+    OTA_E_UNSAFE = 23,       /* unsafe archive entry: absolute path, '..', device node,
+                                link escaping the tree, duplicate or out-of-order entry */
 } ota_err;
 
 /* Static English description of err; never NULL, for unknown values too. */
