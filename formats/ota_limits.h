@@ -61,4 +61,62 @@
  * JavaScript clients as well. */
 #define OTA_MAX_JSON_INT 9007199254740991LL
 
+/* ---- update bundles (formats/BUNDLE.md) ------------------------------------
+ * A bundle's header+manifest+chunk table ("head") is read whole into memory
+ * and hashed before anything in it is parsed, and a device holds one
+ * compressed and one uncompressed chunk at a time, so these bound a reader's
+ * memory: head + 2 x chunk size + zlib/libarchive state. */
+
+/* Chunk size: a power of two in [64 KiB, 4 MiB].  Below 64 KiB the 68-byte
+ * table entry and zlib's per-stream restart (32 KiB window lost) start to
+ * cost ratio; above 4 MiB a device needs more than 8 MiB of buffers. */
+#define OTA_BUNDLE_MIN_CHUNK_SIZE (64u * 1024u)
+#define OTA_BUNDLE_MAX_CHUNK_SIZE (4u * 1024u * 1024u)
+/* Default: 256 KiB (see BUNDLE.md "Choosing the chunk size"): 512 KiB of
+ * chunk buffers on the device, about 1% ratio cost against one zlib stream. */
+#define OTA_BUNDLE_DEFAULT_CHUNK_SIZE (256u * 1024u)
+
+/* Chunks per bundle.  At the default chunk size this is 32 GiB of payload,
+ * at 64 KiB chunks 8 GiB (the issue asks for >= 4 GiB); the table is then
+ * at most 131072 * 68 B = 8.5 MiB, which bounds the head. */
+#define OTA_BUNDLE_MAX_CHUNKS 131072u
+
+/* Manifest: names, hardware ids, components and inline hook scripts; a
+ * realistic one is under 10 KiB. */
+#define OTA_BUNDLE_MAX_MANIFEST (1024u * 1024u)
+
+/* Head = 80-byte header + manifest + table. */
+#define OTA_BUNDLE_MAX_HEAD (80u + OTA_BUNDLE_MAX_MANIFEST + OTA_BUNDLE_MAX_CHUNKS * 68u)
+
+/* Components per bundle (rootfs, kernel, bootloader, app data ...). */
+#define OTA_BUNDLE_MAX_COMPONENTS 64
+
+/* Compatible hardware ids per bundle. */
+#define OTA_BUNDLE_MAX_HARDWARE 256
+
+/* Bundle name, component name, hardware id: [A-Za-z0-9._:+-], this long. */
+#define OTA_BUNDLE_MAX_NAME_LEN 64
+
+/* Semantic version string (semver.org allows any length; 128 is generous
+ * and keeps comparisons cheap). */
+#define OTA_BUNDLE_MAX_VERSION_LEN 128
+
+/* Hook script (pre-install / post-install), stored inline, base64, in the
+ * signed manifest: shell scripts, not programs. */
+#define OTA_BUNDLE_MAX_HOOK (64u * 1024u)
+
+/* Archive entries in one file-tree component: a full Debian rootfs has
+ * ~30 000; the cap stops an entry-count bomb of empty files. */
+#define OTA_BUNDLE_MAX_ENTRIES 1000000u
+
+/* Path of one archive entry (and of a symlink target); PATH_MAX on Linux. */
+#define OTA_BUNDLE_MAX_ENTRY_PATH 4096
+
+/* Directory depth of a file tree: bounds the writer's walk (recursion and
+ * open directory handles). */
+#define OTA_BUNDLE_MAX_DEPTH 64
+
+/* Compression threads in the writer. */
+#define OTA_BUNDLE_MAX_JOBS 64
+
 #endif

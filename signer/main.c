@@ -33,6 +33,9 @@ static const sign_cmd commands[] = {
     {"delegate", cmd_delegate, "delegate target paths to a role with its own keys"},
     {"verify", cmd_verify, "check a whole repository as a client would"},
     {"status", cmd_status, "expiry report per role (exit code for monitoring)"},
+    {"bundle", cmd_bundle, "build an update bundle (chunked, compressed, reproducible)"},
+    {"inspect", cmd_inspect, "show a bundle's manifest, components and head hash"},
+    {"verify-bundle", cmd_verify_bundle, "verify every chunk of a bundle as a device would"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

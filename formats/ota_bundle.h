@@ -1,0 +1,416 @@
+/*
+ * ota_bundle.h — update bundles: one file, one TUF target.
+ *
+ *     bundle = header (80 B) | manifest (canonical JSON) | chunk table | chunks
+ *
+ * The byte layout, limits and versioning are specified in formats/BUNDLE.md;
+ * this header is the C interface to it:
+ *
+ *  - format helpers (header and table entries, manifest, semantic versions,
+ *    archive path rules) shared by the writer, the reader and the tools;
+ *  - the writer (ota_bundle_writer_*): used by `ota-sign bundle`; streams its
+ *    inputs, compresses chunks on several threads, output independent of
+ *    the thread count;
+ *  - the streaming reader (ota_bundle_reader_*): used by the device client
+ *    and `ota-sign verify-bundle`; pulls bytes from a source callback,
+ *    checks the head against a trusted SHA-256, then checks every chunk
+ *    before zlib or libarchive sees it, and hands verified image bytes and
+ *    file-tree entries to a sink.  No thread, no buffer of the whole bundle.
+ *
+ * Nothing here keeps global state; every function is safe to call from
+ * several threads on different objects.
+ */
+#ifndef OTA_BUNDLE_H
+#define OTA_BUNDLE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota_err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- wire constants (BUNDLE.md "Header", "Chunk table") ------------------ */
+
+/* 8 bytes: 0x89 "OTABUN" 0x0a.  The high byte catches 7-bit transfers, the
+ * newline catches text-mode conversion (as PNG's signature does). */
+#define OTA_BUNDLE_MAGIC "\x89OTABUN\n"
+#define OTA_BUNDLE_MAGIC_LEN 8u
+#define OTA_BUNDLE_FORMAT_VERSION 1u
+#define OTA_BUNDLE_HEADER_LEN 80u
+/* compressed length (u32 BE) | SHA-256 compressed | SHA-256 uncompressed */
+#define OTA_BUNDLE_ENTRY_LEN 68u
+
+/* ---- header ------------------------------------------------------------- */
+
+typedef struct ota_bundle_header {
+    uint32_t format;       /* OTA_BUNDLE_FORMAT_VERSION */
+    uint32_t flags;        /* 0 in format 1 (reserved: encrypted payloads) */
+    uint32_t chunk_size;   /* uncompressed bytes per chunk */
+    uint32_t chunk_count;  /* table entries */
+    uint64_t manifest_len; /* bytes of canonical JSON */
+    uint64_t table_len;    /* chunk_count * OTA_BUNDLE_ENTRY_LEN */
+    uint64_t payload_len;  /* sum of compressed chunk lengths */
+    uint8_t digest[32];    /* SHA-256(manifest || table): corruption check only */
+} ota_bundle_header;
+
+/*
+ * Decode the first OTA_BUNDLE_HEADER_LEN bytes of buf[len].  Checks magic,
+ * format version, flags, chunk size, counts and lengths against
+ * ota_limits.h and each other.  Errors: len too short or wrong magic
+ * OTA_E_FORMAT; other format version or flags OTA_E_UNSUPPORTED; a value
+ * over a limit OTA_E_LIMIT; inconsistent lengths OTA_E_FORMAT.  *h is
+ * written only on success.
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_header_decode(const uint8_t *buf, size_t len,
+                                                       ota_bundle_header *h);
+
+/* Encode h into out[OTA_BUNDLE_HEADER_LEN] (big-endian fields). */
+OTA_API void ota_bundle_header_encode(const ota_bundle_header *h,
+                                      uint8_t out[OTA_BUNDLE_HEADER_LEN]);
+
+/* ---- chunk table entries ------------------------------------------------- */
+
+typedef struct ota_bundle_chunk {
+    uint32_t clen;          /* stored (compressed) length; == ulen means stored raw */
+    uint32_t ulen;          /* uncompressed length (derived from the manifest) */
+    uint64_t offset;        /* offset of the chunk from the start of the bundle */
+    uint32_t component;     /* index of the component it belongs to */
+    uint64_t comp_offset;   /* offset of its uncompressed bytes in the component */
+    uint8_t csha[32];       /* SHA-256 of the stored bytes */
+    uint8_t usha[32];       /* SHA-256 of the uncompressed bytes */
+} ota_bundle_chunk;
+
+/* Encode one table entry into out[OTA_BUNDLE_ENTRY_LEN]. */
+OTA_API void ota_bundle_chunk_encode(uint32_t clen, const uint8_t csha[32], const uint8_t usha[32],
+                                     uint8_t out[OTA_BUNDLE_ENTRY_LEN]);
+
+/* ---- manifest ------------------------------------------------------------ */
+
+typedef enum ota_bundle_ctype {
+    OTA_BUNDLE_TREE = 1,  /* pax tar stream, extracted into a slot */
+    OTA_BUNDLE_IMAGE = 2, /* raw bytes written to a slot at their offset */
+} ota_bundle_ctype;
+
+typedef enum ota_bundle_hook {
+    OTA_BUNDLE_PRE_INSTALL = 0,
+    OTA_BUNDLE_POST_INSTALL = 1,
+} ota_bundle_hook;
+#define OTA_BUNDLE_NHOOKS 2
+
+typedef struct ota_bundle_component {
+    const char *name;     /* [A-Za-z0-9._+-], the slot it goes to */
+    ota_bundle_ctype type;
+    bool rootfs;          /* tree: absolute symlink targets resolve in the tree */
+    uint64_t size;        /* uncompressed bytes (image bytes / tar stream) */
+    uint64_t entries;     /* tree: archive entries (exact) */
+    uint64_t unpacked;    /* tree: sum of regular file sizes (exact) */
+    uint32_t first_chunk; /* derived: index of its first chunk */
+    uint32_t nchunks;     /* ceil(size / chunk_size) */
+} ota_bundle_component;
+
+/* A parsed, validated manifest.  Every pointer is owned by it. */
+typedef struct ota_bundle_manifest {
+    uint32_t format;
+    const char *name;
+    const char *version;          /* semantic version 2.0.0 */
+    const char *created;          /* "YYYY-MM-DDTHH:MM:SSZ" or NULL when not given */
+    const char *const *hardware;  /* sorted, distinct */
+    size_t nhardware;
+    uint32_t chunk_size;
+    uint32_t nchunks;             /* sum over components */
+    const ota_bundle_component *components;
+    size_t ncomponents;
+    const uint8_t *hook[OTA_BUNDLE_NHOOKS]; /* decoded scripts or NULL */
+    size_t hook_len[OTA_BUNDLE_NHOOKS];
+} ota_bundle_manifest;
+
+/*
+ * Parse and validate manifest bytes buf[len] (which must already be
+ * authenticated).  Requires: strict JSON that is exactly its own canonical
+ * encoding, every key known, every value in range (BUNDLE.md "Manifest").
+ * Errors: OTA_E_JSON, OTA_E_FORMAT, OTA_E_LIMIT, OTA_E_UNSUPPORTED (format
+ * field other than 1), OTA_E_NOMEM.  *out (free with
+ * ota_bundle_manifest_free) is written only on success.
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_manifest_parse(const uint8_t *buf, size_t len,
+                                                        ota_bundle_manifest **out);
+/* NULL is a no-op. */
+OTA_API void ota_bundle_manifest_free(ota_bundle_manifest *m);
+
+/* True when hwid is one of m's hardware ids. */
+OTA_API bool ota_bundle_manifest_has_hardware(const ota_bundle_manifest *m, const char *hwid);
+
+/* ---- semantic versions (semver.org 2.0.0) -------------------------------- */
+
+/* OTA_OK when s is a valid semantic version no longer than
+ * OTA_BUNDLE_MAX_VERSION_LEN; OTA_E_FORMAT otherwise. */
+OTA_API OTA_NODISCARD ota_err ota_semver_check(const char *s);
+
+/* Precedence of two valid versions: <0, 0, >0 (build metadata ignored, so
+ * 0 does not mean equal strings).  Undefined for invalid input. */
+OTA_API int ota_semver_cmp(const char *a, const char *b);
+
+/* ---- archive path rules (BUNDLE.md "File trees") ------------------------- */
+
+/* Entry path: relative, '/'-separated, no empty, "." or ".." component, no
+ * control character, valid UTF-8, at most OTA_BUNDLE_MAX_ENTRY_PATH bytes.
+ * OTA_OK or OTA_E_UNSAFE. */
+OTA_API OTA_NODISCARD ota_err ota_bundle_path_check(const char *path);
+
+/* Symlink target of the entry at `path`: ".." only as leading components and
+ * never above the tree root; absolute only when rootfs (then resolved from
+ * the tree root).  OTA_OK or OTA_E_UNSAFE. */
+OTA_API OTA_NODISCARD ota_err ota_bundle_link_check(const char *path, const char *target,
+                                                    bool rootfs);
+
+/* Order of entry paths in a tree: component by component, bytewise (a
+ * depth-first walk with each directory's names sorted).  <0, 0, >0. */
+OTA_API int ota_bundle_path_cmp(const char *a, const char *b);
+
+/* ---- parsed head (header + manifest + table) ------------------------------ */
+
+typedef struct ota_bundle_head {
+    ota_bundle_header header;
+    ota_bundle_manifest *manifest;
+    const uint8_t *table;   /* header.table_len bytes, owned */
+    uint64_t head_len;      /* OTA_BUNDLE_HEADER_LEN + manifest_len + table_len */
+    uint8_t head_sha256[32];
+    uint64_t total_len;     /* head_len + payload_len: the bundle file's length */
+} ota_bundle_head;
+
+/*
+ * Parse an authenticated head buf[len] (len must be exactly the head's
+ * length).  Checks the header, the internal digest, the manifest, and the
+ * table against the manifest (chunk counts, every compressed length in
+ * 1..ulen, their sum == payload_len).  buf is borrowed (copied).  Errors as
+ * for the parts, OTA_E_HASH for a digest mismatch, OTA_E_LENGTH when len is
+ * not the head's length.
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_head_parse(const uint8_t *buf, size_t len,
+                                                    ota_bundle_head **out);
+OTA_API void ota_bundle_head_free(ota_bundle_head *h);
+
+/* Table entry i (< header.chunk_count) with its derived fields. */
+OTA_API OTA_NODISCARD ota_err ota_bundle_head_chunk(const ota_bundle_head *h, uint32_t i,
+                                                    ota_bundle_chunk *c);
+
+/*
+ * Read and parse the head of the bundle file at path, without a trusted
+ * hash (tools: inspect, add).  Also checks the file's length is exactly
+ * total_len.  Not a bundle (short file or wrong magic): OTA_E_FORMAT.
+ * Errors after the magic matched are never OTA_E_FORMAT: schema errors are
+ * reported as OTA_E_UNSUPPORTED, so a caller can tell "not a bundle" from
+ * "a broken bundle".  OTA_E_IO / OTA_E_NOT_FOUND for file errors.
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_head_read_file(const char *path, ota_bundle_head **out);
+
+/*
+ * For `ota-sign add`: the JSON object to store as the TUF targets entry's
+ * `custom` field when path is a bundle: {"ota_bundle": {format, name,
+ * version, hardware, created?, chunk_size, chunks, head_length,
+ * head_sha256, payload_length, components: [{name, type, size}]}}
+ * (BUNDLE.md "TUF targets custom field").  Structural checks only (head
+ * digest, lengths); `ota-sign verify-bundle` checks every chunk.
+ * Not a bundle: OTA_E_FORMAT (treat it as a plain target); a broken bundle:
+ * any other error.  *custom is a new reference, written only on success.
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_target_custom(const char *path, json_t **custom);
+
+/*
+ * Client side of the above: from a targets entry's `custom` object (borrowed),
+ * the trusted head length and SHA-256 to give the reader.  OTA_E_FORMAT
+ * when custom has no valid "ota_bundle" member.
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_custom_head(const json_t *custom, uint64_t *head_len,
+                                                     uint8_t head_sha256[32]);
+
+/* ---- writer ------------------------------------------------------------------ */
+
+typedef struct ota_bundle_writer ota_bundle_writer;
+
+typedef struct ota_bundle_writer_config {
+    size_t size;                 /* sizeof(ota_bundle_writer_config) */
+    const char *name;            /* borrowed; copied */
+    const char *version;         /* semver; borrowed; copied */
+    const char *const *hardware; /* nhardware ids (sorted and de-duplicated by the writer) */
+    size_t nhardware;
+    const char *created;         /* RFC 3339 "...Z" or NULL: no creation time in the manifest */
+    int64_t mtime;               /* mtime of every tree entry (normalised), >= 0 */
+    uint32_t chunk_size;         /* 0: OTA_BUNDLE_DEFAULT_CHUNK_SIZE */
+    int level;                   /* zlib level 1..9, 0: 6 */
+    unsigned jobs;               /* compression threads, 0: online CPUs */
+    const char *tmp_dir;         /* where the payload is staged (unlinked file); NULL: "." */
+    /* Called on the writer's thread after each chunk is read; may be NULL. */
+    void (*progress)(void *user, uint64_t bytes_in);
+    void *progress_user;
+} ota_bundle_writer_config;
+
+/*
+ * A writer.  Memory: (2 x jobs + 2) x 2 x chunk_size for chunk buffers, the
+ * table (68 B per chunk), and one directory listing per level of the tree
+ * being walked; independent of file sizes.  Errors: OTA_E_ARG for a bad
+ * config field (name, version, hardware id, chunk size, level), OTA_E_IO
+ * when the staging file cannot be made, OTA_E_NOMEM.
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_writer_new(const ota_bundle_writer_config *cfg,
+                                                    ota_bundle_writer **out);
+
+/*
+ * Add the file tree under dir as component `name` (pax tar: sorted, owner
+ * 0:0, mtime from the config, permission bits kept, no xattrs).  Refuses
+ * with OTA_E_UNSAFE (message in ota_bundle_writer_error()): device nodes,
+ * fifos, sockets, symlinks escaping the tree (absolute ones unless rootfs),
+ * names with control characters or invalid UTF-8.  Hard links are stored as
+ * separate files.  OTA_E_IO (with message) for unreadable files or files
+ * that change while being read; OTA_E_LIMIT for too many entries, chunks or
+ * too deep a tree.  After an error the writer can only be freed.
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_writer_add_tree(ota_bundle_writer *w, const char *name,
+                                                         const char *dir, bool rootfs);
+
+/* Add the bytes of the file (or block device) at path as image component
+ * `name`.  Read sequentially to its end. */
+OTA_API OTA_NODISCARD ota_err ota_bundle_writer_add_image(ota_bundle_writer *w, const char *name,
+                                                          const char *path);
+
+/* Set a hook script (borrowed, copied; at most OTA_BUNDLE_MAX_HOOK bytes). */
+OTA_API OTA_NODISCARD ota_err ota_bundle_writer_set_hook(ota_bundle_writer *w, ota_bundle_hook which,
+                                                         const uint8_t *script, size_t len);
+
+/*
+ * Write the bundle to out_fd (at its current position) and report its
+ * total length and the head's length and SHA-256 (any may be NULL).  The
+ * caller fsyncs and renames.  At least one component is required
+ * (OTA_E_ARG).
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_writer_finish(ota_bundle_writer *w, int out_fd,
+                                                       uint64_t *total_len, uint64_t *head_len,
+                                                       uint8_t head_sha256[32]);
+
+/* One line describing the last error (path and reason), or "". */
+OTA_API const char *ota_bundle_writer_error(const ota_bundle_writer *w);
+
+/* NULL is a no-op.  Stops the threads and removes the staging file. */
+OTA_API void ota_bundle_writer_free(ota_bundle_writer *w);
+
+/* ---- streaming reader --------------------------------------------------------- */
+
+/*
+ * Source: copy the next 1..cap bytes of the bundle into buf, set *got.
+ * *got = 0 means end of stream.  May block (e.g. drive curl_multi_perform
+ * until bytes arrive).  Any error is returned as is by the reader.
+ */
+typedef ota_err (*ota_bundle_read_fn)(void *user, uint8_t *buf, size_t cap, size_t *got);
+
+typedef enum ota_bundle_etype {
+    OTA_BUNDLE_FILE = 1,
+    OTA_BUNDLE_DIR = 2,
+    OTA_BUNDLE_SYMLINK = 3,
+} ota_bundle_etype;
+
+/* One checked archive entry; pointers valid during the callback only. */
+typedef struct ota_bundle_entry {
+    const char *path;   /* passed ota_bundle_path_check, no trailing '/' */
+    ota_bundle_etype type;
+    uint32_t mode;      /* permission bits (07777) */
+    uint64_t size;      /* regular files: bytes that entry_data will deliver */
+    const char *link;   /* symlinks: target, passed ota_bundle_link_check */
+    int64_t mtime;
+} ota_bundle_entry;
+
+/*
+ * Sink: where verified data goes.  Every callback may be NULL (ignored) and
+ * gets `user` unchanged; returning an error stops the reader, which returns
+ * that error.  No byte reaches a callback before its chunk's SHA-256 (and
+ * the head's) has been checked.
+ */
+typedef struct ota_bundle_sink {
+    void *user;
+    /* The head is verified: decide (hardware, version) before any data. */
+    ota_err (*manifest)(void *user, const ota_bundle_manifest *m);
+    /* A component starts; from > 0 when resuming an image at that offset. */
+    ota_err (*component_begin)(void *user, const ota_bundle_component *c, uint64_t from);
+    /* Image bytes for offset off of the component (one verified chunk). */
+    ota_err (*image_write)(void *user, const ota_bundle_component *c, uint64_t off,
+                           const uint8_t *buf, size_t len);
+    /* A file-tree entry; then entry_data (files only) and entry_end. */
+    ota_err (*entry_begin)(void *user, const ota_bundle_component *c, const ota_bundle_entry *e);
+    ota_err (*entry_data)(void *user, const uint8_t *buf, size_t len);
+    ota_err (*entry_end)(void *user);
+    /* Every chunk of the component verified and delivered. */
+    ota_err (*component_end)(void *user, const ota_bundle_component *c);
+    /* Chunk `index` passed its checks (progress). */
+    ota_err (*chunk_verified)(void *user, uint32_t index, uint64_t bundle_offset_end);
+    /* A resume point: everything before chunk next_chunk (file offset
+     * bundle_offset) has been delivered; a reader restarted with
+     * resume_chunk = next_chunk continues from there. */
+    ota_err (*checkpoint)(void *user, uint32_t next_chunk, uint64_t bundle_offset);
+} ota_bundle_sink;
+
+typedef struct ota_bundle_reader ota_bundle_reader;
+
+typedef struct ota_bundle_reader_config {
+    size_t size;                /* sizeof(ota_bundle_reader_config) */
+    ota_bundle_read_fn read;    /* required */
+    void *read_user;
+    const ota_bundle_sink *sink; /* borrowed; NULL: verify only */
+    /* Trusted head from signed metadata (ota_bundle_custom_head).  NULL only
+     * for tools that check a bundle's self-consistency (verify-bundle
+     * without an anchor): then the header is read first. */
+    const uint8_t *head_sha256;
+    uint64_t head_length;
+    size_t max_head;            /* 0: OTA_BUNDLE_MAX_HEAD */
+    uint32_t max_chunk_size;    /* 0: OTA_BUNDLE_MAX_CHUNK_SIZE */
+    /*
+     * Resume: the source delivers the head (from offset 0), then continues
+     * at the offset a checkpoint reported for this chunk.  Must be a
+     * checkpointed chunk: a component's first chunk, any chunk of an image,
+     * or chunk_count.  0: from the start.
+     */
+    uint32_t resume_chunk;
+} ota_bundle_reader_config;
+
+/* cfg is copied (the sink pointer is kept).  OTA_E_ARG for a bad config. */
+OTA_API OTA_NODISCARD ota_err ota_bundle_reader_new(const ota_bundle_reader_config *cfg,
+                                                    ota_bundle_reader **out);
+
+/*
+ * Read the whole bundle.  Order of checks: head length against the trusted
+ * one and the limits (OTA_E_LIMIT / OTA_E_LENGTH), head SHA-256
+ * (OTA_E_HASH), header/manifest/table (OTA_E_FORMAT, OTA_E_JSON,
+ * OTA_E_UNSUPPORTED), then per chunk: SHA-256 of the stored bytes
+ * (OTA_E_HASH) before inflating, inflated length (OTA_E_LIMIT: bomb) and
+ * SHA-256 (OTA_E_HASH); per tree entry OTA_E_UNSAFE / OTA_E_LIMIT
+ * (entries or bytes beyond the manifest's counts); truncation or trailing
+ * bytes OTA_E_LENGTH.  Memory: head + 2 x chunk size + ~50 KiB (zlib,
+ * libarchive), see ota_bundle_reader_memory().  Call once.
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_reader_run(ota_bundle_reader *r);
+
+/* The verified head, once run() got past it; else NULL. */
+OTA_API const ota_bundle_head *ota_bundle_reader_head(const ota_bundle_reader *r);
+
+/* The last resume point reached (see checkpoint). */
+OTA_API void ota_bundle_reader_resume_point(const ota_bundle_reader *r, uint32_t *next_chunk,
+                                            uint64_t *bundle_offset);
+
+/* Chunks verified so far, bytes pulled from the source so far. */
+OTA_API uint32_t ota_bundle_reader_chunks_verified(const ota_bundle_reader *r);
+OTA_API uint64_t ota_bundle_reader_bytes_read(const ota_bundle_reader *r);
+
+/* Bytes of buffers the reader itself allocated (head, chunk buffers, the
+ * inflate state), the peak of the run; libarchive's own state excluded. */
+OTA_API size_t ota_bundle_reader_memory(const ota_bundle_reader *r);
+
+/* NULL is a no-op. */
+OTA_API void ota_bundle_reader_free(ota_bundle_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,942 @@
+/*
+ * ota_bundle_format.c — the bundle's byte format: header, chunk table,
+ * manifest, semantic versions, archive path rules, and the head as a whole
+ * (see formats/BUNDLE.md).  Everything here parses bytes that the caller
+ * has already authenticated, except ota_bundle_header_decode(), which reads
+ * only fixed-width integers.
+ */
+#include "ota_bundle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ota_bundle_int.h"
+#include "ota_json.h"
+#include "ota_limits.h"
+#include "ota_util.h"
+
+/* ---- header and table ---------------------------------------------------- */
+
+static bool
+is_pow2(uint32_t v)
+{
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+ota_err
+ota_bundle_header_decode(const uint8_t *buf, size_t len, ota_bundle_header *out)
+{
+    if (buf == NULL || out == NULL)
+        return OTA_E_ARG;
+    if (len < OTA_BUNDLE_HEADER_LEN || memcmp(buf, OTA_BUNDLE_MAGIC, OTA_BUNDLE_MAGIC_LEN) != 0)
+        return OTA_E_FORMAT;
+    ota_bundle_header h;
+    h.format = otab_get32(buf + 8);
+    h.flags = otab_get32(buf + 12);
+    h.chunk_size = otab_get32(buf + 16);
+    h.chunk_count = otab_get32(buf + 20);
+    h.manifest_len = otab_get64(buf + 24);
+    h.table_len = otab_get64(buf + 32);
+    h.payload_len = otab_get64(buf + 40);
+    memcpy(h.digest, buf + 48, 32);
+    if (h.format != OTA_BUNDLE_FORMAT_VERSION || h.flags != 0)
+        return OTA_E_UNSUPPORTED;
+    if (!is_pow2(h.chunk_size) || h.chunk_size < OTA_BUNDLE_MIN_CHUNK_SIZE)
+        return OTA_E_FORMAT;
+    if (h.chunk_size > OTA_BUNDLE_MAX_CHUNK_SIZE || h.chunk_count > OTA_BUNDLE_MAX_CHUNKS ||
+        h.manifest_len > OTA_BUNDLE_MAX_MANIFEST ||
+        h.table_len > (uint64_t) OTA_BUNDLE_MAX_CHUNKS * OTA_BUNDLE_ENTRY_LEN)
+        return OTA_E_LIMIT;
+    if (h.manifest_len == 0 || h.table_len != (uint64_t) h.chunk_count * OTA_BUNDLE_ENTRY_LEN)
+        return OTA_E_FORMAT;
+    /* every chunk is 1..chunk_size stored bytes */
+    if (h.payload_len < h.chunk_count || h.payload_len > (uint64_t) h.chunk_count * h.chunk_size)
+        return OTA_E_FORMAT;
+    *out = h;
+    return OTA_OK;
+}
+
+void
+ota_bundle_header_encode(const ota_bundle_header *h, uint8_t out[OTA_BUNDLE_HEADER_LEN])
+{
+    memcpy(out, OTA_BUNDLE_MAGIC, OTA_BUNDLE_MAGIC_LEN);
+    otab_put32(out + 8, h->format);
+    otab_put32(out + 12, h->flags);
+    otab_put32(out + 16, h->chunk_size);
+    otab_put32(out + 20, h->chunk_count);
+    otab_put64(out + 24, h->manifest_len);
+    otab_put64(out + 32, h->table_len);
+    otab_put64(out + 40, h->payload_len);
+    memcpy(out + 48, h->digest, 32);
+}
+
+void
+ota_bundle_chunk_encode(uint32_t clen, const uint8_t csha[32], const uint8_t usha[32],
+                        uint8_t out[OTA_BUNDLE_ENTRY_LEN])
+{
+    otab_put32(out, clen);
+    memcpy(out + 4, csha, 32);
+    memcpy(out + 36, usha, 32);
+}
+
+/* ---- names, versions, paths ---------------------------------------------- */
+
+static bool
+is_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool
+otab_name_ok(const char *s)
+{
+    size_t n = 0;
+    if (s == NULL || !is_alnum((unsigned char) s[0]))
+        return false;
+    for (; s[n] != '\0'; n++) {
+        unsigned char c = (unsigned char) s[n];
+        if (n >= OTA_BUNDLE_MAX_NAME_LEN)
+            return false;
+        if (!is_alnum(c) && c != '.' && c != '_' && c != ':' && c != '+' && c != '-')
+            return false;
+    }
+    return true;
+}
+
+/* One dot-separated semver identifier s[0..n): non-empty [0-9A-Za-z-];
+ * numeric ones without leading zeros when numeric_rule. */
+static bool
+semver_ident_ok(const char *s, size_t n, bool numeric_only, bool no_leading_zero)
+{
+    if (n == 0)
+        return false;
+    bool digits = true;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c >= '0' && c <= '9')
+            continue;
+        digits = false;
+        if (numeric_only || !(is_alnum(c) || c == '-'))
+            return false;
+    }
+    if (digits && no_leading_zero && n > 1 && s[0] == '0')
+        return false;
+    return true;
+}
+
+ota_err
+ota_semver_check(const char *s)
+{
+    if (s == NULL)
+        return OTA_E_FORMAT;
+    size_t len = strnlen(s, OTA_BUNDLE_MAX_VERSION_LEN + 1);
+    if (len == 0 || len > OTA_BUNDLE_MAX_VERSION_LEN)
+        return OTA_E_FORMAT;
+    const char *p = s;
+    /* MAJOR.MINOR.PATCH */
+    for (int part = 0; part < 3; part++) {
+        size_t n = strspn(p, "0123456789");
+        if (!semver_ident_ok(p, n, true, true))
+            return OTA_E_FORMAT;
+        p += n;
+        if (part < 2) {
+            if (*p != '.')
+                return OTA_E_FORMAT;
+            p++;
+        }
+    }
+    const char *ids = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-";
+    if (*p == '-') {
+        do {
+            p++;
+            size_t n = strspn(p, ids);
+            if (!semver_ident_ok(p, n, false, true))
+                return OTA_E_FORMAT;
+            p += n;
+        } while (*p == '.');
+    }
+    if (*p == '+') {
+        do {
+            p++;
+            size_t n = strspn(p, ids);
+            if (!semver_ident_ok(p, n, false, false))
+                return OTA_E_FORMAT;
+            p += n;
+        } while (*p == '.');
+    }
+    return *p == '\0' ? OTA_OK : OTA_E_FORMAT;
+}
+
+static bool
+all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+/* Compare identifiers a[0..an) and b[0..bn) by semver rules: numeric ones
+ * numerically (no leading zeros, so by length then bytes), numeric below
+ * alphanumeric, alphanumeric bytewise. */
+static int
+ident_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    bool ad = all_digits(a, an), bd = all_digits(b, bn);
+    if (ad && bd) {
+        if (an != bn)
+            return an < bn ? -1 : 1;
+        return memcmp(a, b, an);
+    }
+    if (ad != bd)
+        return ad ? -1 : 1;
+    int c = memcmp(a, b, an < bn ? an : bn);
+    if (c != 0)
+        return c;
+    return an == bn ? 0 : (an < bn ? -1 : 1);
+}
+
+int
+ota_semver_cmp(const char *a, const char *b)
+{
+    /* core: three numeric identifiers */
+    for (int part = 0; part < 3; part++) {
+        size_t an = strspn(a, "0123456789"), bn = strspn(b, "0123456789");
+        int c = ident_cmp(a, an, b, bn);
+        if (c != 0)
+            return c;
+        a += an;
+        b += bn;
+        if (*a == '.')
+            a++;
+        if (*b == '.')
+            b++;
+    }
+    bool apre = *a == '-', bpre = *b == '-';
+    if (!apre || !bpre)
+        return apre == bpre ? 0 : (apre ? -1 : 1); /* a pre-release is lower */
+    a++;
+    b++;
+    for (;;) {
+        size_t an = strcspn(a, ".+"), bn = strcspn(b, ".+");
+        int c = ident_cmp(a, an, b, bn);
+        if (c != 0)
+            return c;
+        a += an;
+        b += bn;
+        bool amore = *a == '.', bmore = *b == '.';
+        if (!amore || !bmore)
+            return amore == bmore ? 0 : (amore ? 1 : -1); /* more fields is higher */
+        a++;
+        b++;
+    }
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
+static size_t
+utf8_seq(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07u;
+    } else
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0; /* also stops at the NUL terminator */
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* Text rules shared by entry paths and link targets: length, no control
+ * character, valid UTF-8. */
+static ota_err
+text_ok(const char *s)
+{
+    size_t len = strnlen(s, OTA_BUNDLE_MAX_ENTRY_PATH + 1);
+    if (len == 0 || len > OTA_BUNDLE_MAX_ENTRY_PATH)
+        return OTA_E_UNSAFE;
+    const unsigned char *p = (const unsigned char *) s;
+    while (*p != '\0') {
+        if (*p < 0x20 || *p == 0x7f)
+            return OTA_E_UNSAFE;
+        size_t n = utf8_seq(p);
+        if (n == 0)
+            return OTA_E_UNSAFE;
+        p += n;
+    }
+    return OTA_OK;
+}
+
+ota_err
+ota_bundle_path_check(const char *path)
+{
+    if (path == NULL || text_ok(path) != OTA_OK || path[0] == '/')
+        return OTA_E_UNSAFE;
+    const char *p = path;
+    for (;;) {
+        size_t n = strcspn(p, "/");
+        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return OTA_E_UNSAFE;
+        if (p[n] == '\0')
+            return OTA_OK;
+        p += n + 1;
+    }
+}
+
+ota_err
+ota_bundle_link_check(const char *path, const char *target, bool rootfs)
+{
+    if (ota_bundle_path_check(path) != OTA_OK || target == NULL || text_ok(target) != OTA_OK)
+        return OTA_E_UNSAFE;
+    /* depth of the directory holding the link */
+    size_t depth = 0;
+    for (const char *p = path; *p != '\0'; p++)
+        if (*p == '/')
+            depth++;
+    const char *t = target;
+    if (*t == '/') {
+        if (!rootfs)
+            return OTA_E_UNSAFE;
+        depth = 0;
+    }
+    bool descended = false;
+    for (;;) {
+        while (*t == '/')
+            t++;
+        if (*t == '\0')
+            return OTA_OK;
+        size_t n = strcspn(t, "/");
+        if (n == 2 && t[0] == '.' && t[1] == '.') {
+            /* ".." only before the first name: after a name that may itself
+             * be a symlink, a lexical check proves nothing */
+            if (descended || depth == 0)
+                return OTA_E_UNSAFE;
+            depth--;
+        } else if (!(n == 1 && t[0] == '.')) {
+            descended = true;
+        }
+        t += n;
+    }
+}
+
+int
+ota_bundle_path_cmp(const char *a, const char *b)
+{
+    const unsigned char *x = (const unsigned char *) a, *y = (const unsigned char *) b;
+    for (;; x++, y++) {
+        unsigned cx = *x == '/' ? 1u : (*x == 0 ? 0u : (unsigned) *x + 1u);
+        unsigned cy = *y == '/' ? 1u : (*y == 0 ? 0u : (unsigned) *y + 1u);
+        if (cx != cy)
+            return cx < cy ? -1 : 1;
+        if (cx == 0)
+            return 0;
+    }
+}
+
+/* ---- manifest ------------------------------------------------------------ */
+
+static const char *const hook_key[OTA_BUNDLE_NHOOKS] = {"pre-install", "post-install"};
+
+typedef struct manifest_priv {
+    ota_bundle_manifest pub;
+    json_t *json;
+    const char **hardware;
+    ota_bundle_component *components;
+    uint8_t *hook[OTA_BUNDLE_NHOOKS];
+} manifest_priv;
+
+void
+ota_bundle_manifest_free(ota_bundle_manifest *m)
+{
+    if (m == NULL)
+        return;
+    manifest_priv *p = (manifest_priv *) m;
+    json_decref(p->json);
+    free(p->hardware);
+    free(p->components);
+    for (int i = 0; i < OTA_BUNDLE_NHOOKS; i++)
+        free(p->hook[i]);
+    free(p);
+}
+
+/* Every key of obj is one of the NULL-terminated list. */
+static bool
+keys_only(const json_t *obj, const char *const *allowed)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *) obj, k, v) {
+        (void) v;
+        bool ok = false;
+        for (size_t i = 0; allowed[i] != NULL; i++)
+            if (strcmp(k, allowed[i]) == 0)
+                ok = true;
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool
+get_uint(const json_t *obj, const char *key, uint64_t max, uint64_t *out)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_integer(v))
+        return false;
+    json_int_t i = json_integer_value(v);
+    if (i < 0 || (uint64_t) i > max)
+        return false;
+    *out = (uint64_t) i;
+    return true;
+}
+
+static const char *
+get_str(const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static ota_err
+parse_components(manifest_priv *p, const json_t *arr)
+{
+    static const char *const tree_keys[] = {"entries", "name", "rootfs", "size",
+                                            "type",    "unpacked", NULL};
+    static const char *const image_keys[] = {"name", "size", "type", NULL};
+    size_t n = json_array_size(arr);
+    if (!json_is_array(arr) || n == 0)
+        return OTA_E_FORMAT;
+    if (n > OTA_BUNDLE_MAX_COMPONENTS)
+        return OTA_E_LIMIT;
+    p->components = calloc(n, sizeof *p->components);
+    if (p->components == NULL)
+        return OTA_E_NOMEM;
+    uint64_t chunks = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *c = json_array_get(arr, i);
+        ota_bundle_component *oc = &p->components[i];
+        if (!json_is_object(c))
+            return OTA_E_FORMAT;
+        const char *type = get_str(c, "type");
+        oc->name = get_str(c, "name");
+        if (type == NULL || !otab_name_ok(oc->name))
+            return OTA_E_FORMAT;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(p->components[j].name, oc->name) == 0)
+                return OTA_E_FORMAT;
+        if (!get_uint(c, "size", (uint64_t) OTA_BUNDLE_MAX_CHUNKS * p->pub.chunk_size, &oc->size))
+            return json_is_integer(json_object_get(c, "size")) ? OTA_E_LIMIT : OTA_E_FORMAT;
+        if (strcmp(type, "tree") == 0) {
+            oc->type = OTA_BUNDLE_TREE;
+            json_t *rf = json_object_get(c, "rootfs");
+            if (!keys_only(c, tree_keys) || !json_is_boolean(rf) ||
+                !get_uint(c, "entries", OTA_BUNDLE_MAX_ENTRIES, &oc->entries) ||
+                !get_uint(c, "unpacked", oc->size, &oc->unpacked))
+                return OTA_E_FORMAT;
+            oc->rootfs = json_is_true(rf);
+            /* a tar stream is at least its two end-of-archive blocks */
+            if (oc->size < 1024 || oc->size % 512 != 0)
+                return OTA_E_FORMAT;
+        } else if (strcmp(type, "image") == 0) {
+            oc->type = OTA_BUNDLE_IMAGE;
+            if (!keys_only(c, image_keys))
+                return OTA_E_FORMAT;
+        } else {
+            return OTA_E_UNSUPPORTED;
+        }
+        uint64_t nc = (oc->size + p->pub.chunk_size - 1) / p->pub.chunk_size;
+        oc->first_chunk = (uint32_t) chunks;
+        chunks += nc;
+        if (chunks > OTA_BUNDLE_MAX_CHUNKS)
+            return OTA_E_LIMIT;
+        oc->nchunks = (uint32_t) nc;
+    }
+    p->pub.components = p->components;
+    p->pub.ncomponents = n;
+    p->pub.nchunks = (uint32_t) chunks;
+    return OTA_OK;
+}
+
+static ota_err
+parse_hooks(manifest_priv *p, const json_t *hooks)
+{
+    static const char *const keys[] = {"pre-install", "post-install", NULL};
+    if (hooks == NULL)
+        return OTA_OK;
+    if (!json_is_object(hooks) || json_object_size(hooks) == 0 || !keys_only(hooks, keys))
+        return OTA_E_FORMAT;
+    for (int i = 0; i < OTA_BUNDLE_NHOOKS; i++) {
+        json_t *v = json_object_get(hooks, hook_key[i]);
+        if (v == NULL)
+            continue;
+        if (!json_is_string(v))
+            return OTA_E_FORMAT;
+        size_t b64len = json_string_length(v);
+        if (b64len == 0)
+            return OTA_E_FORMAT;
+        if (b64len > sodium_base64_ENCODED_LEN(OTA_BUNDLE_MAX_HOOK,
+                                                sodium_base64_VARIANT_ORIGINAL))
+            return OTA_E_LIMIT;
+        size_t cap = b64len / 4 * 3 + 3, bin_len = 0;
+        p->hook[i] = malloc(cap);
+        if (p->hook[i] == NULL)
+            return OTA_E_NOMEM;
+        const char *end = NULL;
+        if (sodium_base642bin(p->hook[i], cap, json_string_value(v), b64len, NULL, &bin_len,
+                              &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+            end != json_string_value(v) + b64len || bin_len == 0)
+            return OTA_E_FORMAT;
+        if (bin_len > OTA_BUNDLE_MAX_HOOK)
+            return OTA_E_LIMIT;
+        p->pub.hook[i] = p->hook[i];
+        p->pub.hook_len[i] = bin_len;
+    }
+    return OTA_OK;
+}
+
+static ota_err
+parse_manifest_obj(manifest_priv *p)
+{
+    static const char *const keys[] = {"chunk_size", "components", "created", "format", "hardware",
+                                       "hooks",      "name",       "type",    "version", NULL};
+    const json_t *j = p->json;
+    uint64_t v = 0;
+    if (!get_uint(j, "format", UINT32_MAX, &v))
+        return OTA_E_FORMAT;
+    if (v != OTA_BUNDLE_FORMAT_VERSION)
+        return OTA_E_UNSUPPORTED;
+    p->pub.format = (uint32_t) v;
+    const char *type = get_str(j, "type");
+    if (type == NULL || strcmp(type, "ota-bundle") != 0 || !keys_only(j, keys))
+        return OTA_E_FORMAT;
+    p->pub.name = get_str(j, "name");
+    p->pub.version = get_str(j, "version");
+    if (!otab_name_ok(p->pub.name) || ota_semver_check(p->pub.version) != OTA_OK)
+        return OTA_E_FORMAT;
+    json_t *created = json_object_get(j, "created");
+    if (created != NULL) {
+        int64_t t;
+        p->pub.created = json_string_value(created);
+        if (p->pub.created == NULL || ota_time_parse(p->pub.created, &t) != OTA_OK)
+            return OTA_E_FORMAT;
+    }
+    if (!get_uint(j, "chunk_size", OTA_BUNDLE_MAX_CHUNK_SIZE, &v) ||
+        v < OTA_BUNDLE_MIN_CHUNK_SIZE || !is_pow2((uint32_t) v))
+        return OTA_E_FORMAT;
+    p->pub.chunk_size = (uint32_t) v;
+    const json_t *hw = json_object_get(j, "hardware");
+    size_t nhw = json_array_size(hw);
+    if (!json_is_array(hw) || nhw == 0)
+        return OTA_E_FORMAT;
+    if (nhw > OTA_BUNDLE_MAX_HARDWARE)
+        return OTA_E_LIMIT;
+    p->hardware = calloc(nhw, sizeof *p->hardware);
+    if (p->hardware == NULL)
+        return OTA_E_NOMEM;
+    for (size_t i = 0; i < nhw; i++) {
+        p->hardware[i] = json_string_value(json_array_get(hw, i));
+        if (!otab_name_ok(p->hardware[i]))
+            return OTA_E_FORMAT;
+        /* sorted and distinct: one encoding per set */
+        if (i > 0 && strcmp(p->hardware[i - 1], p->hardware[i]) >= 0)
+            return OTA_E_FORMAT;
+    }
+    p->pub.hardware = p->hardware;
+    p->pub.nhardware = nhw;
+    ota_err rc = parse_components(p, json_object_get(j, "components"));
+    if (rc != OTA_OK)
+        return rc;
+    return parse_hooks(p, json_object_get(j, "hooks"));
+}
+
+ota_err
+ota_bundle_manifest_parse(const uint8_t *buf, size_t len, ota_bundle_manifest **out)
+{
+    if (buf == NULL || out == NULL)
+        return OTA_E_ARG;
+    if (len > OTA_BUNDLE_MAX_MANIFEST)
+        return OTA_E_LIMIT;
+    ota_err rc = OTA_E_NOMEM;
+    manifest_priv *p = calloc(1, sizeof *p);
+    uint8_t *canon = NULL;
+    size_t canon_len = 0;
+    if (p == NULL)
+        goto out;
+    rc = ota_json_parse(buf, len, OTA_BUNDLE_MAX_MANIFEST, &p->json);
+    if (rc != OTA_OK)
+        goto out;
+    /* exactly one byte encoding per manifest */
+    rc = ota_json_canonical(p->json, &canon, &canon_len);
+    if (rc != OTA_OK)
+        goto out;
+    if (canon_len != len || memcmp(canon, buf, len) != 0) {
+        rc = OTA_E_FORMAT;
+        goto out;
+    }
+    rc = parse_manifest_obj(p);
+    if (rc != OTA_OK)
+        goto out;
+    *out = &p->pub;
+    p = NULL;
+    rc = OTA_OK;
+out:
+    free(canon);
+    ota_bundle_manifest_free(p ? &p->pub : NULL);
+    return rc;
+}
+
+bool
+ota_bundle_manifest_has_hardware(const ota_bundle_manifest *m, const char *hwid)
+{
+    if (m == NULL || hwid == NULL)
+        return false;
+    for (size_t i = 0; i < m->nhardware; i++)
+        if (strcmp(m->hardware[i], hwid) == 0)
+            return true;
+    return false;
+}
+
+ota_err
+otab_manifest_build(const char *name, const char *version, char *const *hardware,
+                    size_t nhardware, const char *created, uint32_t chunk_size,
+                    const otab_wcomp *comps, size_t ncomps,
+                    uint8_t *const hooks[OTA_BUNDLE_NHOOKS],
+                    const size_t hook_len[OTA_BUNDLE_NHOOKS], uint8_t **out, size_t *out_len)
+{
+    ota_err rc = OTA_E_NOMEM;
+    char *b64 = NULL;
+    json_t *m = json_object(), *hw = json_array(), *cs = json_array(), *hk = json_object();
+    if (m == NULL || hw == NULL || cs == NULL || hk == NULL)
+        goto out;
+    for (size_t i = 0; i < nhardware; i++)
+        if (json_array_append_new(hw, json_string(hardware[i])) != 0)
+            goto out;
+    for (size_t i = 0; i < ncomps; i++) {
+        json_t *c = json_object();
+        if (c == NULL || json_array_append_new(cs, c) != 0)
+            goto out;
+        int e = json_object_set_new(c, "name", json_string(comps[i].name));
+        e |= json_object_set_new(c, "size", json_integer((json_int_t) comps[i].size));
+        if (comps[i].type == OTA_BUNDLE_TREE) {
+            e |= json_object_set_new(c, "type", json_string("tree"));
+            e |= json_object_set_new(c, "rootfs", json_boolean(comps[i].rootfs));
+            e |= json_object_set_new(c, "entries", json_integer((json_int_t) comps[i].entries));
+            e |= json_object_set_new(c, "unpacked", json_integer((json_int_t) comps[i].unpacked));
+        } else {
+            e |= json_object_set_new(c, "type", json_string("image"));
+        }
+        if (e != 0)
+            goto out;
+    }
+    for (int i = 0; i < OTA_BUNDLE_NHOOKS; i++) {
+        if (hooks[i] == NULL)
+            continue;
+        size_t blen = sodium_base64_ENCODED_LEN(hook_len[i], sodium_base64_VARIANT_ORIGINAL);
+        b64 = malloc(blen);
+        if (b64 == NULL)
+            goto out;
+        sodium_bin2base64(b64, blen, hooks[i], hook_len[i], sodium_base64_VARIANT_ORIGINAL);
+        if (json_object_set_new(hk, hook_key[i], json_string(b64)) != 0)
+            goto out;
+        free(b64);
+        b64 = NULL;
+    }
+    int e = json_object_set_new(m, "type", json_string("ota-bundle"));
+    e |= json_object_set_new(m, "format", json_integer(OTA_BUNDLE_FORMAT_VERSION));
+    e |= json_object_set_new(m, "name", json_string(name));
+    e |= json_object_set_new(m, "version", json_string(version));
+    e |= json_object_set_new(m, "chunk_size", json_integer(chunk_size));
+    if (created != NULL)
+        e |= json_object_set_new(m, "created", json_string(created));
+    e |= json_object_set(m, "hardware", hw);
+    e |= json_object_set(m, "components", cs);
+    if (json_object_size(hk) > 0)
+        e |= json_object_set(m, "hooks", hk);
+    if (e != 0)
+        goto out;
+    rc = ota_json_canonical(m, out, out_len);
+out:
+    free(b64);
+    json_decref(m);
+    json_decref(hw);
+    json_decref(cs);
+    json_decref(hk);
+    return rc;
+}
+
+/* ---- head -------------------------------------------------------------------- */
+
+void
+ota_bundle_head_free(ota_bundle_head *h)
+{
+    if (h == NULL)
+        return;
+    ota_bundle_manifest_free(h->manifest);
+    free((void *) h->table);
+    free(h);
+}
+
+ota_err
+ota_bundle_head_chunk(const ota_bundle_head *h, uint32_t i, ota_bundle_chunk *c)
+{
+    if (h == NULL || c == NULL || i >= h->header.chunk_count)
+        return OTA_E_ARG;
+    const ota_bundle_manifest *m = h->manifest;
+    /* component holding chunk i (components are few) */
+    size_t ci = 0;
+    while (ci + 1 < m->ncomponents && i >= m->components[ci].first_chunk + m->components[ci].nchunks)
+        ci++;
+    const ota_bundle_component *comp = &m->components[ci];
+    uint32_t k = i - comp->first_chunk;
+    uint64_t coff = (uint64_t) k * m->chunk_size;
+    uint64_t rest = comp->size - coff;
+    const uint8_t *e = h->table + (size_t) i * OTA_BUNDLE_ENTRY_LEN;
+    ota_bundle_chunk out;
+    out.clen = otab_get32(e);
+    out.ulen = rest < m->chunk_size ? (uint32_t) rest : m->chunk_size;
+    out.offset = 0; /* filled by callers that walk the table in order */
+    out.component = (uint32_t) ci;
+    out.comp_offset = coff;
+    memcpy(out.csha, e + 4, 32);
+    memcpy(out.usha, e + 36, 32);
+    *c = out;
+    return OTA_OK;
+}
+
+ota_err
+ota_bundle_head_parse(const uint8_t *buf, size_t len, ota_bundle_head **out)
+{
+    if (buf == NULL || out == NULL)
+        return OTA_E_ARG;
+    ota_bundle_header hd;
+    ota_err rc = ota_bundle_header_decode(buf, len, &hd);
+    if (rc != OTA_OK)
+        return rc;
+    uint64_t head_len = OTA_BUNDLE_HEADER_LEN + hd.manifest_len + hd.table_len;
+    if (head_len != len)
+        return OTA_E_LENGTH;
+    const uint8_t *man = buf + OTA_BUNDLE_HEADER_LEN;
+    const uint8_t *tab = man + hd.manifest_len;
+    uint8_t dig[32];
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, man, hd.manifest_len + hd.table_len);
+    crypto_hash_sha256_final(&st, dig);
+    if (sodium_memcmp(dig, hd.digest, 32) != 0)
+        return OTA_E_HASH;
+    ota_bundle_head *h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return OTA_E_NOMEM;
+    h->header = hd;
+    h->head_len = head_len;
+    h->total_len = head_len + hd.payload_len;
+    ota_sha256(buf, len, h->head_sha256);
+    rc = ota_bundle_manifest_parse(man, (size_t) hd.manifest_len, &h->manifest);
+    if (rc != OTA_OK)
+        goto out;
+    rc = OTA_E_FORMAT;
+    if (h->manifest->chunk_size != hd.chunk_size || h->manifest->nchunks != hd.chunk_count)
+        goto out;
+    uint8_t *t = malloc(hd.table_len ? (size_t) hd.table_len : 1);
+    if (t == NULL) {
+        rc = OTA_E_NOMEM;
+        goto out;
+    }
+    memcpy(t, tab, (size_t) hd.table_len);
+    h->table = t;
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < hd.chunk_count; i++) {
+        ota_bundle_chunk c;
+        if (ota_bundle_head_chunk(h, i, &c) != OTA_OK || c.clen == 0 || c.clen > c.ulen)
+            goto out;
+        sum += c.clen;
+    }
+    if (sum != hd.payload_len)
+        goto out;
+    *out = h;
+    h = NULL;
+    rc = OTA_OK;
+out:
+    ota_bundle_head_free(h);
+    return rc;
+}
+
+/* ---- files ------------------------------------------------------------------- */
+
+static ota_err
+read_full(int fd, uint8_t *buf, size_t n, size_t *got)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = read(fd, buf + done, n - done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return OTA_E_IO;
+        if (r == 0)
+            break;
+        done += (size_t) r;
+    }
+    *got = done;
+    return OTA_OK;
+}
+
+ota_err
+ota_bundle_head_read_file(const char *path, ota_bundle_head **out)
+{
+    if (path == NULL || out == NULL)
+        return OTA_E_ARG;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? OTA_E_NOT_FOUND : OTA_E_IO;
+    ota_err rc = OTA_E_IO;
+    uint8_t hb[OTA_BUNDLE_HEADER_LEN];
+    uint8_t *buf = NULL;
+    size_t got = 0;
+    struct stat stt;
+    ota_bundle_header hd;
+    ota_bundle_head *h = NULL;
+    if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode))
+        goto out;
+    rc = read_full(fd, hb, sizeof hb, &got);
+    if (rc != OTA_OK)
+        goto out;
+    rc = OTA_E_FORMAT;
+    if (got < OTA_BUNDLE_MAGIC_LEN || memcmp(hb, OTA_BUNDLE_MAGIC, OTA_BUNDLE_MAGIC_LEN) != 0)
+        goto out;
+    /* from here on it claims to be a bundle: never OTA_E_FORMAT */
+    rc = OTA_E_LENGTH;
+    if (got < sizeof hb)
+        goto out;
+    rc = ota_bundle_header_decode(hb, sizeof hb, &hd);
+    if (rc != OTA_OK)
+        goto out;
+    size_t head_len = (size_t) (OTA_BUNDLE_HEADER_LEN + hd.manifest_len + hd.table_len);
+    rc = OTA_E_NOMEM;
+    buf = malloc(head_len);
+    if (buf == NULL)
+        goto out;
+    memcpy(buf, hb, sizeof hb);
+    rc = read_full(fd, buf + sizeof hb, head_len - sizeof hb, &got);
+    if (rc != OTA_OK)
+        goto out;
+    rc = OTA_E_LENGTH;
+    if (got != head_len - sizeof hb)
+        goto out;
+    rc = ota_bundle_head_parse(buf, head_len, &h);
+    if (rc != OTA_OK)
+        goto out;
+    rc = OTA_E_LENGTH;
+    if ((uint64_t) stt.st_size != h->total_len)
+        goto out;
+    *out = h;
+    h = NULL;
+    rc = OTA_OK;
+out:
+    if (rc == OTA_E_FORMAT && got >= OTA_BUNDLE_MAGIC_LEN &&
+        memcmp(hb, OTA_BUNDLE_MAGIC, OTA_BUNDLE_MAGIC_LEN) == 0)
+        rc = OTA_E_UNSUPPORTED;
+    ota_bundle_head_free(h);
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+ota_err
+ota_bundle_target_custom(const char *path, json_t **custom)
+{
+    if (path == NULL || custom == NULL)
+        return OTA_E_ARG;
+    ota_bundle_head *h = NULL;
+    ota_err rc = ota_bundle_head_read_file(path, &h);
+    if (rc != OTA_OK)
+        return rc;
+    rc = OTA_E_NOMEM;
+    char hex[65];
+    ota_hex_encode(h->head_sha256, 32, hex);
+    const ota_bundle_manifest *m = h->manifest;
+    json_t *top = json_object(), *b = json_object(), *hw = json_array(), *cs = json_array();
+    if (top == NULL || b == NULL || hw == NULL || cs == NULL)
+        goto out;
+    for (size_t i = 0; i < m->nhardware; i++)
+        if (json_array_append_new(hw, json_string(m->hardware[i])) != 0)
+            goto out;
+    for (size_t i = 0; i < m->ncomponents; i++) {
+        const ota_bundle_component *c = &m->components[i];
+        json_t *o = json_pack("{s:s, s:s, s:I}", "name", c->name, "type",
+                              c->type == OTA_BUNDLE_TREE ? "tree" : "image", "size",
+                              (json_int_t) c->size);
+        if (o == NULL || json_array_append_new(cs, o) != 0)
+            goto out;
+    }
+    int e = json_object_set_new(b, "format", json_integer(m->format));
+    e |= json_object_set_new(b, "name", json_string(m->name));
+    e |= json_object_set_new(b, "version", json_string(m->version));
+    e |= json_object_set(b, "hardware", hw);
+    if (m->created != NULL)
+        e |= json_object_set_new(b, "created", json_string(m->created));
+    e |= json_object_set_new(b, "chunk_size", json_integer(m->chunk_size));
+    e |= json_object_set_new(b, "chunks", json_integer(m->nchunks));
+    e |= json_object_set_new(b, "head_length", json_integer((json_int_t) h->head_len));
+    e |= json_object_set_new(b, "head_sha256", json_string(hex));
+    e |= json_object_set_new(b, "payload_length",
+                             json_integer((json_int_t) h->header.payload_len));
+    e |= json_object_set(b, "components", cs);
+    e |= json_object_set(top, "ota_bundle", b);
+    if (e != 0)
+        goto out;
+    *custom = top;
+    top = NULL;
+    rc = OTA_OK;
+out:
+    json_decref(top);
+    json_decref(b);
+    json_decref(hw);
+    json_decref(cs);
+    ota_bundle_head_free(h);
+    return rc;
+}
+
+ota_err
+ota_bundle_custom_head(const json_t *custom, uint64_t *head_len, uint8_t head_sha256[32])
+{
+    if (custom == NULL || head_len == NULL || head_sha256 == NULL)
+        return OTA_E_ARG;
+    const json_t *b = json_object_get(custom, "ota_bundle");
+    uint64_t len = 0, fmt = 0;
+    const char *hex = get_str(b, "head_sha256");
+    uint8_t sha[32];
+    size_t n = 0;
+    if (!json_is_object(b) || !get_uint(b, "format", UINT32_MAX, &fmt) ||
+        !get_uint(b, "head_length", OTA_BUNDLE_MAX_HEAD, &len) || hex == NULL ||
+        strlen(hex) != 64 || ota_hex_decode(hex, 64, sha, sizeof sha, &n) != OTA_OK || n != 32)
+        return OTA_E_FORMAT;
+    if (fmt != OTA_BUNDLE_FORMAT_VERSION)
+        return OTA_E_UNSUPPORTED;
+    if (len < OTA_BUNDLE_HEADER_LEN)
+        return OTA_E_FORMAT;
+    *head_len = len;
+    memcpy(head_sha256, sha, 32);
+    return OTA_OK;
+}

@@ -1,0 +1,62 @@
+/*
+ * ota_bundle_int.h — internal symbols shared by the ota_bundle*.c files
+ * (prefix otab_, hidden from the library's exports).
+ */
+#ifndef OTA_BUNDLE_INT_H
+#define OTA_BUNDLE_INT_H
+
+#include <stdint.h>
+
+#include "ota_bundle.h"
+
+/* Big-endian integer helpers. */
+static inline void
+otab_put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t) (v >> 24);
+    p[1] = (uint8_t) (v >> 16);
+    p[2] = (uint8_t) (v >> 8);
+    p[3] = (uint8_t) v;
+}
+
+static inline void
+otab_put64(uint8_t *p, uint64_t v)
+{
+    otab_put32(p, (uint32_t) (v >> 32));
+    otab_put32(p + 4, (uint32_t) v);
+}
+
+static inline uint32_t
+otab_get32(const uint8_t *p)
+{
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | (uint32_t) p[3];
+}
+
+static inline uint64_t
+otab_get64(const uint8_t *p)
+{
+    return (uint64_t) otab_get32(p) << 32 | otab_get32(p + 4);
+}
+
+/* Bundle name, component name, hardware id: 1..OTA_BUNDLE_MAX_NAME_LEN of
+ * [A-Za-z0-9._:+-], starting with a letter or digit. */
+bool otab_name_ok(const char *s);
+
+/* Component as the writer records it (before the manifest exists). */
+typedef struct otab_wcomp {
+    char *name;
+    ota_bundle_ctype type;
+    bool rootfs;
+    uint64_t size, entries, unpacked;
+} otab_wcomp;
+
+/* Build the canonical manifest bytes (malloc'd) from the writer's state. */
+OTA_NODISCARD ota_err otab_manifest_build(const char *name, const char *version,
+                                          char *const *hardware, size_t nhardware,
+                                          const char *created, uint32_t chunk_size,
+                                          const otab_wcomp *comps, size_t ncomps,
+                                          uint8_t *const hooks[OTA_BUNDLE_NHOOKS],
+                                          const size_t hook_len[OTA_BUNDLE_NHOOKS], uint8_t **out,
+                                          size_t *out_len);
+
+#endif

@@ -1,0 +1,559 @@
+/*
+ * ota_bundle_reader.c — the streaming, verify-before-use bundle reader.
+ *
+ * Order of trust:
+ *   1. read exactly the trusted head length (bounded), SHA-256 it, compare
+ *      with the trusted hash: only then parse header, manifest (JSON) and
+ *      table;
+ *   2. per chunk: read exactly its stored length into a buffer of at most
+ *      chunk_size, SHA-256 it, compare with the table: only then inflate
+ *      (raw deflate, output capped at the chunk's uncompressed length: a
+ *      bomb stops at the cap), SHA-256 the output and compare;
+ *   3. only verified chunk bytes reach the sink (images) or libarchive
+ *      (trees: libarchive pulls through tar_read_cb, which verifies the
+ *      next chunk before returning it), and every tar entry is checked
+ *      before the sink sees it.
+ *
+ * Memory: head + 2 x chunk_size + zlib's inflate state (counted through
+ * zalloc) + two path buffers, and libarchive's tar reader state.
+ */
+#include "ota_bundle.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "ota_bundle_int.h"
+#include "ota_limits.h"
+#include "ota_util.h"
+
+struct ota_bundle_reader {
+    ota_bundle_reader_config cfg;
+    ota_bundle_sink sink; /* copy with NULL callbacks when cfg.sink is NULL */
+    ota_bundle_head *head;
+    uint8_t *cbuf, *ubuf;
+    const uint8_t *data; /* verified uncompressed bytes of the current chunk */
+    uint32_t data_len;
+    z_stream z;
+    bool zinit;
+    uint64_t offset;     /* bundle offset of the next byte the source gives */
+    uint64_t bytes_read;
+    uint32_t verified;
+    uint32_t ckpt_chunk;
+    uint64_t ckpt_offset;
+    size_t mem, mem_peak;
+    ota_err err;         /* error raised inside a libarchive callback */
+    uint32_t tree_next, tree_end;
+    char *prev_path, *last_nondir, *path;
+    bool ran;
+};
+
+/* ---- memory accounting ------------------------------------------------------ */
+
+static void *
+r_alloc(ota_bundle_reader *r, size_t n)
+{
+    size_t *p = malloc(n + sizeof(size_t) * 2);
+    if (p == NULL)
+        return NULL;
+    p[0] = n;
+    r->mem += n;
+    if (r->mem > r->mem_peak)
+        r->mem_peak = r->mem;
+    return p + 2;
+}
+
+static void
+r_free(ota_bundle_reader *r, void *q)
+{
+    if (q == NULL)
+        return;
+    size_t *p = (size_t *) q - 2;
+    r->mem -= p[0];
+    free(p);
+}
+
+static voidpf
+z_alloc(voidpf opaque, uInt items, uInt size)
+{
+    if (size != 0 && items > SIZE_MAX / size)
+        return NULL;
+    return r_alloc(opaque, (size_t) items * size);
+}
+
+static void
+z_free(voidpf opaque, voidpf p)
+{
+    r_free(opaque, p);
+}
+
+/* ---- new / free ------------------------------------------------------------------ */
+
+ota_err
+ota_bundle_reader_new(const ota_bundle_reader_config *cfg, ota_bundle_reader **out)
+{
+    if (cfg == NULL || out == NULL || cfg->size < sizeof *cfg || cfg->read == NULL)
+        return OTA_E_ARG;
+    if (cfg->head_sha256 != NULL && cfg->head_length < OTA_BUNDLE_HEADER_LEN)
+        return OTA_E_ARG;
+    ota_bundle_reader *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return OTA_E_NOMEM;
+    r->cfg = *cfg;
+    r->cfg.size = sizeof r->cfg;
+    if (r->cfg.max_head == 0 || r->cfg.max_head > OTA_BUNDLE_MAX_HEAD)
+        r->cfg.max_head = OTA_BUNDLE_MAX_HEAD;
+    if (r->cfg.max_chunk_size == 0 || r->cfg.max_chunk_size > OTA_BUNDLE_MAX_CHUNK_SIZE)
+        r->cfg.max_chunk_size = OTA_BUNDLE_MAX_CHUNK_SIZE;
+    if (cfg->sink != NULL)
+        r->sink = *cfg->sink;
+    r->path = r_alloc(r, OTA_BUNDLE_MAX_ENTRY_PATH + 1);
+    r->prev_path = r_alloc(r, OTA_BUNDLE_MAX_ENTRY_PATH + 1);
+    r->last_nondir = r_alloc(r, OTA_BUNDLE_MAX_ENTRY_PATH + 1);
+    if (r->path == NULL || r->prev_path == NULL || r->last_nondir == NULL) {
+        ota_bundle_reader_free(r);
+        return OTA_E_NOMEM;
+    }
+    *out = r;
+    return OTA_OK;
+}
+
+void
+ota_bundle_reader_free(ota_bundle_reader *r)
+{
+    if (r == NULL)
+        return;
+    if (r->zinit)
+        inflateEnd(&r->z);
+    r_free(r, r->cbuf);
+    r_free(r, r->ubuf);
+    r_free(r, r->path);
+    r_free(r, r->prev_path);
+    r_free(r, r->last_nondir);
+    ota_bundle_head_free(r->head);
+    free(r);
+}
+
+const ota_bundle_head *
+ota_bundle_reader_head(const ota_bundle_reader *r)
+{
+    return r != NULL ? r->head : NULL;
+}
+
+void
+ota_bundle_reader_resume_point(const ota_bundle_reader *r, uint32_t *next_chunk,
+                               uint64_t *bundle_offset)
+{
+    if (next_chunk != NULL)
+        *next_chunk = r->ckpt_chunk;
+    if (bundle_offset != NULL)
+        *bundle_offset = r->ckpt_offset;
+}
+
+uint32_t
+ota_bundle_reader_chunks_verified(const ota_bundle_reader *r)
+{
+    return r->verified;
+}
+
+uint64_t
+ota_bundle_reader_bytes_read(const ota_bundle_reader *r)
+{
+    return r->bytes_read;
+}
+
+size_t
+ota_bundle_reader_memory(const ota_bundle_reader *r)
+{
+    return r->mem_peak;
+}
+
+/* ---- source ------------------------------------------------------------------------ */
+
+static ota_err
+read_exact(ota_bundle_reader *r, uint8_t *buf, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        size_t got = 0;
+        ota_err rc = r->cfg.read(r->cfg.read_user, buf + done, n - done, &got);
+        if (rc != OTA_OK)
+            return rc;
+        if (got == 0)
+            return OTA_E_LENGTH; /* truncated */
+        if (got > n - done)
+            return OTA_E_ARG; /* the source broke its contract */
+        done += got;
+        r->bytes_read += got;
+    }
+    r->offset += n;
+    return OTA_OK;
+}
+
+/* ---- head ---------------------------------------------------------------------------- */
+
+static ota_err
+read_head(ota_bundle_reader *r)
+{
+    uint8_t *buf = NULL;
+    size_t len;
+    ota_err rc;
+    if (r->cfg.head_sha256 != NULL) {
+        /* trusted length first: nothing is parsed before the hash matches */
+        if (r->cfg.head_length > r->cfg.max_head)
+            return OTA_E_LIMIT;
+        len = (size_t) r->cfg.head_length;
+        buf = r_alloc(r, len);
+        if (buf == NULL)
+            return OTA_E_NOMEM;
+        rc = read_exact(r, buf, len);
+        if (rc != OTA_OK)
+            goto out;
+        uint8_t h[32];
+        ota_sha256(buf, len, h);
+        if (sodium_memcmp(h, r->cfg.head_sha256, 32) != 0) {
+            rc = OTA_E_HASH;
+            goto out;
+        }
+    } else {
+        /* no anchor (tools): fixed-width header fields locate the rest */
+        uint8_t hb[OTA_BUNDLE_HEADER_LEN];
+        ota_bundle_header hd;
+        rc = read_exact(r, hb, sizeof hb);
+        if (rc != OTA_OK)
+            return rc;
+        rc = ota_bundle_header_decode(hb, sizeof hb, &hd);
+        if (rc != OTA_OK)
+            return rc;
+        uint64_t hl = OTA_BUNDLE_HEADER_LEN + hd.manifest_len + hd.table_len;
+        if (hl > r->cfg.max_head)
+            return OTA_E_LIMIT;
+        len = (size_t) hl;
+        buf = r_alloc(r, len);
+        if (buf == NULL)
+            return OTA_E_NOMEM;
+        memcpy(buf, hb, sizeof hb);
+        rc = read_exact(r, buf + sizeof hb, len - sizeof hb);
+        if (rc != OTA_OK)
+            goto out;
+    }
+    rc = ota_bundle_head_parse(buf, len, &r->head);
+    if (rc == OTA_E_LENGTH)
+        rc = OTA_E_FORMAT; /* trusted length disagrees with the header */
+    if (rc != OTA_OK)
+        goto out;
+    /* the parsed head (table copy, manifest) stays while the chunks stream;
+     * count it as its byte size */
+    r->mem += len;
+    if (r->mem > r->mem_peak)
+        r->mem_peak = r->mem;
+    rc = OTA_OK;
+out:
+    r_free(r, buf);
+    return rc;
+}
+
+/* ---- chunks ------------------------------------------------------------------------------ */
+
+static ota_err
+load_chunk(ota_bundle_reader *r, uint32_t idx)
+{
+    ota_bundle_chunk c;
+    ota_err rc = ota_bundle_head_chunk(r->head, idx, &c);
+    if (rc != OTA_OK)
+        return rc;
+    rc = read_exact(r, r->cbuf, c.clen);
+    if (rc != OTA_OK)
+        return rc;
+    uint8_t h[32];
+    ota_sha256(r->cbuf, c.clen, h);
+    if (sodium_memcmp(h, c.csha, 32) != 0)
+        return OTA_E_HASH; /* never reaches zlib */
+    if (c.clen == c.ulen) {
+        r->data = r->cbuf; /* stored */
+    } else {
+        if (inflateReset(&r->z) != Z_OK)
+            return OTA_E_NOMEM;
+        r->z.next_in = r->cbuf;
+        r->z.avail_in = c.clen;
+        r->z.next_out = r->ubuf;
+        r->z.avail_out = c.ulen;
+        int zr = inflate(&r->z, Z_FINISH);
+        if (zr != Z_STREAM_END)
+            /* output full but the stream goes on: more bytes than the table
+             * says, a decompression bomb */
+            return r->z.avail_out == 0 ? OTA_E_LIMIT : OTA_E_FORMAT;
+        if (r->z.avail_in != 0 || r->z.avail_out != 0)
+            return OTA_E_FORMAT;
+        r->data = r->ubuf;
+    }
+    ota_sha256(r->data, c.ulen, h);
+    if (sodium_memcmp(h, c.usha, 32) != 0)
+        return OTA_E_HASH;
+    r->data_len = c.ulen;
+    r->verified++;
+    if (r->sink.chunk_verified != NULL)
+        return r->sink.chunk_verified(r->sink.user, idx, r->offset);
+    return OTA_OK;
+}
+
+static ota_err
+checkpoint(ota_bundle_reader *r, uint32_t next)
+{
+    r->ckpt_chunk = next;
+    r->ckpt_offset = r->offset;
+    if (r->sink.checkpoint != NULL)
+        return r->sink.checkpoint(r->sink.user, next, r->offset);
+    return OTA_OK;
+}
+
+static ota_err
+do_image(ota_bundle_reader *r, const ota_bundle_component *c, uint32_t start)
+{
+    uint64_t from = (uint64_t) (start - c->first_chunk) * r->head->manifest->chunk_size;
+    ota_err rc = OTA_OK;
+    if (r->sink.component_begin != NULL)
+        rc = r->sink.component_begin(r->sink.user, c, from);
+    for (uint32_t i = start; rc == OTA_OK && i < c->first_chunk + c->nchunks; i++) {
+        rc = load_chunk(r, i);
+        if (rc == OTA_OK && r->sink.image_write != NULL)
+            rc = r->sink.image_write(r->sink.user, c, from, r->data, r->data_len);
+        from += r->data_len;
+        if (rc == OTA_OK)
+            rc = checkpoint(r, i + 1);
+    }
+    if (rc == OTA_OK && r->sink.component_end != NULL)
+        rc = r->sink.component_end(r->sink.user, c);
+    return rc;
+}
+
+/* libarchive pulls the tar stream here: one verified chunk per call. */
+static la_ssize_t
+tar_read_cb(struct archive *a, void *user, const void **buf)
+{
+    (void) a;
+    ota_bundle_reader *r = user;
+    if (r->err != OTA_OK)
+        return ARCHIVE_FATAL;
+    if (r->tree_next >= r->tree_end)
+        return 0;
+    ota_err rc = load_chunk(r, r->tree_next);
+    if (rc != OTA_OK) {
+        r->err = rc;
+        return ARCHIVE_FATAL;
+    }
+    r->tree_next++;
+    *buf = r->data;
+    return (la_ssize_t) r->data_len;
+}
+
+/* Checks one tar entry; fills e.  rc OTA_E_UNSAFE / OTA_E_LIMIT. */
+static ota_err
+check_entry(ota_bundle_reader *r, const ota_bundle_component *c, struct archive_entry *ae,
+            ota_bundle_entry *e, uint64_t count)
+{
+    if (count > c->entries)
+        return OTA_E_LIMIT; /* more entries than the manifest says */
+    const char *p = archive_entry_pathname(ae); /* raw bytes; UTF-8 checked below */
+    if (p == NULL || archive_entry_hardlink(ae) != NULL || archive_entry_sparse_count(ae) > 0)
+        return OTA_E_UNSAFE;
+    size_t n = strnlen(p, OTA_BUNDLE_MAX_ENTRY_PATH + 2);
+    if (n > OTA_BUNDLE_MAX_ENTRY_PATH)
+        return OTA_E_UNSAFE;
+    memcpy(r->path, p, n + 1);
+    memset(e, 0, sizeof *e);
+    switch (archive_entry_filetype(ae)) {
+    case AE_IFREG: e->type = OTA_BUNDLE_FILE; break;
+    case AE_IFDIR:
+        e->type = OTA_BUNDLE_DIR;
+        if (n > 1 && r->path[n - 1] == '/')
+            r->path[--n] = '\0'; /* tar marks directories with one '/' */
+        break;
+    case AE_IFLNK: e->type = OTA_BUNDLE_SYMLINK; break;
+    default: return OTA_E_UNSAFE; /* devices, fifos, sockets */
+    }
+    if (ota_bundle_path_check(r->path) != OTA_OK)
+        return OTA_E_UNSAFE;
+    /* strictly increasing, component by component: no duplicates, and the
+     * entries under a path come right after it */
+    if (count > 1 && ota_bundle_path_cmp(r->prev_path, r->path) >= 0)
+        return OTA_E_UNSAFE;
+    /* nothing may be extracted through a symlink (or file) of this tree */
+    size_t ln = strlen(r->last_nondir);
+    if (ln > 0 && strncmp(r->path, r->last_nondir, ln) == 0 && r->path[ln] == '/')
+        return OTA_E_UNSAFE;
+    if (e->type == OTA_BUNDLE_SYMLINK) {
+        e->link = archive_entry_symlink(ae);
+        if (ota_bundle_link_check(r->path, e->link, c->rootfs) != OTA_OK)
+            return OTA_E_UNSAFE;
+    }
+    int64_t size = archive_entry_size(ae);
+    if (size < 0)
+        return OTA_E_UNSAFE;
+    if (e->type == OTA_BUNDLE_FILE) {
+        if ((uint64_t) size > c->unpacked)
+            return OTA_E_LIMIT;
+        e->size = (uint64_t) size;
+    }
+    memcpy(r->prev_path, r->path, n + 1);
+    if (e->type != OTA_BUNDLE_DIR)
+        memcpy(r->last_nondir, r->path, n + 1);
+    e->path = r->path;
+    e->mode = (uint32_t) archive_entry_perm(ae) & 07777u;
+    e->mtime = (int64_t) archive_entry_mtime(ae);
+    return OTA_OK;
+}
+
+static ota_err
+tree_entries(ota_bundle_reader *r, const ota_bundle_component *c, struct archive *a)
+{
+    uint64_t count = 0, bytes = 0;
+    r->prev_path[0] = r->last_nondir[0] = '\0';
+    for (;;) {
+        struct archive_entry *ae;
+        int ar = archive_read_next_header(a, &ae);
+        if (ar == ARCHIVE_EOF)
+            break;
+        if (ar != ARCHIVE_OK)
+            return r->err != OTA_OK ? r->err : OTA_E_FORMAT;
+        ota_bundle_entry e;
+        ota_err rc = check_entry(r, c, ae, &e, ++count);
+        if (rc != OTA_OK)
+            return rc;
+        if (r->sink.entry_begin != NULL && (rc = r->sink.entry_begin(r->sink.user, c, &e)) != OTA_OK)
+            return rc;
+        uint64_t done = 0;
+        while (e.type == OTA_BUNDLE_FILE) {
+            const void *buf;
+            size_t len;
+            la_int64_t off;
+            ar = archive_read_data_block(a, &buf, &len, &off);
+            if (ar == ARCHIVE_EOF)
+                break;
+            if (ar != ARCHIVE_OK)
+                return r->err != OTA_OK ? r->err : OTA_E_FORMAT;
+            if (off < 0 || (uint64_t) off != done || len > e.size - done)
+                return OTA_E_FORMAT; /* holes or overlong data */
+            done += len;
+            bytes += len;
+            if (bytes > c->unpacked)
+                return OTA_E_LIMIT; /* more file bytes than the manifest says */
+            if (r->sink.entry_data != NULL &&
+                (rc = r->sink.entry_data(r->sink.user, buf, len)) != OTA_OK)
+                return rc;
+        }
+        if (done != e.size)
+            return OTA_E_FORMAT;
+        if (r->sink.entry_end != NULL && (rc = r->sink.entry_end(r->sink.user)) != OTA_OK)
+            return rc;
+    }
+    if (r->err != OTA_OK)
+        return r->err;
+    if (count != c->entries || bytes != c->unpacked)
+        return OTA_E_FORMAT;
+    return OTA_OK;
+}
+
+static ota_err
+do_tree(ota_bundle_reader *r, const ota_bundle_component *c)
+{
+    ota_err rc = OTA_OK;
+    if (r->sink.component_begin != NULL)
+        rc = r->sink.component_begin(r->sink.user, c, 0);
+    if (rc != OTA_OK)
+        return rc;
+    struct archive *a = archive_read_new();
+    if (a == NULL)
+        return OTA_E_NOMEM;
+    r->err = OTA_OK;
+    r->tree_next = c->first_chunk;
+    r->tree_end = c->first_chunk + c->nchunks;
+    /* tar formats only, no decompression filter: the stream is plain tar */
+    if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
+        archive_read_open(a, r, NULL, tar_read_cb, NULL) != ARCHIVE_OK) {
+        rc = r->err != OTA_OK ? r->err : OTA_E_FORMAT;
+        goto out;
+    }
+    rc = tree_entries(r, c, a);
+    if (rc != OTA_OK)
+        goto out;
+    /* whatever libarchive did not ask for (padding) is still verified */
+    while (r->tree_next < r->tree_end) {
+        rc = load_chunk(r, r->tree_next);
+        if (rc != OTA_OK)
+            goto out;
+        r->tree_next++;
+    }
+    if (r->sink.component_end != NULL && (rc = r->sink.component_end(r->sink.user, c)) != OTA_OK)
+        goto out;
+    rc = checkpoint(r, r->tree_end);
+out:
+    archive_read_free(a);
+    return rc;
+}
+
+ota_err
+ota_bundle_reader_run(ota_bundle_reader *r)
+{
+    if (r == NULL || r->ran)
+        return OTA_E_ARG;
+    r->ran = true;
+    ota_err rc = read_head(r);
+    if (rc != OTA_OK)
+        return rc;
+    const ota_bundle_manifest *m = r->head->manifest;
+    uint32_t n = r->head->header.chunk_count;
+    if (m->chunk_size > r->cfg.max_chunk_size)
+        return OTA_E_LIMIT;
+    /* where the payload resumes */
+    uint32_t start = r->cfg.resume_chunk;
+    if (start > n)
+        return OTA_E_ARG;
+    for (size_t i = 0; i < m->ncomponents; i++) {
+        const ota_bundle_component *c = &m->components[i];
+        if (c->type == OTA_BUNDLE_TREE && start > c->first_chunk &&
+            start < c->first_chunk + c->nchunks)
+            return OTA_E_ARG; /* a tar stream restarts at its first chunk */
+    }
+    uint64_t off = r->head->head_len;
+    for (uint32_t i = 0; i < start; i++)
+        off += otab_get32(r->head->table + (size_t) i * OTA_BUNDLE_ENTRY_LEN);
+    r->offset = off;
+    r->ckpt_chunk = start;
+    r->ckpt_offset = off;
+    r->cbuf = r_alloc(r, m->chunk_size);
+    r->ubuf = r_alloc(r, m->chunk_size);
+    if (r->cbuf == NULL || r->ubuf == NULL)
+        return OTA_E_NOMEM;
+    r->z.zalloc = z_alloc;
+    r->z.zfree = z_free;
+    r->z.opaque = r;
+    if (inflateInit2(&r->z, -15) != Z_OK)
+        return OTA_E_NOMEM;
+    r->zinit = true;
+    if (r->sink.manifest != NULL && (rc = r->sink.manifest(r->sink.user, m)) != OTA_OK)
+        return rc;
+    for (size_t i = 0; i < m->ncomponents; i++) {
+        const ota_bundle_component *c = &m->components[i];
+        if (c->nchunks == 0 ? start > c->first_chunk : start >= c->first_chunk + c->nchunks)
+            continue; /* delivered before the resume point */
+        if (c->type == OTA_BUNDLE_IMAGE)
+            rc = do_image(r, c, start > c->first_chunk ? start : c->first_chunk);
+        else
+            rc = do_tree(r, c);
+        if (rc != OTA_OK)
+            return rc;
+    }
+    /* the bundle ends here: trailing bytes are an error */
+    uint8_t extra;
+    size_t got = 0;
+    rc = r->cfg.read(r->cfg.read_user, &extra, 1, &got);
+    if (rc != OTA_OK)
+        return rc;
+    if (got != 0)
+        return OTA_E_LENGTH;
+    return OTA_OK;
+}

@@ -1,0 +1,334 @@
+/* ota-sign verify-bundle: stream a bundle through the device's reader. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle_util.h"
+#include "cli.h"
+#include "ota_bundle.h"
+#include "ota_json.h"
+#include "ota_limits.h"
+#include "ota_util.h"
+
+static void
+help(FILE *out)
+{
+    fprintf(out,
+            "usage: ota-sign verify-bundle [--head-sha256 HEX --head-length N] [--sha256 HEX]\n"
+            "                              [--targets FILE --target PATH] [--hardware ID]\n"
+            "                              [--extract DIR] [--quiet] FILE\n"
+            "\n"
+            "Reads FILE exactly as a device does (formats/ota_bundle_reader.c): the head is\n"
+            "checked against the trusted SHA-256, then every chunk's SHA-256 is checked before\n"
+            "it is inflated, every inflated chunk against its length and SHA-256, and every\n"
+            "file-tree entry against the path rules (no absolute or '..' paths, devices,\n"
+            "escaping links, duplicates).  Without an anchor the head is checked against its\n"
+            "own digest only (self-consistency, not authenticity).\n"
+            "\n"
+            "      --head-sha256 HEX   trusted SHA-256 of header+manifest+table (from the\n"
+            "      --head-length N     targets entry's custom.ota_bundle)\n"
+            "      --sha256 HEX        expected SHA-256 of the whole file\n"
+            "      --targets FILE      take head, length and SHA-256 from this TUF targets\n"
+            "      --target PATH       metadata's entry PATH (signatures not checked here:\n"
+            "                          that is `ota-sign verify`)\n"
+            "      --hardware ID       also require ID in the bundle's hardware list\n"
+            "      --extract DIR       write what a device would install into DIR (existing):\n"
+            "                          trees to DIR/NAME/, images to DIR/NAME.img\n"
+            "  -q, --quiet             print nothing on success\n"
+            "\n"
+            "Exit: 0 valid, 2 usage, 4 invalid (hash, length, format, unsafe entry, wrong\n"
+            "hardware), 6 file system.\n");
+}
+
+typedef struct vctx {
+    const char *hardware;
+    bool hw_mismatch;
+    bu_progress *prog;
+} vctx;
+
+static ota_err
+on_manifest(void *user, const ota_bundle_manifest *m)
+{
+    vctx *v = user;
+    if (v->hardware != NULL && !ota_bundle_manifest_has_hardware(m, v->hardware)) {
+        v->hw_mismatch = true;
+        return OTA_E_UNSUPPORTED;
+    }
+    return OTA_OK;
+}
+
+/* The extractor's user pointer is the bu_extract; chain the two. */
+typedef struct chain {
+    vctx *v;
+    bu_extract *x;
+    ota_bundle_sink xs;
+} chain;
+
+static ota_err
+c_manifest(void *user, const ota_bundle_manifest *m)
+{
+    return on_manifest(((chain *) user)->v, m);
+}
+static ota_err
+c_chunk(void *user, uint32_t i, uint64_t off)
+{
+    (void) i;
+    bu_progress_update(((chain *) user)->v->prog, off);
+    return OTA_OK;
+}
+static ota_err
+c_begin(void *user, const ota_bundle_component *c, uint64_t from)
+{
+    chain *ch = user;
+    return ch->xs.component_begin ? ch->xs.component_begin(ch->x, c, from) : OTA_OK;
+}
+static ota_err
+c_image(void *user, const ota_bundle_component *c, uint64_t off, const uint8_t *b, size_t n)
+{
+    chain *ch = user;
+    return ch->xs.image_write ? ch->xs.image_write(ch->x, c, off, b, n) : OTA_OK;
+}
+static ota_err
+c_entry(void *user, const ota_bundle_component *c, const ota_bundle_entry *e)
+{
+    chain *ch = user;
+    return ch->xs.entry_begin ? ch->xs.entry_begin(ch->x, c, e) : OTA_OK;
+}
+static ota_err
+c_data(void *user, const uint8_t *b, size_t n)
+{
+    chain *ch = user;
+    return ch->xs.entry_data ? ch->xs.entry_data(ch->x, b, n) : OTA_OK;
+}
+static ota_err
+c_eend(void *user)
+{
+    chain *ch = user;
+    return ch->xs.entry_end ? ch->xs.entry_end(ch->x) : OTA_OK;
+}
+static ota_err
+c_cend(void *user, const ota_bundle_component *c)
+{
+    chain *ch = user;
+    return ch->xs.component_end ? ch->xs.component_end(ch->x, c) : OTA_OK;
+}
+
+static bool
+parse_hex32(const char *s, uint8_t out[32])
+{
+    size_t n = 0;
+    return s != NULL && strlen(s) == 64 && ota_hex_decode(s, 64, out, 32, &n) == OTA_OK &&
+           n == 32;
+}
+
+/* Trusted values from a targets file's entry (not signature-checked). */
+static int
+from_targets(const char *file, const char *target, uint8_t head_sha[32], uint64_t *head_len,
+             uint8_t sha[32], uint64_t *len)
+{
+    FILE *f = fopen(file, "rb");
+    if (f == NULL)
+        return sign_error(SX_IO, "verify-bundle: %s: %s", file, strerror(errno));
+    uint8_t *buf = malloc(OTA_MAX_METADATA_SIZE + 1);
+    size_t n = buf ? fread(buf, 1, OTA_MAX_METADATA_SIZE + 1, f) : 0;
+    fclose(f);
+    json_t *doc = NULL;
+    ota_err rc = buf ? ota_json_parse(buf, n, 0, &doc) : OTA_E_NOMEM;
+    free(buf);
+    if (rc != OTA_OK)
+        return sign_fail(rc, "verify-bundle: %s", file);
+    int ret = SX_VERIFY;
+    json_t *entry = json_object_get(json_object_get(json_object_get(doc, "signed"), "targets"),
+                                    target);
+    json_t *custom = json_object_get(entry, "custom");
+    json_t *jl = json_object_get(entry, "length");
+    const char *hs = json_string_value(json_object_get(json_object_get(entry, "hashes"),
+                                                       "sha256"));
+    if (entry == NULL)
+        sign_error(SX_VERIFY, "verify-bundle: %s has no target '%s'", file, target);
+    else if (custom == NULL || ota_bundle_custom_head(custom, head_len, head_sha) != OTA_OK)
+        sign_error(SX_VERIFY, "verify-bundle: target '%s' has no bundle head in custom", target);
+    else if (!json_is_integer(jl) || json_integer_value(jl) < 0 || !parse_hex32(hs, sha))
+        sign_error(SX_VERIFY, "verify-bundle: target '%s' has no length or sha256", target);
+    else {
+        *len = (uint64_t) json_integer_value(jl);
+        ret = SX_OK;
+    }
+    json_decref(doc);
+    return ret;
+}
+
+int
+cmd_verify_bundle(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"head-sha256", required_argument, NULL, 'S'},
+        {"head-length", required_argument, NULL, 'L'},
+        {"sha256", required_argument, NULL, 's'},
+        {"targets", required_argument, NULL, 'T'},
+        {"target", required_argument, NULL, 't'},
+        {"hardware", required_argument, NULL, 'H'},
+        {"extract", required_argument, NULL, 'x'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    uint8_t head_sha[32], file_sha[32], got_sha[32];
+    bool have_head_sha = false, have_file_sha = false, quiet = false;
+    uint64_t head_len = 0, file_len = 0;
+    bool have_head_len = false, have_file_len = false;
+    const char *targets = NULL, *target = NULL, *extract = NULL;
+    vctx v = {NULL, false, NULL};
+    int c;
+    if (sign_wants_help(argc, argv)) {
+        help(stdout);
+        return SX_OK;
+    }
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'S':
+            if (!parse_hex32(optarg, head_sha))
+                return sign_error(SX_USAGE, "verify-bundle: --head-sha256 wants 64 hex digits");
+            have_head_sha = true;
+            break;
+        case 'L':
+            if (!bu_parse_size(optarg, &head_len))
+                return sign_error(SX_USAGE, "verify-bundle: --head-length wants a number");
+            have_head_len = true;
+            break;
+        case 's':
+            if (!parse_hex32(optarg, file_sha))
+                return sign_error(SX_USAGE, "verify-bundle: --sha256 wants 64 hex digits");
+            have_file_sha = true;
+            break;
+        case 'T': targets = optarg; break;
+        case 't': target = optarg; break;
+        case 'H': v.hardware = optarg; break;
+        case 'x': extract = optarg; break;
+        case 'q': quiet = true; break;
+        case ':':
+            return sign_error(SX_USAGE, "verify-bundle: option %s needs a value",
+                              argv[optind - 1]);
+        default:
+            return sign_error(SX_USAGE, "verify-bundle: unknown option '%s' (see --help)",
+                              argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 1)
+        return sign_error(SX_USAGE, "verify-bundle: want exactly one FILE (see --help)");
+    if (have_head_sha != have_head_len)
+        return sign_error(SX_USAGE, "verify-bundle: --head-sha256 and --head-length go together");
+    if ((targets == NULL) != (target == NULL) || (targets && have_head_sha))
+        return sign_error(SX_USAGE, "verify-bundle: --targets needs --target (and replaces "
+                                    "--head-sha256)");
+    if (targets != NULL) {
+        int r = from_targets(targets, target, head_sha, &head_len, file_sha, &file_len);
+        if (r != SX_OK)
+            return r;
+        have_head_sha = have_file_sha = have_file_len = true;
+    }
+    const char *path = argv[optind];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sign_error(SX_IO, "verify-bundle: %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return sign_error(SX_IO, "verify-bundle: %s: not a regular file", path);
+    }
+    if (have_file_len && (uint64_t) st.st_size != file_len) {
+        close(fd);
+        return sign_error(SX_VERIFY, "verify-bundle: %s: length %lld, the targets entry says "
+                                     "%llu", path, (long long) st.st_size,
+                          (unsigned long long) file_len);
+    }
+    bu_extract x;
+    int ret = SX_FAIL;
+    bool xopen = false;
+    if (extract != NULL) {
+        ota_err rc = bu_extract_open(&x, extract);
+        if (rc != OTA_OK) {
+            close(fd);
+            return sign_error(SX_IO, "verify-bundle: --extract %s: %s", extract,
+                              ota_strerror(rc));
+        }
+        xopen = true;
+    }
+    bu_progress prog;
+    bu_progress_init(&prog, "verify", (uint64_t) st.st_size, quiet);
+    v.prog = &prog;
+    chain ch;
+    memset(&ch, 0, sizeof ch);
+    ch.v = &v;
+    ch.x = &x;
+    if (xopen)
+        bu_extract_sink(&x, &ch.xs);
+    ota_bundle_sink sink = {&ch, c_manifest, c_begin, c_image, c_entry, c_data, c_eend, c_cend,
+                            c_chunk, NULL};
+    bu_source src;
+    bu_source_init(&src, fd);
+    ota_bundle_reader_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.size = sizeof cfg;
+    cfg.read = bu_source_read;
+    cfg.read_user = &src;
+    cfg.sink = &sink;
+    cfg.head_sha256 = have_head_sha ? head_sha : NULL;
+    cfg.head_length = head_len;
+    ota_bundle_reader *r = NULL;
+    ota_err rc = ota_bundle_reader_new(&cfg, &r);
+    if (rc == OTA_OK)
+        rc = ota_bundle_reader_run(r);
+    bu_progress_done(&prog);
+    if (rc != OTA_OK) {
+        uint32_t vchunks = r ? ota_bundle_reader_chunks_verified(r) : 0;
+        if (v.hw_mismatch)
+            ret = sign_error(SX_VERIFY, "verify-bundle: %s: not for hardware '%s'", path,
+                             v.hardware);
+        else if (xopen && x.err[0] != '\0')
+            ret = sign_error(SX_IO, "verify-bundle: --extract: %s", x.err);
+        else if (rc == OTA_E_IO || rc == OTA_E_NOMEM)
+            ret = sign_fail(rc, "verify-bundle: %s", path);
+        else
+            ret = sign_error(SX_VERIFY, "verify-bundle: %s: INVALID after %u verified chunks, "
+                                        "at byte %llu: %s", path, vchunks,
+                             (unsigned long long) (r ? ota_bundle_reader_bytes_read(r) : 0),
+                             ota_strerror(rc));
+        goto out;
+    }
+    bu_source_final(&src, got_sha);
+    if (have_file_sha && sodium_memcmp(got_sha, file_sha, 32) != 0) {
+        ret = sign_error(SX_VERIFY, "verify-bundle: %s: SHA-256 of the file does not match",
+                         path);
+        goto out;
+    }
+    if (!quiet) {
+        const ota_bundle_head *h = ota_bundle_reader_head(r);
+        char hex[65], a[32];
+        ota_hex_encode(got_sha, 32, hex);
+        printf("%s: OK %s %s — %u chunks verified%s\n", path, h->manifest->name,
+               h->manifest->version, ota_bundle_reader_chunks_verified(r),
+               have_head_sha ? " against the trusted head" : " (self-consistent; no anchor given)");
+        printf("  sha256 %s, %llu bytes\n", hex, (unsigned long long) src.total);
+        ota_hex_encode(h->head_sha256, 32, hex);
+        printf("  head   %s, %llu bytes\n", hex, (unsigned long long) h->head_len);
+        printf("  reader memory %s\n", bu_human(ota_bundle_reader_memory(r), a));
+        if (xopen)
+            printf("  extracted %llu entries, %s into %s\n", (unsigned long long) x.entries,
+                   bu_human(x.bytes, a), extract);
+    }
+    ret = SX_OK;
+out:
+    ota_bundle_reader_free(r);
+    if (xopen)
+        bu_extract_close(&x);
+    close(fd);
+    return ret;
+}
