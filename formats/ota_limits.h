@@ -119,4 +119,17 @@
 /* Compression threads in the writer. */
 #define OTA_BUNDLE_MAX_JOBS 64
 
+/* ---- libotaclient (client/) ---------------------------------------------- */
+
+/* Download ceilings for snapshot and targets metadata when the signed meta
+ * that points at them gives no length (the same defaults as python-tuf's
+ * ngclient): far above real files, far below "endless".  Root and timestamp
+ * use OTA_MAX_ROOT_SIZE / OTA_MAX_TIMESTAMP_SIZE above. */
+#define OTA_CLIENT_MAX_SNAPSHOT_SIZE (2000u * 1000u)
+#define OTA_CLIENT_MAX_TARGETS_SIZE (5000u * 1000u)
+
+/* Longest URL or path the client builds (base URL + percent-encoded target
+ * path, which can triple OTA_MAX_PATH_LEN). */
+#define OTA_CLIENT_MAX_URL (4u * OTA_MAX_PATH_LEN)
+
 #endif

@@ -1,0 +1,670 @@
+/*
+ * ota-client — the device agent (part 1: TUF metadata and target files).
+ *
+ *   ota-client init --root FILE [--force]
+ *   ota-client refresh
+ *   ota-client list [--json]
+ *   ota-client fetch TARGET... -o DIR
+ *
+ * Thin on purpose: every decision is libotaclient's.  This file parses
+ * options and the config file, maps ota_err to the documented exit codes,
+ * and prints one line on stderr per failure.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ota/client.h"
+#include "ota/transport.h"
+#include "ota_util.h"
+
+/* Exit codes (documented in --help and docs/ota-client.md). */
+enum {
+    EX_OK = 0,
+    EX_FAIL = 1,     /* anything else: I/O, out of memory */
+    EX_USAGE = 2,    /* bad command line or config file */
+    EX_NETWORK = 3,  /* repository unreachable, timeout, too slow, HTTP error */
+    EX_VERIFY = 4,   /* verification failed: a security event */
+    EX_EXPIRED = 5,  /* metadata expired: freeze attack or stale repository */
+    EX_NOTFOUND = 6, /* target not in the trusted metadata */
+    EX_NOINIT = 7,   /* no usable trusted root: run init */
+};
+
+#define DEFAULT_STATE_DIR "/var/lib/ota-client"
+
+static const char usage_text[] =
+    "usage: ota-client [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "Secure over-the-air update agent: TUF 1.0 client.\n"
+    "\n"
+    "Commands:\n"
+    "  init --root FILE [--force]  trust FILE as the root metadata (no network);\n"
+    "                              --force replaces an existing trusted root and\n"
+    "                              drops all trusted metadata\n"
+    "  refresh                     update the trusted metadata from the repository\n"
+    "  list [--json]               refresh, then list the trusted targets with their\n"
+    "                              custom fields\n"
+    "  fetch TARGET... -o DIR      refresh, then download each TARGET into DIR, verified\n"
+    "                              by length and hashes before it appears there\n"
+    "\n"
+    "Options (any command):\n"
+    "  --metadata-dir DIR      trusted metadata (default STATE_DIR/metadata)\n"
+    "  --state-dir DIR         default " DEFAULT_STATE_DIR "\n"
+    "  --metadata-url URL      where the repository's metadata is served\n"
+    "  --target-base-url URL   where target files are served (default: the\n"
+    "                          sibling 'targets/' of a metadata URL ending in\n"
+    "                          'metadata/')\n"
+    "  --config FILE           'key = value' lines: metadata_dir, state_dir,\n"
+    "                          metadata_url, target_base_url, connect_timeout,\n"
+    "                          timeout, low_speed_limit, low_speed_time, ca_path,\n"
+    "                          ca_file, max_timestamp_size, max_root_size\n"
+    "                          (command-line options win)\n"
+    "  --connect-timeout SECS  (default 10)\n"
+    "  --timeout SECS          whole-request limit (default 300)\n"
+    "  --low-speed-limit B     abort below B bytes/s ... (default 1024)\n"
+    "  --low-speed-time SECS   ... sustained this long (default 30)\n"
+    "  --ca-path DIR, --ca-file FILE   TLS trust anchors (verification is always on)\n"
+    "  -h, --help, --version\n"
+    "\n"
+    "Exit codes:\n"
+    "  0  success\n"
+    "  1  other failure (I/O, out of memory)\n"
+    "  2  usage: bad command line or config file\n"
+    "  3  network: repository unreachable, timeout, too slow, HTTP error\n"
+    "  4  verification failed (security event): bad signature, hash or length,\n"
+    "     rollback, wrong version, mix-and-match, malformed or oversized metadata\n"
+    "  5  expired metadata (freeze attack, or the repository is stale)\n"
+    "  6  not found: target not in the trusted metadata\n"
+    "  7  not initialised: no usable trusted root (run 'ota-client init')\n";
+
+typedef struct opts {
+    char *metadata_dir, *state_dir, *metadata_url, *target_url, *config;
+    char *ca_path, *ca_file, *root_file, *out_dir;
+    long connect_timeout, timeout, low_speed_limit, low_speed_time;
+    unsigned long long max_timestamp, max_root;
+    bool force, json;
+} opts;
+
+static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+die(int code, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("ota-client: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+static int
+exit_code(ota_err rc)
+{
+    switch (rc) {
+    case OTA_OK: return EX_OK;
+    case OTA_E_ARG: return EX_USAGE;
+    case OTA_E_NETWORK: return EX_NETWORK;
+    case OTA_E_EXPIRED: return EX_EXPIRED;
+    case OTA_E_NOT_FOUND: return EX_NOTFOUND;
+    case OTA_E_JSON:
+    case OTA_E_FORMAT:
+    case OTA_E_LIMIT:
+    case OTA_E_TYPE:
+    case OTA_E_SPEC_VERSION:
+    case OTA_E_SIGNATURE:
+    case OTA_E_ROLLBACK:
+    case OTA_E_VERSION:
+    case OTA_E_HASH:
+    case OTA_E_LENGTH:
+    case OTA_E_KEY:
+    case OTA_E_UNSUPPORTED:
+    case OTA_E_THRESHOLD: return EX_VERIFY;
+    case OTA_E_NOMEM:
+    case OTA_E_CRYPTO:
+    case OTA_E_IO:
+    case OTA_E_PASSPHRASE:
+    case OTA_E_EXISTS: return EX_FAIL;
+    default: break; /* values appended by other modules: generic failure until listed */
+    }
+    return EX_FAIL;
+}
+
+static int
+lib_fail(ota_client *c, ota_err rc, int code)
+{
+    const char *msg = ota_client_errmsg(c);
+    fprintf(stderr, "ota-client: %s (%s)\n", msg[0] ? msg : ota_strerror(rc), ota_err_name(rc));
+    return code;
+}
+
+static bool
+set_str(char **dst, const char *v)
+{
+    char *d = strdup(v);
+    if (d == NULL)
+        return false;
+    free(*dst);
+    *dst = d;
+    return true;
+}
+
+static bool
+parse_num(const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 1000000000L)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool
+parse_size(const char *s, unsigned long long *out)
+{
+    long v;
+    if (!parse_num(s, &v) || v == 0)
+        return false;
+    *out = (unsigned long long) v;
+    return true;
+}
+
+static char *
+trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Apply one config key unless the command line already set it (set[]). */
+static int
+config_key(opts *o, const opts *cli, const char *k, const char *v, const char *file, int line)
+{
+#define STR_KEY(name, field)                                                                       \
+    if (strcmp(k, name) == 0) {                                                                    \
+        if (cli->field == NULL && !set_str(&o->field, v))                                          \
+            return die(EX_FAIL, "%s:%d: out of memory", file, line);                                \
+        return EX_OK;                                                                              \
+    }
+#define NUM_KEY(name, field)                                                                       \
+    if (strcmp(k, name) == 0) {                                                                    \
+        long n;                                                                                    \
+        if (!parse_num(v, &n))                                                                     \
+            return die(EX_USAGE, "%s:%d: %s: not a number", file, line, name);                            \
+        if (cli->field < 0)                                                                        \
+            o->field = n;                                                                          \
+        return EX_OK;                                                                              \
+    }
+#define SIZE_KEY(name, field)                                                                      \
+    if (strcmp(k, name) == 0) {                                                                    \
+        unsigned long long n;                                                                      \
+        if (!parse_size(v, &n))                                                                    \
+            return die(EX_USAGE, "%s:%d: %s: not a positive number", file, line, name);                   \
+        if (cli->field == 0)                                                                       \
+            o->field = n;                                                                          \
+        return EX_OK;                                                                              \
+    }
+    STR_KEY("metadata_dir", metadata_dir)
+    STR_KEY("state_dir", state_dir)
+    STR_KEY("metadata_url", metadata_url)
+    STR_KEY("target_base_url", target_url)
+    STR_KEY("ca_path", ca_path)
+    STR_KEY("ca_file", ca_file)
+    NUM_KEY("connect_timeout", connect_timeout)
+    NUM_KEY("timeout", timeout)
+    NUM_KEY("low_speed_limit", low_speed_limit)
+    NUM_KEY("low_speed_time", low_speed_time)
+    SIZE_KEY("max_timestamp_size", max_timestamp)
+    SIZE_KEY("max_root_size", max_root)
+#undef STR_KEY
+#undef NUM_KEY
+#undef SIZE_KEY
+    return die(EX_USAGE, "%s:%d: unknown key '%s'", file, line, k);
+}
+
+/* not inlined: keeps main() within the 4 KiB frame budget */
+__attribute__((noinline)) static int
+read_config(opts *o, const opts *cli, const char *file)
+{
+    FILE *f = fopen(file, "r");
+    if (f == NULL)
+        return die(EX_USAGE, "%s: %s", file, strerror(errno));
+    char line[2048];
+    int n = 0, rc = EX_OK;
+    while (rc == EX_OK && fgets(line, sizeof line, f) != NULL) {
+        n++;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            rc = die(EX_USAGE, "%s:%d: expected 'key = value'", file, n);
+            break;
+        }
+        *eq = '\0';
+        rc = config_key(o, cli, trim(s), trim(eq + 1), file, n);
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Defaults that depend on other settings. */
+static int
+resolve(opts *o)
+{
+    if (o->metadata_dir == NULL) {
+        const char *st = o->state_dir != NULL ? o->state_dir : DEFAULT_STATE_DIR;
+        size_t n = strlen(st) + sizeof "/metadata";
+        o->metadata_dir = malloc(n);
+        if (o->metadata_dir == NULL)
+            return EX_FAIL;
+        snprintf(o->metadata_dir, n, "%s/metadata", st);
+    }
+    if (o->target_url == NULL && o->metadata_url != NULL) {
+        /* http://host/repo/metadata[/] -> http://host/repo/targets/ */
+        size_t n = strlen(o->metadata_url);
+        while (n > 0 && o->metadata_url[n - 1] == '/')
+            n--;
+        if (n >= 8 && strncmp(o->metadata_url + n - 8, "metadata", 8) == 0) {
+            o->target_url = malloc(n + 2);
+            if (o->target_url == NULL)
+                return EX_FAIL;
+            memcpy(o->target_url, o->metadata_url, n - 8);
+            memcpy(o->target_url + n - 8, "targets/", 9);
+        }
+    }
+    return EX_OK;
+}
+
+static void
+opts_free(opts *o)
+{
+    free(o->metadata_dir);
+    free(o->state_dir);
+    free(o->metadata_url);
+    free(o->target_url);
+    free(o->config);
+    free(o->ca_path);
+    free(o->ca_file);
+    free(o->root_file);
+    free(o->out_dir);
+}
+
+static uint8_t *
+slurp(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    ota_buf b = {.max = max};
+    uint8_t chunk[2048];
+    size_t n;
+    bool ok = true;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ok = ota_buf_append(&b, chunk, n) == OTA_OK;
+    ok = ok && !ferror(f);
+    fclose(f);
+    if (!ok || (b.p == NULL && ota_buf_append(&b, "", 1) != OTA_OK)) {
+        ota_buf_free(&b);
+        return NULL;
+    }
+    uint8_t *p = ota_buf_steal(&b, len);
+    return p;
+}
+
+/* ---- commands --------------------------------------------------------------- */
+
+/* not inlined: keeps main() within the 4 KiB frame budget */
+__attribute__((noinline)) static int
+cmd_init(ota_client *c, const opts *o)
+{
+    if (o->root_file == NULL)
+        return die(EX_USAGE, "init needs --root FILE");
+    size_t len = 0;
+    uint8_t *buf = slurp(o->root_file, 4u * 1024u * 1024u, &len);
+    if (buf == NULL)
+        return die(EX_USAGE, "%s: cannot read (missing or too big)", o->root_file);
+    if (buf[0] == '\0' && len == 1)
+        len = 0;
+    ota_err rc = ota_client_init_root(c, buf, len, o->force);
+    free(buf);
+    if (rc != OTA_OK)
+        return lib_fail(c, rc, exit_code(rc));
+    printf("trusted root installed in %s\n", o->metadata_dir);
+    return EX_OK;
+}
+
+static int
+do_refresh(ota_client *c)
+{
+    ota_err rc = ota_client_refresh(c);
+    if (rc == OTA_E_NOT_FOUND)
+        return lib_fail(c, rc, EX_NOINIT);
+    if (rc != OTA_OK)
+        return lib_fail(c, rc, exit_code(rc));
+    return EX_OK;
+}
+
+static int
+cmd_refresh(ota_client *c)
+{
+    int ex = do_refresh(c);
+    if (ex != EX_OK)
+        return ex;
+    const char *roles[] = {"root", "timestamp", "snapshot", "targets"};
+    for (size_t i = 0; i < 4; i++) {
+        int64_t v = 0;
+        if (ota_client_role_version(c, roles[i], &v) == OTA_OK)
+            printf("%s%s v%lld", i ? ", " : "", roles[i], (long long) v);
+    }
+    printf("\n");
+    return EX_OK;
+}
+
+static ota_err
+list_text(void *user, const ota_target_info *t)
+{
+    (void) user;
+    printf("%s\t%llu\t%s\t%s\n", t->path, (unsigned long long) t->length, t->role,
+           t->custom_json != NULL ? t->custom_json : "-");
+    return OTA_OK;
+}
+
+static ota_err
+list_json(void *user, const ota_target_info *t)
+{
+    json_t *arr = user;
+    char h256[2 * 32 + 1], h512[2 * 64 + 1];
+    json_t *hashes = json_object();
+    json_t *o = json_object();
+    ota_err rc = OTA_E_NOMEM;
+    if (hashes == NULL || o == NULL)
+        goto out;
+    if (t->has_sha256) {
+        ota_hex_encode(t->sha256, 32, h256);
+        if (json_object_set_new(hashes, "sha256", json_string(h256)) != 0)
+            goto out;
+    }
+    if (t->has_sha512) {
+        ota_hex_encode(t->sha512, 64, h512);
+        if (json_object_set_new(hashes, "sha512", json_string(h512)) != 0)
+            goto out;
+    }
+    json_t *custom = t->custom_json != NULL ? json_loads(t->custom_json, 0, NULL) : json_null();
+    if (custom == NULL || json_object_set_new(o, "custom", custom) != 0 ||
+        json_object_set_new(o, "path", json_string(t->path)) != 0 ||
+        json_object_set_new(o, "length", json_integer((json_int_t) t->length)) != 0 ||
+        json_object_set_new(o, "role", json_string(t->role)) != 0 ||
+        json_object_set(o, "hashes", hashes) != 0 || json_array_append(arr, o) != 0)
+        goto out;
+    rc = OTA_OK;
+out:
+    json_decref(hashes);
+    json_decref(o);
+    return rc;
+}
+
+/* not inlined: keeps main() within the 4 KiB frame budget */
+__attribute__((noinline)) static int
+cmd_list(ota_client *c, const opts *o)
+{
+    int ex = do_refresh(c);
+    if (ex != EX_OK)
+        return ex;
+    json_t *arr = o->json ? json_array() : NULL;
+    if (o->json && arr == NULL)
+        return die(EX_FAIL, "out of memory");
+    ota_err rc = ota_client_list_targets(c, o->json ? list_json : list_text, arr);
+    if (rc != OTA_OK) {
+        json_decref(arr);
+        return lib_fail(c, rc, exit_code(rc));
+    }
+    if (o->json) {
+        char *s = json_dumps(arr, JSON_INDENT(2) | JSON_SORT_KEYS);
+        json_decref(arr);
+        if (s == NULL)
+            return die(EX_FAIL, "out of memory");
+        printf("%s\n", s);
+        free(s);
+    }
+    return EX_OK;
+}
+
+/* not inlined: keeps main() within the 4 KiB frame budget */
+__attribute__((noinline)) static int
+cmd_fetch(ota_client *c, const opts *o, char **targets, int ntargets)
+{
+    if (ntargets == 0 || o->out_dir == NULL)
+        return die(EX_USAGE, "fetch needs TARGET... and -o DIR");
+    if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST)
+        return die(EX_FAIL, "%s: %s", o->out_dir, strerror(errno));
+    int ex = do_refresh(c);
+    if (ex != EX_OK)
+        return ex;
+    int first = EX_OK;
+    for (int i = 0; i < ntargets; i++) {
+        ota_target_info t;
+        bool cached = false;
+        ota_err rc = ota_client_get_target(c, targets[i], &t);
+        if (rc == OTA_OK)
+            rc = ota_client_fetch_target(c, &t, o->out_dir, &cached);
+        if (rc != OTA_OK) {
+            int code = lib_fail(c, rc, exit_code(rc));
+            if (first == EX_OK)
+                first = code;
+            continue;
+        }
+        char name[768];
+        if (ota_target_filename(t.path, name, sizeof name) != OTA_OK)
+            snprintf(name, sizeof name, "?");
+        printf("%s %s/%s (%llu bytes, %s)\n", cached ? "present" : "fetched", o->out_dir, name,
+               (unsigned long long) t.length, t.role);
+    }
+    return first;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+enum {
+    O_MDIR = 256,
+    O_SDIR,
+    O_MURL,
+    O_TURL,
+    O_CONFIG,
+    O_CTO,
+    O_TO,
+    O_LSL,
+    O_LST,
+    O_CAPATH,
+    O_CAFILE,
+    O_ROOT,
+    O_FORCE,
+    O_JSON,
+    O_VERSION,
+};
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"metadata-dir", required_argument, NULL, O_MDIR},
+        {"state-dir", required_argument, NULL, O_SDIR},
+        {"metadata-url", required_argument, NULL, O_MURL},
+        {"target-base-url", required_argument, NULL, O_TURL},
+        {"config", required_argument, NULL, O_CONFIG},
+        {"connect-timeout", required_argument, NULL, O_CTO},
+        {"timeout", required_argument, NULL, O_TO},
+        {"low-speed-limit", required_argument, NULL, O_LSL},
+        {"low-speed-time", required_argument, NULL, O_LST},
+        {"ca-path", required_argument, NULL, O_CAPATH},
+        {"ca-file", required_argument, NULL, O_CAFILE},
+        {"root", required_argument, NULL, O_ROOT},
+        {"force", no_argument, NULL, O_FORCE},
+        {"json", no_argument, NULL, O_JSON},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    opts o = {.connect_timeout = -1, .timeout = -1, .low_speed_limit = -1, .low_speed_time = -1};
+    int ex = EX_USAGE, ch;
+    ota_client *c = NULL;
+    ota_transport tr = {0};
+    bool curl_up = false;
+
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+        long n;
+        bool ok = true;
+        switch (ch) {
+        case O_MDIR: ok = set_str(&o.metadata_dir, optarg); break;
+        case O_SDIR: ok = set_str(&o.state_dir, optarg); break;
+        case O_MURL: ok = set_str(&o.metadata_url, optarg); break;
+        case O_TURL: ok = set_str(&o.target_url, optarg); break;
+        case O_CONFIG: ok = set_str(&o.config, optarg); break;
+        case O_CAPATH: ok = set_str(&o.ca_path, optarg); break;
+        case O_CAFILE: ok = set_str(&o.ca_file, optarg); break;
+        case O_ROOT: ok = set_str(&o.root_file, optarg); break;
+        case 'o': ok = set_str(&o.out_dir, optarg); break;
+        case O_FORCE: o.force = true; break;
+        case O_JSON: o.json = true; break;
+        case O_CTO:
+        case O_TO:
+        case O_LSL:
+        case O_LST:
+            if (!parse_num(optarg, &n)) {
+                ex = die(EX_USAGE, "%s: not a number: %s", argv[optind - 1], optarg);
+                goto out;
+            }
+            if (ch == O_CTO)
+                o.connect_timeout = n;
+            else if (ch == O_TO)
+                o.timeout = n;
+            else if (ch == O_LSL)
+                o.low_speed_limit = n;
+            else
+                o.low_speed_time = n;
+            break;
+        case 'h': fputs(usage_text, stdout); ex = EX_OK; goto out;
+        case O_VERSION:
+            printf("ota-client %s\n", ota_client_version());
+            ex = EX_OK;
+            goto out;
+        default:
+            ex = die(EX_USAGE, "unknown or incomplete option %s (see --help)",
+                     argv[optind - 1] ? argv[optind - 1] : "");
+            goto out;
+        }
+        if (!ok) {
+            ex = die(EX_FAIL, "out of memory");
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        fputs(usage_text, stderr);
+        ex = EX_USAGE;
+        goto out;
+    }
+    const char *cmd = argv[optind];
+    char **args = argv + optind + 1;
+    int nargs = argc - optind - 1;
+    if (strcmp(cmd, "init") != 0 && strcmp(cmd, "refresh") != 0 && strcmp(cmd, "list") != 0 &&
+        strcmp(cmd, "fetch") != 0) {
+        ex = die(EX_USAGE, "unknown command '%s' (see --help)", cmd);
+        goto out;
+    }
+    if (strcmp(cmd, "fetch") != 0 && nargs > 0) {
+        ex = die(EX_USAGE, "%s: unexpected argument '%s'", cmd, args[0]);
+        goto out;
+    }
+    if (o.config != NULL) {
+        opts cli = o; /* what the command line set wins over the file */
+        if ((ex = read_config(&o, &cli, o.config)) != EX_OK)
+            goto out;
+    }
+    if ((ex = resolve(&o)) != EX_OK) {
+        ex = die(EX_FAIL, "out of memory");
+        goto out;
+    }
+    if (strcmp(cmd, "init") != 0 && o.metadata_url == NULL) {
+        ex = die(EX_USAGE, "%s needs --metadata-url (or metadata_url in --config)", cmd);
+        goto out;
+    }
+    if (strcmp(cmd, "fetch") == 0 && o.target_url == NULL) {
+        ex = die(EX_USAGE, "fetch needs --target-base-url");
+        goto out;
+    }
+    struct stat st;
+    if (stat(o.metadata_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        if (strcmp(cmd, "init") != 0) {
+            ex = die(EX_NOINIT, "%s: no metadata directory (run 'ota-client init')",
+                     o.metadata_dir);
+            goto out;
+        }
+        if (mkdir(o.metadata_dir, 0755) != 0) {
+            ex = die(EX_FAIL, "%s: %s", o.metadata_dir, strerror(errno));
+            goto out;
+        }
+    }
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        ex = die(EX_FAIL, "cannot initialise libcurl");
+        goto out;
+    }
+    curl_up = true;
+    ota_curl_config cc = {.size = sizeof cc,
+                          .connect_timeout_ms = o.connect_timeout > 0 ? o.connect_timeout * 1000
+                                                                      : 0,
+                          .total_timeout_ms = o.timeout > 0 ? o.timeout * 1000 : 0,
+                          .low_speed_bytes = o.low_speed_limit > 0 ? o.low_speed_limit : 0,
+                          .low_speed_secs = o.low_speed_time > 0 ? o.low_speed_time : 0,
+                          .ca_path = o.ca_path,
+                          .ca_file = o.ca_file,
+                          .user_agent_suffix = "ota-client"};
+    ota_err rc = ota_curl_transport_new(&cc, &tr);
+    if (rc != OTA_OK) {
+        ex = die(EX_FAIL, "transport: %s", ota_strerror(rc));
+        goto out;
+    }
+    ota_client_config cfg;
+    ota_client_config_init(&cfg);
+    cfg.metadata_dir = o.metadata_dir;
+    cfg.metadata_url = o.metadata_url;
+    cfg.target_url = o.target_url;
+    cfg.transport = &tr;
+    cfg.max_timestamp_len = o.max_timestamp;
+    cfg.max_root_len = o.max_root;
+    if ((rc = ota_client_new(&cfg, &c)) != OTA_OK) {
+        ex = die(EX_USAGE, "invalid configuration: %s", ota_strerror(rc));
+        goto out;
+    }
+    if (strcmp(cmd, "init") == 0)
+        ex = cmd_init(c, &o);
+    else if (strcmp(cmd, "refresh") == 0)
+        ex = cmd_refresh(c);
+    else if (strcmp(cmd, "list") == 0)
+        ex = cmd_list(c, &o);
+    else
+        ex = cmd_fetch(c, &o, args, nargs);
+out:
+    ota_client_free(c);
+    ota_curl_transport_free(&tr);
+    if (curl_up)
+        curl_global_cleanup();
+    opts_free(&o);
+    return ex;
+}

@@ -1,0 +1,125 @@
+/*
+ * ota/transport.h — how libotaclient fetches bytes: a function-pointer table
+ * any transport implements (HTTP via libcurl by default, a crafted-response
+ * fake in tests, a vendor's own stack in firmware).
+ *
+ * The library never trusts a transport: it enforces every byte ceiling and
+ * checks every length and hash itself.  A transport only has to move bytes
+ * and tell "does not exist" (OTA_E_NOT_FOUND) apart from every other failure
+ * (OTA_E_NETWORK).
+ *
+ * Thread-safety: a transport table is used by one ota_client at a time; the
+ * curl transport may be shared by several clients only if they are used
+ * from one thread.
+ */
+#ifndef OTA_TRANSPORT_H
+#define OTA_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota_err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One request: GET url from byte `offset` (an HTTP Range request when > 0),
+ *  at most `max_len` body bytes (> 0).  `size` is sizeof(ota_fetch_req), so
+ *  the struct can grow.  Strings are borrowed for the duration of the call. */
+typedef struct ota_fetch_req {
+    size_t size;
+    const char *url;
+    uint64_t offset;
+    uint64_t max_len;
+} ota_fetch_req;
+
+/** Receives fetched bytes in order.  Returning anything but OTA_OK stops the
+ *  transfer; the transport's fetch then returns that value. */
+typedef ota_err (*ota_sink_fn)(void *ctx, const uint8_t *buf, size_t len);
+
+/** Error-message buffer every transport call fills (NUL-terminated, may be
+ *  truncated) when it fails. */
+#define OTA_TRANSPORT_ERRLEN 256
+
+/**
+ * A transport.  `open`, `read` and `close` are required; `fetch` is
+ * optional (the library falls back to open/read/close).
+ *
+ * fetch: deliver the whole body of req to sink.  Returns OTA_OK at the end
+ *   of the body; OTA_E_NOT_FOUND when the server says the file does not exist
+ *   (HTTP 404, 403, 410); OTA_E_LENGTH when the body would exceed
+ *   req->max_len; OTA_E_NETWORK for any other failure (connection, timeout,
+ *   too slow, other HTTP status); or what sink returned.
+ * open: start a pull-style stream for req; *stream is the transport's own
+ *   handle.  May already return OTA_E_NOT_FOUND / OTA_E_NETWORK, or defer
+ *   them to the first read.
+ * read: up to cap (> 0) next bytes into buf; *got = 0 means the body ended
+ *   normally.  Errors as for fetch.  Blocks until at least one byte, the
+ *   end, or an error (bounded by the transport's own timeouts).
+ * close: end the stream and free it; stream may be mid-transfer.
+ * err: on failure, a one-line reason into err[OTA_TRANSPORT_ERRLEN].
+ *
+ * `user` is handed back unchanged to every call and never freed by the
+ * library.
+ */
+typedef struct ota_transport {
+    void *user;
+    ota_err (*fetch)(void *user, const ota_fetch_req *req, ota_sink_fn sink, void *ctx,
+                     char *err);
+    ota_err (*open)(void *user, const ota_fetch_req *req, void **stream, char *err);
+    ota_err (*read)(void *user, void *stream, uint8_t *buf, size_t cap, size_t *got,
+                    char *err);
+    void (*close)(void *user, void *stream);
+} ota_transport;
+
+/**
+ * Settings for the libcurl transport.  `size` must be
+ * sizeof(ota_curl_config); zero fields take the documented defaults.
+ * Strings are copied by ota_curl_transport_new.
+ */
+typedef struct ota_curl_config {
+    size_t size;
+    /** TCP + TLS connect timeout in ms; 0: 10000. */
+    long connect_timeout_ms;
+    /** Whole-request timeout in ms; 0: 300000 (5 min).  Bounds slow retrieval
+     *  together with the speed floor below. */
+    long total_timeout_ms;
+    /** Abort when fewer than low_speed_bytes per second arrive during
+     *  low_speed_secs seconds (slow-retrieval defence); 0: 1024 bytes/s over
+     *  30 s. */
+    long low_speed_bytes;
+    long low_speed_secs;
+    /** CA directory / bundle for TLS server verification (which is always
+     *  on); NULL: the system default. */
+    const char *ca_path;
+    const char *ca_file;
+    /** Appended to the User-Agent "libotaclient/VERSION"; may be NULL. */
+    const char *user_agent_suffix;
+} ota_curl_config;
+
+/**
+ * Fill *out with a libcurl transport (HTTP and HTTPS only; redirects
+ * followed up to 5 times, to HTTP(S) only; the proxy environment variables
+ * http_proxy, https_proxy, no_proxy are honoured as libcurl does; no content
+ * encoding is requested, so the bytes received are the bytes hashed).
+ * Whole-file fetches use curl's easy interface; streams drive curl's multi
+ * interface from read() (no thread).  The application calls
+ * curl_global_init() before and curl_global_cleanup() after.
+ * cfg may be NULL for all defaults.  Errors: OTA_E_ARG (bad cfg->size),
+ * OTA_E_NOMEM, OTA_E_NETWORK (curl could not be initialised).  *out is
+ * written only on success; release with ota_curl_transport_free().
+ * Memory: one 64 KiB buffer per open stream.
+ */
+OTA_API OTA_NODISCARD ota_err ota_curl_transport_new(const ota_curl_config *cfg,
+                                                     ota_transport *out);
+
+/** Release what ota_curl_transport_new allocated; every stream must be
+ *  closed first.  NULL, or a zeroed table, is a no-op. */
+OTA_API void ota_curl_transport_free(ota_transport *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,381 @@
+/*
+ * curl_transport.c — the default transport, on libcurl.  Whole files through
+ * the easy interface; pull-style streams by driving the multi interface from
+ * read() (no thread): curl's write callback fills a 64 KiB buffer and pauses
+ * the transfer when it is full; read() drains it and resumes.
+ *
+ * Every request: HTTP(S) only (redirects too, at most 5), TLS verification
+ * on, connect and total timeouts, a minimum transfer speed (slow retrieval),
+ * a byte ceiling checked against Content-Length up front and counted as the
+ * body arrives (endless data), no content encoding (the bytes hashed are the
+ * bytes sent), the proxy environment as libcurl reads it.
+ */
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define STREAM_BUF (64u * 1024u) /* >= CURL_MAX_WRITE_SIZE (16 KiB) */
+
+typedef struct curl_tr {
+    long connect_ms, total_ms, low_bytes, low_secs;
+    char *ca_path, *ca_file;
+    char ua[256];
+} curl_tr;
+
+/* One transfer, whole-file or streamed. */
+typedef struct xfer {
+    CURL *easy;
+    CURLM *multi; /* streams only */
+    uint64_t offset, max, received;
+    bool status_ok; /* status line checked and acceptable */
+    ota_err err;    /* set by the write callback when it aborts */
+    char msg[OTA_TRANSPORT_ERRLEN];
+    char errbuf[CURL_ERROR_SIZE];
+    /* whole-file mode */
+    ota_sink_fn sink;
+    void *ctx;
+    /* stream mode */
+    uint8_t *buf;
+    size_t head, len;
+    bool paused, done;
+    CURLcode result;
+} xfer;
+
+static void
+msg_http(xfer *x, long code)
+{
+    snprintf(x->msg, sizeof x->msg, "HTTP status %ld", code);
+}
+
+static void
+msg_text(xfer *x, const char *text)
+{
+    snprintf(x->msg, sizeof x->msg, "%s", text);
+}
+
+/* Check the HTTP status once, before the first body byte is accepted. */
+static ota_err
+check_status(xfer *x)
+{
+    long code = 0;
+    if (x->status_ok)
+        return OTA_OK;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (code == 404 || code == 403 || code == 410) {
+        msg_http(x, code);
+        return OTA_E_NOT_FOUND;
+    }
+    if (x->offset > 0 ? code != 206 : (code < 200 || code > 299)) {
+        if (x->offset > 0 && code == 200)
+            msg_text(x, "the server ignored the Range request");
+        else
+            msg_http(x, code);
+        return OTA_E_NETWORK;
+    }
+    x->status_ok = true;
+    return OTA_OK;
+}
+
+static size_t
+write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    xfer *x = ud;
+    size_t n = size * nmemb;
+    ota_err rc = check_status(x);
+    if (rc != OTA_OK) {
+        x->err = rc;
+        return 0; /* aborts with CURLE_WRITE_ERROR */
+    }
+    if ((uint64_t) n > x->max || x->received > x->max - (uint64_t) n) {
+        x->err = OTA_E_LENGTH;
+        msg_text(x, "more bytes than the download ceiling");
+        return 0;
+    }
+    if (x->sink != NULL) {
+        rc = x->sink(x->ctx, (const uint8_t *) ptr, n);
+        if (rc != OTA_OK) {
+            x->err = rc;
+            return 0;
+        }
+        x->received += n;
+        return n;
+    }
+    if (x->head > 0 && x->len > 0)
+        memmove(x->buf, x->buf + x->head, x->len);
+    x->head = 0;
+    if (STREAM_BUF - x->len < n) {
+        x->paused = true;
+        return CURL_WRITEFUNC_PAUSE; /* curl keeps the data and re-delivers it */
+    }
+    memcpy(x->buf + x->len, ptr, n);
+    x->len += n;
+    x->received += n;
+    return n;
+}
+
+static ota_err
+setup(curl_tr *t, xfer *x, const ota_fetch_req *req, char *err)
+{
+    char range[48];
+    if (req == NULL || req->size < sizeof *req || req->url == NULL || req->max_len == 0) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "invalid request");
+        return OTA_E_ARG;
+    }
+    x->offset = req->offset;
+    x->max = req->max_len;
+    x->easy = curl_easy_init();
+    if (x->easy == NULL) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "curl_easy_init failed");
+        return OTA_E_NOMEM;
+    }
+    CURL *e = x->easy;
+    CURLcode cc = CURLE_OK;
+#define SET(opt, val)                                                                              \
+    do {                                                                                           \
+        if (cc == CURLE_OK)                                                                        \
+            cc = curl_easy_setopt(e, opt, val);                                                    \
+    } while (0)
+    SET(CURLOPT_URL, req->url);
+    SET(CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    SET(CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    SET(CURLOPT_REDIR_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    SET(CURLOPT_FOLLOWLOCATION, 1L);
+    SET(CURLOPT_MAXREDIRS, 5L);
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    if (t->ca_path != NULL)
+        SET(CURLOPT_CAPATH, t->ca_path);
+    if (t->ca_file != NULL)
+        SET(CURLOPT_CAINFO, t->ca_file);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, t->connect_ms);
+    SET(CURLOPT_TIMEOUT_MS, t->total_ms);
+    SET(CURLOPT_LOW_SPEED_LIMIT, t->low_bytes);
+    SET(CURLOPT_LOW_SPEED_TIME, t->low_secs);
+    SET(CURLOPT_USERAGENT, t->ua);
+    SET(CURLOPT_MAXFILESIZE_LARGE,
+        (curl_off_t) (req->max_len > (uint64_t) INT64_MAX ? INT64_MAX : (int64_t) req->max_len));
+    SET(CURLOPT_ERRORBUFFER, x->errbuf);
+    SET(CURLOPT_WRITEFUNCTION, write_cb);
+    SET(CURLOPT_WRITEDATA, x);
+    if (req->offset > 0) {
+        snprintf(range, sizeof range, "%" PRIu64 "-", req->offset);
+        SET(CURLOPT_RANGE, range); /* copied by libcurl */
+    }
+#undef SET
+    if (cc != CURLE_OK) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "curl: %s", curl_easy_strerror(cc));
+        return OTA_E_NETWORK;
+    }
+    return OTA_OK;
+}
+
+/* Map a finished transfer to an ota_err and a message. */
+static ota_err
+finish(xfer *x, CURLcode cc, char *err)
+{
+    if (x->err != OTA_OK) { /* our callback stopped it */
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "%s", x->msg[0] ? x->msg : ota_strerror(x->err));
+        return x->err;
+    }
+    if (cc == CURLE_FILESIZE_EXCEEDED) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "Content-Length above the download ceiling");
+        return OTA_E_LENGTH;
+    }
+    if (cc != CURLE_OK) {
+        const char *why = cc == CURLE_OPERATION_TIMEDOUT ? " (timeout or too slow)" : "";
+        if (snprintf(err, OTA_TRANSPORT_ERRLEN, "%s%s",
+                     x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc), why) < 0)
+            err[0] = '\0'; /* truncation is fine: it is a message */
+        return OTA_E_NETWORK;
+    }
+    ota_err rc = check_status(x); /* an empty body never reached write_cb */
+    if (rc != OTA_OK)
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "%s", x->msg);
+    return rc;
+}
+
+static void
+xfer_free(xfer *x)
+{
+    if (x == NULL)
+        return;
+    if (x->multi != NULL && x->easy != NULL)
+        curl_multi_remove_handle(x->multi, x->easy);
+    if (x->easy != NULL)
+        curl_easy_cleanup(x->easy);
+    if (x->multi != NULL)
+        curl_multi_cleanup(x->multi);
+    free(x->buf);
+    free(x);
+}
+
+static ota_err
+tr_fetch(void *user, const ota_fetch_req *req, ota_sink_fn sink, void *ctx, char *err)
+{
+    xfer *x = calloc(1, sizeof *x);
+    ota_err rc = OTA_E_NOMEM;
+    err[0] = '\0';
+    if (x == NULL || sink == NULL) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, x == NULL ? "out of memory" : "no sink");
+        rc = x == NULL ? OTA_E_NOMEM : OTA_E_ARG;
+        goto out;
+    }
+    x->sink = sink;
+    x->ctx = ctx;
+    if ((rc = setup(user, x, req, err)) != OTA_OK)
+        goto out;
+    rc = finish(x, curl_easy_perform(x->easy), err);
+out:
+    xfer_free(x);
+    return rc;
+}
+
+static ota_err
+tr_open(void *user, const ota_fetch_req *req, void **stream, char *err)
+{
+    xfer *x = calloc(1, sizeof *x);
+    ota_err rc = OTA_E_NOMEM;
+    err[0] = '\0';
+    if (x == NULL || (x->buf = malloc(STREAM_BUF)) == NULL) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "out of memory");
+        goto out;
+    }
+    if ((rc = setup(user, x, req, err)) != OTA_OK)
+        goto out;
+    x->multi = curl_multi_init();
+    if (x->multi == NULL || curl_multi_add_handle(x->multi, x->easy) != CURLM_OK) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "curl multi handle failed");
+        rc = OTA_E_NETWORK;
+        goto out;
+    }
+    *stream = x;
+    x = NULL;
+    rc = OTA_OK;
+out:
+    xfer_free(x);
+    return rc;
+}
+
+static ota_err
+tr_read(void *user, void *stream, uint8_t *out, size_t cap, size_t *got, char *err)
+{
+    xfer *x = stream;
+    (void) user;
+    err[0] = '\0';
+    *got = 0;
+    for (;;) {
+        if (x->len > 0) {
+            size_t n = x->len < cap ? x->len : cap;
+            memcpy(out, x->buf + x->head, n);
+            x->head += n;
+            x->len -= n;
+            if (x->len == 0)
+                x->head = 0;
+            if (x->paused) {
+                x->paused = false;
+                curl_easy_pause(x->easy, CURLPAUSE_CONT); /* may refill buf now */
+            }
+            *got = n;
+            return OTA_OK;
+        }
+        if (x->done)
+            return finish(x, x->result, err);
+        int running = 0;
+        CURLMcode mc = curl_multi_perform(x->multi, &running);
+        if (mc != CURLM_OK) {
+            snprintf(err, OTA_TRANSPORT_ERRLEN, "curl: %s", curl_multi_strerror(mc));
+            return OTA_E_NETWORK;
+        }
+        int left = 0;
+        CURLMsg *m;
+        while ((m = curl_multi_info_read(x->multi, &left)) != NULL)
+            if (m->msg == CURLMSG_DONE && m->easy_handle == x->easy) {
+                x->done = true;
+                x->result = m->data.result;
+            }
+        if (x->len == 0 && !x->done) {
+            /* bounded wait; curl's own timeouts end a stalled transfer */
+            mc = curl_multi_poll(x->multi, NULL, 0, 1000, NULL);
+            if (mc != CURLM_OK) {
+                snprintf(err, OTA_TRANSPORT_ERRLEN, "curl: %s", curl_multi_strerror(mc));
+                return OTA_E_NETWORK;
+            }
+        }
+    }
+}
+
+static void
+tr_close(void *user, void *stream)
+{
+    (void) user;
+    xfer_free(stream);
+}
+
+static char *
+dup_opt(const char *s, bool *fail)
+{
+    if (s == NULL)
+        return NULL;
+    char *d = strdup(s);
+    if (d == NULL)
+        *fail = true;
+    return d;
+}
+
+ota_err
+ota_curl_transport_new(const ota_curl_config *cfg, ota_transport *out)
+{
+    if (out == NULL || (cfg != NULL && cfg->size != sizeof *cfg))
+        return OTA_E_ARG;
+    curl_tr *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return OTA_E_NOMEM;
+    bool fail = false;
+    t->connect_ms = cfg != NULL && cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000;
+    t->total_ms = cfg != NULL && cfg->total_timeout_ms > 0 ? cfg->total_timeout_ms : 300000;
+    t->low_bytes = cfg != NULL && cfg->low_speed_bytes > 0 ? cfg->low_speed_bytes : 1024;
+    t->low_secs = cfg != NULL && cfg->low_speed_secs > 0 ? cfg->low_speed_secs : 30;
+    if (cfg != NULL) {
+        t->ca_path = dup_opt(cfg->ca_path, &fail);
+        t->ca_file = dup_opt(cfg->ca_file, &fail);
+    }
+    curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
+    snprintf(t->ua, sizeof t->ua, "libotaclient/%s (libcurl/%s)%s%s", OTA_CLIENT_VERSION,
+             vi != NULL ? vi->version : "?",
+             cfg != NULL && cfg->user_agent_suffix != NULL ? " " : "",
+             cfg != NULL && cfg->user_agent_suffix != NULL ? cfg->user_agent_suffix : "");
+    if (fail) {
+        free(t->ca_path);
+        free(t->ca_file);
+        free(t);
+        return OTA_E_NOMEM;
+    }
+    memset(out, 0, sizeof *out);
+    out->user = t;
+    out->fetch = tr_fetch;
+    out->open = tr_open;
+    out->read = tr_read;
+    out->close = tr_close;
+    return OTA_OK;
+}
+
+void
+ota_curl_transport_free(ota_transport *tr)
+{
+    if (tr == NULL || tr->user == NULL)
+        return;
+    curl_tr *t = tr->user;
+    free(t->ca_path);
+    free(t->ca_file);
+    free(t);
+    memset(tr, 0, sizeof *tr);
+}

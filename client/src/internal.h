@@ -1,0 +1,106 @@
+/*
+ * internal.h — libotaclient's cross-file declarations (prefix otac_), not
+ * installed.  The handle's layout lives here so the TUF workflow (trust.c),
+ * the store (store.c) and target fetching (target.c) share it.
+ */
+#ifndef OTAC_INTERNAL_H
+#define OTAC_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota/client.h"
+#include "ota/transport.h"
+#include "ota_tuf.h"
+#include "ota_util.h"
+
+/* Defaults: ota_limits.h (client section) says why. */
+#define OTAC_DEFAULT_ROOT_LEN ((uint64_t) OTA_MAX_ROOT_SIZE)
+#define OTAC_DEFAULT_TIMESTAMP_LEN ((uint64_t) OTA_MAX_TIMESTAMP_SIZE)
+#define OTAC_DEFAULT_SNAPSHOT_LEN ((uint64_t) OTA_CLIENT_MAX_SNAPSHOT_SIZE)
+#define OTAC_DEFAULT_TARGETS_LEN ((uint64_t) OTA_CLIENT_MAX_TARGETS_SIZE)
+#define OTAC_MAX_URL ((size_t) OTA_CLIENT_MAX_URL)
+
+/* Streaming buffer for target downloads. */
+#define OTAC_IO_CHUNK (64u * 1024u)
+
+/* A targets role loaded in this update cycle. */
+typedef struct otac_role {
+    char *name;
+    char *parent; /* the delegator that verified it ("root" for targets) */
+    ota_md *md;
+} otac_role;
+
+struct ota_client {
+    char *metadata_dir;
+    char *metadata_url; /* ends with '/' */
+    char *target_url;   /* ends with '/' or NULL */
+    ota_transport tr;
+    bool have_tr;
+    uint64_t max_root_len, max_timestamp_len, max_snapshot_len, max_targets_len;
+    uint32_t max_root_rotations, max_delegations;
+    int64_t (*clock)(void *);
+    void *clock_user;
+
+    ota_err last;
+    char err[512];
+
+    /* trusted state of the current update cycle */
+    bool refreshed;
+    int64_t now; /* fixed update start time */
+    ota_md *root, *timestamp, *snapshot;
+    otac_role *roles; /* roles[0] is "targets" once loaded */
+    size_t nroles, roles_cap;
+
+    /* storage behind the pointers of the last ota_target_info returned */
+    char *info_custom;
+};
+
+/* Record rc and a formatted message on c; returns rc. */
+ota_err otac_fail(ota_client *c, ota_err rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void otac_ok(ota_client *c);
+
+/* ---- fetching (client.c) ------------------------------------------------ */
+
+/* GET url whole into *out (malloc'd, NUL-terminated, *len without NUL), at
+ * most max_len bytes: OTA_E_LENGTH past it, whatever the transport does. */
+ota_err otac_fetch(ota_client *c, const char *url, uint64_t max_len, uint8_t **out,
+                   size_t *len);
+
+/* Percent-encode s into out[cap]: every byte but [A-Za-z0-9._~-] (and '/'
+ * when keep_slash) becomes %XX.  dot_segments: also encode the dots of a
+ * segment that is all dots ("." / ".."), so URLs never hold dot segments.
+ * leading_dot: encode a leading '.' (flat file names never hidden). */
+ota_err otac_pct_encode(const char *s, bool keep_slash, bool dot_segments, bool leading_dot,
+                        char *out, size_t cap);
+
+/* malloc'd concatenation of the NULL-terminated parts; NULL when out of
+ * memory or longer than OTAC_MAX_URL. */
+char *otac_concat(const char *first, ...);
+
+/* ---- the metadata directory (store.c) ---------------------------------- */
+
+/* Read dir/name whole if it is a regular file of at most max bytes;
+ * OTA_E_NOT_FOUND when absent, OTA_E_LENGTH when bigger, OTA_E_IO. */
+ota_err otac_read_file(const char *dir, const char *name, uint64_t max, uint8_t **out,
+                       size_t *len);
+
+/* Atomically replace dir/name with buf[len]: temporary file in dir, write,
+ * fsync, rename, fsync dir.  On failure the old file is intact and the
+ * temporary removed. */
+ota_err otac_write_atomic(const char *dir, const char *name, const uint8_t *buf, size_t len);
+
+/* Remove dir/name (absent is fine) and fsync dir. */
+ota_err otac_remove(const char *dir, const char *name);
+
+/* fsync a directory. */
+ota_err otac_fsync_dir(const char *dir);
+
+/* ---- the TUF workflow (trust.c) ----------------------------------------- */
+
+void otac_state_clear(ota_client *c);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * store.c — the metadata directory: bounded reads, atomic writes (temporary
+ * file, fsync, rename, fsync directory), removals.  Every access is relative
+ * to a descriptor of the directory and names are flat (callers
+ * percent-encode), so nothing here can be steered outside it.  POSIX only;
+ * firmware without a POSIX file system replaces this file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static bool
+flat_name(const char *name)
+{
+    return name[0] != '\0' && strchr(name, '/') == NULL && strcmp(name, ".") != 0 &&
+           strcmp(name, "..") != 0;
+}
+
+static int
+open_dir(const char *dir)
+{
+    return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+ota_err
+otac_read_file(const char *dir, const char *name, uint64_t max, uint8_t **out, size_t *len)
+{
+    if (!flat_name(name))
+        return OTA_E_ARG;
+    int dfd = open_dir(dir);
+    if (dfd < 0)
+        return OTA_E_IO;
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    int e = errno;
+    close(dfd);
+    if (fd < 0)
+        return e == ENOENT ? OTA_E_NOT_FOUND : OTA_E_IO;
+    uint8_t *buf = NULL;
+    struct stat st;
+    ota_err rc = OTA_E_IO;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        goto out;
+    if (st.st_size < 0 || (uint64_t) st.st_size > max || (uint64_t) st.st_size > SIZE_MAX - 1) {
+        rc = OTA_E_LENGTH;
+        goto out;
+    }
+    size_t n = (size_t) st.st_size;
+    buf = malloc(n + 1);
+    if (buf == NULL) {
+        rc = OTA_E_NOMEM;
+        goto out;
+    }
+    size_t off = 0;
+    while (off < n) {
+        ssize_t r = read(fd, buf + off, n - off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            goto out; /* shrank under us or failed: unusable */
+        off += (size_t) r;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    buf = NULL;
+    rc = OTA_OK;
+out:
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+ota_err
+otac_fsync_dir(const char *dir)
+{
+    int fd = open_dir(dir);
+    if (fd < 0)
+        return OTA_E_IO;
+    int r = fsync(fd);
+    close(fd);
+    return r == 0 ? OTA_OK : OTA_E_IO;
+}
+
+ota_err
+otac_write_atomic(const char *dir, const char *name, const uint8_t *buf, size_t len)
+{
+    char tmp[48];
+    if (!flat_name(name))
+        return OTA_E_ARG;
+    int dfd = open_dir(dir);
+    if (dfd < 0)
+        return OTA_E_IO;
+    /* hidden and never ending in ".json": never mistaken for metadata */
+    int fd = -1;
+    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
+        snprintf(tmp, sizeof tmp, ".ota-tmp.%08" PRIx32, randombytes_random());
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    ota_err rc = OTA_E_IO;
+    if (fd < 0)
+        goto done;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, buf + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            goto fail;
+        off += (size_t) w;
+    }
+    if (fsync(fd) != 0)
+        goto fail;
+    if (close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (renameat(dfd, tmp, dfd, name) != 0)
+        goto fail;
+    rc = fsync(dfd) == 0 ? OTA_OK : OTA_E_IO;
+    goto done;
+fail:
+    if (fd >= 0)
+        close(fd);
+    unlinkat(dfd, tmp, 0);
+done:
+    close(dfd);
+    return rc;
+}
+
+ota_err
+otac_remove(const char *dir, const char *name)
+{
+    if (!flat_name(name))
+        return OTA_E_ARG;
+    int dfd = open_dir(dir);
+    if (dfd < 0)
+        return OTA_E_IO;
+    ota_err rc = OTA_OK;
+    if (unlinkat(dfd, name, 0) != 0)
+        rc = errno == ENOENT ? OTA_OK : OTA_E_IO;
+    else if (fsync(dfd) != 0)
+        rc = OTA_E_IO;
+    close(dfd);
+    return rc;
+}

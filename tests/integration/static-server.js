@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// A small static file server for the client's integration tests (loopback
+// only, test code only): plays an honest repository or a hostile one.
+//
+//   node static-server.js --root DIR --port-file FILE [--log FILE] [--max-seconds N]
+//
+// Listens on 127.0.0.1 on a free port and writes the port number to FILE
+// once listening.  GET and HEAD; "Range: bytes=N-" gets 206.  Paths are
+// percent-decoded once and resolved under DIR; a ".." segment is a 400.
+// Every request is appended to --log as "METHOD RAWPATH".
+//
+// Hostile behaviours, chosen by marker files next to the requested name
+// (only when the name itself does not exist):
+//   NAME.endless  200 with no length, the marker's bytes repeated forever
+//                 (until the client hangs up, or 120 s pass)
+//   NAME.slow     the marker's bytes, one byte per second
+//   NAME.status   the HTTP status written in the marker (e.g. 500), empty body
+// The process exits by itself after --max-seconds (default 600), so a
+// forgotten server never outlives the suite by long.
+'use strict';
+
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(name);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
+}
+
+const root = path.resolve(arg('--root', '.'));
+const portFile = arg('--port-file', null);
+const logFile = arg('--log', null);
+const maxSeconds = Number(arg('--max-seconds', '600'));
+
+function log(line) {
+  if (logFile) fs.appendFileSync(logFile, line + '\n');
+}
+
+function isFile(p) {
+  try {
+    return fs.statSync(p).isFile();
+  } catch (e) {
+    return false;
+  }
+}
+
+function endless(req, res, chunk) {
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+  if (req.method === 'HEAD') return res.end();
+  const block = Buffer.concat(Array(Math.ceil(65536 / Math.max(chunk.length, 1))).fill(chunk.length ? chunk : Buffer.from('x')));
+  const stopAt = Date.now() + 120000;
+  const pump = () => {
+    while (!res.destroyed && Date.now() < stopAt) {
+      if (!res.write(block)) return res.once('drain', pump);
+    }
+    res.end();
+  };
+  res.on('error', () => {});
+  pump();
+}
+
+function slow(req, res, data) {
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': data.length });
+  if (req.method === 'HEAD') return res.end();
+  let i = 0;
+  const t = setInterval(() => {
+    if (res.destroyed || i >= data.length) {
+      clearInterval(t);
+      return res.end();
+    }
+    res.write(data.subarray(i, i + 1));
+    i++;
+  }, 1000);
+  res.on('close', () => clearInterval(t));
+}
+
+const server = http.createServer((req, res) => {
+  log(`${req.method} ${req.url}`);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405);
+    return res.end();
+  }
+  let rel;
+  try {
+    rel = decodeURIComponent(req.url.split('?')[0]);
+  } catch (e) {
+    res.writeHead(400);
+    return res.end();
+  }
+  if (rel.split('/').some((s) => s === '..') || rel.includes('\0')) {
+    res.writeHead(400);
+    return res.end();
+  }
+  const file = path.join(root, rel);
+  if (!isFile(file)) {
+    if (isFile(file + '.endless')) return endless(req, res, fs.readFileSync(file + '.endless'));
+    if (isFile(file + '.slow')) return slow(req, res, fs.readFileSync(file + '.slow'));
+    if (isFile(file + '.status')) {
+      res.writeHead(Number(fs.readFileSync(file + '.status', 'utf8').trim()) || 500);
+      return res.end();
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    return res.end('not found\n');
+  }
+  const data = fs.readFileSync(file);
+  const m = /^bytes=(\d+)-$/.exec(req.headers.range || '');
+  if (m) {
+    const start = Number(m[1]);
+    if (start >= data.length) {
+      res.writeHead(416, { 'Content-Range': `bytes */${data.length}` });
+      return res.end();
+    }
+    res.writeHead(206, {
+      'Content-Length': data.length - start,
+      'Content-Range': `bytes ${start}-${data.length - 1}/${data.length}`,
+    });
+    return res.end(req.method === 'HEAD' ? undefined : data.subarray(start));
+  }
+  res.writeHead(200, { 'Content-Length': data.length, 'Content-Type': 'application/octet-stream' });
+  res.end(req.method === 'HEAD' ? undefined : data);
+});
+
+server.listen(0, '127.0.0.1', () => {
+  const port = server.address().port;
+  if (portFile) {
+    fs.writeFileSync(portFile + '.tmp', String(port));
+    fs.renameSync(portFile + '.tmp', portFile);
+  } else {
+    process.stdout.write(`${port}\n`);
+  }
+});
+setTimeout(() => process.exit(0), maxSeconds * 1000).unref();
+process.on('SIGTERM', () => process.exit(0));
