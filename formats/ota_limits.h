@@ -119,6 +119,69 @@
 /* Compression threads in the writer. */
 #define OTA_BUNDLE_MAX_JOBS 64
 
+/* ---- ota-server and device status reports (formats/ota_report.h) --------
+ * Owned by the server/report issue; see formats/REPORT.md and
+ * docs/ota-server.md. */
+
+/* Largest report document (request body of POST /v1/reports).  A report is
+ * ~700 bytes; 8 KiB leaves room for a small vendor `custom` object.  The
+ * server refuses a larger Content-Length before reading the body and stops
+ * reading a chunked body at this size. */
+#define OTA_MAX_REPORT_SIZE 8192u
+
+/* device_id and hardware_id: 1..128 bytes of [A-Za-z0-9._:-] (a serial
+ * number, MAC address, UUID or model name fits; path and SQL metacharacters
+ * do not). */
+#define OTA_MAX_REPORT_ID_LEN 128u
+
+/* Semantic version strings (installed/previous version); real ones are
+ * ~20 bytes, 64 bounds pre-release and build metadata. */
+#define OTA_MAX_VERSION_LEN 64u
+
+/* Free-text error of a failed update: an error name plus a short message. */
+#define OTA_MAX_REPORT_ERROR_LEN 512u
+
+/* Report history kept per device; older rows are deleted when a report is
+ * stored, so one device cannot grow the database without bound. */
+#define OTA_SERVER_REPORTS_PER_DEVICE 100
+
+/* Admin bearer token file: at least 16 bytes (128 bits if random), at most
+ * 1 KiB; anything shorter is guessable, longer is a mistake. */
+#define OTA_SERVER_TOKEN_MIN 16u
+#define OTA_SERVER_TOKEN_MAX 1024u
+
+/* Default per-connection memory for MHD (request line + headers, plus the
+ * response header buffer).  Requests whose head does not fit get 431.
+ * nginx's default large_client_header_buffers is 4 x 8 KiB. */
+#define OTA_SERVER_DEFAULT_HEADER_MEMORY (16u * 1024u)
+
+/* Default connection limits: total (each costs at most the header memory
+ * above, so 4096 x 16 KiB = 64 MiB worst case) and per client address. */
+#define OTA_SERVER_DEFAULT_MAX_CONNECTIONS 4096u
+#define OTA_SERVER_DEFAULT_MAX_PER_IP 64u
+
+/* Default timeouts, seconds: a request's head (and body) must arrive within
+ * REQUEST of its first byte (slowloris), a connection making no progress
+ * for IDLE is closed, and on SIGTERM in-flight responses get SHUTDOWN to
+ * finish. */
+#define OTA_SERVER_DEFAULT_REQUEST_TIMEOUT 10u
+#define OTA_SERVER_DEFAULT_IDLE_TIMEOUT 30u
+#define OTA_SERVER_DEFAULT_SHUTDOWN_TIMEOUT 30u
+
+/* In-memory cache of small files (metadata): files up to FILE_MAX bytes are
+ * served from memory, revalidated against the file's inode, size and mtime
+ * on every request; at most TOTAL bytes are cached (least recently used
+ * entries are evicted). */
+#define OTA_SERVER_CACHE_FILE_MAX (1024u * 1024u)
+#define OTA_SERVER_DEFAULT_CACHE_TOTAL (64u * 1024u * 1024u)
+
+/* URL path depth (segments) and length we resolve. */
+#define OTA_SERVER_MAX_PATH_SEGMENTS 32u
+
+/* GET /v1/devices page size: default and ceiling. */
+#define OTA_SERVER_LIST_DEFAULT 100u
+#define OTA_SERVER_LIST_MAX 1000u
+
 /* ---- libotaclient (client/) ---------------------------------------------- */
 
 /* Download ceilings for snapshot and targets metadata when the signed meta

@@ -1,0 +1,96 @@
+/*
+ * ota_report.h — device status reports: the signed document a device POSTs
+ * to ota-server (/v1/reports) to say which version it runs and how its last
+ * update went.  Specification with test vectors: formats/REPORT.md.
+ *
+ *   {"signatures":[{"keyid":HEX64,"sig":HEX128}],
+ *    "signed":{"_type":"ota-report","spec_version":"1.0","device_id":...,
+ *              "hardware_id":...,"installed_version":...,
+ *              "previous_version":...|null,"result":...,"error":...,
+ *              "time":"YYYY-MM-DDTHH:MM:SSZ","seq":N,"key":{ed25519 key},
+ *              "custom":{...}?}}
+ *
+ * The signature is Ed25519 over the canonical JSON (formats/CANONICAL_JSON.md)
+ * of `signed`, by the key in `signed.key`; the keyid is the TUF key id of
+ * that key object.  A report is thus self-signed: it proves possession of
+ * the key, and the server binds device_id to the key on first use.
+ *
+ * No global state; every function is thread-safe on distinct arguments.
+ */
+#ifndef OTA_REPORT_H
+#define OTA_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota_err.h"
+#include "ota_limits.h"
+
+#define OTA_REPORT_TYPE "ota-report"
+/* The version we write; we read any 1.x (minor versions only add optional
+ * fields under `custom`-style rules spelled out in REPORT.md). */
+#define OTA_REPORT_SPEC_VERSION "1.0"
+
+typedef enum ota_report_result {
+    OTA_REPORT_NONE = 0,     /* "none": check-in, no update attempted */
+    OTA_REPORT_SUCCESS = 1,  /* "success": update installed and committed */
+    OTA_REPORT_FAILURE = 2,  /* "failure": update failed, old version kept */
+    OTA_REPORT_ROLLBACK = 3, /* "rollback": new version failed its health check */
+} ota_report_result;
+
+/* A parsed, verified report (or the fields to sign).  Plain value type:
+ * no pointers, no free needed.  ~1.1 KiB. */
+typedef struct ota_report {
+    char device_id[OTA_MAX_REPORT_ID_LEN + 1];
+    char hardware_id[OTA_MAX_REPORT_ID_LEN + 1];
+    char installed_version[OTA_MAX_VERSION_LEN + 1];
+    char previous_version[OTA_MAX_VERSION_LEN + 1]; /* "" encodes null */
+    ota_report_result result;
+    char error[OTA_MAX_REPORT_ERROR_LEN + 1];       /* "" when none */
+    char time[21];                                  /* as sent, validated */
+    int64_t time_unix;
+    uint64_t seq;                                   /* 1 .. 2^53-1 */
+    uint8_t public_key[32];                         /* Ed25519 */
+    char keyid[65];                                 /* lower-case hex */
+} ota_report;
+
+/*
+ * Parse a report document buf[len] strictly and verify its signature with
+ * the key it carries.  *out is written only on OTA_OK.
+ * Errors: OTA_E_ARG (NULL), OTA_E_LIMIT (len > OTA_MAX_REPORT_SIZE, depth),
+ * OTA_E_JSON (not strict JSON), OTA_E_TYPE (_type), OTA_E_SPEC_VERSION
+ * (major not 1), OTA_E_FORMAT (missing, extra or invalid field),
+ * OTA_E_KEY (key object not an Ed25519 key), OTA_E_SIGNATURE (keyid is not
+ * the key's id, or the signature does not verify).
+ */
+OTA_NODISCARD ota_err ota_report_parse(const uint8_t *buf, size_t len, ota_report *out);
+
+/*
+ * Build and sign a report: r's fields (public_key, keyid, time_unix are
+ * ignored: the key comes from sk, the time from r->time), plus an optional
+ * `custom` object (borrowed; NULL for none).  sk is a libsodium Ed25519
+ * secret key (seed || public key).  On OTA_OK *out is a malloc'd,
+ * NUL-terminated document (canonical JSON of the whole envelope) the caller
+ * frees.  Errors: OTA_E_ARG, OTA_E_FORMAT (a field ota_report_parse would
+ * refuse), OTA_E_LIMIT (document over OTA_MAX_REPORT_SIZE), OTA_E_NOMEM.
+ */
+OTA_NODISCARD ota_err ota_report_sign(const ota_report *r, const json_t *custom,
+                                      const uint8_t sk[64], uint8_t **out, size_t *out_len);
+
+/* "none", "success", "failure", "rollback"; "?" for other values. */
+const char *ota_report_result_name(ota_report_result r);
+
+/* Inverse of ota_report_result_name; -1 for anything else. */
+int ota_report_result_from_name(const char *s);
+
+/* True for a valid device_id / hardware_id: 1..OTA_MAX_REPORT_ID_LEN bytes
+ * of [A-Za-z0-9._:-], the first one a letter or digit. */
+bool ota_report_id_valid(const char *s);
+
+/* True for a Semantic Versioning 2.0.0 version of at most
+ * OTA_MAX_VERSION_LEN bytes (no leading zeros in numeric identifiers). */
+bool ota_report_version_valid(const char *s);
+
+#endif

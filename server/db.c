@@ -1,0 +1,563 @@
+/*
+ * db.c — device status reports in SQLite: one file, WAL journal, created on
+ * first start, schema version in PRAGMA user_version.  One connection
+ * behind a mutex: reports are rare next to file requests, and SQLite
+ * serialises writers anyway.
+ *
+ *   devices(device_id PK, public_key, keyid, latest report fields, seq,
+ *           first_seen, last_seen, reports, remote_addr)
+ *   reports(id PK, device_id, received_at, seq, report fields, document)
+ *
+ * The first report of a device id pins its key (trust on first use);
+ * later reports must carry the same key and a larger seq (no replay).
+ * Each report's signed document is kept as received, so anyone can verify
+ * it again later.  History is trimmed to OTA_SERVER_REPORTS_PER_DEVICE.
+ */
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ota_report.h"
+#include "server.h"
+
+#define SCHEMA_VERSION 1
+
+struct srv_db {
+    sqlite3 *db;
+    pthread_mutex_t lock;
+};
+
+static const char SCHEMA[] =
+    "CREATE TABLE devices ("
+    " device_id TEXT PRIMARY KEY NOT NULL,"
+    " public_key TEXT NOT NULL,"
+    " keyid TEXT NOT NULL,"
+    " hardware_id TEXT NOT NULL,"
+    " installed_version TEXT NOT NULL,"
+    " previous_version TEXT,"
+    " result TEXT NOT NULL,"
+    " error TEXT NOT NULL,"
+    " device_time TEXT NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " first_seen TEXT NOT NULL,"
+    " last_seen TEXT NOT NULL,"
+    " reports INTEGER NOT NULL,"
+    " remote_addr TEXT NOT NULL);"
+    "CREATE INDEX devices_version ON devices(installed_version);"
+    "CREATE INDEX devices_hardware ON devices(hardware_id);"
+    "CREATE TABLE reports ("
+    " id INTEGER PRIMARY KEY,"
+    " device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,"
+    " received_at TEXT NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " installed_version TEXT NOT NULL,"
+    " previous_version TEXT,"
+    " result TEXT NOT NULL,"
+    " error TEXT NOT NULL,"
+    " device_time TEXT NOT NULL,"
+    " remote_addr TEXT NOT NULL,"
+    " document BLOB NOT NULL);"
+    "CREATE INDEX reports_device ON reports(device_id, id);"
+    "PRAGMA user_version = 1;";
+
+/* ---- semantic version precedence (semver.org 2.0.0, section 11) ---------- */
+
+static int
+cmp_ident(const char *a, size_t an, const char *b, size_t bn)
+{
+    bool ad = strspn(a, "0123456789") >= an, bd = strspn(b, "0123456789") >= bn;
+    if (ad && bd) { /* numeric: no leading zeros, so longer is larger */
+        if (an != bn)
+            return an < bn ? -1 : 1;
+        int c = memcmp(a, b, an);
+        return c < 0 ? -1 : c > 0;
+    }
+    if (ad != bd)
+        return ad ? -1 : 1; /* numeric identifiers sort first */
+    int c = memcmp(a, b, an < bn ? an : bn);
+    if (c != 0)
+        return c < 0 ? -1 : 1;
+    return an == bn ? 0 : (an < bn ? -1 : 1);
+}
+
+/* Length of the part before '+' (build metadata never counts). */
+static size_t
+sv_len(const char *s)
+{
+    return strcspn(s, "+");
+}
+
+int
+srv_semver_cmp(const char *a, const char *b)
+{
+    size_t an = sv_len(a), bn = sv_len(b);
+    size_t ai = 0, bi = 0;
+    /* MAJOR.MINOR.PATCH numerically, then the pre-release identifiers */
+    for (int part = 0; part < 3; part++) {
+        size_t al = strspn(a + ai, "0123456789"), bl = strspn(b + bi, "0123456789");
+        int c = cmp_ident(a + ai, al, b + bi, bl);
+        if (c != 0)
+            return c;
+        ai += al + (part < 2);
+        bi += bl + (part < 2);
+    }
+    bool apre = ai < an && a[ai] == '-', bpre = bi < bn && b[bi] == '-';
+    if (!apre || !bpre)
+        return apre == bpre ? 0 : (apre ? -1 : 1); /* a pre-release is lower */
+    ai++;
+    bi++;
+    for (;;) {
+        size_t al = strcspn(a + ai, ".+"), bl = strcspn(b + bi, ".+");
+        if (ai + al > an)
+            al = an - ai;
+        if (bi + bl > bn)
+            bl = bn - bi;
+        int c = cmp_ident(a + ai, al, b + bi, bl);
+        if (c != 0)
+            return c;
+        ai += al;
+        bi += bl;
+        bool amore = ai < an, bmore = bi < bn;
+        if (!amore || !bmore)
+            return amore == bmore ? 0 : (amore ? 1 : -1);
+        ai++;
+        bi++;
+    }
+}
+
+static void
+sql_semver_cmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void) argc;
+    const char *a = (const char *) sqlite3_value_text(argv[0]);
+    const char *b = (const char *) sqlite3_value_text(argv[1]);
+    if (a == NULL || b == NULL || !ota_report_version_valid(a) || !ota_report_version_valid(b)) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    sqlite3_result_int(ctx, srv_semver_cmp(a, b));
+}
+
+/* ---- open ----------------------------------------------------------------- */
+
+static int
+int_query(sqlite3 *db, const char *sql, int *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+ota_err
+srv_db_open(const char *path, srv_db **out, char *why, size_t why_cap)
+{
+    srv_db *d = calloc(1, sizeof *d);
+    char *err = NULL;
+    if (d == NULL) {
+        snprintf(why, why_cap, "out of memory");
+        return OTA_E_NOMEM;
+    }
+    pthread_mutex_init(&d->lock, NULL);
+    int rc = sqlite3_open_v2(path, &d->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX |
+                                 SQLITE_OPEN_NOFOLLOW,
+                             NULL);
+    if (rc != SQLITE_OK)
+        goto fail;
+    sqlite3_extended_result_codes(d->db, 1);
+    sqlite3_busy_timeout(d->db, 5000);
+    /* WAL: readers never block the writer; NORMAL sync is durable across
+     * process crashes, and loses at most the last reports on power loss */
+    char mode[16] = "";
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(d->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        snprintf(mode, sizeof mode, "%s", (const char *) sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        goto fail;
+    if (strcmp(mode, "wal") != 0) {
+        snprintf(why, why_cap, "%s: cannot switch to WAL journal mode", path);
+        goto fail_why;
+    }
+    rc = sqlite3_exec(d->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL, NULL,
+                      &err);
+    if (rc != SQLITE_OK)
+        goto fail;
+    int version = -1;
+    rc = int_query(d->db, "PRAGMA user_version", &version);
+    if (rc != SQLITE_OK)
+        goto fail;
+    if (version == 0) {
+        int tables = -1;
+        rc = int_query(d->db, "SELECT count(*) FROM sqlite_master", &tables);
+        if (rc != SQLITE_OK)
+            goto fail;
+        if (tables != 0) {
+            snprintf(why, why_cap, "%s: not an ota-server database (has other tables)", path);
+            goto fail_why;
+        }
+        rc = sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, &err);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(d->db, SCHEMA, NULL, NULL, &err);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(d->db, "COMMIT", NULL, NULL, &err);
+        if (rc != SQLITE_OK)
+            goto fail;
+    } else if (version != SCHEMA_VERSION) {
+        snprintf(why, why_cap, "%s: schema version %d, this ota-server knows %d", path, version,
+                 SCHEMA_VERSION);
+        goto fail_why;
+    }
+    rc = sqlite3_create_function(d->db, "semver_cmp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                 sql_semver_cmp, NULL, NULL);
+    if (rc != SQLITE_OK)
+        goto fail;
+    *out = d;
+    return OTA_OK;
+fail:
+    snprintf(why, why_cap, "%s: %s", path,
+             err ? err : d->db ? sqlite3_errmsg(d->db) : sqlite3_errstr(rc));
+fail_why:
+    sqlite3_free(err);
+    sqlite3_close(d->db);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+    return OTA_E_IO;
+}
+
+void
+srv_db_close(srv_db *d)
+{
+    if (d == NULL)
+        return;
+    sqlite3_close(d->db);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
+
+/* ---- store ------------------------------------------------------------------ */
+
+static void
+now_rfc3339(char out[21])
+{
+    if (ota_time_format((int64_t) time(NULL), out) != OTA_OK)
+        snprintf(out, 21, "1970-01-01T00:00:00Z");
+}
+
+static int
+step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static void
+bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s[0] == '\0')
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+srv_store_rc
+srv_db_store(srv_db *d, const ota_report *r, const uint8_t *doc, size_t doc_len,
+             const char *remote)
+{
+    srv_store_rc result = SRV_STORE_ERROR;
+    char pub[65], now[21];
+    sqlite3_stmt *st = NULL;
+    ota_hex_encode(r->public_key, sizeof r->public_key, pub);
+    now_rfc3339(now);
+    const char *res = ota_report_result_name(r->result);
+
+    pthread_mutex_lock(&d->lock);
+    if (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        goto out_unlock;
+    if (sqlite3_prepare_v2(d->db, "SELECT public_key, seq FROM devices WHERE device_id = ?1", -1,
+                           &st, NULL) != SQLITE_OK)
+        goto rollback;
+    sqlite3_bind_text(st, 1, r->device_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    bool exists = rc == SQLITE_ROW;
+    if (exists) {
+        const char *pinned = (const char *) sqlite3_column_text(st, 0);
+        sqlite3_int64 last = sqlite3_column_int64(st, 1);
+        if (pinned == NULL || strcmp(pinned, pub) != 0)
+            result = SRV_STORE_KEY;
+        else if ((sqlite3_int64) r->seq <= last)
+            result = SRV_STORE_STALE;
+    } else if (rc != SQLITE_DONE) {
+        goto rollback;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (result != SRV_STORE_ERROR)
+        goto rollback; /* refused: change nothing */
+
+    const char *sql =
+        exists ? "UPDATE devices SET hardware_id=?2, installed_version=?3, previous_version=?4,"
+                 " result=?5, error=?6, device_time=?7, seq=?8, last_seen=?9,"
+                 " reports=reports+1, remote_addr=?10 WHERE device_id=?1"
+               : "INSERT INTO devices (device_id, hardware_id, installed_version,"
+                 " previous_version, result, error, device_time, seq, last_seen, remote_addr,"
+                 " first_seen, reports, public_key, keyid)"
+                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?9,1,?11,?12)";
+    if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto rollback;
+    sqlite3_bind_text(st, 1, r->device_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->hardware_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->installed_version, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 4, r->previous_version);
+    sqlite3_bind_text(st, 5, res, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->error, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->time, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64) r->seq);
+    sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, remote, -1, SQLITE_STATIC);
+    if (!exists) {
+        sqlite3_bind_text(st, 11, pub, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 12, r->keyid, -1, SQLITE_STATIC);
+    }
+    rc = step_done(st);
+    st = NULL;
+    if (rc != SQLITE_OK)
+        goto rollback;
+
+    if (sqlite3_prepare_v2(d->db,
+                           "INSERT INTO reports (device_id, received_at, seq, installed_version,"
+                           " previous_version, result, error, device_time, remote_addr, document)"
+                           " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto rollback;
+    sqlite3_bind_text(st, 1, r->device_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64) r->seq);
+    sqlite3_bind_text(st, 4, r->installed_version, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 5, r->previous_version);
+    sqlite3_bind_text(st, 6, res, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->error, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, r->time, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, remote, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 10, doc, (int) doc_len, SQLITE_STATIC);
+    rc = step_done(st);
+    st = NULL;
+    if (rc != SQLITE_OK)
+        goto rollback;
+
+    if (sqlite3_prepare_v2(d->db,
+                           "DELETE FROM reports WHERE device_id=?1 AND id <= (SELECT id FROM"
+                           " reports WHERE device_id=?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto rollback;
+    sqlite3_bind_text(st, 1, r->device_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, OTA_SERVER_REPORTS_PER_DEVICE);
+    rc = step_done(st);
+    st = NULL;
+    if (rc != SQLITE_OK || sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto rollback;
+    result = exists ? SRV_STORE_UPDATED : SRV_STORE_NEW;
+    goto out_unlock;
+rollback:
+    sqlite3_finalize(st);
+    sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+out_unlock:
+    pthread_mutex_unlock(&d->lock);
+    return result;
+}
+
+/* ---- queries ----------------------------------------------------------------- */
+
+static json_t *
+col_text(sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *) sqlite3_column_text(st, i);
+    return s ? json_string(s) : json_null();
+}
+
+#define DEVICE_COLUMNS                                                                       \
+    "device_id, hardware_id, installed_version, previous_version, result, error,"           \
+    " device_time, seq, keyid, public_key, first_seen, last_seen, reports, remote_addr"
+
+static json_t *
+device_row(sqlite3_stmt *st)
+{
+    static const char *const names[] = {
+        "device_id", "hardware_id", "installed_version", "previous_version", "result",
+        "error",     "device_time", "seq",               "keyid",            "public_key",
+        "first_seen", "last_seen",  "reports",           "remote_addr"};
+    json_t *o = json_object();
+    for (int i = 0; o != NULL && i < (int) (sizeof names / sizeof names[0]); i++) {
+        json_t *v = (i == 7 || i == 12) ? json_integer(sqlite3_column_int64(st, i))
+                                        : col_text(st, i);
+        if (json_object_set_new(o, names[i], v) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+static ota_err
+dump(json_t *v, char **out)
+{
+    if (v == NULL)
+        return OTA_E_NOMEM;
+    *out = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(v);
+    return *out ? OTA_OK : OTA_E_NOMEM;
+}
+
+ota_err
+srv_db_list(srv_db *d, const char *version, const char *hardware, const char *below,
+            const char *after, unsigned limit, char **out_json)
+{
+    ota_err rc = OTA_E_IO;
+    sqlite3_stmt *st = NULL;
+    json_t *list = json_array(), *next = json_null();
+    pthread_mutex_lock(&d->lock);
+    if (list == NULL ||
+        sqlite3_prepare_v2(d->db,
+                           "SELECT " DEVICE_COLUMNS " FROM devices"
+                           " WHERE (?1 IS NULL OR installed_version = ?1)"
+                           " AND (?2 IS NULL OR hardware_id = ?2)"
+                           " AND (?3 IS NULL OR semver_cmp(installed_version, ?3) < 0)"
+                           " AND (?4 IS NULL OR device_id > ?4)"
+                           " ORDER BY device_id LIMIT ?5",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    if (version)
+        sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
+    if (hardware)
+        sqlite3_bind_text(st, 2, hardware, -1, SQLITE_STATIC);
+    if (below)
+        sqlite3_bind_text(st, 3, below, -1, SQLITE_STATIC);
+    if (after)
+        sqlite3_bind_text(st, 4, after, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, (int) limit + 1);
+    unsigned n = 0;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n++ == limit) { /* one more exists: the page ends at the previous one */
+            json_t *last = json_array_get(list, limit - 1);
+            json_decref(next);
+            next = json_incref(json_object_get(last, "device_id"));
+            break;
+        }
+        json_t *row = device_row(st);
+        if (row == NULL || json_array_append_new(list, row) != 0) {
+            rc = OTA_E_NOMEM;
+            goto out;
+        }
+    }
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        goto out;
+    rc = OTA_OK;
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&d->lock);
+    if (rc == OTA_OK) {
+        json_t *doc = json_pack("{s:o, s:o}", "devices", list, "next", next);
+        return dump(doc, out_json);
+    }
+    json_decref(list);
+    json_decref(next);
+    return rc;
+}
+
+ota_err
+srv_db_get(srv_db *d, const char *device_id, char **out_json)
+{
+    ota_err rc = OTA_E_IO;
+    sqlite3_stmt *st = NULL;
+    json_t *dev = NULL, *hist = json_array(), *last_doc = json_null();
+    pthread_mutex_lock(&d->lock);
+    if (hist == NULL ||
+        sqlite3_prepare_v2(d->db, "SELECT " DEVICE_COLUMNS " FROM devices WHERE device_id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_DONE) {
+        rc = OTA_E_NOT_FOUND;
+        goto out;
+    }
+    if (s != SQLITE_ROW || (dev = device_row(st)) == NULL)
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(d->db,
+                           "SELECT received_at, seq, installed_version, previous_version, result,"
+                           " error, device_time, remote_addr, document FROM reports"
+                           " WHERE device_id = ?1 ORDER BY id DESC LIMIT 20",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+    bool first = true;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *h = json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "received_at",
+                              col_text(st, 0), "seq", (json_int_t) sqlite3_column_int64(st, 1),
+                              "installed_version", col_text(st, 2), "previous_version",
+                              col_text(st, 3), "result", col_text(st, 4), "error",
+                              col_text(st, 5), "device_time", col_text(st, 6), "remote_addr",
+                              col_text(st, 7));
+        if (h == NULL || json_array_append_new(hist, h) != 0) {
+            rc = OTA_E_NOMEM;
+            goto out;
+        }
+        if (first) { /* the latest signed document, as received */
+            json_t *doc = json_loadb(sqlite3_column_blob(st, 8),
+                                     (size_t) sqlite3_column_bytes(st, 8), 0, NULL);
+            if (doc != NULL) {
+                json_decref(last_doc);
+                last_doc = doc;
+            }
+            first = false;
+        }
+    }
+    if (s != SQLITE_DONE)
+        goto out;
+    if (json_object_set(dev, "history", hist) != 0 ||
+        json_object_set(dev, "last_report", last_doc) != 0) {
+        rc = OTA_E_NOMEM;
+        goto out;
+    }
+    rc = OTA_OK;
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&d->lock);
+    json_decref(hist);
+    json_decref(last_doc);
+    if (rc == OTA_OK)
+        return dump(dev, out_json);
+    json_decref(dev);
+    return rc;
+}
+
+ota_err
+srv_db_delete(srv_db *d, const char *device_id)
+{
+    ota_err rc = OTA_E_IO;
+    sqlite3_stmt *st = NULL;
+    pthread_mutex_lock(&d->lock);
+    if (sqlite3_prepare_v2(d->db, "DELETE FROM devices WHERE device_id = ?1", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_DONE)
+            rc = sqlite3_changes(d->db) > 0 ? OTA_OK : OTA_E_NOT_FOUND;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}

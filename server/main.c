@@ -1,0 +1,482 @@
+/*
+ * main.c — ota-server: options, startup checks, signals, graceful stop.
+ * Manual: docs/ota-server.md.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server.h"
+
+#define OTA_SERVER_VERSION "0.1.0"
+
+static const char usage_text[] =
+    "usage: ota-server --root DIR [options]\n"
+    "\n"
+    "Serve a TUF repository directory over HTTP(S) and collect signed device\n"
+    "status reports.  Manual: docs/ota-server.md.\n"
+    "\n"
+    "  --root DIR               repository directory to serve (required)\n"
+    "  --listen ADDR:PORT       127.0.0.1:8080 (default), [::1]:8080, 0.0.0.0:80, [::]:443;\n"
+    "                           port 0 picks a free port (printed on stderr)\n"
+    "  --tls-cert FILE          PEM certificate chain: serve HTTPS (with --tls-key)\n"
+    "  --tls-key FILE           PEM private key\n"
+    "  --db FILE                SQLite database for device reports (created if missing);\n"
+    "                           without it POST /v1/reports answers 404\n"
+    "  --admin-token-file FILE  bearer token for GET /v1/devices (file mode 0600);\n"
+    "                           without it the admin API answers 404\n"
+    "  --access-log FILE|-|off  common-log-format access log (default: - = stdout)\n"
+    "  --threads N              worker threads (default: number of CPUs)\n"
+    "  --max-connections N      open connections in total (default 4096)\n"
+    "  --max-per-ip N           open connections per client address, 0 = no limit (default 64)\n"
+    "  --request-timeout SEC    a request (head and body) must arrive within SEC of the\n"
+    "                           connection opening or the previous response (default 10)\n"
+    "  --idle-timeout SEC       close a connection making no progress for SEC (default 30)\n"
+    "  --shutdown-timeout SEC   on SIGTERM/SIGINT, let responses in flight finish for at\n"
+    "                           most SEC, then close them (default 30)\n"
+    "  --header-memory BYTES    per-connection memory for the request head; larger heads\n"
+    "                           get 431 (default 16384)\n"
+    "  --cache-size BYTES       memory for caching small files, 0 = off (default 64 MiB)\n"
+    "  --verbose                log libmicrohttpd's own errors to stderr\n"
+    "  --version, --help\n"
+    "\n"
+    "Exit codes: 0 stopped by a signal, 1 runtime failure, 2 usage, 3 bad --root,\n"
+    "4 cannot listen, 5 database error, 6 TLS certificate/key error,\n"
+    "7 admin token file error.\n";
+
+__attribute__((format(printf, 1, 2))) static int
+usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("ota-server: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see --help)\n", stderr);
+    return SRV_EXIT_USAGE;
+}
+
+/* One clear line on stderr, then the exit code. */
+__attribute__((format(printf, 2, 3))) static int
+fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("ota-server: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+static bool
+parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (s[0] < '0' || s[0] > '9')
+        return false;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* --listen: "IPv4:PORT" or "[IPv6]:PORT", numeric only (no DNS). */
+static bool
+parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *colon = strrchr(spec, ':');
+    if (colon == NULL || (size_t) (colon - spec) >= sizeof host)
+        return false;
+    unsigned long port;
+    if (!parse_uint(colon + 1, 0, 65535, &port))
+        return false;
+    memcpy(host, spec, (size_t) (colon - spec));
+    host[colon - spec] = '\0';
+    memset(ss, 0, sizeof *ss);
+    if (host[0] == '[') {
+        size_t hl = strlen(host);
+        if (hl < 3 || host[hl - 1] != ']')
+            return false;
+        host[hl - 1] = '\0';
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *) ss;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t) port);
+        *len = sizeof *a6;
+        return inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1;
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *) ss;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t) port);
+    *len = sizeof *a4;
+    return inet_pton(AF_INET, host, &a4->sin_addr) == 1;
+}
+
+static int
+open_listener(const struct sockaddr_storage *ss, socklen_t len, char *bound, size_t cap)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1, zero = 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ss->ss_family == AF_INET6) {
+        /* "[::]" also accepts IPv4; a specific address only itself */
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *) ss;
+        int v6only = IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr) ? zero : one;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+    }
+    if (bind(fd, (const struct sockaddr *) ss, len) != 0 || listen(fd, 4096) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    struct sockaddr_storage got;
+    socklen_t gl = sizeof got;
+    char host[INET6_ADDRSTRLEN];
+    if (getsockname(fd, (struct sockaddr *) &got, &gl) == 0) {
+        if (got.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *) &got;
+            inet_ntop(AF_INET6, &a6->sin6_addr, host, sizeof host);
+            snprintf(bound, cap, "[%s]:%u", host, ntohs(a6->sin6_port));
+        } else {
+            const struct sockaddr_in *a4 = (const struct sockaddr_in *) &got;
+            inet_ntop(AF_INET, &a4->sin_addr, host, sizeof host);
+            snprintf(bound, cap, "%s:%u", host, ntohs(a4->sin_port));
+        }
+    }
+    return fd;
+}
+
+/* Read a PEM file (at most 1 MiB) as a NUL-terminated string. */
+static char *
+read_pem(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    ota_buf b = {.max = 1024u * 1024u};
+    char chunk[2048];
+    size_t n;
+    bool ok = true;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ok = ota_buf_append(&b, chunk, n) == OTA_OK;
+    ok = ok && !ferror(f) && ota_buf_putc(&b, '\0') == OTA_OK;
+    fclose(f);
+    if (!ok) {
+        ota_buf_free(&b);
+        return NULL;
+    }
+    return (char *) b.p;
+}
+
+/* Check the pair with OpenSSL so a bad file gets a precise message
+ * (libmicrohttpd's GnuTLS only says that the daemon did not start). */
+static const char *
+check_tls(const char *cert_pem, const char *key_pem)
+{
+    const char *why = NULL;
+    BIO *cb = BIO_new_mem_buf(cert_pem, -1), *kb = BIO_new_mem_buf(key_pem, -1);
+    X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    if (cert == NULL)
+        why = "no PEM certificate in --tls-cert";
+    else if (key == NULL)
+        why = "no unencrypted PEM private key in --tls-key";
+    else if (X509_check_private_key(cert, key) != 1)
+        why = "--tls-key does not match --tls-cert";
+    ERR_clear_error();
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    BIO_free(cb);
+    BIO_free(kb);
+    return why;
+}
+
+/* Raise RLIMIT_NOFILE so max-connections can be honoured; lower
+ * max-connections if the hard limit does not allow it. */
+static void
+fit_fd_limit(srv_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t) cfg->max_conns + 64u * cfg->threads + 64u;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < want) {
+        unsigned fit = rl.rlim_cur > 128u + 64u * cfg->threads
+                           ? (unsigned) (rl.rlim_cur - 64u - 64u * cfg->threads)
+                           : 64u;
+        fprintf(stderr,
+                "ota-server: warning: open-file limit %llu: --max-connections lowered to %u\n",
+                (unsigned long long) rl.rlim_cur, fit);
+        cfg->max_conns = fit;
+    }
+}
+
+static sigset_t stop_signals;
+
+/* Polled while draining: a second SIGTERM/SIGINT cuts the drain short. */
+static bool
+second_signal(void)
+{
+    struct timespec zero = {0, 0};
+    return sigtimedwait(&stop_signals, NULL, &zero) > 0;
+}
+
+enum {
+    O_ROOT = 256,
+    O_LISTEN,
+    O_TLS_CERT,
+    O_TLS_KEY,
+    O_DB,
+    O_TOKEN,
+    O_ACCESS_LOG,
+    O_THREADS,
+    O_MAX_CONNS,
+    O_MAX_PER_IP,
+    O_REQ_TIMEOUT,
+    O_IDLE_TIMEOUT,
+    O_SHUTDOWN_TIMEOUT,
+    O_HEADER_MEMORY,
+    O_CACHE_SIZE,
+    O_VERBOSE,
+    O_VERSION,
+    O_HELP,
+};
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"root", required_argument, NULL, O_ROOT},
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"tls-cert", required_argument, NULL, O_TLS_CERT},
+        {"tls-key", required_argument, NULL, O_TLS_KEY},
+        {"db", required_argument, NULL, O_DB},
+        {"admin-token-file", required_argument, NULL, O_TOKEN},
+        {"access-log", required_argument, NULL, O_ACCESS_LOG},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"max-connections", required_argument, NULL, O_MAX_CONNS},
+        {"max-per-ip", required_argument, NULL, O_MAX_PER_IP},
+        {"request-timeout", required_argument, NULL, O_REQ_TIMEOUT},
+        {"idle-timeout", required_argument, NULL, O_IDLE_TIMEOUT},
+        {"shutdown-timeout", required_argument, NULL, O_SHUTDOWN_TIMEOUT},
+        {"header-memory", required_argument, NULL, O_HEADER_MEMORY},
+        {"cache-size", required_argument, NULL, O_CACHE_SIZE},
+        {"verbose", no_argument, NULL, O_VERBOSE},
+        {"version", no_argument, NULL, O_VERSION},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    static srv s; /* large (metrics): not on the stack */
+    srv_config *cfg = &s.cfg;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    *cfg = (srv_config){
+        .listen = "127.0.0.1:8080",
+        .access_log = "-",
+        .threads = ncpu > 0 ? (unsigned) (ncpu > 64 ? 64 : ncpu) : 1,
+        .max_conns = OTA_SERVER_DEFAULT_MAX_CONNECTIONS,
+        .max_per_ip = OTA_SERVER_DEFAULT_MAX_PER_IP,
+        .request_timeout = OTA_SERVER_DEFAULT_REQUEST_TIMEOUT,
+        .idle_timeout = OTA_SERVER_DEFAULT_IDLE_TIMEOUT,
+        .shutdown_timeout = OTA_SERVER_DEFAULT_SHUTDOWN_TIMEOUT,
+        .header_memory = OTA_SERVER_DEFAULT_HEADER_MEMORY,
+        .cache_total = OTA_SERVER_DEFAULT_CACHE_TOTAL,
+    };
+    s.root_fd = -1;
+    atomic_store(&s.log_fd, -1);
+
+    opterr = 0;
+    int opt;
+    unsigned long v;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (opt) {
+        case O_ROOT: cfg->root = optarg; break;
+        case O_LISTEN: cfg->listen = optarg; break;
+        case O_TLS_CERT: cfg->tls_cert = optarg; break;
+        case O_TLS_KEY: cfg->tls_key = optarg; break;
+        case O_DB: cfg->db_path = optarg; break;
+        case O_TOKEN: cfg->token_file = optarg; break;
+        case O_ACCESS_LOG: cfg->access_log = optarg; break;
+        case O_VERBOSE: cfg->verbose = true; break;
+        case O_VERSION: printf("ota-server %s (libmicrohttpd %s)\n", OTA_SERVER_VERSION,
+                               MHD_get_version());
+            return SRV_EXIT_OK;
+        case O_HELP: fputs(usage_text, stdout); return SRV_EXIT_OK;
+        case O_THREADS:
+            if (!parse_uint(optarg, 1, 64, &v))
+                return usage_error("--threads: expected 1..64, got '%s'", optarg);
+            cfg->threads = (unsigned) v;
+            break;
+        case O_MAX_CONNS:
+            if (!parse_uint(optarg, 1, 1000000, &v))
+                return usage_error("--max-connections: expected 1..1000000, got '%s'", optarg);
+            cfg->max_conns = (unsigned) v;
+            break;
+        case O_MAX_PER_IP:
+            if (!parse_uint(optarg, 0, 1000000, &v))
+                return usage_error("--max-per-ip: expected 0..1000000, got '%s'", optarg);
+            cfg->max_per_ip = (unsigned) v;
+            break;
+        case O_REQ_TIMEOUT:
+        case O_IDLE_TIMEOUT:
+        case O_SHUTDOWN_TIMEOUT:
+            if (!parse_uint(optarg, opt == O_SHUTDOWN_TIMEOUT ? 0 : 1, 86400, &v))
+                return usage_error("timeout: expected seconds up to 86400, got '%s'", optarg);
+            if (opt == O_REQ_TIMEOUT)
+                cfg->request_timeout = (unsigned) v;
+            else if (opt == O_IDLE_TIMEOUT)
+                cfg->idle_timeout = (unsigned) v;
+            else
+                cfg->shutdown_timeout = (unsigned) v;
+            break;
+        case O_HEADER_MEMORY:
+            if (!parse_uint(optarg, 4096, 1024 * 1024, &v))
+                return usage_error("--header-memory: expected 4096..1048576, got '%s'", optarg);
+            cfg->header_memory = v;
+            break;
+        case O_CACHE_SIZE:
+            if (!parse_uint(optarg, 0, 1ul << 40, &v))
+                return usage_error("--cache-size: expected bytes, got '%s'", optarg);
+            cfg->cache_total = v;
+            break;
+        default:
+            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (cfg->root == NULL)
+        return usage_error("--root DIR is required");
+    if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+        return usage_error("--tls-cert and --tls-key go together");
+    if (cfg->token_file != NULL && cfg->db_path == NULL)
+        return usage_error("--admin-token-file needs --db");
+    struct sockaddr_storage ss;
+    socklen_t sslen = 0;
+    if (!parse_listen(cfg->listen, &ss, &sslen))
+        return usage_error("--listen: expected IPv4:PORT or [IPv6]:PORT, got '%s'", cfg->listen);
+
+    umask(077); /* database and log files: owner only */
+    if (sodium_init() < 0)
+        return fail(SRV_EXIT_FAIL, "libsodium failed to initialise");
+    /* SIGPIPE: a client closing mid-sendfile must not kill the server */
+    signal(SIGPIPE, SIG_IGN);
+
+    s.root_fd = open(cfg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s.root_fd < 0)
+        return fail(SRV_EXIT_ROOT, "--root %s: %s", cfg->root, strerror(errno));
+
+    char why[512];
+    if (cfg->token_file != NULL && srv_token_load(&s, cfg->token_file, why, sizeof why) != OTA_OK)
+        return fail(SRV_EXIT_TOKEN, "--admin-token-file %s", why);
+
+    char *tls_cert = NULL, *tls_key = NULL;
+    if (cfg->tls_cert != NULL) {
+        if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+            return fail(SRV_EXIT_TLS, "this libmicrohttpd has no TLS support");
+        tls_cert = read_pem(cfg->tls_cert);
+        if (tls_cert == NULL)
+            return fail(SRV_EXIT_TLS, "--tls-cert %s: %s", cfg->tls_cert, strerror(errno));
+        tls_key = read_pem(cfg->tls_key);
+        if (tls_key == NULL)
+            return fail(SRV_EXIT_TLS, "--tls-key %s: %s", cfg->tls_key, strerror(errno));
+        const char *bad = check_tls(tls_cert, tls_key);
+        if (bad != NULL)
+            return fail(SRV_EXIT_TLS, "%s", bad);
+    }
+
+    if (cfg->db_path != NULL && srv_db_open(cfg->db_path, &s.db, why, sizeof why) != OTA_OK)
+        return fail(SRV_EXIT_DB, "--db %s", why);
+
+    if (cfg->cache_total > 0 && srv_cache_new(cfg->cache_total, &s.cache) != OTA_OK)
+        return fail(SRV_EXIT_FAIL, "out of memory");
+
+    if (strcmp(cfg->access_log, "off") == 0) {
+        atomic_store(&s.log_fd, -1);
+    } else if (strcmp(cfg->access_log, "-") == 0) {
+        atomic_store(&s.log_fd, STDOUT_FILENO);
+    } else {
+        int lfd = open(cfg->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                       0640);
+        if (lfd < 0)
+            return fail(SRV_EXIT_USAGE, "--access-log %s: %s", cfg->access_log, strerror(errno));
+        atomic_store(&s.log_fd, lfd);
+    }
+
+    fit_fd_limit(cfg);
+
+    char bound[INET6_ADDRSTRLEN + 16] = "?";
+    int lfd = open_listener(&ss, sslen, bound, sizeof bound);
+    if (lfd < 0)
+        return fail(SRV_EXIT_LISTEN, "cannot listen on %s: %s", cfg->listen, strerror(errno));
+
+    /* signals are taken synchronously by this thread; every thread started
+     * from here on inherits the mask */
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+
+    ota_err rc = srv_http_start(&s, lfd, tls_key, tls_cert);
+    if (rc != OTA_OK) {
+        close(lfd);
+        if (tls_key != NULL)
+            return fail(SRV_EXIT_TLS, "cannot start the TLS server (run with --verbose for details)");
+        return fail(SRV_EXIT_FAIL, "cannot start the HTTP daemon (run with --verbose for details)");
+    }
+    fprintf(stderr,
+            "ota-server: serving %s on %s://%s (%u threads, reports %s, admin %s, cache %s)\n",
+            cfg->root, tls_key ? "https" : "http", bound, cfg->threads, s.db ? "on" : "off",
+            s.have_token ? "on" : "off", s.cache ? "on" : "off");
+    fflush(stderr);
+
+    int sig = 0;
+    while (sigwait(&stop_signals, &sig) != 0)
+        ;
+    fprintf(stderr, "ota-server: %s: stopping (in-flight responses get up to %us)\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM", cfg->shutdown_timeout);
+    fflush(stderr);
+    unsigned cut = srv_http_stop(&s, second_signal);
+    if (cut > 0)
+        fprintf(stderr, "ota-server: closed %u connection(s) still open at shutdown\n", cut);
+    fprintf(stderr, "ota-server: stopped\n");
+
+    srv_cache_free(s.cache);
+    srv_db_close(s.db);
+    if (tls_key != NULL)
+        sodium_memzero(tls_key, strlen(tls_key));
+    free(tls_key);
+    free(tls_cert);
+    int logfd = atomic_load(&s.log_fd);
+    if (logfd > STDERR_FILENO)
+        close(logfd);
+    close(s.root_fd);
+    return SRV_EXIT_OK;
+}

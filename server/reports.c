@@ -1,0 +1,379 @@
+/*
+ * reports.c — the /v1/ API.
+ *
+ *   POST   /v1/reports          a signed device status report (formats/REPORT.md)
+ *   GET    /v1/devices          fleet listing (admin token), filters:
+ *                               ?version=V&hardware=HW&below=V&after=ID&limit=N
+ *   GET    /v1/devices/ID       one device with its recent history (admin)
+ *   DELETE /v1/devices/ID       forget a device and unpin its key (admin)
+ *
+ * Reports are refused with a 4xx and a JSON reason before anything is
+ * stored: too large (413, from Content-Length before the body is read),
+ * wrong media type (415), bad JSON or schema (400), bad signature (403),
+ * a key that is not the one pinned for the device id (403), a replayed or
+ * older seq (409).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ota_report.h"
+#include "server.h"
+
+/* ---- admin token ------------------------------------------------------------ */
+
+ota_err
+srv_token_load(srv *s, const char *path, char *why, size_t why_cap)
+{
+    char buf[OTA_SERVER_TOKEN_MAX + 3];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(why, why_cap, "%s: cannot open: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return OTA_E_IO;
+    }
+    if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+        snprintf(why, why_cap, "%s: must be a regular file readable by its owner only (chmod 600)",
+                 path);
+        close(fd);
+        return OTA_E_ARG;
+    }
+    ssize_t n = read(fd, buf, sizeof buf);
+    close(fd);
+    if (n < 0) {
+        snprintf(why, why_cap, "%s: cannot read: %s", path, strerror(errno));
+        return OTA_E_IO;
+    }
+    size_t len = (size_t) n;
+    if (len > 0 && buf[len - 1] == '\n')
+        len--;
+    if (len > 0 && buf[len - 1] == '\r')
+        len--;
+    bool printable = true;
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] <= 0x20 || buf[i] >= 0x7f)
+            printable = false;
+    if (len < OTA_SERVER_TOKEN_MIN || len > OTA_SERVER_TOKEN_MAX || !printable) {
+        snprintf(why, why_cap,
+                 "%s: the token must be %u to %u printable characters without spaces "
+                 "(e.g. `openssl rand -hex 32`)",
+                 path, OTA_SERVER_TOKEN_MIN, OTA_SERVER_TOKEN_MAX);
+        sodium_memzero(buf, sizeof buf);
+        return OTA_E_ARG;
+    }
+    ota_sha256((const uint8_t *) buf, len, s->token_hash);
+    sodium_memzero(buf, sizeof buf);
+    s->have_token = true;
+    return OTA_OK;
+}
+
+/* Constant time in the token: both sides are hashed, the hashes compared
+ * with sodium_memcmp. */
+static bool
+token_ok(const srv *s, const char *auth)
+{
+    if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
+        return false;
+    const char *tok = auth + 7;
+    while (*tok == ' ')
+        tok++;
+    uint8_t h[OTA_SHA256_LEN];
+    ota_sha256((const uint8_t *) tok, strlen(tok), h);
+    return sodium_memcmp(h, s->token_hash, sizeof h) == 0;
+}
+
+static enum MHD_Result
+reply_401(srv_conn *sc, struct MHD_Connection *c, bool had_token)
+{
+    static const char missing[] =
+        "{\"error\":\"E_AUTH\",\"message\":\"admin bearer token required\"}\n";
+    static const char wrong[] = "{\"error\":\"E_AUTH\",\"message\":\"invalid admin token\"}\n";
+    const char *body = had_token ? wrong : missing;
+    size_t len = had_token ? sizeof wrong - 1 : sizeof missing - 1;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *) (uintptr_t) body, MHD_RESPMEM_PERSISTENT);
+    if (r == NULL)
+        return MHD_NO;
+    enum MHD_Result ret = MHD_NO;
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES &&
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES &&
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                had_token ? "Bearer realm=\"ota-server\", error=\"invalid_token\""
+                                          : "Bearer realm=\"ota-server\"") == MHD_YES)
+        ret = srv_queue(sc, c, 401, r, len);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result
+reply_405(srv_conn *sc, struct MHD_Connection *c, const char *allow)
+{
+    static const char msg[] = "{\"error\":\"E_METHOD\",\"message\":\"method not allowed\"}\n";
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        sizeof msg - 1, (void *) (uintptr_t) msg, MHD_RESPMEM_PERSISTENT);
+    if (r == NULL)
+        return MHD_NO;
+    enum MHD_Result ret = MHD_NO;
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES &&
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) == MHD_YES)
+        ret = srv_queue(sc, c, 405, r, sizeof msg - 1);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* ---- routing ---------------------------------------------------------------- */
+
+typedef enum route { R_NONE, R_REPORTS, R_DEVICES, R_DEVICE } route;
+
+static route
+route_of(const char *url)
+{
+    if (strcmp(url, "/v1/reports") == 0)
+        return R_REPORTS;
+    if (strcmp(url, "/v1/devices") == 0)
+        return R_DEVICES;
+    if (strncmp(url, "/v1/devices/", 12) == 0 && url[12] != '\0')
+        return R_DEVICE;
+    return R_NONE;
+}
+
+static bool
+json_media_type(const char *ct)
+{
+    if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0)
+        return false;
+    return ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ';
+}
+
+bool
+srv_api_precheck(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url,
+                 enum MHD_Result *ret)
+{
+    route r = route_of(url);
+    sc->body_error = true; /* unless we fall through to the final call */
+    switch (r) {
+    case R_NONE:
+        *ret = srv_reply_error(sc, c, 404, "E_NOT_FOUND", "no such API endpoint");
+        return true;
+    case R_REPORTS: {
+        if (s->db == NULL) {
+            *ret = srv_reply_error(sc, c, 404, "E_NOT_FOUND", "reports are not enabled (--db)");
+            return true;
+        }
+        if (sc->method != SRV_M_POST) {
+            *ret = reply_405(sc, c, "POST");
+            return true;
+        }
+        if (!json_media_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"))) {
+            *ret = srv_reply_error(sc, c, 415, "E_MEDIA_TYPE",
+                                   "Content-Type must be application/json");
+            return true;
+        }
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        /* digits only (checked in http.c); longer than 10 digits is too big */
+        if (cl != NULL && (strlen(cl) > 10 || strtoull(cl, NULL, 10) > OTA_MAX_REPORT_SIZE)) {
+            *ret = srv_reply_error(sc, c, 413, "E_LIMIT", "report larger than 8192 bytes");
+            atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);
+            return true;
+        }
+        sc->body.max = OTA_MAX_REPORT_SIZE;
+        sc->body_error = false;
+        return false;
+    }
+    case R_DEVICES:
+    case R_DEVICE:
+        if (s->db == NULL || !s->have_token) {
+            *ret = srv_reply_error(sc, c, 404, "E_NOT_FOUND",
+                                   "admin API is not enabled (--db and --admin-token-file)");
+            return true;
+        }
+        if (!(sc->method == SRV_M_GET || sc->method == SRV_M_HEAD ||
+              (r == R_DEVICE && sc->method == SRV_M_DELETE))) {
+            *ret = reply_405(sc, c, r == R_DEVICE ? "GET, HEAD, DELETE" : "GET, HEAD");
+            return true;
+        }
+        {
+            const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+            if (!token_ok(s, auth)) {
+                *ret = reply_401(sc, c, auth != NULL);
+                return true;
+            }
+        }
+        sc->body.max = 0; /* no body expected: any byte is refused with 413 */
+        sc->body_error = false;
+        return false;
+    }
+    return false;
+}
+
+/* ---- handlers ----------------------------------------------------------------- */
+
+static enum MHD_Result
+reply_json_owned(srv_conn *sc, struct MHD_Connection *c, unsigned status, char *json)
+{
+    size_t len = strlen(json);
+    json[len] = '\0';
+    enum MHD_Result ret = srv_reply(sc, c, status, "application/json", json, len);
+    free(json);
+    return ret;
+}
+
+static enum MHD_Result
+handle_report(srv *s, srv_conn *sc, struct MHD_Connection *c)
+{
+    ota_report r;
+    const char *name = "E_FORMAT", *msg = "not a valid report";
+    unsigned status = 400;
+    ota_err rc = ota_report_parse(sc->body.p ? sc->body.p : (const uint8_t *) "", sc->body.len, &r);
+    switch (rc) {
+    case OTA_OK: break;
+    case OTA_E_LIMIT:
+        status = 413;
+        name = "E_LIMIT";
+        msg = "report too large or too deeply nested";
+        break;
+    case OTA_E_JSON:
+        name = "E_JSON";
+        msg = "malformed JSON (strict: no duplicate keys)";
+        break;
+    case OTA_E_TYPE:
+        name = "E_TYPE";
+        msg = "_type is not ota-report";
+        break;
+    case OTA_E_SPEC_VERSION:
+        name = "E_SPEC_VERSION";
+        msg = "unsupported spec_version (1.x expected)";
+        break;
+    case OTA_E_KEY:
+        name = "E_KEY";
+        msg = "key is not an Ed25519 key object";
+        break;
+    case OTA_E_SIGNATURE:
+        status = 403;
+        name = "E_SIGNATURE";
+        msg = "signature does not verify with the report's key";
+        break;
+    default: break;
+    }
+    if (rc != OTA_OK) {
+        atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);
+        return srv_reply_error(sc, c, status, name, msg);
+    }
+    srv_store_rc st = srv_db_store(s->db, &r, sc->body.p, sc->body.len, sc->client);
+    char body[320];
+    switch (st) {
+    case SRV_STORE_NEW:
+    case SRV_STORE_UPDATED: {
+        atomic_fetch_add_explicit(&s->metrics.reports_accepted, 1, memory_order_relaxed);
+        /* device_id is [A-Za-z0-9._:-]: no escaping needed */
+        int n = snprintf(body, sizeof body,
+                         "{\"accepted\":true,\"device_id\":\"%s\",\"first_report\":%s,"
+                         "\"seq\":%llu}\n",
+                         r.device_id, st == SRV_STORE_NEW ? "true" : "false",
+                         (unsigned long long) r.seq);
+        return srv_reply(sc, c, st == SRV_STORE_NEW ? 201 : 200, "application/json", body,
+                         (size_t) n);
+    }
+    case SRV_STORE_KEY:
+        atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);
+        return srv_reply_error(sc, c, 403, "E_KEY",
+                               "device id is pinned to a different key (trust on first use)");
+    case SRV_STORE_STALE:
+        atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);
+        return srv_reply_error(sc, c, 409, "E_ROLLBACK",
+                               "seq is not greater than the last stored report's (replay)");
+    case SRV_STORE_ERROR: break;
+    }
+    atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);
+    return srv_reply_error(sc, c, 503, "E_IO", "database error");
+}
+
+/* Query value `key` decoded into out[cap]; NULL when absent.  *bad set on
+ * an undecodable value. */
+static const char *
+query(struct MHD_Connection *c, const char *key, char *out, size_t cap, bool *bad)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+    if (v == NULL)
+        return NULL;
+    if (!srv_query_decode(v, out, cap)) {
+        *bad = true;
+        return NULL;
+    }
+    return out;
+}
+
+static enum MHD_Result
+handle_devices(srv *s, srv_conn *sc, struct MHD_Connection *c)
+{
+    char version[OTA_MAX_VERSION_LEN + 2], below[OTA_MAX_VERSION_LEN + 2];
+    char hardware[OTA_MAX_REPORT_ID_LEN + 2], after[OTA_MAX_REPORT_ID_LEN + 2], lim[16];
+    bool bad = false;
+    const char *v = query(c, "version", version, sizeof version, &bad);
+    const char *b = query(c, "below", below, sizeof below, &bad);
+    const char *h = query(c, "hardware", hardware, sizeof hardware, &bad);
+    const char *a = query(c, "after", after, sizeof after, &bad);
+    const char *l = query(c, "limit", lim, sizeof lim, &bad);
+    unsigned limit = OTA_SERVER_LIST_DEFAULT;
+    if (l != NULL) {
+        char *end = NULL;
+        unsigned long x = strtoul(l, &end, 10);
+        if (end == l || *end != '\0' || x < 1 || x > OTA_SERVER_LIST_MAX)
+            bad = true;
+        limit = (unsigned) x;
+    }
+    if (bad || (v && !ota_report_version_valid(v)) || (b && !ota_report_version_valid(b)) ||
+        (h && !ota_report_id_valid(h)) || (a && !ota_report_id_valid(a)))
+        return srv_reply_error(sc, c, 400, "E_QUERY",
+                               "bad filter: version/below are semantic versions, hardware/after "
+                               "device or hardware ids, limit 1..1000");
+    char *json = NULL;
+    if (srv_db_list(s->db, v, h, b, a, limit, &json) != OTA_OK)
+        return srv_reply_error(sc, c, 503, "E_IO", "database error");
+    return reply_json_owned(sc, c, 200, json);
+}
+
+static enum MHD_Result
+handle_device(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url)
+{
+    char id[OTA_MAX_REPORT_ID_LEN + 2];
+    if (!srv_query_decode(url + 12, id, sizeof id) || !ota_report_id_valid(id))
+        return srv_reply_error(sc, c, 404, "E_NOT_FOUND", "no such device");
+    if (sc->method == SRV_M_DELETE) {
+        ota_err rc = srv_db_delete(s->db, id);
+        if (rc == OTA_E_NOT_FOUND)
+            return srv_reply_error(sc, c, 404, "E_NOT_FOUND", "no such device");
+        if (rc != OTA_OK)
+            return srv_reply_error(sc, c, 503, "E_IO", "database error");
+        char body[200];
+        int n = snprintf(body, sizeof body, "{\"deleted\":\"%s\"}\n", id);
+        return srv_reply(sc, c, 200, "application/json", body, (size_t) n);
+    }
+    char *json = NULL;
+    ota_err rc = srv_db_get(s->db, id, &json);
+    if (rc == OTA_E_NOT_FOUND)
+        return srv_reply_error(sc, c, 404, "E_NOT_FOUND", "no such device");
+    if (rc != OTA_OK)
+        return srv_reply_error(sc, c, 503, "E_IO", "database error");
+    return reply_json_owned(sc, c, 200, json);
+}
+
+enum MHD_Result
+srv_api_handle(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url)
+{
+    switch (route_of(url)) {
+    case R_REPORTS: return handle_report(s, sc, c);
+    case R_DEVICES: return handle_devices(s, sc, c);
+    case R_DEVICE: return handle_device(s, sc, c, url);
+    case R_NONE: break;
+    }
+    return srv_reply_error(sc, c, 404, "E_NOT_FOUND", "no such API endpoint");
+}

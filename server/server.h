@@ -1,0 +1,246 @@
+/*
+ * server.h — internal interfaces between ota-server's files (prefix srv_).
+ *
+ *   main.c      options, exit codes, startup, signals, graceful shutdown
+ *   http.c      libmicrohttpd daemon: request dispatch, request-level
+ *               checks, connection tracking and the timeout reaper, access log
+ *   path.c      URL path decoding and safe opening under the root
+ *   files.c     static files: Range, conditional requests, cache headers,
+ *               Content-Type, the in-memory cache of small files
+ *   reports.c   POST /v1/reports, GET/DELETE /v1/devices (admin token)
+ *   db.c        SQLite storage of devices and reports
+ *   metrics.c   counters and /metrics (Prometheus text format)
+ *
+ * Only main.c has process-wide state (the daemon it starts); everything
+ * else hangs off one srv context handed to libmicrohttpd as its closure.
+ */
+#ifndef OTA_SERVER_H
+#define OTA_SERVER_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "ota_err.h"
+#include "ota_limits.h"
+#include "ota_util.h"
+
+/* ---- exit codes (docs/ota-server.md) ------------------------------------ */
+enum {
+    SRV_EXIT_OK = 0,     /* stopped by SIGTERM/SIGINT after draining */
+    SRV_EXIT_FAIL = 1,   /* runtime failure: daemon did not start, out of memory */
+    SRV_EXIT_USAGE = 2,  /* bad command line */
+    SRV_EXIT_ROOT = 3,   /* --root is not a readable directory */
+    SRV_EXIT_LISTEN = 4, /* cannot listen on --listen */
+    SRV_EXIT_DB = 5,     /* --db cannot be opened, created or migrated */
+    SRV_EXIT_TLS = 6,    /* --tls-cert / --tls-key unusable */
+    SRV_EXIT_TOKEN = 7,  /* --admin-token-file unusable or insecure */
+};
+
+/* ---- configuration (main.c fills it from the command line) -------------- */
+typedef struct srv_config {
+    const char *root;
+    const char *listen;
+    const char *tls_cert;
+    const char *tls_key;
+    const char *db_path;    /* NULL: reports disabled (404) */
+    const char *token_file; /* NULL: admin API disabled (404) */
+    const char *access_log; /* "-" stdout, "off", or a file appended to */
+    unsigned threads;
+    unsigned max_conns;
+    unsigned max_per_ip; /* 0: no per-address limit */
+    unsigned request_timeout;
+    unsigned idle_timeout;
+    unsigned shutdown_timeout;
+    size_t header_memory;
+    size_t cache_total; /* 0: no in-memory cache */
+    bool verbose;
+} srv_config;
+
+/* ---- metrics.c ----------------------------------------------------------- */
+#define SRV_STATUS_MAX 600
+typedef struct srv_metrics {
+    _Atomic uint64_t status[SRV_STATUS_MAX]; /* responses by status code */
+    _Atomic uint64_t bytes;                  /* body bytes of completed responses */
+    _Atomic int64_t active;                  /* open connections */
+    _Atomic uint64_t connections;            /* accepted connections */
+    _Atomic uint64_t timeouts;               /* connections closed by the reaper */
+    _Atomic uint64_t reports_accepted;
+    _Atomic uint64_t reports_rejected;
+    _Atomic uint64_t cache_hits;
+    _Atomic uint64_t cache_misses;
+} srv_metrics;
+
+/* Render the counters as Prometheus text into out (NUL-terminated). */
+OTA_NODISCARD ota_err srv_metrics_render(const srv_metrics *m, ota_buf *out);
+
+/* ---- per-connection state (http.c) --------------------------------------- */
+typedef enum srv_phase {
+    SRV_WAITING = 0, /* no request yet, or between keep-alive requests */
+    SRV_BODY = 1,    /* request head seen, reading its body */
+    SRV_ANSWER = 2,  /* response queued or being sent */
+} srv_phase;
+
+typedef enum srv_method {
+    SRV_M_GET,
+    SRV_M_HEAD,
+    SRV_M_POST,
+    SRV_M_DELETE,
+    SRV_M_OTHER,
+} srv_method;
+
+typedef struct srv_conn {
+    /* tracked list, under srv.conn_lock */
+    struct srv_conn *prev, *next;
+    int fd;                     /* -1 once the reaper shut it down */
+    _Atomic int phase;          /* srv_phase */
+    _Atomic int64_t deadline;   /* ms, monotonic: the request must be in by then */
+    char client[48];            /* client address, for logs */
+    /* current request; only the connection's own thread touches these */
+    srv_method method;
+    const char *method_name;
+    unsigned status;
+    uint64_t body_bytes; /* response body length, for log and metrics */
+    bool body_error;     /* request refused on its head (already answered) */
+    bool body_too_big;   /* body over its cap: dropped, answered 413 at the end */
+    ota_buf body;        /* request body (reports only) */
+    char url[256];       /* raw path, truncated, for the access log */
+    char version[12];
+} srv_conn;
+
+/* ---- cache (files.c) ----------------------------------------------------- */
+typedef struct srv_cache srv_cache;
+
+/* ---- db.c ----------------------------------------------------------------- */
+typedef struct srv_db srv_db;
+
+/* ---- the server context -------------------------------------------------- */
+typedef struct srv {
+    srv_config cfg;
+    int root_fd;
+    _Atomic int log_fd; /* -1: access log off */
+    srv_cache *cache;   /* NULL: cache off */
+    srv_db *db;         /* NULL: reports off */
+    bool have_token;
+    uint8_t token_hash[OTA_SHA256_LEN];
+    srv_metrics metrics;
+    atomic_bool draining;
+    struct MHD_Daemon *daemon;
+    /* tracked connections and the reaper thread (http.c) */
+    pthread_mutex_t conn_lock;
+    pthread_cond_t conn_cond;
+    srv_conn *conns;
+    bool reaper_stop;
+    bool reaper_started;
+    pthread_t reaper;
+} srv;
+
+/* ---- http.c -------------------------------------------------------------- */
+/* Start the daemon on the listening socket fd (ownership passes to MHD).
+ * tls_key/tls_cert are PEM text or NULL.  Returns OTA_OK and sets
+ * s->daemon, or an error with nothing left running. */
+OTA_NODISCARD ota_err srv_http_start(srv *s, int listen_fd, const char *tls_key,
+                                     const char *tls_cert);
+/* Graceful stop: stop accepting, let in-flight responses finish within
+ * cfg.shutdown_timeout seconds (closing idle keep-alive connections), then
+ * stop the daemon.  `again` is polled; when it returns true (a second
+ * signal) the drain is cut short.  Returns the connections cut off. */
+unsigned srv_http_stop(srv *s, bool (*again)(void));
+
+/* Queue a response with a small body; copies body.  For every reply that
+ * is not a file: sets Content-Type and records the status for the log. */
+enum MHD_Result srv_reply(srv_conn *sc, struct MHD_Connection *c, unsigned status,
+                          const char *ctype, const char *body, size_t len);
+/* JSON error {"error":NAME,"message":MSG}. */
+enum MHD_Result srv_reply_error(srv_conn *sc, struct MHD_Connection *c, unsigned status,
+                                const char *name, const char *msg);
+/* Queue r (not consumed) with status, recording status and body length. */
+enum MHD_Result srv_queue(srv_conn *sc, struct MHD_Connection *c, unsigned status,
+                          struct MHD_Response *r, uint64_t body_len);
+
+/* ---- path.c -------------------------------------------------------------- */
+typedef enum srv_path_rc {
+    SRV_PATH_OK = 0,
+    SRV_PATH_BAD = 1,    /* 400: bad escape, NUL, control byte, backslash, "." or ".." */
+    SRV_PATH_HIDDEN = 2, /* 404: a segment starts with '.' */
+    SRV_PATH_LONG = 3,   /* 414: longer than OTA_MAX_PATH_LEN or too deep */
+    SRV_PATH_DIR = 4,    /* 404: empty or ends in '/' (never a listing) */
+} srv_path_rc;
+
+/* Percent-decode url (the raw request path) exactly once and check it;
+ * on SRV_PATH_OK out[cap] holds the relative path ("a/b.json", no leading
+ * '/', empty segments dropped). */
+srv_path_rc srv_path_parse(const char *url, char *out, size_t cap);
+
+/* Percent-decode a query value once into out[cap]; false on a bad escape,
+ * a NUL or control byte, or overflow. */
+bool srv_query_decode(const char *in, char *out, size_t cap);
+
+/* Open the regular file rel (from srv_path_parse) under root_fd without
+ * following any symlink (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS where
+ * the kernel has it, else a component-by-component O_NOFOLLOW walk).
+ * Returns an fd (O_RDONLY|O_CLOEXEC) and fills *st, or -1 with errno set
+ * (ENOENT, ELOOP for a symlink, EISDIR/EACCES for a non-regular file...). */
+int srv_path_open(int root_fd, const char *rel, struct stat *st);
+
+/* ---- files.c ------------------------------------------------------------- */
+OTA_NODISCARD ota_err srv_cache_new(size_t total, srv_cache **out);
+void srv_cache_free(srv_cache *cache);
+enum MHD_Result srv_files_serve(srv *s, srv_conn *sc, struct MHD_Connection *c,
+                                const char *url);
+/* Content-Type for a file name; "application/octet-stream" by default. */
+const char *srv_mime_type(const char *name);
+/* True for consistent-snapshot names (never change once published):
+ * "N.ROLE.json" and "HEX64.name" / "HEX128.name" basenames. */
+bool srv_name_immutable(const char *rel);
+
+/* ---- reports.c ----------------------------------------------------------- */
+/* First call for a /v1/ URL (headers only): early refusals (404 when the
+ * feature is off, 405, 413 by Content-Length, 415).  Returns true when it
+ * answered. */
+bool srv_api_precheck(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url,
+                      enum MHD_Result *ret);
+/* Final call: the request (and body) is complete. */
+enum MHD_Result srv_api_handle(srv *s, srv_conn *sc, struct MHD_Connection *c,
+                               const char *url);
+/* Read, check and hash the admin token file into s. */
+OTA_NODISCARD ota_err srv_token_load(srv *s, const char *path, char *why, size_t why_cap);
+
+/* ---- db.c ----------------------------------------------------------------- */
+struct ota_report;
+typedef enum srv_store_rc {
+    SRV_STORE_NEW = 0,      /* first report of this device: key pinned */
+    SRV_STORE_UPDATED = 1,  /* later report, same key */
+    SRV_STORE_KEY = 2,      /* key differs from the pinned one: refused */
+    SRV_STORE_STALE = 3,    /* seq not above the last stored: refused (replay) */
+    SRV_STORE_ERROR = 4,    /* database error */
+} srv_store_rc;
+
+/* Open or create the database at path (WAL, schema version checked).  On
+ * failure why[] says what went wrong. */
+OTA_NODISCARD ota_err srv_db_open(const char *path, srv_db **out, char *why, size_t why_cap);
+void srv_db_close(srv_db *db);
+srv_store_rc srv_db_store(srv_db *db, const struct ota_report *r, const uint8_t *doc,
+                          size_t doc_len, const char *remote);
+/* Devices as a JSON object {"devices":[...],"next":ID|null}, filtered by
+ * exact installed version, hardware id, and/or installed version strictly
+ * below `below` (semver order); NULL filters are ignored.  after: page
+ * cursor (device id) or NULL. */
+OTA_NODISCARD ota_err srv_db_list(srv_db *db, const char *version, const char *hardware,
+                                  const char *below, const char *after, unsigned limit,
+                                  char **out_json);
+/* One device with its recent history; OTA_E_NOT_FOUND when unknown. */
+OTA_NODISCARD ota_err srv_db_get(srv_db *db, const char *device_id, char **out_json);
+/* Forget a device (its pinned key and history); OTA_E_NOT_FOUND. */
+OTA_NODISCARD ota_err srv_db_delete(srv_db *db, const char *device_id);
+/* Semantic-version precedence: <0, 0, >0 (both must be valid versions). */
+int srv_semver_cmp(const char *a, const char *b);
+
+/* ---- time helpers -------------------------------------------------------- */
+int64_t srv_now_ms(void); /* CLOCK_MONOTONIC */
+
+#endif
