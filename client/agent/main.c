@@ -587,6 +587,10 @@ main(int argc, char **argv)
         ex = die(EX_USAGE, "unknown command '%s' (see --help)", cmd);
         goto out;
     }
+    if (strcmp(cmd, "fetch") == 0 && (nargs == 0 || o.out_dir == NULL)) {
+        ex = die(EX_USAGE, "fetch needs TARGET... and -o DIR");
+        goto out;
+    }
     if (strcmp(cmd, "fetch") != 0 && nargs > 0) {
         ex = die(EX_USAGE, "%s: unexpected argument '%s'", cmd, args[0]);
         goto out;

@@ -17,7 +17,6 @@
 #include <time.h>
 
 #include "internal.h"
-#include "ota_json.h"
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -816,12 +815,11 @@ fill_info(const ota_target *t, const char *role, ota_target_info *out, char **cu
     memset(out, 0, sizeof *out);
     *custom = NULL;
     if (t->custom != NULL) {
-        uint8_t *canon = NULL;
-        size_t n = 0;
-        ota_err rc = ota_json_canonical(t->custom, &canon, &n);
-        if (rc != OTA_OK)
-            return rc;
-        *custom = (char *) canon;
+        /* ordinary JSON (control characters escaped, unlike canonical JSON),
+         * compact, keys sorted: deterministic and parseable */
+        *custom = json_dumps(t->custom, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        if (*custom == NULL)
+            return OTA_E_NOMEM;
     }
     out->path = t->path;
     out->length = (uint64_t) t->length;

@@ -6,7 +6,10 @@
 //
 // Listens on 127.0.0.1 on a free port and writes the port number to FILE
 // once listening.  GET and HEAD; "Range: bytes=N-" gets 206.  Paths are
-// percent-decoded once and resolved under DIR; a ".." segment is a 400.
+// percent-decoded once and resolved under DIR; when no such file exists the
+// raw path is tried too (repositories store a delegated role as
+// VERSION.<percent-encoded name>.json on disk, python-tuf style); a ".."
+// segment is a 400.
 // Every request is appended to --log as "METHOD RAWPATH".
 //
 // Hostile behaviours, chosen by marker files next to the requested name
@@ -92,7 +95,9 @@ const server = http.createServer((req, res) => {
     res.writeHead(400);
     return res.end();
   }
-  const file = path.join(root, rel);
+  let file = path.join(root, rel);
+  const raw = path.join(root, req.url.split('?')[0]);
+  if (!isFile(file) && !req.url.split('?')[0].split('/').some((s) => s === '..') && isFile(raw)) file = raw;
   if (!isFile(file)) {
     if (isFile(file + '.endless')) return endless(req, res, fs.readFileSync(file + '.endless'));
     if (isFile(file + '.slow')) return slow(req, res, fs.readFileSync(file + '.slow'));

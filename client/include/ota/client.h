@@ -174,7 +174,7 @@ typedef struct ota_target_info {
     bool has_sha512;
     uint8_t sha256[32];
     uint8_t sha512[64];
-    const char *custom_json; /* canonical JSON of the "custom" field, or NULL */
+    const char *custom_json; /* the "custom" field as compact JSON, keys sorted, or NULL */
     const char *role;        /* the targets role that signed this entry */
 } ota_target_info;
 

@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# ota-client as a program: command line, exit codes, the metadata directory
+# (exact contents, atomic files, corrupt copies treated as absent), what is
+# and is not downloaded again, percent-encoded role names, targets on another
+# URL, a config file, and interoperability: repositories made independently
+# by @tufjs/models (tests/interop/tufjs-make-repo.js) and by ota-sign.
+#
+# Server: build/ota-server when it is built (the product's own server), else
+# tests/integration/static-server.js; the role-name checks always use the
+# node server (ota-server refuses %2F in paths by policy).
+source "$(dirname "$0")/lib.sh"
+
+C=$BUILD/ota-client
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ota-client-cli.XXXXXX")
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+if [ ! -x "$C" ] || ! command -v node >/dev/null || [ ! -d "$ROOT/tests/interop/node_modules/@tufjs" ]; then
+    failed "prerequisites: $C, node and tests/interop/node_modules (make deps-node)"
+    finish; exit 1
+fi
+W=$TMP/www
+mkdir -p "$W" "$TMP/out"
+node "$ROOT/tests/interop/client-scenarios.js" "$W/scn" >"$TMP/gen.log" 2>&1 ||
+    { failed "client-scenarios.js" "$(tail -3 "$TMP/gen.log")"; finish; exit 1; }
+
+# start_node DIR LOG -> sets PORT
+start_node() {
+    rm -f "$TMP/port"
+    node "$ROOT/tests/integration/static-server.js" --root "$1" --port-file "$TMP/port" \
+        --log "$2" --max-seconds 300 &
+    PIDS+=($!)
+    for _ in $(seq 1 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+    PORT=$(cat "$TMP/port" 2>/dev/null)
+}
+# start_ota_server DIR LOG -> sets PORT (access log lines hold the request path)
+start_ota_server() {
+    "$BUILD/ota-server" --root "$1" --listen 127.0.0.1:0 --access-log "$2" \
+        --threads 2 2>"$TMP/ota-server.err" &
+    PIDS+=($!)
+    PORT=
+    for _ in $(seq 1 100); do
+        PORT=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/ota-server.err" 2>/dev/null | head -1 | sed 's/.*://')
+        [ -n "$PORT" ] && break
+        sleep 0.1
+    done
+}
+
+# ---- prepare the interop repositories before the server starts -----------------------
+node "$ROOT/tests/interop/tufjs-make-repo.js" "$TMP/tufjs-src" >"$TMP/gen.log" 2>&1 &&
+    node "$ROOT/tests/interop/client-publish.js" "$TMP/tufjs-src" "$W/tufjs" >>"$TMP/gen.log" 2>&1
+check "interop: @tufjs/models repository built and laid out (consistent snapshots)" \
+    test -s "$W/tufjs/metadata/2.root.json"
+
+HAVE_SIGN=0
+S=$BUILD/ota-sign
+if [ -x "$S" ] && "$S" add --help >/dev/null 2>&1; then
+    mkdir -p "$TMP/keys"
+    ok=1
+    for r in root targets snapshot timestamp; do
+        "$S" keygen -o "$TMP/keys/$r" --unencrypted >/dev/null 2>&1 || ok=0
+    done
+    printf 'ota-sign firmware 2.0.0\n%.0s' $(seq 1 300) >"$TMP/fw.bin"
+    [ $ok = 1 ] && "$S" init -r "$W/otasign" --root-key "$TMP/keys/root.key" \
+        --targets-key "$TMP/keys/targets.key" --snapshot-key "$TMP/keys/snapshot.key" \
+        --timestamp-key "$TMP/keys/timestamp.key" >"$TMP/sign.log" 2>&1 &&
+        "$S" add -r "$W/otasign" -k "$TMP/keys/targets.key" -k "$TMP/keys/snapshot.key" \
+            -k "$TMP/keys/timestamp.key" --path firmware/gw-100/2.0.0.bundle \
+            --custom '{"version":"2.0.0","hardware_ids":["gw-100"]}' "$TMP/fw.bin" >>"$TMP/sign.log" 2>&1 &&
+        HAVE_SIGN=1
+    if [ $HAVE_SIGN = 1 ]; then pass "interop: ota-sign init + add made a repository"
+    else failed "interop: ota-sign init + add made a repository" "$(tail -3 "$TMP/sign.log")"; fi
+fi
+
+LOG=$TMP/access.log
+: >"$LOG"
+if [ -x "$BUILD/ota-server" ] && "$BUILD/ota-server" --help 2>&1 | grep -q -- '--listen'; then
+    SERVER=ota-server
+    start_ota_server "$W" "$LOG"
+else
+    SERVER=node
+    start_node "$W" "$LOG"
+fi
+echo "# server: $SERVER"
+[ -n "$PORT" ] || { failed "$SERVER started"; finish; exit 1; }
+BASE=http://127.0.0.1:$PORT
+requests() { wc -l <"$LOG"; }
+# paths requested since line N of the log
+requested_since() { tail -n +"$(($1 + 1))" "$LOG" | grep -o 'GET [^ ]*' | sed 's/GET //'; }
+settle() { sleep 0.2; } # access log lines are written after the response
+
+# c ARGS...: ota-client with a bounded run time
+c() { timeout 60 "$C" --connect-timeout 5 --timeout 30 "$@"; }
+
+# ---- usage ---------------------------------------------------------------------------------
+expect_rc 2 "no command -> exit 2" c
+expect_rc 2 "unknown command -> exit 2" c frobnicate
+expect_rc 2 "unknown option -> exit 2" c --bogus refresh
+expect_rc 2 "refresh without --metadata-url -> exit 2" c --metadata-dir "$TMP/x" refresh
+expect_rc 2 "fetch without -o -> exit 2" c --metadata-dir "$TMP/x" --metadata-url "$BASE/scn/good/stage1/metadata/" fetch a
+expect_rc 2 "init without --root -> exit 2" c --metadata-dir "$TMP/x" init
+expect_rc 2 "refresh with an extra argument -> exit 2" c --metadata-url "$BASE/" refresh extra
+check "--help documents every exit code" bash -c "'$C' --help | grep -q '7  not initialised' && '$C' --help | grep -q '4  verification failed'"
+expect_rc 0 "--version -> exit 0" c --version
+
+# ---- not initialised / init ------------------------------------------------------------------
+MURL=$BASE/scn/good/stage1/metadata/
+expect_rc 7 "refresh with no metadata directory -> exit 7" c --metadata-dir "$TMP/none" --metadata-url "$MURL" refresh
+mkdir -p "$TMP/md-empty"
+expect_rc 7 "refresh with an empty metadata directory -> exit 7" c --metadata-dir "$TMP/md-empty" --metadata-url "$MURL" refresh
+mkdir -p "$TMP/md-garbage"; echo '{"signed": ' >"$TMP/md-garbage/root.json"
+expect_rc 7 "a corrupt trusted root.json is absent, not trusted -> exit 7" \
+    c --metadata-dir "$TMP/md-garbage" --metadata-url "$MURL" refresh
+echo 'not json' >"$TMP/bad-root.json"
+expect_rc 4 "init refuses a file that is not root metadata -> exit 4" c --metadata-dir "$TMP/md-bad" init --root "$TMP/bad-root.json"
+node -e 'const fs=require("fs");const d=JSON.parse(fs.readFileSync(process.argv[1]));d.signed.expires="2098-01-01T00:00:00Z";fs.writeFileSync(process.argv[2],JSON.stringify(d))' \
+    "$W/scn/good/trusted-root.json" "$TMP/forged-root.json"
+expect_rc 4 "init refuses a root that fails its own threshold -> exit 4" \
+    c --metadata-dir "$TMP/md-bad" init --root "$TMP/forged-root.json"
+MD=$TMP/md-good
+expect_rc 0 "init stores the root without network access (unreachable URL)" \
+    c --metadata-dir "$MD" --metadata-url http://127.0.0.1:1/ init --root "$W/scn/good/trusted-root.json"
+check "init: root.json is the given file, byte for byte" cmp -s "$MD/root.json" "$W/scn/good/trusted-root.json"
+expect_rc 1 "init again without --force refuses to replace the trusted root -> exit 1" \
+    c --metadata-dir "$MD" init --root "$W/scn/good/trusted-root.json"
+
+# a root tampered with on disk after init: checked before any request
+mkdir -p "$TMP/md-tampered"; cp "$TMP/forged-root.json" "$TMP/md-tampered/root.json"
+settle; n=$(requests)
+expect_rc 4 "refresh checks the stored root's own signatures first -> exit 4" \
+    c --metadata-dir "$TMP/md-tampered" --metadata-url "$MURL" refresh
+settle
+check "... and makes no request at all" test "$(requested_since "$n" | wc -l)" -eq 0
+
+# ---- refresh: the metadata directory, what is downloaded again -----------------------------
+expect_rc 0 "refresh from an honest repository" c --metadata-dir "$MD" --metadata-url "$MURL" refresh
+check "metadata dir holds exactly root, timestamp, snapshot, targets (no temporary files)" \
+    test "$(ls -A "$MD" | tr '\n' ' ')" = "root.json snapshot.json targets.json timestamp.json "
+check "persisted timestamp.json is the exact bytes served" cmp -s "$MD/timestamp.json" "$W/scn/good/stage1/metadata/timestamp.json"
+check "persisted targets.json is the exact bytes served" cmp -s "$MD/targets.json" "$W/scn/good/stage1/metadata/1.targets.json"
+settle; n=$(requests)
+expect_rc 0 "refresh again (nothing changed)" c --metadata-dir "$MD" --metadata-url "$MURL" refresh
+settle
+check "... requests only 2.root.json (404 ends the chain) and timestamp.json" \
+    test "$(requested_since "$n" | sed 's|.*/||' | sort | tr '\n' ' ')" = "2.root.json timestamp.json "
+settle; n=$(requests)
+expect_rc 0 "refresh with a new timestamp naming the same snapshot" \
+    c --metadata-dir "$MD" --metadata-url "$BASE/scn/good/stage2/metadata/" refresh
+settle
+check "... does not download snapshot or targets again" \
+    test "$(requested_since "$n" | sed 's|.*/||' | sort | tr '\n' ' ')" = "2.root.json timestamp.json "
+echo garbage >"$MD/snapshot.json"
+expect_rc 0 "a corrupt local snapshot.json is treated as absent (downloaded again)" \
+    c --metadata-dir "$MD" --metadata-url "$BASE/scn/good/stage2/metadata/" refresh
+check "... and replaced by the verified copy" cmp -s "$MD/snapshot.json" "$W/scn/good/stage2/metadata/1.snapshot.json"
+
+# accepted metadata stays persisted when a later step fails (spec behaviour)
+MDF=$TMP/md-freeze
+c --metadata-dir "$MDF" init --root "$W/scn/freeze-snapshot/trusted-root.json" >/dev/null
+expect_rc 5 "expired snapshot -> exit 5" c --metadata-dir "$MDF" --metadata-url "$BASE/scn/freeze-snapshot/stage1/metadata/" refresh
+check "... the timestamp accepted before that step stays persisted; no snapshot" \
+    bash -c "test -s '$MDF/timestamp.json' && test ! -e '$MDF/snapshot.json'"
+
+# ---- list and fetch --------------------------------------------------------------------------
+MURL=$BASE/scn/good/stage2/metadata/ # the repository has moved on to stage 2
+expect_rc 0 "list" c --metadata-dir "$MD" --metadata-url "$MURL" list
+check "list --json is JSON with the custom fields" bash -c \
+    "'$C' --metadata-dir '$MD' --metadata-url '$MURL' list --json | node -e 'const a=JSON.parse(require(\"fs\").readFileSync(0));if(a.length!==1||a[0].custom.version!==\"1.0.0\"||a[0].length!==4600)process.exit(1)'"
+
+MDD=$TMP/md-deleg
+DURL=$BASE/scn/delegation/stage1/metadata/
+c --metadata-dir "$MDD" init --root "$W/scn/delegation/trusted-root.json" >/dev/null
+OUT=$TMP/out/deleg
+expect_rc 0 "fetch two targets (delegated by paths and by hash prefix) in one run" \
+    c --metadata-dir "$MDD" --metadata-url "$DURL" fetch apps/x.bin tools/diag.txt -o "$OUT"
+check "... both written, under percent-encoded flat names" \
+    test "$(ls -A "$OUT" | tr '\n' ' ')" = "apps%2Fx.bin tools%2Fdiag.txt "
+check "... each the signed bytes" bash -c "grep -q 'x from apps-a' '$OUT/apps%2Fx.bin' && grep -q '^diag$' '$OUT/tools%2Fdiag.txt'"
+check "metadata dir: top-level roles plus each delegated role loaded, nothing else" \
+    test "$(ls -A "$MDD" | tr '\n' ' ')" = "apps-a.json hashed.json root.json snapshot.json targets.json timestamp.json "
+settle; n=$(requests)
+expect_rc 0 "fetch the same targets again" c --metadata-dir "$MDD" --metadata-url "$DURL" fetch apps/x.bin tools/diag.txt -o "$OUT"
+settle
+no_target_requests() { ! requested_since "$1" | grep -q '/targets/'; }
+check "... nothing under targets/ downloaded again (verified copies kept)" no_target_requests "$n"
+echo 'x from apps-b' >"$OUT/apps%2Fx.bin"
+expect_rc 0 "a wrong copy in the output directory is replaced" c --metadata-dir "$MDD" --metadata-url "$DURL" fetch apps/x.bin -o "$OUT"
+check "... by the verified bytes" grep -q 'x from apps-a' "$OUT/apps%2Fx.bin"
+expect_rc 6 "fetch a known and an unknown target -> exit 6" \
+    c --metadata-dir "$MDD" --metadata-url "$DURL" fetch nope.bin apps/y.bin -o "$TMP/out/mixed"
+check "... the known one is still fetched" test -s "$TMP/out/mixed/apps%2Fy.bin"
+check "list shows delegated targets, not apps/sub/z.bin ('*' does not match '/')" bash -c \
+    "'$C' --metadata-dir '$MDD' --metadata-url '$DURL' list | cut -f1 | tr '\n' ' ' | grep -qx 'apps/x.bin apps/y.bin firmware/gw-100/1.0.0.bundle tools/diag.txt '"
+check "list: apps/x.bin attributed to apps-a (priority)" bash -c \
+    "'$C' --metadata-dir '$MDD' --metadata-url '$DURL' list | grep -q '^apps/x.bin.*apps-a'"
+
+# targets on another URL than metadata (CDN layout)
+MDC=$TMP/md-cdn
+c --metadata-dir "$MDC" init --root "$W/scn/cdn/trusted-root.json" >/dev/null
+expect_rc 3 "cdn: targets not under the metadata's sibling targets/ -> exit 3" \
+    c --metadata-dir "$MDC" --metadata-url "$BASE/scn/cdn/stage1/metadata/" fetch firmware/gw-100/1.0.0.bundle -o "$TMP/out/cdn0"
+expect_rc 0 "cdn: --target-base-url on another path" \
+    c --metadata-dir "$MDC" --metadata-url "$BASE/scn/cdn/stage1/metadata/" \
+      --target-base-url "$BASE/scn/cdn/stage1/cdn/blobs/" fetch firmware/gw-100/1.0.0.bundle -o "$TMP/out/cdn"
+
+# ---- config file -------------------------------------------------------------------------------
+cat >"$TMP/client.conf" <<EOF
+# ota-client configuration
+metadata_dir = $MD
+metadata_url = $MURL
+timeout = 30
+EOF
+expect_rc 0 "--config FILE supplies metadata_dir and metadata_url" c --config "$TMP/client.conf" refresh
+expect_rc 3 "command-line options override the config file" \
+    c --config "$TMP/client.conf" --metadata-url http://127.0.0.1:1/metadata/ refresh
+echo 'colour = blue' >"$TMP/bad.conf"
+expect_rc 2 "unknown config key -> exit 2" c --config "$TMP/bad.conf" refresh
+expect_rc 2 "missing config file -> exit 2" c --config "$TMP/nope.conf" refresh
+expect_rc 3 "nothing listening -> exit 3" c --metadata-dir "$MD" --metadata-url http://127.0.0.1:1/metadata/ refresh
+
+# ---- role names percent-encoded in URLs and file names (node server: ota-server refuses %2F) ---
+NLOG=$TMP/node.log
+: >"$NLOG"
+start_node "$W" "$NLOG"
+MDR=$TMP/md-roles
+c --metadata-dir "$MDR" init --root "$W/scn/role-names/trusted-root.json" >/dev/null
+expect_rc 0 "role 'a/b?c#d ..': fetch odd/file.txt through it" \
+    c --metadata-dir "$MDR" --metadata-url "http://127.0.0.1:$PORT/scn/role-names/stage1/metadata/" \
+      fetch odd/file.txt -o "$TMP/out/roles"
+check "... requested as 1.a%2Fb%3Fc%23d%20...json" grep -q 'GET .*/metadata/1.a%2Fb%3Fc%23d%20...json' "$NLOG"
+check "... stored as a%2Fb%3Fc%23d%20...json inside the metadata dir" test -s "$MDR/a%2Fb%3Fc%23d%20...json"
+check "... and nothing outside it" test "$(ls -A "$MDR" | wc -l)" -eq 5
+
+# ---- interoperability ------------------------------------------------------------------------------
+MDT=$TMP/md-tufjs
+c --metadata-dir "$MDT" init --root "$W/tufjs/metadata/1.root.json" >/dev/null
+TURL=$BASE/tufjs/metadata/
+expect_rc 0 "interop (@tufjs/models): refresh follows root 1 -> 2 (rotated root keys)" \
+    c --metadata-dir "$MDT" --metadata-url "$TURL" refresh
+check "interop: trusted root is version 2" grep -q '"version": 2' "$MDT/root.json"
+check "interop: list shows the 3 targets (top-level, by paths, by hash prefix)" bash -c \
+    "'$C' --metadata-dir '$MDT' --metadata-url '$TURL' list | cut -f1 | tr '\n' ' ' | grep -qx 'firmware/gw-100/1.4.2.bundle product-x/app-2.0.0.bundle tools/diag-1.0.txt '"
+expect_rc 0 "interop: fetch all three (Ed25519 and ECDSA keys, both hashes)" \
+    c --metadata-dir "$MDT" --metadata-url "$TURL" fetch firmware/gw-100/1.4.2.bundle \
+      product-x/app-2.0.0.bundle tools/diag-1.0.txt -o "$TMP/out/tufjs"
+check "interop: fetched files equal the sources" bash -c \
+    "cmp -s '$TMP/out/tufjs/firmware%2Fgw-100%2F1.4.2.bundle' '$TMP/tufjs-src/targets/firmware/gw-100/1.4.2.bundle' &&
+     cmp -s '$TMP/out/tufjs/product-x%2Fapp-2.0.0.bundle' '$TMP/tufjs-src/targets/product-x/app-2.0.0.bundle' &&
+     cmp -s '$TMP/out/tufjs/tools%2Fdiag-1.0.txt' '$TMP/tufjs-src/targets/tools/diag-1.0.txt'"
+check "interop: the metadata dir holds the roles by their plain names" \
+    test "$(ls -A "$MDT" | tr '\n' ' ')" = "hashed-bin.json product-x.json root.json snapshot.json targets.json timestamp.json "
+
+if [ $HAVE_SIGN = 1 ]; then
+    MDS=$TMP/md-otasign
+    c --metadata-dir "$MDS" init --root "$W/otasign/metadata/1.root.json" >/dev/null
+    expect_rc 0 "interop (ota-sign): fetch the target ota-sign added" \
+        c --metadata-dir "$MDS" --metadata-url "$BASE/otasign/metadata/" fetch firmware/gw-100/2.0.0.bundle -o "$TMP/out/otasign"
+    check "interop (ota-sign): bytes equal the input file" cmp -s "$TMP/out/otasign/firmware%2Fgw-100%2F2.0.0.bundle" "$TMP/fw.bin"
+    check "interop (ota-sign): list shows its custom field" bash -c \
+        "'$C' --metadata-dir '$MDS' --metadata-url '$BASE/otasign/metadata/' list | grep -q '\"version\":\"2.0.0\"'"
+fi
+
+# ---- the library exports only ota_* symbols ------------------------------------------------------------
+if cc -shared -o "$TMP/libotaclient.so" "$ROOT/$BUILD/client/src/"*.o "$BUILD/client/src/"*.o 2>/dev/null ||
+   cc -shared -o "$TMP/libotaclient.so" -Wl,--whole-archive "$BUILD/libotaclient.a" -Wl,--no-whole-archive \
+      "$BUILD/libotaformats.a" $(pkg-config --libs libcurl libsodium jansson libcrypto zlib libarchive) 2>"$TMP/so.log"; then
+    check "a shared libotaclient exports only ota_* functions" \
+        test -z "$(nm -D --defined-only "$TMP/libotaclient.so" | awk '$2 ~ /[TDB]/ {print $3}' | grep -v '^ota_' | grep -v '^_')"
+else
+    failed "build a shared libotaclient from the objects" "$(tail -2 "$TMP/so.log")"
+fi
+
+finish
