@@ -446,7 +446,10 @@ parse_components(manifest_priv *p, const json_t *arr)
             if (strcmp(p->components[j].name, oc->name) == 0)
                 return OTA_E_FORMAT;
         if (!get_uint(c, "size", (uint64_t) OTA_BUNDLE_MAX_CHUNKS * p->pub.chunk_size, &oc->size))
-            return json_is_integer(json_object_get(c, "size")) ? OTA_E_LIMIT : OTA_E_FORMAT;
+            return json_is_integer(json_object_get(c, "size")) &&
+                           json_integer_value(json_object_get(c, "size")) > 0
+                       ? OTA_E_LIMIT
+                       : OTA_E_FORMAT;
         if (strcmp(type, "tree") == 0) {
             oc->type = OTA_BUNDLE_TREE;
             json_t *rf = json_object_get(c, "rootfs");

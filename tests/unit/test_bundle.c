@@ -1,0 +1,1754 @@
+/*
+ * Update bundles: writer, streaming reader, format helpers.
+ *
+ * The central claim — no unverified byte reaches zlib, libarchive, the JSON
+ * parser or the sink — is tested by corrupting every byte of the head and a
+ * dense sample of the payload, with a sink that compares every byte it gets
+ * against the original inputs, and by crafted bundles whose hashes are all
+ * correct but whose contents are hostile (bombs, traversal, devices ...).
+ */
+#define _GNU_SOURCE
+/* test paths are short; truncation warnings on snprintf are noise here */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ota_bundle.h"
+#include "ota_json.h"
+#include "ota_limits.h"
+#include "ota_util.h"
+#include "testutil.h"
+
+#define CHUNK (64u * 1024u)
+
+/* ---- fixture: a tree and an image with known contents ------------------------- */
+
+typedef struct tfile {
+    const char *path;
+    uint8_t *data;
+    size_t len;
+    const char *link; /* symlink target */
+    bool dir;
+} tfile;
+
+static char tree_dir[256], img_path[300], work_dir[256];
+static tfile files[16];
+static size_t nfiles;
+static uint8_t *img;
+static size_t img_len;
+static uint8_t *good;
+static size_t good_len;
+static uint64_t good_head_len;
+static uint8_t good_head_sha[32];
+
+static uint32_t rng = 12345;
+static uint32_t
+rnd(void)
+{
+    rng = rng * 1103515245u + 12345u;
+    return rng >> 8;
+}
+
+static void
+fill_text(uint8_t *p, size_t n)
+{
+    static const char *words[] = {"update ", "bundle ", "chunk ", "verify ", "slot ", "\n",
+                                  "device ", "rollback ", "0x3f ", "sha256 "};
+    size_t i = 0;
+    while (i < n) {
+        const char *w = words[rnd() % 10];
+        for (size_t k = 0; w[k] && i < n; k++)
+            p[i++] = (uint8_t) w[k];
+    }
+}
+
+static void
+put_file(const char *rel, uint8_t *data, size_t len)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", tree_dir, rel);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    if (len)
+        assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    files[nfiles++] = (tfile){rel, data, len, NULL, false};
+}
+
+static void
+put_dir(const char *rel)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", tree_dir, rel);
+    assert_int_equal(mkdir(p, 0755), 0);
+    files[nfiles++] = (tfile){rel, NULL, 0, NULL, true};
+}
+
+static void
+put_link(const char *rel, const char *target)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", tree_dir, rel);
+    assert_int_equal(symlink(target, p), 0);
+    files[nfiles++] = (tfile){rel, NULL, 0, target, false};
+}
+
+static const tfile *
+find_file(const char *path)
+{
+    for (size_t i = 0; i < nfiles; i++)
+        if (strcmp(files[i].path, path) == 0)
+            return &files[i];
+    return NULL;
+}
+
+/* Build a bundle of tree_dir + img into memory. */
+static uint8_t *
+build(unsigned jobs, uint32_t chunk, size_t *len, uint64_t *head_len, uint8_t head_sha[32])
+{
+    const char *hw[] = {"board-b", "board-a"};
+    ota_bundle_writer_config cfg = {.size = sizeof cfg,
+                                    .name = "test-fw",
+                                    .version = "1.2.3-rc.1+build.5",
+                                    .hardware = hw,
+                                    .nhardware = 2,
+                                    .created = "2024-05-01T12:00:00Z",
+                                    .mtime = 1700000000,
+                                    .chunk_size = chunk,
+                                    .jobs = jobs,
+                                    .tmp_dir = work_dir};
+    ota_bundle_writer *w = NULL;
+    assert_int_equal(ota_bundle_writer_new(&cfg, &w), OTA_OK);
+    const uint8_t hook[] = "#!/bin/sh\necho pre\n";
+    assert_int_equal(ota_bundle_writer_set_hook(w, OTA_BUNDLE_PRE_INSTALL, hook, sizeof hook - 1),
+                     OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_tree(w, "rootfs", tree_dir, false), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_image(w, "kernel", img_path), OTA_OK);
+    int fd = memfd_create("bundle", 0);
+    assert_true(fd >= 0);
+    uint64_t total = 0;
+    assert_int_equal(ota_bundle_writer_finish(w, fd, &total, head_len, head_sha), OTA_OK);
+    ota_bundle_writer_free(w);
+    uint8_t *buf = malloc(total);
+    assert_int_equal(pread(fd, buf, total, 0), (ssize_t) total);
+    close(fd);
+    *len = total;
+    return buf;
+}
+
+static int
+setup(void **state)
+{
+    (void) state;
+    assert_true(sodium_init() >= 0);
+    snprintf(work_dir, sizeof work_dir, "/tmp/ota-test-bundle-XXXXXX");
+    assert_non_null(mkdtemp(work_dir));
+    snprintf(tree_dir, sizeof tree_dir, "%s/tree", work_dir);
+    assert_int_equal(mkdir(tree_dir, 0755), 0);
+    static uint8_t big[150000], small[] = "hello\n", deep[3000];
+    fill_text(big, sizeof big);
+    for (size_t i = 0; i < sizeof deep; i++)
+        deep[i] = (uint8_t) rnd();
+    put_dir("a");
+    put_file("a/big.bin", big, sizeof big);
+    put_file("a/empty", NULL, 0);
+    put_dir("b");
+    put_link("b/link", "../a/big.bin");
+    put_file("c.txt", small, sizeof small - 1);
+    put_file("n\xc3\xa9", small, sizeof small - 1);
+    put_dir("z");
+    put_dir("z/deep");
+    put_file("z/deep/file", deep, sizeof deep);
+    img_len = 200000;
+    img = malloc(img_len);
+    for (size_t i = 0; i < img_len; i++)
+        img[i] = i < 100000 ? (uint8_t) rnd() : 0;
+    snprintf(img_path, sizeof img_path, "%s/kernel.img", work_dir);
+    FILE *f = fopen(img_path, "wb");
+    fwrite(img, 1, img_len, f);
+    fclose(f);
+    good = build(2, CHUNK, &good_len, &good_head_len, good_head_sha);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void) state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work_dir);
+    assert_int_equal(system(cmd), 0);
+    free(good);
+    free(img);
+    return 0;
+}
+
+/* ---- memory source ------------------------------------------------------------ */
+
+typedef struct msrc {
+    const uint8_t *p;
+    size_t len, pos;
+    size_t step;        /* max bytes per call; 0: as many as asked */
+    bool odd;           /* vary the step: 1, 2, 3, 5, 7, 11 ... */
+    size_t calls;
+    ota_err fail_with;  /* returned once pos >= fail_at */
+    size_t fail_at;
+    bool overfill;      /* report more than cap (contract violation) */
+    /* resume: after `skip_from` bytes, continue at `skip_to` */
+    size_t skip_from, skip_to;
+} msrc;
+
+static ota_err
+msrc_read(void *user, uint8_t *buf, size_t cap, size_t *got)
+{
+    static const size_t odd[] = {1, 2, 3, 5, 7, 11, 13, 4093, 17, 65537, 19, 64 * 1024 - 1};
+    msrc *s = user;
+    s->calls++;
+    if (s->fail_with != OTA_OK && s->pos >= s->fail_at)
+        return s->fail_with;
+    if (s->skip_to != 0 && s->pos == s->skip_from)
+        s->pos = s->skip_to;
+    size_t n = s->len - s->pos;
+    if (n > cap)
+        n = cap;
+    if (s->step && n > s->step)
+        n = s->step;
+    if (s->odd && n > odd[s->calls % 12])
+        n = odd[s->calls % 12];
+    if (s->skip_to != 0 && s->pos < s->skip_from && s->pos + n > s->skip_from)
+        n = s->skip_from - s->pos;
+    memcpy(buf, s->p + s->pos, n);
+    s->pos += n;
+    *got = s->overfill ? cap + 1 : n;
+    return OTA_OK;
+}
+
+/* ---- recording sink: checks every byte against the originals -------------------- */
+
+typedef struct rec {
+    bool manifest_seen;
+    size_t entries, images, comps_done;
+    uint64_t img_bytes;      /* image bytes delivered */
+    uint64_t img_max_end;
+    bool bad;                /* a delivered byte differed from the original */
+    char bad_why[256];
+    const tfile *cur;
+    uint64_t cur_off;
+    char cur_path[OTA_BUNDLE_MAX_ENTRY_PATH + 1];
+    char paths[64][128];     /* entries seen (for hostile-archive tests) */
+    uint32_t ckpt_chunk;
+    uint64_t ckpt_off;
+    uint32_t fail_after_chunk; /* image_write fails once chunk index reaches this */
+    uint32_t chunks_seen;
+    bool check_originals;
+} rec;
+
+static void
+mark_bad(rec *r, const char *why, const char *what)
+{
+    if (!r->bad)
+        snprintf(r->bad_why, sizeof r->bad_why, "%s: %s", why, what);
+    r->bad = true;
+}
+
+static ota_err
+r_manifest(void *user, const ota_bundle_manifest *m)
+{
+    (void) m;
+    ((rec *) user)->manifest_seen = true;
+    return OTA_OK;
+}
+
+static ota_err
+r_begin(void *user, const ota_bundle_component *c, uint64_t from)
+{
+    (void) c;
+    (void) from;
+    (void) user;
+    return OTA_OK;
+}
+
+static ota_err
+r_image(void *user, const ota_bundle_component *c, uint64_t off, const uint8_t *buf, size_t len)
+{
+    rec *r = user;
+    r->images++;
+    if (r->fail_after_chunk && off / CHUNK >= r->fail_after_chunk)
+        return OTA_E_IO;
+    if (r->check_originals &&
+        (strcmp(c->name, "kernel") != 0 || off + len > img_len || memcmp(img + off, buf, len)))
+        mark_bad(r, "image bytes differ", c->name);
+    r->img_bytes += len;
+    if (off + len > r->img_max_end)
+        r->img_max_end = off + len;
+    return OTA_OK;
+}
+
+static ota_err
+r_entry(void *user, const ota_bundle_component *c, const ota_bundle_entry *e)
+{
+    (void) c;
+    rec *r = user;
+    if (r->entries < 64)
+        snprintf(r->paths[r->entries], sizeof r->paths[0], "%s", e->path);
+    r->entries++;
+    snprintf(r->cur_path, sizeof r->cur_path, "%s", e->path);
+    r->cur_off = 0;
+    r->cur = r->check_originals ? find_file(e->path) : NULL;
+    if (!r->check_originals)
+        return OTA_OK;
+    if (r->cur == NULL)
+        mark_bad(r, "unknown entry", e->path);
+    else if (e->type == OTA_BUNDLE_DIR ? !r->cur->dir
+             : e->type == OTA_BUNDLE_SYMLINK
+                 ? (r->cur->link == NULL || strcmp(r->cur->link, e->link) != 0)
+                 : (r->cur->dir || r->cur->link || e->size != r->cur->len))
+        mark_bad(r, "entry differs", e->path);
+    else if (e->mtime != 1700000000)
+        mark_bad(r, "mtime not normalised", e->path);
+    return OTA_OK;
+}
+
+static ota_err
+r_data(void *user, const uint8_t *buf, size_t len)
+{
+    rec *r = user;
+    if (r->check_originals &&
+        (r->cur == NULL || r->cur_off + len > r->cur->len ||
+         memcmp(r->cur->data + r->cur_off, buf, len) != 0))
+        mark_bad(r, "file bytes differ", r->cur_path);
+    r->cur_off += len;
+    return OTA_OK;
+}
+
+static ota_err
+r_eend(void *user)
+{
+    rec *r = user;
+    if (r->check_originals && r->cur != NULL && r->cur_off != r->cur->len && !r->cur->dir &&
+        !r->cur->link)
+        mark_bad(r, "file short", r->cur_path);
+    return OTA_OK;
+}
+
+static ota_err
+r_cend(void *user, const ota_bundle_component *c)
+{
+    (void) c;
+    ((rec *) user)->comps_done++;
+    return OTA_OK;
+}
+
+static ota_err
+r_chunk(void *user, uint32_t i, uint64_t off)
+{
+    (void) off;
+    rec *r = user;
+    r->chunks_seen = i + 1;
+    return OTA_OK;
+}
+
+static ota_err
+r_ckpt(void *user, uint32_t next, uint64_t off)
+{
+    rec *r = user;
+    r->ckpt_chunk = next;
+    r->ckpt_off = off;
+    return OTA_OK;
+}
+
+static void
+sink_for(rec *r, ota_bundle_sink *s)
+{
+    *s = (ota_bundle_sink){r, r_manifest, r_begin, r_image, r_entry, r_data, r_eend, r_cend,
+                           r_chunk, r_ckpt};
+}
+
+/* Run the reader over buf[len]; trusted head when hsha != NULL. */
+static ota_err
+run_reader(const uint8_t *buf, size_t len, const uint8_t *hsha, uint64_t hlen, msrc *src,
+           rec *r, size_t *mem, uint32_t resume)
+{
+    msrc local = {.p = buf, .len = len};
+    if (src == NULL)
+        src = &local;
+    src->p = buf;
+    src->len = len;
+    ota_bundle_sink sink;
+    sink_for(r, &sink);
+    ota_bundle_reader_config cfg = {.size = sizeof cfg,
+                                    .read = msrc_read,
+                                    .read_user = src,
+                                    .sink = &sink,
+                                    .head_sha256 = hsha,
+                                    .head_length = hlen,
+                                    .resume_chunk = resume};
+    ota_bundle_reader *rd = NULL;
+    ota_err rc = ota_bundle_reader_new(&cfg, &rd);
+    if (rc == OTA_OK)
+        rc = ota_bundle_reader_run(rd);
+    if (mem != NULL)
+        *mem = ota_bundle_reader_memory(rd);
+    ota_bundle_reader_free(rd);
+    return rc;
+}
+
+/* ---- round trips --------------------------------------------------------------------- */
+
+static void
+test_roundtrip_every_source_shape(void **state)
+{
+    (void) state;
+    size_t steps[] = {0, 1, 2, 3, 7, 512, 4095, 65536, 65537, 1000000};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] + 1; i++) {
+        msrc s = {.step = i < 10 ? steps[i] : 0, .odd = i == 10};
+        rec r = {.check_originals = true};
+        size_t mem = 0;
+        assert_int_equal(run_reader(good, good_len, good_head_sha, good_head_len, &s, &r, &mem, 0),
+                         OTA_OK);
+        if (r.bad)
+            fail_msg("step %zu: %s", steps[i < 10 ? i : 0], r.bad_why);
+        assert_true(r.manifest_seen);
+        assert_int_equal(r.entries, nfiles);
+        assert_int_equal(r.img_bytes, img_len);
+        assert_int_equal(r.comps_done, 2);
+        /* memory: head + 2 chunks + inflate state, whatever the source */
+        assert_true(mem <= 2 * good_head_len + 2 * CHUNK + 3 * (OTA_BUNDLE_MAX_ENTRY_PATH + 1) +
+                               64 * 1024);
+        if (i == 1)
+            assert_true(s.calls > good_len);
+    }
+    /* and without an anchor (tools) */
+    rec r = {.check_originals = true};
+    assert_int_equal(run_reader(good, good_len, NULL, 0, NULL, &r, NULL, 0), OTA_OK);
+    assert_false(r.bad);
+}
+
+static void
+test_manifest_fields(void **state)
+{
+    (void) state;
+    ota_bundle_head *h = NULL;
+    assert_int_equal(ota_bundle_head_parse(good, (size_t) good_head_len, &h), OTA_OK);
+    const ota_bundle_manifest *m = h->manifest;
+    assert_string_equal(m->name, "test-fw");
+    assert_string_equal(m->version, "1.2.3-rc.1+build.5");
+    assert_string_equal(m->created, "2024-05-01T12:00:00Z");
+    assert_int_equal(m->nhardware, 2);
+    assert_string_equal(m->hardware[0], "board-a"); /* sorted */
+    assert_true(ota_bundle_manifest_has_hardware(m, "board-b"));
+    assert_false(ota_bundle_manifest_has_hardware(m, "board-c"));
+    assert_int_equal(m->chunk_size, CHUNK);
+    assert_int_equal(m->ncomponents, 2);
+    assert_string_equal(m->components[0].name, "rootfs");
+    assert_int_equal(m->components[0].type, OTA_BUNDLE_TREE);
+    assert_int_equal(m->components[0].entries, nfiles);
+    assert_int_equal(m->components[1].type, OTA_BUNDLE_IMAGE);
+    assert_int_equal(m->components[1].size, img_len);
+    assert_int_equal(m->components[1].nchunks, (img_len + CHUNK - 1) / CHUNK);
+    assert_non_null(m->hook[OTA_BUNDLE_PRE_INSTALL]);
+    assert_memory_equal(m->hook[OTA_BUNDLE_PRE_INSTALL], "#!/bin/sh\necho pre\n", 19);
+    assert_null(m->hook[OTA_BUNDLE_POST_INSTALL]);
+    assert_int_equal(h->total_len, good_len);
+    assert_memory_equal(h->head_sha256, good_head_sha, 32);
+    /* the zero half of the image compresses; random chunks are stored raw */
+    ota_bundle_chunk c;
+    uint32_t first_img = m->components[1].first_chunk;
+    assert_int_equal(ota_bundle_head_chunk(h, first_img, &c), OTA_OK);
+    assert_int_equal(c.clen, c.ulen);
+    assert_int_equal(ota_bundle_head_chunk(h, first_img + 2, &c), OTA_OK);
+    assert_true(c.clen < c.ulen / 10);
+    ota_bundle_head_free(h);
+}
+
+static void
+test_reproducible_any_thread_count(void **state)
+{
+    (void) state;
+    uint8_t want[32], got[32];
+    ota_sha256(good, good_len, want);
+    unsigned jobs[] = {1, 2, 3, 8};
+    for (size_t i = 0; i < 4; i++) {
+        size_t len = 0;
+        uint64_t hl = 0;
+        uint8_t hs[32];
+        uint8_t *b = build(jobs[i], CHUNK, &len, &hl, hs);
+        ota_sha256(b, len, got);
+        assert_memory_equal(got, want, 32);
+        assert_memory_equal(hs, good_head_sha, 32);
+        free(b);
+    }
+}
+
+/* ---- corruption ------------------------------------------------------------------------ */
+
+static void
+test_head_flips_rejected_before_parsing(void **state)
+{
+    (void) state;
+    uint8_t *b = malloc(good_len);
+    for (size_t pos = 0; pos < good_head_len; pos++) {
+        memcpy(b, good, good_len);
+        b[pos] ^= (uint8_t) (1u << (pos % 8));
+        rec r = {.check_originals = true};
+        /* trusted: the hash check comes first, so the error is always HASH */
+        ota_err rc = run_reader(b, good_len, good_head_sha, good_head_len, NULL, &r, NULL, 0);
+        if (rc != OTA_E_HASH || r.manifest_seen || r.entries || r.images)
+            fail_msg("trusted head flip at %zu: %s, sink saw data=%d", pos, ota_err_name(rc),
+                     r.manifest_seen);
+        /* no anchor: the internal digest or the header checks catch it */
+        rec r2 = {.check_originals = true};
+        rc = run_reader(b, good_len, NULL, 0, NULL, &r2, NULL, 0);
+        if (rc == OTA_OK || r2.manifest_seen || r2.entries || r2.images)
+            fail_msg("untrusted head flip at %zu accepted (%s)", pos, ota_err_name(rc));
+    }
+    free(b);
+}
+
+static void
+test_payload_flips_never_reach_sink(void **state)
+{
+    (void) state;
+    ota_bundle_head *h = NULL;
+    assert_int_equal(ota_bundle_head_parse(good, (size_t) good_head_len, &h), OTA_OK);
+    uint8_t *b = malloc(good_len);
+    size_t tested = 0;
+    /* every chunk's first and last bytes, and every 53rd byte */
+    for (size_t pos = good_head_len; pos < good_len; pos++) {
+        bool edge = false;
+        uint64_t off = good_head_len;
+        for (uint32_t i = 0; i < h->header.chunk_count; i++) {
+            ota_bundle_chunk c;
+            assert_int_equal(ota_bundle_head_chunk(h, i, &c), OTA_OK);
+            if (pos == off || pos == off + c.clen - 1)
+                edge = true;
+            off += c.clen;
+        }
+        if (!edge && (pos - good_head_len) % 53 != 0)
+            continue;
+        memcpy(b, good, good_len);
+        b[pos] ^= 0x40;
+        rec r = {.check_originals = true};
+        ota_err rc = run_reader(b, good_len, good_head_sha, good_head_len, NULL, &r, NULL, 0);
+        if (rc != OTA_E_HASH)
+            fail_msg("payload flip at %zu: %s (want E_HASH: checked before zlib)", pos,
+                     ota_err_name(rc));
+        if (r.bad)
+            fail_msg("payload flip at %zu reached the sink: %s", pos, r.bad_why);
+        tested++;
+    }
+    assert_true(tested > 100);
+    free(b);
+    ota_bundle_head_free(h);
+}
+
+static void
+test_truncations_rejected(void **state)
+{
+    (void) state;
+    ota_bundle_head *h = NULL;
+    assert_int_equal(ota_bundle_head_parse(good, (size_t) good_head_len, &h), OTA_OK);
+    /* section boundaries +-1, every chunk boundary +-1, every head prefix */
+    size_t cuts[512], n = 0;
+    size_t marks[] = {0, OTA_BUNDLE_MAGIC_LEN, OTA_BUNDLE_HEADER_LEN,
+                      OTA_BUNDLE_HEADER_LEN + (size_t) h->header.manifest_len,
+                      (size_t) good_head_len};
+    for (size_t i = 0; i < 5; i++)
+        for (int d = -1; d <= 1; d++)
+            if ((long) marks[i] + d >= 0)
+                cuts[n++] = (size_t) ((long) marks[i] + d);
+    uint64_t off = good_head_len;
+    for (uint32_t i = 0; i < h->header.chunk_count; i++) {
+        ota_bundle_chunk c;
+        assert_int_equal(ota_bundle_head_chunk(h, i, &c), OTA_OK);
+        cuts[n++] = (size_t) off + 1;
+        cuts[n++] = (size_t) off + c.clen / 2;
+        off += c.clen;
+        cuts[n++] = (size_t) off - 1;
+        if (off < good_len)
+            cuts[n++] = (size_t) off;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rec r = {.check_originals = true};
+        ota_err rc = run_reader(good, cuts[i], good_head_sha, good_head_len, NULL, &r, NULL, 0);
+        if (rc != OTA_E_LENGTH || r.bad)
+            fail_msg("truncated at %zu: %s", cuts[i], ota_err_name(rc));
+        rec r2 = {.check_originals = true};
+        rc = run_reader(good, cuts[i], NULL, 0, NULL, &r2, NULL, 0);
+        if (rc == OTA_OK || r2.bad)
+            fail_msg("untrusted, truncated at %zu: %s", cuts[i], ota_err_name(rc));
+    }
+    for (size_t cut = 0; cut < good_head_len; cut++) {
+        rec r = {0};
+        assert_int_equal(run_reader(good, cut, good_head_sha, good_head_len, NULL, &r, NULL, 0),
+                         OTA_E_LENGTH);
+        assert_false(r.manifest_seen);
+    }
+    ota_bundle_head_free(h);
+}
+
+static void
+test_trailing_bytes_and_wrong_lengths(void **state)
+{
+    (void) state;
+    uint8_t *b = malloc(good_len + 1);
+    memcpy(b, good, good_len);
+    b[good_len] = 0;
+    rec r = {0};
+    assert_int_equal(run_reader(b, good_len + 1, good_head_sha, good_head_len, NULL, &r, NULL, 0),
+                     OTA_E_LENGTH);
+    free(b);
+    /* trusted head length off by one either way: hash mismatch */
+    rec r2 = {0};
+    assert_int_equal(
+        run_reader(good, good_len, good_head_sha, good_head_len + 1, NULL, &r2, NULL, 0),
+        OTA_E_HASH);
+    assert_int_equal(
+        run_reader(good, good_len, good_head_sha, good_head_len - 1, NULL, &r2, NULL, 0),
+        OTA_E_HASH);
+    assert_false(r2.manifest_seen);
+    /* a claimed head beyond the limit is refused before reading it */
+    msrc s = {0};
+    assert_int_equal(run_reader(good, good_len, good_head_sha, (uint64_t) OTA_BUNDLE_MAX_HEAD + 1,
+                                &s, &r2, NULL, 0),
+                     OTA_E_LIMIT);
+    assert_int_equal(s.pos, 0);
+}
+
+static void
+test_source_errors_propagate(void **state)
+{
+    (void) state;
+    rec r = {0};
+    msrc s = {.fail_with = OTA_E_NETWORK, .fail_at = good_head_len + 10};
+    assert_int_equal(run_reader(good, good_len, good_head_sha, good_head_len, &s, &r, NULL, 0),
+                     OTA_E_NETWORK);
+    msrc s2 = {.overfill = true};
+    assert_int_equal(run_reader(good, good_len, good_head_sha, good_head_len, &s2, &r, NULL, 0),
+                     OTA_E_ARG);
+}
+
+/* ---- resume ---------------------------------------------------------------------------------- */
+
+static void
+test_resume_at_checkpoint(void **state)
+{
+    (void) state;
+    ota_bundle_head *h = NULL;
+    assert_int_equal(ota_bundle_head_parse(good, (size_t) good_head_len, &h), OTA_OK);
+    const ota_bundle_component *kc = &h->manifest->components[1];
+    /* first run: the image sink fails at its second chunk (power cut) */
+    rec r1 = {.check_originals = true, .fail_after_chunk = 1};
+    assert_int_equal(run_reader(good, good_len, good_head_sha, good_head_len, NULL, &r1, NULL, 0),
+                     OTA_E_IO);
+    assert_int_equal(r1.ckpt_chunk, kc->first_chunk + 1);
+    assert_int_equal(r1.img_bytes, CHUNK);
+    /* second run: head from offset 0, then the payload from the checkpoint */
+    msrc s = {.skip_from = (size_t) good_head_len, .skip_to = (size_t) r1.ckpt_off, .odd = true};
+    rec r2 = {.check_originals = true};
+    assert_int_equal(run_reader(good, good_len, good_head_sha, good_head_len, &s, &r2, NULL,
+                                r1.ckpt_chunk),
+                     OTA_OK);
+    assert_false(r2.bad);
+    assert_int_equal(r2.entries, 0); /* the tree was done before */
+    assert_int_equal(r1.img_bytes + r2.img_bytes, img_len);
+    /* a resume point inside a tar stream is refused */
+    rec r3 = {0};
+    assert_int_equal(run_reader(good, good_len, good_head_sha, good_head_len, NULL, &r3, NULL, 1),
+                     OTA_E_ARG);
+    /* resuming at the end: only the trailing check remains */
+    msrc s4 = {.skip_from = (size_t) good_head_len, .skip_to = good_len};
+    rec r4 = {0};
+    assert_int_equal(run_reader(good, good_len, good_head_sha, good_head_len, &s4, &r4, NULL,
+                                h->header.chunk_count),
+                     OTA_OK);
+    ota_bundle_head_free(h);
+}
+
+/* ---- crafted bundles: every hash right, contents hostile ------------------------------------------ */
+
+typedef struct rchunk {
+    uint8_t *stored;
+    uint32_t clen;
+    uint8_t usha[32];
+} rchunk;
+
+static void
+rchunk_make(rchunk *c, const uint8_t *u, size_t ulen, const uint8_t *z, size_t zlen)
+{
+    /* z: the bytes to store (deflated or raw); u: what they should mean */
+    c->stored = malloc(zlen ? zlen : 1);
+    memcpy(c->stored, z, zlen);
+    c->clen = (uint32_t) zlen;
+    ota_sha256(u, ulen, c->usha);
+}
+
+static size_t
+deflate_raw(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (uint8_t *) in;
+    z.avail_in = (uInt) n;
+    z.next_out = out;
+    z.avail_out = (uInt) cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t len = cap - z.avail_out;
+    deflateEnd(&z);
+    return len;
+}
+
+/* Chunks of data, each deflated when that is smaller. */
+static size_t
+chunks_of(const uint8_t *d, size_t n, uint32_t cs, rchunk *out)
+{
+    size_t k = 0;
+    uint8_t *z = malloc(cs);
+    for (size_t off = 0; off < n; off += cs, k++) {
+        size_t ul = n - off < cs ? n - off : cs;
+        z_stream zz = {0};
+        deflateInit2(&zz, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+        zz.next_in = (uint8_t *) d + off;
+        zz.avail_in = (uInt) ul;
+        zz.next_out = z;
+        zz.avail_out = (uInt) (ul - 1);
+        int zr = ul > 1 ? deflate(&zz, Z_FINISH) : Z_BUF_ERROR;
+        size_t zl = ul - 1 - zz.avail_out;
+        deflateEnd(&zz);
+        if (zr == Z_STREAM_END)
+            rchunk_make(&out[k], d + off, ul, z, zl);
+        else
+            rchunk_make(&out[k], d + off, ul, d + off, ul);
+    }
+    free(z);
+    return k;
+}
+
+static uint8_t *
+assemble(json_t *manifest, uint32_t cs, rchunk *ch, size_t n, size_t *len, uint64_t *hlen,
+         uint8_t hsha[32])
+{
+    uint8_t *man = NULL;
+    size_t ml = 0;
+    assert_int_equal(ota_json_canonical(manifest, &man, &ml), OTA_OK);
+    json_decref(manifest);
+    uint64_t pl = 0;
+    for (size_t i = 0; i < n; i++)
+        pl += ch[i].clen;
+    ota_bundle_header h = {.format = 1,
+                           .chunk_size = cs,
+                           .chunk_count = (uint32_t) n,
+                           .manifest_len = ml,
+                           .table_len = n * OTA_BUNDLE_ENTRY_LEN,
+                           .payload_len = pl};
+    size_t hl = OTA_BUNDLE_HEADER_LEN + ml + n * OTA_BUNDLE_ENTRY_LEN;
+    uint8_t *b = malloc(hl + pl);
+    memcpy(b + OTA_BUNDLE_HEADER_LEN, man, ml);
+    uint8_t *t = b + OTA_BUNDLE_HEADER_LEN + ml, *p = b + hl;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t csha[32];
+        ota_sha256(ch[i].stored, ch[i].clen, csha);
+        ota_bundle_chunk_encode(ch[i].clen, csha, ch[i].usha, t + i * OTA_BUNDLE_ENTRY_LEN);
+        memcpy(p, ch[i].stored, ch[i].clen);
+        p += ch[i].clen;
+        free(ch[i].stored);
+    }
+    ota_sha256(b + OTA_BUNDLE_HEADER_LEN, ml + n * OTA_BUNDLE_ENTRY_LEN, h.digest);
+    ota_bundle_header_encode(&h, b);
+    ota_sha256(b, hl, hsha);
+    *hlen = hl;
+    *len = hl + pl;
+    free(man);
+    return b;
+}
+
+static json_t *
+base_manifest(json_t *components)
+{
+    return json_pack("{s:s, s:i, s:s, s:s, s:i, s:[s], s:o}", "type", "ota-bundle", "format", 1,
+                     "name", "evil", "version", "6.6.6", "chunk_size", (int) CHUNK, "hardware",
+                     "board-a", "components", components);
+}
+
+/* One tar entry for the crafted archives. */
+typedef struct tent {
+    const char *path;
+    unsigned type; /* AE_IF* */
+    const char *data;
+    const char *link;
+    const char *hardlink;
+    int64_t size; /* -1: strlen(data) */
+} tent;
+
+static uint8_t *
+make_tar(const tent *e, size_t n, size_t *len, uint64_t *unpacked)
+{
+    size_t cap = 1 << 20, used = 0;
+    uint8_t *buf = malloc(cap);
+    struct archive *a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    archive_write_set_format_option(a, "pax", "hdrcharset", "BINARY");
+    archive_write_set_bytes_per_block(a, 0);
+    assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+    *unpacked = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct archive_entry *ae = archive_entry_new();
+        archive_entry_copy_pathname(ae, e[i].path);
+        archive_entry_set_filetype(ae, e[i].type);
+        archive_entry_set_perm(ae, 0644);
+        size_t dl = e[i].data ? strlen(e[i].data) : 0;
+        archive_entry_set_size(ae, e[i].type == AE_IFREG ? (la_int64_t) dl : 0);
+        if (e[i].link)
+            archive_entry_copy_symlink(ae, e[i].link);
+        if (e[i].hardlink)
+            archive_entry_copy_hardlink(ae, e[i].hardlink);
+        if (e[i].type == AE_IFCHR || e[i].type == AE_IFBLK)
+            archive_entry_set_rdev(ae, makedev(1, 3));
+        int hr = archive_write_header(a, ae);
+        if (hr != ARCHIVE_OK)
+            fail_msg("make_tar %s: %s", e[i].path, archive_error_string(a));
+        if (dl && e[i].type == AE_IFREG && !e[i].hardlink) {
+            archive_write_data(a, e[i].data, dl);
+            *unpacked += dl;
+        }
+        archive_entry_free(ae);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    *len = used;
+    return buf;
+}
+
+/* Crafted bundle holding one tree; returns the reader's verdict. */
+static ota_err
+run_tree(const tent *e, size_t n, json_int_t entries_adj, json_int_t unpacked_adj, bool rootfs,
+         rec *r)
+{
+    size_t tl = 0;
+    uint64_t unpacked = 0;
+    uint8_t *tar = make_tar(e, n, &tl, &unpacked);
+    rchunk ch[64];
+    size_t nc = chunks_of(tar, tl, CHUNK, ch);
+    json_t *comp = json_pack("{s:s, s:s, s:I, s:b, s:I, s:I}", "name", "root", "type", "tree",
+                             "size", (json_int_t) tl, "rootfs", rootfs, "entries",
+                             (json_int_t) n + entries_adj, "unpacked",
+                             (json_int_t) unpacked + unpacked_adj);
+    size_t len = 0;
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    uint8_t *b = assemble(base_manifest(json_pack("[o]", comp)), CHUNK, ch, nc, &len, &hl, hs);
+    ota_err rc = run_reader(b, len, hs, hl, NULL, r, NULL, 0);
+    free(b);
+    free(tar);
+    return rc;
+}
+
+static bool
+seen(const rec *r, const char *path)
+{
+    for (size_t i = 0; i < r->entries && i < 64; i++)
+        if (strcmp(r->paths[i], path) == 0)
+            return true;
+    return false;
+}
+
+static void
+test_crafted_good_tree_accepted(void **state)
+{
+    (void) state;
+    tent ok[] = {{"a", AE_IFDIR, NULL, NULL, NULL, 0},
+                 {"a/f", AE_IFREG, "data", NULL, NULL, 0},
+                 {"a/l", AE_IFLNK, NULL, "f", NULL, 0},
+                 {"b", AE_IFLNK, NULL, "a/f", NULL, 0},
+                 {"c/d/e", AE_IFREG, "x", NULL, NULL, 0}};
+    rec r = {0};
+    assert_int_equal(run_tree(ok, 5, 0, 0, false, &r), OTA_OK);
+    assert_int_equal(r.entries, 5);
+    assert_true(seen(&r, "a")); /* trailing '/' stripped */
+    rec r2 = {0};
+    tent abs[] = {{"bin/sh", AE_IFLNK, NULL, "/usr/bin/busybox", NULL, 0}};
+    assert_int_equal(run_tree(abs, 1, 0, 0, true, &r2), OTA_OK); /* rootfs: allowed */
+}
+
+static void
+test_hostile_archives_refused(void **state)
+{
+    (void) state;
+    struct {
+        const char *what;
+        tent e[3];
+        size_t n;
+        ota_err want;
+        const char *never; /* the sink must not see this path */
+    } cases[] = {
+        {"absolute path", {{"/etc/passwd", AE_IFREG, "x", NULL, NULL, 0}}, 1, OTA_E_UNSAFE,
+         "/etc/passwd"},
+        {"dot-dot", {{"../escape", AE_IFREG, "x", NULL, NULL, 0}}, 1, OTA_E_UNSAFE, "../escape"},
+        {"inner dot-dot", {{"a/../../x", AE_IFREG, "x", NULL, NULL, 0}}, 1, OTA_E_UNSAFE,
+         "a/../../x"},
+        {"dot", {{"./x", AE_IFREG, "x", NULL, NULL, 0}}, 1, OTA_E_UNSAFE, "./x"},
+        {"empty component", {{"a//x", AE_IFREG, "x", NULL, NULL, 0}}, 1, OTA_E_UNSAFE, "a//x"},
+        {"control char", {{"a\nb", AE_IFREG, "x", NULL, NULL, 0}}, 1, OTA_E_UNSAFE, "a\nb"},
+        {"invalid utf-8", {{"a\xff", AE_IFREG, "x", NULL, NULL, 0}}, 1, OTA_E_UNSAFE, "a\xff"},
+        {"char device", {{"null", AE_IFCHR, NULL, NULL, NULL, 0}}, 1, OTA_E_UNSAFE, "null"},
+        {"block device", {{"sda", AE_IFBLK, NULL, NULL, NULL, 0}}, 1, OTA_E_UNSAFE, "sda"},
+        {"fifo", {{"pipe", AE_IFIFO, NULL, NULL, NULL, 0}}, 1, OTA_E_UNSAFE, "pipe"},
+        {"hard link", {{"a", AE_IFREG, "x", NULL, NULL, 0}, {"b", AE_IFREG, NULL, NULL, "a", 0}},
+         2, OTA_E_UNSAFE, "b"},
+        {"symlink escapes", {{"a/l", AE_IFLNK, NULL, "../../etc", NULL, 0}}, 1, OTA_E_UNSAFE,
+         "a/l"},
+        {"symlink dot-dot after a name", {{"a/l", AE_IFLNK, NULL, "b/../../x", NULL, 0}}, 1,
+         OTA_E_UNSAFE, "a/l"},
+        {"absolute symlink (not rootfs)", {{"l", AE_IFLNK, NULL, "/etc/shadow", NULL, 0}}, 1,
+         OTA_E_UNSAFE, "l"},
+        {"entry through a symlink",
+         {{"l", AE_IFLNK, NULL, "sub", NULL, 0}, {"l/x", AE_IFREG, "x", NULL, NULL, 0}},
+         2, OTA_E_UNSAFE, "l/x"},
+        {"entry under a file",
+         {{"f", AE_IFREG, "x", NULL, NULL, 0}, {"f/x", AE_IFREG, "x", NULL, NULL, 0}},
+         2, OTA_E_UNSAFE, "f/x"},
+        {"duplicate entry",
+         {{"a", AE_IFREG, "x", NULL, NULL, 0}, {"a", AE_IFREG, "y", NULL, NULL, 0}},
+         2, OTA_E_UNSAFE, NULL},
+        {"out of order",
+         {{"b", AE_IFREG, "x", NULL, NULL, 0}, {"a", AE_IFREG, "y", NULL, NULL, 0}},
+         2, OTA_E_UNSAFE, "a"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rec r = {0};
+        ota_err rc = run_tree(cases[i].e, cases[i].n, 0, 0, false, &r);
+        if (rc != cases[i].want)
+            fail_msg("%s: got %s, want %s", cases[i].what, ota_err_name(rc),
+                     ota_err_name(cases[i].want));
+        if (cases[i].never != NULL && seen(&r, cases[i].never))
+            fail_msg("%s: the sink saw '%s'", cases[i].what, cases[i].never);
+        assert_int_equal(r.comps_done, 0);
+        if (strcmp(cases[i].what, "duplicate entry") == 0)
+            assert_int_equal(r.entries, 1);
+    }
+}
+
+static void
+test_tree_counts_enforced(void **state)
+{
+    (void) state;
+    tent e[] = {{"a", AE_IFREG, "0123456789", NULL, NULL, 0},
+                {"b", AE_IFREG, "0123456789", NULL, NULL, 0}};
+    rec r = {0};
+    /* more entries than the manifest says: stopped at the extra entry */
+    assert_int_equal(run_tree(e, 2, -1, 0, false, &r), OTA_E_LIMIT);
+    assert_false(seen(&r, "b"));
+    /* more file bytes than the manifest says (unpacked bomb) */
+    rec r2 = {0};
+    assert_int_equal(run_tree(e, 2, 0, -5, false, &r2), OTA_E_LIMIT);
+    /* fewer: the manifest lied the other way */
+    rec r3 = {0};
+    assert_int_equal(run_tree(e, 2, 1, 0, false, &r3), OTA_E_FORMAT);
+    assert_int_equal(r3.comps_done, 0);
+}
+
+static void
+test_decompression_bomb_stopped(void **state)
+{
+    (void) state;
+    /* a 5000-byte image whose (correctly hashed) chunk inflates to 4 MiB */
+    size_t big = 4u << 20;
+    uint8_t *zeros = calloc(1, big), *z = malloc(big);
+    size_t zl = deflate_raw(zeros, big, z, big);
+    assert_true(zl < 5000);
+    rchunk ch[1];
+    rchunk_make(&ch[0], zeros, 5000, z, zl);
+    json_t *comp = json_pack("{s:s, s:s, s:i}", "name", "img", "type", "image", "size", 5000);
+    size_t len = 0;
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    uint8_t *b = assemble(base_manifest(json_pack("[o]", comp)), CHUNK, ch, 1, &len, &hl, hs);
+    rec r = {0};
+    size_t mem = 0;
+    assert_int_equal(run_reader(b, len, hs, hl, NULL, &r, &mem, 0), OTA_E_LIMIT);
+    assert_int_equal(r.images, 0);
+    assert_true(mem < 2 * CHUNK + hl * 2 + 80 * 1024); /* never held the 4 MiB */
+    free(b);
+    free(zeros);
+    free(z);
+}
+
+static void
+test_crafted_inconsistencies(void **state)
+{
+    (void) state;
+    uint8_t d[1000];
+    memset(d, 'x', sizeof d);
+    /* chunk table one entry too long for the manifest */
+    rchunk ch[2];
+    chunks_of(d, sizeof d, CHUNK, ch);
+    chunks_of(d, sizeof d, CHUNK, ch + 1);
+    json_t *comp = json_pack("{s:s, s:s, s:i}", "name", "img", "type", "image", "size", 1000);
+    size_t len = 0;
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    uint8_t *b = assemble(base_manifest(json_pack("[o]", comp)), CHUNK, ch, 2, &len, &hl, hs);
+    rec r = {0};
+    assert_int_equal(run_reader(b, len, hs, hl, NULL, &r, NULL, 0), OTA_E_FORMAT);
+    assert_false(r.manifest_seen);
+    free(b);
+    /* stored length larger than the uncompressed length */
+    uint8_t big[1001];
+    memset(big, 'y', sizeof big);
+    rchunk c2[1];
+    rchunk_make(&c2[0], d, sizeof d, big, sizeof big);
+    comp = json_pack("{s:s, s:s, s:i}", "name", "img", "type", "image", "size", 1000);
+    b = assemble(base_manifest(json_pack("[o]", comp)), CHUNK, c2, 1, &len, &hl, hs);
+    assert_int_equal(run_reader(b, len, hs, hl, NULL, &r, NULL, 0), OTA_E_FORMAT);
+    free(b);
+    /* uncompressed hash wrong (signer bug): caught after inflating, before the sink */
+    rchunk c3[1];
+    chunks_of(d, sizeof d, CHUNK, c3);
+    c3[0].usha[0] ^= 1;
+    comp = json_pack("{s:s, s:s, s:i}", "name", "img", "type", "image", "size", 1000);
+    b = assemble(base_manifest(json_pack("[o]", comp)), CHUNK, c3, 1, &len, &hl, hs);
+    rec r3 = {0};
+    assert_int_equal(run_reader(b, len, hs, hl, NULL, &r3, NULL, 0), OTA_E_HASH);
+    assert_int_equal(r3.images, 0);
+    free(b);
+}
+
+/* ---- header limits -------------------------------------------------------------------------------- */
+
+static void
+test_header_limits(void **state)
+{
+    (void) state;
+    ota_bundle_header h0, h;
+    assert_int_equal(ota_bundle_header_decode(good, good_len, &h0), OTA_OK);
+    uint8_t b[OTA_BUNDLE_HEADER_LEN];
+    struct {
+        void (*mut)(ota_bundle_header *);
+        ota_err want;
+    } muts[] = {
+        {NULL, OTA_OK},
+    };
+    (void) muts;
+#define CASE(expr, want)                                                                        \
+    do {                                                                                        \
+        h = h0;                                                                                 \
+        expr;                                                                                   \
+        ota_bundle_header_encode(&h, b);                                                        \
+        ota_bundle_header out;                                                                  \
+        assert_int_equal(ota_bundle_header_decode(b, sizeof b, &out), want);                    \
+    } while (0)
+    CASE((void) 0, OTA_OK);
+    CASE(h.format = 2, OTA_E_UNSUPPORTED);
+    CASE(h.flags = 1, OTA_E_UNSUPPORTED);
+    CASE(h.chunk_size = 3 * CHUNK, OTA_E_FORMAT);
+    CASE(h.chunk_size = 32 * 1024, OTA_E_FORMAT);
+    CASE(h.chunk_size = 8u << 20, OTA_E_LIMIT);
+    CASE((h.chunk_count = OTA_BUNDLE_MAX_CHUNKS + 1,
+          h.table_len = (uint64_t) h.chunk_count * OTA_BUNDLE_ENTRY_LEN),
+         OTA_E_LIMIT); /* chunk table too long */
+    CASE(h.table_len += OTA_BUNDLE_ENTRY_LEN, OTA_E_FORMAT);
+    CASE(h.manifest_len = OTA_BUNDLE_MAX_MANIFEST + 1, OTA_E_LIMIT);
+    CASE(h.manifest_len = 0, OTA_E_FORMAT);
+    CASE(h.manifest_len = UINT64_MAX, OTA_E_LIMIT);
+    CASE(h.table_len = UINT64_MAX, OTA_E_LIMIT);
+    CASE(h.payload_len = UINT64_MAX, OTA_E_FORMAT);
+    CASE(h.payload_len = h.chunk_count - 1, OTA_E_FORMAT);
+#undef CASE
+    for (size_t n = 0; n < OTA_BUNDLE_HEADER_LEN; n++)
+        assert_int_equal(ota_bundle_header_decode(good, n, &h), OTA_E_FORMAT);
+    memcpy(b, good, sizeof b);
+    b[0] = 'O';
+    assert_int_equal(ota_bundle_header_decode(b, sizeof b, &h), OTA_E_FORMAT);
+}
+
+static void
+test_untrusted_oversize_header_refused_early(void **state)
+{
+    (void) state;
+    /* no anchor: a header claiming a huge chunk table is refused after 80
+     * bytes, before any allocation of that size */
+    ota_bundle_header h;
+    assert_int_equal(ota_bundle_header_decode(good, good_len, &h), OTA_OK);
+    h.chunk_count = 1u << 30;
+    h.table_len = (uint64_t) h.chunk_count * OTA_BUNDLE_ENTRY_LEN;
+    uint8_t b[OTA_BUNDLE_HEADER_LEN];
+    ota_bundle_header_encode(&h, b);
+    rec r = {0};
+    msrc s = {0};
+    assert_int_equal(run_reader(b, sizeof b, NULL, 0, &s, &r, NULL, 0), OTA_E_LIMIT);
+    assert_int_equal(s.pos, OTA_BUNDLE_HEADER_LEN);
+}
+
+/* ---- manifest ------------------------------------------------------------------------------------------- */
+
+static ota_err
+parse_manifest_str(const char *s)
+{
+    ota_bundle_manifest *m = NULL;
+    ota_err rc = ota_bundle_manifest_parse((const uint8_t *) s, strlen(s), &m);
+    ota_bundle_manifest_free(m);
+    return rc;
+}
+
+static void
+test_manifest_validation(void **state)
+{
+    (void) state;
+    const char *ok = "{\"chunk_size\":65536,\"components\":[{\"name\":\"k\",\"size\":1,\"type\":"
+                     "\"image\"}],\"format\":1,\"hardware\":[\"a\"],\"name\":\"n\",\"type\":\"ota-"
+                     "bundle\",\"version\":\"1.0.0\"}";
+    assert_int_equal(parse_manifest_str(ok), OTA_OK);
+    struct {
+        const char *from, *to;
+        ota_err want;
+    } bad[] = {
+        {"\"format\":1", "\"format\":2", OTA_E_UNSUPPORTED},
+        {"\"version\":\"1.0.0\"", "\"version\":\"1.0\"", OTA_E_FORMAT},
+        {"\"version\":\"1.0.0\"", "\"version\":\"01.0.0\"", OTA_E_FORMAT},
+        {"\"name\":\"n\"", "\"name\":\"../n\"", OTA_E_FORMAT},
+        {"\"name\":\"n\"", "\"name\":\"n\",\"zzz\":1", OTA_E_FORMAT},
+        {"[\"a\"]", "[]", OTA_E_FORMAT},
+        {"[\"a\"]", "[\"b\",\"a\"]", OTA_E_FORMAT},
+        {"[\"a\"]", "[\"a\",\"a\"]", OTA_E_FORMAT},
+        {"65536", "65537", OTA_E_FORMAT},
+        {"65536", "8388608", OTA_E_FORMAT},
+        {"\"image\"", "\"raw\"", OTA_E_UNSUPPORTED},
+        {"\"size\":1", "\"size\":-1", OTA_E_FORMAT},
+        {"\"size\":1", "\"size\":9007199254740991", OTA_E_LIMIT},
+        {"{\"chunk_size\"", " {\"chunk_size\"", OTA_E_FORMAT}, /* not canonical */
+        {"\"type\":\"ota-bundle\"", "\"type\":\"tuf\"", OTA_E_FORMAT},
+        {"\"format\":1", "\"created\":\"yesterday\",\"format\":1", OTA_E_FORMAT},
+        {"\"format\":1", "\"format\":1,\"hardware\":[\"a\"]", OTA_E_JSON}, /* duplicate key */
+    };
+    char buf[1024];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *p = strstr(ok, bad[i].from);
+        assert_non_null(p);
+        snprintf(buf, sizeof buf, "%.*s%s%s", (int) (p - ok), ok, bad[i].to,
+                 p + strlen(bad[i].from));
+        ota_err rc = parse_manifest_str(buf);
+        if (rc != bad[i].want)
+            fail_msg("%s: got %s want %s", buf, ota_err_name(rc), ota_err_name(bad[i].want));
+    }
+}
+
+/* ---- semver, paths -------------------------------------------------------------------------------------- */
+
+static void
+test_semver(void **state)
+{
+    (void) state;
+    const char *valid[] = {"0.0.0", "1.2.3", "10.20.30", "1.0.0-alpha", "1.0.0-0.3.7",
+                           "1.0.0-x.7.z.92", "1.0.0+20130313144700", "1.0.0-beta+exp.sha.5114f85",
+                           "1.0.0-x-y-z.--", "2.0.0-rc.1+build.123"};
+    const char *invalid[] = {"", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03", "1.2.3-",
+                             "1.2.3-01", "1.2.3+", "1.2.3-a..b", "v1.2.3", "1.2.3 ", "-1.2.3",
+                             "1.2.3-a_b", "1.2.3+a+b"};
+    for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++)
+        if (ota_semver_check(valid[i]) != OTA_OK)
+            fail_msg("valid semver refused: %s", valid[i]);
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
+        if (ota_semver_check(invalid[i]) == OTA_OK)
+            fail_msg("invalid semver accepted: %s", invalid[i]);
+    /* semver.org section 11's order */
+    const char *order[] = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
+                           "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.9.0",
+                           "1.10.0", "1.11.0", "2.0.0", "2.1.0", "2.1.1", "10.0.0"};
+    size_t n = sizeof order / sizeof order[0];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            int c = ota_semver_cmp(order[i], order[j]);
+            if ((i < j && c >= 0) || (i > j && c <= 0) || (i == j && c != 0))
+                fail_msg("cmp(%s, %s) = %d", order[i], order[j], c);
+        }
+    assert_int_equal(ota_semver_cmp("1.0.0+a", "1.0.0+b"), 0);
+    assert_true(ota_semver_cmp("1.0.0-rc.1+x", "1.0.0") < 0);
+    assert_true(ota_semver_cmp("99999999999999999999.0.0", "9999999999999999999.0.0") > 0);
+}
+
+static void
+test_path_rules(void **state)
+{
+    (void) state;
+    const char *ok[] = {"a", "a/b", "a.b/c..d", "...", "n\xc3\xa9", "a b", "a\\b"};
+    const char *bad[] = {"", "/a", "a/", "a//b", ".", "..", "./a", "a/./b", "a/..", "../a",
+                         "a\nb", "a\x7f", "\xff", "\xc0\xaf", "\xed\xa0\x80"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        assert_int_equal(ota_bundle_path_check(ok[i]), OTA_OK);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (ota_bundle_path_check(bad[i]) != OTA_E_UNSAFE)
+            fail_msg("unsafe path accepted: %s", bad[i]);
+    char *longp = malloc(OTA_BUNDLE_MAX_ENTRY_PATH + 2);
+    memset(longp, 'a', OTA_BUNDLE_MAX_ENTRY_PATH + 1);
+    longp[OTA_BUNDLE_MAX_ENTRY_PATH] = '\0';
+    assert_int_equal(ota_bundle_path_check(longp), OTA_OK);
+    longp[OTA_BUNDLE_MAX_ENTRY_PATH] = 'a';
+    longp[OTA_BUNDLE_MAX_ENTRY_PATH + 1] = '\0';
+    assert_int_equal(ota_bundle_path_check(longp), OTA_E_UNSAFE);
+    free(longp);
+    /* links */
+    assert_int_equal(ota_bundle_link_check("a/b/l", "../../x", false), OTA_OK);
+    assert_int_equal(ota_bundle_link_check("a/b/l", "../../../x", false), OTA_E_UNSAFE);
+    assert_int_equal(ota_bundle_link_check("l", "..", false), OTA_E_UNSAFE);
+    assert_int_equal(ota_bundle_link_check("a/l", "./../x", false), OTA_OK);
+    assert_int_equal(ota_bundle_link_check("a/l", "x/../y", false), OTA_E_UNSAFE);
+    assert_int_equal(ota_bundle_link_check("a/l", "/usr/bin/x", false), OTA_E_UNSAFE);
+    assert_int_equal(ota_bundle_link_check("a/l", "/usr/bin/x", true), OTA_OK);
+    assert_int_equal(ota_bundle_link_check("a/l", "/../x", true), OTA_E_UNSAFE);
+    assert_int_equal(ota_bundle_link_check("a/l", "", false), OTA_E_UNSAFE);
+    /* order */
+    assert_true(ota_bundle_path_cmp("a", "a/b") < 0);
+    assert_true(ota_bundle_path_cmp("a/b", "a-b") < 0); /* '/' sorts first */
+    assert_true(ota_bundle_path_cmp("a-b", "a/b") > 0);
+    assert_true(ota_bundle_path_cmp("a/z", "b") < 0);
+    assert_int_equal(ota_bundle_path_cmp("x/y", "x/y"), 0);
+}
+
+/* ---- writer refusals -------------------------------------------------------------------------------------- */
+
+static ota_err
+build_dir(const char *dir, bool rootfs, char *msg, size_t msglen)
+{
+    const char *hw[] = {"a"};
+    ota_bundle_writer_config cfg = {.size = sizeof cfg, .name = "n", .version = "1.0.0",
+                                    .hardware = hw, .nhardware = 1, .jobs = 1,
+                                    .tmp_dir = work_dir};
+    ota_bundle_writer *w = NULL;
+    assert_int_equal(ota_bundle_writer_new(&cfg, &w), OTA_OK);
+    ota_err rc = ota_bundle_writer_add_tree(w, "t", dir, rootfs);
+    snprintf(msg, msglen, "%s", ota_bundle_writer_error(w));
+    ota_bundle_writer_free(w);
+    return rc;
+}
+
+static void
+test_writer_refuses_unsafe_inputs(void **state)
+{
+    (void) state;
+    char d[400], p[500], msg[1024];
+    struct {
+        const char *what;
+        int kind; /* 0 fifo 1 socket 2 abs link 3 escaping link 4 newline name 5 bad utf8 6 dev */
+    } cases[] = {{"fifo", 0},          {"socket", 1},        {"absolute symlink", 2},
+                 {"escaping symlink", 3}, {"control character", 4}, {"invalid UTF-8", 5},
+                 {"device node", 6}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(d, sizeof d, "%s/refuse%zu", work_dir, i);
+        assert_int_equal(mkdir(d, 0755), 0);
+        snprintf(p, sizeof p, "%s/ok", d);
+        fclose(fopen(p, "w"));
+        int r = 0;
+        switch (cases[i].kind) {
+        case 0: snprintf(p, sizeof p, "%s/x", d); r = mkfifo(p, 0644); break;
+        case 1: {
+            int s = socket(AF_UNIX, SOCK_STREAM, 0);
+            struct sockaddr_un a = {.sun_family = AF_UNIX};
+            snprintf(a.sun_path, sizeof a.sun_path, "%s/x", d);
+            r = bind(s, (struct sockaddr *) &a, sizeof a);
+            close(s);
+            break;
+        }
+        case 2: snprintf(p, sizeof p, "%s/x", d); r = symlink("/etc/passwd", p); break;
+        case 3: snprintf(p, sizeof p, "%s/x", d); r = symlink("../../etc", p); break;
+        case 4: snprintf(p, sizeof p, "%s/x\ny", d); fclose(fopen(p, "w")); break;
+        case 5: snprintf(p, sizeof p, "%s/x\xff", d); fclose(fopen(p, "w")); break;
+        case 6:
+            snprintf(p, sizeof p, "%s/x", d);
+            r = mknod(p, S_IFCHR | 0600, makedev(1, 3));
+            if (r != 0 && errno == EPERM)
+                continue; /* not root: cannot make one to refuse */
+            break;
+        }
+        assert_int_equal(r, 0);
+        ota_err rc = build_dir(d, false, msg, sizeof msg);
+        if (rc != OTA_E_UNSAFE)
+            fail_msg("%s: %s", cases[i].what, ota_err_name(rc));
+        assert_non_null(strstr(msg, "x"));
+    }
+    /* an absolute symlink is fine in a root file system */
+    snprintf(d, sizeof d, "%s/refuse2", work_dir);
+    assert_int_equal(build_dir(d, true, msg, sizeof msg), OTA_OK);
+    /* a missing directory */
+    snprintf(d, sizeof d, "%s/nonexistent", work_dir);
+    assert_int_equal(build_dir(d, false, msg, sizeof msg), OTA_E_NOT_FOUND);
+}
+
+static void
+test_writer_config_checked(void **state)
+{
+    (void) state;
+    const char *hw[] = {"a"}, *badhw[] = {"a b"};
+    ota_bundle_writer *w = NULL;
+    ota_bundle_writer_config base = {.size = sizeof base, .name = "n", .version = "1.0.0",
+                                     .hardware = hw, .nhardware = 1, .tmp_dir = work_dir};
+    ota_bundle_writer_config c = base;
+    c.version = "1.0";
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_E_ARG);
+    c = base;
+    c.name = "a/b";
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_E_ARG);
+    c = base;
+    c.hardware = badhw;
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_E_ARG);
+    c = base;
+    c.chunk_size = 100000;
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_E_ARG);
+    c = base;
+    c.nhardware = 0;
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_E_ARG);
+    c = base;
+    c.created = "now";
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_E_ARG);
+    c = base;
+    c.size = 8;
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_E_ARG);
+    assert_null(w);
+    /* finish without components; duplicate component names */
+    assert_int_equal(ota_bundle_writer_new(&base, &w), OTA_OK);
+    assert_int_equal(ota_bundle_writer_finish(w, 1, NULL, NULL, NULL), OTA_E_ARG);
+    ota_bundle_writer_free(w);
+    assert_int_equal(ota_bundle_writer_new(&base, &w), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_image(w, "k", img_path), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_image(w, "k", img_path), OTA_E_ARG);
+    ota_bundle_writer_free(w);
+    uint8_t big[OTA_BUNDLE_MAX_HOOK + 1] = {0};
+    assert_int_equal(ota_bundle_writer_new(&base, &w), OTA_OK);
+    assert_int_equal(ota_bundle_writer_set_hook(w, OTA_BUNDLE_POST_INSTALL, big, sizeof big),
+                     OTA_E_LIMIT);
+    ota_bundle_writer_free(w);
+    ota_bundle_writer_free(NULL);
+    ota_bundle_reader_free(NULL);
+    ota_bundle_head_free(NULL);
+    ota_bundle_manifest_free(NULL);
+}
+
+/* ---- TUF custom field ------------------------------------------------------------------------------------------ */
+
+static void
+test_target_custom(void **state)
+{
+    (void) state;
+    char p[400];
+    snprintf(p, sizeof p, "%s/good.otab", work_dir);
+    FILE *f = fopen(p, "wb");
+    fwrite(good, 1, good_len, f);
+    fclose(f);
+    json_t *custom = NULL;
+    assert_int_equal(ota_bundle_target_custom(p, &custom), OTA_OK);
+    json_t *b = json_object_get(custom, "ota_bundle");
+    assert_string_equal(json_string_value(json_object_get(b, "version")), "1.2.3-rc.1+build.5");
+    assert_string_equal(json_string_value(json_object_get(b, "name")), "test-fw");
+    assert_int_equal(json_array_size(json_object_get(b, "hardware")), 2);
+    assert_int_equal(json_integer_value(json_object_get(b, "head_length")), good_head_len);
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    assert_int_equal(ota_bundle_custom_head(custom, &hl, hs), OTA_OK);
+    assert_int_equal(hl, good_head_len);
+    assert_memory_equal(hs, good_head_sha, 32);
+    /* the custom object is canonicalisable (it gets signed) */
+    uint8_t *canon = NULL;
+    size_t cl = 0;
+    assert_int_equal(ota_json_canonical(custom, &canon, &cl), OTA_OK);
+    free(canon);
+    json_decref(custom);
+    /* not a bundle: E_FORMAT (a plain target) */
+    snprintf(p, sizeof p, "%s/plain.txt", work_dir);
+    f = fopen(p, "wb");
+    fputs("just a file\n", f);
+    fclose(f);
+    assert_int_equal(ota_bundle_target_custom(p, &custom), OTA_E_FORMAT);
+    f = fopen(p, "wb");
+    fclose(f);
+    assert_int_equal(ota_bundle_target_custom(p, &custom), OTA_E_FORMAT);
+    /* a damaged bundle: an error, but never E_FORMAT */
+    uint8_t *bad = malloc(good_len);
+    size_t spots[] = {3, 9, 20, 30, 100, (size_t) good_head_len - 1, good_len - 1};
+    for (size_t i = 0; i < 7; i++) {
+        memcpy(bad, good, good_len);
+        bad[spots[i]] ^= 1;
+        f = fopen(p, "wb");
+        fwrite(bad, 1, spots[i] == good_len - 1 ? good_len - 1 : good_len, f);
+        fclose(f);
+        ota_err rc = ota_bundle_target_custom(p, &custom);
+        if (spots[i] == 3)
+            assert_int_equal(rc, OTA_E_FORMAT); /* magic broken: not a bundle */
+        else if (rc == OTA_OK || rc == OTA_E_FORMAT)
+            fail_msg("damaged at %zu: %s", spots[i], ota_err_name(rc));
+    }
+    free(bad);
+    assert_int_equal(ota_bundle_target_custom("/nonexistent/x", &custom), OTA_E_NOT_FOUND);
+    json_t *nob = json_pack("{s:i}", "x", 1);
+    assert_int_equal(ota_bundle_custom_head(nob, &hl, hs), OTA_E_FORMAT);
+    json_decref(nob);
+}
+
+/* ---- bounded memory on a larger bundle ---------------------------------------------------------------------------- */
+
+static void
+test_memory_does_not_grow_with_size(void **state)
+{
+    (void) state;
+    size_t mems[2];
+    size_t sizes[2] = {1u << 20, 16u << 20};
+    for (int k = 0; k < 2; k++) {
+        char p[400];
+        snprintf(p, sizeof p, "%s/big%d.img", work_dir, k);
+        FILE *f = fopen(p, "wb");
+        uint8_t blk[4096];
+        for (size_t i = 0; i < sizes[k]; i += sizeof blk) {
+            for (size_t j = 0; j < sizeof blk; j++)
+                blk[j] = (uint8_t) (j % 97 == 0 ? rnd() : j);
+            fwrite(blk, 1, sizeof blk, f);
+        }
+        fclose(f);
+        const char *hw[] = {"a"};
+        ota_bundle_writer_config cfg = {.size = sizeof cfg, .name = "n", .version = "1.0.0",
+                                        .hardware = hw, .nhardware = 1, .tmp_dir = work_dir,
+                                        .chunk_size = CHUNK};
+        ota_bundle_writer *w = NULL;
+        assert_int_equal(ota_bundle_writer_new(&cfg, &w), OTA_OK);
+        assert_int_equal(ota_bundle_writer_add_image(w, "big", p), OTA_OK);
+        int fd = memfd_create("b", 0);
+        uint64_t total = 0, hl = 0;
+        uint8_t hs[32];
+        assert_int_equal(ota_bundle_writer_finish(w, fd, &total, &hl, hs), OTA_OK);
+        ota_bundle_writer_free(w);
+        uint8_t *b = malloc(total);
+        assert_int_equal(pread(fd, b, total, 0), (ssize_t) total);
+        close(fd);
+        rec r = {0};
+        assert_int_equal(run_reader(b, total, hs, hl, NULL, &r, &mems[k], 0), OTA_OK);
+        assert_int_equal(r.img_bytes, sizes[k]);
+        free(b);
+    }
+    /* 16x the data: only the table grows (68 B per 64 KiB chunk, twice) */
+    size_t table_growth = 2 * ((sizes[1] - sizes[0]) / CHUNK) * OTA_BUNDLE_ENTRY_LEN;
+    assert_true(mems[1] <= mems[0] + table_growth + 64);
+}
+
+/* ---- committed vectors ---------------------------------------------------------------------------------------------- */
+
+/* formats/vectors/bundle/NAME.otab with NAME.expect: "head_sha256 HEX",
+ * "head_length N", then either "ok" lines ("entry PATH SIZE|-",
+ * "image NAME SIZE SHA256") or "error E_NAME". */
+typedef struct vrec {
+    char list[8192];
+    size_t used;
+    crypto_hash_sha256_state img;
+    bool in_img;
+} vrec;
+
+static ota_err
+v_entry(void *user, const ota_bundle_component *c, const ota_bundle_entry *e)
+{
+    (void) c;
+    vrec *v = user;
+    char size[32];
+    if (e->type == OTA_BUNDLE_FILE)
+        snprintf(size, sizeof size, "%llu", (unsigned long long) e->size);
+    else
+        snprintf(size, sizeof size, "%s", e->type == OTA_BUNDLE_DIR ? "dir" : e->link);
+    v->used += (size_t) snprintf(v->list + v->used, sizeof v->list - v->used, "entry %s %s\n",
+                                 e->path, size);
+    return OTA_OK;
+}
+
+static ota_err
+v_begin(void *user, const ota_bundle_component *c, uint64_t from)
+{
+    (void) from;
+    vrec *v = user;
+    if (c->type == OTA_BUNDLE_IMAGE) {
+        crypto_hash_sha256_init(&v->img);
+        v->in_img = true;
+    }
+    return OTA_OK;
+}
+
+static ota_err
+v_image(void *user, const ota_bundle_component *c, uint64_t off, const uint8_t *b, size_t n)
+{
+    (void) c;
+    (void) off;
+    crypto_hash_sha256_update(&((vrec *) user)->img, b, n);
+    return OTA_OK;
+}
+
+static ota_err
+v_end(void *user, const ota_bundle_component *c)
+{
+    vrec *v = user;
+    if (c->type == OTA_BUNDLE_IMAGE) {
+        uint8_t d[32];
+        char hex[65];
+        crypto_hash_sha256_final(&v->img, d);
+        ota_hex_encode(d, 32, hex);
+        v->used += (size_t) snprintf(v->list + v->used, sizeof v->list - v->used,
+                                     "image %s %llu %s\n", c->name, (unsigned long long) c->size,
+                                     hex);
+    }
+    return OTA_OK;
+}
+
+static void
+test_vectors(void **state)
+{
+    (void) state;
+    char *names[64];
+    size_t n = tu_list("formats/vectors/bundle", ".otab", names, 64);
+    assert_true(n >= 5);
+    size_t ok = 0, bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char rel[512];
+        size_t blen = 0, elen = 0;
+        snprintf(rel, sizeof rel, "formats/vectors/bundle/%s", names[i]);
+        uint8_t *b = tu_read(rel, &blen);
+        snprintf(rel, sizeof rel, "formats/vectors/bundle/%.*s.expect",
+                 (int) (strlen(names[i]) - 5), names[i]);
+        char *exp = (char *) tu_read(rel, &elen);
+        assert_non_null(b);
+        if (exp == NULL)
+            fail_msg("%s: no .expect", names[i]);
+        char hex[65] = "";
+        unsigned long long hl = 0;
+        assert_int_equal(sscanf(exp, "head_sha256 %64s\nhead_length %llu\n", hex, &hl), 2);
+        uint8_t hs[32];
+        size_t got = 0;
+        assert_int_equal(ota_hex_decode(hex, 64, hs, 32, &got), OTA_OK);
+        char *body = strchr(strchr(exp, '\n') + 1, '\n') + 1;
+        vrec v = {.used = 0};
+        ota_bundle_sink sink = {.user = &v, .entry_begin = v_entry, .component_begin = v_begin,
+                                .image_write = v_image, .component_end = v_end};
+        msrc s = {.p = b, .len = blen, .odd = true};
+        ota_bundle_reader_config cfg = {.size = sizeof cfg, .read = msrc_read, .read_user = &s,
+                                        .sink = &sink, .head_sha256 = hs, .head_length = hl};
+        ota_bundle_reader *r = NULL;
+        assert_int_equal(ota_bundle_reader_new(&cfg, &r), OTA_OK);
+        ota_err rc = ota_bundle_reader_run(r);
+        ota_bundle_reader_free(r);
+        if (strncmp(body, "error ", 6) == 0) {
+            char want[64];
+            sscanf(body, "error %63s", want);
+            if (strcmp(ota_err_name(rc), want) != 0)
+                fail_msg("%s: got %s, want %s", names[i], ota_err_name(rc), want);
+            bad++;
+        } else {
+            if (rc != OTA_OK)
+                fail_msg("%s: %s", names[i], ota_err_name(rc));
+            if (strcmp(body, v.list) != 0)
+                fail_msg("%s: decoded\n%s\nwant\n%s", names[i], v.list, body);
+            ok++;
+        }
+        free(b);
+        free(exp);
+        free(names[i]);
+    }
+    assert_true(ok >= 1 && bad >= 4);
+}
+
+
+/* ---- vector generator: OTA_BUNDLE_GEN_VECTORS=DIR build/tests/test_bundle ------------------------- */
+
+static void
+write_file(const char *dir, const char *name, const void *p, size_t n)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    fclose(f);
+}
+
+static void
+write_expect(const char *dir, const char *name, const uint8_t hs[32], uint64_t hl,
+             const char *body)
+{
+    char hex[65], txt[9000];
+    ota_hex_encode(hs, 32, hex);
+    int n = snprintf(txt, sizeof txt, "head_sha256 %s\nhead_length %llu\n%s", hex,
+                     (unsigned long long) hl, body);
+    write_file(dir, name, txt, (size_t) n);
+}
+
+/* A crafted one-tree bundle written as a vector. */
+static void
+gen_tree_vector(const char *dir, const char *name, const tent *e, size_t n, const char *err)
+{
+    size_t tl = 0;
+    uint64_t unpacked = 0;
+    uint8_t *tar = make_tar(e, n, &tl, &unpacked);
+    rchunk ch[4];
+    size_t nc = chunks_of(tar, tl, CHUNK, ch);
+    json_t *comp = json_pack("{s:s, s:s, s:I, s:b, s:I, s:I}", "name", "root", "type", "tree",
+                             "size", (json_int_t) tl, "rootfs", 0, "entries", (json_int_t) n,
+                             "unpacked", (json_int_t) unpacked);
+    size_t len = 0;
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    uint8_t *b = assemble(base_manifest(json_pack("[o]", comp)), CHUNK, ch, nc, &len, &hl, hs);
+    char fn[128], body[128];
+    snprintf(fn, sizeof fn, "%s.otab", name);
+    write_file(dir, fn, b, len);
+    snprintf(fn, sizeof fn, "%s.expect", name);
+    snprintf(body, sizeof body, "error %s\n", err);
+    write_expect(dir, fn, hs, hl, body);
+    free(b);
+    free(tar);
+}
+
+static void
+gen_vectors(const char *dir)
+{
+    /* good: the real writer, a small tree and a two-chunk image */
+    char t[400], p[500];
+    snprintf(t, sizeof t, "%s/vtree", work_dir);
+    mkdir(t, 0755);
+    snprintf(p, sizeof p, "%s/etc", t);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/etc/version", t);
+    FILE *f = fopen(p, "w");
+    fputs("gateway 2.1.0\n", f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/etc/issue", t);
+    assert_int_equal(symlink("version", p), 0);
+    snprintf(p, sizeof p, "%s/app.conf", t);
+    f = fopen(p, "w");
+    for (int i = 0; i < 2000; i++)
+        fprintf(f, "key%d = value %d\n", i, i * 7);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/vimg", work_dir);
+    f = fopen(p, "wb");
+    for (int i = 0; i < 70000; i++)
+        fputc(i < 1000 ? (int) (rnd() & 0xff) : (i / 1000) & 0xff, f);
+    fclose(f);
+    const char *hw[] = {"acme-gw-r1", "acme-gw-r2"};
+    ota_bundle_writer_config cfg = {.size = sizeof cfg, .name = "acme-gateway",
+                                    .version = "2.1.0", .hardware = hw, .nhardware = 2,
+                                    .created = "2024-06-01T00:00:00Z", .chunk_size = CHUNK,
+                                    .tmp_dir = work_dir};
+    ota_bundle_writer *w = NULL;
+    assert_int_equal(ota_bundle_writer_new(&cfg, &w), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_tree(w, "app", t, false), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_image(w, "boot", p), OTA_OK);
+    int fd = memfd_create("v", 0);
+    uint64_t total = 0, hl = 0;
+    uint8_t hs[32];
+    assert_int_equal(ota_bundle_writer_finish(w, fd, &total, &hl, hs), OTA_OK);
+    ota_bundle_writer_free(w);
+    uint8_t *b = malloc(total);
+    assert_int_equal(pread(fd, b, total, 0), (ssize_t) total);
+    close(fd);
+    vrec v = {.used = 0};
+    ota_bundle_sink sink = {.user = &v, .entry_begin = v_entry, .component_begin = v_begin,
+                            .image_write = v_image, .component_end = v_end};
+    msrc s = {.p = b, .len = total};
+    ota_bundle_reader_config rc = {.size = sizeof rc, .read = msrc_read, .read_user = &s,
+                                   .sink = &sink, .head_sha256 = hs, .head_length = hl};
+    ota_bundle_reader *r = NULL;
+    assert_int_equal(ota_bundle_reader_new(&rc, &r), OTA_OK);
+    assert_int_equal(ota_bundle_reader_run(r), OTA_OK);
+    ota_bundle_reader_free(r);
+    write_file(dir, "good-tree-image.otab", b, total);
+    write_expect(dir, "good-tree-image.expect", hs, hl, v.list);
+    /* the same bytes, damaged */
+    b[hl + 10] ^= 0x20;
+    write_file(dir, "bad-payload-flip.otab", b, total);
+    write_expect(dir, "bad-payload-flip.expect", hs, hl, "error E_HASH\n");
+    b[hl + 10] ^= 0x20;
+    b[OTA_BUNDLE_HEADER_LEN + 5] ^= 0x01;
+    write_file(dir, "bad-manifest-flip.otab", b, total);
+    write_expect(dir, "bad-manifest-flip.expect", hs, hl, "error E_HASH\n");
+    b[OTA_BUNDLE_HEADER_LEN + 5] ^= 0x01;
+    write_file(dir, "bad-truncated.otab", b, total - 1);
+    write_expect(dir, "bad-truncated.expect", hs, hl, "error E_LENGTH\n");
+    free(b);
+    /* crafted: every hash right, contents hostile */
+    tent trav[] = {{"../../etc/cron.d/x", AE_IFREG, "* * * * * root sh\n", NULL, NULL, 0}};
+    gen_tree_vector(dir, "bad-traversal", trav, 1, "E_UNSAFE");
+    tent absp[] = {{"/etc/passwd", AE_IFREG, "root::0:0::/:/bin/sh\n", NULL, NULL, 0}};
+    gen_tree_vector(dir, "bad-absolute", absp, 1, "E_UNSAFE");
+    tent dev[] = {{"mem", AE_IFCHR, NULL, NULL, NULL, 0}};
+    gen_tree_vector(dir, "bad-device", dev, 1, "E_UNSAFE");
+    tent esc[] = {{"l", AE_IFLNK, NULL, "../../../etc", NULL, 0},
+                  {"l/shadow", AE_IFREG, "x", NULL, NULL, 0}};
+    gen_tree_vector(dir, "bad-symlink-escape", esc, 2, "E_UNSAFE");
+    tent dup[] = {{"a", AE_IFREG, "1", NULL, NULL, 0}, {"a", AE_IFREG, "2", NULL, NULL, 0}};
+    gen_tree_vector(dir, "bad-duplicate", dup, 2, "E_UNSAFE");
+    /* decompression bomb */
+    size_t big = 1u << 20;
+    uint8_t *zeros = calloc(1, big), *z = malloc(big);
+    size_t zl = deflate_raw(zeros, big, z, big);
+    rchunk ch[1];
+    rchunk_make(&ch[0], zeros, 2000, z, zl);
+    json_t *comp = json_pack("{s:s, s:s, s:i}", "name", "img", "type", "image", "size", 2000);
+    size_t len = 0;
+    b = assemble(base_manifest(json_pack("[o]", comp)), CHUNK, ch, 1, &len, &hl, hs);
+    write_file(dir, "bad-bomb.otab", b, len);
+    write_expect(dir, "bad-bomb.expect", hs, hl, "error E_LIMIT\n");
+    free(b);
+    free(zeros);
+    free(z);
+}
+
+static void
+test_gen_vectors_if_asked(void **state)
+{
+    (void) state;
+    const char *dir = getenv("OTA_BUNDLE_GEN_VECTORS");
+    if (dir != NULL) /* otherwise nothing to do */
+        gen_vectors(dir);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_roundtrip_every_source_shape),
+        cmocka_unit_test(test_manifest_fields),
+        cmocka_unit_test(test_reproducible_any_thread_count),
+        cmocka_unit_test(test_head_flips_rejected_before_parsing),
+        cmocka_unit_test(test_payload_flips_never_reach_sink),
+        cmocka_unit_test(test_truncations_rejected),
+        cmocka_unit_test(test_trailing_bytes_and_wrong_lengths),
+        cmocka_unit_test(test_source_errors_propagate),
+        cmocka_unit_test(test_resume_at_checkpoint),
+        cmocka_unit_test(test_crafted_good_tree_accepted),
+        cmocka_unit_test(test_hostile_archives_refused),
+        cmocka_unit_test(test_tree_counts_enforced),
+        cmocka_unit_test(test_decompression_bomb_stopped),
+        cmocka_unit_test(test_crafted_inconsistencies),
+        cmocka_unit_test(test_header_limits),
+        cmocka_unit_test(test_untrusted_oversize_header_refused_early),
+        cmocka_unit_test(test_manifest_validation),
+        cmocka_unit_test(test_semver),
+        cmocka_unit_test(test_path_rules),
+        cmocka_unit_test(test_writer_refuses_unsafe_inputs),
+        cmocka_unit_test(test_writer_config_checked),
+        cmocka_unit_test(test_target_custom),
+        cmocka_unit_test(test_memory_does_not_grow_with_size),
+        cmocka_unit_test(test_gen_vectors_if_asked),
+        cmocka_unit_test(test_vectors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
