@@ -331,7 +331,7 @@ ota_report_parse(const uint8_t *buf, size_t len, ota_report *out)
     rc = OTA_E_SIGNATURE;
     uint8_t sig[crypto_sign_BYTES];
     size_t sig_len = 0;
-    if (strcmp(keyid, r.keyid) != 0 || strlen(sighex) != 2 * crypto_sign_BYTES ||
+    if (strcmp(keyid, r.keyid) != 0 || !is_lower_hex(sighex, 2 * crypto_sign_BYTES) ||
         ota_hex_decode(sighex, 2 * crypto_sign_BYTES, sig, sizeof sig, &sig_len) != OTA_OK ||
         sig_len != crypto_sign_BYTES)
         goto out;
@@ -367,6 +367,17 @@ ota_report_sign(const ota_report *r, const json_t *custom, const uint8_t sk[64],
     if (r == NULL || sk == NULL || out == NULL || out_len == NULL)
         return OTA_E_ARG;
     if (custom != NULL && !json_is_object(custom))
+        return OTA_E_FORMAT;
+    /* the parser's field rules, checked first: a control character, for
+     * one, would come out of the canonical encoder as invalid JSON */
+    int64_t t = 0;
+    if (!ota_report_id_valid(r->device_id) || !ota_report_id_valid(r->hardware_id) ||
+        !ota_report_version_valid(r->installed_version) ||
+        (r->previous_version[0] != '\0' && !ota_report_version_valid(r->previous_version)) ||
+        ota_report_result_from_name(ota_report_result_name(r->result)) < 0 ||
+        strnlen(r->error, sizeof r->error) == sizeof r->error || !text_valid(r->error) ||
+        strnlen(r->time, sizeof r->time) == sizeof r->time || ota_time_parse(r->time, &t) != OTA_OK ||
+        r->seq < 1 || r->seq > (uint64_t) OTA_MAX_JSON_INT)
         return OTA_E_FORMAT;
     if (sodium_init() < 0)
         return OTA_E_CRYPTO;

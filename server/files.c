@@ -62,204 +62,36 @@ typedef struct finfo {
     const char *cache_control;
 } finfo;
 
-typedef enum decision { D_FULL, D_NOTMOD, D_RANGE, D_UNSAT } decision;
 
-static const char CC_IMMUTABLE[] = "public, max-age=31536000, immutable";
-static const char CC_MUTABLE[] = "no-cache";
+#define CC_IMMUTABLE SRV_CACHE_IMMUTABLE
+#define CC_MUTABLE SRV_CACHE_MUTABLE
 
-/* ---- names ------------------------------------------------------------------ */
-
-const char *
-srv_mime_type(const char *name)
-{
-    static const struct {
-        const char *ext, *type;
-    } types[] = {
-        {"json", "application/json"},
-        {"txt", "text/plain; charset=utf-8"},
-        {"sha256", "text/plain; charset=utf-8"},
-        {"pem", "application/x-pem-file"},
-        {"gz", "application/gzip"},
-        {"tgz", "application/gzip"},
-        {"tar", "application/x-tar"},
-        {"zip", "application/zip"},
-    };
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    const char *dot = strrchr(base, '.');
-    if (dot != NULL && dot != base)
-        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-            if (strcasecmp(dot + 1, types[i].ext) == 0)
-                return types[i].type;
-    return "application/octet-stream";
-}
-
-bool
-srv_name_immutable(const char *rel)
-{
-    const char *b = strrchr(rel, '/');
-    b = b ? b + 1 : rel;
-    size_t n = strlen(b);
-    /* N.ROLE.json: consistent-snapshot metadata, N without leading zeros */
-    size_t d = strspn(b, "0123456789");
-    if (d > 0 && b[0] != '0' && b[d] == '.' && n > d + 1 + 5 &&
-        strcmp(b + n - 5, ".json") == 0)
-        return true;
-    /* HASH.NAME: consistent-snapshot target, sha256 or sha512 hex prefix */
-    size_t h = strspn(b, "0123456789abcdef");
-    return (h == 64 || h == 128) && b[h] == '.' && b[h + 1] != '\0';
-}
-
-/* ---- conditional requests and ranges -------------------------------------- */
-
-static void
-http_date(time_t t, char *out, size_t cap)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
-/* IMF-fixdate only ("Sun, 06 Nov 1994 08:49:37 GMT"), the one format a
- * sender must generate; the obsolete ones simply never match. */
-static bool
-parse_http_date(const char *s, time_t *out)
-{
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    if (strlen(s) != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
-        s[16] != ' ' || s[19] != ':' || s[22] != ':' || s[25] != ' ' ||
-        strcmp(s + 26, "GMT") != 0)
-        return false;
-    static const int digits[] = {5, 6, 12, 13, 14, 15, 17, 18, 20, 21, 23, 24};
-    for (size_t i = 0; i < sizeof digits / sizeof digits[0]; i++)
-        if (s[digits[i]] < '0' || s[digits[i]] > '9')
-            return false;
-    int mon = -1;
-    for (int m = 0; m < 12; m++)
-        if (strncmp(s + 8, months + 3 * m, 3) == 0)
-            mon = m;
-    if (mon < 0)
-        return false;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_mday = (s[5] - '0') * 10 + (s[6] - '0');
-    tm.tm_mon = mon;
-    tm.tm_year = (s[12] - '0') * 1000 + (s[13] - '0') * 100 + (s[14] - '0') * 10 + (s[15] - '0') -
-                 1900;
-    tm.tm_hour = (s[17] - '0') * 10 + (s[18] - '0');
-    tm.tm_min = (s[20] - '0') * 10 + (s[21] - '0');
-    tm.tm_sec = (s[23] - '0') * 10 + (s[24] - '0');
-    if (tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-        return false;
-    *out = timegm(&tm);
-    return true;
-}
-
-/* If-None-Match list: "*" or comma-separated (weak or strong) entity tags;
- * weak comparison as RFC 9110 requires for If-None-Match. */
-static bool
-etag_list_match(const char *list, const char *etag)
-{
-    size_t elen = strlen(etag);
-    const char *p = list;
-    while (*p != '\0') {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        if (*p == '*')
-            return true;
-        if (strncmp(p, "W/", 2) == 0)
-            p += 2;
-        if (strncmp(p, etag, elen) == 0 &&
-            (p[elen] == '\0' || p[elen] == ',' || p[elen] == ' ' || p[elen] == '\t'))
-            return true;
-        while (*p != '\0' && *p != ',')
-            p++;
-    }
-    return false;
-}
-
-/* Digits only, at most 18 (no overflow); advances *p. */
-static bool
-parse_u64(const char **p, uint64_t *out)
-{
-    uint64_t v = 0;
-    size_t n = 0;
-    while (**p >= '0' && **p <= '9') {
-        if (++n > 18)
-            return false;
-        v = v * 10 + (uint64_t) (**p - '0');
-        (*p)++;
-    }
-    *out = v;
-    return n > 0;
-}
-
-/* One byte range.  D_FULL when absent, malformed or multi-range (RFC 9110
- * lets a server ignore Range), D_RANGE with start/len, D_UNSAT. */
-static decision
-parse_range(const char *v, uint64_t size, uint64_t *start, uint64_t *len)
-{
-    if (strncasecmp(v, "bytes=", 6) != 0)
-        return D_FULL;
-    const char *p = v + 6;
-    if (strchr(p, ',') != NULL)
-        return D_FULL;
-    uint64_t a = 0, b = 0;
-    if (*p == '-') {
-        p++;
-        if (!parse_u64(&p, &b) || *p != '\0')
-            return D_FULL;
-        if (b == 0 || size == 0)
-            return D_UNSAT;
-        if (b > size)
-            b = size;
-        *start = size - b;
-        *len = b;
-        return D_RANGE;
-    }
-    if (!parse_u64(&p, &a) || *p != '-')
-        return D_FULL;
-    p++;
-    if (*p == '\0') {
-        b = UINT64_MAX;
-    } else if (!parse_u64(&p, &b) || *p != '\0' || b < a) {
-        return D_FULL;
-    }
-    if (a >= size)
-        return D_UNSAT;
-    if (b >= size)
-        b = size - 1;
-    *start = a;
-    *len = b - a + 1;
-    return D_RANGE;
-}
-
-static decision
+static srv_range
 decide(struct MHD_Connection *c, const finfo *f, uint64_t *start, uint64_t *len)
 {
     const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
     if (inm != NULL) {
-        if (etag_list_match(inm, f->etag))
-            return D_NOTMOD;
+        if (srv_etag_match(inm, f->etag))
+            return SRV_NOT_MODIFIED;
     } else {
         const char *ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Modified-Since");
         time_t t;
-        if (ims != NULL && parse_http_date(ims, &t) && f->mtime <= t)
-            return D_NOTMOD;
+        if (ims != NULL && srv_parse_http_date(ims, &t) && f->mtime <= t)
+            return SRV_NOT_MODIFIED;
     }
     const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
     if (range == NULL)
-        return D_FULL;
+        return SRV_RANGE_NONE;
     const char *ifr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Range");
     if (ifr != NULL) {
         /* strong comparison for an entity tag; exact match for a date */
         time_t t;
         bool same = ifr[0] == '"' ? strcmp(ifr, f->etag) == 0
-                                  : parse_http_date(ifr, &t) && t == f->mtime;
+                                  : srv_parse_http_date(ifr, &t) && t == f->mtime;
         if (!same)
-            return D_FULL;
+            return SRV_RANGE_NONE;
     }
-    return parse_range(range, f->size, start, len);
+    return srv_parse_range(range, f->size, start, len);
 }
 
 static bool
@@ -285,28 +117,28 @@ empty_response(void)
 /* Queue r after adding the headers for kind d; consumes r. */
 static enum MHD_Result
 finish(srv_conn *sc, struct MHD_Connection *c, struct MHD_Response *r, const finfo *f,
-       decision d, uint64_t start, uint64_t len)
+       srv_range d, uint64_t start, uint64_t len)
 {
     if (r == NULL)
         return MHD_NO;
     char cr[80];
     unsigned status = 200;
-    bool ok = add_headers(r, f, d != D_NOTMOD);
-    if (d == D_RANGE) {
+    bool ok = add_headers(r, f, d != SRV_NOT_MODIFIED);
+    if (d == SRV_RANGE_OK) {
         status = 206;
         snprintf(cr, sizeof cr, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start,
                  start + len - 1, f->size);
         ok = ok && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr) == MHD_YES;
-    } else if (d == D_UNSAT) {
+    } else if (d == SRV_RANGE_UNSAT) {
         status = 416;
         snprintf(cr, sizeof cr, "bytes */%" PRIu64, f->size);
         ok = ok && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr) == MHD_YES;
-    } else if (d == D_NOTMOD) {
+    } else if (d == SRV_NOT_MODIFIED) {
         status = 304;
     }
     enum MHD_Result ret = MHD_NO;
     if (ok)
-        ret = srv_queue(sc, c, status, r, d == D_RANGE ? len : d == D_FULL ? f->size : 0);
+        ret = srv_queue(sc, c, status, r, d == SRV_RANGE_OK ? len : d == SRV_RANGE_NONE ? f->size : 0);
     MHD_destroy_response(r);
     return ret;
 }
@@ -389,17 +221,17 @@ serve_entry(srv_conn *sc, struct MHD_Connection *c, const centry *e)
 {
     finfo f = entry_info(e);
     uint64_t start = 0, len = 0;
-    decision d = decide(c, &f, &start, &len);
+    srv_range d = decide(c, &f, &start, &len);
     switch (d) {
-    case D_FULL: return srv_queue(sc, c, 200, e->full, e->len);
-    case D_NOTMOD: return srv_queue(sc, c, 304, e->notmod, 0);
-    case D_RANGE:
+    case SRV_RANGE_NONE: return srv_queue(sc, c, 200, e->full, e->len);
+    case SRV_NOT_MODIFIED: return srv_queue(sc, c, 304, e->notmod, 0);
+    case SRV_RANGE_OK:
         return finish(sc, c,
                       MHD_create_response_from_buffer((size_t) len,
                                                       (void *) (uintptr_t) (e->data + start),
                                                       MHD_RESPMEM_MUST_COPY),
                       &f, d, start, len);
-    case D_UNSAT: return finish(sc, c, empty_response(), &f, d, 0, 0);
+    case SRV_RANGE_UNSAT: return finish(sc, c, empty_response(), &f, d, 0, 0);
     }
     return MHD_NO;
 }
@@ -512,7 +344,7 @@ cache_load(int fd, const struct stat *st, const char *rel, uint32_t h)
     ota_sha256(data, size, digest);
     ota_hex_encode(digest, 16, hex);
     snprintf(e->etag, sizeof e->etag, "\"%.32s\"", hex);
-    http_date(e->mtime, e->lastmod, sizeof e->lastmod);
+    srv_http_date(e->mtime, e->lastmod, sizeof e->lastmod);
     e->ctype = srv_mime_type(rel);
     e->cache_control = srv_name_immutable(rel) ? CC_IMMUTABLE : CC_MUTABLE;
     atomic_store(&e->used, srv_now_ms());
@@ -544,7 +376,7 @@ serve_fd(srv_conn *sc, struct MHD_Connection *c, const char *rel, int fd, const 
     char etag[64], lastmod[40];
     snprintf(etag, sizeof etag, "\"%" PRIx64 "-%" PRIx64 "-%lx\"", (uint64_t) st->st_size,
              (uint64_t) st->st_mtim.tv_sec, (unsigned long) st->st_mtim.tv_nsec);
-    http_date(st->st_mtim.tv_sec, lastmod, sizeof lastmod);
+    srv_http_date(st->st_mtim.tv_sec, lastmod, sizeof lastmod);
     finfo f = {etag,
                lastmod,
                st->st_mtim.tv_sec,
@@ -552,17 +384,17 @@ serve_fd(srv_conn *sc, struct MHD_Connection *c, const char *rel, int fd, const 
                srv_mime_type(rel),
                srv_name_immutable(rel) ? CC_IMMUTABLE : CC_MUTABLE};
     uint64_t start = 0, len = 0;
-    decision d = decide(c, &f, &start, &len);
+    srv_range d = decide(c, &f, &start, &len);
     struct MHD_Response *r = NULL;
-    if (d == D_FULL && f.size > 0) {
+    if (d == SRV_RANGE_NONE && f.size > 0) {
         r = MHD_create_response_from_fd64(f.size, fd); /* takes fd: sendfile */
-    } else if (d == D_RANGE) {
+    } else if (d == SRV_RANGE_OK) {
         r = MHD_create_response_from_fd_at_offset64(len, fd, start);
     } else {
         close(fd);
         r = empty_response();
     }
-    if (r == NULL && (d == D_RANGE || (d == D_FULL && f.size > 0)))
+    if (r == NULL && (d == SRV_RANGE_OK || (d == SRV_RANGE_NONE && f.size > 0)))
         close(fd);
     return finish(sc, c, r, &f, d, start, len);
 }

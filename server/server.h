@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "ota_err.h"
 #include "ota_limits.h"
@@ -186,6 +187,27 @@ bool srv_query_decode(const char *in, char *out, size_t cap);
  * Returns an fd (O_RDONLY|O_CLOEXEC) and fills *st, or -1 with errno set
  * (ENOENT, ELOOP for a symlink, EISDIR/EACCES for a non-regular file...). */
 int srv_path_open(int root_fd, const char *rel, struct stat *st);
+
+/* ---- headers.c (pure helpers) --------------------------------------------- */
+#define SRV_CACHE_IMMUTABLE "public, max-age=31536000, immutable"
+#define SRV_CACHE_MUTABLE "no-cache"
+
+typedef enum srv_range {
+    SRV_RANGE_NONE = 0,   /* no usable Range: serve the whole file (200) */
+    SRV_RANGE_OK = 1,     /* one satisfiable range: 206 */
+    SRV_RANGE_UNSAT = 2,  /* 416 */
+    SRV_NOT_MODIFIED = 3, /* (decided by the conditional headers) 304 */
+} srv_range;
+
+/* Parse a Range header value for a file of `size` bytes.  Multiple ranges,
+ * other units and malformed values give SRV_RANGE_NONE (RFC 9110 lets a
+ * server ignore Range); start and len are written for SRV_RANGE_OK. */
+srv_range srv_parse_range(const char *v, uint64_t size, uint64_t *start, uint64_t *len);
+/* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") both ways. */
+bool srv_parse_http_date(const char *s, time_t *out);
+void srv_http_date(time_t t, char *out, size_t cap);
+/* If-None-Match list ("*", or entity tags, weak or strong) matches etag. */
+bool srv_etag_match(const char *list, const char *etag);
 
 /* ---- files.c ------------------------------------------------------------- */
 OTA_NODISCARD ota_err srv_cache_new(size_t total, srv_cache **out);

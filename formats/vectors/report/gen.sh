@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Regenerate the report test vectors (formats/REPORT.md) with build/tests/mkreport.
+# Ed25519 signatures are deterministic, so the output is byte-for-byte stable.
+#   formats/vectors/report/gen.sh [BUILD]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+mk=${1:-$here/../../../build}/tests/mkreport
+# Vector device key: seed = 32 bytes 0x01..0x20 (public, for tests only).
+seed=0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20
+other=2021222324252627282930313233343536373839404142434445464748494a4b
+cd "$here"
+"$mk" --seed $seed --device gw-0001 --hardware acme-gw-v2 --version 1.4.2 \
+    --time 2024-05-01T12:00:00Z --seq 1 --out valid-checkin.json
+"$mk" --seed $seed --device gw-0001 --hardware acme-gw-v2 --version 1.5.0 --previous 1.4.2 \
+    --result success --time 2024-05-02T03:04:05Z --seq 2 --custom '{"boot_count":7,"channel":"stable"}' \
+    --out valid-success.json
+"$mk" --seed $seed --device gw-0001 --hardware acme-gw-v2 --version 1.5.0 --previous 1.5.0 \
+    --result failure --error 'E_HASH: chunk 3 hash mismatch' --time 2024-05-03T00:00:00Z --seq 3 \
+    --out valid-failure.json
+"$mk" --seed $seed --device gw-0001 --hardware acme-gw-v2 --version 1.5.0 --previous 1.6.0-rc.1 \
+    --result rollback --error 'health check failed' --time 2024-05-04T00:00:00Z --seq 4 \
+    --out valid-rollback.json
+"$mk" pubkey --seed $seed > device-key.txt
+
+v=valid-checkin.json
+inv=invalid
+# a value changed after signing
+sed 's/"installed_version":"1.4.2"/"installed_version":"1.4.3"/' $v > $inv/E_SIGNATURE-tampered-version.json
+# signature made by another key, public key left as the device's
+sig_other=$("$mk" --seed $other --device gw-0001 --hardware acme-gw-v2 --version 1.4.2 \
+    --time 2024-05-01T12:00:00Z --seq 1 | sed 's/.*"sig":"\([0-9a-f]*\)".*/\1/')
+sed "s/\"sig\":\"[0-9a-f]*\"/\"sig\":\"$sig_other\"/" $v > $inv/E_SIGNATURE-forged-other-key.json
+# keyid that is not the key's id
+sed 's/"keyid":"\([0-9a-f]\)/"keyid":"0\1/; s/"keyid":"0\([0-9a-f]*\)[0-9a-f]"/"keyid":"0\1"/' $v > $inv/E_SIGNATURE-keyid-mismatch.json
+# upper-case signature hex (one encoding per signature)
+sed 's/"sig":"\([0-9a-f]*\)"/"sig":"\U\1"/' $v > $inv/E_SIGNATURE-uppercase-sig.json
+# no signature at all
+sed 's/"signatures":\[[^]]*\]/"signatures":[]/' $v > $inv/E_SIGNATURE-unsigned.json
+# two signatures
+sed 's/"signatures":\[\({[^]]*}\)\]/"signatures":[\1,\1]/' $v > $inv/E_FORMAT-two-signatures.json
+# unknown field in signed
+sed 's/"signed":{/"signed":{"admin":true,/' $v > $inv/E_FORMAT-unknown-field.json
+# missing field (seq)
+sed 's/,"seq":1//' $v > $inv/E_FORMAT-missing-seq.json
+sed 's/"seq":1/"seq":0/' $v > $inv/E_FORMAT-seq-zero.json
+sed 's/"installed_version":"1.4.2"/"installed_version":"1.4"/' $v > $inv/E_FORMAT-not-semver.json
+sed 's/"device_id":"gw-0001"/"device_id":"..\/etc"/' $v > $inv/E_FORMAT-bad-device-id.json
+sed 's/"result":"none"/"result":"ok"/' $v > $inv/E_FORMAT-bad-result.json
+sed 's/"time":"2024-05-01T12:00:00Z"/"time":"2024-05-01 12:00:00"/' $v > $inv/E_FORMAT-bad-time.json
+sed 's/"_type":"ota-report"/"_type":"timestamp"/' $v > $inv/E_TYPE-wrong-type.json
+sed 's/"spec_version":"1.0"/"spec_version":"2.0"/' $v > $inv/E_SPEC_VERSION-major-2.json
+sed 's/"keytype":"ed25519"/"keytype":"rsa"/' $v > $inv/E_KEY-rsa-keytype.json
+sed 's/"signed":{/"signed":{"seq":5,/' $v > $inv/E_JSON-duplicate-key.json
+{ cat $v; printf ' x'; } > $inv/E_JSON-trailing-bytes.json
+echo "vectors written to $here"
