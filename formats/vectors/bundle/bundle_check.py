@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Independent reader of the bundle format (formats/BUNDLE.md, format 1).
+
+Standard library only; written from the spec, not from the C code, so the
+integration suite can check that the spec and the implementation agree.
+
+usage: bundle_check.py FILE [HEAD_SHA256 HEAD_LENGTH]
+
+Prints the same lines as a vector's .expect file (head_sha256, head_length,
+then "entry PATH SIZE|dir|TARGET" and "image NAME SIZE SHA256") and exits 0,
+or prints "error: ..." and exits 1.
+"""
+import hashlib
+import io
+import json
+import struct
+import sys
+import tarfile
+import zlib
+
+MAGIC = b"\x89OTABUN\n"
+ENTRY = 68
+
+
+def fail(msg):
+    print("error: " + msg)
+    sys.exit(1)
+
+
+def main():
+    data = open(sys.argv[1], "rb").read()
+    if data[:8] != MAGIC:
+        fail("not a bundle")
+    fmt, flags, cs, cc, ml, tl, pl = struct.unpack(">IIIIQQQ", data[8:48])
+    if fmt != 1 or flags != 0:
+        fail("unsupported format %d flags %d" % (fmt, flags))
+    if tl != cc * ENTRY or cs & (cs - 1) or not 65536 <= cs <= 4 << 20:
+        fail("bad header")
+    head_len = 80 + ml + tl
+    head = data[:head_len]
+    head_sha = hashlib.sha256(head).hexdigest()
+    if len(sys.argv) > 3 and (head_sha != sys.argv[2] or head_len != int(sys.argv[3])):
+        fail("head does not match the trusted hash")
+    man, tab = head[80:80 + ml], head[80 + ml:]
+    if hashlib.sha256(man + tab).digest() != head[48:80]:
+        fail("internal digest")
+    m = json.loads(man)
+    canon = json.dumps(m, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if canon.encode() != man:
+        fail("manifest is not canonical JSON")
+    if m["type"] != "ota-bundle" or m["format"] != 1 or m["chunk_size"] != cs:
+        fail("manifest header fields")
+    if len(data) != head_len + pl:
+        fail("length %d, header says %d" % (len(data), head_len + pl))
+    print("head_sha256 %s\nhead_length %d" % (head_sha, head_len))
+    off, idx = head_len, 0
+    for c in m["components"]:
+        stream = bytearray()
+        left = c["size"]
+        while left > 0:
+            ulen = min(cs, left)
+            e = tab[idx * ENTRY:(idx + 1) * ENTRY]
+            clen = struct.unpack(">I", e[:4])[0]
+            stored = data[off:off + clen]
+            if hashlib.sha256(stored).digest() != e[4:36]:
+                fail("chunk %d: stored bytes hash" % idx)
+            if clen == ulen:
+                raw = stored
+            elif clen < ulen:
+                d = zlib.decompressobj(-15)
+                raw = d.decompress(stored, ulen)
+                if len(raw) != ulen or d.unconsumed_tail or not d.eof or d.unused_data:
+                    fail("chunk %d: inflates to the wrong size" % idx)
+            else:
+                fail("chunk %d: stored longer than uncompressed" % idx)
+            if hashlib.sha256(raw).digest() != e[36:68]:
+                fail("chunk %d: uncompressed hash" % idx)
+            stream += raw
+            off += clen
+            left -= ulen
+            idx += 1
+        if c["type"] == "image":
+            print("image %s %d %s" % (c["name"], c["size"], hashlib.sha256(stream).hexdigest()))
+            continue
+        with tarfile.open(fileobj=io.BytesIO(bytes(stream)), mode="r:") as t:
+            for ti in t:
+                if ti.isdir():
+                    what = "dir"
+                elif ti.issym():
+                    what = ti.linkname
+                elif ti.isfile():
+                    what = str(ti.size)
+                else:
+                    fail("entry type of " + ti.name)
+                print("entry %s %s" % (ti.name, what))
+    if idx != cc:
+        fail("chunk count")
+
+
+if __name__ == "__main__":
+    main()
