@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "ota_bundle.h"
 #include "ota_json.h"
 #include "ota_limits.h"
 #include "ota_util.h"
@@ -21,6 +22,8 @@ help(FILE *out)
             "consistent snapshots are on), records its length and hash in the targets\n"
             "metadata of the role that owns its path (delegations are followed, as a\n"
             "client would), and publishes new targets, snapshot and timestamp metadata.\n"
+            "An update bundle (ota-sign bundle) gets its custom field filled in: name,\n"
+            "version, hardware ids and the length and SHA-256 of its head.\n"
             "Needs the keys of the changed role and of snapshot and timestamp; when a\n"
             "threshold cannot be met here the change is staged (exit 5).\n"
             "\n"
@@ -76,6 +79,10 @@ cmd_add(int argc, char **argv)
         (ota_json_parse((const uint8_t *) custom_text, strlen(custom_text), 65536, &custom) !=
          OTA_OK))
         return sign_error(SX_USAGE, "--custom must be a JSON object");
+    if (json_object_get(custom, "ota_bundle") != NULL) {
+        json_decref(custom);
+        return sign_error(SX_USAGE, "--custom may not set ota_bundle (it comes from the bundle)");
+    }
 
     repo r;
     int ret = common_open(&co, &r, false);
@@ -102,19 +109,32 @@ cmd_add(int argc, char **argv)
                              path, role ? role->name : "?", role_opt);
             break;
         }
+        /* a bundle's targets entry carries its version, hardware and the
+         * trusted hash of its head: the root of trust for streaming installs */
+        json_t *bundle = NULL;
+        rc = ota_bundle_target_custom(file, &bundle);
+        if (rc != OTA_OK && rc != OTA_E_FORMAT) {
+            ret = sign_fail(rc, "%s is a damaged bundle", file);
+            break;
+        }
         uint64_t length = 0;
         uint8_t sha256[32];
         char hex[65];
         if ((rc = repo_stage_target_file(&r, path, file, &length, sha256)) != OTA_OK) {
+            json_decref(bundle);
             ret = sign_fail(rc, "%s", file);
             break;
         }
         ota_hex_encode(sha256, sizeof sha256, hex);
         json_t *entry = json_pack("{s:I, s:{s:s}}", "length", (json_int_t) length, "hashes",
                                   "sha256", hex);
-        json_t *cust = json_object();
+        json_t *cust = bundle ? bundle : json_object();
         if (custom != NULL)
             json_object_update(cust, custom);
+        if (bundle != NULL)
+            printf("%s: bundle %s\n", path,
+                   json_string_value(json_object_get(json_object_get(cust, "ota_bundle"),
+                                                     "version")));
         if (json_object_size(cust) > 0)
             json_object_set(entry, "custom", cust);
         json_decref(cust);

@@ -181,6 +181,22 @@ expect_rc 1 "tuf-js refuses tampered timestamp metadata" tufjs tamper2 fw.bin
 cp ts-good.json "$R/metadata/timestamp.json"
 expect_rc 0 "repository valid again" "$SIGN" verify -r "$R" -q
 
+# ---- bundles: add fills the targets custom field ----------------------------------
+mkdir -p tree/etc && echo "v=2.1.0" > tree/etc/version
+expect_rc 0 "build a bundle" "$SIGN" bundle --name gw-fw --version 2.1.0 --hardware gw-1 \
+    --component tree:rootfs=tree -o gw-fw-2.1.0.otab --quiet
+expect_rc 0 "add a bundle" "$SIGN" add -r "$R" -k k/targets.key -k k/snap.key -k k/ts2.key gw-fw-2.1.0.otab
+check "targets custom carries the bundle version and head hash" sh -c \
+    "node -e 'const d=JSON.parse(require(\"fs\").readFileSync(process.argv[1])); const b=d.signed.targets[\"gw-fw-2.1.0.otab\"].custom.ota_bundle; if (b.version!==\"2.1.0\"||!/^[0-9a-f]{64}\$/.test(b.head_sha256)||b.hardware[0]!==\"gw-1\") process.exit(1)' '$R/metadata/targets.json'"
+expect_rc 0 "tuf-js downloads the bundle" tufjs main gw-fw-2.1.0.otab
+cp gw-fw-2.1.0.otab broken.otab
+printf 'Z' | dd of=broken.otab bs=1 seek=100 conv=notrunc 2>/dev/null
+before=$(tree_hash "$R")
+check "a damaged bundle is refused, repository unchanged" sh -c \
+    "! '$SIGN' add -r '$R' -k k/targets.key -k k/snap.key -k k/ts2.key broken.otab 2>/dev/null && [ '$before' = \"\$(cd '$W' && BUILD='$BUILD' . '$ROOT/tests/integration/lib.sh' >/dev/null 2>&1; tree_hash '$R')\" ]"
+expect_rc 2 "--custom may not override the bundle's fields" \
+    "$SIGN" add -r "$R" -k k/targets.key -k k/snap.key -k k/ts2.key --custom '{"ota_bundle":1}' gw-fw-2.1.0.otab
+
 # ---- status and expiry ------------------------------------------------------------
 expect_rc 0 "status: all fine" "$SIGN" status -r "$R"
 expect_rc 7 "status: timestamp expires within --warn" "$SIGN" status -r "$R" --warn 2d
