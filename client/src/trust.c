@@ -633,7 +633,9 @@ remove_all_metadata(ota_client *c)
     ota_err rc = OTA_OK;
     while ((e = readdir(d)) != NULL && rc == OTA_OK) {
         size_t n = strlen(e->d_name);
-        if (e->d_name[0] == '.' || n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
+        /* every trusted file ends in ".json" (a delegated role's may begin
+         * with '.'); temporary files never do */
+        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
             continue;
         rc = otac_remove(c->metadata_dir, e->d_name);
     }

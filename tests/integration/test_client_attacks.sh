@@ -88,7 +88,7 @@ for role in root timestamp snapshot targets; do
 done
 expect 0 "freeze (faketime): valid now" freeze-faketime stage1 refresh
 if command -v faketime >/dev/null; then
-    out=$(faketime -f '+3d' "$C" --metadata-dir "$TMP/md/freeze-faketime" \
+    out=$(ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime -f '+3d' "$C" --metadata-dir "$TMP/md/freeze-faketime" \
           --metadata-url "$BASE/freeze-faketime/stage1/metadata/" refresh 2>&1); rc=$?
     if [ "$rc" -eq 5 ]; then pass "freeze (faketime +3d): the same timestamp is now expired -> exit 5"
     else failed "freeze (faketime +3d): the same timestamp is now expired -> exit 5" "exit $rc: $out"; fi

@@ -1,0 +1,1291 @@
+/*
+ * test_client.c — libotaclient's TUF workflow through a fake transport that
+ * serves crafted responses from memory (no network): every check of the
+ * specification's client workflow, the metadata directory, the delegation
+ * search, target streams, and the public API's argument checks.
+ */
+#include <dirent.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ota/client.h"
+#include "ota_key.h"
+#include "ota_tuf.h"
+#include "ota_util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#define FUTURE "2099-01-01T00:00:00Z"
+#define PAST "2001-01-01T00:00:00Z"
+#define MURL "http://fake/metadata/"
+#define TURL "http://fake/targets/"
+
+/* ---- the fake transport --------------------------------------------------- */
+
+enum { M_OK, M_404, M_NET, M_ENDLESS };
+
+typedef struct fentry {
+    char url[1024];
+    uint8_t *data;
+    size_t len;
+    int mode;
+    unsigned hits;
+} fentry;
+
+typedef struct fake {
+    fentry e[256];
+    size_t n;
+    unsigned requests;
+    char last_url[1024];
+} fake;
+
+typedef struct fstream {
+    fentry *e;
+    size_t off;
+    uint64_t max, sent;
+} fstream;
+
+static fentry *
+fake_find(fake *f, const char *url)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->e[i].url, url) == 0)
+            return &f->e[i];
+    return NULL;
+}
+
+/* Serve data (copied) at MURL/name or a full URL. */
+static void
+fake_set(fake *f, const char *url, const void *data, size_t len, int mode)
+{
+    fentry *e = fake_find(f, url);
+    if (e == NULL) {
+        assert_true(f->n < 256);
+        e = &f->e[f->n++];
+        snprintf(e->url, sizeof e->url, "%s", url);
+    }
+    free(e->data);
+    e->data = malloc(len ? len : 1);
+    if (len)
+        memcpy(e->data, data, len);
+    e->len = len;
+    e->mode = mode;
+}
+
+static void
+fake_meta(fake *f, const char *name, const void *data, size_t len)
+{
+    char url[1024];
+    snprintf(url, sizeof url, MURL "%s", name);
+    fake_set(f, url, data, len, M_OK);
+}
+
+static void
+fake_mode(fake *f, const char *url, int mode)
+{
+    fentry *e = fake_find(f, url);
+    if (e == NULL) {
+        fake_set(f, url, "", 0, mode);
+        return;
+    }
+    e->mode = mode;
+}
+
+static unsigned
+fake_hits(fake *f, const char *name)
+{
+    char url[1024];
+    snprintf(url, sizeof url, MURL "%s", name);
+    fentry *e = fake_find(f, url);
+    return e ? e->hits : 0;
+}
+
+static void
+fake_free(fake *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        free(f->e[i].data);
+    f->n = 0;
+}
+
+static ota_err
+f_open(void *user, const ota_fetch_req *req, void **stream, char *err)
+{
+    fake *f = user;
+    f->requests++;
+    snprintf(f->last_url, sizeof f->last_url, "%s", req->url);
+    fentry *e = fake_find(f, req->url);
+    if (e == NULL || e->mode == M_404) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "HTTP status 404");
+        return OTA_E_NOT_FOUND;
+    }
+    e->hits++;
+    if (e->mode == M_NET) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "connection refused");
+        return OTA_E_NETWORK;
+    }
+    fstream *s = calloc(1, sizeof *s);
+    s->e = e;
+    s->max = req->max_len;
+    *stream = s;
+    return OTA_OK;
+}
+
+/* A careless transport: never enforces max_len (the library must). */
+static ota_err
+f_read(void *user, void *stream, uint8_t *buf, size_t cap, size_t *got, char *err)
+{
+    (void) user;
+    (void) err;
+    fstream *s = stream;
+    if (s->e->mode == M_ENDLESS) {
+        memset(buf, ' ', cap);
+        *got = cap;
+        s->sent += cap;
+        assert_true(s->sent < 64u * 1024u * 1024u); /* the client must stop long before */
+        return OTA_OK;
+    }
+    size_t n = s->e->len - s->off < cap ? s->e->len - s->off : cap;
+    if (n > 7)
+        n = n / 2 + 1; /* short reads */
+    memcpy(buf, s->e->data + s->off, n);
+    s->off += n;
+    *got = n;
+    return OTA_OK;
+}
+
+static void
+f_close(void *user, void *stream)
+{
+    (void) user;
+    free(stream);
+}
+
+/* ---- keys and signed documents ---------------------------------------------- */
+
+typedef struct tkey {
+    uint8_t pk[32], sk[64];
+    char id[65];
+    json_t *obj;
+} tkey;
+
+static void
+tkey_gen(tkey *k)
+{
+    crypto_sign_keypair(k->pk, k->sk);
+    k->obj = ota_key_ed25519_json(k->pk);
+    assert_non_null(k->obj);
+    assert_int_equal(ota_key_id(k->obj, k->id), OTA_OK);
+}
+
+/* {"signed": s, "signatures": [...]} signed by keys[0..n), serialized.
+ * Takes s. */
+static uint8_t *
+sign_doc(json_t *s, ota_role_type type, tkey *const *keys, size_t n, size_t *len)
+{
+    json_t *doc = json_pack("{s:o, s:[]}", "signed", s, "signatures");
+    ota_md *md = NULL;
+    assert_int_equal(ota_md_from_json(doc, type, &md), OTA_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(ota_md_sign_ed25519(md, keys[i]->id, keys[i]->sk), OTA_OK);
+    uint8_t *out = NULL;
+    assert_int_equal(ota_md_serialize(md, &out, len), OTA_OK);
+    ota_md_free(md);
+    return out;
+}
+
+static json_t *
+role_entry(tkey *k, int threshold)
+{
+    return json_pack("{s:[s], s:i}", "keyids", k->id, "threshold", threshold);
+}
+
+static json_t *
+root_obj(int64_t v, const char *exp, tkey *root, tkey *ts, tkey *sn, tkey *tg)
+{
+    json_t *keys = json_object();
+    tkey *all[] = {root, ts, sn, tg};
+    for (size_t i = 0; i < 4; i++)
+        json_object_set(keys, all[i]->id, all[i]->obj);
+    return json_pack("{s:s, s:s, s:I, s:s, s:b, s:o, s:{s:o, s:o, s:o, s:o}}", "_type", "root",
+                     "spec_version", "1.0.31", "version", (json_int_t) v, "expires", exp,
+                     "consistent_snapshot", 1, "keys", keys, "roles", "root",
+                     role_entry(root, 1), "timestamp", role_entry(ts, 1), "snapshot",
+                     role_entry(sn, 1), "targets", role_entry(tg, 1));
+}
+
+static json_t *
+targets_obj(int64_t v, const char *exp)
+{
+    return json_pack("{s:s, s:s, s:I, s:s, s:{}}", "_type", "targets", "spec_version", "1.0.31",
+                     "version", (json_int_t) v, "expires", exp, "targets");
+}
+
+static void
+add_target(json_t *t, const char *path, const void *data, size_t len)
+{
+    uint8_t h[32];
+    char hex[65];
+    ota_sha256(data, len, h);
+    ota_hex_encode(h, 32, hex);
+    json_object_set_new(json_object_get(t, "targets"), path,
+                        json_pack("{s:I, s:{s:s}, s:{s:s}}", "length", (json_int_t) len, "hashes",
+                                  "sha256", hex, "custom", "note", "a\nb"));
+}
+
+/* A delegation to `name` (key k) with paths (or hash prefixes) patterns. */
+static void
+add_delegation(json_t *t, const char *name, tkey *k, json_t *patterns, bool prefixes,
+               bool terminating)
+{
+    json_t *d = json_object_get(t, "delegations");
+    if (d == NULL) {
+        d = json_pack("{s:{}, s:[]}", "keys", "roles");
+        json_object_set_new(t, "delegations", d);
+    }
+    json_object_set(json_object_get(d, "keys"), k->id, k->obj);
+    json_array_append_new(json_object_get(d, "roles"),
+                          json_pack("{s:s, s:[s], s:i, s:b, s:o}", "name", name, "keyids", k->id,
+                                    "threshold", 1, "terminating", terminating,
+                                    prefixes ? "path_hash_prefixes" : "paths", patterns));
+}
+
+static json_t *
+meta_entry(int64_t v, const uint8_t *bytes, size_t len)
+{
+    uint8_t h[32];
+    char hex[65];
+    ota_sha256(bytes, len, h);
+    ota_hex_encode(h, 32, hex);
+    return json_pack("{s:I, s:I, s:{s:s}}", "version", (json_int_t) v, "length",
+                     (json_int_t) len, "hashes", "sha256", hex);
+}
+
+/* ---- a world: keys, a fake repository, a metadata dir, a client -------------- */
+
+#define MAXROLES 48
+
+typedef struct world {
+    tkey root, ts, sn, tg, del[MAXROLES];
+    fake f;
+    char dir[64];
+    ota_transport tr;
+    ota_client *c;
+    int64_t root_v, ts_v, sn_v;
+    const char *ts_exp, *sn_exp, *tg_exp, *root_exp;
+    json_t *tgt;                /* top-level targets signed object (kept) */
+    json_t *roles[MAXROLES];    /* delegated roles' signed objects */
+    char names[MAXROLES][64];
+    size_t nroles;
+    bool consistent;
+} world;
+
+static world *
+world_new(void)
+{
+    world *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    tkey_gen(&w->root);
+    tkey_gen(&w->ts);
+    tkey_gen(&w->sn);
+    tkey_gen(&w->tg);
+    for (size_t i = 0; i < MAXROLES; i++)
+        tkey_gen(&w->del[i]);
+    snprintf(w->dir, sizeof w->dir, "/tmp/ota-test-client.XXXXXX");
+    assert_non_null(mkdtemp(w->dir));
+    w->tr = (ota_transport){.user = &w->f, .open = f_open, .read = f_read, .close = f_close};
+    w->root_v = w->ts_v = w->sn_v = 1;
+    w->ts_exp = w->sn_exp = w->tg_exp = w->root_exp = FUTURE;
+    w->tgt = targets_obj(1, FUTURE);
+    add_target(w->tgt, "fw/a.bin", "firmware A\n", 11);
+    w->consistent = true;
+    return w;
+}
+
+static ota_client *
+world_client(world *w, ota_client_config *over)
+{
+    ota_client_config cfg;
+    ota_client_config_init(&cfg);
+    if (over != NULL)
+        cfg = *over;
+    cfg.metadata_dir = w->dir;
+    cfg.metadata_url = MURL;
+    cfg.target_url = TURL;
+    cfg.transport = &w->tr;
+    ota_client_free(w->c);
+    w->c = NULL;
+    assert_int_equal(ota_client_new(&cfg, &w->c), OTA_OK);
+    return w->c;
+}
+
+static void
+rm_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[512];
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rm_dir(p);
+        else
+            unlink(p);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(dir);
+}
+
+static void
+world_free(world *w)
+{
+    ota_client_free(w->c);
+    fake_free(&w->f);
+    json_decref(w->tgt);
+    for (size_t i = 0; i < w->nroles; i++)
+        json_decref(w->roles[i]);
+    for (size_t i = 0; i < MAXROLES; i++)
+        json_decref(w->del[i].obj);
+    json_decref(w->root.obj);
+    json_decref(w->ts.obj);
+    json_decref(w->sn.obj);
+    json_decref(w->tg.obj);
+    rm_dir(w->dir);
+    free(w);
+}
+
+/* Role names as python-tuf's parse.quote(name, safe=""): every byte but
+ * [A-Za-z0-9._~-] percent-encoded. */
+static void
+role_encode(const char *name, char *out)
+{
+    for (; *name; name++) {
+        unsigned char ch = (unsigned char) *name;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+            strchr("._~-", ch) != NULL)
+            *out++ = (char) ch;
+        else
+            out += sprintf(out, "%%%02X", ch);
+    }
+    *out = '\0';
+}
+
+/* Add delegated role `name` signed by del[i] (its own targets object). */
+static json_t *
+world_role(world *w, const char *name)
+{
+    assert_true(w->nroles < MAXROLES);
+    snprintf(w->names[w->nroles], 64, "%s", name);
+    w->roles[w->nroles] = targets_obj(1, FUTURE);
+    return w->roles[w->nroles++];
+}
+
+static tkey *
+role_key(world *w, const char *name)
+{
+    for (size_t i = 0; i < w->nroles; i++)
+        if (strcmp(w->names[i], name) == 0)
+            return &w->del[i];
+    fail_msg("no role %s", name);
+    return NULL;
+}
+
+/* Root v1..root_v (each signed by the one root key), targets, delegated
+ * roles, snapshot and timestamp, served in consistent-snapshot layout. */
+static void
+world_publish(world *w)
+{
+    char name[512];
+    size_t len;
+    tkey *k[1];
+    for (int64_t v = 1; v <= w->root_v; v++) {
+        k[0] = &w->root;
+        uint8_t *r = sign_doc(root_obj(v, v == w->root_v ? w->root_exp : FUTURE, &w->root, &w->ts,
+                                       &w->sn, &w->tg),
+                              OTA_ROLE_ROOT, k, 1, &len);
+        snprintf(name, sizeof name, "%lld.root.json", (long long) v);
+        fake_meta(&w->f, name, r, len);
+        if (v == 1 && access(w->dir, F_OK) == 0) {
+            snprintf(name, sizeof name, "%s/root.json", w->dir);
+            if (access(name, F_OK) != 0) {
+                FILE *fp = fopen(name, "wb");
+                fwrite(r, 1, len, fp);
+                fclose(fp);
+            }
+        }
+        free(r);
+    }
+    json_t *smeta = json_object();
+    json_object_set_new(w->tgt, "expires", json_string(w->tg_exp));
+    k[0] = &w->tg;
+    uint8_t *t = sign_doc(json_deep_copy(w->tgt), OTA_ROLE_TARGETS, k, 1, &len);
+    int64_t tv = json_integer_value(json_object_get(w->tgt, "version"));
+    snprintf(name, sizeof name, w->consistent ? "%lld.targets.json" : "targets.json",
+             (long long) tv);
+    fake_meta(&w->f, name, t, len);
+    json_object_set_new(smeta, "targets.json", meta_entry(tv, t, len));
+    free(t);
+    for (size_t i = 0; i < w->nroles; i++) {
+        k[0] = &w->del[i];
+        t = sign_doc(json_deep_copy(w->roles[i]), OTA_ROLE_TARGETS, k, 1, &len);
+        char enc[256];
+        role_encode(w->names[i], enc);
+        int64_t rv = json_integer_value(json_object_get(w->roles[i], "version"));
+        snprintf(name, sizeof name, "%lld.%s.json", (long long) rv, enc);
+        fake_meta(&w->f, name, t, len);
+        snprintf(name, sizeof name, "%s.json", w->names[i]);
+        json_object_set_new(smeta, name, meta_entry(rv, t, len));
+        free(t);
+    }
+    json_t *s = json_pack("{s:s, s:s, s:I, s:s, s:o}", "_type", "snapshot", "spec_version",
+                          "1.0.31", "version", (json_int_t) w->sn_v, "expires", w->sn_exp, "meta",
+                          smeta);
+    k[0] = &w->sn;
+    uint8_t *sb = sign_doc(s, OTA_ROLE_SNAPSHOT, k, 1, &len);
+    snprintf(name, sizeof name, w->consistent ? "%lld.snapshot.json" : "snapshot.json",
+             (long long) w->sn_v);
+    fake_meta(&w->f, name, sb, len);
+    json_t *ts = json_pack("{s:s, s:s, s:I, s:s, s:{s:o}}", "_type", "timestamp", "spec_version",
+                           "1.0.31", "version", (json_int_t) w->ts_v, "expires", w->ts_exp, "meta",
+                           "snapshot.json", meta_entry(w->sn_v, sb, len));
+    free(sb);
+    k[0] = &w->ts;
+    uint8_t *tb = sign_doc(ts, OTA_ROLE_TIMESTAMP, k, 1, &len);
+    fake_meta(&w->f, "timestamp.json", tb, len);
+    free(tb);
+    /* target files: served under their sha256 name */
+    json_t *all[MAXROLES + 1];
+    all[0] = w->tgt;
+    for (size_t i = 0; i < w->nroles; i++)
+        all[i + 1] = w->roles[i];
+    (void) all;
+}
+
+/* Serve target `path` (contents data) under its consistent name. */
+static void
+serve_target(world *w, const char *path, const void *data, size_t len, const void *served,
+             size_t served_len)
+{
+    uint8_t h[32];
+    char hex[65], url[1024];
+    ota_sha256(data, len, h);
+    ota_hex_encode(h, 32, hex);
+    const char *slash = strrchr(path, '/');
+    if (slash != NULL)
+        snprintf(url, sizeof url, TURL "%.*s/%s.%s", (int) (slash - path), path, hex, slash + 1);
+    else
+        snprintf(url, sizeof url, TURL "%s.%s", hex, path);
+    fake_set(&w->f, url, served, served_len, M_OK);
+}
+
+static char *
+read_local(world *w, const char *name, size_t *len)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", w->dir, name);
+    FILE *f = fopen(p, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = malloc(1 << 20);
+    size_t n = fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    buf[n] = 0;
+    if (len)
+        *len = n;
+    return buf;
+}
+
+static void
+write_local(world *w, const char *name, const void *data, size_t len)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", w->dir, name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    fwrite(data, 1, len, f);
+    fclose(f);
+}
+
+static bool
+local_exists(world *w, const char *name)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", w->dir, name);
+    return access(p, F_OK) == 0;
+}
+
+static int64_t
+version_of(ota_client *c, const char *role)
+{
+    int64_t v = -1;
+    if (ota_client_role_version(c, role, &v) != OTA_OK)
+        return -1;
+    return v;
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+static void
+test_happy_path(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_string_equal(ota_client_errmsg(c), "");
+    assert_int_equal(version_of(c, "root"), 1);
+    assert_int_equal(version_of(c, "targets"), 1);
+    ota_target_info t;
+    assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
+    assert_int_equal(t.length, 11);
+    assert_true(t.has_sha256);
+    assert_string_equal(t.role, "targets");
+    assert_string_equal(t.custom_json, "{\"note\":\"a\\nb\"}");
+    assert_int_equal(ota_client_get_target(c, "fw/none.bin", &t), OTA_E_NOT_FOUND);
+    /* persisted, exact names, nothing else */
+    assert_true(local_exists(w, "timestamp.json") && local_exists(w, "snapshot.json") &&
+                local_exists(w, "targets.json"));
+    world_free(w);
+}
+
+static void
+test_fetch_target_and_stream(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    world_publish(w);
+    serve_target(w, "fw/a.bin", "firmware A\n", 11, "firmware A\n", 11);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    ota_target_info t;
+    assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
+    char out[128];
+    snprintf(out, sizeof out, "%s/out", w->dir);
+    mkdir(out, 0755);
+    bool cached = true;
+    assert_int_equal(ota_client_fetch_target(c, &t, out, &cached), OTA_OK);
+    assert_false(cached);
+    unsigned before = w->f.requests;
+    assert_int_equal(ota_client_fetch_target(c, &t, out, &cached), OTA_OK);
+    assert_true(cached);
+    assert_int_equal(w->f.requests, before); /* verified copy: no download */
+    /* stream in 3-byte pieces */
+    ota_target_stream *s = NULL;
+    assert_int_equal(ota_client_target_open(c, &t, &s), OTA_OK);
+    uint8_t buf[3], all[32];
+    size_t got, total = 0;
+    do {
+        assert_int_equal(ota_target_stream_read(s, buf, sizeof buf, &got), OTA_OK);
+        memcpy(all + total, buf, got);
+        total += got;
+    } while (got > 0);
+    assert_int_equal(total, 11);
+    assert_memory_equal(all, "firmware A\n", 11);
+    ota_target_stream_close(s);
+    world_free(w);
+}
+
+/* A target whose served bytes are wrong in each way never reaches the
+ * directory, and leaves no temporary file behind. */
+static void
+test_fetch_target_rejects(void **state)
+{
+    (void) state;
+    struct {
+        const char *served;
+        size_t len;
+        ota_err want;
+    } cases[] = {
+        {"firmware B\n", 11, OTA_E_HASH},     /* same length, other bytes */
+        {"firmware A", 10, OTA_E_LENGTH},     /* truncated */
+        {"firmware A\nXX", 13, OTA_E_LENGTH}, /* longer (endless data) */
+        {"", 0, OTA_E_LENGTH},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        world *w = world_new();
+        world_publish(w);
+        serve_target(w, "fw/a.bin", "firmware A\n", 11, cases[i].served, cases[i].len);
+        ota_client *c = world_client(w, NULL);
+        assert_int_equal(ota_client_refresh(c), OTA_OK);
+        ota_target_info t;
+        assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
+        char out[128];
+        snprintf(out, sizeof out, "%s/out", w->dir);
+        mkdir(out, 0755);
+        assert_int_equal(ota_client_fetch_target(c, &t, out, NULL), cases[i].want);
+        assert_int_equal(ota_client_last_error(c), cases[i].want);
+        DIR *d = opendir(out);
+        struct dirent *e;
+        int n = 0;
+        while ((e = readdir(d)) != NULL)
+            n += e->d_name[0] != '.' || (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."));
+        closedir(d);
+        assert_int_equal(n, 0);
+        world_free(w);
+    }
+}
+
+static void
+test_endless_remote_metadata(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    world_publish(w);
+    fake_mode(&w->f, MURL "timestamp.json", M_ENDLESS);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_E_LENGTH);
+    fake_mode(&w->f, MURL "timestamp.json", M_OK);
+    fake_mode(&w->f, MURL "2.root.json", M_ENDLESS);
+    assert_int_equal(ota_client_refresh(c), OTA_E_LENGTH);
+    world_free(w);
+}
+
+/* Every truncated prefix of the timestamp fails (never OK, never a crash);
+ * so does every single bit flip in it. */
+static void
+test_timestamp_prefixes_and_bitflips(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    world_publish(w);
+    fentry *e = fake_find(&w->f, MURL "timestamp.json");
+    size_t len = e->len;
+    uint8_t *orig = malloc(len);
+    memcpy(orig, e->data, len);
+    ota_client *c = world_client(w, NULL);
+    for (size_t n = 0; n < len; n++) {
+        fake_meta(&w->f, "timestamp.json", orig, n);
+        ota_err rc = ota_client_refresh(c);
+        /* a prefix ending in blank space only is still the whole document */
+        bool only_ws = true;
+        for (size_t j = n; j < len; j++)
+            only_ws = only_ws && (orig[j] == '\n' || orig[j] == ' ');
+        if (!only_ws)
+            assert_int_not_equal(rc, OTA_OK);
+    }
+    uint8_t *flip = malloc(len);
+    for (size_t i = 0; i < len; i += 3) {
+        memcpy(flip, orig, len);
+        flip[i] ^= 0x01;
+        fake_meta(&w->f, "timestamp.json", flip, len);
+        ota_err rc = ota_client_refresh(c);
+        /* whitespace toggles (' ' <-> '!') outside strings are the only
+         * harmless flips; anything accepted must equal the original */
+        if (rc == OTA_OK)
+            assert_true(orig[i] == ' ' || orig[i] == '\n' || orig[i] == ',' ||
+                        orig[i] == ':' || orig[i] == '\r');
+    }
+    free(flip);
+    free(orig);
+    world_free(w);
+}
+
+static void
+test_root_chain(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    w->root_v = 3;
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(version_of(c, "root"), 3);
+    size_t len;
+    char *r = read_local(w, "root.json", &len);
+    fentry *e = fake_find(&w->f, MURL "3.root.json");
+    assert_int_equal(len, e->len);
+    assert_memory_equal(r, e->data, len); /* exact bytes received */
+    free(r);
+    /* a network failure while probing the chain is an error, a 404 is not */
+    fake_mode(&w->f, MURL "4.root.json", M_NET);
+    assert_int_equal(ota_client_refresh(c), OTA_E_NETWORK);
+    fake_mode(&w->f, MURL "4.root.json", M_404);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    world_free(w);
+}
+
+static void
+test_root_chain_cap(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    w->root_v = 12;
+    world_publish(w);
+    ota_client_config cfg;
+    ota_client_config_init(&cfg);
+    cfg.max_root_rotations = 4;
+    ota_client *c = world_client(w, &cfg);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(version_of(c, "root"), 5); /* 1 + 4 rotations, then stops */
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(version_of(c, "root"), 9);
+    world_free(w);
+}
+
+/* N+1.root.json holding the trusted version: discarded, no error (5.3.5). */
+static void
+test_root_same_version_discarded(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    world_publish(w);
+    fentry *e = fake_find(&w->f, MURL "1.root.json");
+    fake_meta(&w->f, "2.root.json", e->data, e->len);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(version_of(c, "root"), 1);
+    world_free(w);
+}
+
+static void
+test_missing_and_corrupt_trusted_root(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_E_NOT_FOUND);
+    assert_int_equal(w->f.requests, 0u);
+    write_local(w, "root.json", "{\"signed\": 1", 12);
+    assert_int_equal(ota_client_refresh(c), OTA_E_NOT_FOUND);
+    assert_non_null(strstr(ota_client_errmsg(c), "corrupt"));
+    assert_int_equal(w->f.requests, 0u);
+    world_free(w);
+}
+
+static void
+test_init_root(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    ota_client *c = world_client(w, NULL);
+    size_t len;
+    tkey *k[1] = {&w->root};
+    uint8_t *r = sign_doc(root_obj(1, FUTURE, &w->root, &w->ts, &w->sn, &w->tg), OTA_ROLE_ROOT,
+                          k, 1, &len);
+    /* signed by another key: refused */
+    tkey *o[1] = {&w->ts};
+    uint8_t *bad = sign_doc(root_obj(1, FUTURE, &w->root, &w->ts, &w->sn, &w->tg),
+                            OTA_ROLE_ROOT, o, 1, &len);
+    assert_int_equal(ota_client_init_root(c, bad, len, false), OTA_E_SIGNATURE);
+    assert_false(local_exists(w, "root.json"));
+    assert_int_equal(ota_client_init_root(c, (const uint8_t *) "{}", 2, false), OTA_E_FORMAT);
+    assert_int_equal(ota_client_init_root(c, r, len, false), OTA_OK);
+    assert_int_equal(w->f.requests, 0u); /* no network */
+    assert_int_equal(ota_client_init_root(c, r, len, false), OTA_E_EXISTS);
+    write_local(w, "timestamp.json", "x", 1);
+    write_local(w, "some%2Frole.json", "x", 1);
+    assert_int_equal(ota_client_init_root(c, r, len, true), OTA_OK);
+    assert_false(local_exists(w, "timestamp.json"));
+    assert_false(local_exists(w, "some%2Frole.json"));
+    assert_true(local_exists(w, "root.json"));
+    free(r);
+    free(bad);
+    world_free(w);
+}
+
+static void
+test_rollback_and_equal_timestamp(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    w->ts_v = 5;
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    /* same version: remote ignored, trusted kept, no error */
+    unsigned snap = fake_hits(&w->f, "1.snapshot.json");
+    world_publish(w);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(fake_hits(&w->f, "1.snapshot.json"), snap); /* not downloaded again */
+    w->ts_v = 4;
+    world_publish(w);
+    assert_int_equal(ota_client_refresh(c), OTA_E_ROLLBACK);
+    assert_non_null(strstr(ota_client_errmsg(c), "rollback"));
+    world_free(w);
+}
+
+static void
+test_rollback_snapshot_meta(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    json_object_set_new(w->tgt, "version", json_integer(3));
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    json_object_set_new(w->tgt, "version", json_integer(2));
+    w->ts_v = w->sn_v = 2;
+    world_publish(w);
+    assert_int_equal(ota_client_refresh(c), OTA_E_ROLLBACK);
+    /* a role dropped from the snapshot is a rollback too */
+    world_role(w, "extra");
+    w->ts_v = w->sn_v = 3;
+    json_object_set_new(w->tgt, "version", json_integer(3));
+    world_publish(w);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    json_decref(w->roles[0]);
+    w->nroles = 0;
+    w->ts_v = w->sn_v = 4;
+    world_publish(w);
+    assert_int_equal(ota_client_refresh(c), OTA_E_ROLLBACK);
+    world_free(w);
+}
+
+static int64_t
+fixed_clock(void *user)
+{
+    return *(int64_t *) user;
+}
+
+/* A clock that jumps past every expiry after its first reading: the client
+ * must read it once per update cycle (spec 5.1) and still succeed. */
+typedef struct tclock {
+    int calls;
+} tclock;
+
+static int64_t
+jumping_clock(void *user)
+{
+    tclock *t = user;
+    return t->calls++ == 0 ? 1893455999 /* 2029-12-31T23:59:59Z */ : 4102444800 /* 2100 */;
+}
+
+static void
+test_expiry_uses_fixed_start_time(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    w->ts_exp = w->sn_exp = w->tg_exp = "2030-01-01T00:00:00Z";
+    json_t *a = world_role(w, "a");
+    add_target(a, "apps/x", "x", 1);
+    json_object_set_new(a, "expires", json_string("2030-01-01T00:00:00Z"));
+    add_delegation(w->tgt, "a", role_key(w, "a"), json_pack("[s]", "apps/*"), false, false);
+    world_publish(w);
+    tclock tc = {0};
+    ota_client_config cfg;
+    ota_client_config_init(&cfg);
+    cfg.clock = jumping_clock;
+    cfg.clock_user = &tc;
+    ota_client *c = world_client(w, &cfg);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    ota_target_info t;
+    assert_int_equal(ota_client_get_target(c, "apps/x", &t), OTA_OK); /* same cycle */
+    assert_int_equal(tc.calls, 1);
+    assert_int_equal(ota_client_refresh(c), OTA_E_EXPIRED); /* a new cycle reads it again */
+    world_free(w);
+}
+
+static void
+test_freeze_each_role(void **state)
+{
+    (void) state;
+    for (int role = 0; role < 4; role++) {
+        world *w = world_new();
+        const char *exp = "2030-01-01T00:00:00Z";
+        if (role == 0) {
+            w->root_v = 2;
+            w->root_exp = exp;
+        } else if (role == 1)
+            w->ts_exp = exp;
+        else if (role == 2)
+            w->sn_exp = exp;
+        else
+            w->tg_exp = exp;
+        world_publish(w);
+        int64_t before = 1893455999; /* 2029-12-31T23:59:59Z */
+        int64_t after = 1893456000;  /* exactly the expiry: expired */
+        ota_client_config cfg;
+        ota_client_config_init(&cfg);
+        cfg.clock = fixed_clock;
+        cfg.clock_user = &after;
+        ota_client *c = world_client(w, &cfg);
+        assert_int_equal(ota_client_refresh(c), OTA_E_EXPIRED);
+        cfg.clock_user = &before;
+        c = world_client(w, &cfg);
+        assert_int_equal(ota_client_refresh(c), OTA_OK);
+        world_free(w);
+    }
+}
+
+static void
+test_mix_and_match(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    world_publish(w);
+    /* targets.json replaced by another validly signed v1 */
+    json_t *other = targets_obj(1, FUTURE);
+    add_target(other, "fw/old.bin", "old\n", 4);
+    tkey *k[1] = {&w->tg};
+    size_t len;
+    uint8_t *t = sign_doc(other, OTA_ROLE_TARGETS, k, 1, &len);
+    fake_meta(&w->f, "1.targets.json", t, len);
+    free(t);
+    ota_client *c = world_client(w, NULL);
+    ota_err rc = ota_client_refresh(c);
+    assert_true(rc == OTA_E_HASH || rc == OTA_E_LENGTH);
+    assert_false(local_exists(w, "targets.json"));
+    assert_true(local_exists(w, "snapshot.json")); /* accepted before: kept */
+    world_free(w);
+}
+
+/* Timestamp key rotated in root v2: the trusted v1000 timestamp is dropped. */
+static void
+test_fast_forward_recovery(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    w->ts_v = 1000;
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    tkey old = w->ts;
+    tkey_gen(&w->ts);
+    w->root_v = 2;
+    w->ts_v = 2;
+    world_publish(w);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(version_of(c, "timestamp"), 2);
+    json_decref(old.obj);
+    world_free(w);
+}
+
+static void
+test_local_corruption_is_absence(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    unsigned s1 = fake_hits(&w->f, "1.snapshot.json"), t1 = fake_hits(&w->f, "1.targets.json");
+    assert_int_equal(ota_client_refresh(c), OTA_OK); /* still current: nothing downloaded */
+    assert_int_equal(fake_hits(&w->f, "1.snapshot.json"), s1);
+    assert_int_equal(fake_hits(&w->f, "1.targets.json"), t1);
+    write_local(w, "snapshot.json", "garbage", 7);
+    write_local(w, "timestamp.json", "{\"signed\":{}}", 13);
+    size_t len;
+    char *tg = read_local(w, "targets.json", &len);
+    tg[len / 2] ^= 1;
+    write_local(w, "targets.json", tg, len);
+    free(tg);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(fake_hits(&w->f, "1.snapshot.json"), s1 + 1);
+    assert_int_equal(fake_hits(&w->f, "1.targets.json"), t1 + 1);
+    world_free(w);
+}
+
+static void
+test_delegations_search(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    json_t *a = world_role(w, "a");
+    json_t *b = world_role(w, "b");
+    json_t *h = world_role(w, "h");
+    add_target(a, "apps/x", "from a", 6);
+    add_target(b, "apps/x", "from b", 6);
+    add_target(b, "apps/y", "y", 1);
+    add_target(b, "apps/sub/z", "z", 1);
+    add_target(h, "tools/t", "t", 1);
+    add_delegation(w->tgt, "a", role_key(w, "a"), json_pack("[s]", "apps/*"), false, false);
+    add_delegation(w->tgt, "b", role_key(w, "b"), json_pack("[s]", "apps/*"), false, false);
+    uint8_t hh[32];
+    char hex[65];
+    ota_sha256((const uint8_t *) "tools/t", 7, hh);
+    ota_hex_encode(hh, 32, hex);
+    hex[3] = '\0';
+    add_delegation(w->tgt, "h", role_key(w, "h"), json_pack("[s]", hex), true, false);
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    ota_target_info t;
+    assert_int_equal(ota_client_get_target(c, "apps/x", &t), OTA_OK);
+    assert_string_equal(t.role, "a"); /* listed first wins */
+    assert_int_equal(ota_client_get_target(c, "apps/y", &t), OTA_OK);
+    assert_string_equal(t.role, "b");
+    assert_int_equal(ota_client_get_target(c, "apps/sub/z", &t), OTA_E_NOT_FOUND);
+    assert_int_equal(ota_client_get_target(c, "tools/t", &t), OTA_OK);
+    assert_string_equal(t.role, "h");
+    assert_false(local_exists(w, "zzz.json"));
+    assert_true(local_exists(w, "a.json") && local_exists(w, "b.json") && local_exists(w, "h.json"));
+    world_free(w);
+}
+
+static void
+test_delegations_terminating(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    json_t *a = world_role(w, "a");
+    json_t *a1 = world_role(w, "a1");
+    json_t *b = world_role(w, "b");
+    add_target(a1, "apps/deep", "deep", 4);
+    add_target(b, "apps/y", "y", 1);
+    add_target(b, "apps/deep", "other", 5);
+    /* a (terminating) -> a1; b after a is never searched */
+    add_delegation(a, "a1", role_key(w, "a1"), json_pack("[s]", "apps/*"), false, false);
+    add_delegation(w->tgt, "a", role_key(w, "a"), json_pack("[s]", "apps/*"), false, true);
+    add_delegation(w->tgt, "b", role_key(w, "b"), json_pack("[s]", "apps/*"), false, false);
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    ota_target_info t;
+    assert_int_equal(ota_client_get_target(c, "apps/deep", &t), OTA_OK);
+    assert_string_equal(t.role, "a1"); /* a's subtree is still searched */
+    assert_int_equal(ota_client_get_target(c, "apps/y", &t), OTA_E_NOT_FOUND);
+    assert_false(local_exists(w, "b.json")); /* never even downloaded */
+    world_free(w);
+}
+
+/* A cycle a -> b -> a, and a chain longer than the visit cap. */
+static void
+test_delegations_cycle_and_cap(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    json_t *a = world_role(w, "a");
+    json_t *b = world_role(w, "b");
+    add_delegation(w->tgt, "a", role_key(w, "a"), json_pack("[s]", "*"), false, false);
+    add_delegation(a, "b", role_key(w, "b"), json_pack("[s]", "*"), false, false);
+    add_delegation(b, "a", role_key(w, "a"), json_pack("[s]", "*"), false, false);
+    char name[16], prev[16] = "b";
+    json_t *last = b;
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof name, "r%d", i);
+        json_t *r = world_role(w, name);
+        add_delegation(last, name, role_key(w, name), json_pack("[s]", "*"), false, false);
+        last = r;
+        snprintf(prev, sizeof prev, "%s", name);
+    }
+    add_target(last, "deep", "d", 1);
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    ota_target_info t;
+    assert_int_equal(ota_client_get_target(c, "missing", &t), OTA_E_NOT_FOUND);
+    assert_non_null(strstr(ota_client_errmsg(c), "limit"));
+    assert_int_equal(ota_client_get_target(c, "deep", &t), OTA_E_NOT_FOUND); /* beyond cap */
+    ota_client_config cfg;
+    ota_client_config_init(&cfg);
+    cfg.max_delegations = 64;
+    c = world_client(w, &cfg);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(ota_client_get_target(c, "deep", &t), OTA_OK);
+    world_free(w);
+}
+
+static void
+test_delegated_role_not_in_snapshot(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    add_delegation(w->tgt, "ghost", &w->del[0], json_pack("[s]", "g/*"), false, false);
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    ota_target_info t;
+    assert_int_equal(ota_client_get_target(c, "g/x", &t), OTA_E_FORMAT);
+    assert_non_null(strstr(ota_client_errmsg(c), "snapshot"));
+    world_free(w);
+}
+
+/* A delegated role signed by the wrong key is a verification failure. */
+static void
+test_delegated_role_bad_signature(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    json_t *a = world_role(w, "a");
+    add_target(a, "apps/x", "x", 1);
+    add_delegation(w->tgt, "a", &w->del[5], json_pack("[s]", "apps/*"), false, false);
+    world_publish(w); /* signed by del[0], delegated to del[5] */
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    ota_target_info t;
+    assert_int_equal(ota_client_get_target(c, "apps/x", &t), OTA_E_SIGNATURE);
+    assert_false(local_exists(w, "a.json"));
+    world_free(w);
+}
+
+static ota_err
+count_cb(void *user, const ota_target_info *t)
+{
+    char *buf = user;
+    strcat(buf, t->path);
+    strcat(buf, "=");
+    strcat(buf, t->role);
+    strcat(buf, " ");
+    return OTA_OK;
+}
+
+static void
+test_list_targets(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    json_t *a = world_role(w, "a");
+    json_t *b = world_role(w, "b");
+    add_target(a, "apps/x", "from a", 6);
+    add_target(a, "other/q", "not trusted for this path", 25);
+    add_target(b, "apps/x", "from b", 6);
+    add_target(b, "apps/y", "y", 1);
+    add_delegation(w->tgt, "a", role_key(w, "a"), json_pack("[s]", "apps/*"), false, false);
+    add_delegation(w->tgt, "b", role_key(w, "b"), json_pack("[s]", "apps/*"), false, false);
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    char buf[1024] = "";
+    assert_int_equal(ota_client_list_targets(c, count_cb, buf), OTA_E_ARG); /* refresh first */
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(ota_client_list_targets(c, count_cb, buf), OTA_OK);
+    assert_string_equal(buf, "apps/x=a apps/y=b fw/a.bin=targets ");
+    world_free(w);
+}
+
+static void
+test_percent_encoding(void **state)
+{
+    (void) state;
+    char out[256];
+    assert_int_equal(ota_target_filename("fw/a.bin", out, sizeof out), OTA_OK);
+    assert_string_equal(out, "fw%2Fa.bin");
+    assert_int_equal(ota_target_filename("..", out, sizeof out), OTA_OK);
+    assert_string_equal(out, "%2E.");
+    assert_int_equal(ota_target_filename(".hidden", out, sizeof out), OTA_OK);
+    assert_string_equal(out, "%2Ehidden");
+    assert_int_equal(ota_target_filename("a b?c#d%e\xc3\xa9", out, sizeof out), OTA_OK);
+    assert_string_equal(out, "a%20b%3Fc%23d%25e%C3%A9");
+    assert_int_equal(ota_target_filename("abc", out, 3), OTA_E_LIMIT);
+    assert_int_equal(ota_target_filename("", out, sizeof out), OTA_E_ARG);
+
+    /* role names in URLs and file names; target dot segments in URLs */
+    world *w = world_new();
+    json_t *r = world_role(w, "../x/?#");
+    add_target(r, "odd/../t", "t", 1);
+    add_delegation(w->tgt, "../x/?#", role_key(w, "../x/?#"), json_pack("[s]", "odd/*/*"), false,
+                   false);
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    ota_target_info t;
+    assert_int_equal(ota_client_get_target(c, "odd/../t", &t), OTA_OK);
+    assert_string_equal(w->f.last_url, MURL "1...%2Fx%2F%3F%23.json");
+    assert_true(local_exists(w, "..%2Fx%2F%3F%23.json")); /* inside the dir */
+    /* init --force clears it like every other trusted file */
+    size_t rlen;
+    char *root = read_local(w, "root.json", &rlen);
+    assert_int_equal(ota_client_init_root(c, (const uint8_t *) root, rlen, true), OTA_OK);
+    assert_false(local_exists(w, "..%2Fx%2F%3F%23.json"));
+    free(root);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(ota_client_get_target(c, "odd/../t", &t), OTA_OK);
+    char outdir[128];
+    snprintf(outdir, sizeof outdir, "%s/o", w->dir);
+    mkdir(outdir, 0755);
+    assert_int_equal(ota_client_fetch_target(c, &t, outdir, NULL), OTA_E_NETWORK); /* not served */
+    assert_non_null(strstr(w->f.last_url, TURL "odd/%2E%2E/"));
+    world_free(w);
+}
+
+static void
+test_api_arguments(void **state)
+{
+    (void) state;
+    ota_client_config cfg;
+    ota_client *c = NULL;
+    ota_client_config_init(&cfg);
+    assert_int_equal(ota_client_new(&cfg, &c), OTA_E_ARG); /* no metadata_dir */
+    cfg.metadata_dir = "/tmp";
+    cfg.size = sizeof cfg - 1;
+    assert_int_equal(ota_client_new(&cfg, &c), OTA_E_ARG);
+    cfg.size = sizeof cfg;
+    ota_transport half = {.open = f_open};
+    cfg.transport = &half;
+    assert_int_equal(ota_client_new(&cfg, &c), OTA_E_ARG);
+    assert_null(c);
+    cfg.transport = NULL;
+    assert_int_equal(ota_client_new(&cfg, &c), OTA_OK);
+    assert_int_equal(ota_client_refresh(c), OTA_E_ARG); /* no transport */
+    ota_target_info t;
+    assert_int_equal(ota_client_get_target(c, "x", &t), OTA_E_ARG);
+    assert_non_null(strstr(ota_client_errmsg(c), "refresh"));
+    ota_client_free(c);
+    ota_client_free(NULL);
+    ota_target_stream_close(NULL);
+    assert_string_equal(ota_client_version(), OTA_CLIENT_VERSION);
+    assert_int_equal(ota_client_refresh(NULL), OTA_E_ARG);
+}
+
+/* Plain (non-consistent) file names, and a transport with its own fetch. */
+static void
+test_not_consistent(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    w->consistent = false;
+    /* root v1 with consistent_snapshot false */
+    tkey *k[1] = {&w->root};
+    size_t len;
+    json_t *ro = root_obj(1, FUTURE, &w->root, &w->ts, &w->sn, &w->tg);
+    json_object_set_new(ro, "consistent_snapshot", json_false());
+    uint8_t *r = sign_doc(ro, OTA_ROLE_ROOT, k, 1, &len);
+    write_local(w, "root.json", r, len);
+    free(r);
+    w->root_v = 0; /* publish no roots */
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(fake_hits(&w->f, "snapshot.json"), 1);
+    assert_int_equal(fake_hits(&w->f, "targets.json"), 1);
+    world_free(w);
+}
+
+int
+main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_happy_path),
+        cmocka_unit_test(test_fetch_target_and_stream),
+        cmocka_unit_test(test_fetch_target_rejects),
+        cmocka_unit_test(test_endless_remote_metadata),
+        cmocka_unit_test(test_timestamp_prefixes_and_bitflips),
+        cmocka_unit_test(test_root_chain),
+        cmocka_unit_test(test_root_chain_cap),
+        cmocka_unit_test(test_root_same_version_discarded),
+        cmocka_unit_test(test_missing_and_corrupt_trusted_root),
+        cmocka_unit_test(test_init_root),
+        cmocka_unit_test(test_rollback_and_equal_timestamp),
+        cmocka_unit_test(test_rollback_snapshot_meta),
+        cmocka_unit_test(test_expiry_uses_fixed_start_time),
+        cmocka_unit_test(test_freeze_each_role),
+        cmocka_unit_test(test_mix_and_match),
+        cmocka_unit_test(test_fast_forward_recovery),
+        cmocka_unit_test(test_local_corruption_is_absence),
+        cmocka_unit_test(test_delegations_search),
+        cmocka_unit_test(test_delegations_terminating),
+        cmocka_unit_test(test_delegations_cycle_and_cap),
+        cmocka_unit_test(test_delegated_role_not_in_snapshot),
+        cmocka_unit_test(test_delegated_role_bad_signature),
+        cmocka_unit_test(test_list_targets),
+        cmocka_unit_test(test_percent_encoding),
+        cmocka_unit_test(test_api_arguments),
+        cmocka_unit_test(test_not_consistent),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
