@@ -8,6 +8,7 @@
 #include "ota_bundle.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -19,6 +20,14 @@
 #include "ota_json.h"
 #include "ota_limits.h"
 #include "ota_util.h"
+
+void
+otab_sha256(const uint8_t *p, size_t n, uint8_t out[32])
+{
+    unsigned int len = 0;
+    if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 || len != 32)
+        crypto_hash_sha256(out, p, n);
+}
 
 /* ---- header and table ---------------------------------------------------- */
 

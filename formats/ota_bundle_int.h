@@ -38,6 +38,11 @@ otab_get64(const uint8_t *p)
     return (uint64_t) otab_get32(p) << 32 | otab_get32(p + 4);
 }
 
+/* SHA-256 of chunk data: OpenSSL's (SHA-NI / ARMv8 crypto extensions where
+ * the CPU has them: ~5x libsodium's portable code on the benchmark machine),
+ * libsodium's if OpenSSL fails.  Thread-safe. */
+void otab_sha256(const uint8_t *p, size_t n, uint8_t out[32]);
+
 /* Bundle name, component name, hardware id: 1..OTA_BUNDLE_MAX_NAME_LEN of
  * [A-Za-z0-9._:+-], starting with a letter or digit. */
 bool otab_name_ok(const char *s);

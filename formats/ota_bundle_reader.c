@@ -213,7 +213,7 @@ read_head(ota_bundle_reader *r)
         if (rc != OTA_OK)
             goto out;
         uint8_t h[32];
-        ota_sha256(buf, len, h);
+        otab_sha256(buf, len, h);
         if (sodium_memcmp(h, r->cfg.head_sha256, 32) != 0) {
             rc = OTA_E_HASH;
             goto out;
@@ -269,7 +269,7 @@ load_chunk(ota_bundle_reader *r, uint32_t idx)
     if (rc != OTA_OK)
         return rc;
     uint8_t h[32];
-    ota_sha256(r->cbuf, c.clen, h);
+    otab_sha256(r->cbuf, c.clen, h);
     if (sodium_memcmp(h, c.csha, 32) != 0)
         return OTA_E_HASH; /* never reaches zlib */
     if (c.clen == c.ulen) {
@@ -290,7 +290,7 @@ load_chunk(ota_bundle_reader *r, uint32_t idx)
             return OTA_E_FORMAT;
         r->data = r->ubuf;
     }
-    ota_sha256(r->data, c.ulen, h);
+    otab_sha256(r->data, c.ulen, h);
     if (sodium_memcmp(h, c.usha, 32) != 0)
         return OTA_E_HASH;
     r->data_len = c.ulen;

@@ -107,7 +107,7 @@ fail(ota_bundle_writer *w, ota_err rc, const char *fmt, ...)
 static void
 compress_slot(z_stream *z, bool zok, wslot *s)
 {
-    crypto_hash_sha256(s->usha, s->ubuf, s->ulen);
+    otab_sha256(s->ubuf, s->ulen, s->usha);
     s->clen = s->ulen; /* stored unless deflate is strictly smaller */
     if (zok && s->ulen > 1) {
         if (deflateReset(z) != Z_OK) {
@@ -129,7 +129,7 @@ compress_slot(z_stream *z, bool zok, wslot *s)
     if (s->clen == s->ulen)
         memcpy(s->csha, s->usha, 32);
     else
-        crypto_hash_sha256(s->csha, s->cbuf, s->clen);
+        otab_sha256(s->cbuf, s->clen, s->csha);
 }
 
 static void *
