@@ -107,6 +107,8 @@ GREP=E_NETWORK expect 3 "slow retrieval: timestamp dripped at 1 byte/s aborted -
 # ---- mix-and-match ---------------------------------------------------------------------
 GREP=E_HASH expect 4 "mix-and-match: targets.json not the one the snapshot hashes -> exit 4" \
     mix-and-match stage1 refresh
+GREP=E_HASH expect 4 "mix-and-match: snapshot.json not the one the timestamp hashes -> exit 4" \
+    mix-and-match-snapshot stage1 refresh
 GREP=E_VERSION expect 4 "mix-and-match: snapshot version not the timestamp's -> exit 4" \
     mix-and-match-version stage1 refresh
 

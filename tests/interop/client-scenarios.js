@@ -278,6 +278,18 @@ S['mix-and-match-version'] = [(() => {
   return s;
 })()];
 
+// mix-and-match: another validly signed snapshot of the same version and
+// length (only its expiry differs): only the timestamp's hash catches it
+S['mix-and-match-snapshot'] = [(() => {
+  const s = base();
+  s.post = (out) => {
+    const doc = JSON.parse(out['metadata/1.snapshot.json']);
+    doc.signed.expires = '2098-01-01T00:00:00Z';
+    out['metadata/1.snapshot.json'] = text(sign(doc.signed, ['snapshot']));
+  };
+  return s;
+})()];
+
 // fast-forward recovery: a compromised timestamp key pushed version 1000 to
 // devices (stage 1); the repository rotates the timestamp key in root v2 and
 // goes on from version 2 (stage 2): devices must accept it.

@@ -964,6 +964,69 @@ test_fast_forward_recovery(void **state)
     world_free(w);
 }
 
+/* 5.3.11: rotated timestamp/snapshot keys delete the trusted copies at
+ * once, even when the rest of the refresh then fails. */
+static void
+test_rotation_deletes_trusted_copies(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    /* snapshot key rotated: snapshot.json goes, timestamp.json stays */
+    tkey old_sn = w->sn;
+    tkey_gen(&w->sn);
+    w->root_v = 2;
+    world_publish(w);
+    fake_mode(&w->f, MURL "timestamp.json", M_NET);
+    assert_int_equal(ota_client_refresh(c), OTA_E_NETWORK);
+    assert_true(local_exists(w, "timestamp.json"));
+    assert_false(local_exists(w, "snapshot.json"));
+    /* timestamp key rotated: both go */
+    fake_mode(&w->f, MURL "timestamp.json", M_OK);
+    w->ts_v = w->sn_v = 2;
+    world_publish(w);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    tkey old_ts = w->ts;
+    tkey_gen(&w->ts);
+    w->root_v = 3;
+    world_publish(w);
+    fake_mode(&w->f, MURL "timestamp.json", M_NET);
+    assert_int_equal(ota_client_refresh(c), OTA_E_NETWORK);
+    assert_false(local_exists(w, "timestamp.json"));
+    assert_false(local_exists(w, "snapshot.json"));
+    assert_true(local_exists(w, "targets.json"));
+    json_decref(old_sn.obj);
+    json_decref(old_ts.obj);
+    world_free(w);
+}
+
+/* Another validly signed snapshot of the same version and length: only the
+ * timestamp's hash tells them apart. */
+static void
+test_mix_and_match_snapshot(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    world_publish(w);
+    fentry *e = fake_find(&w->f, MURL "1.snapshot.json");
+    ota_md *md = NULL;
+    assert_int_equal(ota_md_parse(e->data, e->len, OTA_ROLE_SNAPSHOT, &md), OTA_OK);
+    json_t *so = json_deep_copy(md->signed_obj);
+    ota_md_free(md);
+    json_object_set_new(so, "expires", json_string("2098-01-01T00:00:00Z"));
+    tkey *k[1] = {&w->sn};
+    size_t len;
+    uint8_t *b = sign_doc(so, OTA_ROLE_SNAPSHOT, k, 1, &len);
+    assert_int_equal(len, e->len);
+    fake_meta(&w->f, "1.snapshot.json", b, len);
+    free(b);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_E_HASH);
+    world_free(w);
+}
+
 static void
 test_local_corruption_is_absence(void **state)
 {
@@ -1276,6 +1339,8 @@ main(void)
         cmocka_unit_test(test_freeze_each_role),
         cmocka_unit_test(test_mix_and_match),
         cmocka_unit_test(test_fast_forward_recovery),
+        cmocka_unit_test(test_rotation_deletes_trusted_copies),
+        cmocka_unit_test(test_mix_and_match_snapshot),
         cmocka_unit_test(test_local_corruption_is_absence),
         cmocka_unit_test(test_delegations_search),
         cmocka_unit_test(test_delegations_terminating),
