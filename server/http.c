@@ -188,9 +188,9 @@ reaper_main(void *arg)
             int phase = atomic_load_explicit(&sc->phase, memory_order_relaxed);
             int64_t dl = atomic_load_explicit(&sc->deadline, memory_order_relaxed);
             bool late = phase != SRV_ANSWER && dl != 0 && now >= dl;
-            if ((late || (drain && phase == SRV_WAITING)) && sc->fd >= 0) {
+            if ((late || (drain && phase == SRV_WAITING)) && sc->fd >= 0 && !sc->reaped) {
                 shutdown(sc->fd, SHUT_RDWR);
-                sc->fd = -1; /* once */
+                sc->reaped = true; /* once; only this thread reads or writes it */
                 if (late && !drain)
                     atomic_fetch_add_explicit(&s->metrics.timeouts, 1, memory_order_relaxed);
             }
@@ -254,6 +254,19 @@ access_log(srv *s, const srv_conn *sc, bool complete)
     }
 }
 
+/* Read and drop what the client already sent after a request refused on
+ * its head.  MHD closes such a connection right after the reply, and a
+ * close(2) with unread input makes the kernel send RST, which can destroy
+ * the reply before the client reads it.  Bounded: 256 KiB, no waiting. */
+static void
+drain_input(int fd)
+{
+    char buf[2048];
+    for (int i = 0; i < 128; i++)
+        if (recv(fd, buf, sizeof buf, MSG_DONTWAIT) <= 0)
+            break;
+}
+
 static void
 on_completed(void *cls, struct MHD_Connection *c, void **req, enum MHD_RequestTerminationCode toe)
 {
@@ -268,11 +281,15 @@ on_completed(void *cls, struct MHD_Connection *c, void **req, enum MHD_RequestTe
     if (complete)
         atomic_fetch_add_explicit(&s->metrics.bytes, sc->body_bytes, memory_order_relaxed);
     access_log(s, sc, complete);
+    if (sc->drain && sc->fd >= 0)
+        drain_input(sc->fd);
     if (sc->body.cap > 0)
         ota_buf_free(&sc->body);
     sc->body.max = OTA_MAX_REPORT_SIZE;
     sc->body_error = false;
     sc->body_too_big = false;
+    sc->has_body = false;
+    sc->drain = false;
     sc->status = 0;
     sc->body_bytes = 0;
     atomic_store_explicit(&sc->deadline, request_deadline(s), memory_order_relaxed);
@@ -329,27 +346,10 @@ is_api(const char *url)
     return strncmp(url, "/v1/", 4) == 0 || strcmp(url, "/v1") == 0;
 }
 
-/* Checks on the complete request head.  True when it answered. */
+/* Request-level checks.  True when it answered. */
 static bool
 precheck(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url, enum MHD_Result *ret)
 {
-    hdr_scan h = {0};
-    MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header, &h);
-    const char *why = NULL;
-    if (h.content_length > 1)
-        why = "more than one Content-Length header";
-    else if (h.content_length > 0 && h.transfer_encoding > 0)
-        why = "both Content-Length and Transfer-Encoding";
-    else if (h.cl_bad)
-        why = "invalid Content-Length";
-    else if (h.transfer_encoding > 1 || h.te_bad)
-        why = "unsupported Transfer-Encoding";
-    if (why != NULL) {
-        sc->body_error = true;
-        *ret = srv_reply_error(sc, c, 400, "E_REQUEST", why);
-        return true;
-    }
-    bool has_body = h.cl_nonzero || h.transfer_encoding > 0;
     if (is_api(url))
         return srv_api_precheck(s, sc, c, url, ret);
     if (sc->method != SRV_M_GET && sc->method != SRV_M_HEAD) {
@@ -357,7 +357,7 @@ precheck(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url, enum M
         *ret = reply_405(sc, c, "GET, HEAD");
         return true;
     }
-    if (has_body) {
+    if (sc->has_body) {
         sc->body_error = true;
         *ret = srv_reply_error(sc, c, 400, "E_REQUEST", "request body not allowed");
         return true;
@@ -392,9 +392,33 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
         copy_trunc(sc->url, sizeof sc->url, url);
         copy_trunc(sc->version, sizeof sc->version, version);
         atomic_store_explicit(&sc->phase, SRV_BODY, memory_order_relaxed);
+        /* headers MHD lets through but a proxy in front may read otherwise
+         * (request smuggling): refuse, and close */
+        hdr_scan h = {0};
+        MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header, &h);
+        const char *why = NULL;
+        if (h.content_length > 1)
+            why = "more than one Content-Length header";
+        else if (h.content_length > 0 && h.transfer_encoding > 0)
+            why = "both Content-Length and Transfer-Encoding";
+        else if (h.cl_bad)
+            why = "invalid Content-Length";
+        else if (h.transfer_encoding > 1 || h.te_bad)
+            why = "unsupported Transfer-Encoding";
+        if (why != NULL) {
+            sc->body_error = true;
+            sc->drain = true;
+            return srv_reply_error(sc, c, 400, "E_REQUEST", why);
+        }
+        sc->has_body = h.cl_nonzero || h.transfer_encoding > 0;
+        /* a request with a body is judged on its head, before the body is
+         * read (answering now closes the connection, as it must); one
+         * without is answered on the next call so keep-alive survives */
         enum MHD_Result ret = MHD_YES;
-        if (precheck(s, sc, c, url, &ret))
+        if (sc->has_body && precheck(s, sc, c, url, &ret)) {
+            sc->drain = true;
             return ret;
+        }
         return MHD_YES;
     }
     if (*upload_size != 0) {
@@ -409,6 +433,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     }
     if (sc->body_error)
         return MHD_YES; /* answered already */
+    if (!sc->has_body) {
+        enum MHD_Result ret = MHD_YES;
+        if (precheck(s, sc, c, url, &ret))
+            return ret;
+    }
     if (sc->body_too_big) {
         if (strcmp(url, "/v1/reports") == 0)
             atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);

@@ -97,7 +97,8 @@ typedef enum srv_method {
 typedef struct srv_conn {
     /* tracked list, under srv.conn_lock */
     struct srv_conn *prev, *next;
-    int fd;                     /* -1 once the reaper shut it down */
+    int fd;                     /* owned by MHD; never closed here */
+    bool reaped;                /* shut down by the reaper (reaper thread only) */
     _Atomic int phase;          /* srv_phase */
     _Atomic int64_t deadline;   /* ms, monotonic: the request must be in by then */
     char client[48];            /* client address, for logs */
@@ -108,6 +109,8 @@ typedef struct srv_conn {
     uint64_t body_bytes; /* response body length, for log and metrics */
     bool body_error;     /* request refused on its head (already answered) */
     bool body_too_big;   /* body over its cap: dropped, answered 413 at the end */
+    bool has_body;       /* Content-Length > 0 or chunked */
+    bool drain;          /* answered on the head: drop unread input before close */
     ota_buf body;        /* request body (reports only) */
     char url[256];       /* raw path, truncated, for the access log */
     char version[12];
