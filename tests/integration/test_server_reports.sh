@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# ota-server, device status reports and the admin API: startup refusals
+# (token file, database), the committed report vectors, trust on first use,
+# forged / key-mismatch / replayed / oversize / malformed reports (each
+# refused with its 4xx and changing nothing), the admin bearer token
+# (missing, wrong), fleet filters and paging, device detail whose stored
+# document re-verifies, unpinning, persistence across restarts, metrics, and
+# a report produced by an independent implementation (Node.js crypto and
+# @tufjs/canonical-json) from the spec in formats/REPORT.md.
+source "$(dirname "$0")/lib.sh"
+SRV="$BUILD/ota-server"
+MK="$BUILD/tests/mkreport"
+VEC="$ROOT/formats/vectors/report"
+T=$(mktemp -d /tmp/ota-srv-reports.XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+start_server() {
+    local log=$1
+    shift
+    "$SRV" --listen 127.0.0.1:0 "$@" 2>"$log" >"$log.access" &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    for _ in $(seq 1 100); do
+        grep -q "ota-server: serving" "$log" 2>/dev/null && break
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    PORT=$(sed -n 's/.*serving .* on https\{0,1\}:\/\/.*:\([0-9][0-9]*\) .*/\1/p' "$log" | head -1)
+    U=http://127.0.0.1:$PORT
+    [ -n "$PORT" ]
+}
+stop_server() {
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    wait "$SERVER_PID" 2>/dev/null
+}
+# post FILE [CURL-ARGS...]: POST a report; prints "STATUS BODY"
+post() {
+    local f=$1
+    shift
+    curl -s --max-time 10 -H 'Content-Type: application/json' --data-binary "@$f" \
+        -o "$T/resp" -w '%{http_code}' "$@" "$U/v1/reports"
+    printf ' %s' "$(cat "$T/resp" 2>/dev/null)"
+    rm -f "$T/resp"
+}
+status() { post "$@" | cut -d' ' -f1; }
+TOKEN=0123456789abcdef0123456789abcdef
+admin() { curl -s --max-time 10 -H "Authorization: Bearer $TOKEN" "$@"; }
+admin_code() { curl -s --max-time 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$@"; }
+jget() { # jget JSON KEY: top-level scalar (ids and versions only)
+    printf '%s' "$1" | sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[0-9a-z]*\).*/\1/p" | head -1 | tr -d '"'
+}
+
+R=$T/repo
+mkdir -p "$R"
+echo '{}' >"$R/timestamp.json"
+printf '%s\n' "$TOKEN" >"$T/token"
+chmod 600 "$T/token"
+
+# ---- startup refusals -----------------------------------------------------------
+cp "$T/token" "$T/token-open" && chmod 644 "$T/token-open"
+expect_rc 7 "token file readable by others: exit 7" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-open"
+printf 'short\n' >"$T/token-short" && chmod 600 "$T/token-short"
+expect_rc 7 "token shorter than 16 characters: exit 7" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-short"
+printf 'has a space in it, long enough\n' >"$T/token-space" && chmod 600 "$T/token-space"
+expect_rc 7 "token with spaces: exit 7" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-space"
+expect_rc 7 "missing token file: exit 7" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/none"
+expect_rc 2 "--admin-token-file without --db: exit 2" "$SRV" --root "$R" --listen 127.0.0.1:0 --admin-token-file "$T/token"
+expect_rc 5 "--db in a missing directory: exit 5" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/no/dir/r.db"
+echo "not a database at all, just text that is long enough to have a header" >"$T/text.db"
+expect_rc 5 "--db that is not SQLite: exit 5" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/text.db"
+check "a refused start leaves no database behind" [ ! -e "$T/x.db" ]
+
+# ---- the server ------------------------------------------------------------------------
+DB=$T/reports.db
+start_server "$T/a.log" --root "$R" --db "$DB" --admin-token-file "$T/token" ||
+    failed "server starts with --db and --admin-token-file" "$(cat "$T/a.log")"
+check "database created on first start, mode 0600" [ "$(stat -c %a "$DB")" = 600 ]
+check "database uses WAL" [ -e "$DB-wal" ]
+
+# ---- vectors -----------------------------------------------------------------------------
+out=$(post "$VEC/valid-checkin.json")
+check "first report of a device: 201, key pinned" bash -c '[[ "$1" == "201 "*"\"first_report\":true"* ]]' _ "$out"
+check "later report, same key, higher seq: 200" [ "$(status "$VEC/valid-success.json")" = 200 ]
+check "failure report: 200" [ "$(status "$VEC/valid-failure.json")" = 200 ]
+check "rollback report: 200" [ "$(status "$VEC/valid-rollback.json")" = 200 ]
+out=$(post "$VEC/valid-checkin.json")
+check "replayed report (old seq): 409 E_ROLLBACK" bash -c '[[ "$1" == "409 "*"E_ROLLBACK"* ]]' _ "$out"
+check "resending the latest seq: 409" [ "$(status "$VEC/valid-rollback.json")" = 409 ]
+before=$(admin "$U/v1/devices/gw-0001")
+for f in "$VEC"/invalid/*.json; do
+    name=$(basename "$f")
+    case "$name" in
+    E_SIGNATURE-*) want=403 ;;
+    *) want=400 ;;
+    esac
+    out=$(post "$f")
+    err=${name%%-*}
+    check "vector $name: $want $err" bash -c '[[ "$1" == "$2 "*"\"error\":\"$3\""* ]]' _ "$out" "$want" "$err"
+done
+check "refused reports changed nothing" [ "$(admin "$U/v1/devices/gw-0001")" = "$before" ]
+
+# ---- trust on first use, forgery -----------------------------------------------------------
+"$MK" --seed-text dev-a-key --device dev-a --hardware hw-1 --version 1.0.0 --seq 1 --out "$T/a1.json"
+"$MK" --seed-text dev-a-key --device dev-a --hardware hw-1 --version 1.1.0 --previous 1.0.0 --result success --seq 2 --out "$T/a2.json"
+"$MK" --seed-text attacker --device dev-a --hardware hw-1 --version 0.1.0 --seq 99 --out "$T/a-evil.json"
+check "new device dev-a: 201" [ "$(status "$T/a1.json")" = 201 ]
+out=$(post "$T/a-evil.json")
+check "validly self-signed report under a pinned id with another key: 403 E_KEY" bash -c '[[ "$1" == "403 "*"E_KEY"* ]]' _ "$out"
+sed 's/"installed_version":"1.1.0"/"installed_version":"9.9.9"/' "$T/a2.json" >"$T/a2-forged.json"
+out=$(post "$T/a2-forged.json")
+check "forged report (field changed after signing): 403 E_SIGNATURE" bash -c '[[ "$1" == "403 "*"E_SIGNATURE"* ]]' _ "$out"
+check "after the refusals dev-a is still on 1.0.0" [ "$(jget "$(admin "$U/v1/devices/dev-a")" installed_version)" = 1.0.0 ]
+check "the genuine update is accepted: 200" [ "$(status "$T/a2.json")" = 200 ]
+check "dev-a now on 1.1.0" [ "$(jget "$(admin "$U/v1/devices/dev-a")" installed_version)" = 1.1.0 ]
+
+# ---- size, syntax, media type, method --------------------------------------------------------
+"$MK" --seed-text pad --device dev-pad --hardware hw-1 --version 1.0.0 --custom '{"pad":""}' --out "$T/p0.json"
+pad=$((8192 - $(stat -c %s "$T/p0.json")))
+"$MK" --seed-text pad --device dev-pad --hardware hw-1 --version 1.0.0 \
+    --custom "{\"pad\":\"$(head -c $pad /dev/zero | tr '\0' x)\"}" --out "$T/p8192.json"
+check "a report of exactly 8192 bytes is accepted" \
+    bash -c '[ "$(stat -c %s "$1")" = 8192 ] && [ "$2" = 201 ]' _ "$T/p8192.json" "$(status "$T/p8192.json")"
+{ head -c 8192 "$T/p8192.json"; printf ' '; } >"$T/p8193.json"
+out=$(post "$T/p8193.json")
+check "8193 bytes (Content-Length): 413 before the body is read" bash -c '[[ "$1" == "413 "*"E_LIMIT"* ]]' _ "$out"
+head -c 100000 /dev/zero | tr '\0' ' ' >"$T/huge.json"
+check "100 KB (Content-Length): 413" [ "$(status "$T/huge.json")" = 413 ]
+check "100 KB chunked (no Content-Length): 413" [ "$(status "$T/huge.json" -H 'Transfer-Encoding: chunked')" = 413 ]
+check "server still answers after oversize bodies" [ "$(status "$T/a2.json")" = 409 ]
+printf '{"signed": ' >"$T/bad.json"
+out=$(post "$T/bad.json")
+check "malformed JSON: 400 E_JSON" bash -c '[[ "$1" == "400 "*"E_JSON"* ]]' _ "$out"
+: >"$T/empty.json"
+check "empty body: 400" [ "$(status "$T/empty.json")" = 400 ]
+printf '[1,2,3]' >"$T/arr.json"
+check "JSON that is not an object: 400" [ "$(status "$T/arr.json")" = 400 ]
+out=$(curl -s --max-time 10 -H 'Content-Type: text/plain' --data-binary "@$T/a1.json" -w ' %{http_code}' "$U/v1/reports")
+check "wrong Content-Type: 415" bash -c '[[ "$1" == *"E_MEDIA_TYPE"*" 415" ]]' _ "$out"
+check "Content-Type with charset is fine" \
+    [ "$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json; charset=utf-8' --data-binary "@$T/a1.json" "$U/v1/reports")" = 409 ]
+check "GET /v1/reports: 405" [ "$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$U/v1/reports")" = 405 ]
+
+# ---- admin API -----------------------------------------------------------------------------
+h=$(curl -s --max-time 10 -D - -o "$T/body" "$U/v1/devices" | tr -d '\r')
+check "no token: 401 with WWW-Authenticate: Bearer" \
+    bash -c '[[ "$1" == "HTTP/1.1 401"* && "$1" == *"WWW-Authenticate: Bearer"* ]] && grep -q "token required" "$2"' _ "$h" "$T/body"
+h=$(curl -s --max-time 10 -D - -o "$T/body" -H 'Authorization: Bearer 0123456789abcdef0123456789abcdeX' "$U/v1/devices" | tr -d '\r')
+check "wrong token: 401 invalid_token" \
+    bash -c '[[ "$1" == "HTTP/1.1 401"* && "$1" == *"invalid_token"* ]] && grep -q "invalid admin token" "$2"' _ "$h" "$T/body"
+check "token prefix only: 401" [ "$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer 0123456789abcdef' "$U/v1/devices")" = 401 ]
+check "Basic auth with the token: 401" [ "$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -H "Authorization: Basic $TOKEN" "$U/v1/devices")" = 401 ]
+check "no token on a device: 401" [ "$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$U/v1/devices/dev-a")" = 401 ]
+check "no token on DELETE: 401, device kept" \
+    bash -c '[ "$(curl -s --max-time 10 -o /dev/null -w "%{http_code}" -X DELETE "$1/v1/devices/dev-a")" = 401 ] && [ "$(curl -s --max-time 10 -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $2" "$1/v1/devices/dev-a")" = 200 ]' _ "$U" "$TOKEN"
+check "scheme is case-insensitive (bearer)" [ "$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -H "Authorization: bearer $TOKEN" "$U/v1/devices")" = 200 ]
+for i in 1 2 3 4 5; do
+    "$MK" --seed-text "fleet-$i" --device "fleet-$i" --hardware "$([ $i -le 3 ] && echo cam-v1 || echo cam-v2)" \
+        --version "$([ $i -le 2 ] && echo 1.2.0 || echo 1.10.0)" --out "$T/f$i.json"
+    post "$T/f$i.json" >/dev/null
+done
+L=$(admin "$U/v1/devices")
+check "listing: JSON with all 8 devices" [ "$(printf '%s' "$L" | grep -o '"device_id"' | wc -l)" = 8 ]
+check "listing: sorted by id, no next page" bash -c '[[ "$1" == "{\"devices\":[{"*"\"device_id\":\"dev-a\""* && "$1" == *"\"next\":null}" ]]' _ "$L"
+check "filter version=1.2.0" [ "$(admin "$U/v1/devices?version=1.2.0" | grep -o '"device_id"' | wc -l)" = 2 ]
+check "filter hardware=cam-v2" [ "$(admin "$U/v1/devices?hardware=cam-v2" | grep -o '"device_id"' | wc -l)" = 2 ]
+check "filter hardware and version" [ "$(admin "$U/v1/devices?hardware=cam-v1&version=1.10.0" | grep -o '"device_id":"fleet-3"' | wc -l)" = 1 ]
+# below= uses semantic-version order: 1.2.0 < 1.10.0 (a string compare would say otherwise)
+B=$(admin "$U/v1/devices?below=1.5.0")
+check "filter below=1.5.0 (semver): dev-a 1.1.0, dev-pad 1.0.0, fleet-1/2 1.2.0" \
+    bash -c 'ids=$(printf "%s" "$1" | grep -o "\"device_id\":\"[^\"]*\"" | tr "\n" " "); [ "$ids" = "\"device_id\":\"dev-a\" \"device_id\":\"dev-pad\" \"device_id\":\"fleet-1\" \"device_id\":\"fleet-2\" " ]' _ "$B"
+check "filter below=1.5.0-rc.1 includes gw-0001? no (1.5.0 > 1.5.0-rc.1)" \
+    bash -c '! printf "%s" "$1" | grep -q gw-0001' _ "$(admin "$U/v1/devices?below=1.5.0-rc.1")"
+check "filter below=1.5.1 includes gw-0001 (1.5.0)" \
+    bash -c 'printf "%s" "$1" | grep -q "\"device_id\":\"gw-0001\""' _ "$(admin "$U/v1/devices?below=1.5.1")"
+P1=$(admin "$U/v1/devices?limit=3")
+n1=$(jget "$P1" next)
+check "paging: limit=3 gives 3 and a next cursor" bash -c '[ "$(printf "%s" "$1" | grep -o "\"device_id\"" | wc -l)" = 3 ] && [ "$2" = fleet-1 ]' _ "$P1" "$n1"
+P2=$(admin "$U/v1/devices?limit=3&after=$n1")
+check "paging: after=cursor continues" bash -c '[[ "$1" == "{\"devices\":[{"*"\"device_id\":\"fleet-2\""* ]]' _ "$P2"
+for q in "version=1.2" "below=x" "hardware=a/b" "limit=0" "limit=1001" "after=%00" "version=1.2.0%0a"; do
+    check "bad filter '$q': 400" [ "$(admin_code "$U/v1/devices?$q")" = 400 ]
+done
+D=$(admin "$U/v1/devices/gw-0001")
+check "device detail: latest state" \
+    bash -c '[ "$(printf "%s" "$1" | sed -n "s/.*\"result\":\"\([a-z]*\)\",\"seq\":4.*/\1/p")" = rollback ]' _ "$D"
+check "device detail: history newest first, 4 reports" \
+    bash -c '[ "$(printf "%s" "$1" | grep -o "\"received_at\"" | wc -l)" = 4 ]' _ "$D"
+check "device detail: pinned key is the vector key" \
+    [ "$(jget "$D" public_key)" = "$(cut -d' ' -f1 "$VEC/device-key.txt")" ]
+printf '%s' "$D" | sed 's/.*"last_report":\(.*\),"last_seen".*/\1/' >"$T/stored.json"
+check "device detail: the stored signed document still verifies" bash -c '"$1" verify "$2" >/dev/null' _ "$MK" "$T/stored.json"
+check "unknown device: 404" [ "$(admin_code "$U/v1/devices/nobody")" = 404 ]
+check "bad device id: 404" [ "$(admin_code "$U/v1/devices/..%2fetc")" = 404 ]
+check "POST on devices: 405" [ "$(admin_code -X POST "$U/v1/devices")" = 405 ]
+check "DELETE a device: 200" [ "$(admin_code -X DELETE "$U/v1/devices/dev-a")" = 200 ]
+check "deleted device: 404" [ "$(admin_code "$U/v1/devices/dev-a")" = 404 ]
+check "DELETE again: 404" [ "$(admin_code -X DELETE "$U/v1/devices/dev-a")" = 404 ]
+check "after unpinning, a new key may claim the id: 201" [ "$(status "$T/a-evil.json")" = 201 ]
+M=$(curl -s --max-time 10 "$U/metrics")
+check "metrics: accepted reports counted" bash -c 'printf "%s\n" "$1" | grep -Eq "^ota_reports_received_total\{result=\"accepted\"\} 1[0-9]$"' _ "$M"
+check "metrics: rejected reports counted" bash -c 'printf "%s\n" "$1" | grep -Eq "^ota_reports_received_total\{result=\"rejected\"\} [2-9][0-9]$"' _ "$M"
+check "access log: reports logged" grep -q '"POST /v1/reports HTTP/1.1" 201 ' "$T/a.log.access"
+
+# ---- a third-party implementation of formats/REPORT.md -------------------------------------------
+NM="$ROOT/tests/interop/node_modules"
+if command -v node >/dev/null && [ -d "$NM/@tufjs/canonical-json" ]; then
+    NODE_PATH="$NM" node -e '
+const crypto = require("crypto");
+const { canonicalize } = require("@tufjs/canonical-json");
+const { publicKey, privateKey } = crypto.generateKeyPairSync("ed25519");
+const pub = publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
+const key = { keytype: "ed25519", scheme: "ed25519", keyval: { public: pub } };
+const keyid = crypto.createHash("sha256").update(canonicalize(key)).digest("hex");
+const signed = { _type: "ota-report", spec_version: "1.0", device_id: "node-1",
+  hardware_id: "js-board", installed_version: "3.1.4", previous_version: null,
+  result: "none", error: "", time: "2024-06-01T00:00:00Z", seq: 1, key };
+const sig = crypto.sign(null, Buffer.from(canonicalize(signed)), privateKey).toString("hex");
+process.stdout.write(JSON.stringify({ signed, signatures: [{ keyid, sig }] }, null, 2));
+' >"$T/node.json"
+    check "a report made by Node.js crypto + @tufjs/canonical-json from the spec: 201" \
+        [ "$(status "$T/node.json")" = 201 ]
+    check "... listed with its version" [ "$(jget "$(admin "$U/v1/devices/node-1")" installed_version)" = 3.1.4 ]
+else
+    echo "ok - third-party report # SKIP node or tests/interop/node_modules missing"
+fi
+
+# ---- persistence ---------------------------------------------------------------------------
+stop_server
+check "server exits 0" [ $? -eq 0 ]
+start_server "$T/b.log" --root "$R" --db "$DB" --admin-token-file "$T/token" || failed "restart on the same database"
+check "after a restart the fleet is still there" [ "$(admin "$U/v1/devices" | grep -o '"device_id"' | wc -l)" -ge 8 ]
+check "after a restart the pinned key still holds" [ "$(status "$VEC/invalid/E_SIGNATURE-forged-other-key.json")" = 403 ]
+check "after a restart replay protection still holds" [ "$(status "$VEC/valid-success.json")" = 409 ]
+stop_server
+start_server "$T/c.log" --root "$R" --db "$DB" || failed "server starts with --db only"
+check "without --admin-token-file the admin API is off: 404" [ "$(admin_code "$U/v1/devices")" = 404 ]
+check "... reports still accepted" [ "$(status "$T/f1.json")" = 409 ]
+stop_server
+
+finish
