@@ -195,8 +195,11 @@ ota_target_stream_read(ota_target_stream *s, uint8_t *buf, size_t cap, size_t *g
         otac_ok(s->c);
         return OTA_OK;
     }
-    crypto_hash_sha256_update(&s->h256, dst, n);
-    crypto_hash_sha512_update(&s->h512, dst, n);
+    /* only the hashes the metadata lists (at least one, see check_info) */
+    if (s->has_sha256)
+        crypto_hash_sha256_update(&s->h256, dst, n);
+    if (s->has_sha512)
+        crypto_hash_sha512_update(&s->h512, dst, n);
     s->got += n;
     *got = n;
     return OTA_OK;
@@ -241,8 +244,10 @@ already_there(int dfd, const char *name, const ota_target_info *t, uint8_t *buf)
         total += (uint64_t) r;
         if (total > t->length)
             goto out;
-        crypto_hash_sha256_update(&h256, buf, (size_t) r);
-        crypto_hash_sha512_update(&h512, buf, (size_t) r);
+        if (t->has_sha256)
+            crypto_hash_sha256_update(&h256, buf, (size_t) r);
+        if (t->has_sha512)
+            crypto_hash_sha512_update(&h512, buf, (size_t) r);
     }
     uint8_t d256[OTA_SHA256_LEN], d512[OTA_SHA512_LEN];
     crypto_hash_sha256_final(&h256, d256);
