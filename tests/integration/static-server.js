@@ -18,6 +18,9 @@
 //                 (until the client hangs up, or 120 s pass)
 //   NAME.slow     the marker's bytes, one byte per second
 //   NAME.status   the HTTP status written in the marker (e.g. 500), empty body
+// A request for an absolute URL ("GET http://HOST/PATH", as sent to a
+// forward proxy) is served as PATH: the suites use that to check that the
+// client honours http_proxy.
 // The process exits by itself after --max-seconds (default 600), so a
 // forgotten server never outlives the suite by long.
 'use strict';
@@ -84,6 +87,7 @@ const server = http.createServer((req, res) => {
     res.writeHead(405);
     return res.end();
   }
+  if (/^http:\/\/[^/]+\//.test(req.url)) req.url = req.url.replace(/^http:\/\/[^/]+/, '');
   let rel;
   try {
     rel = decodeURIComponent(req.url.split('?')[0]);

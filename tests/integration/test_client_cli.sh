@@ -232,6 +232,14 @@ check "... requested as 1.a%2Fb%3Fc%23d%20...json" grep -q 'GET .*/metadata/1.a%
 check "... stored as a%2Fb%3Fc%23d%20...json inside the metadata dir" test -s "$MDR/a%2Fb%3Fc%23d%20...json"
 check "... and nothing outside it" test "$(ls -A "$MDR" | wc -l)" -eq 5
 
+# ---- the proxy environment is honoured (the node server doubles as a forward proxy) ----------
+MDP=$TMP/md-proxy
+c --metadata-dir "$MDP" init --root "$W/scn/good/trusted-root.json" >/dev/null
+expect_rc 0 "http_proxy is honoured (repository host only reachable through the proxy)" \
+    env http_proxy="http://127.0.0.1:$PORT" no_proxy= "$C" --metadata-dir "$MDP" \
+    --metadata-url http://repo.invalid/scn/good/stage2/metadata/ --connect-timeout 5 --timeout 30 refresh
+check "... the requests went to the proxy with absolute URLs" grep -q 'GET http://repo.invalid/scn/good/stage2/metadata/timestamp.json' "$NLOG"
+
 # ---- interoperability ------------------------------------------------------------------------------
 MDT=$TMP/md-tufjs
 c --metadata-dir "$MDT" init --root "$W/tufjs/metadata/1.root.json" >/dev/null

@@ -466,12 +466,6 @@ world_publish(world *w)
     uint8_t *tb = sign_doc(ts, OTA_ROLE_TIMESTAMP, k, 1, &len);
     fake_meta(&w->f, "timestamp.json", tb, len);
     free(tb);
-    /* target files: served under their sha256 name */
-    json_t *all[MAXROLES + 1];
-    all[0] = w->tgt;
-    for (size_t i = 0; i < w->nroles; i++)
-        all[i + 1] = w->roles[i];
-    (void) all;
 }
 
 /* Serve target `path` (contents data) under its consistent name. */
@@ -1126,14 +1120,13 @@ test_delegations_cycle_and_cap(void **state)
     add_delegation(w->tgt, "a", role_key(w, "a"), json_pack("[s]", "*"), false, false);
     add_delegation(a, "b", role_key(w, "b"), json_pack("[s]", "*"), false, false);
     add_delegation(b, "a", role_key(w, "a"), json_pack("[s]", "*"), false, false);
-    char name[16], prev[16] = "b";
+    char name[16];
     json_t *last = b;
     for (int i = 0; i < 40; i++) {
         snprintf(name, sizeof name, "r%d", i);
         json_t *r = world_role(w, name);
         add_delegation(last, name, role_key(w, name), json_pack("[s]", "*"), false, false);
         last = r;
-        snprintf(prev, sizeof prev, "%s", name);
     }
     add_target(last, "deep", "d", 1);
     world_publish(w);
