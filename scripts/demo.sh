@@ -49,7 +49,6 @@ for _ in $(seq 1 100); do
 done
 [ -n "$URL" ] || { echo "demo: ota-server did not start" >&2; cat "$D/server.err" >&2; exit 1; }
 echo "serving on $URL"
-mkdir -p "$D/device/metadata"
 C=("$CLIENT" --state-dir "$D/device" --metadata-url "$URL/metadata/")
 
 step "4. device: trust the shipped root, refresh, list, fetch (every byte verified)"

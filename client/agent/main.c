@@ -497,6 +497,29 @@ enum {
     O_VERSION,
 };
 
+/* mkdir -p: init creates the state directory and its parents. */
+static int
+mkdir_p(const char *path)
+{
+    char *p = strdup(path);
+    if (p == NULL)
+        return -1;
+    int rc = 0;
+    for (char *s = p + 1; rc == 0; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            rc = -1;
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    free(p);
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -619,7 +642,7 @@ main(int argc, char **argv)
                      o.metadata_dir);
             goto out;
         }
-        if (mkdir(o.metadata_dir, 0755) != 0) {
+        if (mkdir_p(o.metadata_dir) != 0) {
             ex = die(EX_FAIL, "%s: %s", o.metadata_dir, strerror(errno));
             goto out;
         }
