@@ -158,6 +158,22 @@ expect_rc 4 "inspect: damaged bundle" "$S" inspect f.otab
 expect_rc 6 "inspect: missing file" "$S" inspect nonexistent.otab
 expect_rc 6 "verify-bundle: missing file" "$S" verify-bundle nonexistent.otab
 
+# ---- published with ota-sign add: the custom field anchors verify-bundle ---------------
+if "$S" init --help >/dev/null 2>&1 && "$S" add --help >/dev/null 2>&1; then
+    for k in root targets snap ts; do "$S" keygen -o "k-$k" --unencrypted >/dev/null 2>&1; done
+    if "$S" init -r repo --root-key k-root.key --targets-key k-targets.key --snapshot-key k-snap.key \
+           --timestamp-key k-ts.key >/dev/null 2>&1 &&
+       "$S" add -r repo -k k-targets.key -k k-snap.key -k k-ts.key --path fw/a.otab a.otab >/dev/null 2>&1; then
+        check "add put the bundle head into custom.ota_bundle" grep -q "$HS" repo/metadata/targets.json
+        expect_rc 0 "verify-bundle --targets with real signed metadata" \
+            "$S" verify-bundle --targets repo/metadata/targets.json --target fw/a.otab a.otab
+        expect_rc 4 "verify-bundle --targets: a flipped bundle is refused" \
+            "$S" verify-bundle --targets repo/metadata/targets.json --target fw/a.otab f.otab
+    else
+        failed "init + add of a bundle" "ota-sign init/add failed"
+    fi
+fi
+
 # ---- committed vectors -------------------------------------------------------------------
 for e in "$V"/*.expect; do
     n=$(basename "$e" .expect)
