@@ -125,8 +125,9 @@
 
 /* Largest report document (request body of POST /v1/reports).  A report is
  * ~700 bytes; 8 KiB leaves room for a small vendor `custom` object.  The
- * server refuses a larger Content-Length before reading the body and stops
- * reading a chunked body at this size. */
+ * server refuses a larger Content-Length before reading the body; a chunked
+ * body past this size is read to its end (within the request deadline),
+ * never kept, and answered 413. */
 #define OTA_MAX_REPORT_SIZE 8192u
 
 /* device_id and hardware_id: 1..128 bytes of [A-Za-z0-9._:-] (a serial
