@@ -383,6 +383,8 @@ main(int argc, char **argv)
     if (!parse_listen(cfg->listen, &ss, &sslen))
         return usage_error("--listen: expected IPv4:PORT or [IPv6]:PORT, got '%s'", cfg->listen);
 
+    int ret = SRV_EXIT_OK;
+    char *tls_cert = NULL, *tls_key = NULL;
     umask(077); /* database and log files: owner only */
     if (sodium_init() < 0)
         return fail(SRV_EXIT_FAIL, "libsodium failed to initialise");
@@ -390,33 +392,48 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     s.root_fd = open(cfg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (s.root_fd < 0)
-        return fail(SRV_EXIT_ROOT, "--root %s: %s", cfg->root, strerror(errno));
-
-    char why[512];
-    if (cfg->token_file != NULL && srv_token_load(&s, cfg->token_file, why, sizeof why) != OTA_OK)
-        return fail(SRV_EXIT_TOKEN, "--admin-token-file %s", why);
-
-    char *tls_cert = NULL, *tls_key = NULL;
-    if (cfg->tls_cert != NULL) {
-        if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
-            return fail(SRV_EXIT_TLS, "this libmicrohttpd has no TLS support");
-        tls_cert = read_pem(cfg->tls_cert);
-        if (tls_cert == NULL)
-            return fail(SRV_EXIT_TLS, "--tls-cert %s: %s", cfg->tls_cert, strerror(errno));
-        tls_key = read_pem(cfg->tls_key);
-        if (tls_key == NULL)
-            return fail(SRV_EXIT_TLS, "--tls-key %s: %s", cfg->tls_key, strerror(errno));
-        const char *bad = check_tls(tls_cert, tls_key);
-        if (bad != NULL)
-            return fail(SRV_EXIT_TLS, "%s", bad);
+    if (s.root_fd < 0) {
+        ret = fail(SRV_EXIT_ROOT, "--root %s: %s", cfg->root, strerror(errno));
+        goto out;
     }
 
-    if (cfg->db_path != NULL && srv_db_open(cfg->db_path, &s.db, why, sizeof why) != OTA_OK)
-        return fail(SRV_EXIT_DB, "--db %s", why);
+    char why[512];
+    if (cfg->token_file != NULL && srv_token_load(&s, cfg->token_file, why, sizeof why) != OTA_OK) {
+        ret = fail(SRV_EXIT_TOKEN, "--admin-token-file %s", why);
+        goto out;
+    }
 
-    if (cfg->cache_total > 0 && srv_cache_new(cfg->cache_total, &s.cache) != OTA_OK)
-        return fail(SRV_EXIT_FAIL, "out of memory");
+    if (cfg->tls_cert != NULL) {
+        if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+            ret = fail(SRV_EXIT_TLS, "this libmicrohttpd has no TLS support");
+            goto out;
+        }
+        tls_cert = read_pem(cfg->tls_cert);
+        if (tls_cert == NULL) {
+            ret = fail(SRV_EXIT_TLS, "--tls-cert %s: %s", cfg->tls_cert, strerror(errno));
+            goto out;
+        }
+        tls_key = read_pem(cfg->tls_key);
+        if (tls_key == NULL) {
+            ret = fail(SRV_EXIT_TLS, "--tls-key %s: %s", cfg->tls_key, strerror(errno));
+            goto out;
+        }
+        const char *bad = check_tls(tls_cert, tls_key);
+        if (bad != NULL) {
+            ret = fail(SRV_EXIT_TLS, "%s", bad);
+            goto out;
+        }
+    }
+
+    if (cfg->db_path != NULL && srv_db_open(cfg->db_path, &s.db, why, sizeof why) != OTA_OK) {
+        ret = fail(SRV_EXIT_DB, "--db %s", why);
+        goto out;
+    }
+
+    if (cfg->cache_total > 0 && srv_cache_new(cfg->cache_total, &s.cache) != OTA_OK) {
+        ret = fail(SRV_EXIT_FAIL, "out of memory");
+        goto out;
+    }
 
     if (strcmp(cfg->access_log, "off") == 0) {
         atomic_store(&s.log_fd, -1);
@@ -425,8 +442,10 @@ main(int argc, char **argv)
     } else {
         int lfd = open(cfg->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
                        0640);
-        if (lfd < 0)
-            return fail(SRV_EXIT_USAGE, "--access-log %s: %s", cfg->access_log, strerror(errno));
+        if (lfd < 0) {
+            ret = fail(SRV_EXIT_USAGE, "--access-log %s: %s", cfg->access_log, strerror(errno));
+            goto out;
+        }
         atomic_store(&s.log_fd, lfd);
     }
 
@@ -434,8 +453,10 @@ main(int argc, char **argv)
 
     char bound[INET6_ADDRSTRLEN + 16] = "?";
     int lfd = open_listener(&ss, sslen, bound, sizeof bound);
-    if (lfd < 0)
-        return fail(SRV_EXIT_LISTEN, "cannot listen on %s: %s", cfg->listen, strerror(errno));
+    if (lfd < 0) {
+        ret = fail(SRV_EXIT_LISTEN, "cannot listen on %s: %s", cfg->listen, strerror(errno));
+        goto out;
+    }
 
     /* signals are taken synchronously by this thread; every thread started
      * from here on inherits the mask */
@@ -447,9 +468,12 @@ main(int argc, char **argv)
     ota_err rc = srv_http_start(&s, lfd, tls_key, tls_cert);
     if (rc != OTA_OK) {
         close(lfd);
-        if (tls_key != NULL)
-            return fail(SRV_EXIT_TLS, "cannot start the TLS server (run with --verbose for details)");
-        return fail(SRV_EXIT_FAIL, "cannot start the HTTP daemon (run with --verbose for details)");
+        if (tls_key != NULL) {
+            ret = fail(SRV_EXIT_TLS, "cannot start the TLS server (run with --verbose for details)");
+            goto out;
+        }
+        ret = fail(SRV_EXIT_FAIL, "cannot start the HTTP daemon (run with --verbose for details)");
+        goto out;
     }
     fprintf(stderr,
             "ota-server: serving %s on %s://%s (%u threads, reports %s, admin %s, cache %s)\n",
@@ -468,6 +492,8 @@ main(int argc, char **argv)
         fprintf(stderr, "ota-server: closed %u connection(s) still open at shutdown\n", cut);
     fprintf(stderr, "ota-server: stopped\n");
 
+out:
+    /* every exit after the checks above frees what they set up */
     srv_cache_free(s.cache);
     srv_db_close(s.db);
     if (tls_key != NULL)
@@ -477,6 +503,7 @@ main(int argc, char **argv)
     int logfd = atomic_load(&s.log_fd);
     if (logfd > STDERR_FILENO)
         close(logfd);
-    close(s.root_fd);
-    return SRV_EXIT_OK;
+    if (s.root_fd >= 0)
+        close(s.root_fd);
+    return ret;
 }
