@@ -182,7 +182,9 @@ function checkSubset(name, value, where) {
     }
   } else if (typeof value === 'string') {
     if (value.includes('\u0000')) throw new Error(`${name}: ${where}: NUL in string`);
-    if (!value.isWellFormed()) throw new Error(`${name}: ${where}: lone surrogate`);
+    // (String.prototype.isWellFormed needs Node 20; Debian bookworm ships 18)
+    if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value))
+      throw new Error(`${name}: ${where}: lone surrogate`);
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => checkSubset(name, v, `${where}[${i}]`));
   } else if (value !== null && typeof value === 'object') {
