@@ -25,28 +25,42 @@ free_port() {
     return 1
 }
 
-# Start ota-server on a free loopback port serving DIR; sets SERVER_PID and
-# SERVER_URL (http://127.0.0.1:PORT).  Waits (bounded) until it answers.
+# start_server LOG ARGS... : ota-server on 127.0.0.1:0 (ARGS may give another
+# --listen) with ARGS; its stderr goes to LOG and its access log (stdout) to
+# LOG.access.  Waits (bounded) for the "serving" line; sets SERVER_PID, PORT
+# and U (http://127.0.0.1:PORT), and remembers the pid for kill_servers.
+PIDS=()
 start_server() {
-    local dir=$1 port tries
-    port=$(free_port) || return 1
-    "$BUILD/ota-server" --root "$dir" --listen "127.0.0.1:$port" >"${SERVER_LOG:-/dev/null}" 2>&1 &
+    local log=$1
+    shift
+    "$BUILD/ota-server" --listen 127.0.0.1:0 "$@" 2>"$log" >"$log.access" &
     SERVER_PID=$!
-    SERVER_URL="http://127.0.0.1:$port"
-    for tries in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-        kill -0 "$SERVER_PID" 2>/dev/null || return 1
-        sleep 0.05
+    PIDS+=("$SERVER_PID")
+    for _ in $(seq 1 100); do
+        grep -q "ota-server: serving" "$log" 2>/dev/null && break
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
     done
-    return 1
+    PORT=$(sed -n 's/.*serving .* on https\{0,1\}:\/\/.*:\([0-9][0-9]*\) .*/\1/p' "$log" | head -1)
+    U=http://127.0.0.1:$PORT
+    [ -n "$PORT" ]
 }
+# stop_server [PID]: SIGTERM (default: SERVER_PID), wait up to 10 s, then
+# SIGKILL; never hangs.
 stop_server() {
-    [ -n "${SERVER_PID:-}" ] || return 0
-    kill "$SERVER_PID" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.05; done
-    kill -9 "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-    SERVER_PID=
+    local pid=${1:-${SERVER_PID:-}}
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+# kill_servers: SIGKILL every server start_server started (for EXIT traps).
+kill_servers() {
+    local p
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    return 0
 }
 # tree_hash DIR: one hash over every file's path and content (hidden files
 # included), to prove a failed command changed nothing.

@@ -8,35 +8,12 @@
 source "$(dirname "$0")/lib.sh"
 SRV="$BUILD/ota-server"
 T=$(mktemp -d /tmp/ota-srv-files.XXXXXX)
-PIDS=()
 cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    kill_servers
     rm -rf "$T"
 }
 trap cleanup EXIT
 
-# start_server LOG ARGS... : start on 127.0.0.1:0 (or --listen in ARGS), wait
-# (bounded) for the "serving" line, set SERVER_PID and PORT.
-start_server() {
-    local log=$1
-    shift
-    "$SRV" --listen 127.0.0.1:0 "$@" 2>"$log" >"$log.access" &
-    SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
-    for _ in $(seq 1 100); do
-        grep -q "ota-server: serving" "$log" 2>/dev/null && break
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    PORT=$(sed -n 's/.*serving .* on https\{0,1\}:\/\/.*:\([0-9][0-9]*\) .*/\1/p' "$log" | head -1)
-    [ -n "$PORT" ]
-}
-# stop_server PID: SIGTERM, wait up to 10 s; echo the exit status
-stop_server() {
-    kill -TERM "$1" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-    wait "$1" 2>/dev/null
-}
 C() { curl -s --max-time 10 "$@"; }
 code() { curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$@"; }
 hdr() { # hdr NAME CURL-ARGS... : value of response header NAME

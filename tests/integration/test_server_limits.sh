@@ -8,28 +8,12 @@
 source "$(dirname "$0")/lib.sh"
 SRV="$BUILD/ota-server"
 T=$(mktemp -d /tmp/ota-srv-limits.XXXXXX)
-PIDS=()
 cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    kill_servers
     rm -rf "$T"
 }
 trap cleanup EXIT
 
-start_server() {
-    local log=$1
-    shift
-    "$SRV" --listen 127.0.0.1:0 --access-log off "$@" 2>"$log" &
-    SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
-    for _ in $(seq 1 100); do
-        grep -q "ota-server: serving" "$log" 2>/dev/null && break
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    PORT=$(sed -n 's/.*serving .* on https\{0,1\}:\/\/.*:\([0-9][0-9]*\) .*/\1/p' "$log" | head -1)
-    U=http://127.0.0.1:$PORT
-    [ -n "$PORT" ]
-}
 # wait_exit PID SECONDS: wait (in this shell, which is the parent) for PID
 # to end; WAIT_RC is its exit status, or "running" if it was still alive
 # after SECONDS (it is then killed so the suite cannot hang).

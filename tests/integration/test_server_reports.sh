@@ -12,33 +12,12 @@ SRV="$BUILD/ota-server"
 MK="$BUILD/tests/mkreport"
 VEC="$ROOT/formats/vectors/report"
 T=$(mktemp -d /tmp/ota-srv-reports.XXXXXX)
-PIDS=()
 cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    kill_servers
     rm -rf "$T"
 }
 trap cleanup EXIT
 
-start_server() {
-    local log=$1
-    shift
-    "$SRV" --listen 127.0.0.1:0 "$@" 2>"$log" >"$log.access" &
-    SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
-    for _ in $(seq 1 100); do
-        grep -q "ota-server: serving" "$log" 2>/dev/null && break
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    PORT=$(sed -n 's/.*serving .* on https\{0,1\}:\/\/.*:\([0-9][0-9]*\) .*/\1/p' "$log" | head -1)
-    U=http://127.0.0.1:$PORT
-    [ -n "$PORT" ]
-}
-stop_server() {
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    wait "$SERVER_PID" 2>/dev/null
-}
 # post FILE [CURL-ARGS...]: POST a report; prints "STATUS BODY"
 post() {
     local f=$1
