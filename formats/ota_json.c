@@ -181,3 +181,24 @@ ota_json_canonical(const json_t *v, uint8_t **out, size_t *out_len)
     *out = ota_buf_steal(&b, out_len);
     return OTA_OK;
 }
+
+ota_err
+ota_json_text(const json_t *v, int indent, char **out, size_t *out_len)
+{
+    if (v == NULL || out == NULL || out_len == NULL || indent < 0 || indent > 31)
+        return OTA_E_ARG;
+    char *text = json_dumps(v, JSON_INDENT(indent) | JSON_SORT_KEYS);
+    if (text == NULL)
+        return OTA_E_NOMEM;
+    size_t n = strlen(text);
+    char *grown = realloc(text, n + 2);
+    if (grown == NULL) {
+        free(text);
+        return OTA_E_NOMEM;
+    }
+    grown[n] = '\n';
+    grown[n + 1] = '\0';
+    *out = grown;
+    *out_len = n + 1;
+    return OTA_OK;
+}

@@ -38,4 +38,11 @@ OTA_NODISCARD ota_err ota_json_parse(const uint8_t *buf, size_t len, size_t max_
  */
 OTA_NODISCARD ota_err ota_json_canonical(const json_t *v, uint8_t **out, size_t *out_len);
 
+/*
+ * Ordinary JSON text of v for files: keys sorted by byte order, `indent`
+ * spaces per level, control characters escaped, a final newline.
+ * Deterministic.  *out is malloc'd and NUL-terminated (NUL not counted).
+ */
+OTA_NODISCARD ota_err ota_json_text(const json_t *v, int indent, char **out, size_t *out_len);
+
 #endif

@@ -199,20 +199,7 @@ secret_bytes(const ota_secret_key *k, size_t *n)
 static ota_err
 dump(json_t *obj, char **out, size_t *out_len)
 {
-    char *text = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS);
-    if (text == NULL)
-        return OTA_E_NOMEM;
-    size_t n = strlen(text);
-    char *t2 = realloc(text, n + 2);
-    if (t2 == NULL) {
-        free(text);
-        return OTA_E_NOMEM;
-    }
-    t2[n] = '\n';
-    t2[n + 1] = '\0';
-    *out = t2;
-    *out_len = n + 1;
-    return OTA_OK;
+    return ota_json_text(obj, 2, out, out_len);
 }
 
 ota_err

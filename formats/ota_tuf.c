@@ -816,23 +816,9 @@ ota_md_clear_signatures(ota_md *md)
 ota_err
 ota_md_serialize(const ota_md *md, uint8_t **out, size_t *out_len)
 {
-    if (md == NULL || out == NULL || out_len == NULL)
+    if (md == NULL || out == NULL)
         return OTA_E_ARG;
-    /* Ordinary JSON (control characters escaped), keys sorted by byte order,
-     * one-space indent: deterministic and readable.  Canonical JSON is only
-     * the signed form: it leaves control characters raw, which is not JSON. */
-    char *text = json_dumps(md->doc, JSON_INDENT(1) | JSON_SORT_KEYS);
-    if (text == NULL)
-        return OTA_E_NOMEM;
-    size_t n = strlen(text);
-    char *withnl = realloc(text, n + 2);
-    if (withnl == NULL) {
-        free(text);
-        return OTA_E_NOMEM;
-    }
-    withnl[n] = '\n';
-    withnl[n + 1] = '\0';
-    *out = (uint8_t *) withnl;
-    *out_len = n + 1;
-    return OTA_OK;
+    /* Ordinary JSON (control characters escaped): canonical JSON is only
+     * the signed form; it leaves control characters raw, which is not JSON. */
+    return ota_json_text(md->doc, 1, (char **) out, out_len);
 }
