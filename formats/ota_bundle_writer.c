@@ -744,7 +744,8 @@ walk(ota_bundle_writer *w, walk_ctx *x, int dirfd, size_t plen, unsigned depth)
         rc = fail(w, OTA_E_IO, "%s: %s", plen ? w->path : "tree root", strerror(errno));
         goto out;
     }
-    qsort(names, n, sizeof *names, cmp_strp);
+    if (n > 1) /* qsort(NULL, 0) is undefined: an empty directory has no list */
+        qsort(names, n, sizeof *names, cmp_strp);
     for (size_t i = 0; i < n && rc == OTA_OK; i++) {
         size_t nl = strlen(names[i]);
         size_t np = plen + (plen ? 1 : 0) + nl;

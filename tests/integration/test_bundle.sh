@@ -207,7 +207,8 @@ if command -v script >/dev/null; then
 fi
 
 # ---- bounded memory ---------------------------------------------------------------------------------
-if [ -r /proc/self/status ]; then
+# (not under sanitizers: their shadow memory is not the program's)
+if [ -r /proc/self/status ] && [ -z "${OTA_SANITIZED:-}" ]; then
     truncate -s 512M big.img
     head -c 8000000 /dev/urandom | dd of=big.img conv=notrunc status=none
     # peak RSS of the program itself: VmHWM of its own address space, polled
