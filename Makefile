@@ -206,7 +206,8 @@ fuzz: deps
 	  echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=build-fuzz/$$f- -print_final_stats=0 build-fuzz/corpus/$$f \
-	    formats/vectors/canonical formats/vectors/tufjs 2>&1 | tail -2; \
+	    formats/vectors/canonical formats/vectors/tufjs formats/vectors/bundle \
+	    formats/vectors/report 2>&1 | tail -2; \
 	done
 
 clean:
