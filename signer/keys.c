@@ -141,7 +141,7 @@ read_tty(const char *prompt, char *buf, size_t cap, size_t *len)
         noecho = old;
         noecho.c_lflag &= ~(tcflag_t) ECHO;
         noecho.c_lflag |= ECHONL;
-        tcsetattr(fd, TCSAFLUSH, &noecho);
+        tcsetattr(fd, TCSANOW, &noecho); /* keep type-ahead (scripted terminals) */
     }
     ssize_t w = write(fd, prompt, strlen(prompt));
     (void) w;
@@ -161,7 +161,7 @@ read_tty(const char *prompt, char *buf, size_t cap, size_t *len)
         buf[n++] = c;
     }
     if (restore)
-        tcsetattr(fd, TCSAFLUSH, &old);
+        tcsetattr(fd, TCSANOW, &old);
     close(fd);
     buf[n] = '\0';
     *len = n;

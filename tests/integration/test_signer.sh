@@ -33,8 +33,24 @@ check "private key file holds no clear secret" \
     sh -c '! grep -q "\"encryption\": null" k/root1.key'
 expect_rc 9 "keygen refuses to overwrite an existing key" \
     "$SIGN" keygen -o k/root1 --unencrypted
+# (setsid: no controlling terminal even when make test runs in one)
 expect_rc 3 "keygen without any passphrase source (no terminal) fails" \
-    "$SIGN" keygen -o k/nopass
+    setsid -w "$SIGN" keygen -o k/nopass
+# the passphrase asked on a terminal (script(1) gives the command a pty)
+if command -v script >/dev/null; then
+    tty_keygen() { # NAME FIRST SECOND
+        (sleep 0.3; printf '%s\n' "$2"; sleep 0.3; printf '%s\n' "$3") |
+            timeout 20 script -qec "'$SIGN' keygen -o '$1' --kdf interactive" /dev/null >/dev/null 2>&1
+    }
+    expect_rc 0 "keygen asks for the passphrase twice on a terminal" tty_keygen k/tty "pass word" "pass word"
+    cp "$ROOT/formats/vectors/tufjs/timestamp.json" ts-copy.json
+    expect_rc 0 "the terminal passphrase decrypts the key" \
+        env OTA_SIGN_PASSPHRASE="pass word" "$SIGN" sign -k k/tty.key ts-copy.json
+    expect_rc 3 "and another passphrase does not" \
+        env OTA_SIGN_PASSPHRASE="pass words" "$SIGN" sign -k k/tty.key ts-copy.json
+    expect_rc 3 "keygen: mismatching passphrases on the terminal" tty_keygen k/tty2 "pass word" "other"
+    check "no key written after the mismatch" test ! -e k/tty2.key -a ! -e k/tty2.pub
+fi
 for n in root2 root3 root4 snap ts ts2 px; do
     "$SIGN" keygen -o "k/$n" --unencrypted >/dev/null 2>&1
 done
