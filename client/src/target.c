@@ -2,6 +2,7 @@
  * target.c — target files: the verified pull-style stream, and downloads
  * into a directory that only ever gain complete, verified files.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -260,6 +262,34 @@ out:
     return ok;
 }
 
+/* A download killed outright (power cut, SIGKILL) leaves its hidden
+ * temporary behind; remove such leftovers.  Only files untouched for
+ * STALE_SECS: a live download writes (and so updates mtime) far more often,
+ * and gives up after its low-speed limit anyway. */
+#define STALE_SECS 600
+static void
+sweep_stale_temporaries(int dfd)
+{
+    int fd = dup(dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (strncmp(e->d_name, ".ota-download.", 14) != 0)
+            continue;
+        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            now - st.st_mtime > STALE_SECS)
+            (void) unlinkat(dfd, e->d_name, 0);
+    }
+    closedir(d);
+}
+
 ota_err
 ota_client_fetch_target(ota_client *c, const ota_target_info *t, const char *dir, bool *cached)
 {
@@ -293,6 +323,7 @@ ota_client_fetch_target(ota_client *c, const ota_target_info *t, const char *dir
         rc = otac_fail(c, OTA_E_IO, "%s: %s", dir, strerror(errno));
         goto out;
     }
+    sweep_stale_temporaries(dfd);
     if (already_there(dfd, name, t, buf)) {
         if (cached != NULL)
             *cached = true;
