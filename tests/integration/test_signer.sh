@@ -109,6 +109,13 @@ expect_rc 6 "a missing input file is an I/O error" "$SIGN" add -r "$R" -k k/targ
 expect_rc 3 "timestamp without its key" "$SIGN" timestamp -r "$R" -k k/snap.key
 expect_rc 3 "a wrong passphrase stops a rotation" \
     "$SIGN" rotate -r "$R" --role root --threshold 2 -k k/root1.key -k k/root2.key --passphrase-file wrongpass
+if command -v flock >/dev/null; then
+    exec 9>>"$R/.ota/lock" # this shell holds the lock, as a running ota-sign would
+    flock -n 9
+    expect_rc 6 "a second ota-sign on the same repository is refused (lock held)" \
+        "$SIGN" timestamp -r "$R" -k k/ts.key
+    exec 9>&-
+fi
 check "repository unchanged after refused commands" test "$before" = "$(tree_hash "$R")"
 check "no temporary files left" no_temp_files
 
