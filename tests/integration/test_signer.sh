@@ -96,6 +96,11 @@ expect_rc 0 "tuf-js (same cache) updates to the new versions" tufjs main fw.bin 
 check "tuf-js got version 1.1" cmp -s "$W/out-main/fw.bin" fw-1.1.bin
 expect_rc 0 "remove a target" "$SIGN" remove -r "$R" -k k/targets.key "${ONLINE[@]}" images/boot.img
 expect_rc 1 "tuf-js no longer finds a removed target" tufjs main images/boot.img
+expect_rc 2 "a malformed --expires is a usage error" "$SIGN" timestamp -r "$R" -k k/ts.key --expires 5x
+expect_rc 2 "a zero --expires is a usage error" "$SIGN" timestamp -r "$R" -k k/ts.key --expires 0d
+expect_rc 0 "timestamp re-sign with --expires 6h" "$SIGN" timestamp -r "$R" -k k/ts.key --expires 6h
+check "... expires in about 6 hours" sh -c \
+    "node -e 'const d=JSON.parse(require(\"fs\").readFileSync(process.argv[1])); const s=(Date.parse(d.signed.expires)-Date.now())/1000; if (s<6*3600-120||s>6*3600+5) process.exit(1)' '$R/metadata/timestamp.json'"
 expect_rc 0 "timestamp re-sign (cron)" "$SIGN" timestamp -r "$R" -k k/ts.key
 expect_rc 0 "snapshot re-sign" "$SIGN" snapshot -r "$R" "${ONLINE[@]}"
 expect_rc 0 "tuf-js accepts the re-signed timestamp/snapshot" tufjs main fw.bin
