@@ -25,6 +25,12 @@ no_temp_files() { ! find "$R" -name '.tmp-*' | grep -q .; }
 
 # ---- keys --------------------------------------------------------------------
 expect_rc 0 "keygen --help" "$SIGN" keygen --help
+cmds=$("$SIGN" --help | sed -n '/^commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p')
+check "ota-sign --help lists at least 15 commands" test "$(echo "$cmds" | wc -w)" -ge 15
+for c in $cmds; do
+    check "ota-sign $c --help prints its usage" sh -c "'$SIGN' $c --help | grep -q '^usage:'"
+done
+expect_rc 2 "an unknown command is a usage error" "$SIGN" frobnicate
 printf 'root one passphrase\n' > pass1
 expect_rc 0 "keygen encrypted root key (passphrase file)" \
     "$SIGN" keygen -o k/root1 --passphrase-file pass1 --kdf interactive
