@@ -1,9 +1,13 @@
 #include "ota_util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 ota_err
 ota_buf_append(ota_buf *b, const void *data, size_t n)
@@ -186,4 +190,73 @@ ota_time_format(int64_t t, char out[21])
         return OTA_E_ARG;
     memcpy(out, tmp, 21);
     return OTA_OK;
+}
+
+#define FILE_CHUNK 65536u
+
+ota_err
+ota_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? OTA_E_NOT_FOUND : OTA_E_IO;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return OTA_E_IO;
+    }
+    ota_buf b = {.max = max};
+    uint8_t *chunk = malloc(FILE_CHUNK);
+    ota_err rc = chunk ? OTA_OK : OTA_E_NOMEM;
+    while (rc == OTA_OK) {
+        ssize_t n = read(fd, chunk, FILE_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = OTA_E_IO;
+        else if (n == 0)
+            break;
+        else
+            rc = ota_buf_append(&b, chunk, (size_t) n);
+    }
+    free(chunk);
+    close(fd);
+    if (rc == OTA_OK && b.p == NULL) { /* empty file: still a valid buffer */
+        b.p = malloc(1);
+        b.cap = 1;
+        if (b.p == NULL)
+            rc = OTA_E_NOMEM;
+    }
+    if (rc != OTA_OK) {
+        ota_buf_free(&b);
+        return rc;
+    }
+    *out = ota_buf_steal(&b, len);
+    return OTA_OK;
+}
+
+ota_err
+ota_mkdirs(const char *path, unsigned mode)
+{
+    char *p = strdup(path);
+    if (p == NULL)
+        return OTA_E_NOMEM;
+    ota_err rc = OTA_OK;
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, (mode_t) mode) != 0 && errno != EEXIST) {
+                rc = errno == ENOENT || errno == ENOTDIR ? OTA_E_NOT_FOUND : OTA_E_IO;
+                break;
+            }
+            *s = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    int saved = errno;
+    free(p);
+    errno = saved;
+    return rc;
 }

@@ -51,4 +51,13 @@ OTA_NODISCARD ota_err ota_time_parse(const char *s, int64_t *out);
 /* Format t as "YYYY-MM-DDTHH:MM:SSZ" into out[21]; years 0..9999 only. */
 OTA_NODISCARD ota_err ota_time_format(int64_t t, char out[21]);
 
+/* Read a whole regular file of at most max bytes (OTA_E_LIMIT beyond; not a
+ * regular file: OTA_E_IO; missing: OTA_E_NOT_FOUND).  *out is malloc'd and
+ * NUL-terminated (the NUL is not counted), also for an empty file. */
+OTA_NODISCARD ota_err ota_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
+
+/* mkdir -p: create path and missing parents with mode.  On failure errno
+ * tells why (OTA_E_NOT_FOUND for ENOENT/ENOTDIR, else OTA_E_IO). */
+OTA_NODISCARD ota_err ota_mkdirs(const char *path, unsigned mode);
+
 #endif

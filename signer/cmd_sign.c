@@ -32,7 +32,7 @@ sign_file(sign_keys *ks, const char *path)
     size_t n = 0;
     json_t *doc = NULL;
     ota_md *md = NULL;
-    ota_err rc = fs_read(path, OTA_MAX_METADATA_SIZE, &buf, &n);
+    ota_err rc = ota_file_read(path, OTA_MAX_METADATA_SIZE, &buf, &n);
     if (rc == OTA_OK)
         rc = ota_json_parse(buf, n, 0, &doc);
     free(buf);

@@ -58,7 +58,7 @@ static ota_err
 read_meta(vctx *v, const char *name, uint8_t **buf, size_t *n)
 {
     char *path = fs_join(v->meta_dir, name);
-    ota_err rc = path ? fs_read(path, OTA_MAX_METADATA_SIZE, buf, n) : OTA_E_NOMEM;
+    ota_err rc = path ? ota_file_read(path, OTA_MAX_METADATA_SIZE, buf, n) : OTA_E_NOMEM;
     free(path);
     return rc;
 }
@@ -190,7 +190,7 @@ root_chain(vctx *v, const char *trusted)
     ota_md *root = NULL;
     uint8_t *buf = NULL;
     size_t n = 0;
-    ota_err rc = trusted ? fs_read(trusted, OTA_MAX_ROOT_SIZE, &buf, &n)
+    ota_err rc = trusted ? ota_file_read(trusted, OTA_MAX_ROOT_SIZE, &buf, &n)
                          : read_meta(v, "1.root.json", &buf, &n);
     if (rc == OTA_OK)
         rc = ota_md_parse(buf, n, OTA_ROLE_ROOT, &root);

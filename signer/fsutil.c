@@ -36,47 +36,6 @@ fs_join(const char *a, const char *b)
     return s;
 }
 
-ota_err
-fs_read(const char *path, size_t max, uint8_t **out, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno_err(errno);
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return OTA_E_IO;
-    }
-    ota_buf b = {.max = max};
-    uint8_t *chunk = malloc(IO_CHUNK);
-    ota_err rc = chunk ? OTA_OK : OTA_E_NOMEM;
-    while (rc == OTA_OK) {
-        ssize_t n = read(fd, chunk, IO_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            rc = OTA_E_IO;
-        else if (n == 0)
-            break;
-        else
-            rc = ota_buf_append(&b, chunk, (size_t) n);
-    }
-    free(chunk);
-    close(fd);
-    if (rc == OTA_OK && b.p == NULL) { /* empty file: still a valid buffer */
-        b.p = malloc(1);
-        b.cap = 1;
-        if (b.p == NULL)
-            rc = OTA_E_NOMEM;
-    }
-    if (rc != OTA_OK) {
-        ota_buf_free(&b);
-        return rc;
-    }
-    *out = ota_buf_steal(&b, len);
-    return OTA_OK;
-}
-
 static ota_err
 write_all(int fd, const void *data, size_t len)
 {
@@ -108,30 +67,6 @@ fs_write_new(const char *path, const void *data, size_t len, mode_t mode)
         rc = OTA_E_IO;
     if (rc != OTA_OK)
         unlink(path);
-    return rc;
-}
-
-ota_err
-fs_mkdirs(const char *path, mode_t mode)
-{
-    char *p = strdup(path);
-    if (p == NULL)
-        return OTA_E_NOMEM;
-    ota_err rc = OTA_OK;
-    for (char *s = p + 1;; s++) {
-        if (*s == '/' || *s == '\0') {
-            char c = *s;
-            *s = '\0';
-            if (mkdir(p, mode) != 0 && errno != EEXIST) {
-                rc = errno_err(errno);
-                break;
-            }
-            *s = c;
-            if (c == '\0')
-                break;
-        }
-    }
-    free(p);
     return rc;
 }
 

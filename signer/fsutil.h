@@ -13,16 +13,10 @@
 #include "ota_err.h"
 #include "ota_util.h"
 
-/* Read a whole regular file of at most max bytes (OTA_E_LIMIT beyond).
- * Missing file: OTA_E_NOT_FOUND.  *out is malloc'd, NUL-terminated. */
-OTA_NODISCARD ota_err fs_read(const char *path, size_t max, uint8_t **out, size_t *len);
-
 /* Create path exclusively (O_CREAT|O_EXCL|O_NOFOLLOW) with mode, write,
- * fsync.  OTA_E_EXISTS if it exists; on failure the file is removed. */
+ * fsync.  (Reading files and mkdir -p: ota_file_read, ota_mkdirs in
+ * ota_util.h.)  OTA_E_EXISTS if it exists; on failure the file is removed. */
 OTA_NODISCARD ota_err fs_write_new(const char *path, const void *data, size_t len, mode_t mode);
-
-/* mkdir -p with mode for created components. */
-OTA_NODISCARD ota_err fs_mkdirs(const char *path, mode_t mode);
 
 /* A write that becomes visible only on commit.  Stage writes a temp file
  * beside the final path and fsyncs it; commit renames it into place and

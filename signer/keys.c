@@ -20,7 +20,7 @@ keys_add(sign_keys *ks, const char *path, sign_keyfile **out)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    ota_err rc = fs_read(path, KEYFILE_MAX, &buf, &len);
+    ota_err rc = ota_file_read(path, KEYFILE_MAX, &buf, &len);
     if (rc != OTA_OK) {
         sign_fail(rc, "cannot read key file %s", path);
         return rc;
@@ -79,7 +79,7 @@ keys_secret(sign_keys *ks, const char *keyid, ota_err *rc)
         size_t len = 0;
         char *pass = NULL;
         size_t plen = 0;
-        *rc = fs_read(kf->path, KEYFILE_MAX, &buf, &len);
+        *rc = ota_file_read(kf->path, KEYFILE_MAX, &buf, &len);
         if (*rc != OTA_OK) {
             sign_fail(*rc, "cannot read key file %s", kf->path);
             return NULL;
@@ -180,7 +180,7 @@ passphrase_get(const char *prompt, const char *file, bool confirm, char **out, s
     if (file != NULL) {
         uint8_t *buf = NULL;
         size_t blen = 0;
-        rc = fs_read(file, PASS_MAX, &buf, &blen);
+        rc = ota_file_read(file, PASS_MAX, &buf, &blen);
         if (rc == OTA_OK) {
             memcpy(pass, buf, blen);
             n = chomp(pass, blen);

@@ -100,7 +100,7 @@ read_json_file(const char *path, json_t **out)
 {
     uint8_t *buf = NULL;
     size_t n = 0;
-    ota_err rc = fs_read(path, OTA_MAX_METADATA_SIZE, &buf, &n);
+    ota_err rc = ota_file_read(path, OTA_MAX_METADATA_SIZE, &buf, &n);
     if (rc == OTA_OK)
         rc = ota_json_parse(buf, n, 0, out);
     free(buf);
@@ -139,7 +139,7 @@ load_md(repo *r, const char *name, ota_role_type t, ota_md **out)
     size_t n = 0;
     if (path == NULL)
         return OTA_E_NOMEM;
-    ota_err rc = fs_read(path, OTA_MAX_METADATA_SIZE, &buf, &n);
+    ota_err rc = ota_file_read(path, OTA_MAX_METADATA_SIZE, &buf, &n);
     if (rc == OTA_OK)
         rc = ota_md_parse(buf, n, t, out);
     if (rc != OTA_OK && rc != OTA_E_NOT_FOUND)
@@ -317,9 +317,9 @@ repo_create(repo *r, const char *dir, const int64_t expires[OTA_ROLE_COUNT], boo
         if (expires[i] > 0)
             r->expires[i] = expires[i];
     r->consistent = consistent;
-    if ((rc = fs_mkdirs(r->staged_dir, 0755)) != OTA_OK ||
-        (rc = fs_mkdirs(r->meta_dir, 0755)) != OTA_OK ||
-        (rc = fs_mkdirs(r->targets_dir, 0755)) != OTA_OK) {
+    if ((rc = ota_mkdirs(r->staged_dir, 0755)) != OTA_OK ||
+        (rc = ota_mkdirs(r->meta_dir, 0755)) != OTA_OK ||
+        (rc = ota_mkdirs(r->targets_dir, 0755)) != OTA_OK) {
         sign_fail(rc, "cannot create %s", dir);
         return rc;
     }
@@ -562,7 +562,7 @@ repo_stage_target_file(repo *r, const char *path, const char *src, uint64_t *len
         return OTA_E_NOMEM;
     }
     *strrchr(dir, '/') = '\0';
-    rc = fs_mkdirs(dir, 0755);
+    rc = ota_mkdirs(dir, 0755);
     free(dir);
     fs_pending *nv = rc == OTA_OK ? realloc(r->files, (r->nfiles + 1) * sizeof *nv) : NULL;
     if (rc == OTA_OK && nv == NULL)
@@ -678,7 +678,7 @@ meta_entry(int64_t version, const outfile *o)
 static ota_err
 stage_changes(repo *r)
 {
-    ota_err rc = fs_mkdirs(r->staged_dir, 0755);
+    ota_err rc = ota_mkdirs(r->staged_dir, 0755);
     char name[OTA_MAX_ROLE_NAME_LEN + 8];
     for (size_t i = 0; rc == OTA_OK && i <= r->nroles; i++) {
         const ota_md *md = NULL;
@@ -748,7 +748,7 @@ repo_load_staged(repo *r, size_t *count)
         size_t n = 0;
         ota_md *md = NULL;
         bool is_root = strcmp(role, "root") == 0;
-        rc = p ? fs_read(p, OTA_MAX_METADATA_SIZE, &buf, &n) : OTA_E_NOMEM;
+        rc = p ? ota_file_read(p, OTA_MAX_METADATA_SIZE, &buf, &n) : OTA_E_NOMEM;
         if (rc == OTA_OK)
             rc = ota_md_parse(buf, n, is_root ? OTA_ROLE_ROOT : OTA_ROLE_TARGETS, &md);
         if (rc != OTA_OK)

@@ -304,28 +304,6 @@ opts_free(opts *o)
     free(o->out_dir);
 }
 
-static uint8_t *
-slurp(const char *path, size_t max, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    ota_buf b = {.max = max};
-    uint8_t chunk[2048];
-    size_t n;
-    bool ok = true;
-    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ok = ota_buf_append(&b, chunk, n) == OTA_OK;
-    ok = ok && !ferror(f);
-    fclose(f);
-    if (!ok || (b.p == NULL && ota_buf_append(&b, "", 1) != OTA_OK)) {
-        ota_buf_free(&b);
-        return NULL;
-    }
-    uint8_t *p = ota_buf_steal(&b, len);
-    return p;
-}
-
 /* ---- commands --------------------------------------------------------------- */
 
 /* not inlined: keeps main() within the 4 KiB frame budget */
@@ -335,11 +313,9 @@ cmd_init(ota_client *c, const opts *o)
     if (o->root_file == NULL)
         return die(EX_USAGE, "init needs --root FILE");
     size_t len = 0;
-    uint8_t *buf = slurp(o->root_file, 4u * 1024u * 1024u, &len);
-    if (buf == NULL)
+    uint8_t *buf = NULL;
+    if (ota_file_read(o->root_file, 4u * 1024u * 1024u, &buf, &len) != OTA_OK)
         return die(EX_USAGE, "%s: cannot read (missing or too big)", o->root_file);
-    if (buf[0] == '\0' && len == 1)
-        len = 0;
     ota_err rc = ota_client_init_root(c, buf, len, o->force);
     free(buf);
     if (rc != OTA_OK)
@@ -497,29 +473,6 @@ enum {
     O_VERSION,
 };
 
-/* mkdir -p: init creates the state directory and its parents. */
-static int
-mkdir_p(const char *path)
-{
-    char *p = strdup(path);
-    if (p == NULL)
-        return -1;
-    int rc = 0;
-    for (char *s = p + 1; rc == 0; s++) {
-        if (*s != '/' && *s != '\0')
-            continue;
-        char c = *s;
-        *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST)
-            rc = -1;
-        *s = c;
-        if (c == '\0')
-            break;
-    }
-    free(p);
-    return rc;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -642,7 +595,7 @@ main(int argc, char **argv)
                      o.metadata_dir);
             goto out;
         }
-        if (mkdir_p(o.metadata_dir) != 0) {
+        if (ota_mkdirs(o.metadata_dir, 0755) != OTA_OK) {
             ex = die(EX_FAIL, "%s: %s", o.metadata_dir, strerror(errno));
             goto out;
         }

@@ -18,6 +18,7 @@
 
 #include "ota_json.h"
 #include "ota_key.h"
+#include "ota_limits.h"
 #include "ota_pkey.h"
 #include "ota_tuf.h"
 #include "ota_util.h"
@@ -39,28 +40,6 @@ fail(const char *what, ota_err rc)
     return 1;
 }
 
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    ota_buf b = {.max = 64u * 1024u * 1024u};
-    uint8_t chunk[2048];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (ota_buf_append(&b, chunk, n) != OTA_OK) {
-            ota_buf_free(&b);
-            fclose(f);
-            return NULL;
-        }
-    }
-    fclose(f);
-    if (b.p == NULL && ota_buf_append(&b, " ", 1) == OTA_OK)
-        b.len = 0;
-    return ota_buf_steal(&b, len);
-}
-
 static int
 write_file(const char *path, const uint8_t *p, size_t n)
 {
@@ -77,10 +56,11 @@ static ota_err
 load_json(const char *path, json_t **out)
 {
     size_t n = 0;
-    uint8_t *buf = read_file(path, &n);
-    if (buf == NULL)
-        return OTA_E_IO;
-    ota_err rc = ota_json_parse(buf, n, 0, out);
+    uint8_t *buf = NULL;
+    ota_err rc = ota_file_read(path, OTA_MAX_METADATA_SIZE, &buf, &n);
+    if (rc != OTA_OK)
+        return rc;
+    rc = ota_json_parse(buf, n, 0, out);
     free(buf);
     return rc;
 }
@@ -235,9 +215,10 @@ cmd_verify(int check_expiry, const char *delegator_path, const char *role, const
     if (rc != OTA_OK)
         return fail(delegator_path, rc);
     size_t n = 0;
-    uint8_t *buf = read_file(path, &n);
-    rc = buf ? ota_md_parse(buf, n, top >= 0 ? (ota_role_type) top : OTA_ROLE_TARGETS, &md)
-             : OTA_E_IO;
+    uint8_t *buf = NULL;
+    rc = ota_file_read(path, OTA_MAX_METADATA_SIZE, &buf, &n);
+    if (rc == OTA_OK)
+        rc = ota_md_parse(buf, n, top >= 0 ? (ota_role_type) top : OTA_ROLE_TARGETS, &md);
     free(buf);
     if (rc == OTA_OK)
         rc = ota_md_verify_role(delegator, role, md, &nvalid);
