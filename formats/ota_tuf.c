@@ -703,6 +703,32 @@ ota_md_check_expiry(const ota_md *md, int64_t now)
     return md->expires > now ? OTA_OK : OTA_E_EXPIRED;
 }
 
+ota_err
+ota_metafile_check(const ota_metafile *m, const uint8_t *buf, size_t len)
+{
+    if (m == NULL || (buf == NULL && len > 0))
+        return OTA_E_ARG;
+    if (m->has_length && (uint64_t) len != (uint64_t) m->length)
+        return OTA_E_LENGTH;
+    if (m->hashes.count == 0)
+        return OTA_OK;
+    if (!m->hashes.has_sha256 && !m->hashes.has_sha512)
+        return OTA_E_UNSUPPORTED;
+    if (m->hashes.has_sha256) {
+        uint8_t h[OTA_SHA256_LEN];
+        ota_sha256(buf, len, h);
+        if (memcmp(h, m->hashes.sha256, sizeof h) != 0)
+            return OTA_E_HASH;
+    }
+    if (m->hashes.has_sha512) {
+        uint8_t h[OTA_SHA512_LEN];
+        ota_sha512(buf, len, h);
+        if (memcmp(h, m->hashes.sha512, sizeof h) != 0)
+            return OTA_E_HASH;
+    }
+    return OTA_OK;
+}
+
 const ota_metafile *
 ota_md_find_meta(const ota_md *md, const char *name)
 {

@@ -165,6 +165,14 @@ OTA_NODISCARD ota_err ota_md_verify(const ota_md *md, const ota_keyring *ring,
 OTA_NODISCARD ota_err ota_md_verify_role(const ota_md *delegator, const char *role,
                                          const ota_md *md, size_t *nvalid);
 
+/*
+ * Check bytes fetched for a timestamp/snapshot `meta` entry against it:
+ * OTA_E_LENGTH when a listed length differs, OTA_E_UNSUPPORTED when hashes
+ * are listed but none is sha256 or sha512, OTA_E_HASH when a listed
+ * supported hash differs.  No length or hashes listed: OTA_OK.
+ */
+OTA_NODISCARD ota_err ota_metafile_check(const ota_metafile *m, const uint8_t *buf, size_t len);
+
 /* OTA_E_EXPIRED when md->expires <= now (the fixed update start time). */
 OTA_NODISCARD ota_err ota_md_check_expiry(const ota_md *md, int64_t now);
 

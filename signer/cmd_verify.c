@@ -100,20 +100,16 @@ check_sig(vctx *v, const char *name, const ota_md *delegator, const char *role, 
 static void
 check_meta_bytes(vctx *v, const char *name, const uint8_t *buf, size_t n, const ota_metafile *m)
 {
-    if (m->has_length && (uint64_t) m->length != n)
+    switch (ota_metafile_check(m, buf, n)) {
+    case OTA_OK: return;
+    case OTA_E_LENGTH:
         problem(v, false, "%s: length %zu, snapshot/timestamp says %lld", name, n,
                 (long long) m->length);
-    if (m->hashes.has_sha256) {
-        uint8_t h[32];
-        ota_sha256(buf, n, h);
-        if (memcmp(h, m->hashes.sha256, 32) != 0)
-            problem(v, false, "%s: SHA-256 differs from the one its parent lists", name);
-    }
-    if (m->hashes.has_sha512) {
-        uint8_t h[64];
-        ota_sha512(buf, n, h);
-        if (memcmp(h, m->hashes.sha512, 64) != 0)
-            problem(v, false, "%s: SHA-512 differs from the one its parent lists", name);
+        return;
+    case OTA_E_UNSUPPORTED:
+        problem(v, false, "%s: its parent lists no sha256 or sha512 hash", name);
+        return;
+    default: problem(v, false, "%s: hash differs from the one its parent lists", name); return;
     }
 }
 

@@ -127,30 +127,18 @@ static ota_err
 check_meta_bytes(ota_client *c, const ota_metafile *mf, const uint8_t *buf, size_t len,
                  const char *what)
 {
-    if (mf->has_length && (uint64_t) len != (uint64_t) mf->length)
+    switch (ota_metafile_check(mf, buf, len)) {
+    case OTA_OK: return OTA_OK;
+    case OTA_E_LENGTH:
         return otac_fail(c, OTA_E_LENGTH, "%s: %zu bytes, signed length is %" PRId64, what, len,
                          mf->length);
-    if (mf->hashes.count == 0)
-        return OTA_OK;
-    if (!mf->hashes.has_sha256 && !mf->hashes.has_sha512)
+    case OTA_E_UNSUPPORTED:
         return otac_fail(c, OTA_E_UNSUPPORTED, "%s: no supported hash algorithm listed", what);
-    if (mf->hashes.has_sha256) {
-        uint8_t h[OTA_SHA256_LEN];
-        ota_sha256(buf, len, h);
-        if (memcmp(h, mf->hashes.sha256, sizeof h) != 0)
-            return otac_fail(c, OTA_E_HASH, "%s: sha256 differs from the signed hash "
-                                            "(mix-and-match or tampering)",
-                             what);
+    default:
+        return otac_fail(c, OTA_E_HASH, "%s: hash differs from the signed hash "
+                                        "(mix-and-match or tampering)",
+                         what);
     }
-    if (mf->hashes.has_sha512) {
-        uint8_t h[OTA_SHA512_LEN];
-        ota_sha512(buf, len, h);
-        if (memcmp(h, mf->hashes.sha512, sizeof h) != 0)
-            return otac_fail(c, OTA_E_HASH, "%s: sha512 differs from the signed hash "
-                                            "(mix-and-match or tampering)",
-                             what);
-    }
-    return OTA_OK;
 }
 
 static ota_err

@@ -551,6 +551,33 @@ test_targets_and_meta_views(void **state)
     assert_int_equal(ota_md_from_json(doc, OTA_ROLE_TARGETS, &m), OTA_E_FORMAT);
 }
 
+static void
+test_metafile_check(void **state)
+{
+    (void) state;
+    const uint8_t data[] = "snapshot bytes";
+    size_t n = sizeof data - 1;
+    ota_metafile m = {.name = "snapshot.json", .version = 1};
+    assert_int_equal(ota_metafile_check(&m, data, n), OTA_OK); /* nothing listed */
+    m.has_length = true;
+    m.length = (int64_t) n;
+    assert_int_equal(ota_metafile_check(&m, data, n), OTA_OK);
+    assert_int_equal(ota_metafile_check(&m, data, n - 1), OTA_E_LENGTH);
+    ota_sha256(data, n, m.hashes.sha256);
+    ota_sha512(data, n, m.hashes.sha512);
+    m.hashes.has_sha256 = m.hashes.has_sha512 = true;
+    m.hashes.count = 2;
+    assert_int_equal(ota_metafile_check(&m, data, n), OTA_OK);
+    m.hashes.sha512[63] ^= 1; /* either listed hash must match */
+    assert_int_equal(ota_metafile_check(&m, data, n), OTA_E_HASH);
+    m.hashes.sha512[63] ^= 1;
+    m.hashes.sha256[0] ^= 1;
+    assert_int_equal(ota_metafile_check(&m, data, n), OTA_E_HASH);
+    m.hashes.has_sha256 = m.hashes.has_sha512 = false; /* only unknown algorithms */
+    m.hashes.count = 1;
+    assert_int_equal(ota_metafile_check(&m, data, n), OTA_E_UNSUPPORTED);
+}
+
 static json_t *
 delegating_targets(json_t *roles)
 {
@@ -818,6 +845,7 @@ main(void)
         cmocka_unit_test(test_unknown_key_type_ignored),
         cmocka_unit_test(test_unknown_fields_preserved),
         cmocka_unit_test(test_targets_and_meta_views),
+        cmocka_unit_test(test_metafile_check),
         cmocka_unit_test(test_delegations),
         cmocka_unit_test(test_root_schema),
         cmocka_unit_test(test_ecdsa_root_role),
