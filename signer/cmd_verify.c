@@ -118,10 +118,7 @@ static ota_md *
 load_entry(vctx *v, bool consistent, const char *role, const ota_metafile *m, ota_role_type t)
 {
     char name[OTA_MAX_ROLE_NAME_LEN + 40];
-    if (consistent)
-        snprintf(name, sizeof name, "%lld.%s.json", (long long) m->version, role);
-    else
-        snprintf(name, sizeof name, "%s.json", role);
+    repo_role_file(consistent, name, sizeof name, role, m->version);
     uint8_t *buf = NULL;
     size_t n = 0;
     ota_md *md = NULL;
@@ -152,19 +149,9 @@ check_targets_files(vctx *v, bool consistent, const char *role, const ota_md *md
             problem(v, false, "%s: target %s has no sha256", role, t->path);
             continue;
         }
-        char hex[65];
-        ota_hex_encode(t->hashes.sha256, 32, hex);
-        const char *slash = strrchr(t->path, '/');
-        size_t dirlen = slash ? (size_t) (slash - t->path) + 1 : 0;
-        size_t cap = strlen(v->targets_dir) + strlen(t->path) + 70;
-        char *file = malloc(cap);
+        char *file = repo_target_file(v->targets_dir, consistent, t->path, t->hashes.sha256);
         if (file == NULL)
             return;
-        if (consistent)
-            snprintf(file, cap, "%s/%.*s%s.%s", v->targets_dir, (int) dirlen, t->path, hex,
-                     slash ? slash + 1 : t->path);
-        else
-            snprintf(file, cap, "%s/%s", v->targets_dir, t->path);
         uint64_t len = 0;
         uint8_t h256[32], h512[64];
         ota_err rc = fs_hash_file(file, &len, h256, h512);

@@ -223,6 +223,13 @@ fs_stage_copy(fs_pending *p, const char *path, const char *src, uint64_t *length
     return finish_tmp(p, fd, rc, 0644);
 }
 
+void
+fs_retarget(fs_pending *p, char *path)
+{
+    free(p->path);
+    p->path = path;
+}
+
 ota_err
 fs_commit(fs_pending *p)
 {

@@ -31,6 +31,9 @@ OTA_NODISCARD ota_err fs_stage(fs_pending *p, const char *path, const void *data
 /* Stage a copy of src, computing its length and hashes on the way. */
 OTA_NODISCARD ota_err fs_stage_copy(fs_pending *p, const char *path, const char *src,
                                     uint64_t *length, uint8_t sha256[32], uint8_t sha512[64]);
+/* Commit to another final path in the same directory (the temporary is
+ * there already); takes ownership of path. */
+void fs_retarget(fs_pending *p, char *path);
 OTA_NODISCARD ota_err fs_commit(fs_pending *p);
 void fs_abort(fs_pending *p);
 

@@ -149,11 +149,10 @@ load_md(repo *r, const char *name, ota_role_type t, ota_md **out)
     return rc;
 }
 
-/* File name of a published role version. */
-static void
-role_file(const repo *r, char *buf, size_t cap, const char *name, int64_t version)
+void
+repo_role_file(bool consistent, char *buf, size_t cap, const char *name, int64_t version)
 {
-    if (r->consistent && version > 0)
+    if (consistent && version > 0)
         snprintf(buf, cap, "%lld.%s.json", (long long) version, name);
     else
         snprintf(buf, cap, "%s.json", name);
@@ -237,7 +236,7 @@ load_published(repo *r)
     const ota_metafile *sm = ota_md_find_meta(r->timestamp, "snapshot.json");
     if (sm == NULL)
         return OTA_E_FORMAT;
-    role_file(r, name, sizeof name, "snapshot", sm->version);
+    repo_role_file(r->consistent, name, sizeof name, "snapshot", sm->version);
     if ((rc = load_md(r, name, OTA_ROLE_SNAPSHOT, &r->snapshot)) != OTA_OK)
         return rc;
     /* targets first, so roles[0] is "targets" */
@@ -257,7 +256,7 @@ load_published(repo *r)
             memcpy(role, m->name, n - 5);
             role[n - 5] = '\0';
             ota_md *md = NULL;
-            role_file(r, name, sizeof name, role, m->version);
+            repo_role_file(r->consistent, name, sizeof name, role, m->version);
             if ((rc = load_md(r, name, OTA_ROLE_TARGETS, &md)) != OTA_OK)
                 return rc;
             if ((rc = repo_role_add(r, role, NULL, md)) != OTA_OK) {
@@ -524,20 +523,24 @@ repo_target_path_ok(const char *p)
     return true;
 }
 
-static char *
-target_file_path(const repo *r, const char *path, const char *sha256hex)
+char *
+repo_target_file(const char *targets_dir, bool consistent, const char *path,
+                 const uint8_t sha256[32])
 {
+    char hex[65] = "";
+    if (consistent)
+        ota_hex_encode(sha256, 32, hex);
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t) (slash - path) + 1 : 0;
     const char *base = slash ? slash + 1 : path;
-    size_t n = strlen(r->targets_dir) + strlen(path) + 70;
+    size_t n = strlen(targets_dir) + strlen(path) + 70;
     char *out = malloc(n);
     if (out == NULL)
         return NULL;
-    if (r->consistent)
-        snprintf(out, n, "%s/%.*s%s.%s", r->targets_dir, (int) dirlen, path, sha256hex, base);
+    if (consistent)
+        snprintf(out, n, "%s/%.*s%s.%s", targets_dir, (int) dirlen, path, hex, base);
     else
-        snprintf(out, n, "%s/%s", r->targets_dir, path);
+        snprintf(out, n, "%s/%s", targets_dir, path);
     return out;
 }
 
@@ -547,22 +550,17 @@ repo_stage_target_file(repo *r, const char *path, const char *src, uint64_t *len
 {
     uint8_t sha512[64], h[32];
     uint64_t len = 0;
-    char hex[65];
-    /* hash first: the consistent name contains the hash */
-    ota_err rc = fs_hash_file(src, &len, h, sha512);
-    if (rc != OTA_OK)
-        return rc;
-    ota_hex_encode(h, sizeof h, hex);
-    char *dst = target_file_path(r, path, hex);
-    if (dst == NULL)
-        return OTA_E_NOMEM;
-    char *dir = strdup(dst);
+    /* The consistent name holds the hash, known only once the file is read:
+     * copy it once, hashing on the way, to a temporary in the target's
+     * directory, then aim the pending rename at the hash-named file there. */
+    char *plain = repo_target_file(r->targets_dir, false, path, NULL);
+    char *dir = plain ? strdup(plain) : NULL;
     if (dir == NULL) {
-        free(dst);
+        free(plain);
         return OTA_E_NOMEM;
     }
     *strrchr(dir, '/') = '\0';
-    rc = ota_mkdirs(dir, 0755);
+    ota_err rc = ota_mkdirs(dir, 0755);
     free(dir);
     fs_pending *nv = rc == OTA_OK ? realloc(r->files, (r->nfiles + 1) * sizeof *nv) : NULL;
     if (rc == OTA_OK && nv == NULL)
@@ -571,18 +569,19 @@ repo_stage_target_file(repo *r, const char *path, const char *src, uint64_t *len
         r->files = nv;
         fs_pending *p = &r->files[r->nfiles];
         memset(p, 0, sizeof *p);
-        uint8_t h2[32];
-        uint64_t len2 = 0;
-        rc = fs_stage_copy(p, dst, src, &len2, h2, sha512);
-        /* the copy must be the bytes we hashed (the source may change under us) */
-        if (rc == OTA_OK && (len2 != len || memcmp(h, h2, 32) != 0)) {
-            fs_abort(p);
-            rc = OTA_E_HASH;
+        rc = fs_stage_copy(p, plain, src, &len, h, sha512);
+        if (rc == OTA_OK && r->consistent) {
+            char *dst = repo_target_file(r->targets_dir, true, path, h);
+            if (dst == NULL) {
+                fs_abort(p);
+                rc = OTA_E_NOMEM;
+            } else
+                fs_retarget(p, dst);
         }
         if (rc == OTA_OK)
             r->nfiles++;
     }
-    free(dst);
+    free(plain);
     if (rc == OTA_OK) {
         *length = len;
         memcpy(sha256, h, 32);
@@ -929,12 +928,13 @@ repo_publish(repo *r)
     for (size_t i = 0; rc == OTA_OK && i < r->nroles; i++) {
         if (!r->roles[i].changed)
             continue;
-        role_file(r, name, sizeof name, r->roles[i].name, r->roles[i].md->version);
+        repo_role_file(r->consistent, name, sizeof name, r->roles[i].name,
+                       r->roles[i].md->version);
         rc = stage_out(r, &pend, &npend, name, &outs[i]);
         if (rc == OTA_OK && r->consistent)
             rc = stage_out(r, &pend, &npend, outs[i].name, &outs[i]);
     }
-    role_file(r, name, sizeof name, "snapshot", r->snapshot->version);
+    repo_role_file(r->consistent, name, sizeof name, "snapshot", r->snapshot->version);
     if (rc == OTA_OK)
         rc = stage_out(r, &pend, &npend, name, &outs[snap_idx]);
     if (rc == OTA_OK && r->consistent)

@@ -93,6 +93,16 @@ OTA_NODISCARD ota_err repo_bump(repo *r, ota_md *md, int64_t period, int64_t ver
 OTA_NODISCARD ota_err repo_sign_role(repo *r, ota_md *md, const char *role,
                                      const ota_md *delegator);
 
+/* File name of a published role version: "V.NAME.json" with consistent
+ * snapshots (and version > 0), else "NAME.json". */
+void repo_role_file(bool consistent, char *buf, size_t cap, const char *name, int64_t version);
+
+/* Where target `path` with this SHA-256 lives under targets_dir:
+ * DIR/<sha256>.<name> with consistent snapshots, else the plain path.
+ * malloc'd; NULL on OOM. */
+char *repo_target_file(const char *targets_dir, bool consistent, const char *path,
+                       const uint8_t sha256[32]);
+
 /* Validate a target path: relative, '/'-separated, no empty, '.', '..' or
  * hidden segments, no backslash or control characters, bounded length. */
 bool repo_target_path_ok(const char *path);
