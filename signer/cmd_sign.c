@@ -108,24 +108,8 @@ cmd_sign(int argc, char **argv)
         rc = repo_sign_changed(&r);
         if (rc == OTA_OK || rc == OTA_E_SIGNATURE) {
             /* rewrite the staged files with the new signatures */
-            ota_err s2 = OTA_OK;
-            for (size_t i = 0; s2 == OTA_OK && i <= r.nroles; i++) {
-                const ota_md *md = i == r.nroles ? (r.root_changed ? r.root : NULL)
-                                                 : (r.roles[i].changed ? r.roles[i].md : NULL);
-                if (md == NULL)
-                    continue;
-                char name[OTA_MAX_ROLE_NAME_LEN + 8];
-                snprintf(name, sizeof name, "%s.json",
-                         i == r.nroles ? "root" : r.roles[i].name);
-                uint8_t *out = NULL;
-                size_t n = 0;
-                char *path = fs_join(r.staged_dir, name);
-                s2 = path ? ota_md_serialize(md, &out, &n) : OTA_E_NOMEM;
-                if (s2 == OTA_OK)
-                    s2 = fs_write_atomic(path, out, n, 0644);
-                free(out);
-                free(path);
-            }
+            r.quiet = true;
+            ota_err s2 = repo_save_staged(&r);
             if (s2 != OTA_OK)
                 ret = sign_fail(s2, "cannot rewrite staged metadata");
             else if (rc == OTA_OK)

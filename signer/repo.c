@@ -674,8 +674,8 @@ meta_entry(int64_t version, const outfile *o)
                      (json_int_t) o->len, "hashes", "sha256", hex);
 }
 
-static ota_err
-stage_changes(repo *r)
+ota_err
+repo_save_staged(repo *r)
 {
     ota_err rc = ota_mkdirs(r->staged_dir, 0755);
     char name[OTA_MAX_ROLE_NAME_LEN + 8];
@@ -850,7 +850,7 @@ repo_publish(repo *r)
     size_t npend = 0;
 
     if (rc == OTA_E_SIGNATURE) {
-        ota_err src = stage_changes(r);
+        ota_err src = repo_save_staged(r);
         if (src != OTA_OK)
             return sign_fail(src, "cannot stage metadata"), src;
         fprintf(stderr, "ota-sign: not published: add the missing signatures with "
@@ -915,7 +915,7 @@ repo_publish(repo *r)
         rc = serialize(r->root, &outs[nouts++], "root.json");
     if (rc == OTA_E_SIGNATURE) {
         /* the online keys were not given: keep the signed role changes */
-        ota_err src = stage_changes(r);
+        ota_err src = repo_save_staged(r);
         fprintf(stderr, "ota-sign: not published: the snapshot and timestamp keys are needed "
                         "(--key); run 'ota-sign publish' with them%s\n",
                 src == OTA_OK ? "" : " (staging failed too)");

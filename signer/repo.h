@@ -138,6 +138,10 @@ OTA_NODISCARD ota_err parse_duration(const char *s, int64_t *out);
 /* Build an empty metadata document of a role (version 1). */
 OTA_NODISCARD ota_err repo_new_md(repo *r, ota_role_type t, json_t *body, ota_md **out);
 
+/* Write every changed role (and a changed root) to .ota/staged/, each
+ * atomically; prints "staged PATH" unless r->quiet. */
+OTA_NODISCARD ota_err repo_save_staged(repo *r);
+
 /* Load every staged file into r (publish, sign). */
 OTA_NODISCARD ota_err repo_load_staged(repo *r, size_t *count);
 
