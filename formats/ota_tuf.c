@@ -577,6 +577,23 @@ ota_md_parse(const uint8_t *buf, size_t len, ota_role_type expect, ota_md **out)
 }
 
 ota_err
+ota_md_parse_any(const uint8_t *buf, size_t len, ota_md **out)
+{
+    json_t *doc = NULL;
+    if (buf == NULL || out == NULL)
+        return OTA_E_ARG;
+    ota_err rc = ota_json_parse(buf, len, 0, &doc);
+    if (rc != OTA_OK)
+        return rc;
+    int t = ota_role_from_name(get_str(json_object_get(doc, "signed"), "_type"));
+    if (t < 0) {
+        json_decref(doc);
+        return OTA_E_TYPE;
+    }
+    return ota_md_from_json(doc, (ota_role_type) t, out);
+}
+
+ota_err
 ota_md_refresh(ota_md *md)
 {
     views nv, old;

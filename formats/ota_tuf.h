@@ -134,6 +134,12 @@ typedef struct ota_md {
 OTA_NODISCARD ota_err ota_md_parse(const uint8_t *buf, size_t len, ota_role_type expect,
                                    ota_md **out);
 
+/* As ota_md_parse, taking the type from the document's own `_type`: for
+ * tools that handle any role (signing a carried file).  Never use it where
+ * the role is known: a client must say which role it expects.  OTA_E_TYPE
+ * when `_type` is missing or not a TUF role. */
+OTA_NODISCARD ota_err ota_md_parse_any(const uint8_t *buf, size_t len, ota_md **out);
+
 /* As ota_md_parse but from a JSON document; doc is transferred (decref'd
  * on failure too). */
 OTA_NODISCARD ota_err ota_md_from_json(json_t *doc, ota_role_type expect, ota_md **out);

@@ -5,7 +5,6 @@
 
 #include "cli.h"
 #include "common.h"
-#include "ota_json.h"
 #include "ota_keyfile.h"
 #include "ota_limits.h"
 
@@ -30,21 +29,14 @@ sign_file(sign_keys *ks, const char *path)
 {
     uint8_t *buf = NULL;
     size_t n = 0;
-    json_t *doc = NULL;
     ota_md *md = NULL;
     ota_err rc = ota_file_read(path, OTA_MAX_METADATA_SIZE, &buf, &n);
     if (rc == OTA_OK)
-        rc = ota_json_parse(buf, n, 0, &doc);
+        rc = ota_md_parse_any(buf, n, &md);
     free(buf);
-    if (rc != OTA_OK)
-        return sign_fail(rc, "%s", path);
-    int t = ota_role_from_name(
-        json_string_value(json_object_get(json_object_get(doc, "signed"), "_type")));
-    if (t < 0) {
-        json_decref(doc);
+    if (rc == OTA_E_TYPE)
         return sign_error(SX_VERIFY, "%s is not TUF metadata", path);
-    }
-    if ((rc = ota_md_from_json(doc, (ota_role_type) t, &md)) != OTA_OK)
+    if (rc != OTA_OK)
         return sign_fail(rc, "%s", path);
     for (size_t i = 0; rc == OTA_OK && i < ks->n; i++) {
         ota_secret_key *sk = keys_secret(ks, ks->v[i].keyid, &rc);

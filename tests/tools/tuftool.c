@@ -69,17 +69,13 @@ load_json(const char *path, json_t **out)
 static ota_err
 load_md_any(const char *path, ota_md **out)
 {
-    json_t *doc = NULL;
-    ota_err rc = load_json(path, &doc);
-    if (rc != OTA_OK)
-        return rc;
-    const char *type = json_string_value(json_object_get(json_object_get(doc, "signed"), "_type"));
-    int t = ota_role_from_name(type);
-    if (t < 0) {
-        json_decref(doc);
-        return OTA_E_TYPE;
-    }
-    return ota_md_from_json(doc, (ota_role_type) t, out);
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    ota_err rc = ota_file_read(path, OTA_MAX_METADATA_SIZE, &buf, &n);
+    if (rc == OTA_OK)
+        rc = ota_md_parse_any(buf, n, out);
+    free(buf);
+    return rc;
 }
 
 static int

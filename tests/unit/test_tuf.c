@@ -552,6 +552,32 @@ test_targets_and_meta_views(void **state)
 }
 
 static void
+test_parse_any_takes_the_documents_type(void **state)
+{
+    (void) state;
+    ota_md *ts = md_of(timestamp_doc(4, 2), OTA_ROLE_TIMESTAMP);
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    assert_int_equal(ota_md_serialize(ts, &buf, &n), OTA_OK);
+    ota_md *any = NULL;
+    assert_int_equal(ota_md_parse_any(buf, n, &any), OTA_OK);
+    assert_int_equal(any->type, OTA_ROLE_TIMESTAMP);
+    assert_int_equal(any->version, 4);
+    ota_md_free(any);
+    free(buf);
+    ota_md_free(ts);
+    const char *bad[] = {
+        "{\"signed\":{\"_type\":\"mirror\"},\"signatures\":[]}",
+        "{\"signed\":{},\"signatures\":[]}",
+        "{\"signatures\":[]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(ota_md_parse_any((const uint8_t *) bad[i], strlen(bad[i]), &any),
+                         OTA_E_TYPE);
+    assert_int_equal(ota_md_parse_any((const uint8_t *) "{", 1, &any), OTA_E_JSON);
+}
+
+static void
 test_metafile_check(void **state)
 {
     (void) state;
@@ -846,6 +872,7 @@ main(void)
         cmocka_unit_test(test_unknown_fields_preserved),
         cmocka_unit_test(test_targets_and_meta_views),
         cmocka_unit_test(test_metafile_check),
+        cmocka_unit_test(test_parse_any_takes_the_documents_type),
         cmocka_unit_test(test_delegations),
         cmocka_unit_test(test_root_schema),
         cmocka_unit_test(test_ecdsa_root_role),
