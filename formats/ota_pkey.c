@@ -11,6 +11,7 @@
 #include "ota_pkey.h"
 
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -316,63 +317,33 @@ out:
     return rc;
 }
 
-/* NUL-terminated PEM SPKI of pkey, from malloc. */
+/* Write pkey as PEM and return it NUL-terminated: the private key as
+ * unencrypted PKCS#8 through a secure-memory BIO (wiped when it grows and
+ * when freed) into sodium_malloc memory, the public key as SPKI into
+ * malloc memory. */
 static ota_err
-pub_pem_from_pkey(EVP_PKEY *pkey, char **out)
+pem_from_pkey(EVP_PKEY *pkey, bool private_key, char **out)
 {
-    BIO *bio = NULL;
     char *p = NULL;
     char *s;
     long n;
     ota_err rc = OTA_E_CRYPTO;
 
-    bio = BIO_new(BIO_s_mem());
+    BIO *bio = BIO_new(private_key ? BIO_s_secmem() : BIO_s_mem());
     if (bio == NULL) {
         rc = OTA_E_NOMEM;
         goto out;
     }
-    if (PEM_write_bio_PUBKEY(bio, pkey) != 1)
+    if ((private_key ? PEM_write_bio_PKCS8PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL)
+                     : PEM_write_bio_PUBKEY(bio, pkey)) != 1)
         goto out;
     n = BIO_get_mem_data(bio, &p);
     if (n <= 0 || n > OTA_MAX_PEM_LEN || p == NULL)
         goto out;
-    s = malloc((size_t) n + 1);
-    if (s == NULL) {
-        rc = OTA_E_NOMEM;
+    if (private_key && ((size_t) n < sizeof PRIV_BEGIN - 1 ||
+                        memcmp(p, PRIV_BEGIN, sizeof PRIV_BEGIN - 1) != 0))
         goto out;
-    }
-    memcpy(s, p, (size_t) n);
-    s[n] = '\0';
-    *out = s;
-    rc = OTA_OK;
-out:
-    BIO_free(bio);
-    return rc;
-}
-
-/* NUL-terminated unencrypted PKCS#8 PEM of pkey, from sodium_malloc. */
-static ota_err
-priv_pem_from_pkey(EVP_PKEY *pkey, char **out)
-{
-    BIO *bio = NULL;
-    char *p = NULL;
-    char *s;
-    long n;
-    ota_err rc = OTA_E_CRYPTO;
-
-    /* A secure-memory BIO wipes its buffer when it grows and when freed. */
-    bio = BIO_new(BIO_s_secmem());
-    if (bio == NULL) {
-        rc = OTA_E_NOMEM;
-        goto out;
-    }
-    if (PEM_write_bio_PKCS8PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) != 1)
-        goto out;
-    n = BIO_get_mem_data(bio, &p);
-    if (n <= 0 || n > OTA_MAX_PEM_LEN || p == NULL ||
-        (size_t) n < sizeof PRIV_BEGIN - 1 || memcmp(p, PRIV_BEGIN, sizeof PRIV_BEGIN - 1) != 0)
-        goto out;
-    s = sodium_malloc((size_t) n + 1);
+    s = private_key ? sodium_malloc((size_t) n + 1) : malloc((size_t) n + 1);
     if (s == NULL) {
         rc = OTA_E_NOMEM;
         goto out;
@@ -506,11 +477,11 @@ ota_pkey_generate(ota_pkey_alg alg, char **priv_pem, char **pub_pem)
         pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) OTA_PKEY_RSA_GEN_BITS);
     if (pkey == NULL || check_key(alg, pkey) != OTA_OK)
         goto out;
-    if ((e = priv_pem_from_pkey(pkey, &priv)) != OTA_OK) {
+    if ((e = pem_from_pkey(pkey, true, &priv)) != OTA_OK) {
         rc = e;
         goto out;
     }
-    if ((e = pub_pem_from_pkey(pkey, &pub)) != OTA_OK) {
+    if ((e = pem_from_pkey(pkey, false, &pub)) != OTA_OK) {
         rc = e;
         goto out;
     }
@@ -611,7 +582,7 @@ ota_pkey_public_from_private(ota_pkey_alg alg, const char *priv_pem, size_t priv
         rc = e;
         goto out;
     }
-    if ((e = pub_pem_from_pkey(pkey, &pub)) != OTA_OK) {
+    if ((e = pem_from_pkey(pkey, false, &pub)) != OTA_OK) {
         rc = e;
         goto out;
     }
