@@ -17,9 +17,8 @@
 # libmicrohttpd fd-response path without the in-memory metadata cache.
 # wrk and nginx are installed from Debian here if missing.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+# ROOT, BUILD (made absolute) and free_port come from the test helpers
+. "$(dirname "$0")/../tests/integration/lib.sh"
 DUR=${DUR:-8}
 ROUNDS=${ROUNDS:-3}
 WORKERS=$(nproc)
@@ -46,14 +45,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    local p
-    for _ in $(seq 1 100); do
-        p=$((20000 + RANDOM % 40000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-    done
-    return 1
-}
 wait_up() {
     for _ in $(seq 1 100); do
         [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1/timestamp.json")" = 200 ] && return 0
