@@ -329,6 +329,22 @@ typedef struct ota_bundle_entry {
  * that error.  No byte reaches a callback before its chunk's SHA-256 (and
  * the head's) has been checked.
  */
+/*
+ * A resume point (BUNDLE.md "Resume").  Images: after any chunk.  Trees:
+ * before any entry header (the tar stream restarts inside chunk next_chunk,
+ * `skip` bytes into its uncompressed data), with the tree checks' state so
+ * ordering and "nothing below a link" hold across the restart.
+ */
+typedef struct ota_bundle_resume {
+    uint32_t next_chunk;     /* first chunk still to read (chunk_count: all done) */
+    uint64_t bundle_offset;  /* file offset of that chunk */
+    uint32_t skip;           /* tree: uncompressed bytes of next_chunk already consumed */
+    uint64_t entries;        /* tree: entries of the component already delivered */
+    uint64_t bytes;          /* tree: regular-file bytes already delivered */
+    const char *prev_path;   /* tree: last entry delivered, "" or NULL for none */
+    const char *last_nondir; /* tree: last non-directory entry delivered, "" or NULL */
+} ota_bundle_resume;
+
 typedef struct ota_bundle_sink {
     void *user;
     /* The head is verified: decide (hardware, version) before any data. */
@@ -346,10 +362,10 @@ typedef struct ota_bundle_sink {
     ota_err (*component_end)(void *user, const ota_bundle_component *c);
     /* Chunk `index` passed its checks (progress). */
     ota_err (*chunk_verified)(void *user, uint32_t index, uint64_t bundle_offset_end);
-    /* A resume point: everything before chunk next_chunk (file offset
-     * bundle_offset) has been delivered; a reader restarted with
-     * resume_chunk = next_chunk continues from there. */
-    ota_err (*checkpoint)(void *user, uint32_t next_chunk, uint64_t bundle_offset);
+    /* A resume point: everything before it has been delivered to the sink;
+     * a reader restarted with cfg.resume = *r continues from there (the
+     * strings are borrowed for the call: copy them). */
+    ota_err (*checkpoint)(void *user, const struct ota_bundle_resume *r);
 } ota_bundle_sink;
 
 typedef struct ota_bundle_reader ota_bundle_reader;
@@ -367,12 +383,12 @@ typedef struct ota_bundle_reader_config {
     size_t max_head;            /* 0: OTA_BUNDLE_MAX_HEAD */
     uint32_t max_chunk_size;    /* 0: OTA_BUNDLE_MAX_CHUNK_SIZE */
     /*
-     * Resume: the source delivers the head (from offset 0), then continues
-     * at the offset a checkpoint reported for this chunk.  Must be a
-     * checkpointed chunk: a component's first chunk, any chunk of an image,
-     * or chunk_count.  0: from the start.
+     * Resume (borrowed for ota_bundle_reader_new, copied): the source
+     * delivers the head (from offset 0), then continues at
+     * resume->bundle_offset.  Must be what a checkpoint reported for this
+     * bundle.  NULL: from the start.
      */
-    uint32_t resume_chunk;
+    const ota_bundle_resume *resume;
 } ota_bundle_reader_config;
 
 /* cfg is copied (the sink pointer is kept).  OTA_E_ARG for a bad config. */
@@ -395,7 +411,7 @@ OTA_API OTA_NODISCARD ota_err ota_bundle_reader_run(ota_bundle_reader *r);
 /* The verified head, once run() got past it; else NULL. */
 OTA_API const ota_bundle_head *ota_bundle_reader_head(const ota_bundle_reader *r);
 
-/* The last resume point reached (see checkpoint). */
+/* The last resume point reached (see checkpoint): chunk and file offset. */
 OTA_API void ota_bundle_reader_resume_point(const ota_bundle_reader *r, uint32_t *next_chunk,
                                             uint64_t *bundle_offset);
 

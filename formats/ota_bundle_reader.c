@@ -305,8 +305,10 @@ checkpoint(ota_bundle_reader *r, uint32_t next)
 {
     r->ckpt_chunk = next;
     r->ckpt_offset = r->offset;
-    if (r->sink.checkpoint != NULL)
-        return r->sink.checkpoint(r->sink.user, next, r->offset);
+    if (r->sink.checkpoint != NULL) {
+        ota_bundle_resume p = {.next_chunk = next, .bundle_offset = r->offset};
+        return r->sink.checkpoint(r->sink.user, &p);
+    }
     return OTA_OK;
 }
 
@@ -509,7 +511,9 @@ ota_bundle_reader_run(ota_bundle_reader *r)
     if (m->chunk_size > r->cfg.max_chunk_size)
         return OTA_E_LIMIT;
     /* where the payload resumes */
-    uint32_t start = r->cfg.resume_chunk;
+    uint32_t start = r->cfg.resume != NULL ? r->cfg.resume->next_chunk : 0;
+    if (r->cfg.resume != NULL && r->cfg.resume->skip != 0)
+        return OTA_E_ARG; /* inside a tar stream: not yet */
     if (start > n)
         return OTA_E_ARG;
     for (size_t i = 0; i < m->ncomponents; i++) {

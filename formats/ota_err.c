@@ -28,6 +28,14 @@ ota_strerror(ota_err err)
     case OTA_E_PASSPHRASE: return "wrong passphrase or corrupted key file";
     case OTA_E_EXISTS: return "file already exists";
     case OTA_E_UNSAFE: return "unsafe archive entry (absolute path, '..', device, escaping link)";
+    case OTA_E_CANCELED: return "canceled (can be resumed)";
+    case OTA_E_HARDWARE: return "not for this device's hardware";
+    case OTA_E_BAD_VERSION: return "version marked bad on this device";
+    case OTA_E_HOOK: return "install hook failed";
+    case OTA_E_TIMEOUT: return "timed out";
+    case OTA_E_NOSPACE: return "no space left on device";
+    case OTA_E_STATE: return "not possible in the current install state";
+    case OTA_E_BOOT: return "bootloader environment error";
     }
     return "unknown error";
 }
@@ -60,6 +68,14 @@ ota_err_name(ota_err err)
     case OTA_E_PASSPHRASE: return "E_PASSPHRASE";
     case OTA_E_EXISTS: return "E_EXISTS";
     case OTA_E_UNSAFE: return "E_UNSAFE";
+    case OTA_E_CANCELED: return "E_CANCELED";
+    case OTA_E_HARDWARE: return "E_HARDWARE";
+    case OTA_E_BAD_VERSION: return "E_BAD_VERSION";
+    case OTA_E_HOOK: return "E_HOOK";
+    case OTA_E_TIMEOUT: return "E_TIMEOUT";
+    case OTA_E_NOSPACE: return "E_NOSPACE";
+    case OTA_E_STATE: return "E_STATE";
+    case OTA_E_BOOT: return "E_BOOT";
     }
     return "E_UNKNOWN";
 }

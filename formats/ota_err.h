@@ -46,6 +46,14 @@ typedef enum ota_err {
     OTA_E_EXISTS = 22,       /* refusing to overwrite an existing file */
     OTA_E_UNSAFE = 23,       /* unsafe archive entry: absolute path, '..', device node,
                                 link escaping the tree, duplicate or out-of-order entry */
+    OTA_E_CANCELED = 24,     /* stopped by the caller (cancel); the work can be resumed */
+    OTA_E_HARDWARE = 25,     /* the update is not for this device's hardware id */
+    OTA_E_BAD_VERSION = 26,  /* the version was marked bad on this device (it failed before) */
+    OTA_E_HOOK = 27,         /* an install hook failed or timed out */
+    OTA_E_TIMEOUT = 28,      /* no progress within the time limit (stall, hung hook) */
+    OTA_E_NOSPACE = 29,      /* no space left on the device or slot */
+    OTA_E_STATE = 30,        /* not possible in the current install state */
+    OTA_E_BOOT = 31,         /* the bootloader environment could not be read or written */
 } ota_err;
 
 /* Static English description of err; never NULL, for unknown values too. */

@@ -83,6 +83,7 @@ sign_exit_code(ota_err rc)
     case OTA_E_THRESHOLD: return SX_VERIFY;
     case OTA_E_EXPIRED: return SX_EXPIRED;
     case OTA_E_IO:
+    case OTA_E_NOSPACE:
     case OTA_E_NOT_FOUND: return SX_IO;
     case OTA_E_EXISTS: return SX_EXISTS;
     case OTA_E_LIMIT:
@@ -90,7 +91,14 @@ sign_exit_code(ota_err rc)
     case OTA_E_UNSUPPORTED: return SX_INPUT;
     case OTA_E_NOMEM:
     case OTA_E_CRYPTO:
-    case OTA_E_NETWORK: return SX_FAIL;
+    case OTA_E_NETWORK:
+    case OTA_E_CANCELED:
+    case OTA_E_HARDWARE:
+    case OTA_E_BAD_VERSION:
+    case OTA_E_HOOK:
+    case OTA_E_TIMEOUT:
+    case OTA_E_STATE:
+    case OTA_E_BOOT: return SX_FAIL;
     }
     return SX_FAIL;
 }

@@ -369,11 +369,11 @@ r_chunk(void *user, uint32_t i, uint64_t off)
 }
 
 static ota_err
-r_ckpt(void *user, uint32_t next, uint64_t off)
+r_ckpt(void *user, const ota_bundle_resume *p)
 {
     rec *r = user;
-    r->ckpt_chunk = next;
-    r->ckpt_off = off;
+    r->ckpt_chunk = p->next_chunk;
+    r->ckpt_off = p->bundle_offset;
     return OTA_OK;
 }
 
@@ -396,13 +396,25 @@ run_reader(const uint8_t *buf, size_t len, const uint8_t *hsha, uint64_t hlen, m
     src->len = len;
     ota_bundle_sink sink;
     sink_for(r, &sink);
+    ota_bundle_head *hh = NULL;
+    ota_bundle_resume rp = {.next_chunk = resume};
+    if (resume != 0 && ota_bundle_head_parse(buf, (size_t) hlen, &hh) == OTA_OK) {
+        uint64_t off = hh->head_len;
+        for (uint32_t i = 0; i < resume && i < hh->header.chunk_count; i++) {
+            ota_bundle_chunk ch;
+            if (ota_bundle_head_chunk(hh, i, &ch) == OTA_OK)
+                off += ch.clen;
+        }
+        rp.bundle_offset = off;
+        ota_bundle_head_free(hh);
+    }
     ota_bundle_reader_config cfg = {.size = sizeof cfg,
                                     .read = msrc_read,
                                     .read_user = src,
                                     .sink = &sink,
                                     .head_sha256 = hsha,
                                     .head_length = hlen,
-                                    .resume_chunk = resume};
+                                    .resume = resume != 0 ? &rp : NULL};
     ota_bundle_reader *rd = NULL;
     ota_err rc = ota_bundle_reader_new(&cfg, &rd);
     if (rc == OTA_OK)

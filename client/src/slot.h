@@ -1,0 +1,110 @@
+/*
+ * slot.h — slot writers: where verified component bytes land (internal,
+ * prefix otac_).  The bundle reader has already checked every byte and
+ * every entry (formats/BUNDLE.md) before these functions see them; the
+ * writers add the file-system half of the defence:
+ *
+ *  dir  (a directory, e.g. a mounted partition): emptied first without
+ *       following any link and without recursion on the tree's depth; every
+ *       entry is created beneath the slot's root descriptor one component at
+ *       a time with openat(O_NOFOLLOW | O_DIRECTORY) for parents, so nothing
+ *       is ever written through a symbolic link — neither one planted by an
+ *       earlier bundle nor one created by this one; files are created
+ *       O_EXCL|O_NOFOLLOW; chmod, chown and times are applied through the
+ *       descriptor of the object just created (fchmod/fchown/futimens),
+ *       symlinks only with AT_SYMLINK_NOFOLLOW; setuid/setgid bits are
+ *       dropped unless the slot allows them.  Symlink targets are stored as
+ *       given: an absolute target in a rootfs tree means "from the slot's
+ *       root" once that slot is booted, and is never followed here.
+ *  raw  (a block device or a regular file): chunks written at their
+ *       offsets with pwrite, fsync'd; read back after dropping the page
+ *       cache and hashed against the chunk table once more before the slot
+ *       may be switched to.
+ *
+ * Errors: OTA_E_IO, OTA_E_NOSPACE (ENOSPC/EDQUOT), OTA_E_UNSAFE (an object
+ * in the slot is not what this install created: a symlink or file where a
+ * directory must be), OTA_E_NOMEM, OTA_E_HASH (raw read-back).  Each writer
+ * keeps a one-line message (path and strerror) for the last failure.
+ */
+#ifndef OTAC_SLOT_H
+#define OTAC_SLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota_bundle.h"
+
+/* ---- dir ---------------------------------------------------------------- */
+
+typedef struct otac_dir otac_dir;
+
+typedef struct otac_dir_opts {
+    bool allow_setuid; /* keep S_ISUID/S_ISGID (slot config "allow-setuid") */
+} otac_dir_opts;
+
+/* Open the slot directory `path` (an existing directory; a symlink as the
+ * last component is refused: OTA_E_UNSAFE).  o may be NULL (defaults). */
+ota_err otac_dir_open(const char *path, const otac_dir_opts *o, otac_dir **out);
+
+/* Remove everything inside the slot directory (not the directory itself):
+ * never follows a link, never leaves the slot's file system (entries on
+ * another device are an error), iterative (no recursion on the depth), then
+ * fsyncs the slot directory. */
+ota_err otac_dir_empty(otac_dir *d);
+
+/* Create one checked entry.  `replace`: an existing object at that path
+ * left by an interrupted run (resume) is removed first — files and links
+ * are unlinked, a directory is kept if it is a real directory.  Without
+ * `replace` an existing object is an error (OTA_E_UNSAFE / OTA_E_IO). */
+ota_err otac_dir_entry_begin(otac_dir *d, const ota_bundle_entry *e, bool replace);
+/* File data of the current entry, in order. */
+ota_err otac_dir_entry_data(otac_dir *d, const uint8_t *buf, size_t len);
+/* End of the current entry (closes the file, applies its mode and time). */
+ota_err otac_dir_entry_end(otac_dir *d);
+
+/* Make everything written so far durable: fsync of the current file and
+ * syncfs(2) of the slot's file system. */
+ota_err otac_dir_sync(otac_dir *d);
+
+/* Counters for tools: entries, regular files, file bytes written. */
+void otac_dir_counts(const otac_dir *d, uint64_t *entries, uint64_t *files, uint64_t *bytes);
+
+/* Message for the last failure ("" if none); valid until the next call. */
+const char *otac_dir_error(const otac_dir *d);
+
+/* NULL is a no-op; closes every descriptor (no sync). */
+void otac_dir_close(otac_dir *d);
+
+/* ---- raw ---------------------------------------------------------------- */
+
+typedef struct otac_raw otac_raw;
+
+/* Open the slot image `path` for writing: a block device, or a regular file
+ * (created 0600 when absent and `create`).  A symlink is refused
+ * (O_NOFOLLOW: OTA_E_UNSAFE). */
+ota_err otac_raw_open(const char *path, bool create, otac_raw **out);
+
+/* Write buf[len] at offset off (pwrite, all of it). */
+ota_err otac_raw_write(otac_raw *r, uint64_t off, const uint8_t *buf, size_t len);
+
+/* fsync what was written so far. */
+ota_err otac_raw_sync(otac_raw *r);
+
+/* End of the component: a regular file is truncated to `size`; fsync.  A
+ * block device smaller than size: OTA_E_NOSPACE. */
+ota_err otac_raw_finish(otac_raw *r, uint64_t size);
+
+/* Read back component c of head h after dropping the page cache
+ * (posix_fadvise DONTNEED) and compare the SHA-256 of each chunk-sized
+ * piece with the table's uncompressed hash: OTA_E_HASH on a mismatch.
+ * buf: scratch of at least h->header.chunk_size bytes. */
+ota_err otac_raw_verify(otac_raw *r, const ota_bundle_head *h, const ota_bundle_component *c,
+                        uint8_t *buf);
+
+const char *otac_raw_error(const otac_raw *r);
+
+/* NULL is a no-op. */
+void otac_raw_close(otac_raw *r);
+
+#endif
