@@ -27,6 +27,7 @@ struct ota_target_stream {
     crypto_hash_sha512_state h512;
     ota_err sticky;
     bool done;
+    bool partial; /* opened at an offset: only the length can be checked */
 };
 
 /* target_url + dir/ + [HASH.]basename, percent-encoded, no dot segments. */
@@ -91,6 +92,13 @@ check_info(ota_client *c, const ota_target_info *t)
 ota_err
 ota_client_target_open(ota_client *c, const ota_target_info *t, ota_target_stream **out)
 {
+    return ota_client_target_open_at(c, t, 0, out);
+}
+
+ota_err
+ota_client_target_open_at(ota_client *c, const ota_target_info *t, uint64_t offset,
+                          ota_target_stream **out)
+{
     char err[OTA_TRANSPORT_ERRLEN];
     ota_target_stream *s = NULL;
     char *url = NULL;
@@ -104,6 +112,10 @@ ota_client_target_open(ota_client *c, const ota_target_info *t, ota_target_strea
     }
     if ((rc = check_info(c, t)) != OTA_OK)
         goto out;
+    if (offset > t->length || (offset == t->length && offset > 0)) {
+        rc = otac_fail(c, OTA_E_ARG, "%s: offset %" PRIu64 " beyond its length", t->path, offset);
+        goto out;
+    }
     url = malloc(OTAC_MAX_URL);
     s = calloc(1, sizeof *s);
     if (url == NULL || s == NULL || (s->path = strdup(t->path)) == NULL) {
@@ -113,6 +125,8 @@ ota_client_target_open(ota_client *c, const ota_target_info *t, ota_target_strea
     if ((rc = target_url(c, t, url, OTAC_MAX_URL)) != OTA_OK)
         goto out;
     s->c = c;
+    s->partial = offset > 0;
+    s->got = offset;
     s->length = t->length;
     s->has_sha256 = t->has_sha256;
     s->has_sha512 = t->has_sha512;
@@ -124,8 +138,8 @@ ota_client_target_open(ota_client *c, const ota_target_info *t, ota_target_strea
      * transport can be asked at all; we refuse that byte ourselves) */
     ota_fetch_req req = {.size = sizeof req,
                          .url = url,
-                         .offset = 0,
-                         .max_len = t->length > 0 ? t->length : 1};
+                         .offset = offset,
+                         .max_len = t->length > 0 ? t->length - offset : 1};
     err[0] = '\0';
     rc = c->tr.open(c->tr.user, &req, &s->ts, err);
     err[sizeof err - 1] = '\0';
@@ -186,6 +200,11 @@ ota_target_stream_read(ota_target_stream *s, uint8_t *buf, size_t cap, size_t *g
                      s->got, s->length);
             return stream_fail(s, OTA_E_LENGTH, msg);
         }
+        if (s->partial) { /* the caller checks the bytes (bundle chunks) */
+            s->done = true;
+            otac_ok(s->c);
+            return OTA_OK;
+        }
         uint8_t h256[OTA_SHA256_LEN], h512[OTA_SHA512_LEN];
         crypto_hash_sha256_final(&s->h256, h256);
         crypto_hash_sha512_final(&s->h512, h512);
@@ -198,9 +217,9 @@ ota_target_stream_read(ota_target_stream *s, uint8_t *buf, size_t cap, size_t *g
         return OTA_OK;
     }
     /* only the hashes the metadata lists (at least one, see check_info) */
-    if (s->has_sha256)
+    if (s->has_sha256 && !s->partial)
         crypto_hash_sha256_update(&s->h256, dst, n);
-    if (s->has_sha512)
+    if (s->has_sha512 && !s->partial)
         crypto_hash_sha512_update(&s->h512, dst, n);
     s->got += n;
     *got = n;

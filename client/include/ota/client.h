@@ -245,6 +245,20 @@ OTA_API OTA_NODISCARD ota_err ota_client_target_open(ota_client *c, const ota_ta
                                                      ota_target_stream **out);
 
 /**
+ * As ota_client_target_open, from byte `offset` (< t->length) on: an HTTP
+ * Range request.  Such a stream checks only that the bytes end exactly at
+ * the signed length — the prefix was not seen, so the whole-file hashes
+ * cannot be checked: the caller must authenticate what it reads by other
+ * signed hashes (the install engine resumes a bundle this way: every chunk
+ * is checked against the signed chunk table).  offset 0 is
+ * ota_client_target_open.  Errors as ota_client_target_open, OTA_E_ARG for
+ * an offset at or past the end.
+ */
+OTA_API OTA_NODISCARD ota_err ota_client_target_open_at(ota_client *c, const ota_target_info *t,
+                                                        uint64_t offset,
+                                                        ota_target_stream **out);
+
+/**
  * Read up to cap next bytes.  *got = 0 with OTA_OK: the whole target
  * arrived and matched its signed length and every listed hash.  Errors:
  * OTA_E_LENGTH (more or fewer bytes than signed), OTA_E_HASH, transport
