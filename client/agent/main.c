@@ -19,9 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ota/client.h"
+#include "ota/install.h"
 #include "ota/transport.h"
 #include "ota_util.h"
 
@@ -35,7 +39,17 @@ enum {
     EX_EXPIRED = 5,  /* metadata expired: freeze attack or stale repository */
     EX_NOTFOUND = 6, /* target not in the trusted metadata */
     EX_NOINIT = 7,   /* no usable trusted root: run init */
+    EX_HARDWARE = 8, /* install: the bundle is not for this hardware */
+    EX_NOTNEWER = 9, /* install: not newer than the installed version */
+    EX_MARKEDBAD = 10, /* install: the version failed here before */
+    EX_HOOK = 11,    /* install: a hook failed or timed out */
+    EX_BUSY = 12,    /* an update waits for reboot / confirm; nothing to confirm */
+    EX_BOOT = 13,    /* bootloader environment unreadable or not written */
+    EX_CANCELED = 14, /* interrupted (signal); the next install resumes */
+    EX_NOSPACE = 15, /* no space left in the slot or state dir */
 };
+
+#define DEFAULT_SYSTEM_CONF "/etc/ota/system.conf"
 
 #define DEFAULT_STATE_DIR "/var/lib/ota-client"
 
@@ -53,6 +67,16 @@ static const char usage_text[] =
     "                              custom fields\n"
     "  fetch TARGET... -o DIR      refresh, then download each TARGET into DIR, verified\n"
     "                              by length and hashes before it appears there\n"
+    "  install TARGET              refresh, then stream the bundle TARGET into the\n"
+    "                              inactive slot (every chunk verified before it is\n"
+    "                              written) and make that slot primary; an interrupted\n"
+    "                              install of the same TARGET resumes where it stopped\n"
+    "  status [--json]             booted and primary slot, install state, versions\n"
+    "  confirm                     mark the running new slot good (commit)\n"
+    "  rollback [--reason TEXT]    give up the update in flight: old slot primary again,\n"
+    "                              its version marked bad on this device\n"
+    "  boot-check                  after a boot: notice a new slot booted (pending) or\n"
+    "                              a bootloader fallback (version marked bad)\n"
     "\n"
     "Options (any command):\n"
     "  --metadata-dir DIR      trusted metadata (default STATE_DIR/metadata)\n"
@@ -71,6 +95,12 @@ static const char usage_text[] =
     "  --low-speed-limit B     abort below B bytes/s ... (default 1024)\n"
     "  --low-speed-time SECS   ... sustained this long (default 30)\n"
     "  --ca-path DIR, --ca-file FILE   TLS trust anchors (verification is always on)\n"
+    "  --system-conf FILE      slots and bootloader (default " DEFAULT_SYSTEM_CONF ")\n"
+    "  --hardware-id ID        this device's hardware id (default: system.conf\n"
+    "                          'compatible')\n"
+    "  --hook-timeout SECS     longest an install hook may run (default 300)\n"
+    "  --checkpoint KIB        install journal interval in KiB (default 8192): less\n"
+    "                          to download again after a power cut, more fsyncs\n"
     "  -h, --help, --version\n"
     "\n"
     "Exit codes:\n"
@@ -82,11 +112,21 @@ static const char usage_text[] =
     "     rollback, wrong version, mix-and-match, malformed or oversized metadata\n"
     "  5  expired metadata (freeze attack, or the repository is stale)\n"
     "  6  not found: target not in the trusted metadata\n"
-    "  7  not initialised: no usable trusted root (run 'ota-client init')\n";
+    "  7  not initialised: no usable trusted root (run 'ota-client init')\n"
+    "  8  install: the bundle is not for this device's hardware\n"
+    "  9  install: not newer than the installed version (anti-rollback)\n"
+    " 10  install: this version failed on this device before (marked bad)\n"
+    " 11  install: a pre- or post-install hook failed or timed out\n"
+    " 12  an update waits for a reboot or confirmation; or nothing to confirm\n"
+    " 13  bootloader environment could not be read or written\n"
+    " 14  interrupted; the next install of the same target resumes\n"
+    " 15  no space left in the slot or the state directory\n";
 
 typedef struct opts {
     char *metadata_dir, *state_dir, *metadata_url, *target_url, *config;
     char *ca_path, *ca_file, *root_file, *out_dir;
+    char *system_conf, *hardware_id, *reason;
+    long hook_timeout, checkpoint_kib;
     long connect_timeout, timeout, low_speed_limit, low_speed_time;
     unsigned long long max_timestamp, max_root;
     bool force, json;
@@ -133,6 +173,15 @@ exit_code(ota_err rc)
     case OTA_E_IO:
     case OTA_E_PASSPHRASE:
     case OTA_E_EXISTS: return EX_FAIL;
+    case OTA_E_UNSAFE: return EX_VERIFY;
+    case OTA_E_HARDWARE: return EX_HARDWARE;
+    case OTA_E_BAD_VERSION: return EX_MARKEDBAD;
+    case OTA_E_HOOK:
+    case OTA_E_TIMEOUT: return EX_HOOK;
+    case OTA_E_STATE: return EX_BUSY;
+    case OTA_E_BOOT: return EX_BOOT;
+    case OTA_E_CANCELED: return EX_CANCELED;
+    case OTA_E_NOSPACE: return EX_NOSPACE;
     default: break; /* values appended by other modules: generic failure until listed */
     }
     return EX_FAIL;
@@ -224,10 +273,14 @@ config_key(opts *o, const opts *cli, const char *k, const char *v, const char *f
     STR_KEY("target_base_url", target_url)
     STR_KEY("ca_path", ca_path)
     STR_KEY("ca_file", ca_file)
+    STR_KEY("system_conf", system_conf)
+    STR_KEY("hardware_id", hardware_id)
     NUM_KEY("connect_timeout", connect_timeout)
     NUM_KEY("timeout", timeout)
     NUM_KEY("low_speed_limit", low_speed_limit)
     NUM_KEY("low_speed_time", low_speed_time)
+    NUM_KEY("hook_timeout", hook_timeout)
+    NUM_KEY("checkpoint_kib", checkpoint_kib)
     SIZE_KEY("max_timestamp_size", max_timestamp)
     SIZE_KEY("max_root_size", max_root)
 #undef STR_KEY
@@ -302,6 +355,9 @@ opts_free(opts *o)
     free(o->ca_file);
     free(o->root_file);
     free(o->out_dir);
+    free(o->system_conf);
+    free(o->hardware_id);
+    free(o->reason);
 }
 
 /* ---- commands --------------------------------------------------------------- */
@@ -453,6 +509,195 @@ cmd_fetch(ota_client *c, const opts *o, char **targets, int ntargets)
     return first;
 }
 
+
+/* ---- install engine commands ------------------------------------------------- */
+
+static ota_installer *volatile g_installer; /* for the signal handler only */
+
+static void
+on_signal(int sig)
+{
+    (void) sig;
+    ota_installer *in = g_installer;
+    if (in != NULL)
+        ota_installer_cancel(in);
+}
+
+typedef struct prog {
+    bool on;
+    double start, last;
+} prog;
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static void
+on_progress(void *user, const ota_install_progress *p)
+{
+    static const char *const phase[] = {"", "preparing", "writing", "verifying", "hook",
+                                        "switching", "done"};
+    prog *g = user;
+    if (!g->on)
+        return;
+    double t = now_s();
+    if (p->phase == OTA_PHASE_WRITE && t - g->last < 0.2)
+        return;
+    g->last = t;
+    double mib = (double) p->done / 1048576.0, tot = (double) p->total / 1048576.0;
+    double rate = (double) p->done / 1e6 / (t - g->start > 1e-3 ? t - g->start : 1e-3);
+    fprintf(stderr, "\r\033[Kinstall: %s%s %.1f / %.1f MiB (%.0f%%)", phase[p->phase],
+            p->resumed ? " (resumed)" : "", mib, tot,
+            p->total ? 100.0 * (double) p->done / (double) p->total : 100.0);
+    if (p->phase == OTA_PHASE_WRITE)
+        fprintf(stderr, " %.1f MB/s", rate);
+    if (p->phase == OTA_PHASE_DONE)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+static int
+inst_fail(ota_installer *in, ota_err rc)
+{
+    const char *msg = ota_installer_errmsg(in);
+    fprintf(stderr, "ota-client: %s (%s)\n", msg[0] ? msg : ota_strerror(rc), ota_err_name(rc));
+    return exit_code(rc);
+}
+
+/* not inlined: keeps main() within the 4 KiB frame budget */
+__attribute__((noinline)) static int
+open_installer(const opts *o, prog *g, ota_installer **out)
+{
+    char err[512];
+    ota_install_config ic = OTA_INSTALL_CONFIG_INIT;
+    ic.state_dir = o->state_dir != NULL ? o->state_dir : DEFAULT_STATE_DIR;
+    ic.system_conf = o->system_conf != NULL ? o->system_conf : DEFAULT_SYSTEM_CONF;
+    ic.hardware_id = o->hardware_id;
+    ic.progress = on_progress;
+    ic.hook_timeout_s = o->hook_timeout > 0 ? (unsigned) o->hook_timeout : 0;
+    ic.checkpoint_bytes = o->checkpoint_kib > 0 ? (uint64_t) o->checkpoint_kib * 1024u : 0;
+    ic.progress_user = g;
+    ota_err rc = ota_installer_new(&ic, out, err, sizeof err);
+    if (rc != OTA_OK) {
+        fprintf(stderr, "ota-client: %s (%s)\n", err, ota_err_name(rc));
+        return rc == OTA_E_ARG || rc == OTA_E_FORMAT || rc == OTA_E_NOT_FOUND ? EX_USAGE
+                                                                             : exit_code(rc);
+    }
+    return EX_OK;
+}
+
+__attribute__((noinline)) static int
+cmd_status(ota_installer *in, const opts *o)
+{
+    ota_err rc = ota_installer_boot(in);
+    if (rc != OTA_OK)
+        fprintf(stderr, "ota-client: warning: %s\n", ota_installer_errmsg(in));
+    ota_install_status st = {.size = sizeof st};
+    if ((rc = ota_installer_status(in, &st)) != OTA_OK)
+        return inst_fail(in, rc);
+    if (o->json) {
+        char *text = NULL;
+        if ((rc = ota_installer_state_json(in, &text)) != OTA_OK)
+            return inst_fail(in, rc);
+        json_t *j = json_loads(text, 0, NULL);
+        free(text);
+        if (j == NULL)
+            return die(EX_FAIL, "install state is not JSON");
+        json_object_set_new(j, "booted_slot", json_string(st.booted));
+        json_object_set_new(j, "primary_slot", json_string(st.primary));
+        char *out = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+        json_decref(j);
+        if (out == NULL)
+            return die(EX_FAIL, "out of memory");
+        printf("%s\n", out);
+        free(out);
+        return EX_OK;
+    }
+    printf("state:      %s\n", ota_install_state_name(st.state));
+    printf("booted:     %s\n", st.booted[0] ? st.booted : "(unknown)");
+    printf("primary:    %s\n", st.primary[0] ? st.primary : "(unknown)");
+    printf("installed:  %s\n", st.installed_version[0] ? st.installed_version : "(unknown)");
+    if (st.target_version[0])
+        printf("update:     %s -> slot %s%s\n", st.target_version, st.target_slot,
+               st.state == OTA_STATE_DOWNLOADING ? " (interrupted: install resumes it)" : "");
+    if (st.resume_offset > 0)
+        printf("resume at:  %llu bytes\n", (unsigned long long) st.resume_offset);
+    printf("marked bad: %zu version(s)\n", st.nbad);
+    if (st.last_error[0])
+        printf("last error: %s\n", st.last_error);
+    return EX_OK;
+}
+
+__attribute__((noinline)) static int
+cmd_inst_simple(ota_installer *in, const char *cmd, const opts *o)
+{
+    ota_err rc;
+    if (strcmp(cmd, "confirm") == 0)
+        rc = ota_installer_confirm(in);
+    else if (strcmp(cmd, "rollback") == 0)
+        rc = ota_installer_rollback(in, o->reason);
+    else
+        rc = ota_installer_boot(in);
+    if (rc != OTA_OK)
+        return inst_fail(in, rc);
+    ota_install_status st = {.size = sizeof st};
+    if (ota_installer_status(in, &st) == OTA_OK)
+        printf("%s: state %s%s%s\n", cmd, ota_install_state_name(st.state),
+               st.target_version[0] ? ", version " : "", st.target_version);
+    return EX_OK;
+}
+
+__attribute__((noinline)) static int
+cmd_install(ota_client *c, ota_installer *in, const char *target)
+{
+    int ex = do_refresh(c);
+    if (ex != EX_OK)
+        return ex;
+    ota_target_info t;
+    ota_err rc = ota_client_get_target(c, target, &t);
+    if (rc != OTA_OK)
+        return lib_fail(c, rc, exit_code(rc));
+    rc = ota_installer_install(in, c, &t);
+    if (rc != OTA_OK) {
+        int code = inst_fail(in, rc);
+        /* from the installer, E_ROLLBACK is the version check, not metadata */
+        return rc == OTA_E_ROLLBACK ? EX_NOTNEWER : code;
+    }
+    ota_install_status st = {.size = sizeof st};
+    if (ota_installer_status(in, &st) == OTA_OK)
+        printf("installed %s %s into slot %s; reboot to start it, then 'ota-client confirm'\n",
+               target, st.target_version, st.target_slot);
+    return EX_OK;
+}
+
+__attribute__((noinline)) static int
+run_install(ota_client *c, const opts *o, const char *target)
+{
+    prog g = {.on = isatty(STDERR_FILENO) != 0, .start = now_s()};
+    ota_installer *in = NULL;
+    int ex = open_installer(o, &g, &in);
+    if (ex != EX_OK)
+        return ex;
+    /* SIGINT / SIGTERM stop at the next chunk, journal kept */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_installer = in;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    ex = cmd_install(c, in, target);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    g_installer = NULL;
+    ota_installer_free(in);
+    return ex;
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 enum {
@@ -471,6 +716,11 @@ enum {
     O_FORCE,
     O_JSON,
     O_VERSION,
+    O_SYSCONF,
+    O_HWID,
+    O_REASON,
+    O_HOOKTO,
+    O_CKPT,
 };
 
 int
@@ -494,9 +744,19 @@ main(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
+        {"system-conf", required_argument, NULL, O_SYSCONF},
+        {"hardware-id", required_argument, NULL, O_HWID},
+        {"reason", required_argument, NULL, O_REASON},
+        {"hook-timeout", required_argument, NULL, O_HOOKTO},
+        {"checkpoint", required_argument, NULL, O_CKPT},
         {NULL, 0, NULL, 0},
     };
-    opts o = {.connect_timeout = -1, .timeout = -1, .low_speed_limit = -1, .low_speed_time = -1};
+    opts o = {.connect_timeout = -1,
+              .timeout = -1,
+              .low_speed_limit = -1,
+              .low_speed_time = -1,
+              .hook_timeout = -1,
+              .checkpoint_kib = -1};
     int ex = EX_USAGE, ch;
     ota_client *c = NULL;
     ota_transport tr = {0};
@@ -516,8 +776,22 @@ main(int argc, char **argv)
         case O_CAFILE: ok = set_str(&o.ca_file, optarg); break;
         case O_ROOT: ok = set_str(&o.root_file, optarg); break;
         case 'o': ok = set_str(&o.out_dir, optarg); break;
+        case O_SYSCONF: ok = set_str(&o.system_conf, optarg); break;
+        case O_HWID: ok = set_str(&o.hardware_id, optarg); break;
+        case O_REASON: ok = set_str(&o.reason, optarg); break;
         case O_FORCE: o.force = true; break;
         case O_JSON: o.json = true; break;
+        case O_HOOKTO:
+        case O_CKPT:
+            if (!parse_num(optarg, &n) || n == 0) {
+                ex = die(EX_USAGE, "%s: not a positive number: %s", argv[optind - 1], optarg);
+                goto out;
+            }
+            if (ch == O_HOOKTO)
+                o.hook_timeout = n;
+            else
+                o.checkpoint_kib = n;
+            break;
         case O_CTO:
         case O_TO:
         case O_LSL:
@@ -558,16 +832,26 @@ main(int argc, char **argv)
     const char *cmd = argv[optind];
     char **args = argv + optind + 1;
     int nargs = argc - optind - 1;
-    if (strcmp(cmd, "init") != 0 && strcmp(cmd, "refresh") != 0 && strcmp(cmd, "list") != 0 &&
-        strcmp(cmd, "fetch") != 0) {
+    static const char *const commands[] = {"init",    "refresh", "list",     "fetch",     "install",
+                                           "status",  "confirm", "rollback", "boot-check"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        known = known || strcmp(cmd, commands[i]) == 0;
+    if (!known) {
         ex = die(EX_USAGE, "unknown command '%s' (see --help)", cmd);
+        goto out;
+    }
+    bool inst_cmd = strcmp(cmd, "status") == 0 || strcmp(cmd, "confirm") == 0 ||
+                    strcmp(cmd, "rollback") == 0 || strcmp(cmd, "boot-check") == 0;
+    if (strcmp(cmd, "install") == 0 && nargs != 1) {
+        ex = die(EX_USAGE, "install needs exactly one TARGET");
         goto out;
     }
     if (strcmp(cmd, "fetch") == 0 && (nargs == 0 || o.out_dir == NULL)) {
         ex = die(EX_USAGE, "fetch needs TARGET... and -o DIR");
         goto out;
     }
-    if (strcmp(cmd, "fetch") != 0 && nargs > 0) {
+    if (strcmp(cmd, "fetch") != 0 && strcmp(cmd, "install") != 0 && nargs > 0) {
         ex = die(EX_USAGE, "%s: unexpected argument '%s'", cmd, args[0]);
         goto out;
     }
@@ -580,12 +864,21 @@ main(int argc, char **argv)
         ex = die(EX_FAIL, "out of memory");
         goto out;
     }
+    if (inst_cmd) {
+        prog g = {0};
+        ota_installer *in = NULL;
+        if ((ex = open_installer(&o, &g, &in)) != EX_OK)
+            goto out;
+        ex = strcmp(cmd, "status") == 0 ? cmd_status(in, &o) : cmd_inst_simple(in, cmd, &o);
+        ota_installer_free(in);
+        goto out;
+    }
     if (strcmp(cmd, "init") != 0 && o.metadata_url == NULL) {
         ex = die(EX_USAGE, "%s needs --metadata-url (or metadata_url in --config)", cmd);
         goto out;
     }
-    if (strcmp(cmd, "fetch") == 0 && o.target_url == NULL) {
-        ex = die(EX_USAGE, "fetch needs --target-base-url");
+    if ((strcmp(cmd, "fetch") == 0 || strcmp(cmd, "install") == 0) && o.target_url == NULL) {
+        ex = die(EX_USAGE, "%s needs --target-base-url", cmd);
         goto out;
     }
     struct stat st;
@@ -638,8 +931,10 @@ main(int argc, char **argv)
         ex = cmd_refresh(c);
     else if (strcmp(cmd, "list") == 0)
         ex = cmd_list(c, &o);
-    else
+    else if (strcmp(cmd, "fetch") == 0)
         ex = cmd_fetch(c, &o, args, nargs);
+    else
+        ex = run_install(c, &o, args[0]);
 out:
     ota_client_free(c);
     ota_curl_transport_free(&tr);

@@ -1,0 +1,214 @@
+/*
+ * ota/install.h — the install engine: stream a verified bundle into the
+ * inactive A/B slot, switch, then commit or fall back.
+ *
+ *     ota_installer *in;
+ *     ota_install_config ic = OTA_INSTALL_CONFIG_INIT;
+ *     ic.state_dir = "/var/lib/ota-client";
+ *     ic.system_conf = "/etc/ota/system.conf";
+ *     if (ota_installer_new(&ic, &in) == OTA_OK) {
+ *         ota_installer_boot(in);                   // at every start
+ *         ota_installer_install(in, client, &target); // refresh + get_target first
+ *     }
+ *     ... later, after a reboot into the new slot and a passing health check:
+ *     ota_installer_confirm(in);
+ *
+ * What install does, in order (docs/install.md has the whole story):
+ *  1. checks the signed targets entry: custom.ota_bundle present, this
+ *     device's hardware id listed (OTA_E_HARDWARE), version newer than the
+ *     installed one (OTA_E_ROLLBACK), not marked bad here
+ *     (OTA_E_BAD_VERSION) — before any byte is downloaded;
+ *  2. picks the target slot group: the bootname that is not booted (the
+ *     running slot is never written); marks it bad in the bootloader, so a
+ *     half-written slot is never started; records the attempt (state
+ *     "downloading") with a journal;
+ *  3. streams the bundle: head checked against the signed head hash, the
+ *     manifest checked again (hardware, version, a slot for each
+ *     component), the pre-install hook, every chunk checked before it is
+ *     inflated, every tree entry checked before it is written, images
+ *     written at their offsets; the journal records the last checkpoint
+ *     (every checkpoint_bytes, after the written data is made durable), so
+ *     after a network break, a crash or a power cut the next install of the
+ *     same target continues there with an HTTP Range request;
+ *  4. raw slots are read back and hashed once more; the post-install hook
+ *     runs; only then the target slot becomes primary (one bootloader
+ *     environment write) and the state "installed" is recorded.
+ * After the reboot, ota_installer_boot() sees the new slot booted: state
+ * "pending" until ota_installer_confirm() (mark good, "committed").  If the
+ * bootloader falls back instead (attempts exhausted), or
+ * ota_installer_rollback() is called, the version is marked bad on this
+ * device ("fell-back") and never installed again.
+ *
+ * Every state change is written atomically (temporary, fsync, rename, fsync
+ * of the directory) to STATE_DIR/install.json.
+ *
+ * Thread-safety: one installer per thread; ota_installer_cancel() may be
+ * called from a signal handler or another thread.  Memory: the bundle
+ * reader's (head + 2 x chunk size + ~100 KiB), independent of bundle size.
+ */
+#ifndef OTA_INSTALL_H
+#define OTA_INSTALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota/boot.h"
+#include "ota/client.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque installer handle. */
+typedef struct ota_installer ota_installer;
+
+/** Persisted install state (install.json "state"). */
+typedef enum ota_install_state {
+    OTA_STATE_IDLE = 0,        /* nothing in progress */
+    OTA_STATE_DOWNLOADING = 1, /* writing the inactive slot; resumable */
+    OTA_STATE_INSTALLED = 2,   /* written, verified, switched: waits for a reboot */
+    OTA_STATE_PENDING = 3,     /* booted into the new slot, not yet confirmed */
+    OTA_STATE_COMMITTED = 4,   /* confirmed good */
+    OTA_STATE_FELL_BACK = 5,   /* went back to the old slot; the version is marked bad */
+} ota_install_state;
+
+/** Name of a state as written in install.json ("idle", "downloading",
+ *  "installed", "pending", "committed", "fell-back"). */
+OTA_API const char *ota_install_state_name(ota_install_state s);
+
+/** Phases reported to the progress callback. */
+typedef enum ota_install_phase {
+    OTA_PHASE_PREPARE = 1, /* checks, marking the target slot bad, emptying */
+    OTA_PHASE_WRITE = 2,   /* downloading, verifying and writing */
+    OTA_PHASE_VERIFY = 3,  /* reading raw slots back */
+    OTA_PHASE_HOOK = 4,    /* running an install hook */
+    OTA_PHASE_SWITCH = 5,  /* making the new slot primary */
+    OTA_PHASE_DONE = 6,
+} ota_install_phase;
+
+typedef struct ota_install_progress {
+    size_t size;           /* sizeof(ota_install_progress) */
+    ota_install_phase phase;
+    uint64_t done;         /* bundle bytes verified so far (before a resume too) */
+    uint64_t total;        /* bundle length */
+    bool resumed;          /* this run continues an interrupted one */
+    const char *component; /* component being written, or NULL */
+} ota_install_progress;
+
+/** Installer settings.  Strings are copied; `boot` is copied (its `user`
+ *  is retained, not owned). */
+typedef struct ota_install_config {
+    /** sizeof(ota_install_config) as the caller compiled it
+     *  (OTA_INSTALL_CONFIG_INIT sets it). */
+    size_t size;
+    /** Directory for install.json and hook scripts (created if missing).
+     *  Required. */
+    const char *state_dir;
+    /** The slot configuration file (docs/install.md "system.conf").
+     *  Required. */
+    const char *system_conf;
+    /** This device's hardware id; NULL: system.conf "compatible". */
+    const char *hardware_id;
+    /** A switch backend of the application's own; NULL: the one named by
+     *  system.conf "bootloader". */
+    const ota_boot_ops *boot;
+    /** Kernel command line to read the booted slot from; NULL: system.conf
+     *  "cmdline", else /proc/cmdline. */
+    const char *cmdline;
+    /** Progress (may be NULL); called on the installer's thread. */
+    void (*progress)(void *user, const ota_install_progress *p);
+    void *progress_user;
+    /** Longest a hook may run, seconds; 0: 300. */
+    unsigned hook_timeout_s;
+    /** Journal interval in bundle bytes; 0: 8 MiB.  Smaller: less to
+     *  download again after a power cut, more fsyncs. */
+    uint64_t checkpoint_bytes;
+} ota_install_config;
+
+#define OTA_INSTALL_CONFIG_INIT {sizeof(ota_install_config), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0}
+
+/**
+ * Create an installer: reads and validates system.conf (slots, bootnames,
+ * backend) and install.json (a missing one is "idle"; an unreadable or
+ * malformed one is an error, never silently reset).  No bootloader call
+ * yet.  Errors: OTA_E_ARG (config), OTA_E_FORMAT (system.conf or
+ * install.json; the message names file and line), OTA_E_IO, OTA_E_NOMEM.
+ * The message of a failure is in *errmsg (static or in the handle: when
+ * creation fails, errbuf[errcap] receives it; may be NULL).
+ */
+OTA_API OTA_NODISCARD ota_err ota_installer_new(const ota_install_config *cfg, ota_installer **out,
+                                                char *errbuf, size_t errcap);
+
+/** NULL is a no-op. */
+OTA_API void ota_installer_free(ota_installer *in);
+
+/** One line explaining the last failure ("" after success); never NULL. */
+OTA_API const char *ota_installer_errmsg(const ota_installer *in);
+
+/**
+ * Start-up check, once per boot (and before status): which slot is booted,
+ * and what that means for an update in flight: "installed" + booted the
+ * new slot → "pending"; "installed"/"pending" + booted the old slot while
+ * the bootloader no longer prefers the new one → "fell-back", version marked
+ * bad, reason recorded.  Errors: OTA_E_BOOT, OTA_E_IO.
+ */
+OTA_API OTA_NODISCARD ota_err ota_installer_boot(ota_installer *in);
+
+/**
+ * Install target t (from ota_client_get_target on c, after a refresh) into
+ * the inactive slot, as described above; resumes an interrupted install of
+ * the same target.  Returns OTA_OK once the new slot is primary (state
+ * "installed"); reboot to use it.
+ * Errors: OTA_E_HARDWARE, OTA_E_ROLLBACK (not newer than installed),
+ *   OTA_E_BAD_VERSION, OTA_E_STATE (an update waits for reboot or
+ *   confirmation), OTA_E_FORMAT (t is not a bundle), OTA_E_UNSUPPORTED (a
+ *   component with no slot), verification errors of the bundle reader
+ *   (OTA_E_HASH, OTA_E_LENGTH, OTA_E_UNSAFE, OTA_E_LIMIT ...), OTA_E_HOOK,
+ *   OTA_E_TIMEOUT, OTA_E_NETWORK, OTA_E_CANCELED (resumable), OTA_E_NOSPACE,
+ *   OTA_E_IO, OTA_E_BOOT.  On every error the booted slot is untouched and
+ *   stays primary.  Network errors and cancel keep the journal (the next
+ *   call resumes); verification failures drop it (the next call starts over).
+ */
+OTA_API OTA_NODISCARD ota_err ota_installer_install(ota_installer *in, ota_client *c,
+                                                    const ota_target_info *t);
+
+/** Mark the booted new slot good: "pending" → "committed".  OTA_E_STATE when
+ *  nothing is pending or the new slot is not the booted one. */
+OTA_API OTA_NODISCARD ota_err ota_installer_confirm(ota_installer *in);
+
+/** Give up the update in flight ("installed" or "pending"): the new slot is
+ *  marked bad, the old one primary again, the version marked bad here
+ *  ("fell-back").  reason (may be NULL) is recorded.  OTA_E_STATE when no
+ *  update is in flight. */
+OTA_API OTA_NODISCARD ota_err ota_installer_rollback(ota_installer *in, const char *reason);
+
+/** Ask a running install to stop at the next chunk (async-signal-safe).  It
+ *  returns OTA_E_CANCELED with the journal kept. */
+OTA_API void ota_installer_cancel(ota_installer *in);
+
+/** A snapshot of the state, for status displays. */
+typedef struct ota_install_status {
+    size_t size;                     /* sizeof(ota_install_status) */
+    ota_install_state state;
+    char booted[OTA_BOOT_NAME_MAX];  /* "" when unknown */
+    char primary[OTA_BOOT_NAME_MAX]; /* "" when unknown */
+    char installed_version[129];     /* committed version, "" when unknown */
+    char target_version[129];        /* in flight / last attempted, "" none */
+    char target_slot[OTA_BOOT_NAME_MAX];
+    uint64_t resume_offset;          /* downloading: bytes already verified */
+    size_t nbad;                     /* versions marked bad here */
+    char last_error[256];            /* "" none */
+} ota_install_status;
+
+/** Fill *st (st->size set by the caller).  Asks the backend for the primary
+ *  slot (failures leave it ""). */
+OTA_API OTA_NODISCARD ota_err ota_installer_status(ota_installer *in, ota_install_status *st);
+
+/** install.json as it is on disk (malloc'd, NUL-terminated; free()). */
+OTA_API OTA_NODISCARD ota_err ota_installer_state_json(ota_installer *in, char **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

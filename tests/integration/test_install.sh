@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# The install engine end to end, with real processes on 127.0.0.1: ota-sign
+# builds and publishes bundles, ota-server serves them, ota-client installs
+# them into A/B slots (dir + raw) of a simulated device, switches, confirms,
+# falls back; hostile bundles, hooks, a vanishing server and signals.
+#
+# The simulated device: slot directories and image files under $T/dev, the
+# symlink backend ($T/dev/current -> slot-a|slot-b) or the U-Boot backend on a
+# file environment driven by tests/integration/bootsim.sh, and a fake kernel
+# command line ($T/dev/cmdline, "ota.slot=X") written by the "reboot".
+source "$(dirname "$0")/lib.sh"
+
+S=$BUILD/ota-sign
+C=$BUILD/ota-client
+T=$(mktemp -d "${TMPDIR:-/tmp}/ota-install.XXXXXX")
+cleanup() { kill_servers; rm -rf "$T"; }
+trap cleanup EXIT
+
+K=$ROOT/keys-example
+mkdir -p "$T/keys"
+cp "$K"/*.key "$K"/*.pub "$T/keys/" && chmod 600 "$T"/keys/*.key
+KEYS=(-k "$T/keys/targets.key" -k "$T/keys/snapshot.key" -k "$T/keys/timestamp.key")
+"$S" init -r "$T/repo" --root-key "$T/keys/root.key" --targets-key "$T/keys/targets.key" \
+    --snapshot-key "$T/keys/snapshot.key" --timestamp-key "$T/keys/timestamp.key" >/dev/null ||
+    { failed "ota-sign init"; finish; exit 1; }
+start_server "$T/server.log" --root "$T/repo" || { failed "ota-server starts"; finish; exit 1; }
+
+# mkrel VERSION [HW] [extra bundle args...]: a release with a rootfs tree and a
+# kernel image whose contents name the version; published as gw-fw.otab
+mkrel() {
+    local v=$1 hw=${2:-gw-1}
+    shift 2 2>/dev/null || shift $#
+    local src=$T/src/$v
+    rm -rf "$src"
+    mkdir -p "$src/rootfs/etc" "$src/rootfs/usr/bin" "$src/rootfs/var/empty"
+    echo "firmware $v" >"$src/rootfs/etc/version"
+    printf '#!/bin/sh\necho %s\n' "$v" >"$src/rootfs/usr/bin/hello"
+    chmod 755 "$src/rootfs/usr/bin/hello"
+    ln -s ../usr/bin/hello "$src/rootfs/etc/hello-link"
+    head -c 300000 /dev/urandom >"$src/rootfs/usr/bin/blob"
+    { echo "kernel $v"; head -c 200000 /dev/zero; } >"$src/kernel.img"
+    "$S" bundle --name gw-fw --version "$v" --hardware "$hw" --chunk-size 64k \
+        --component tree:rootfs="$src/rootfs" --component image:kernel="$src/kernel.img" \
+        -o "$T/gw-fw-$v.otab" --quiet --force "$@" &&
+        "$S" add -r "$T/repo" "${KEYS[@]}" --path "${PUBPATH:-gw-fw.otab}" "$T/gw-fw-$v.otab" >/dev/null
+}
+
+# mkdevice NAME BACKEND: slots A (booted, primary) and B, system.conf, state
+mkdevice() {
+    local d=$T/$1
+    rm -rf "$d"
+    mkdir -p "$d/slot-a" "$d/slot-b" "$d/state"
+    : >"$d/kernel-a.img"
+    : >"$d/kernel-b.img"
+    echo "root=/dev/fake ota.slot=A quiet" >"$d/cmdline"
+    cat >"$d/system.conf" <<EOF
+# simulated device $1
+[system]
+compatible = gw-1
+bootloader = $2
+cmdline = $d/cmdline
+EOF
+    case $2 in
+    symlink)
+        ln -s "$d/slot-a" "$d/current"
+        echo "symlink = $d/current" >>"$d/system.conf" ;;
+    uboot)
+        printf 'BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=3\n' >"$d/env.txt"
+        mkenvimage -s 0x4000 -o "$d/uboot.env" "$d/env.txt"
+        echo "$d/uboot.env 0x0000 0x4000" >"$d/fw_env.config"
+        echo "fw-env-config = $d/fw_env.config" >>"$d/system.conf" ;;
+    esac
+    cat >>"$d/system.conf" <<EOF
+
+[slot.rootfs.0]
+type = dir
+path = $d/slot-a
+bootname = A
+
+[slot.rootfs.1]
+type = dir
+path = $d/slot-b
+bootname = B
+
+[slot.kernel.0]
+type = raw
+path = $d/kernel-a.img
+parent = rootfs.0
+
+[slot.kernel.1]
+type = raw
+path = $d/kernel-b.img
+parent = rootfs.1
+EOF
+    DEV=$d
+    OC=("$C" --state-dir "$d/state" --system-conf "$d/system.conf" --metadata-url "$U/metadata/")
+    "${OC[@]}" init --root "$T/repo/metadata/1.root.json" >/dev/null
+}
+# reboot_symlink: the device starts what the link points at
+reboot_symlink() {
+    case $(readlink "$DEV/current") in
+    */slot-a) echo "ota.slot=A" >"$DEV/cmdline" ;;
+    */slot-b) echo "ota.slot=B" >"$DEV/cmdline" ;;
+    esac
+}
+state_of() { "${OC[@]}" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["'"$1"'"])'; }
+same_tree() { diff -r --no-dereference "$1" "$2" >/dev/null; }
+slot_hash() { tree_hash "$1"; }
+
+# ---- 1. a first install, symlink backend --------------------------------------------
+mkrel 1.0.0 gw-1 || failed "release 1.0.0 published"
+mkdevice dev1 symlink
+echo "factory A" >"$DEV/slot-a/factory"
+A0=$(slot_hash "$DEV/slot-a")
+expect_rc 0 "install 1.0.0 into the inactive slot" "${OC[@]}" install gw-fw.otab
+check "slot B holds exactly the 1.0.0 tree" same_tree "$T/src/1.0.0/rootfs" "$DEV/slot-b"
+check "the raw kernel slot B holds the 1.0.0 image" cmp -s "$T/src/1.0.0/kernel.img" "$DEV/kernel-b.img"
+check "the booted slot A was not touched" test "$(slot_hash "$DEV/slot-a")" = "$A0"
+check "kernel slot A not touched" test ! -s "$DEV/kernel-a.img"
+check "the link now points at slot B" test "$(readlink "$DEV/current")" = "$DEV/slot-b"
+check "state: installed (waits for a reboot)" test "$(state_of state)" = installed
+check "file modes kept" test -x "$DEV/slot-b/usr/bin/hello"
+check "relative symlink kept as a link" test "$(readlink "$DEV/slot-b/etc/hello-link")" = ../usr/bin/hello
+expect_rc 12 "a second install before the reboot is refused (busy)" "${OC[@]}" install gw-fw.otab
+expect_rc 12 "confirm before the reboot: nothing to confirm" "${OC[@]}" confirm
+reboot_symlink
+expect_rc 0 "boot-check after the reboot" "${OC[@]}" boot-check
+check "state: pending in slot B" test "$(state_of state)" = pending
+expect_rc 0 "confirm" "${OC[@]}" confirm
+check "state: committed, installed 1.0.0" test "$(state_of state)/$(state_of installed_version)" = committed/1.0.0
+expect_rc 9 "the same version again: not newer (exit 9)" "${OC[@]}" install gw-fw.otab
+
+# ---- 2. an update into the other slot -------------------------------------------------
+mkrel 1.1.0 gw-1 || failed "release 1.1.0 published"
+B1=$(slot_hash "$DEV/slot-b")
+expect_rc 0 "install 1.1.0 goes to slot A (B is booted)" "${OC[@]}" install gw-fw.otab
+check "slot A holds exactly 1.1.0 (factory file gone)" same_tree "$T/src/1.1.0/rootfs" "$DEV/slot-a"
+check "the running slot B untouched" test "$(slot_hash "$DEV/slot-b")" = "$B1"
+reboot_symlink
+expect_rc 0 "boot into A, confirm 1.1.0" "${OC[@]}" confirm
+check "installed 1.1.0" test "$(state_of installed_version)" = 1.1.0
+
+# ---- 3. refused before a byte is written -------------------------------------------------
+snap() { echo "$(slot_hash "$DEV/slot-a")$(slot_hash "$DEV/slot-b")$(readlink "$DEV/current")$(md5sum <"$DEV/kernel-b.img")"; }
+mkrel 1.2.0 gw-2 || failed "release for other hardware published"
+before=$(snap)
+expect_rc 8 "wrong hardware: exit 8" "${OC[@]}" install gw-fw.otab
+check "wrong hardware: nothing written, nothing switched" test "$(snap)" = "$before"
+mkrel 1.0.5 gw-1 || failed "older release published"
+expect_rc 9 "lower version than installed: exit 9" "${OC[@]}" install gw-fw.otab
+check "lower version: nothing written" test "$(snap)" = "$before"
+
+# ---- 4. a tampered chunk in the middle of the bundle ---------------------------------------
+mkrel 1.3.0 gw-1 || failed "release 1.3.0 published"
+h=$(sha256sum "$T/gw-fw-1.3.0.otab" | cut -c1-64)
+f=$T/repo/targets/$h.gw-fw.otab
+cp "$f" "$T/saved.otab"
+len=$(stat -c %s "$f")
+printf 'X' | dd of="$f" bs=1 seek=$((len / 2)) conv=notrunc 2>/dev/null
+before=$(slot_hash "$DEV/slot-a")
+expect_rc 4 "tampered chunk: verification failure (exit 4)" "${OC[@]}" install gw-fw.otab
+check "tampered: the booted slot A is untouched and still primary" \
+    test "$(slot_hash "$DEV/slot-a")" = "$before" -a "$(readlink "$DEV/current")" = "$DEV/slot-a"
+check "tampered: state idle with the reason recorded" \
+    sh -c "test \"\$($(printf '%q ' "${OC[@]}") status --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"state\"], \"hash\" in d.get(\"last_error\",\"\"))')\" = 'idle True'"
+cp "$T/saved.otab" "$f"
+expect_rc 0 "after the repair the same release installs from scratch" "${OC[@]}" install gw-fw.otab
+check "slot B holds 1.3.0" same_tree "$T/src/1.3.0/rootfs" "$DEV/slot-b"
+expect_rc 0 "roll back the installed 1.3.0" "${OC[@]}" rollback --reason "test"
+check "rolled back: link on A, state fell-back, 1.3.0 marked bad" \
+    test "$(readlink "$DEV/current")/$(state_of state)" = "$DEV/slot-a/fell-back"
+expect_rc 10 "a version marked bad is refused (exit 10)" "${OC[@]}" install gw-fw.otab
+
+# ---- 5. hooks -------------------------------------------------------------------------------
+printf '#!/bin/sh\necho "pre: $OTA_BUNDLE_VERSION $OTA_SLOT_BOOTNAME $OTA_SLOTS" > %s/hook.out\n' "$T" >"$T/pre-ok.sh"
+printf '#!/bin/sh\necho "disk check failed" >&2\nexit 3\n' >"$T/pre-fail.sh"
+printf '#!/bin/sh\nsleep 60\n' >"$T/post-hang.sh"
+mkrel 1.4.0 gw-1 --pre-install "$T/pre-fail.sh" || failed "release with a failing hook"
+before=$(snap)
+expect_rc 11 "a failing pre-install hook aborts (exit 11)" "${OC[@]}" install gw-fw.otab
+check "failing hook: old slot still primary" test "$(readlink "$DEV/current")" = "$DEV/slot-a"
+check "failing hook: its message is recorded" sh -c "$(printf '%q ' "${OC[@]}") status | grep -q 'disk check failed'"
+mkrel 1.5.0 gw-1 --post-install "$T/post-hang.sh" || failed "release with a hanging hook"
+start=$(date +%s)
+expect_rc 11 "a hanging post-install hook is killed at its timeout" "${OC[@]}" --hook-timeout 2 install gw-fw.otab
+check "hanging hook: gave up within the timeout (+ slack)" test $(($(date +%s) - start)) -lt 30
+check "hanging hook: old slot still primary" test "$(readlink "$DEV/current")" = "$DEV/slot-a"
+mkrel 1.6.0 gw-1 --pre-install "$T/pre-ok.sh" || failed "release with a good hook"
+expect_rc 0 "install with a passing pre-install hook" "${OC[@]}" install gw-fw.otab
+check "the hook saw version, target slot and slot paths" \
+    grep -q "pre: 1.6.0 B rootfs=$DEV/slot-b kernel=$DEV/kernel-b.img" "$T/hook.out"
+reboot_symlink
+expect_rc 0 "confirm 1.6.0" "${OC[@]}" confirm
+
+# ---- 6. hostile bundles whose every hash is right ---------------------------------------------
+mkdir -p "$T/outside"
+echo keep >"$T/outside/keep"
+for v in traversal absolute symlink-escape device duplicate bomb; do
+    PUBPATH=evil-$v.otab
+    "$S" add -r "$T/repo" "${KEYS[@]}" --path "$PUBPATH" "$ROOT/formats/vectors/bundle/bad-$v.otab" >/dev/null 2>&1 ||
+        { failed "publish hostile vector $v"; continue; }
+    d=$T/evil-$v
+    mkdir -p "$d/a" "$d/b" "$d/state"
+    ln -s "$d/a" "$d/current"
+    : >"$d/img-a"
+    : >"$d/img-b"
+    printf '[system]\ncompatible = board-a\nbootloader = symlink\nsymlink = %s/current\ncmdline = %s/cmdline\n[slot.root.0]\ntype = dir\npath = %s/a\nbootname = A\n[slot.root.1]\ntype = dir\npath = %s/b\nbootname = B\n[slot.img.0]\ntype = raw\npath = %s/img-a\nparent = root.0\n[slot.img.1]\ntype = raw\npath = %s/img-b\nparent = root.1\n' \
+        "$d" "$d" "$d" "$d" "$d" "$d" >"$d/system.conf"
+    echo ota.slot=A >"$d/cmdline"
+    # a planted link in the target slot: emptied without being followed
+    ln -s "$T/outside" "$d/b/etc"
+    E=("$C" --state-dir "$d/state" --system-conf "$d/system.conf" --metadata-url "$U/metadata/")
+    "${E[@]}" init --root "$T/repo/metadata/1.root.json" >/dev/null
+    want=$(sed -n 's/^error //p' "$ROOT/formats/vectors/bundle/bad-$v.expect")
+    "${E[@]}" install "$PUBPATH" >"$d/out" 2>&1
+    rc=$?
+    check "hostile bundle ($v): refused with $want, exit 4 (got $rc: $(tail -1 "$d/out"))" \
+        sh -c "test $rc -eq 4 && grep -q '($want)' '$d/out'"
+    check "hostile bundle ($v): nothing outside the slot touched, A still primary" \
+        test "$(cat "$T/outside/keep")" = keep -a "$(readlink "$d/current")" = "$d/a" -a ! -e "/etc/cron.d/x"
+done
+unset PUBPATH
+check "the planted link was removed, not followed" test -e "$T/outside/keep" -a ! -L "$T/evil-traversal/b/etc"
+
+# ---- 7. a server that disappears mid-download, and signals -------------------------------------
+mkrel 1.7.0 gw-1 || failed "release 1.7.0"
+big=$T/src/1.7.0/rootfs/usr/bin/big
+head -c $((12 * 1024 * 1024)) /dev/urandom >"$big"
+"$S" bundle --name gw-fw --version 1.7.0 --hardware gw-1 --chunk-size 64k \
+    --component tree:rootfs="$T/src/1.7.0/rootfs" --component image:kernel="$T/src/1.7.0/kernel.img" \
+    -o "$T/gw-fw-1.7.0.otab" --quiet --force &&
+    "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-1.7.0.otab" >/dev/null ||
+    failed "big release 1.7.0"
+# every file write slowed down by 2 ms (strace fault injection), so the
+# download is still running when the server goes away
+slow() { strace -f -qq -o /dev/null -e trace=write,pwrite64 -e inject=write,pwrite64:delay_exit=2000 "$@"; }
+slow "${OC[@]}" --checkpoint 256 install gw-fw.otab >"$T/i1.out" 2>&1 &
+ipid=$!
+for _ in $(seq 1 200); do
+    off=$("${OC[@]}" status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("journal",{}).get("bundle_offset",0))' 2>/dev/null)
+    [ "${off:-0}" -gt 1000000 ] && break
+    sleep 0.1
+done
+stop_server
+wait $ipid
+rc=$?
+check "server gone mid-download: network error (exit 3), got $rc" test "$rc" -eq 3
+j1=$(state_of state)
+check "the journal is kept (state downloading)" test "$j1" = downloading
+check "the old slot is still primary" test "$(readlink "$DEV/current")" = "$DEV/slot-b"
+start_server "$T/server2.log" --root "$T/repo" || failed "ota-server restarts"
+OC=("$C" --state-dir "$DEV/state" --system-conf "$DEV/system.conf" --metadata-url "$U/metadata/")
+"${OC[@]}" install gw-fw.otab >"$T/i2.out" 2>&1
+rc=$?
+check "the server is back: the install resumes and completes (exit $rc)" test "$rc" -eq 0
+check "resumed with a Range request (206 in the access log)" grep -q ' 206 ' "$T/server2.log.access"
+check "slot A holds exactly 1.7.0 after the resume" same_tree "$T/src/1.7.0/rootfs" "$DEV/slot-a"
+reboot_symlink
+expect_rc 0 "confirm 1.7.0" "${OC[@]}" confirm
+
+mkrel 1.8.0 gw-1 || failed "release 1.8.0"
+head -c $((12 * 1024 * 1024)) /dev/urandom >"$T/src/1.8.0/rootfs/usr/bin/big"
+"$S" bundle --name gw-fw --version 1.8.0 --hardware gw-1 --chunk-size 64k \
+    --component tree:rootfs="$T/src/1.8.0/rootfs" --component image:kernel="$T/src/1.8.0/kernel.img" \
+    -o "$T/gw-fw-1.8.0.otab" --quiet --force &&
+    "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-1.8.0.otab" >/dev/null
+slow "${OC[@]}" --checkpoint 256 install gw-fw.otab >"$T/i3.out" 2>&1 &
+ipid=$!
+for _ in $(seq 1 200); do
+    off=$("${OC[@]}" status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("journal",{}).get("bundle_offset",0))' 2>/dev/null)
+    [ "${off:-0}" -gt 1000000 ] && break
+    sleep 0.1
+done
+pkill -TERM -f "ota-client --state-dir $DEV/state" 2>/dev/null
+wait $ipid
+rc=$?
+check "SIGTERM mid-download: canceled, resumable (exit 14), got $rc" test "$rc" -eq 14
+check "SIGTERM: state downloading, old slot primary" \
+    test "$(state_of state)/$(readlink "$DEV/current")" = "downloading/$DEV/slot-a"
+expect_rc 0 "install again resumes and completes" "${OC[@]}" install gw-fw.otab
+check "slot B holds exactly 1.8.0" same_tree "$T/src/1.8.0/rootfs" "$DEV/slot-b"
+
+# ---- 8. U-Boot: install, boot, no confirm, attempts exhausted, fallback, marked bad -------------
+if command -v fw_setenv >/dev/null && command -v mkenvimage >/dev/null && [ -x "$ROOT/tests/integration/bootsim.sh" ]; then
+    mkrel 2.0.0 gw-1 || failed "release 2.0.0"
+    mkdevice dev2 uboot
+    SIM=("$ROOT/tests/integration/bootsim.sh" uboot --fw-config "$DEV/fw_env.config" --cmdline "$DEV/cmdline")
+    expect_rc 0 "uboot: install 2.0.0" "${OC[@]}" install gw-fw.otab
+    check "uboot: BOOT_ORDER starts with B, B has 3 attempts" \
+        sh -c "fw_printenv -c '$DEV/fw_env.config' | grep -qx 'BOOT_ORDER=B A' && fw_printenv -c '$DEV/fw_env.config' | grep -qx 'BOOT_B_LEFT=3'"
+    "${SIM[@]}" >/dev/null
+    expect_rc 0 "uboot: first boot of B, boot-check" "${OC[@]}" boot-check
+    check "uboot: pending" test "$(state_of state)" = pending
+    expect_rc 0 "uboot: confirm marks B good" "${OC[@]}" confirm
+    mkrel 2.1.0 gw-1 || failed "release 2.1.0"
+    expect_rc 0 "uboot: install 2.1.0 into A" "${OC[@]}" install gw-fw.otab
+    for i in 1 2 3 4; do "${SIM[@]}" >/dev/null; "${OC[@]}" boot-check >/dev/null 2>&1; done
+    check "uboot: 2.1.0 never confirmed: after its attempts the board runs B again" grep -q 'ota.slot=B' "$DEV/cmdline"
+    check "uboot: state fell-back, 2.1.0 marked bad" \
+        sh -c "$(printf '%q ' "${OC[@]}") status --json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"state\"]==\"fell-back\" and \"2.1.0\" in d[\"bad_versions\"] else 1)'"
+    expect_rc 10 "uboot: 2.1.0 is never offered again" "${OC[@]}" install gw-fw.otab
+else
+    failed "uboot cycle: fw_setenv, mkenvimage and tests/integration/bootsim.sh are needed"
+fi
+
+finish
