@@ -5,6 +5,7 @@
 #   make test       deps + build + every test suite (the README's command)
 #   make unit       build + cmocka unit tests only
 #   make demo       end-to-end demo on 127.0.0.1
+#   make powerloss  the long power-cut run (N=1000 kill points per call kind)
 #   make clean
 #
 # Variables: SAN=address,undefined builds with sanitizers (into build-san/),
@@ -134,7 +135,7 @@ $(BUILD)/tests/%: tests/tools/%.c $(LIBFORMATS)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(LIBFORMATS) $(DEP_LIBS)
 
 # ---- top-level targets -------------------------------------------------------
-.PHONY: all deps deps-node test unit interop integration demo clean check-deps fuzz
+.PHONY: all deps deps-node test unit interop integration demo clean check-deps fuzz powerloss
 
 all: check-deps $(LIBFORMATS) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(PROGRAMS) $(UNIT_BIN) $(TOOLS_BIN)
 
@@ -183,6 +184,12 @@ test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory interop
 	@$(MAKE) --no-print-directory integration
+
+# The long power-cut run: N kill points per frequent system call (make test
+# takes 12); every fsync/rename/syncfs point is always taken.
+N ?= 1000
+powerloss: all
+	@BUILD=$(BUILD) POWERCUT_SPREAD=$(N) bash tests/integration/test_powercut.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
