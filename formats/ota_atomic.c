@@ -46,10 +46,11 @@ open_dir(ota_atomic *a)
 static void
 close_dir(ota_atomic *a)
 {
-    if (a->dir != NULL && a->dfd >= 0)
+    if (a->dir == NULL)
+        return; /* borrowed */
+    if (a->dfd >= 0)
         close(a->dfd);
-    if (a->dir != NULL)
-        a->dfd = -1;
+    a->dfd = -1;
 }
 
 /* Create the temporary in a->dfd (or a->dir): O_EXCL|O_NOFOLLOW, so a name
@@ -99,26 +100,18 @@ ota_atomic_begin(ota_atomic *a, int dfd, unsigned mode)
     return create_temp(a, mode);
 }
 
-/* The directory part of path ("." for a bare name, "/" for "/name"),
- * malloc'd; *name points into path. */
-static char *
-split_path(const char *path, const char **name)
-{
-    const char *slash = strrchr(path, '/');
-    *name = slash != NULL ? slash + 1 : path;
-    if (slash == NULL)
-        return strdup(".");
-    return strndup(path, slash == path ? 1 : (size_t) (slash - path));
-}
-
 ota_err
 ota_atomic_begin_path(ota_atomic *a, const char *path, unsigned mode)
 {
-    const char *name;
+    const char *slash = strrchr(path, '/');
     a->dfd = -1;
     a->fd = -1;
     a->tmp[0] = '\0';
-    a->dir = split_path(path, &name);
+    /* the directory: "." for a bare name, "/" for "/name" */
+    if (slash == NULL)
+        a->dir = strdup(".");
+    else
+        a->dir = strndup(path, slash == path ? 1 : (size_t) (slash - path));
     if (a->dir == NULL)
         return OTA_E_NOMEM;
     return create_temp(a, mode);
@@ -151,13 +144,10 @@ ota_atomic_write(ota_atomic *a, const void *buf, size_t len)
 ota_err
 ota_atomic_finish(ota_atomic *a)
 {
-    ota_err rc = OTA_E_ARG;
     if (a->tmp[0] == '\0')
-        goto out;
-    if (a->fd < 0) {
-        rc = OTA_OK; /* finished already */
-        goto out;
-    }
+        return OTA_E_ARG; /* never begun, or committed or aborted already */
+    if (a->fd < 0)
+        return OTA_OK; /* finished already */
     int fd = a->fd;
     a->fd = -1;
     int r = fsync(fd), e = errno;
@@ -167,15 +157,11 @@ ota_atomic_finish(ota_atomic *a)
     }
     if (r != 0) {
         errno = e;
-        rc = ota_errno_err(e);
-        goto out;
+        ota_atomic_abort(a);
+        return ota_errno_err(e);
     }
     close_dir(a);
-    rc = OTA_OK;
-out:
-    if (rc != OTA_OK)
-        ota_atomic_abort(a);
-    return rc;
+    return OTA_OK;
 }
 
 ota_err
@@ -220,17 +206,24 @@ ota_atomic_abort(ota_atomic *a)
     errno = e;
 }
 
+/* After a begin that returned rc: write buf[len] and commit it as name. */
+static ota_err
+write_commit(ota_atomic *a, ota_err rc, const char *name, const void *buf, size_t len,
+             bool exclusive)
+{
+    if (rc == OTA_OK && (rc = ota_atomic_write(a, buf, len)) == OTA_OK)
+        return ota_atomic_commit(a, name, exclusive);
+    ota_atomic_abort(a);
+    return rc;
+}
+
 ota_err
 ota_atomic_replace(int dfd, const char *name, const void *buf, size_t len, unsigned mode)
 {
     ota_atomic a;
     if (!flat(name))
         return OTA_E_ARG;
-    ota_err rc = ota_atomic_begin(&a, dfd, mode);
-    if (rc == OTA_OK && (rc = ota_atomic_write(&a, buf, len)) == OTA_OK)
-        return ota_atomic_commit(&a, name, false);
-    ota_atomic_abort(&a);
-    return rc;
+    return write_commit(&a, ota_atomic_begin(&a, dfd, mode), name, buf, len, false);
 }
 
 static ota_err
@@ -241,11 +234,7 @@ write_path(const char *path, const void *buf, size_t len, unsigned mode, bool ex
     name = name != NULL ? name + 1 : path;
     if (!flat(name))
         return OTA_E_ARG;
-    ota_err rc = ota_atomic_begin_path(&a, path, mode);
-    if (rc == OTA_OK && (rc = ota_atomic_write(&a, buf, len)) == OTA_OK)
-        return ota_atomic_commit(&a, name, exclusive);
-    ota_atomic_abort(&a);
-    return rc;
+    return write_commit(&a, ota_atomic_begin_path(&a, path, mode), name, buf, len, exclusive);
 }
 
 ota_err

@@ -63,28 +63,44 @@ script_set(uint32_t v, size_t n)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static char *
-new_dir(void)
+/* Every test works in a fresh directory (f->dir, open as f->dfd); the
+ * teardown removes it with the files (no subdirectories) in it. */
+typedef struct fixture {
+    char dir[64];
+    int dfd;
+} fixture;
+
+static int
+setup(void **state)
 {
-    char *d = strdup("/tmp/ota-atomic-test.XXXXXX");
-    assert_non_null(d);
-    assert_non_null(mkdtemp(d));
-    return d;
+    fixture *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/ota-atomic-test.XXXXXX");
+    if (mkdtemp(f->dir) == NULL || (f->dfd = open(f->dir, O_RDONLY | O_DIRECTORY)) < 0) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
 }
 
-/* Remove dir and the files (no subdirectories) in it. */
-static void
-remove_dir(char *dir)
+static int
+teardown(void **state)
 {
-    DIR *d = opendir(dir);
-    assert_non_null(d);
+    fixture *f = *state;
+    (void) umount2(f->dir, MNT_DETACH); /* test_full_file_system's */
+    close(f->dfd);
+    DIR *d = opendir(f->dir);
     struct dirent *e;
-    while ((e = readdir(d)) != NULL)
+    while (d != NULL && (e = readdir(d)) != NULL)
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            assert_int_equal(unlinkat(dirfd(d), e->d_name, 0), 0);
-    closedir(d);
-    assert_int_equal(rmdir(dir), 0);
-    free(dir);
+            (void) unlinkat(dirfd(d), e->d_name, 0);
+    if (d != NULL)
+        closedir(d);
+    int r = rmdir(f->dir);
+    free(f);
+    return r;
 }
 
 static int
@@ -148,14 +164,6 @@ mode_of(const char *dir, const char *name)
     return (unsigned) (st.st_mode & 07777);
 }
 
-static int
-open_dir(const char *dir)
-{
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    assert_true(dfd >= 0);
-    return dfd;
-}
-
 /* ---- tests ------------------------------------------------------------------ */
 
 static void
@@ -177,9 +185,9 @@ test_errno_err(void **state)
 static void
 test_mode_and_umask(void **state)
 {
-    (void) state;
-    char *dir = new_dir();
-    int dfd = open_dir(dir);
+    fixture *f = *state;
+    const char *dir = f->dir;
+    int dfd = f->dfd;
     char path[512];
     snprintf(path, sizeof path, "%s/p", dir);
     mode_t old = umask(077);
@@ -200,8 +208,6 @@ test_mode_and_umask(void **state)
     assert_int_equal(ota_atomic_replace(dfd, "a/b", "x", 1, 0644), OTA_E_ARG);
     assert_holds(dir, "a", "three");
     assert_int_equal(count_temps(dir), 0);
-    close(dfd);
-    remove_dir(dir);
 }
 
 /* A full file system: ENOSPC is OTA_E_NOSPACE, the old file stays, no
@@ -209,20 +215,20 @@ test_mode_and_umask(void **state)
 static void
 test_full_file_system(void **state)
 {
-    (void) state;
-    char *dir = new_dir();
+    fixture *f = *state;
+    const char *dir = f->dir;
     if (mount("tmpfs", dir, "tmpfs", 0, "size=32k") != 0) {
         fprintf(stderr, "test_full_file_system: mount tmpfs: %s: skipped "
                         "(test_file_size_limit forces a failed write instead)\n",
                 strerror(errno));
-        remove_dir(dir);
         skip();
     }
     put(dir, "f", "old contents", 0644);
     size_t big = 64 * 1024;
     uint8_t *buf = calloc(1, big);
     assert_non_null(buf);
-    int dfd = open_dir(dir);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY); /* the tmpfs, not f->dfd below it */
+    assert_true(dfd >= 0);
     errno = 0;
     assert_int_equal(ota_atomic_replace(dfd, "f", buf, big, 0644), OTA_E_NOSPACE);
     assert_int_equal(errno, ENOSPC);
@@ -251,7 +257,6 @@ test_full_file_system(void **state)
     close(dfd);
     free(buf);
     assert_int_equal(umount2(dir, MNT_DETACH), 0);
-    remove_dir(dir);
 }
 
 /* A write past RLIMIT_FSIZE (SIGXFSZ ignored: EFBIG) fails: OTA_E_IO, the
@@ -259,10 +264,10 @@ test_full_file_system(void **state)
 static void
 test_file_size_limit(void **state)
 {
-    (void) state;
-    char *dir = new_dir();
+    fixture *f = *state;
+    const char *dir = f->dir;
+    int dfd = f->dfd;
     put(dir, "f", "old contents", 0644);
-    int dfd = open_dir(dir);
     size_t big = 64 * 1024;
     uint8_t *buf = calloc(1, big);
     assert_non_null(buf);
@@ -286,9 +291,7 @@ test_file_size_limit(void **state)
     assert_holds(dir, "f", "old contents");
     assert_int_equal(access(path, F_OK), -1);
     assert_int_equal(count_temps(dir), 0);
-    close(dfd);
     free(buf);
-    remove_dir(dir);
 }
 
 /* An exclusive commit never replaces: OTA_E_EXISTS, the name untouched
@@ -296,9 +299,9 @@ test_file_size_limit(void **state)
 static void
 test_exclusive(void **state)
 {
-    (void) state;
-    char *dir = new_dir();
-    int dfd = open_dir(dir);
+    fixture *f = *state;
+    const char *dir = f->dir;
+    int dfd = f->dfd;
     put(dir, "f", "old", 0600);
     ota_atomic a;
     assert_int_equal(ota_atomic_begin(&a, dfd, 0644), OTA_OK);
@@ -339,8 +342,6 @@ test_exclusive(void **state)
     assert_holds(dir, "g", "fresh");
     assert_int_equal(mode_of(dir, "g"), 0640);
     assert_int_equal(count_temps(dir), 0);
-    close(dfd);
-    remove_dir(dir);
 }
 
 /* Whatever is planted at the temporary's name — a symlink to a file, a
@@ -348,9 +349,9 @@ test_exclusive(void **state)
 static void
 test_planted_symlink_not_followed(void **state)
 {
-    (void) state;
-    char *dir = new_dir();
-    int dfd = open_dir(dir);
+    fixture *f = *state;
+    const char *dir = f->dir;
+    int dfd = f->dfd;
     put(dir, "victim", "precious", 0644);
     assert_int_equal(symlinkat("victim", dfd, OTA_ATOMIC_PREFIX "aaaaaaaa"), 0);
     assert_int_equal(symlinkat("created-through-link", dfd, OTA_ATOMIC_PREFIX "bbbbbbbb"), 0);
@@ -378,17 +379,15 @@ test_planted_symlink_not_followed(void **state)
     assert_int_equal(access(p, F_OK), -1);
     assert_int_equal(count_temps(dir), 2);
     nscript = iscript = 0;
-    close(dfd);
-    remove_dir(dir);
 }
 
 /* A failed rename (the name is a non-empty directory) leaves no temporary. */
 static void
 test_commit_failure_removes_temp(void **state)
 {
-    (void) state;
-    char *dir = new_dir();
-    int dfd = open_dir(dir);
+    fixture *f = *state;
+    const char *dir = f->dir;
+    int dfd = f->dfd;
     assert_int_equal(mkdirat(dfd, "d", 0755), 0);
     assert_int_equal(close(openat(dfd, "d/x", O_WRONLY | O_CREAT, 0644)), 0);
     ota_atomic a;
@@ -404,16 +403,14 @@ test_commit_failure_removes_temp(void **state)
     assert_int_equal(count_temps(dir), 0);
     assert_int_equal(unlinkat(dfd, "d/x", 0), 0);
     assert_int_equal(unlinkat(dfd, "d", AT_REMOVEDIR), 0);
-    close(dfd);
-    remove_dir(dir);
 }
 
 /* Path-based: after finish nothing is held open; commit later, or abort. */
 static void
 test_path_pending(void **state)
 {
-    (void) state;
-    char *dir = new_dir();
+    fixture *f = *state;
+    const char *dir = f->dir;
     char path[512];
     snprintf(path, sizeof path, "%s/f", dir);
     put(dir, "f", "old", 0644);
@@ -449,16 +446,15 @@ test_path_pending(void **state)
     assert_int_equal(ota_atomic_begin_path(&a, path, 0644), OTA_E_IO);
     ota_atomic_abort(&a);
     assert_int_equal(count_fds(), fds);
-    remove_dir(dir);
 }
 
 /* The temporary is recognisable and hidden; other names are not it. */
 static void
 test_is_temp(void **state)
 {
-    (void) state;
-    char *dir = new_dir();
-    int dfd = open_dir(dir);
+    fixture *f = *state;
+    const char *dir = f->dir;
+    int dfd = f->dfd;
     ota_atomic a;
     assert_int_equal(ota_atomic_begin(&a, dfd, 0644), OTA_OK);
     assert_true(ota_atomic_is_temp(a.tmp));
@@ -481,8 +477,6 @@ test_is_temp(void **state)
     ota_atomic none = OTA_ATOMIC_INIT;
     ota_atomic_abort(&none);
     assert_true(fcntl(0, F_GETFD) != -1);
-    close(dfd);
-    remove_dir(dir);
 }
 
 int
@@ -493,14 +487,14 @@ main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_errno_err),
-        cmocka_unit_test(test_mode_and_umask),
-        cmocka_unit_test(test_full_file_system),
-        cmocka_unit_test(test_file_size_limit),
-        cmocka_unit_test(test_exclusive),
-        cmocka_unit_test(test_planted_symlink_not_followed),
-        cmocka_unit_test(test_commit_failure_removes_temp),
-        cmocka_unit_test(test_path_pending),
-        cmocka_unit_test(test_is_temp),
+        cmocka_unit_test_setup_teardown(test_mode_and_umask, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_file_system, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exclusive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_planted_symlink_not_followed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_failure_removes_temp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_path_pending, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_is_temp, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
