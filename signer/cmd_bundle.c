@@ -1,6 +1,5 @@
 /* ota-sign bundle: build an update bundle (formats/BUNDLE.md, docs/bundle.md). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -8,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "bundle_util.h"
 #include "cli.h"
+#include "ota_atomic.h"
 #include "ota_bundle.h"
 #include "ota_limits.h"
 #include "ota_util.h"
@@ -164,8 +163,7 @@ cmd_bundle(int argc, char **argv)
     bool force = false, quiet = false;
     int ret = SX_USAGE, c;
     char created[21] = "";
-    char *tmp = NULL;
-    int out_fd = -1;
+    ota_atomic dst = OTA_ATOMIC_INIT;
     ota_bundle_writer *w = NULL;
 
     if (sign_wants_help(argc, argv)) {
@@ -287,9 +285,14 @@ cmd_bundle(int argc, char **argv)
     if (mtime < 0)
         mtime = have_sde ? sde : 0;
 
-    /* the output: a temporary file beside it, renamed into place at the end */
+    /* the output: a hidden temporary beside it (ota_atomic), committed at the end */
     const char *slash = strrchr(output, '/');
+    const char *base = slash ? slash + 1 : output;
     size_t dl = slash ? (size_t) (slash - output) : 0;
+    if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        ret = sign_error(SX_USAGE, "bundle: -o wants a file name, not '%s'", output);
+        goto out;
+    }
     dir = slash ? strndup(output, dl ? dl : 1) : strdup(".");
     if (dir == NULL) {
         ret = sign_fail(OTA_E_NOMEM, "bundle");
@@ -300,21 +303,12 @@ cmd_bundle(int argc, char **argv)
         ret = sign_error(SX_EXISTS, "bundle: %s exists (use --force to replace it)", output);
         goto out;
     }
-    size_t tl = strlen(output) + 32;
-    tmp = malloc(tl);
-    if (tmp == NULL) {
-        ret = sign_fail(OTA_E_NOMEM, "bundle");
+    ota_err rc = ota_atomic_begin_path(&dst, output, 0644);
+    if (rc != OTA_OK) {
+        ret = sign_error(sign_exit_code(rc), "bundle: cannot create a temporary file in %s: %s",
+                         dir, strerror(errno));
         goto out;
     }
-    snprintf(tmp, tl, "%s.tmp.XXXXXX", output);
-    out_fd = mkstemp(tmp);
-    if (out_fd < 0) {
-        ret = sign_error(SX_IO, "bundle: cannot create %s: %s", tmp, strerror(errno));
-        free(tmp);
-        tmp = NULL;
-        goto out;
-    }
-    (void) fchmod(out_fd, 0644);
 
     bu_progress prog;
     bu_progress_init(&prog, "bundle", 0, quiet);
@@ -333,7 +327,7 @@ cmd_bundle(int argc, char **argv)
     cfg.tmp_dir = dir;
     cfg.progress = on_progress;
     cfg.progress_user = &prog;
-    ota_err rc = ota_bundle_writer_new(&cfg, &w);
+    rc = ota_bundle_writer_new(&cfg, &w);
     if (rc == OTA_E_ARG) {
         ret = sign_error(SX_USAGE, "bundle: invalid --name or --hardware (letters, digits and "
                                    "._:+- only, up to %d characters)", OTA_BUNDLE_MAX_NAME_LEN);
@@ -380,33 +374,19 @@ cmd_bundle(int argc, char **argv)
     }
     uint64_t total = 0, head_len = 0;
     uint8_t head_sha[32];
-    rc = ota_bundle_writer_finish(w, out_fd, &total, &head_len, head_sha);
+    rc = ota_bundle_writer_finish(w, ota_atomic_fd(&dst), &total, &head_len, head_sha);
     bu_progress_done(&prog);
     if (rc != OTA_OK) {
         ret = sign_error(sign_exit_code(rc), "bundle: %s (%s)", ota_bundle_writer_error(w),
                          ota_strerror(rc));
         goto out;
     }
-    if (fsync(out_fd) != 0 || close(out_fd) != 0) {
-        out_fd = -1;
-        ret = sign_error(SX_IO, "bundle: writing %s: %s", tmp, strerror(errno));
+    /* no overwrite without --force: the link fails if output appeared meanwhile */
+    if ((rc = ota_atomic_commit(&dst, base, !force)) != OTA_OK) {
+        ret = rc == OTA_E_EXISTS ? sign_error(SX_EXISTS, "bundle: %s exists", output)
+                                 : sign_error(sign_exit_code(rc), "bundle: writing %s: %s", output,
+                                              strerror(errno));
         goto out;
-    }
-    out_fd = -1;
-    /* no overwrite: link() fails if output appeared meanwhile */
-    if (force ? rename(tmp, output) != 0 : link(tmp, output) != 0) {
-        ret = errno == EEXIST ? sign_error(SX_EXISTS, "bundle: %s exists", output)
-                              : sign_error(SX_IO, "bundle: %s: %s", output, strerror(errno));
-        goto out;
-    }
-    if (!force)
-        unlink(tmp);
-    free(tmp);
-    tmp = NULL;
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void) fsync(dfd);
-        close(dfd);
     }
     if (!quiet) {
         char hex[65], h1[32];
@@ -420,12 +400,7 @@ cmd_bundle(int argc, char **argv)
     ret = SX_OK;
 out:
     ota_bundle_writer_free(w);
-    if (out_fd >= 0)
-        close(out_fd);
-    if (tmp != NULL) {
-        unlink(tmp);
-        free(tmp);
-    }
+    ota_atomic_abort(&dst);
     for (size_t i = 0; i < nspecs; i++)
         free(specs[i].name);
     free(specs);

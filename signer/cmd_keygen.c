@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "fsutil.h"
 #include "keys.h"
+#include "ota_atomic.h"
 #include "ota_keyfile.h"
 
 static void
@@ -96,7 +96,7 @@ cmd_keygen(int argc, char **argv)
         goto out;
     snprintf(keypath, n, "%s.key", prefix);
     snprintf(pubpath, n, "%s.pub", prefix);
-    /* check both before asking for a passphrase (writes are O_EXCL anyway) */
+    /* check both before asking for a passphrase (writes never replace anyway) */
     FILE *probe;
     if ((probe = fopen(keypath, "r")) != NULL || (probe = fopen(pubpath, "r")) != NULL) {
         fclose(probe);
@@ -122,11 +122,11 @@ cmd_keygen(int argc, char **argv)
         ret = sign_fail(rc, "cannot encode key");
         goto out;
     }
-    if ((rc = fs_write_new(keypath, text, tlen, 0600)) != OTA_OK) {
+    if ((rc = ota_atomic_create_path(keypath, text, tlen, 0600)) != OTA_OK) {
         ret = sign_fail(rc, "cannot write %s", keypath);
         goto out;
     }
-    if ((rc = fs_write_new(pubpath, pubtext, publen, 0644)) != OTA_OK) {
+    if ((rc = ota_atomic_create_path(pubpath, pubtext, publen, 0644)) != OTA_OK) {
         remove(keypath);
         ret = sign_fail(rc, "cannot write %s", pubpath);
         goto out;

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "ota_atomic.h"
 #include "ota_keyfile.h"
 #include "ota_limits.h"
 
@@ -56,7 +57,7 @@ sign_file(sign_keys *ks, const char *path)
     if (rc == OTA_OK)
         rc = ota_md_serialize(md, &out, &n);
     if (rc == OTA_OK)
-        rc = fs_write_atomic(path, out, n, 0644);
+        rc = ota_atomic_replace_path(path, out, n, 0644);
     free(out);
     ota_md_free(md);
     if (rc != OTA_OK && rc != OTA_E_KEY && rc != OTA_E_PASSPHRASE)

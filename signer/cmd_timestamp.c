@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "ota_atomic.h"
 
 static void
 help(FILE *out, const char *cmd)
@@ -86,7 +87,7 @@ run(int argc, char **argv, bool ts)
         rc = ota_md_serialize(r.timestamp, &bytes, &n);
     char *path = rc == OTA_OK ? fs_join(r.meta_dir, "timestamp.json") : NULL;
     if (rc == OTA_OK)
-        rc = path ? fs_write_atomic(path, bytes, n, 0644) : OTA_E_NOMEM;
+        rc = path ? ota_atomic_replace_path(path, bytes, n, 0644) : OTA_E_NOMEM;
     if (rc == OTA_OK) {
         printf("published: timestamp v%lld, expires %s\n", (long long) r.timestamp->version,
                json_string_value(json_object_get(r.timestamp->signed_obj, "expires")));

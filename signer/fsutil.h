@@ -1,7 +1,7 @@
 /*
- * fsutil.h — file-system steps for ota-sign: bounded reads, exclusive
- * creation of key files, and crash-safe publishing (write temp, fsync,
- * rename, fsync directory).
+ * fsutil.h — file-system steps for ota-sign: hashing files, and staging
+ * files to publish later (over ota_atomic: write temp, fsync, rename, fsync
+ * directory).
  */
 #ifndef OTA_SIGN_FSUTIL_H
 #define OTA_SIGN_FSUTIL_H
@@ -10,20 +10,20 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ota_atomic.h"
 #include "ota_err.h"
 #include "ota_util.h"
 
-/* Create path exclusively (O_CREAT|O_EXCL|O_NOFOLLOW) with mode, write,
- * fsync.  (Reading files and mkdir -p: ota_file_read, ota_mkdirs in
- * ota_util.h.)  OTA_E_EXISTS if it exists; on failure the file is removed. */
-OTA_NODISCARD ota_err fs_write_new(const char *path, const void *data, size_t len, mode_t mode);
-
-/* A write that becomes visible only on commit.  Stage writes a temp file
- * beside the final path and fsyncs it; commit renames it into place and
- * fsyncs the directory; abort removes the temp file. */
+/* A write that becomes visible only on commit (ota_atomic, path-based):
+ * stage writes a hidden temporary beside the final path and fsyncs it,
+ * holding no descriptor afterwards; commit renames it into place and fsyncs
+ * the directory; abort removes it.  Stage initialises *p and on failure
+ * leaves nothing to abort.  (Single files: ota_atomic_replace_path,
+ * ota_atomic_create_path.  Reading files and mkdir -p: ota_file_read,
+ * ota_mkdirs in ota_util.h.) */
 typedef struct fs_pending {
-    char *tmp;
-    char *path;
+    ota_atomic a;
+    char *path; /* the final path */
 } fs_pending;
 
 OTA_NODISCARD ota_err fs_stage(fs_pending *p, const char *path, const void *data, size_t len,
@@ -40,9 +40,6 @@ void fs_abort(fs_pending *p);
 /* Hash a file (length, sha256, sha512) by streaming it. */
 OTA_NODISCARD ota_err fs_hash_file(const char *path, uint64_t *length, uint8_t sha256[32],
                                    uint8_t sha512[64]);
-
-/* Atomic replace of one file (stage + commit). */
-OTA_NODISCARD ota_err fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
 /* "a" + "/" + "b", malloc'd (aborts nothing: NULL on OOM). */
 char *fs_join(const char *a, const char *b);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ota_atomic.h"
 #include "ota_json.h"
 #include "ota_limits.h"
 #include "ota_util.h"
@@ -332,7 +333,7 @@ repo_create(repo *r, const char *dir, const int64_t expires[OTA_ROLE_COUNT], boo
     char *text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     json_decref(cfg);
     char *path = fs_join(r->state_dir, "config.json");
-    rc = text && path ? fs_write_atomic(path, text, strlen(text), 0644) : OTA_E_NOMEM;
+    rc = text && path ? ota_atomic_replace_path(path, text, strlen(text), 0644) : OTA_E_NOMEM;
     free(text);
     free(path);
     return rc;
@@ -568,7 +569,6 @@ repo_stage_target_file(repo *r, const char *path, const char *src, uint64_t *len
     if (rc == OTA_OK) {
         r->files = nv;
         fs_pending *p = &r->files[r->nfiles];
-        memset(p, 0, sizeof *p);
         rc = fs_stage_copy(p, plain, src, &len, h, sha512);
         if (rc == OTA_OK && r->consistent) {
             char *dst = repo_target_file(r->targets_dir, true, path, h);
@@ -696,7 +696,7 @@ repo_save_staged(repo *r)
         if ((rc = serialize(md, &o, name)) != OTA_OK)
             break;
         char *path = fs_join(r->staged_dir, name);
-        rc = path ? fs_write_atomic(path, o.bytes, o.len, 0644) : OTA_E_NOMEM;
+        rc = path ? ota_atomic_replace_path(path, o.bytes, o.len, 0644) : OTA_E_NOMEM;
         if (rc == OTA_OK && !r->quiet)
             fprintf(stderr, "ota-sign: staged %s\n", path);
         free(path);
@@ -829,7 +829,6 @@ stage_out(repo *r, fs_pending **list, size_t *n, const char *name, const outfile
     if (nv == NULL)
         return OTA_E_NOMEM;
     *list = nv;
-    memset(&nv[*n], 0, sizeof nv[*n]);
     char *path = fs_join(r->meta_dir, name);
     if (path == NULL)
         return OTA_E_NOMEM;

@@ -88,16 +88,13 @@ char *otac_concat(const char *first, ...);
 ota_err otac_read_file(const char *dir, const char *name, uint64_t max, uint8_t **out,
                        size_t *len);
 
-/* Atomically replace dir/name with buf[len]: temporary file in dir, write,
- * fsync, rename, fsync dir.  On failure the old file is intact and the
- * temporary removed. */
+/* Atomically replace dir/name with buf[len] (ota_atomic_replace, mode 0644
+ * narrowed by the umask).  On failure the old file is intact and the
+ * temporary removed; OTA_E_NOSPACE when the file system is full. */
 ota_err otac_write_atomic(const char *dir, const char *name, const uint8_t *buf, size_t len);
 
 /* Remove dir/name (absent is fine) and fsync dir. */
 ota_err otac_remove(const char *dir, const char *name);
-
-/* fsync a directory. */
-ota_err otac_fsync_dir(const char *dir);
 
 /* ---- the TUF workflow (trust.c) ----------------------------------------- */
 

@@ -1,21 +1,19 @@
 /*
- * store.c — the metadata directory: bounded reads, atomic writes (temporary
- * file, fsync, rename, fsync directory), removals.  Every access is relative
- * to a descriptor of the directory and names are flat (callers
- * percent-encode), so nothing here can be steered outside it.  POSIX only;
- * firmware without a POSIX file system replaces this file.
+ * store.c — the metadata directory: bounded reads, atomic writes
+ * (ota_atomic: temporary file, fsync, rename, fsync directory), removals.
+ * Every access is relative to a descriptor of the directory and names are
+ * flat (callers percent-encode), so nothing here can be steered outside it.
+ * POSIX only; firmware without a POSIX file system replaces this file.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "ota_atomic.h"
 
 static bool
 flat_name(const char *name)
@@ -79,61 +77,15 @@ out:
 }
 
 ota_err
-otac_fsync_dir(const char *dir)
-{
-    int fd = open_dir(dir);
-    if (fd < 0)
-        return OTA_E_IO;
-    int r = fsync(fd);
-    close(fd);
-    return r == 0 ? OTA_OK : OTA_E_IO;
-}
-
-ota_err
 otac_write_atomic(const char *dir, const char *name, const uint8_t *buf, size_t len)
 {
-    char tmp[48];
     if (!flat_name(name))
         return OTA_E_ARG;
     int dfd = open_dir(dir);
     if (dfd < 0)
         return OTA_E_IO;
     /* hidden and never ending in ".json": never mistaken for metadata */
-    int fd = -1;
-    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
-        snprintf(tmp, sizeof tmp, ".ota-tmp.%08" PRIx32, randombytes_random());
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    ota_err rc = OTA_E_IO;
-    if (fd < 0)
-        goto done;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, buf + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            goto fail;
-        off += (size_t) w;
-    }
-    if (fsync(fd) != 0)
-        goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (renameat(dfd, tmp, dfd, name) != 0)
-        goto fail;
-    rc = fsync(dfd) == 0 ? OTA_OK : OTA_E_IO;
-    goto done;
-fail:
-    if (fd >= 0)
-        close(fd);
-    unlinkat(dfd, tmp, 0);
-done:
+    ota_err rc = ota_atomic_replace(dfd, name, buf, len, 0644 | OTA_ATOMIC_UMASK);
     close(dfd);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ota_atomic.h"
 
 struct ota_target_stream {
     ota_client *c; /* borrowed: transport and error message */
@@ -282,7 +283,7 @@ out:
 }
 
 /* A download killed outright (power cut, SIGKILL) leaves its hidden
- * temporary behind; remove such leftovers.  Only files untouched for
+ * temporary (ota_atomic's) behind; remove such leftovers.  Only files untouched for
  * STALE_SECS: a live download writes (and so updates mtime) far more often,
  * and gives up after its low-speed limit anyway. */
 #define STALE_SECS 600
@@ -300,7 +301,7 @@ sweep_stale_temporaries(int dfd)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         struct stat st;
-        if (strncmp(e->d_name, ".ota-download.", 14) != 0)
+        if (!ota_atomic_is_temp(e->d_name))
             continue;
         if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
             now - st.st_mtime > STALE_SECS)
@@ -312,11 +313,11 @@ sweep_stale_temporaries(int dfd)
 ota_err
 ota_client_fetch_target(ota_client *c, const ota_target_info *t, const char *dir, bool *cached)
 {
-    char name[768], tmp[64]; /* longer names exceed NAME_MAX anyway */
+    char name[768]; /* longer names exceed NAME_MAX anyway */
     uint8_t *buf = NULL;
     ota_target_stream *s = NULL;
-    int dfd = -1, fd = -1;
-    bool made = false;
+    ota_atomic part = OTA_ATOMIC_INIT;
+    int dfd = -1;
     ota_err rc = OTA_E_ARG;
 
     if (c == NULL)
@@ -351,62 +352,32 @@ ota_client_fetch_target(ota_client *c, const ota_target_info *t, const char *dir
     }
     if ((rc = ota_client_target_open(c, t, &s)) != OTA_OK)
         goto out;
-    /* a hidden temporary in dir (same file system, so rename is atomic);
-     * removed on every failure */
-    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
-        uint32_t r = randombytes_random();
-        snprintf(tmp, sizeof tmp, ".ota-download.%08" PRIx32, r);
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    if (fd < 0) {
-        rc = otac_fail(c, OTA_E_IO, "%s: cannot create a temporary file: %s", dir,
-                       strerror(errno));
+    /* a hidden temporary in dir (same file system, so the rename is
+     * atomic); removed on every failure */
+    if ((rc = ota_atomic_begin(&part, dfd, 0644 | OTA_ATOMIC_UMASK)) != OTA_OK) {
+        rc = otac_fail(c, rc, "%s: cannot create a temporary file: %s", dir, strerror(errno));
         goto out;
     }
-    made = true;
     for (;;) {
         size_t n = 0;
         if ((rc = ota_target_stream_read(s, buf, OTAC_IO_CHUNK, &n)) != OTA_OK)
             goto out;
         if (n == 0)
             break; /* verified: length and every hash */
-        size_t off = 0;
-        while (off < n) {
-            ssize_t w = write(fd, buf + off, n - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                rc = otac_fail(c, OTA_E_IO, "%s/%s: %s", dir, tmp, strerror(errno));
-                goto out;
-            }
-            off += (size_t) w;
+        if ((rc = ota_atomic_write(&part, buf, n)) != OTA_OK) {
+            rc = otac_fail(c, rc, "%s/%s: %s", dir, part.tmp, strerror(errno));
+            goto out;
         }
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        fd = -1;
-        rc = otac_fail(c, OTA_E_IO, "%s/%s: %s", dir, tmp, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (renameat(dfd, tmp, dfd, name) != 0) {
-        rc = otac_fail(c, OTA_E_IO, "%s/%s: %s", dir, name, strerror(errno));
-        goto out;
-    }
-    made = false;
-    if (fsync(dfd) != 0) {
-        rc = otac_fail(c, OTA_E_IO, "%s: fsync: %s", dir, strerror(errno));
+    if ((rc = ota_atomic_commit(&part, name, false)) != OTA_OK) {
+        rc = otac_fail(c, rc, "%s/%s: %s", dir, name, strerror(errno));
         goto out;
     }
     if (cached != NULL)
         *cached = false;
     rc = OTA_OK;
 out:
-    if (fd >= 0)
-        close(fd);
-    if (made)
-        unlinkat(dfd, tmp, 0);
+    ota_atomic_abort(&part);
     if (dfd >= 0)
         close(dfd);
     ota_target_stream_close(s);

@@ -51,7 +51,7 @@ expect_rc 9 "bundle refuses to overwrite" \
 cp a.otab keep.otab
 expect_rc 0 "bundle --force replaces" \
     "$S" bundle "${BASE[@]}" --pre-install pre.sh -c tree:rootfs=tree -c image:kernel=kernel.img -o a.otab --force
-check "no temporary files left beside the output" test -z "$(ls -A | grep -E '\.tmp\.|ota-bundle-')"
+check "no temporary files left beside the output" test -z "$(ls -A | grep -E '^\.ota-tmp\.|ota-bundle-')"
 out=$("$S" inspect a.otab)
 check "inspect shows name, version, components, hook" \
     bash -c "grep -q 'acme-gw 3.0.0' <<<'$out' && grep -q 'rootfs' <<<'$out' && grep -q 'kernel' <<<'$out' && grep -q 'pre-install' <<<'$out'"

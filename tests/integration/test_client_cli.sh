@@ -188,13 +188,13 @@ echo 'x from apps-b' >"$OUT/apps%2Fx.bin"
 expect_rc 0 "a wrong copy in the output directory is replaced" c --metadata-dir "$MDD" --metadata-url "$DURL" fetch apps/x.bin -o "$OUT"
 check "... by the verified bytes" grep -q 'x from apps-a' "$OUT/apps%2Fx.bin"
 # what a download killed outright (power cut) leaves behind is swept later
-echo partial >"$OUT/.ota-download.0badf00d" && touch -d '-2 hours' "$OUT/.ota-download.0badf00d"
-echo live >"$OUT/.ota-download.1ive1ive"
+echo partial >"$OUT/.ota-tmp.0badf00d" && touch -d '-2 hours' "$OUT/.ota-tmp.0badf00d"
+echo live >"$OUT/.ota-tmp.11ve11ve"
 expect_rc 0 "fetch with a stale partial download in the directory" \
     c --metadata-dir "$MDD" --metadata-url "$DURL" fetch apps/x.bin -o "$OUT"
-check "... the stale temporary is removed" test ! -e "$OUT/.ota-download.0badf00d"
-check "... a recent one (maybe another download in progress) is left alone" test -e "$OUT/.ota-download.1ive1ive"
-rm -f "$OUT/.ota-download.1ive1ive"
+check "... the stale temporary is removed" test ! -e "$OUT/.ota-tmp.0badf00d"
+check "... a recent one (maybe another download in progress) is left alone" test -e "$OUT/.ota-tmp.11ve11ve"
+rm -f "$OUT/.ota-tmp.11ve11ve"
 expect_rc 6 "fetch a known and an unknown target -> exit 6" \
     c --metadata-dir "$MDD" --metadata-url "$DURL" fetch nope.bin apps/y.bin -o "$TMP/out/mixed"
 check "... the known one is still fetched" test -s "$TMP/out/mixed/apps%2Fy.bin"

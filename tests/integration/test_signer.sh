@@ -21,7 +21,7 @@ tufjs() {
     "${UPDATER[@]}" "$U/metadata/" "$U/targets/" "$R/metadata/1.root.json" \
         "$W/cache-$name" "$W/out-$name" "$@"
 }
-no_temp_files() { ! find "$R" -name '.tmp-*' | grep -q .; }
+no_temp_files() { ! find "$R" -name '.ota-tmp.*' | grep -q .; }
 
 # ---- keys --------------------------------------------------------------------
 expect_rc 0 "keygen --help" "$SIGN" keygen --help
@@ -149,7 +149,7 @@ if mkdir -p full && mount -t tmpfs -o size=1m tmpfs full 2>/dev/null; then
     expect_rc 6 "disk full while publishing: I/O error" \
         "$SIGN" add -r full/repo -k k/targets.key "${ONLINE[@]}" big.bin
     check "full disk: repository unchanged" test "$fbefore" = "$(tree_hash full/repo)"
-    check "full disk: no temporary files left" sh -c "! find full/repo -name '.tmp-*' | grep -q ."
+    check "full disk: no temporary files left" sh -c "! find full/repo -name '.ota-tmp.*' | grep -q ."
     umount full
 else
     expect_rc 6 "file size limit while publishing: I/O error" \

@@ -219,7 +219,8 @@ OTA_API OTA_NODISCARD ota_err ota_client_list_targets(ota_client *c, ota_target_
  * file with the right length and hashes is already there, nothing is
  * downloaded and *cached (optional) is set true.
  * Errors: OTA_E_HASH, OTA_E_LENGTH (wrong or too long data), OTA_E_NETWORK,
- * OTA_E_IO, OTA_E_ARG, OTA_E_NOMEM.  t and dir are borrowed.
+ * OTA_E_IO, OTA_E_NOSPACE (dir's file system is full), OTA_E_ARG,
+ * OTA_E_NOMEM.  t and dir are borrowed.
  */
 OTA_API OTA_NODISCARD ota_err ota_client_fetch_target(ota_client *c, const ota_target_info *t,
                                                       const char *dir, bool *cached);
