@@ -793,7 +793,7 @@ run_hook(run *r, ota_bundle_hook which)
     progress(r, OTA_PHASE_HOOK, r->pos);
     snprintf(file, sizeof file, ".hook-%s", name);
     /* the signed script, as a private executable file in the state dir */
-    ota_atomic a;
+    ota_atomic a = OTA_ATOMIC_INIT;
     if ((rc = ota_atomic_begin(&a, in->sdfd, 0700)) != OTA_OK ||
         (rc = ota_atomic_write(&a, r->m->hook[which], r->m->hook_len[which])) != OTA_OK ||
         (rc = ota_atomic_commit(&a, file, false)) != OTA_OK) {
