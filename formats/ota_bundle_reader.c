@@ -355,16 +355,21 @@ do_image(ota_bundle_reader *r, const ota_bundle_component *c, uint32_t start)
     ota_err rc = OTA_OK;
     if (r->sink.component_begin != NULL)
         rc = r->sink.component_begin(r->sink.user, c, from);
-    for (uint32_t i = start; rc == OTA_OK && i < c->first_chunk + c->nchunks; i++) {
+    uint32_t end = c->first_chunk + c->nchunks;
+    for (uint32_t i = start; rc == OTA_OK && i < end; i++) {
         rc = load_chunk(r, i);
         if (rc == OTA_OK && r->sink.image_write != NULL)
             rc = r->sink.image_write(r->sink.user, c, from, r->data, r->data_len);
         from += r->data_len;
-        if (rc == OTA_OK)
+        if (rc == OTA_OK && i + 1 < end)
             rc = checkpoint(r, i + 1);
     }
     if (rc == OTA_OK && r->sink.component_end != NULL)
         rc = r->sink.component_end(r->sink.user, c);
+    /* the component's last resume point comes after component_end, as for
+     * trees: a restart there must not skip it */
+    if (rc == OTA_OK && c->nchunks > 0)
+        rc = checkpoint(r, end);
     return rc;
 }
 
