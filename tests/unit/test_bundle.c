@@ -2090,6 +2090,18 @@ test_tree_resume_many_files(void **state)
     size_t nck = 0;
     size_t ntree = resume_everywhere(many, many_len, many_hs, many_hl, &nck);
     assert_int_equal(ntree, many_entries - 1);
+    /* a tree's first chunk with skip 0 is its plain start, as before */
+    lrec *full = calloc(1, sizeof *full), *l = calloc(1, sizeof *l);
+    assert_int_equal(run_logged(many, many_len, many_hs, many_hl, NULL, full, NULL), OTA_OK);
+    ota_bundle_resume at0 = {.next_chunk = c->first_chunk, .bundle_offset = many_hl,
+                             .prev_path = "", .last_nondir = NULL};
+    assert_int_equal(run_logged(many, many_len, many_hs, many_hl, &at0, l, NULL), OTA_OK);
+    assert_int_equal(l->nev, full->nev);
+    assert_memory_equal(l->ev, full->ev, full->nev * 32);
+    assert_int_equal(l->nck, full->nck);
+    assert_int_equal(l->from[0], 0);
+    lrec_free(l);
+    lrec_free(full);
     ota_bundle_head_free(h);
 }
 
@@ -2265,9 +2277,10 @@ test_tree_resume_bad_points(void **state)
         lrec *lr = calloc(1, sizeof *lr);
         ota_err rc = run_logged(many, many_len, many_hs, many_hl, &cases[i].r, lr, NULL);
         bool ok = cases[i].want == OTA_OK ? rc != OTA_OK && rc != OTA_E_ARG : rc == cases[i].want;
+        const char *want = cases[i].want == OTA_OK ? "a verification error"
+                                                   : ota_err_name(cases[i].want);
         if (!ok)
-            fail_msg("%s: got %s, want %s", cases[i].what, ota_err_name(rc),
-                     cases[i].want == OTA_OK ? "a verification error" : ota_err_name(cases[i].want));
+            fail_msg("%s: got %s, want %s", cases[i].what, ota_err_name(rc), want);
         if (cases[i].want == OTA_E_ARG)
             assert_int_equal(lr->nev, 0);
         lrec_free(lr);
@@ -2478,6 +2491,77 @@ test_tree_resume_pax_global(void **state)
     free(tar);
 }
 
+/* A plain ustar stream (no pax headers at all) of regular files. */
+static uint8_t *
+ustar_tar(const tent *e, size_t n, size_t *len)
+{
+    size_t cap = 1024;
+    for (size_t i = 0; i < n; i++)
+        cap += 512 + (strlen(e[i].data) + 511) / 512 * 512;
+    uint8_t *t = calloc(1, cap);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t dl = strlen(e[i].data);
+        ustar_block(t + o, e[i].path, '0', dl);
+        memcpy(t + o + 512, e[i].data, dl);
+        o += 512 + (dl + 511) / 512 * 512;
+    }
+    *len = cap;
+    return t;
+}
+
+/* Entry headers exactly at a chunk start (skip 0 inside the tree: a plain
+ * ustar header), and a pax header starting in one chunk whose ustar header
+ * is in the next (the checkpoint names the earlier chunk). */
+static void
+test_tree_resume_at_chunk_edges(void **state)
+{
+    (void) state;
+    char longname[160];
+    memset(longname, 'n', 150);
+    longname[150] = '\0';
+    char *data = malloc(CHUNK + 1);
+    for (int v = 0; v < 2; v++) {
+        memset(data, 'q', CHUNK);
+        size_t dl = v == 0 ? CHUNK - 512 : 1000;
+        tent e[] = {{"a", AE_IFREG, data, NULL, NULL, 0},
+                    {v == 0 ? "b" : longname, AE_IFREG, "bee", NULL, NULL, 0},
+                    {"z", AE_IFREG, "sea", NULL, NULL, 0}};
+        uint64_t starts[3], unpacked = 0;
+        char types[3];
+        size_t tl = 0;
+        uint8_t *tar = NULL;
+        for (int pass = 0; pass < 2; pass++) {
+            data[dl] = '\0';
+            free(tar);
+            tar = v == 0 ? ustar_tar(e, 3, &tl) : make_tar(e, 3, &tl, &unpacked);
+            assert_int_equal(tar_entry_starts(tar, tl, starts, 3, types), 3);
+            /* pax: move the second entry's headers to CHUNK - 512 */
+            data[dl] = 'q';
+            if (v == 1)
+                dl = (size_t) (dl + (CHUNK - 512) - starts[1]);
+        }
+        data[dl] = '\0';
+        assert_int_equal(starts[1], v == 0 ? CHUNK : CHUNK - 512);
+        assert_int_equal(types[1], v == 0 ? '0' : 'x');
+        size_t len = 0;
+        uint64_t hl = 0;
+        uint8_t hs[32];
+        uint8_t *b = tree_bundle(e, 3, tar, tl, &len, &hl, hs);
+        lckpt k;
+        lrec *full = NULL;
+        assert_true(ckpt_before(b, len, hs, hl, "a", &k, &full));
+        assert_int_equal(k.r.next_chunk, v == 0 ? 1 : 0);
+        assert_int_equal(k.r.skip, v == 0 ? 0 : CHUNK - 512);
+        lrec_free(full);
+        size_t nck = 0;
+        assert_int_equal(resume_everywhere(b, len, hs, hl, &nck), 2);
+        free(b);
+        free(tar);
+    }
+    free(data);
+}
+
 /* ---- vector generator: OTA_BUNDLE_GEN_VECTORS=DIR build/tests/test_bundle ------------------------- */
 
 static void
@@ -2668,6 +2752,7 @@ main(void)
         cmocka_unit_test(test_tree_resume_tampered_chunk),
         cmocka_unit_test(test_tree_resume_keeps_order_state),
         cmocka_unit_test(test_tree_resume_pax_global),
+        cmocka_unit_test(test_tree_resume_at_chunk_edges),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
