@@ -330,15 +330,25 @@ typedef struct ota_bundle_entry {
  * the head's) has been checked.
  */
 /*
- * A resume point (BUNDLE.md "Resume").  Images: after any chunk.  Trees:
- * before any entry header (the tar stream restarts inside chunk next_chunk,
- * `skip` bytes into its uncompressed data), with the tree checks' state so
- * ordering and "nothing below a link" hold across the restart.
+ * A resume point (BUNDLE.md "Resume"): everything before it has been
+ * delivered to the sink, nothing after it has.
+ *
+ *  - Chunk boundary (after an image chunk, at the end of a component, at the
+ *    start of the bundle): next_chunk and bundle_offset; skip, entries and
+ *    bytes are 0 and the paths "" / NULL.
+ *  - Inside a tree, before an entry (once the previous entry's entry_end
+ *    returned, before this entry's entry_begin): the tar stream restarts at
+ *    the entry's first header block (its pax extended header when it has
+ *    one), which lies in chunk next_chunk, `skip` bytes into its
+ *    uncompressed data; entries / bytes / prev_path / last_nondir are the
+ *    tree checks' state there, so the counts, the order and "nothing below a
+ *    link or a file" hold across the restart.  At least one entry of the
+ *    tree was delivered (entries >= 1, prev_path not empty).
  */
 typedef struct ota_bundle_resume {
-    uint32_t next_chunk;     /* first chunk still to read (chunk_count: all done) */
+    uint32_t next_chunk;     /* chunk to read first (chunk_count: all done) */
     uint64_t bundle_offset;  /* file offset of that chunk */
-    uint32_t skip;           /* tree: uncompressed bytes of next_chunk already consumed */
+    uint32_t skip;           /* tree: uncompressed bytes of next_chunk before the entry */
     uint64_t entries;        /* tree: entries of the component already delivered */
     uint64_t bytes;          /* tree: regular-file bytes already delivered */
     const char *prev_path;   /* tree: last entry delivered, "" or NULL for none */
@@ -349,7 +359,10 @@ typedef struct ota_bundle_sink {
     void *user;
     /* The head is verified: decide (hardware, version) before any data. */
     ota_err (*manifest)(void *user, const ota_bundle_manifest *m);
-    /* A component starts; from > 0 when resuming an image at that offset. */
+    /* A component starts.  from > 0 when resuming inside it: images, the
+     * offset of the first byte image_write will get; trees, the tar stream
+     * offset of the resume point, i.e. entries before it were delivered by
+     * an earlier run (expect their files to exist).  0: from its start. */
     ota_err (*component_begin)(void *user, const ota_bundle_component *c, uint64_t from);
     /* Image bytes for offset off of the component (one verified chunk). */
     ota_err (*image_write)(void *user, const ota_bundle_component *c, uint64_t off,
@@ -364,7 +377,9 @@ typedef struct ota_bundle_sink {
     ota_err (*chunk_verified)(void *user, uint32_t index, uint64_t bundle_offset_end);
     /* A resume point: everything before it has been delivered to the sink;
      * a reader restarted with cfg.resume = *r continues from there (the
-     * strings are borrowed for the call: copy them). */
+     * strings are borrowed for the call: copy them).  Emitted after every
+     * image chunk, before every tree entry but a run's first, and at the end
+     * of every component: cheap, the sink decides which to persist. */
     ota_err (*checkpoint)(void *user, const struct ota_bundle_resume *r);
 } ota_bundle_sink;
 
@@ -383,10 +398,17 @@ typedef struct ota_bundle_reader_config {
     size_t max_head;            /* 0: OTA_BUNDLE_MAX_HEAD */
     uint32_t max_chunk_size;    /* 0: OTA_BUNDLE_MAX_CHUNK_SIZE */
     /*
-     * Resume (borrowed for ota_bundle_reader_new, copied): the source
-     * delivers the head (from offset 0), then continues at
+     * Resume (borrowed for ota_bundle_reader_new, copied with its strings):
+     * the source delivers the head (from offset 0), then continues at
      * resume->bundle_offset.  Must be what a checkpoint reported for this
-     * bundle.  NULL: from the start.
+     * bundle.  NULL: from the start.  Checked: paths longer than
+     * OTA_BUNDLE_MAX_ENTRY_PATH or not valid entry paths (reader_new), and
+     * against the head in run(): next_chunk <= chunk_count, bundle_offset
+     * its offset, tree state only inside a tree (skip < the chunk's length,
+     * 1 <= entries <= the component's, bytes <= unpacked, prev_path set,
+     * last_nondir not after it), else OTA_E_ARG.  A point that does not
+     * match the stream fails its verification (OTA_E_FORMAT, OTA_E_UNSAFE,
+     * counts at the component's end).
      */
     const ota_bundle_resume *resume;
 } ota_bundle_reader_config;
@@ -411,7 +433,9 @@ OTA_API OTA_NODISCARD ota_err ota_bundle_reader_run(ota_bundle_reader *r);
 /* The verified head, once run() got past it; else NULL. */
 OTA_API const ota_bundle_head *ota_bundle_reader_head(const ota_bundle_reader *r);
 
-/* The last resume point reached (see checkpoint): chunk and file offset. */
+/* The last resume point reached that needs no tree state (a chunk boundary,
+ * see ota_bundle_resume): chunk and file offset.  Entry-level points inside a
+ * tree only go through the sink's checkpoint. */
 OTA_API void ota_bundle_reader_resume_point(const ota_bundle_reader *r, uint32_t *next_chunk,
                                             uint64_t *bundle_offset);
 

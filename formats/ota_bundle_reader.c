@@ -14,6 +14,11 @@
  *      next chunk before returning it), and every tar entry is checked
  *      before the sink sees it.
  *
+ * Resume (BUNDLE.md "Resume"): chunks are deflated independently, so a tree
+ * restarts at the chunk holding the next entry's first header block; that
+ * chunk is verified whole and libarchive is fed from `skip` bytes into it,
+ * with the entry count, byte count and ordering state of the checkpoint.
+ *
  * Memory: head + 2 x chunk_size + zlib's inflate state (counted through
  * zalloc) + two path buffers, and libarchive's tar reader state.
  */
@@ -47,7 +52,11 @@ struct ota_bundle_reader {
     size_t mem, mem_peak;
     ota_err err;         /* error raised inside a libarchive callback */
     uint32_t tree_next, tree_end;
+    uint32_t tree_skip;  /* bytes of the next chunk libarchive must not see */
+    uint64_t tree_base;  /* tar offset of the first byte given to libarchive */
     char *prev_path, *last_nondir, *path;
+    ota_bundle_resume resume; /* copy of cfg.resume; its strings are in prev_path,
+                               * last_nondir until the resumed tree starts */
     bool ran;
 };
 
@@ -92,6 +101,21 @@ z_free(voidpf opaque, voidpf p)
 
 /* ---- new / free ------------------------------------------------------------------ */
 
+/* Copy a resume state path (NULL: none) into dst[OTA_BUNDLE_MAX_ENTRY_PATH + 1]:
+ * at most that long and, unless empty, a valid entry path. */
+static ota_err
+resume_path(char *dst, const char *src)
+{
+    dst[0] = '\0';
+    if (src == NULL || src[0] == '\0')
+        return OTA_OK;
+    size_t n = strnlen(src, OTA_BUNDLE_MAX_ENTRY_PATH + 1);
+    if (n > OTA_BUNDLE_MAX_ENTRY_PATH || ota_bundle_path_check(src) != OTA_OK)
+        return OTA_E_ARG;
+    memcpy(dst, src, n + 1);
+    return OTA_OK;
+}
+
 ota_err
 ota_bundle_reader_new(const ota_bundle_reader_config *cfg, ota_bundle_reader **out)
 {
@@ -116,6 +140,18 @@ ota_bundle_reader_new(const ota_bundle_reader_config *cfg, ota_bundle_reader **o
     if (r->path == NULL || r->prev_path == NULL || r->last_nondir == NULL) {
         ota_bundle_reader_free(r);
         return OTA_E_NOMEM;
+    }
+    r->prev_path[0] = r->last_nondir[0] = '\0';
+    if (cfg->resume != NULL) {
+        /* the tree state is checked against the head in run() */
+        r->resume = *cfg->resume;
+        r->resume.prev_path = r->resume.last_nondir = NULL;
+        r->cfg.resume = &r->resume;
+        if (resume_path(r->prev_path, cfg->resume->prev_path) != OTA_OK ||
+            resume_path(r->last_nondir, cfg->resume->last_nondir) != OTA_OK) {
+            ota_bundle_reader_free(r);
+            return OTA_E_ARG;
+        }
     }
     *out = r;
     return OTA_OK;
@@ -319,20 +355,27 @@ do_image(ota_bundle_reader *r, const ota_bundle_component *c, uint32_t start)
     ota_err rc = OTA_OK;
     if (r->sink.component_begin != NULL)
         rc = r->sink.component_begin(r->sink.user, c, from);
-    for (uint32_t i = start; rc == OTA_OK && i < c->first_chunk + c->nchunks; i++) {
+    uint32_t end = c->first_chunk + c->nchunks;
+    for (uint32_t i = start; rc == OTA_OK && i < end; i++) {
         rc = load_chunk(r, i);
         if (rc == OTA_OK && r->sink.image_write != NULL)
             rc = r->sink.image_write(r->sink.user, c, from, r->data, r->data_len);
         from += r->data_len;
-        if (rc == OTA_OK)
+        if (rc == OTA_OK && i + 1 < end)
             rc = checkpoint(r, i + 1);
     }
     if (rc == OTA_OK && r->sink.component_end != NULL)
         rc = r->sink.component_end(r->sink.user, c);
+    /* the component's last resume point comes after component_end, as for
+     * trees: a restart there must not skip it */
+    if (rc == OTA_OK && c->nchunks > 0)
+        rc = checkpoint(r, end);
     return rc;
 }
 
-/* libarchive pulls the tar stream here: one verified chunk per call. */
+/* libarchive pulls the tar stream here: one verified chunk per call, the
+ * first one of a resumed tree without its first tree_skip bytes (the chunk
+ * is still verified whole). */
 static la_ssize_t
 tar_read_cb(struct archive *a, void *user, const void **buf)
 {
@@ -343,13 +386,48 @@ tar_read_cb(struct archive *a, void *user, const void **buf)
     if (r->tree_next >= r->tree_end)
         return 0;
     ota_err rc = load_chunk(r, r->tree_next);
+    if (rc == OTA_OK && r->tree_skip >= r->data_len)
+        rc = OTA_E_ARG; /* checked in run(); never hand libarchive an empty block */
     if (rc != OTA_OK) {
         r->err = rc;
         return ARCHIVE_FATAL;
     }
     r->tree_next++;
-    *buf = r->data;
-    return (la_ssize_t) r->data_len;
+    uint32_t skip = r->tree_skip;
+    r->tree_skip = 0;
+    *buf = r->data + skip;
+    return (la_ssize_t) (r->data_len - skip);
+}
+
+/*
+ * The resume point before the entry whose first header block (its pax
+ * extended header when it has one) starts at tar offset pos: entries and
+ * bytes delivered so far, prev_path / last_nondir still those of the entry
+ * before.  The chunk holding pos has been loaded, so its file offset follows
+ * from r->offset (the end of the last loaded chunk) by walking back.
+ */
+static ota_err
+tree_checkpoint(ota_bundle_reader *r, const ota_bundle_component *c, uint64_t pos,
+                uint64_t entries, uint64_t bytes)
+{
+    uint32_t cs = r->head->manifest->chunk_size;
+    uint64_t k = pos / cs;
+    if (pos >= c->size || c->first_chunk + k >= r->tree_next)
+        return OTA_E_FORMAT; /* a header libarchive cannot have read */
+    uint32_t idx = c->first_chunk + (uint32_t) k;
+    if (r->sink.checkpoint == NULL)
+        return OTA_OK;
+    uint64_t off = r->offset;
+    for (uint32_t i = idx; i < r->tree_next; i++)
+        off -= otab_get32(r->head->table + (size_t) i * OTA_BUNDLE_ENTRY_LEN);
+    ota_bundle_resume p = {.next_chunk = idx,
+                           .bundle_offset = off,
+                           .skip = (uint32_t) (pos % cs),
+                           .entries = entries,
+                           .bytes = bytes,
+                           .prev_path = r->prev_path,
+                           .last_nondir = r->last_nondir};
+    return r->sink.checkpoint(r->sink.user, &p);
 }
 
 /* Checks one tar entry; fills e.  rc OTA_E_UNSAFE / OTA_E_LIMIT. */
@@ -409,20 +487,31 @@ check_entry(ota_bundle_reader *r, const ota_bundle_component *c, struct archive_
     return OTA_OK;
 }
 
+/* Entries of tree c from the current position; count and bytes: what was
+ * delivered before it (non-zero when resuming). */
 static ota_err
-tree_entries(ota_bundle_reader *r, const ota_bundle_component *c, struct archive *a)
+tree_entries(ota_bundle_reader *r, const ota_bundle_component *c, struct archive *a,
+             uint64_t count, uint64_t bytes)
 {
-    uint64_t count = 0, bytes = 0;
-    r->prev_path[0] = r->last_nondir[0] = '\0';
-    for (;;) {
+    for (bool first = true;; first = false) {
         struct archive_entry *ae;
         int ar = archive_read_next_header(a, &ae);
         if (ar == ARCHIVE_EOF)
             break;
         if (ar != ARCHIVE_OK)
             return r->err != OTA_OK ? r->err : OTA_E_FORMAT;
+        ota_err rc;
+        if (!first) {
+            /* the previous entry is delivered; the checks' state is still its */
+            la_int64_t hp = archive_read_header_position(a);
+            if (hp < 0)
+                return OTA_E_FORMAT;
+            rc = tree_checkpoint(r, c, r->tree_base + (uint64_t) hp, count, bytes);
+            if (rc != OTA_OK)
+                return rc;
+        }
         ota_bundle_entry e;
-        ota_err rc = check_entry(r, c, ae, &e, ++count);
+        rc = check_entry(r, c, ae, &e, ++count);
         if (rc != OTA_OK)
             return rc;
         if (r->sink.entry_begin != NULL && (rc = r->sink.entry_begin(r->sink.user, c, &e)) != OTA_OK)
@@ -454,32 +543,49 @@ tree_entries(ota_bundle_reader *r, const ota_bundle_component *c, struct archive
     }
     if (r->err != OTA_OK)
         return r->err;
+    /* counts include what was delivered before a resume point */
     if (count != c->entries || bytes != c->unpacked)
         return OTA_E_FORMAT;
     return OTA_OK;
 }
 
+/* Tree c, from its start or (resumed) from the resume point inside it. */
 static ota_err
-do_tree(ota_bundle_reader *r, const ota_bundle_component *c)
+do_tree(ota_bundle_reader *r, const ota_bundle_component *c, bool resumed)
 {
+    uint64_t count = 0, bytes = 0;
+    r->tree_next = c->first_chunk;
+    r->tree_end = c->first_chunk + c->nchunks;
+    r->tree_skip = 0;
+    r->tree_base = 0;
+    if (resumed) {
+        /* checked by resume_check; prev_path and last_nondir already hold
+         * the ordering state (ota_bundle_reader_new) */
+        count = r->resume.entries;
+        bytes = r->resume.bytes;
+        r->tree_next = r->resume.next_chunk;
+        r->tree_skip = r->resume.skip;
+        r->tree_base = (uint64_t) (r->tree_next - c->first_chunk) * r->head->manifest->chunk_size +
+                       r->tree_skip;
+    } else {
+        r->prev_path[0] = r->last_nondir[0] = '\0';
+    }
     ota_err rc = OTA_OK;
     if (r->sink.component_begin != NULL)
-        rc = r->sink.component_begin(r->sink.user, c, 0);
+        rc = r->sink.component_begin(r->sink.user, c, r->tree_base);
     if (rc != OTA_OK)
         return rc;
     struct archive *a = archive_read_new();
     if (a == NULL)
         return OTA_E_NOMEM;
     r->err = OTA_OK;
-    r->tree_next = c->first_chunk;
-    r->tree_end = c->first_chunk + c->nchunks;
     /* tar formats only, no decompression filter: the stream is plain tar */
     if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
         archive_read_open(a, r, NULL, tar_read_cb, NULL) != ARCHIVE_OK) {
         rc = r->err != OTA_OK ? r->err : OTA_E_FORMAT;
         goto out;
     }
-    rc = tree_entries(r, c, a);
+    rc = tree_entries(r, c, a, count, bytes);
     if (rc != OTA_OK)
         goto out;
     /* whatever libarchive did not ask for (padding) is still verified */
@@ -497,6 +603,58 @@ out:
     return rc;
 }
 
+/*
+ * Check cfg.resume against the head (BUNDLE.md "Resume"); set *tree to the
+ * tree component it points inside (NULL: a chunk boundary that needs no tree
+ * state) and r->ckpt_* to the last resume point that needs none.
+ */
+static ota_err
+resume_check(ota_bundle_reader *r, const ota_bundle_component **tree)
+{
+    const ota_bundle_manifest *m = r->head->manifest;
+    const ota_bundle_resume *p = &r->resume;
+    uint32_t start = p->next_chunk;
+    *tree = NULL;
+    if (start > r->head->header.chunk_count)
+        return OTA_E_ARG;
+    uint64_t off = r->head->head_len;
+    for (uint32_t i = 0; i < start; i++)
+        off += otab_get32(r->head->table + (size_t) i * OTA_BUNDLE_ENTRY_LEN);
+    if (p->bundle_offset != off)
+        return OTA_E_ARG;
+    r->ckpt_chunk = start;
+    r->ckpt_offset = off;
+    const ota_bundle_component *c = NULL;
+    for (size_t i = 0; i < m->ncomponents; i++)
+        if (start >= m->components[i].first_chunk &&
+            start - m->components[i].first_chunk < m->components[i].nchunks)
+            c = &m->components[i];
+    if (c == NULL || c->type != OTA_BUNDLE_TREE || (start == c->first_chunk && p->skip == 0)) {
+        /* a chunk boundary (an image chunk, a component's start, the end) */
+        if (p->skip != 0 || p->entries != 0 || p->bytes != 0 || r->prev_path[0] != '\0' ||
+            r->last_nondir[0] != '\0')
+            return OTA_E_ARG;
+        return OTA_OK;
+    }
+    ota_bundle_chunk ch;
+    ota_err rc = ota_bundle_head_chunk(r->head, start, &ch);
+    if (rc != OTA_OK)
+        return rc;
+    /* before an entry header: at least one entry (>= 512 bytes each) done */
+    uint64_t pos = ch.comp_offset + p->skip;
+    if (p->skip >= ch.ulen || p->entries == 0 || p->entries > c->entries ||
+        p->entries > pos / 512 || p->bytes > c->unpacked || p->bytes > pos ||
+        r->prev_path[0] == '\0' ||
+        (r->last_nondir[0] != '\0' && ota_bundle_path_cmp(r->last_nondir, r->prev_path) > 0))
+        return OTA_E_ARG;
+    /* a restart without tree state begins this tree again */
+    r->ckpt_chunk = c->first_chunk;
+    for (uint32_t i = c->first_chunk; i < start; i++)
+        r->ckpt_offset -= otab_get32(r->head->table + (size_t) i * OTA_BUNDLE_ENTRY_LEN);
+    *tree = c;
+    return OTA_OK;
+}
+
 ota_err
 ota_bundle_reader_run(ota_bundle_reader *r)
 {
@@ -507,27 +665,20 @@ ota_bundle_reader_run(ota_bundle_reader *r)
     if (rc != OTA_OK)
         return rc;
     const ota_bundle_manifest *m = r->head->manifest;
-    uint32_t n = r->head->header.chunk_count;
     if (m->chunk_size > r->cfg.max_chunk_size)
         return OTA_E_LIMIT;
     /* where the payload resumes */
-    uint32_t start = r->cfg.resume != NULL ? r->cfg.resume->next_chunk : 0;
-    if (r->cfg.resume != NULL && r->cfg.resume->skip != 0)
-        return OTA_E_ARG; /* inside a tar stream: not yet */
-    if (start > n)
-        return OTA_E_ARG;
-    for (size_t i = 0; i < m->ncomponents; i++) {
-        const ota_bundle_component *c = &m->components[i];
-        if (c->type == OTA_BUNDLE_TREE && start > c->first_chunk &&
-            start < c->first_chunk + c->nchunks)
-            return OTA_E_ARG; /* a tar stream restarts at its first chunk */
+    uint32_t start = 0;
+    const ota_bundle_component *rtree = NULL;
+    r->offset = r->ckpt_offset = r->head->head_len;
+    r->ckpt_chunk = 0;
+    if (r->cfg.resume != NULL) {
+        rc = resume_check(r, &rtree);
+        if (rc != OTA_OK)
+            return rc;
+        start = r->resume.next_chunk;
+        r->offset = r->resume.bundle_offset;
     }
-    uint64_t off = r->head->head_len;
-    for (uint32_t i = 0; i < start; i++)
-        off += otab_get32(r->head->table + (size_t) i * OTA_BUNDLE_ENTRY_LEN);
-    r->offset = off;
-    r->ckpt_chunk = start;
-    r->ckpt_offset = off;
     r->cbuf = r_alloc(r, m->chunk_size);
     r->ubuf = r_alloc(r, m->chunk_size);
     if (r->cbuf == NULL || r->ubuf == NULL)
@@ -547,7 +698,7 @@ ota_bundle_reader_run(ota_bundle_reader *r)
         if (c->type == OTA_BUNDLE_IMAGE)
             rc = do_image(r, c, start > c->first_chunk ? start : c->first_chunk);
         else
-            rc = do_tree(r, c);
+            rc = do_tree(r, c, c == rtree);
         if (rc != OTA_OK)
             return rc;
     }

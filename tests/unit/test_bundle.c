@@ -9,7 +9,9 @@
  */
 #define _GNU_SOURCE
 /* test paths are short; truncation warnings on snprintf are noise here */
+#if defined(__GNUC__) && !defined(__clang__) /* clang has no such warning */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -60,6 +62,7 @@ static uint8_t *good;
 static size_t good_len;
 static uint64_t good_head_len;
 static uint8_t good_head_sha[32];
+static uint8_t *many; /* test_tree_resume_*: many small files, built once */
 
 static uint32_t rng = 12345;
 static uint32_t
@@ -200,6 +203,7 @@ teardown(void **state)
     assert_int_equal(system(cmd), 0);
     free(good);
     free(img);
+    free(many);
     return 0;
 }
 
@@ -684,7 +688,7 @@ test_resume_at_checkpoint(void **state)
     assert_false(r2.bad);
     assert_int_equal(r2.entries, 0); /* the tree was done before */
     assert_int_equal(r1.img_bytes + r2.img_bytes, img_len);
-    /* a resume point inside a tar stream is refused */
+    /* a chunk inside a tar stream without the tree state is refused */
     rec r3 = {0};
     assert_int_equal(run_reader(good, good_len, good_head_sha, good_head_len, NULL, &r3, NULL, 1),
                      OTA_E_ARG);
@@ -1579,6 +1583,985 @@ test_vectors(void **state)
 }
 
 
+/* ---- entry-level resume inside trees ------------------------------------------------------- */
+
+/* What a resumed run must reproduce: every delivered entry (metadata and
+ * bytes) and image write, hashed in delivery order, and every checkpoint
+ * with the number of events delivered before it. */
+typedef struct lckpt {
+    ota_bundle_resume r; /* strings point to the two below */
+    char *prev, *last;
+    size_t nev;          /* events delivered before this checkpoint */
+} lckpt;
+
+typedef struct lrec {
+    uint8_t (*ev)[32];
+    size_t nev, evcap;
+    lckpt *ck;
+    size_t nck, ckcap;
+    crypto_hash_sha256_state cur;
+    uint64_t from[8];    /* component_begin's `from`, per call */
+    size_t nbegin;
+    const ota_bundle_component *comp;
+    /* independent tree state, to check each checkpoint's */
+    uint64_t entries, bytes;
+    char path[OTA_BUNDLE_MAX_ENTRY_PATH + 1], nondir[OTA_BUNDLE_MAX_ENTRY_PATH + 1];
+    bool state_known;    /* false after a resumed component_begin until the first entry */
+    const char *never;   /* a path the sink must not see */
+    bool saw_never;
+    int64_t want_mtime;
+    bool bad_mtime;
+} lrec;
+
+static void
+l_push(lrec *l, const uint8_t h[32])
+{
+    if (l->nev == l->evcap) {
+        l->evcap = l->evcap ? 2 * l->evcap : 256;
+        l->ev = realloc(l->ev, l->evcap * 32);
+    }
+    memcpy(l->ev[l->nev++], h, 32);
+}
+
+static ota_err
+l_begin(void *user, const ota_bundle_component *c, uint64_t from)
+{
+    lrec *l = user;
+    if (l->nbegin < 8)
+        l->from[l->nbegin] = from;
+    l->nbegin++;
+    l->comp = c;
+    l->entries = l->bytes = 0;
+    l->path[0] = l->nondir[0] = '\0';
+    l->state_known = from == 0;
+    return OTA_OK;
+}
+
+static ota_err
+l_entry(void *user, const ota_bundle_component *c, const ota_bundle_entry *e)
+{
+    lrec *l = user;
+    if (l->never != NULL && strcmp(e->path, l->never) == 0)
+        l->saw_never = true;
+    if (e->mtime != l->want_mtime)
+        l->bad_mtime = true;
+    crypto_hash_sha256_init(&l->cur);
+    char meta[64];
+    int n = snprintf(meta, sizeof meta, "%s|%d|%o|%llu|%lld|", c->name, (int) e->type, e->mode,
+                     (unsigned long long) e->size, (long long) e->mtime);
+    crypto_hash_sha256_update(&l->cur, (const uint8_t *) meta, (size_t) n);
+    crypto_hash_sha256_update(&l->cur, (const uint8_t *) e->path, strlen(e->path) + 1);
+    if (e->link != NULL)
+        crypto_hash_sha256_update(&l->cur, (const uint8_t *) e->link, strlen(e->link) + 1);
+    l->entries++;
+    snprintf(l->path, sizeof l->path, "%s", e->path);
+    if (e->type != OTA_BUNDLE_DIR)
+        snprintf(l->nondir, sizeof l->nondir, "%s", e->path);
+    return OTA_OK;
+}
+
+static ota_err
+l_data(void *user, const uint8_t *buf, size_t len)
+{
+    lrec *l = user;
+    crypto_hash_sha256_update(&l->cur, buf, len);
+    l->bytes += len;
+    return OTA_OK;
+}
+
+static ota_err
+l_eend(void *user)
+{
+    lrec *l = user;
+    uint8_t h[32];
+    crypto_hash_sha256_final(&l->cur, h);
+    l_push(l, h);
+    return OTA_OK;
+}
+
+static ota_err
+l_image(void *user, const ota_bundle_component *c, uint64_t off, const uint8_t *buf, size_t len)
+{
+    lrec *l = user;
+    crypto_hash_sha256_state st;
+    char meta[96];
+    int n = snprintf(meta, sizeof meta, "%s@%llu|", c->name, (unsigned long long) off);
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const uint8_t *) meta, (size_t) n);
+    crypto_hash_sha256_update(&st, buf, len);
+    uint8_t h[32];
+    crypto_hash_sha256_final(&st, h);
+    l_push(l, h);
+    return OTA_OK;
+}
+
+/* component_end is an event too: a resume point after a component's last
+ * chunk must come after it, or a restart there would never deliver it */
+static ota_err
+l_cend(void *user, const ota_bundle_component *c)
+{
+    uint8_t h[32];
+    char meta[96];
+    int n = snprintf(meta, sizeof meta, "end %s", c->name);
+    ota_sha256((const uint8_t *) meta, (size_t) n, h);
+    l_push(user, h);
+    return OTA_OK;
+}
+
+static ota_err
+l_ckpt(void *user, const ota_bundle_resume *p)
+{
+    lrec *l = user;
+    bool tree = p->entries != 0;
+    /* a tree checkpoint carries exactly the state the sink saw delivered */
+    if (tree && l->state_known &&
+        (p->entries != l->entries || p->bytes != l->bytes || p->prev_path == NULL ||
+         strcmp(p->prev_path, l->path) != 0 || p->last_nondir == NULL ||
+         strcmp(p->last_nondir, l->nondir) != 0))
+        fail_msg("checkpoint %zu: state (%llu, %llu, '%s', '%s') but delivered (%llu, %llu, "
+                 "'%s', '%s')",
+                 l->nck, (unsigned long long) p->entries, (unsigned long long) p->bytes,
+                 p->prev_path ? p->prev_path : "(null)",
+                 p->last_nondir ? p->last_nondir : "(null)", (unsigned long long) l->entries,
+                 (unsigned long long) l->bytes, l->path, l->nondir);
+    if (!tree && (p->skip != 0 || p->bytes != 0 || (p->prev_path && p->prev_path[0]) ||
+                  (p->last_nondir && p->last_nondir[0])))
+        fail_msg("checkpoint %zu: tree state at a chunk boundary", l->nck);
+    if (l->nck == l->ckcap) {
+        l->ckcap = l->ckcap ? 2 * l->ckcap : 64;
+        l->ck = realloc(l->ck, l->ckcap * sizeof *l->ck);
+    }
+    lckpt *k = &l->ck[l->nck++];
+    k->r = *p;
+    k->prev = strdup(p->prev_path ? p->prev_path : "");
+    k->last = strdup(p->last_nondir ? p->last_nondir : "");
+    k->r.prev_path = k->prev;
+    k->r.last_nondir = k->last;
+    k->nev = l->nev;
+    return OTA_OK;
+}
+
+static void
+lrec_free(lrec *l)
+{
+    for (size_t i = 0; i < l->nck; i++) {
+        free(l->ck[i].prev);
+        free(l->ck[i].last);
+    }
+    free(l->ck);
+    free(l->ev);
+    free(l);
+}
+
+/* Run the reader over b[len] with a logging sink, from res (NULL: start);
+ * the source gives the head, then continues at res->bundle_offset. */
+static ota_err
+run_logged(const uint8_t *b, size_t len, const uint8_t *hs, uint64_t hl,
+           const ota_bundle_resume *res, lrec *l, msrc *src)
+{
+    msrc local = {0};
+    if (src == NULL)
+        src = &local;
+    src->p = b;
+    src->len = len;
+    if (res != NULL && res->bundle_offset > hl && res->bundle_offset <= len) {
+        src->skip_from = (size_t) hl;
+        src->skip_to = (size_t) res->bundle_offset;
+    }
+    ota_bundle_sink sink = {.user = l, .component_begin = l_begin, .image_write = l_image,
+                            .entry_begin = l_entry, .entry_data = l_data, .entry_end = l_eend,
+                            .component_end = l_cend, .checkpoint = l_ckpt};
+    ota_bundle_reader_config cfg = {.size = sizeof cfg, .read = msrc_read, .read_user = src,
+                                    .sink = &sink, .head_sha256 = hs, .head_length = hl,
+                                    .resume = res};
+    ota_bundle_reader *r = NULL;
+    ota_err rc = ota_bundle_reader_new(&cfg, &r);
+    if (rc == OTA_OK)
+        rc = ota_bundle_reader_run(r);
+    ota_bundle_reader_free(r);
+    return rc;
+}
+
+/* The uncompressed bytes of component ci (test-side inflate, no checks). */
+static uint8_t *
+component_bytes(const uint8_t *b, uint64_t hl, size_t ci, size_t *len)
+{
+    ota_bundle_head *h = NULL;
+    assert_int_equal(ota_bundle_head_parse(b, (size_t) hl, &h), OTA_OK);
+    const ota_bundle_component *c = &h->manifest->components[ci];
+    uint8_t *out = malloc(c->size + 1);
+    uint64_t off = hl;
+    for (uint32_t i = 0; i < c->first_chunk + c->nchunks; i++) {
+        ota_bundle_chunk ch;
+        assert_int_equal(ota_bundle_head_chunk(h, i, &ch), OTA_OK);
+        if (i >= c->first_chunk) {
+            uint8_t *dst = out + ch.comp_offset;
+            if (ch.clen == ch.ulen) {
+                memcpy(dst, b + off, ch.clen);
+            } else {
+                z_stream z = {0};
+                assert_int_equal(inflateInit2(&z, -15), Z_OK);
+                z.next_in = (uint8_t *) b + off;
+                z.avail_in = ch.clen;
+                z.next_out = dst;
+                z.avail_out = ch.ulen;
+                assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+                inflateEnd(&z);
+            }
+        }
+        off += ch.clen;
+    }
+    *len = (size_t) c->size;
+    ota_bundle_head_free(h);
+    return out;
+}
+
+/* Independent of libarchive: the tar offsets of the first header block of
+ * each entry (pax 'x' and 'g' headers belong to the entry after them). */
+static size_t
+tar_entry_starts(const uint8_t *t, size_t len, uint64_t *out, size_t max, char *types)
+{
+    size_t n = 0, pos = 0, start = 0;
+    bool ext = false;
+    while (pos + 512 <= len) {
+        const uint8_t *h = t + pos;
+        size_t z = 0;
+        while (z < 512 && h[z] == 0)
+            z++;
+        if (z == 512)
+            break; /* end of archive */
+        assert_memory_equal(h + 257, "ustar", 5);
+        unsigned sum = 0;
+        for (size_t i = 0; i < 512; i++)
+            sum += i >= 148 && i < 156 ? ' ' : h[i];
+        char f[13];
+        memcpy(f, h + 148, 8);
+        f[8] = 0;
+        assert_int_equal(strtoul(f, NULL, 8), sum);
+        memcpy(f, h + 124, 12);
+        f[12] = 0;
+        uint64_t size = strtoull(f, NULL, 8);
+        if (!ext)
+            start = pos;
+        if (h[156] == 'x' || h[156] == 'g') {
+            if (!ext && types != NULL && n < max)
+                types[n] = (char) h[156];
+            ext = true;
+        } else {
+            if (!ext && types != NULL && n < max)
+                types[n] = (char) h[156];
+            assert_true(n < max);
+            out[n++] = start;
+            ext = false;
+        }
+        pos += 512 + (size_t) ((size + 511) / 512 * 512);
+    }
+    return n;
+}
+
+/* Position in the tar stream of a tree checkpoint. */
+static uint64_t
+ckpt_pos(const ota_bundle_head *h, const ota_bundle_resume *p)
+{
+    ota_bundle_chunk ch;
+    assert_int_equal(ota_bundle_head_chunk(h, p->next_chunk, &ch), OTA_OK);
+    return ch.comp_offset + p->skip;
+}
+
+/*
+ * The full run of b and a resumed run from each of its checkpoints: the
+ * resumed run delivers exactly the events after the checkpoint (so the
+ * first run up to it plus the resumed run is the full listing, bytes
+ * identical, nothing twice) and emits the same later checkpoints.  Tree
+ * checkpoints sit exactly at the entries' first header blocks.  Returns the
+ * number of tree checkpoints.
+ */
+static size_t
+resume_everywhere(const uint8_t *b, size_t len, const uint8_t *hs, uint64_t hl, size_t *nck)
+{
+    lrec *full = calloc(1, sizeof *full);
+    assert_int_equal(run_logged(b, len, hs, hl, NULL, full, NULL), OTA_OK);
+    ota_bundle_head *h = NULL;
+    assert_int_equal(ota_bundle_head_parse(b, (size_t) hl, &h), OTA_OK);
+    const ota_bundle_manifest *m = h->manifest;
+    /* tree checkpoints == every entry's first header block but the first */
+    size_t ntree = 0;
+    for (size_t ci = 0; ci < m->ncomponents; ci++) {
+        const ota_bundle_component *c = &m->components[ci];
+        if (c->type != OTA_BUNDLE_TREE)
+            continue;
+        size_t tl = 0;
+        uint8_t *tar = component_bytes(b, hl, ci, &tl);
+        size_t max = (size_t) c->entries + 1;
+        uint64_t *starts = calloc(max, sizeof *starts);
+        size_t ns = tar_entry_starts(tar, tl, starts, max, NULL);
+        assert_int_equal(ns, c->entries);
+        size_t k = 0;
+        for (size_t i = 0; i < full->nck; i++) {
+            const ota_bundle_resume *p = &full->ck[i].r;
+            if (p->entries == 0 || p->next_chunk < c->first_chunk ||
+                p->next_chunk >= c->first_chunk + c->nchunks)
+                continue;
+            assert_true(k + 1 < ns);
+            if (ckpt_pos(h, p) != starts[k + 1])
+                fail_msg("%s: checkpoint before entry %zu at tar offset %llu, its headers at %llu",
+                         c->name, k + 1, (unsigned long long) ckpt_pos(h, p),
+                         (unsigned long long) starts[k + 1]);
+            assert_int_equal(p->entries, k + 1);
+            k++;
+        }
+        assert_int_equal(k, ns - 1);
+        ntree += k;
+        free(starts);
+        free(tar);
+    }
+    /* resume from every checkpoint */
+    for (size_t i = 0; i < full->nck; i++) {
+        const lckpt *k = &full->ck[i];
+        lrec *l = calloc(1, sizeof *l);
+        msrc s = {.odd = i % 5 == 0};
+        ota_err rc = run_logged(b, len, hs, hl, &k->r, l, &s);
+        if (rc != OTA_OK)
+            fail_msg("resume from checkpoint %zu (chunk %u skip %u): %s", i, k->r.next_chunk,
+                     k->r.skip, ota_err_name(rc));
+        if (l->nev != full->nev - k->nev ||
+            (l->nev && memcmp(l->ev, full->ev[k->nev], l->nev * 32) != 0))
+            fail_msg("resume from checkpoint %zu: %zu events, want the last %zu of %zu", i,
+                     l->nev, full->nev - k->nev, full->nev);
+        assert_int_equal(l->nck, full->nck - i - 1);
+        for (size_t j = 0; j < l->nck; j++) {
+            const ota_bundle_resume *a = &l->ck[j].r, *e = &full->ck[i + 1 + j].r;
+            assert_int_equal(a->next_chunk, e->next_chunk);
+            assert_int_equal(a->bundle_offset, e->bundle_offset);
+            assert_int_equal(a->skip, e->skip);
+            assert_int_equal(a->entries, e->entries);
+            assert_int_equal(a->bytes, e->bytes);
+            assert_string_equal(a->prev_path, e->prev_path);
+            assert_string_equal(a->last_nondir, e->last_nondir);
+        }
+        /* a resumed tree is announced with its tar offset */
+        if (k->r.entries != 0) {
+            assert_true(l->nbegin >= 1);
+            assert_int_equal(l->from[0], ckpt_pos(h, &k->r));
+            assert_true(l->from[0] > 0);
+        }
+        lrec_free(l);
+    }
+    *nck = full->nck;
+    lrec_free(full);
+    ota_bundle_head_free(h);
+    return ntree;
+}
+
+static uint8_t *
+read_vector(const char *name, size_t *len, uint64_t *hl, uint8_t hs[32])
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "formats/vectors/bundle/%s.otab", name);
+    uint8_t *b = tu_read(rel, len);
+    assert_non_null(b);
+    snprintf(rel, sizeof rel, "formats/vectors/bundle/%s.expect", name);
+    size_t el = 0;
+    char *exp = (char *) tu_read(rel, &el);
+    assert_non_null(exp);
+    char hex[65] = "";
+    unsigned long long l = 0;
+    assert_int_equal(sscanf(exp, "head_sha256 %64s\nhead_length %llu\n", hex, &l), 2);
+    size_t got = 0;
+    assert_int_equal(ota_hex_decode(hex, 64, hs, 32, &got), OTA_OK);
+    *hl = l;
+    free(exp);
+    return b;
+}
+
+static void
+test_tree_resume_vector(void **state)
+{
+    (void) state;
+    size_t len = 0, nck = 0;
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    uint8_t *b = read_vector("good-tree-image", &len, &hl, hs);
+    size_t ntree = resume_everywhere(b, len, hs, hl, &nck);
+    assert_true(ntree >= 3); /* app.conf | etc | etc/issue | etc/version */
+    assert_true(nck >= ntree + 3);
+    free(b);
+}
+
+/* A tree of many small files over several 64 KiB chunks (long names: pax
+ * headers; a file spanning chunks; symlinks; text and random data), then an
+ * image.  Written by the real writer. */
+static uint8_t *
+build_many(size_t *len, uint64_t *hl, uint8_t hs[32], size_t *nentries)
+{
+    char root[400], p[700];
+    snprintf(root, sizeof root, "%s/many", work_dir);
+    assert_int_equal(mkdir(root, 0755), 0);
+    size_t n = 0;
+    uint8_t *buf = malloc(100000);
+    for (int d = 0; d < 12; d++) {
+        snprintf(p, sizeof p, "%s/d%02d", root, d);
+        assert_int_equal(mkdir(p, 0755), 0);
+        n++;
+        for (int f = 0; f < 28; f++) {
+            size_t fl = rnd() % 2600;
+            if (f % 3 == 0)
+                fill_text(buf, fl);
+            else
+                for (size_t i = 0; i < fl; i++)
+                    buf[i] = (uint8_t) rnd();
+            if (f == 5)
+                snprintf(p, sizeof p, "%s/d%02d/%0120d-long-name-%02d", root, d, 0, f);
+            else
+                snprintf(p, sizeof p, "%s/d%02d/f%03d", root, d, f);
+            FILE *fp = fopen(p, "wb");
+            assert_non_null(fp);
+            if (fl)
+                assert_int_equal(fwrite(buf, 1, fl, fp), fl);
+            fclose(fp);
+            n++;
+        }
+        snprintf(p, sizeof p, "%s/d%02d/link", root, d);
+        assert_int_equal(symlink("f000", p), 0);
+        n++;
+    }
+    fill_text(buf, 100000);
+    snprintf(p, sizeof p, "%s/d07/spans-chunks", root);
+    FILE *fp = fopen(p, "wb");
+    fwrite(buf, 1, 100000, fp);
+    fclose(fp);
+    n++;
+    free(buf);
+    const char *hw[] = {"a"};
+    ota_bundle_writer_config cfg = {.size = sizeof cfg, .name = "many", .version = "1.0.0",
+                                    .hardware = hw, .nhardware = 1, .tmp_dir = work_dir,
+                                    .chunk_size = CHUNK, .mtime = 1700000000};
+    ota_bundle_writer *w = NULL;
+    assert_int_equal(ota_bundle_writer_new(&cfg, &w), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_tree(w, "root", root, false), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_image(w, "kernel", img_path), OTA_OK);
+    int fd = memfd_create("many", 0);
+    uint64_t total = 0;
+    assert_int_equal(ota_bundle_writer_finish(w, fd, &total, hl, hs), OTA_OK);
+    ota_bundle_writer_free(w);
+    uint8_t *b = malloc(total);
+    assert_int_equal(pread(fd, b, total, 0), (ssize_t) total);
+    close(fd);
+    *len = total;
+    *nentries = n;
+    return b;
+}
+
+static size_t many_len, many_entries;
+static uint64_t many_hl;
+static uint8_t many_hs[32];
+
+static void
+need_many(void)
+{
+    if (many == NULL)
+        many = build_many(&many_len, &many_hl, many_hs, &many_entries);
+}
+
+static void
+test_tree_resume_many_files(void **state)
+{
+    (void) state;
+    need_many();
+    ota_bundle_head *h = NULL;
+    assert_int_equal(ota_bundle_head_parse(many, (size_t) many_hl, &h), OTA_OK);
+    const ota_bundle_component *c = &h->manifest->components[0];
+    assert_int_equal(c->entries, many_entries);
+    assert_true(c->nchunks >= 5);
+    /* the long names need pax extended headers: the checkpoints before them
+     * must point at the 'x' block */
+    size_t tl = 0;
+    uint8_t *tar = component_bytes(many, many_hl, 0, &tl);
+    uint64_t *starts = calloc(many_entries, sizeof *starts);
+    char *types = calloc(many_entries, 1);
+    assert_int_equal(tar_entry_starts(tar, tl, starts, many_entries, types), many_entries);
+    size_t nx = 0;
+    for (size_t i = 0; i < many_entries; i++)
+        nx += types[i] == 'x';
+    assert_true(nx >= 12);
+    free(starts);
+    free(types);
+    free(tar);
+    size_t nck = 0;
+    size_t ntree = resume_everywhere(many, many_len, many_hs, many_hl, &nck);
+    assert_int_equal(ntree, many_entries - 1);
+    /* a tree's first chunk with skip 0 is its plain start, as before */
+    lrec *full = calloc(1, sizeof *full), *l = calloc(1, sizeof *l);
+    assert_int_equal(run_logged(many, many_len, many_hs, many_hl, NULL, full, NULL), OTA_OK);
+    ota_bundle_resume at0 = {.next_chunk = c->first_chunk, .bundle_offset = many_hl,
+                             .prev_path = "", .last_nondir = NULL};
+    assert_int_equal(run_logged(many, many_len, many_hs, many_hl, &at0, l, NULL), OTA_OK);
+    assert_int_equal(l->nev, full->nev);
+    assert_memory_equal(l->ev, full->ev, full->nev * 32);
+    assert_int_equal(l->nck, full->nck);
+    assert_int_equal(l->from[0], 0);
+    lrec_free(l);
+    lrec_free(full);
+    ota_bundle_head_free(h);
+}
+
+/* The checkpoint a full run emitted before the entry at `path`. */
+static bool
+ckpt_before(const uint8_t *b, size_t len, const uint8_t *hs, uint64_t hl, const char *prev,
+            lckpt *out, lrec **keep)
+{
+    lrec *full = calloc(1, sizeof *full);
+    (void) run_logged(b, len, hs, hl, NULL, full, NULL);
+    for (size_t i = 0; i < full->nck; i++)
+        if (full->ck[i].r.entries != 0 && strcmp(full->ck[i].prev, prev) == 0) {
+            *out = full->ck[i];
+            *keep = full;
+            return true;
+        }
+    lrec_free(full);
+    return false;
+}
+
+/* A network break at many places: the last checkpoint the sink saw is
+ * where the next run resumes; together they deliver the full listing. */
+static void
+test_tree_resume_after_breaks(void **state)
+{
+    (void) state;
+    need_many();
+    lrec *full = calloc(1, sizeof *full);
+    assert_int_equal(run_logged(many, many_len, many_hs, many_hl, NULL, full, NULL), OTA_OK);
+    for (size_t cut = (size_t) many_hl + 1; cut < many_len; cut += 37777) {
+        lrec *l1 = calloc(1, sizeof *l1);
+        msrc s1 = {.fail_with = OTA_E_NETWORK, .fail_at = cut, .odd = true};
+        assert_int_equal(run_logged(many, many_len, many_hs, many_hl, NULL, l1, &s1),
+                         OTA_E_NETWORK);
+        ota_bundle_resume res = {.next_chunk = 0, .bundle_offset = many_hl};
+        size_t done = 0;
+        if (l1->nck > 0) {
+            res = l1->ck[l1->nck - 1].r;
+            done = l1->ck[l1->nck - 1].nev;
+        }
+        assert_true(done <= l1->nev);
+        assert_memory_equal(l1->ev, full->ev, done * 32);
+        lrec *l2 = calloc(1, sizeof *l2);
+        assert_int_equal(run_logged(many, many_len, many_hs, many_hl, l1->nck ? &res : NULL, l2,
+                                    NULL),
+                         OTA_OK);
+        assert_int_equal(done + l2->nev, full->nev);
+        assert_memory_equal(l2->ev, full->ev[done], l2->nev * 32);
+        lrec_free(l1);
+        lrec_free(l2);
+    }
+    lrec_free(full);
+}
+
+/* Resume points that do not match the bundle: refused or caught, never a crash. */
+static void
+test_tree_resume_bad_points(void **state)
+{
+    (void) state;
+    need_many();
+    ota_bundle_head *h = NULL;
+    assert_int_equal(ota_bundle_head_parse(many, (size_t) many_hl, &h), OTA_OK);
+    const ota_bundle_component *c = &h->manifest->components[0], *k = &h->manifest->components[1];
+    lrec *full = calloc(1, sizeof *full);
+    assert_int_equal(run_logged(many, many_len, many_hs, many_hl, NULL, full, NULL), OTA_OK);
+    /* a checkpoint in the tree's third chunk or later, not at its start */
+    const lckpt *ck = NULL;
+    for (size_t i = 0; i < full->nck && ck == NULL; i++)
+        if (full->ck[i].r.entries > 2 && full->ck[i].r.next_chunk >= c->first_chunk + 2 &&
+            full->ck[i].r.skip > 1024)
+            ck = &full->ck[i];
+    assert_non_null(ck);
+    ota_bundle_chunk ch;
+    assert_int_equal(ota_bundle_head_chunk(h, ck->r.next_chunk, &ch), OTA_OK);
+    /* the good one */
+    lrec *l = calloc(1, sizeof *l);
+    assert_int_equal(run_logged(many, many_len, many_hs, many_hl, &ck->r, l, NULL), OTA_OK);
+    lrec_free(l);
+    char *longp = malloc(OTA_BUNDLE_MAX_ENTRY_PATH + 2);
+    memset(longp, 'a', OTA_BUNDLE_MAX_ENTRY_PATH + 1);
+    longp[OTA_BUNDLE_MAX_ENTRY_PATH + 1] = '\0';
+    char *maxp = malloc(OTA_BUNDLE_MAX_ENTRY_PATH + 1);
+    memset(maxp, 'z', OTA_BUNDLE_MAX_ENTRY_PATH);
+    maxp[OTA_BUNDLE_MAX_ENTRY_PATH] = '\0';
+    uint64_t k_off = 0; /* file offset of the image's second chunk */
+    {
+        uint64_t off = many_hl;
+        for (uint32_t i = 0; i < k->first_chunk + 1; i++) {
+            ota_bundle_chunk x;
+            assert_int_equal(ota_bundle_head_chunk(h, i, &x), OTA_OK);
+            off += x.clen;
+        }
+        k_off = off;
+    }
+    struct {
+        const char *what;
+        ota_bundle_resume r;
+        ota_err want; /* OTA_OK here: any verification error */
+    } cases[] = {
+        {"skip + 1", ck->r, OTA_OK},
+        {"skip - 1", ck->r, OTA_OK},
+        {"skip = chunk length", ck->r, OTA_E_ARG},
+        {"skip huge", ck->r, OTA_E_ARG},
+        {"offset + 1", ck->r, OTA_E_ARG},
+        {"offset - 1", ck->r, OTA_E_ARG},
+        {"offset of the next chunk", ck->r, OTA_E_ARG},
+        {"next_chunk beyond the bundle", ck->r, OTA_E_ARG},
+        {"no entries inside a tree", ck->r, OTA_E_ARG},
+        {"more entries than the component", ck->r, OTA_E_ARG},
+        {"more entries than header blocks", ck->r, OTA_E_ARG},
+        {"bytes beyond unpacked", ck->r, OTA_E_ARG},
+        {"bytes beyond the position", ck->r, OTA_E_ARG},
+        {"no prev_path", ck->r, OTA_E_ARG},
+        {"empty prev_path", ck->r, OTA_E_ARG},
+        {"prev_path too long", ck->r, OTA_E_ARG},
+        {"last_nondir too long", ck->r, OTA_E_ARG},
+        {"prev_path unsafe", ck->r, OTA_E_ARG},
+        {"last_nondir after prev_path", ck->r, OTA_E_ARG},
+        {"entries - 1", ck->r, OTA_E_FORMAT},
+        {"entries + 1", ck->r, OTA_E_LIMIT},
+        {"bytes - 1", ck->r, OTA_E_FORMAT},
+        {"bytes + 1", ck->r, OTA_E_LIMIT},
+        {"tree state at an image chunk", {.next_chunk = k->first_chunk + 1, .bundle_offset = k_off,
+                                          .entries = 3, .bytes = 10, .prev_path = "a"},
+         OTA_E_ARG},
+        {"skip at an image chunk", {.next_chunk = k->first_chunk + 1, .bundle_offset = k_off,
+                                    .skip = 512},
+         OTA_E_ARG},
+        {"tree state at the tree's start", {.next_chunk = c->first_chunk,
+                                            .bundle_offset = many_hl, .entries = 1,
+                                            .prev_path = "d00"},
+         OTA_E_ARG},
+        {"skip at the tree's start without state", {.next_chunk = c->first_chunk,
+                                                    .bundle_offset = many_hl, .skip = 1024},
+         OTA_E_ARG},
+        {"prev_path after the stream (re-order)", ck->r, OTA_E_UNSAFE},
+        {"at the previous entry (delivered twice)", ck->r, OTA_E_UNSAFE},
+    };
+    size_t nc = sizeof cases / sizeof cases[0];
+    cases[0].r.skip += 1;
+    cases[1].r.skip -= 1;
+    cases[2].r.skip = ch.ulen;
+    cases[3].r.skip = UINT32_MAX;
+    cases[4].r.bundle_offset += 1;
+    cases[5].r.bundle_offset -= 1;
+    cases[6].r.bundle_offset += ch.clen;
+    cases[7].r.next_chunk = h->header.chunk_count + 1;
+    cases[8].r.entries = 0;
+    cases[9].r.entries = c->entries + 1;
+    cases[10].r.entries = (ch.comp_offset + ck->r.skip) / 512 + 1;
+    cases[11].r.bytes = c->unpacked + 1;
+    cases[12].r.bytes = ch.comp_offset + ck->r.skip + 1;
+    cases[13].r.prev_path = NULL;
+    cases[14].r.prev_path = "";
+    cases[15].r.prev_path = longp;
+    cases[16].r.last_nondir = longp;
+    cases[17].r.prev_path = "d01/../../etc";
+    cases[18].r.last_nondir = "zzz";
+    cases[19].r.entries -= 1;
+    cases[20].r.entries += 1;
+    cases[21].r.bytes -= 1;
+    cases[22].r.bytes += 1;
+    cases[27].r.prev_path = maxp;
+    /* the checkpoint before the previous entry, with this one's state */
+    for (size_t i = 1; i < full->nck; i++)
+        if (&full->ck[i] == ck) {
+            cases[28].r.next_chunk = full->ck[i - 1].r.next_chunk;
+            cases[28].r.bundle_offset = full->ck[i - 1].r.bundle_offset;
+            cases[28].r.skip = full->ck[i - 1].r.skip;
+        }
+    assert_int_equal(cases[28].r.entries, full->ck[(size_t) (ck - full->ck) - 1].r.entries + 1);
+    for (size_t i = 0; i < nc; i++) {
+        lrec *lr = calloc(1, sizeof *lr);
+        ota_err rc = run_logged(many, many_len, many_hs, many_hl, &cases[i].r, lr, NULL);
+        bool ok = cases[i].want == OTA_OK ? rc != OTA_OK && rc != OTA_E_ARG : rc == cases[i].want;
+        const char *want = cases[i].want == OTA_OK ? "a verification error"
+                                                   : ota_err_name(cases[i].want);
+        if (!ok)
+            fail_msg("%s: got %s, want %s", cases[i].what, ota_err_name(rc), want);
+        if (cases[i].want == OTA_E_ARG)
+            assert_int_equal(lr->nev, 0);
+        lrec_free(lr);
+    }
+    free(longp);
+    free(maxp);
+    lrec_free(full);
+    ota_bundle_head_free(h);
+}
+
+/* A tampered chunk at the resume point: its whole stored bytes are checked,
+ * also the part before `skip` that libarchive never sees. */
+static void
+test_tree_resume_tampered_chunk(void **state)
+{
+    (void) state;
+    need_many();
+    lrec *full = calloc(1, sizeof *full);
+    assert_int_equal(run_logged(many, many_len, many_hs, many_hl, NULL, full, NULL), OTA_OK);
+    size_t tested = 0;
+    uint8_t *b = malloc(many_len);
+    for (size_t i = 0; i < full->nck; i++) {
+        const ota_bundle_resume *p = &full->ck[i].r;
+        if (p->entries == 0 || i % 17 != 0)
+            continue;
+        for (int where = 0; where < 2; where++) {
+            memcpy(b, many, many_len);
+            /* first stored byte (before skip when stored raw), or the last */
+            size_t at = (size_t) p->bundle_offset;
+            if (where == 1) {
+                ota_bundle_head *h = NULL;
+                ota_bundle_chunk ch;
+                assert_int_equal(ota_bundle_head_parse(many, (size_t) many_hl, &h), OTA_OK);
+                assert_int_equal(ota_bundle_head_chunk(h, p->next_chunk, &ch), OTA_OK);
+                at += ch.clen - 1;
+                ota_bundle_head_free(h);
+            }
+            b[at] ^= 0x01;
+            lrec *l = calloc(1, sizeof *l);
+            assert_int_equal(run_logged(b, many_len, many_hs, many_hl, p, l, NULL), OTA_E_HASH);
+            assert_int_equal(l->nev, 0);
+            lrec_free(l);
+            tested++;
+        }
+    }
+    assert_true(tested >= 4);
+    free(b);
+    lrec_free(full);
+}
+
+/* Crafted one-tree bundle (every hash right). */
+static uint8_t *
+tree_bundle(const tent *e, size_t n, const uint8_t *tar_in, size_t tar_len, size_t *len,
+            uint64_t *hl, uint8_t hs[32])
+{
+    size_t tl = tar_len;
+    uint64_t unpacked = 0;
+    uint8_t *tar = NULL;
+    if (tar_in == NULL) {
+        tar = make_tar(e, n, &tl, &unpacked);
+        tar_in = tar;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            unpacked += e[i].type == AE_IFREG && e[i].data ? strlen(e[i].data) : 0;
+    }
+    rchunk ch[64];
+    size_t nc = chunks_of(tar_in, tl, CHUNK, ch);
+    json_t *comp = json_pack("{s:s, s:s, s:I, s:b, s:I, s:I}", "name", "root", "type", "tree",
+                             "size", (json_int_t) tl, "rootfs", 0, "entries", (json_int_t) n,
+                             "unpacked", (json_int_t) unpacked);
+    uint8_t *b = assemble(base_manifest(json_pack("[o]", comp)), CHUNK, ch, nc, len, hl, hs);
+    free(tar);
+    return b;
+}
+
+/* The ordering state crosses the restart: nothing below a link or file,
+ * strictly increasing paths. */
+static void
+test_tree_resume_keeps_order_state(void **state)
+{
+    (void) state;
+    /* honest stream: a, x/y */
+    tent ok[] = {{"a", AE_IFREG, "1", NULL, NULL, 0}, {"x/y", AE_IFREG, "2", NULL, NULL, 0}};
+    size_t len = 0;
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    uint8_t *b = tree_bundle(ok, 2, NULL, 0, &len, &hl, hs);
+    lckpt k;
+    lrec *full = NULL;
+    assert_true(ckpt_before(b, len, hs, hl, "a", &k, &full));
+    assert_string_equal(k.r.last_nondir, "a");
+    lrec *l = calloc(1, sizeof *l);
+    assert_int_equal(run_logged(b, len, hs, hl, &k.r, l, NULL), OTA_OK);
+    assert_int_equal(l->nev, 2); /* x/y, component_end */
+    lrec_free(l);
+    /* the same point claiming "x" (a file or link) was delivered last */
+    ota_bundle_resume r = k.r;
+    r.prev_path = "x";
+    r.last_nondir = "x";
+    l = calloc(1, sizeof *l);
+    l->never = "x/y";
+    assert_int_equal(run_logged(b, len, hs, hl, &r, l, NULL), OTA_E_UNSAFE);
+    assert_false(l->saw_never);
+    lrec_free(l);
+    /* "x" a directory: fine */
+    r.last_nondir = "";
+    l = calloc(1, sizeof *l);
+    assert_int_equal(run_logged(b, len, hs, hl, &r, l, NULL), OTA_OK);
+    lrec_free(l);
+    /* claiming "z" was delivered: x/y is out of order */
+    r.prev_path = "z";
+    r.last_nondir = "a";
+    l = calloc(1, sizeof *l);
+    l->never = "x/y";
+    assert_int_equal(run_logged(b, len, hs, hl, &r, l, NULL), OTA_E_UNSAFE);
+    assert_false(l->saw_never);
+    lrec_free(l);
+    lrec_free(full);
+    free(b);
+    /* hostile stream: x -> a (link), then x/y.  The full run checkpoints
+     * before x/y and stops; resuming there stops again. */
+    tent evil[] = {{"a", AE_IFREG, "1", NULL, NULL, 0},
+                   {"x", AE_IFLNK, NULL, "a", NULL, 0},
+                   {"x/y", AE_IFREG, "2", NULL, NULL, 0}};
+    b = tree_bundle(evil, 3, NULL, 0, &len, &hl, hs);
+    assert_true(ckpt_before(b, len, hs, hl, "x", &k, &full));
+    assert_string_equal(k.r.last_nondir, "x");
+    assert_int_equal(k.r.entries, 2);
+    l = calloc(1, sizeof *l);
+    l->never = "x/y";
+    assert_int_equal(run_logged(b, len, hs, hl, &k.r, l, NULL), OTA_E_UNSAFE);
+    assert_false(l->saw_never);
+    lrec_free(l);
+    lrec_free(full);
+    free(b);
+}
+
+/* One ustar header block (pax 'g' global header for the tests). */
+static void
+ustar_block(uint8_t h[512], const char *name, char type, size_t size)
+{
+    memset(h, 0, 512);
+    snprintf((char *) h, 100, "%s", name);
+    snprintf((char *) h + 100, 8, "%07o", 0644);
+    snprintf((char *) h + 108, 8, "%07o", 0);
+    snprintf((char *) h + 116, 8, "%07o", 0);
+    snprintf((char *) h + 124, 12, "%011zo", size);
+    snprintf((char *) h + 136, 12, "%011o", 0);
+    h[156] = (uint8_t) type;
+    memcpy(h + 257, "ustar\0" "00", 8);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (size_t i = 0; i < 512; i++)
+        sum += h[i];
+    snprintf((char *) h + 148, 8, "%06o", sum);
+    h[155] = ' ';
+}
+
+/* pax global headers: their contents are ignored (so a restart after one
+ * loses nothing); one right before an entry belongs to its checkpoint. */
+static void
+test_tree_resume_pax_global(void **state)
+{
+    (void) state;
+    tent e[] = {{"a", AE_IFREG, "one", NULL, NULL, 0},
+                {"b", AE_IFREG, "two", NULL, NULL, 0},
+                {"c", AE_IFDIR, NULL, NULL, NULL, 0},
+                {"c/d", AE_IFREG, "three", NULL, NULL, 0}};
+    size_t tl = 0;
+    uint64_t unpacked = 0;
+    uint8_t *tar = make_tar(e, 4, &tl, &unpacked);
+    uint64_t starts[4];
+    assert_int_equal(tar_entry_starts(tar, tl, starts, 4, NULL), 4);
+    /* before b and before c/d: a global header setting mtime, uid and path */
+    const char body[] = "18 mtime=99999999\n10 uid=77\n16 path=evil/../x\n";
+    size_t bl = sizeof body - 1, gl = 512 + 512;
+    uint8_t *t2 = calloc(1, tl + 2 * gl);
+    size_t o = 0;
+    for (size_t i = 0; i < 4; i++) {
+        size_t from = (size_t) starts[i], to = i + 1 < 4 ? (size_t) starts[i + 1] : tl;
+        if (i == 1 || i == 3) {
+            ustar_block(t2 + o, "pax_global_header", 'g', bl);
+            memcpy(t2 + o + 512, body, bl);
+            o += gl;
+        }
+        memcpy(t2 + o, tar + from, to - from);
+        o += to - from;
+    }
+    size_t len = 0;
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    uint8_t *b = tree_bundle(e, 4, t2, o, &len, &hl, hs);
+    lrec *full = calloc(1, sizeof *full);
+    full->want_mtime = 0;
+    assert_int_equal(run_logged(b, len, hs, hl, NULL, full, NULL), OTA_OK);
+    assert_false(full->bad_mtime); /* the global mtime was not applied */
+    assert_int_equal(full->nev, 5); /* 4 entries, component_end */
+    lrec_free(full);
+    /* every checkpoint (the ones before b and c/d point at the 'g' block) */
+    size_t nck = 0;
+    assert_int_equal(resume_everywhere(b, len, hs, hl, &nck), 3);
+    lckpt k;
+    assert_true(ckpt_before(b, len, hs, hl, "a", &k, &full));
+    assert_int_equal(t2[k.r.skip + 156], 'g');
+    lrec_free(full);
+    free(b);
+    free(t2);
+    free(tar);
+}
+
+/* A plain ustar stream (no pax headers at all) of regular files. */
+static uint8_t *
+ustar_tar(const tent *e, size_t n, size_t *len)
+{
+    size_t cap = 1024;
+    for (size_t i = 0; i < n; i++)
+        cap += 512 + (strlen(e[i].data) + 511) / 512 * 512;
+    uint8_t *t = calloc(1, cap);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t dl = strlen(e[i].data);
+        ustar_block(t + o, e[i].path, '0', dl);
+        memcpy(t + o + 512, e[i].data, dl);
+        o += 512 + (dl + 511) / 512 * 512;
+    }
+    *len = cap;
+    return t;
+}
+
+/* Entry headers exactly at a chunk start (skip 0 inside the tree: a plain
+ * ustar header), and a pax header starting in one chunk whose ustar header
+ * is in the next (the checkpoint names the earlier chunk). */
+static void
+test_tree_resume_at_chunk_edges(void **state)
+{
+    (void) state;
+    char longname[160];
+    memset(longname, 'n', 150);
+    longname[150] = '\0';
+    char *data = malloc(CHUNK + 1);
+    for (int v = 0; v < 2; v++) {
+        memset(data, 'q', CHUNK);
+        size_t dl = v == 0 ? CHUNK - 512 : 1000;
+        tent e[] = {{"a", AE_IFREG, data, NULL, NULL, 0},
+                    {v == 0 ? "b" : longname, AE_IFREG, "bee", NULL, NULL, 0},
+                    {"z", AE_IFREG, "sea", NULL, NULL, 0}};
+        uint64_t starts[3], unpacked = 0;
+        char types[3];
+        size_t tl = 0;
+        uint8_t *tar = NULL;
+        for (int pass = 0; pass < 2; pass++) {
+            data[dl] = '\0';
+            free(tar);
+            tar = v == 0 ? ustar_tar(e, 3, &tl) : make_tar(e, 3, &tl, &unpacked);
+            assert_int_equal(tar_entry_starts(tar, tl, starts, 3, types), 3);
+            /* pax: move the second entry's headers to CHUNK - 512 */
+            data[dl] = 'q';
+            if (v == 1)
+                dl = (size_t) (dl + (CHUNK - 512) - starts[1]);
+        }
+        data[dl] = '\0';
+        assert_int_equal(starts[1], v == 0 ? CHUNK : CHUNK - 512);
+        assert_int_equal(types[1], v == 0 ? '0' : 'x');
+        size_t len = 0;
+        uint64_t hl = 0;
+        uint8_t hs[32];
+        uint8_t *b = tree_bundle(e, 3, tar, tl, &len, &hl, hs);
+        lckpt k;
+        lrec *full = NULL;
+        assert_true(ckpt_before(b, len, hs, hl, "a", &k, &full));
+        assert_int_equal(k.r.next_chunk, v == 0 ? 1 : 0);
+        assert_int_equal(k.r.skip, v == 0 ? 0 : CHUNK - 512);
+        lrec_free(full);
+        size_t nck = 0;
+        assert_int_equal(resume_everywhere(b, len, hs, hl, &nck), 2);
+        free(b);
+        free(tar);
+    }
+    free(data);
+}
+
 /* ---- vector generator: OTA_BUNDLE_GEN_VECTORS=DIR build/tests/test_bundle ------------------------- */
 
 static void
@@ -1761,6 +2744,15 @@ main(void)
         cmocka_unit_test(test_memory_does_not_grow_with_size),
         cmocka_unit_test(test_gen_vectors_if_asked),
         cmocka_unit_test(test_vectors),
+        /* after the vector generator: they draw from rnd() */
+        cmocka_unit_test(test_tree_resume_vector),
+        cmocka_unit_test(test_tree_resume_many_files),
+        cmocka_unit_test(test_tree_resume_after_breaks),
+        cmocka_unit_test(test_tree_resume_bad_points),
+        cmocka_unit_test(test_tree_resume_tampered_chunk),
+        cmocka_unit_test(test_tree_resume_keeps_order_state),
+        cmocka_unit_test(test_tree_resume_pax_global),
+        cmocka_unit_test(test_tree_resume_at_chunk_edges),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
