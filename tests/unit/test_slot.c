@@ -280,6 +280,12 @@ test_parent_link_refused(void **state)
     assert_int_equal(put_file(d, "mine/f", 0644, "evil", false), OTA_E_UNSAFE);
     assert_int_equal(count_entries(out), 0); /* nothing written outside */
 
+    /* paths the reader never delivers are refused here too */
+    const char *bad[] = {"../escape", "/tmp/abs", "x/../../escape", "", "x//y", "./x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(put_file(d, bad[i], 0644, "evil", true), OTA_E_UNSAFE);
+    assert_int_equal(access(pj(base, "escape"), F_OK), -1);
+
     /* a parent the stream did not list is created (0755), never followed */
     assert_int_equal(put_file(d, "m/n/f", 0600, "ok", false), OTA_OK);
     assert_true(content_is(pj(slot, "m/n/f"), "ok"));
@@ -413,6 +419,9 @@ test_modes_owner_times(void **state)
         skip();
     }
     const char *slot = fresh("slot");
+    /* new entries would inherit group 65534 from a setgid slot: fchown makes them 0:0 */
+    assert_int_equal(chown(slot, 0, NOBODY), 0);
+    assert_int_equal(chmod(slot, 02755), 0);
     mode_t old = umask(077); /* the umask must not matter: modes go through fchmod */
     otac_dir *d = open_slot(slot, false);
     ota_bundle_entry e;
@@ -439,6 +448,10 @@ test_modes_owner_times(void **state)
     e.link = "f";
     assert_int_equal(otac_dir_entry_begin(d, &e, false), OTA_OK);
     assert_int_equal(otac_dir_entry_end(d), OTA_OK);
+    e = ent("l0", OTA_BUNDLE_SYMLINK, 0777, T0 + 7); /* in the setgid slot root */
+    e.link = "d";
+    assert_int_equal(otac_dir_entry_begin(d, &e, false), OTA_OK);
+    assert_int_equal(otac_dir_entry_end(d), OTA_OK);
     e = ent("z", OTA_BUNDLE_FILE, 0600, T0 + 6);
     e.size = 4;
     assert_int_equal(otac_dir_entry_begin(d, &e, false), OTA_OK);
@@ -447,7 +460,7 @@ test_modes_owner_times(void **state)
     assert_int_equal(otac_dir_sync(d), OTA_OK);
     uint64_t n = 0, files = 0, bytes = 0;
     otac_dir_counts(d, &n, &files, &bytes);
-    assert_int_equal(n, 6);
+    assert_int_equal(n, 7);
     assert_int_equal(files, 3);
     assert_int_equal(bytes, 3 + 5 + 2);
     otac_dir_close(d);
@@ -465,10 +478,14 @@ test_modes_owner_times(void **state)
     assert_int_equal(mtime_of(pj(slot, "d/e/g")), T0 + 5);
     assert_int_equal(mtime_of(pj(slot, "d/f")), T0 + 2);
     assert_int_equal(mtime_of(pj(slot, "d/l")), T0 + 3);
-    struct stat st;
-    assert_int_equal(lstat(pj(slot, "d/f"), &st), 0);
-    assert_int_equal(st.st_uid, 0);
-    assert_int_equal(st.st_gid, 0);
+    assert_int_equal(mtime_of(pj(slot, "l0")), T0 + 7);
+    const char *owned[] = {"d", "d/e", "d/e/g", "d/f", "d/l", "l0"};
+    for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) {
+        struct stat st;
+        assert_int_equal(lstat(pj(slot, owned[i]), &st), 0);
+        assert_int_equal(st.st_uid, 0);
+        assert_int_equal(st.st_gid, 0);
+    }
 }
 
 /* unprivileged: directories keep u+rwx so their entries can be created */
