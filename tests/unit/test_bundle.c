@@ -9,7 +9,9 @@
  */
 #define _GNU_SOURCE
 /* test paths are short; truncation warnings on snprintf are noise here */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>

@@ -12,7 +12,9 @@
  */
 #define _GNU_SOURCE
 /* test paths are short; truncation warnings on snprintf are noise here */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
