@@ -201,9 +201,11 @@ open_parent(otac_dir *d, const char *path, int *out, const char **leaf)
         memcpy(d->part, p, n);
         d->part[n] = '\0';
         int nfd = openat(fd, d->part, DIR_FLAGS);
+        bool made = false;
         if (nfd < 0 && errno == ENOENT) {
             /* tolerated: a stream that does not list this directory */
-            if (mkdirat(fd, d->part, 0755) != 0 && errno != EEXIST) {
+            made = mkdirat(fd, d->part, 0700) == 0;
+            if (!made && errno != EEXIST) {
                 rc = sys_fail(d, "mkdir parent of", path, errno);
                 goto out;
             }
@@ -214,6 +216,12 @@ open_parent(otac_dir *d, const char *path, int *out, const char **leaf)
                 rc = unsafe(d, "a link or non-directory in the path of", path);
             else
                 rc = sys_fail(d, "open parent of", path, errno);
+            goto out;
+        }
+        /* one we made: 0755 and 0:0 whatever the umask and the parent's group */
+        if (made && ((d->is_root && fchown(nfd, 0, 0) != 0) || fchmod(nfd, 0755) != 0)) {
+            rc = sys_fail(d, "chmod parent of", path, errno);
+            close(nfd);
             goto out;
         }
         close(fd);
