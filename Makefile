@@ -99,7 +99,9 @@ AGENT_SRC := $(sort $(wildcard client/agent/*.c))
 PROGRAMS := $(if $(SIGNER_SRC),$(BUILD)/ota-sign) $(if $(SERVER_SRC),$(BUILD)/ota-server) \
             $(if $(AGENT_SRC),$(BUILD)/ota-client)
 
-$(BUILD)/ota-sign: $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(LIBFORMATS)
+# ota-sign verify-bundle --extract uses the device's slot writers: the static
+# link pulls only client/src/slot_*.o from libotaclient (no libcurl).
+$(BUILD)/ota-sign: $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(LIBCLIENT) $(LIBFORMATS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(DEP_LIBS)
 

@@ -468,7 +468,8 @@ no_unescape(void *cls, struct MHD_Connection *c, char *s)
     return strlen(s);
 }
 
-static void
+/* MHD's format strings: vprintf-like (clang's -Wformat-nonliteral wants it said) */
+__attribute__((format(printf, 2, 0))) static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void) cls;

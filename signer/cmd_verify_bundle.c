@@ -2,14 +2,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../client/src/slot.h"
 #include "bundle_util.h"
 #include "cli.h"
+#include "ota_atomic.h"
 #include "ota_bundle.h"
 #include "ota_json.h"
 #include "ota_limits.h"
@@ -62,12 +65,118 @@ on_manifest(void *user, const ota_bundle_manifest *m)
     return OTA_OK;
 }
 
-/* The extractor's user pointer is the bu_extract; chain the two. */
+/*
+ * --extract: what a device installs, through the device's own slot writers
+ * (client/src/slot.h): trees into DIR/NAME/ with otac_dir (never through a
+ * link, even one left in DIR by an earlier extraction), images into
+ * DIR/NAME.img with otac_raw, read back against the chunk table.  Existing
+ * objects are not replaced (no resume here); the tree is not fsync'd (a
+ * check, not an install).
+ */
+typedef struct extract {
+    const char *dir;
+    int dir_fd;
+    ota_bundle_reader **reader;              /* for the verified head */
+    const char *comp;                        /* component being written */
+    otac_dir *tree;
+    otac_raw *img;
+    uint8_t *scratch;                        /* one chunk, for the read-back */
+    uint64_t entries, bytes;
+    char err[1024];
+} extract;
+
+/* The reader's sink: verification state and the extractor (NULL: none). */
 typedef struct chain {
     vctx *v;
-    bu_extract *x;
-    ota_bundle_sink xs;
+    extract *x;
 } chain;
+
+/* Keep the failing writer's message: "<component>: <op> <path>: <reason>". */
+static ota_err
+x_fail(extract *x, ota_err rc, const char *msg)
+{
+    if (rc != OTA_OK && x->err[0] == '\0')
+        snprintf(x->err, sizeof x->err, "%s: %s", x->comp ? x->comp : x->dir,
+                 msg != NULL && msg[0] != '\0' ? msg : ota_strerror(rc));
+    return rc;
+}
+
+/* "a/b" + suffix, malloc'd (NULL: out of memory) */
+static char *
+join(const char *a, const char *b, const char *suffix)
+{
+    size_t n = strlen(a) + strlen(b) + strlen(suffix) + 2;
+    char *p = malloc(n);
+    if (p != NULL)
+        snprintf(p, n, "%s/%s%s", a, b, suffix);
+    return p;
+}
+
+static ota_err
+x_begin(extract *x, const ota_bundle_component *c)
+{
+    ota_err rc = OTA_E_NOMEM;
+    char *path = NULL;
+    x->comp = c->name;
+    if (c->type == OTA_BUNDLE_TREE) {
+        if (mkdirat(x->dir_fd, c->name, 0755) != 0 && errno != EEXIST) {
+            rc = x_fail(x, ota_errno_err(errno), strerror(errno));
+            goto out;
+        }
+        if ((path = join(x->dir, c->name, "")) == NULL)
+            goto out;
+        rc = otac_dir_open(path, NULL, &x->tree);
+        x_fail(x, rc, rc == OTA_E_UNSAFE ? "a symbolic link, refusing" : NULL);
+        goto out;
+    }
+    /* created as before (0644 less the umask), then opened by the writer */
+    if ((path = join(".", c->name, ".img")) == NULL)
+        goto out;
+    int fd = openat(x->dir_fd, path + 2, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s: %s", path + 2,
+                 e == ELOOP ? "a symbolic link, refusing" : strerror(e));
+        rc = x_fail(x, e == ELOOP ? OTA_E_UNSAFE : ota_errno_err(e), msg);
+        goto out;
+    }
+    close(fd);
+    free(path);
+    if ((path = join(x->dir, c->name, ".img")) == NULL)
+        goto out;
+    rc = otac_raw_open(path, false, &x->img);
+    x_fail(x, rc, NULL);
+out:
+    free(path);
+    return rc;
+}
+
+static ota_err
+x_end(extract *x, const ota_bundle_component *c)
+{
+    ota_err rc = OTA_OK;
+    if (x->tree != NULL) {
+        uint64_t n = 0, bytes = 0;
+        otac_dir_counts(x->tree, &n, NULL, &bytes);
+        x->entries += n;
+        x->bytes += bytes;
+        otac_dir_close(x->tree);
+        x->tree = NULL;
+    }
+    if (x->img != NULL) {
+        const ota_bundle_head *h = ota_bundle_reader_head(*x->reader);
+        if (x->scratch == NULL && (x->scratch = malloc(h->header.chunk_size)) == NULL)
+            return x_fail(x, OTA_E_NOMEM, NULL);
+        if ((rc = otac_raw_finish(x->img, c->size)) == OTA_OK)
+            rc = otac_raw_verify(x->img, h, c, x->scratch);
+        x_fail(x, rc, otac_raw_error(x->img));
+        otac_raw_close(x->img);
+        x->img = NULL;
+    }
+    x->comp = NULL;
+    return rc;
+}
 
 static ota_err
 c_manifest(void *user, const ota_bundle_manifest *m)
@@ -84,38 +193,52 @@ c_chunk(void *user, uint32_t i, uint64_t off)
 static ota_err
 c_begin(void *user, const ota_bundle_component *c, uint64_t from)
 {
-    chain *ch = user;
-    return ch->xs.component_begin ? ch->xs.component_begin(ch->x, c, from) : OTA_OK;
+    extract *x = ((chain *) user)->x;
+    (void) from; /* never resumed here */
+    return x != NULL ? x_begin(x, c) : OTA_OK;
 }
 static ota_err
 c_image(void *user, const ota_bundle_component *c, uint64_t off, const uint8_t *b, size_t n)
 {
-    chain *ch = user;
-    return ch->xs.image_write ? ch->xs.image_write(ch->x, c, off, b, n) : OTA_OK;
+    extract *x = ((chain *) user)->x;
+    (void) c;
+    if (x == NULL)
+        return OTA_OK;
+    ota_err rc = otac_raw_write(x->img, off, b, n);
+    if (rc == OTA_OK)
+        x->bytes += n;
+    return x_fail(x, rc, otac_raw_error(x->img));
 }
 static ota_err
 c_entry(void *user, const ota_bundle_component *c, const ota_bundle_entry *e)
 {
-    chain *ch = user;
-    return ch->xs.entry_begin ? ch->xs.entry_begin(ch->x, c, e) : OTA_OK;
+    extract *x = ((chain *) user)->x;
+    (void) c;
+    if (x == NULL)
+        return OTA_OK;
+    return x_fail(x, otac_dir_entry_begin(x->tree, e, false), otac_dir_error(x->tree));
 }
 static ota_err
 c_data(void *user, const uint8_t *b, size_t n)
 {
-    chain *ch = user;
-    return ch->xs.entry_data ? ch->xs.entry_data(ch->x, b, n) : OTA_OK;
+    extract *x = ((chain *) user)->x;
+    if (x == NULL)
+        return OTA_OK;
+    return x_fail(x, otac_dir_entry_data(x->tree, b, n), otac_dir_error(x->tree));
 }
 static ota_err
 c_eend(void *user)
 {
-    chain *ch = user;
-    return ch->xs.entry_end ? ch->xs.entry_end(ch->x) : OTA_OK;
+    extract *x = ((chain *) user)->x;
+    if (x == NULL)
+        return OTA_OK;
+    return x_fail(x, otac_dir_entry_end(x->tree), otac_dir_error(x->tree));
 }
 static ota_err
 c_cend(void *user, const ota_bundle_component *c)
 {
-    chain *ch = user;
-    return ch->xs.component_end ? ch->xs.component_end(ch->x, c) : OTA_OK;
+    extract *x = ((chain *) user)->x;
+    return x != NULL ? x_end(x, c) : OTA_OK;
 }
 
 static bool
@@ -182,7 +305,7 @@ cmd_verify_bundle(int argc, char **argv)
     bool have_head_sha = false, have_file_sha = false, quiet = false;
     uint64_t head_len = 0, file_len = 0;
     bool have_head_len = false, have_file_len = false;
-    const char *targets = NULL, *target = NULL, *extract = NULL;
+    const char *targets = NULL, *target = NULL, *extract_dir = NULL;
     vctx v = {NULL, false, NULL};
     int c;
     if (sign_wants_help(argc, argv)) {
@@ -211,7 +334,7 @@ cmd_verify_bundle(int argc, char **argv)
         case 'T': targets = optarg; break;
         case 't': target = optarg; break;
         case 'H': v.hardware = optarg; break;
-        case 'x': extract = optarg; break;
+        case 'x': extract_dir = optarg; break;
         case 'q': quiet = true; break;
         case ':':
             return sign_error(SX_USAGE, "verify-bundle: option %s needs a value",
@@ -249,27 +372,28 @@ cmd_verify_bundle(int argc, char **argv)
                                      "%llu", path, (long long) st.st_size,
                           (unsigned long long) file_len);
     }
-    bu_extract x;
+    extract x;
     int ret = SX_FAIL;
     bool xopen = false;
-    if (extract != NULL) {
-        ota_err rc = bu_extract_open(&x, extract);
-        if (rc != OTA_OK) {
+    ota_bundle_reader *r = NULL;
+    memset(&x, 0, sizeof x);
+    x.dir_fd = -1;
+    if (extract_dir != NULL) {
+        x.dir = extract_dir;
+        x.reader = &r;
+        x.dir_fd = open(extract_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (x.dir_fd < 0) {
+            int e = errno;
             close(fd);
-            return sign_error(SX_IO, "verify-bundle: --extract %s: %s", extract,
-                              ota_strerror(rc));
+            return sign_error(SX_IO, "verify-bundle: --extract %s: %s", extract_dir,
+                              ota_strerror(e == ENOENT ? OTA_E_NOT_FOUND : OTA_E_IO));
         }
         xopen = true;
     }
     bu_progress prog;
     bu_progress_init(&prog, "verify", (uint64_t) st.st_size, quiet);
     v.prog = &prog;
-    chain ch;
-    memset(&ch, 0, sizeof ch);
-    ch.v = &v;
-    ch.x = &x;
-    if (xopen)
-        bu_extract_sink(&x, &ch.xs);
+    chain ch = {&v, xopen ? &x : NULL};
     ota_bundle_sink sink = {&ch, c_manifest, c_begin, c_image, c_entry, c_data, c_eend, c_cend,
                             c_chunk, NULL};
     bu_source src;
@@ -282,7 +406,6 @@ cmd_verify_bundle(int argc, char **argv)
     cfg.sink = &sink;
     cfg.head_sha256 = have_head_sha ? head_sha : NULL;
     cfg.head_length = head_len;
-    ota_bundle_reader *r = NULL;
     ota_err rc = ota_bundle_reader_new(&cfg, &r);
     if (rc == OTA_OK)
         rc = ota_bundle_reader_run(r);
@@ -322,13 +445,17 @@ cmd_verify_bundle(int argc, char **argv)
         printf("  reader memory %s\n", bu_human(ota_bundle_reader_memory(r), a));
         if (xopen)
             printf("  extracted %llu entries, %s into %s\n", (unsigned long long) x.entries,
-                   bu_human(x.bytes, a), extract);
+                   bu_human(x.bytes, a), extract_dir);
     }
     ret = SX_OK;
 out:
     ota_bundle_reader_free(r);
-    if (xopen)
-        bu_extract_close(&x);
+    if (xopen) {
+        otac_dir_close(x.tree);
+        otac_raw_close(x.img);
+        free(x.scratch);
+        close(x.dir_fd);
+    }
     close(fd);
     return ret;
 }

@@ -44,23 +44,42 @@ typedef struct otac_dir_opts {
 } otac_dir_opts;
 
 /* Open the slot directory `path` (an existing directory; a symlink as the
- * last component is refused: OTA_E_UNSAFE).  o may be NULL (defaults). */
+ * last component is refused: OTA_E_UNSAFE; missing or not a directory:
+ * OTA_E_NOT_FOUND).  o may be NULL (defaults), is copied.  *out only on
+ * success (there is no message for a failed open: report path + error). */
 ota_err otac_dir_open(const char *path, const otac_dir_opts *o, otac_dir **out);
 
 /* Remove everything inside the slot directory (not the directory itself):
- * never follows a link, never leaves the slot's file system (entries on
- * another device are an error), iterative (no recursion on the depth), then
- * fsyncs the slot directory. */
+ * never follows a link, never leaves the slot's file system (a mount inside
+ * the slot: OTA_E_UNSAFE, left as it is), iterative (no recursion on the
+ * depth; one directory descriptor open at a time; memory: the relative path
+ * of the deepest directory), directories made u+rwx through their
+ * descriptor first so 0555/0000 ones are emptied too, then fsyncs the slot
+ * directory. */
 ota_err otac_dir_empty(otac_dir *d);
 
-/* Create one checked entry.  `replace`: an existing object at that path
- * left by an interrupted run (resume) is removed first — files and links
- * are unlinked, a directory is kept if it is a real directory.  Without
- * `replace` an existing object is an error (OTA_E_UNSAFE / OTA_E_IO). */
+/* Create one checked entry (e is borrowed for the call).  Parents are
+ * walked from the slot's root with O_NOFOLLOW|O_DIRECTORY: a link or a
+ * non-directory on the way is OTA_E_UNSAFE; a missing parent is created
+ * 0755.  An existing real directory at a directory entry's path is reused
+ * (its mode and time are set).  `replace`: any other existing object at the
+ * path, left by an interrupted run (resume), is removed first if it is a
+ * file or a symlink (a directory in the way of a file or link, or a
+ * special file: OTA_E_UNSAFE).  Without `replace`: a symlink, or a file
+ * where a directory must be, is OTA_E_UNSAFE, a file where a file or link
+ * must be OTA_E_EXISTS.
+ * Modes: e->mode & 07777 less S_ISUID/S_ISGID unless allow_setuid; owner
+ * 0:0 when running as root.  Not running as root, directories also keep
+ * u+rwx (so their entries can be created).  Times: e->mtime (atime too);
+ * a directory's time is applied again after each entry created in it, as
+ * long as it is on the chain of directory entries of this run (after a
+ * resume, the directories opened before it keep the time of their last
+ * change). */
 ota_err otac_dir_entry_begin(otac_dir *d, const ota_bundle_entry *e, bool replace);
-/* File data of the current entry, in order. */
+/* File data of the current entry, in order (more than its size: OTA_E_LIMIT). */
 ota_err otac_dir_entry_data(otac_dir *d, const uint8_t *buf, size_t len);
-/* End of the current entry (closes the file, applies its mode and time). */
+/* End of the current entry: owner, mode and times applied through its
+ * descriptor, then closed (a file shorter than its size: OTA_E_LENGTH). */
 ota_err otac_dir_entry_end(otac_dir *d);
 
 /* Make everything written so far durable: fsync of the current file and
@@ -95,10 +114,12 @@ ota_err otac_raw_sync(otac_raw *r);
  * block device smaller than size: OTA_E_NOSPACE. */
 ota_err otac_raw_finish(otac_raw *r, uint64_t size);
 
-/* Read back component c of head h after dropping the page cache
- * (posix_fadvise DONTNEED) and compare the SHA-256 of each chunk-sized
- * piece with the table's uncompressed hash: OTA_E_HASH on a mismatch.
- * buf: scratch of at least h->header.chunk_size bytes. */
+/* Read back component c of head h after an fsync and dropping the page
+ * cache (posix_fadvise DONTNEED) and compare the SHA-256 of each chunk-sized
+ * piece with the table's uncompressed hash: OTA_E_HASH on a mismatch or a
+ * short read (the message names the offset); a regular file of another
+ * length than c->size: OTA_E_LENGTH.  buf: scratch of at least
+ * h->header.chunk_size bytes. */
 ota_err otac_raw_verify(otac_raw *r, const ota_bundle_head *h, const ota_bundle_component *c,
                         uint8_t *buf);
 

@@ -91,6 +91,23 @@ check "extracted image equals the input image" cmp kernel.img x1/kernel.img
 check "symlink extracted as a symlink" test "$(readlink x1/rootfs/usr/version)" = "../etc/version"
 check "modes kept" test "$(stat -c %a x1/rootfs/usr/bin/app)" = 755
 
+# an earlier extraction left a symlink, pointing outside, where this bundle
+# makes a directory (the old extractor chmod'ed through it)
+mkdir -p x2/rootfs victim; chmod 700 victim; echo keep > victim/keep
+ln -s "$T/victim" x2/rootfs/etc
+out=$("$S" verify-bundle --extract x2 a.otab 2>&1); rc=$?
+check "--extract over a planted link at a directory's path: exit 6, says why" \
+    test "$rc" -eq 6 -a -n "$(grep 'symlink in the way of etc' <<<"$out")"
+check "... the link's target keeps its mode" test "$(stat -c %a victim)" = 700
+check "... nothing written through the link" test "$(ls -A victim)" = keep
+check "... the link is left as it was" test "$(readlink x2/rootfs/etc)" = "$T/victim"
+mkdir x3; ln -s "$T/victim" x3/rootfs; ln -s "$T/victim/img" x3/kernel.img
+expect_rc 6 "--extract: a link as the component's directory is refused" \
+    "$S" verify-bundle --extract x3 a.otab
+rm x3/rootfs; mkdir x3/rootfs
+expect_rc 6 "--extract: a link as NAME.img is refused" "$S" verify-bundle --extract x3 a.otab
+check "... nothing written outside" test "$(ls -A victim)" = keep -a "$(stat -c %a victim)" = 700
+
 # ---- reproducibility ------------------------------------------------------------
 "$S" bundle "${BASE[@]}" --jobs 1 -c tree:rootfs=tree -c image:kernel=kernel.img -o r1.otab
 "$S" bundle "${BASE[@]}" --jobs 2 -c tree:rootfs=tree -c image:kernel=kernel.img -o r2.otab
