@@ -679,8 +679,8 @@ test_pem_rejects_garbage(void **state)
         "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
         "-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----\n",
         /* a P-256 SPKI header with no point */
-        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n"
-        "-----END PUBLIC KEY-----\n",
+        ("-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n"
+         "-----END PUBLIC KEY-----\n"),
     };
     uint8_t junk[512];
 
