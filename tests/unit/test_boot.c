@@ -657,6 +657,13 @@ test_custom(void **state)
     assert_int_equal(ops.get_primary(ops.user, name, err), OTA_E_BOOT);
     assert_non_null(strstr(err, "more than"));
     ota_boot_free(&ops);
+    /* 100 KiB: past the 64 KiB cap, refused although it would trim to "good" */
+    write_file(fx_path(f, "long"),
+               "#!/bin/sh\nprintf good; head -c 100000 /dev/zero | tr '\\0' ' '\n", 0755);
+    ops = custom_ops(f, "long", 0);
+    assert_int_equal(ops.get_state(ops.user, "A", &st, err), OTA_E_BOOT);
+    assert_non_null(strstr(err, "more than"));
+    ota_boot_free(&ops);
 }
 
 /* The process in pidfile still runs (a zombie waiting for a reaper that is
