@@ -2,7 +2,8 @@
  * boot_grub.c — the GRUB backend with RAUC's variables:
  *
  *   ORDER     the bootnames in the order grub.cfg tries them ("A B");
- *             missing: the configured order.
+ *             missing: the configured order (grub.cfg's default); empty:
+ *             none (set_primary then writes every configured slot).
  *   <x>_OK    1: x may be started; missing: 0 (RAUC's grub.cfg sets every
  *             x_OK=0 before load_env).
  *   <x>_TRY   1: x's one trial start has been spent (grub.cfg sets it
@@ -228,6 +229,12 @@ gr_set_primary(void *user, const char *bootname, char *err)
         return rc;
     if ((rc = view_load(b, &v, err)) != OTA_OK)
         return rc;
+    /* an empty ORDER boots nothing; the new one lists every slot */
+    if (v.norder == 0) {
+        for (size_t i = 0; i < b->nnames; i++)
+            v.order[i] = b->names[i];
+        v.norder = b->nnames;
+    }
     order = otac_order_first(v.order, v.norder, bootname);
     if (order == NULL || want_flags(&want, bootname, true) != OTA_OK ||
         otac_env_set(&want, "ORDER", order) != OTA_OK) {

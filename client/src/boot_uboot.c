@@ -2,10 +2,11 @@
  * boot_uboot.c — the U-Boot backend with RAUC's variables:
  *
  *   BOOT_ORDER      the bootnames in the order the boot script tries them
- *                   ("A B"); missing: the configured order.
+ *                   ("A B"); missing or empty: the configured order.
  *   BOOT_<x>_LEFT   boot attempts left for x; the script decrements it
- *                   before each start of x and skips x at 0; missing: the
- *                   configured attempts (RAUC's scripts set 3 when absent).
+ *                   before each start of x and skips x at 0; missing or
+ *                   empty: the configured attempts (the scripts' `test -n`
+ *                   sets 3).
  *
  * Read: `fw_printenv [-c CONFIG]` (every variable, one listing).  Write:
  * every changed variable in ONE `fw_setenv [-c CONFIG] -s FILE` call, FILE
@@ -76,7 +77,10 @@ view_load(const otac_boot *b, ub_view *v, char *err)
     ota_err rc = env_read(b, &v->env, err);
     if (rc != OTA_OK)
         return rc;
+    /* empty reads as unset: the script tests with `test -n` */
     rc = otac_env_get(&v->env, "BOOT_ORDER", &value, err);
+    if (rc == OTA_OK && value[0] == '\0')
+        rc = OTA_E_NOT_FOUND;
     if (rc == OTA_OK) {
         rc = otac_split_order(value, &v->orderbuf, v->order, OTAC_BOOT_MAX_ORDER, &v->norder,
                               err);
@@ -89,6 +93,8 @@ view_load(const otac_boot *b, ub_view *v, char *err)
     for (size_t i = 0; rc == OTA_OK && i < b->nnames; i++) {
         left_var(var, b->names[i]);
         rc = otac_env_get(&v->env, var, &value, err);
+        if (rc == OTA_OK && value[0] == '\0')
+            rc = OTA_E_NOT_FOUND;
         if (rc == OTA_E_NOT_FOUND) {
             v->left[i] = b->attempts;
             rc = OTA_OK;

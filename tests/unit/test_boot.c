@@ -205,11 +205,20 @@ test_uboot_initial(void **state)
     ota_boot_free(&ops);
 
     /* an empty environment reads as the boot script treats it: the
-     * configured order, `attempts` left each */
+     * configured order, `attempts` left each; so do empty values (`test -n`) */
     uboot_env(f, "bootdelay=2\n");
     ops = uboot_ops(f, 0, NULL);
     assert_int_equal(ops.get_primary(ops.user, name, err), OTA_OK);
     assert_string_equal(name, "A");
+    ota_boot_free(&ops);
+    uboot_env(f, "BOOT_ORDER=\nBOOT_A_LEFT=\nBOOT_B_LEFT=0\n");
+    ops = uboot_ops(f, 0, NULL);
+    assert_int_equal(ops.get_primary(ops.user, name, err), OTA_OK);
+    assert_string_equal(name, "A");
+    assert_int_equal(ops.set_primary(ops.user, "B", err), OTA_OK);
+    char v[64];
+    printenv(f, "BOOT_ORDER", v, sizeof v);
+    assert_string_equal(v, "B A");
     ota_boot_free(&ops);
 }
 
@@ -343,7 +352,6 @@ test_uboot_broken_env(void **state)
     /* readable, but values we cannot trust: never guessed */
     const char *garbage[] = {"BOOT_ORDER=A B\nBOOT_A_LEFT=three\n",
                              "BOOT_ORDER=A B\nBOOT_A_LEFT=-1\n",
-                             "BOOT_ORDER=A B\nBOOT_A_LEFT=\n",
                              "BOOT_ORDER=A ../B\n", "BOOT_ORDER=A -B\n"};
     for (size_t i = 0; i < sizeof garbage / sizeof garbage[0]; i++) {
         uboot_env(f, garbage[i]);
@@ -515,6 +523,15 @@ test_grub(void **state)
     assert_string_equal(v, "A_OK=0 A_TRY=0 B_OK=1 B_TRY=0 ORDER=B A ");
     assert_int_equal(ops.set_primary(ops.user, "C", err), OTA_E_ARG);
     assert_int_equal(ops.set_primary(ops.user, "-A", err), OTA_E_ARG);
+    ota_boot_free(&ops);
+
+    /* an empty ORDER starts nothing; set_primary writes every slot again */
+    ops = grub_ops(f, NULL);
+    assert_int_equal(sh("grub-editenv '%s/grubenv' set ORDER=", f->dir), 0);
+    assert_int_equal(ops.get_primary(ops.user, name, err), OTA_E_BOOT);
+    assert_int_equal(ops.set_primary(ops.user, "A", err), OTA_OK);
+    grub_list(f, v, sizeof v);
+    assert_string_equal(v, "A_OK=1 A_TRY=0 B_OK=1 B_TRY=0 ORDER=A B ");
     ota_boot_free(&ops);
 
     /* garbage flag values are refused */

@@ -43,7 +43,8 @@
  *                bad: never boot it (uboot LEFT=0; grub x_OK=0, x_TRY=0).
  * Variables the environment lacks read as the boot scripts in docs/boot.md
  * treat them: BOOT_ORDER / ORDER as the configured bootnames, BOOT_x_LEFT as
- * `attempts`, x_OK and x_TRY as 0.  A value that is not a number, or an
+ * `attempts`, x_OK and x_TRY as 0 (uboot: an empty value counts as missing,
+ * as the script's `test -n` sees it; grub: an empty ORDER starts nothing).  A value that is not a number, or an
  * order holding an invalid name, is OTA_E_BOOT (never guessed).
  * Every call is one atomic environment write (or none, when nothing would
  * change; symlink set_primary of a slot marked bad clears the mark first,
