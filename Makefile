@@ -37,7 +37,7 @@ endif
 PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd sqlite3 cmocka libcrypto
 DEB_PKGS := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev \
             libjansson-dev libmicrohttpd-dev libsqlite3-dev libcmocka-dev libssl-dev \
-            faketime curl openssl strace
+            faketime curl openssl strace libubootenv-tool u-boot-tools grub-common
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wformat=2 \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
@@ -128,13 +128,16 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LI
 	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(TEST_LIBS)
 
 # ---- test tools: small programs the shell/interop suites drive --------------
+# Linked like the unit tests with every library we build (static: a tool
+# pulls in only what it uses, e.g. otaboot the switch backends).
 TOOLS_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(BUILD)/tests/%)
+TOOLS_LIBS = $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS) $(CLIENT_LIBS) $(DEP_LIBS)
 
-$(BUILD)/tests/%: tests/tools/%.c $(LIBFORMATS)
+$(BUILD)/tests/%: tests/tools/%.c $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(LIBFORMATS) $(DEP_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(TOOLS_LIBS)
 
 # ---- top-level targets -------------------------------------------------------
 .PHONY: all deps deps-node test unit interop integration demo clean check-deps fuzz powerloss
@@ -148,7 +151,8 @@ check-deps:
 deps:
 	@missing=""; command -v $(PKG_CONFIG) >/dev/null || missing=pkg-config; \
 	for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for c in faketime curl openssl strace; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	for c in faketime curl openssl strace fw_printenv fw_setenv mkenvimage grub-editenv; do \
+	  command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing node"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing Debian packages (missing:$$missing)"; \
@@ -220,7 +224,7 @@ fuzz: deps
 	done
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-clang
 
 ALL_OBJ := $(FORMATS_OBJ) $(CLIENT_OBJ) $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(SERVER_SRC:%.c=$(BUILD)/%.o) \
            $(AGENT_SRC:%.c=$(BUILD)/%.o)
