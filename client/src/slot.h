@@ -99,12 +99,16 @@ void otac_dir_close(otac_dir *d);
 
 typedef struct otac_raw otac_raw;
 
-/* Open the slot image `path` for writing: a block device, or a regular file
- * (created 0600 when absent and `create`).  A symlink is refused
- * (O_NOFOLLOW: OTA_E_UNSAFE). */
+/* Open the slot image `path` for writing and reading back: a block device,
+ * or a regular file (created 0600 when absent and `create`; absent without
+ * it: OTA_E_NOT_FOUND).  A symlink (O_NOFOLLOW), a directory, a character
+ * device or a fifo is refused: OTA_E_UNSAFE (opened O_NONBLOCK|O_NOCTTY
+ * until its type is known, so nothing planted there can block or grab a
+ * terminal).  *out only on success. */
 ota_err otac_raw_open(const char *path, bool create, otac_raw **out);
 
-/* Write buf[len] at offset off (pwrite, all of it). */
+/* Write buf[len] at offset off (pwrite, all of it; past the end of a block
+ * device or a full file system: OTA_E_NOSPACE). */
 ota_err otac_raw_write(otac_raw *r, uint64_t off, const uint8_t *buf, size_t len);
 
 /* fsync what was written so far. */
