@@ -52,7 +52,7 @@ cu_get_primary(void *user, char bootname[OTA_BOOT_NAME_MAX], char *err)
         otac_boot_msg(err, "no bootname buffer");
         return OTA_E_ARG;
     }
-    ota_err rc = otac_boot_run_ok(argv, b->timeout_ms, true, &r, err);
+    ota_err rc = otac_run_ok(argv, NULL, b->timeout_ms, true, &r, err);
     if (rc != OTA_OK)
         return rc;
     rc = one_word(b, "get-primary", &r, word, sizeof word, err);
@@ -77,7 +77,7 @@ cu_set_primary(void *user, const char *bootname, char *err)
         return rc;
     const char *argv[] = {b->program, "set-primary", bootname, NULL};
     otac_run_result r;
-    return otac_boot_run_ok(argv, b->timeout_ms, false, &r, err);
+    return otac_run_ok(argv, NULL, b->timeout_ms, false, &r, err);
 }
 
 static ota_err
@@ -94,7 +94,7 @@ cu_get_state(void *user, const char *bootname, ota_slot_state *state, char *err)
         return OTA_E_ARG;
     }
     const char *argv[] = {b->program, "get-state", bootname, NULL};
-    if ((rc = otac_boot_run_ok(argv, b->timeout_ms, true, &r, err)) != OTA_OK)
+    if ((rc = otac_run_ok(argv, NULL, b->timeout_ms, true, &r, err)) != OTA_OK)
         return rc;
     rc = one_word(b, "get-state", &r, word, sizeof word, err);
     free(r.out);
@@ -126,7 +126,7 @@ cu_set_state(void *user, const char *bootname, ota_slot_state state, char *err)
     const char *argv[] = {b->program, "set-state", bootname,
                           state == OTA_SLOT_GOOD ? "good" : "bad", NULL};
     otac_run_result r;
-    return otac_boot_run_ok(argv, b->timeout_ms, false, &r, err);
+    return otac_run_ok(argv, NULL, b->timeout_ms, false, &r, err);
 }
 
 void

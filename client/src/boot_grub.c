@@ -58,7 +58,7 @@ env_read(const otac_boot *b, otac_env *env, char *err)
     }
     const char *argv[] = {b->grub_editenv, b->grubenv, "list", NULL};
     otac_run_result r;
-    ota_err rc = otac_boot_run_ok(argv, b->timeout_ms, true, &r, err);
+    ota_err rc = otac_run_ok(argv, NULL, b->timeout_ms, true, &r, err);
     if (rc != OTA_OK)
         return rc;
     rc = otac_env_parse(r.out, r.len, env);
@@ -161,7 +161,7 @@ env_commit(const otac_boot *b, const otac_env *cur, const otac_env *want, char *
         argv[3 + i] = pairs[i];
     }
     otac_run_result r;
-    if ((rc = otac_boot_run_ok(argv, b->timeout_ms, false, &r, err)) != OTA_OK)
+    if ((rc = otac_run_ok(argv, NULL, b->timeout_ms, false, &r, err)) != OTA_OK)
         goto out;
     if ((rc = env_read(b, &got, err)) != OTA_OK)
         goto out;

@@ -20,13 +20,6 @@
 #define OTAC_BOOT_FW_ENV_CONFIG "/etc/fw_env.config"
 #define OTAC_BOOT_GRUBENV "/boot/grub/grubenv"
 
-/* Caps.  A helper's stdout: a U-Boot environment is at most a few hundred
- * KiB on any board we know, but the variables we need fit in far less; an
- * environment listing beyond OTAC_BOOT_OUT_MAX is refused (OTA_E_BOOT)
- * instead of being read into memory without bound.  Only the first
- * OTAC_BOOT_ERR_MAX bytes of a helper's stderr are kept (for the message). */
-#define OTAC_BOOT_OUT_MAX (64u * 1024u)
-#define OTAC_BOOT_ERR_MAX 1024u
 /* The kernel command line (the kernel's own limit is 2–4 KiB on common
  * architectures; 64 KiB leaves room for any) and the symlink state file. */
 #define OTAC_BOOT_CMDLINE_MAX (64u * 1024u)
@@ -68,33 +61,7 @@ int otac_boot_index(const otac_boot *b, const char *bootname);
  * message otherwise). */
 ota_err otac_boot_check_name(const otac_boot *b, const char *bootname, char *err);
 
-/* ---- helper programs (boot_run.c) --------------------------------------- */
-
-/* The outcome of one helper run. */
-typedef struct otac_run_result {
-    char *out;   /* stdout, NUL-terminated (malloc'd; NULL when not wanted) */
-    size_t len;  /* bytes in out */
-    int status;  /* exit status (0..255); -1 when killed by a signal */
-    char errline[OTA_BOOT_ERRLEN]; /* first line of stderr ("" if none) */
-} otac_run_result;
-
-/*
- * Run argv (argv[0] looked up in PATH by execvp, no shell) with stdin from
- * /dev/null, stdout captured (at most OTAC_BOOT_OUT_MAX bytes, only when
- * want_out) and stderr's first line kept.  The child gets its own process
- * group; past timeout_ms the whole group is killed with SIGKILL (reaped) and
- * OTA_E_TIMEOUT returned.  OTA_E_BOOT when it cannot be started, writes more
- * than the cap, or is killed by a signal; OTA_E_NOMEM.  A non-zero exit is
- * NOT an error here: r->status tells (callers decide).  Messages go to err.
- * Free r->out with free() (also on failure: it is then NULL).
- */
-ota_err otac_boot_run(const char *const *argv, unsigned timeout_ms, bool want_out,
-                      otac_run_result *r, char *err);
-
-/* otac_boot_run, then a non-zero exit becomes OTA_E_BOOT with the program's
- * name and stderr's first line in err. */
-ota_err otac_boot_run_ok(const char *const *argv, unsigned timeout_ms, bool want_out,
-                         otac_run_result *r, char *err);
+#include "run.h"
 
 /* ---- name=value listings (boot_env.c) ----------------------------------- */
 

@@ -504,11 +504,16 @@ mark_bad_version(ota_installer *in, const char *version)
 
 /* ---- start-up check ------------------------------------------------------------------ */
 
+/* The update in flight failed: its slot is marked bad, its version too;
+ * `running` (may be NULL), the old slot the bootloader went back to, gets a
+ * fresh budget (GRUB counts its own trial boot against it). */
 static ota_err
-fell_back(ota_installer *in, const char *reason)
+fell_back(ota_installer *in, const char *reason, const char *running)
 {
     istate *s = &in->s;
     ota_err rc = set_state(in, s->t_slot, OTA_SLOT_BAD);
+    if (rc == OTA_OK && running != NULL)
+        rc = set_state(in, running, OTA_SLOT_GOOD);
     if (rc != OTA_OK)
         return rc;
     if ((rc = mark_bad_version(in, s->t_version)) != OTA_OK)
@@ -539,14 +544,23 @@ ota_installer_boot(ota_installer *in)
         s->state = OTA_STATE_PENDING; /* the new slot runs: waits for confirm */
         return save(in);
     }
-    if ((rc = get_primary(in, primary)) != OTA_OK)
-        return rc;
-    if (s->state == OTA_STATE_INSTALLED && strcmp(primary, s->t_slot) == 0)
-        return OTA_OK; /* not rebooted yet */
+    if (s->state == OTA_STATE_INSTALLED) {
+        /* the old slot runs: not rebooted yet, or the new slot failed to
+         * boot within its attempts (then it is no longer primary, or reads
+         * bad: GRUB's trial flag) */
+        ota_err prc = get_primary(in, primary);
+        if (prc == OTA_OK && strcmp(primary, s->t_slot) == 0)
+            return OTA_OK;
+        ota_slot_state st = OTA_SLOT_GOOD;
+        char berr[OTA_BOOT_ERRLEN] = "";
+        ota_err src = in->boot.get_state(in->boot.user, s->t_slot, &st, berr);
+        if (prc != OTA_OK && (src != OTA_OK || st != OTA_SLOT_BAD))
+            return prc; /* cannot tell: change nothing */
+    }
     snprintf(why, sizeof why,
              "version %s in slot %s was not confirmed: the bootloader went back to slot %s",
              s->t_version, s->t_slot, booted);
-    return fell_back(in, why);
+    return fell_back(in, why, booted);
 }
 
 /* ---- hooks ------------------------------------------------------------------------------- */
@@ -786,7 +800,7 @@ run_hook(run *r, ota_bundle_hook which)
 {
     ota_installer *in = r->in;
     const char *name = which == OTA_BUNDLE_PRE_INSTALL ? "pre-install" : "post-install";
-    char file[32], *script = NULL, *slots = NULL, errline[200];
+    char file[32], *script = NULL, *slots = NULL;
     char e_hook[64], e_name[96], e_ver[160], e_slot[64], *e_path = NULL, *e_slots = NULL;
     ota_buf sb = {.max = 64u * 1024u};
     ota_err rc;
@@ -837,20 +851,18 @@ run_hook(run *r, ota_bundle_hook which)
     snprintf(e_slots, sl2, "OTA_SLOTS=%s", slots);
     const char *env[] = {e_hook, e_name, e_ver, e_slot, e_path, e_slots, NULL};
     const char *argv[] = {script, NULL};
-    otac_run_opts o = {.argv = argv,
-                       .env = env,
-                       .timeout_ms = in->hook_timeout_s * 1000u,
-                       .errline = errline,
-                       .err_cap = sizeof errline};
-    int status = 0;
-    rc = otac_run(&o, &status);
+    otac_run_result res;
+    char rerr[OTA_BOOT_ERRLEN] = "";
+    rc = otac_run(argv, env, in->hook_timeout_s * 1000u, false, &res, rerr);
     if (rc == OTA_E_TIMEOUT)
         rc = fail(in, OTA_E_TIMEOUT, "%s hook: killed after %u s", name, in->hook_timeout_s);
+    else if (rc == OTA_E_NOMEM)
+        rc = fail(in, rc, "%s hook: out of memory", name);
     else if (rc != OTA_OK)
-        rc = fail(in, OTA_E_HOOK, "%s hook: cannot run: %s", name, ota_strerror(rc));
-    else if (status != 0)
-        rc = fail(in, OTA_E_HOOK, "%s hook failed (exit %d)%s%s", name, status,
-                  errline[0] ? ": " : "", errline);
+        rc = fail(in, OTA_E_HOOK, "%s hook: %s", name, rerr);
+    else if (res.status != 0)
+        rc = fail(in, OTA_E_HOOK, "%s hook failed (exit %d)%s%s", name, res.status,
+                  res.errline[0] ? ": " : "", res.errline);
 out:
     (void) unlinkat(in->sdfd, file, 0);
     ota_buf_free(&sb);
@@ -1126,7 +1138,7 @@ ota_installer_rollback(ota_installer *in, const char *reason)
         return rc;
     snprintf(why, sizeof why, "version %s rolled back: %s", s->t_version,
              reason != NULL ? reason : "requested");
-    return fell_back(in, why);
+    return fell_back(in, why, NULL);
 }
 
 ota_err

@@ -1,34 +1,38 @@
-/* run.c — helper programs with a time limit (run.h). */
+/*
+ * run.c — run one helper program (fw_printenv, fw_setenv, grub-editenv, a
+ * custom backend, an install hook) the safe way: fork + execvp, no shell;
+ * stdin /dev/null; stdout through a pipe with a size cap; the first line of
+ * stderr kept for the message; a deadline after which the child's whole
+ * process group gets SIGKILL; always reaped with waitpid.
+ */
 #define _GNU_SOURCE /* pipe2 */
-#include "run.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "boot_int.h"
+#include "run.h"
+#include "ota_util.h"
+
+#define READ_CHUNK 4096u
+
 extern char **environ;
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* environ + extra, malloc'd array (strings borrowed). */
+/* environ + extra (an extra entry replaces an inherited one of its name), a
+ * malloc'd array whose strings are borrowed; NULL when out of memory. */
 static char **
 make_env(const char *const *extra)
 {
-    size_t n = 0, m = 0;
+    size_t n = 0, m = 0, k = 0;
     while (environ != NULL && environ[n] != NULL)
         n++;
     while (extra != NULL && extra[m] != NULL)
@@ -36,9 +40,7 @@ make_env(const char *const *extra)
     char **env = calloc(n + m + 1, sizeof *env);
     if (env == NULL)
         return NULL;
-    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        /* an extra entry replaces an inherited one of the same name */
         const char *eq = strchr(environ[i], '=');
         size_t nl = eq != NULL ? (size_t) (eq - environ[i]) : strlen(environ[i]);
         bool replaced = false;
@@ -53,127 +55,277 @@ make_env(const char *const *extra)
     return env;
 }
 
-static void
-child(const otac_run_opts *o, char **env, int outfd, int errfd)
+static int64_t
+now_ms(void)
 {
-    (void) setpgid(0, 0);
-    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (nul < 0 || dup2(nul, STDIN_FILENO) < 0 || dup2(outfd, STDOUT_FILENO) < 0 ||
-        dup2(errfd, STDERR_FILENO) < 0)
-        _exit(127);
+    struct timespec ts;
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void
+child(const char *const *argv, char **env, int devnull, int outfd, int errfd, int exefd)
+{
+    /* Copies above 2 first, so a descriptor that happens to be 0..2 (the
+     * caller closed its standard streams) is not clobbered by dup2. */
+    int in = fcntl(devnull, F_DUPFD_CLOEXEC, 3);
+    int o = fcntl(outfd, F_DUPFD_CLOEXEC, 3);
+    int e = fcntl(errfd, F_DUPFD_CLOEXEC, 3);
+    struct sigaction sa;
     sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL);
-    environ = env;
-    execvp(o->argv[0], (char *const *) o->argv);
+    int code;
+
+    (void) setpgid(0, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    (void) sigaction(SIGPIPE, &sa, NULL);
+    (void) sigemptyset(&none);
+    (void) sigprocmask(SIG_SETMASK, &none, NULL);
+    if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0) {
+        code = errno;
+    } else {
+        if (env != NULL)
+            environ = env;
+        execvp(argv[0], (char *const *) argv);
+        code = errno;
+    }
+    while (write(exefd, &code, sizeof code) < 0 && errno == EINTR) {
+    }
     _exit(127);
 }
 
-ota_err
-otac_run(const otac_run_opts *o, int *status)
+static void
+close_fd(int *fd)
 {
-    int op[2] = {-1, -1}, ep[2] = {-1, -1};
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* Kill the child's process group (and the child, should setpgid have
+ * failed), then reap it. */
+static void
+kill_reap(pid_t pid)
+{
+    int st;
+    (void) kill(-pid, SIGKILL);
+    (void) kill(pid, SIGKILL);
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+}
+
+/* The first non-empty line of buf[len] into line[OTA_BOOT_ERRLEN]. */
+static void
+first_line(const char *buf, size_t len, char *line)
+{
+    size_t i = 0, n = 0;
+    while (i < len && (buf[i] == '\n' || buf[i] == '\r' || buf[i] == ' '))
+        i++;
+    while (i < len && buf[i] != '\n' && buf[i] != '\r' && n + 1 < OTA_BOOT_ERRLEN) {
+        unsigned char c = (unsigned char) buf[i++];
+        line[n++] = (char) (c < 0x20 || c == 0x7f ? ' ' : c);
+    }
+    line[n] = '\0';
+}
+
+ota_err
+otac_run(const char *const *argv, const char *const *envx, unsigned timeout_ms, bool want_out,
+         otac_run_result *r, char *err)
+{
     char **env = NULL;
-    ota_err rc = OTA_E_IO;
+    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, exep[2] = {-1, -1};
+    int devnull = -1, exec_errno = 0, st = 0;
+    size_t exec_got = 0, elen = 0;
     pid_t pid = -1;
-    size_t olen = 0, elen = 0;
-    bool eline_done = false;
-    if (o->out != NULL && o->out_cap > 0)
-        o->out[0] = '\0';
-    if (o->errline != NULL && o->err_cap > 0)
-        o->errline[0] = '\0';
-    if (o->argv == NULL || o->argv[0] == NULL)
-        return OTA_E_ARG;
-    if ((env = make_env(o->env)) == NULL)
-        return OTA_E_NOMEM;
-    if (pipe2(op, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0)
+    ota_buf out = {.max = OTAC_RUN_OUT_MAX};
+    char *ebuf = NULL, *chunk = NULL;
+    ota_err rc = OTA_E_BOOT;
+    const char *prog = argv[0];
+
+    r->out = NULL;
+    r->len = 0;
+    r->status = -1;
+    r->errline[0] = '\0';
+    ebuf = malloc(OTAC_RUN_ERR_MAX);
+    chunk = malloc(READ_CHUNK);
+    if (envx != NULL)
+        env = make_env(envx);
+    if (ebuf == NULL || chunk == NULL || (envx != NULL && env == NULL)) {
+        rc = OTA_E_NOMEM;
+        otac_boot_msg(err, "out of memory running %s", prog);
         goto out;
+    }
+    if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
+        pipe2(exep, O_CLOEXEC) != 0 ||
+        (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+        otac_boot_msg(err, "cannot run %s: %s", prog, strerror(errno));
+        goto out;
+    }
     pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        otac_boot_msg(err, "cannot run %s: fork: %s", prog, strerror(errno));
         goto out;
+    }
     if (pid == 0)
-        child(o, env, op[1], ep[1]);
-    (void) setpgid(pid, pid); /* also in the parent: no race with the kill below */
-    close(op[1]);
-    close(ep[1]);
-    op[1] = ep[1] = -1;
-    int64_t deadline = now_ms() + (o->timeout_ms != 0 ? o->timeout_ms : 30000u);
-    bool timed_out = false;
-    int open_fds = 2;
-    char buf[512];
-    while (open_fds > 0) {
-        struct pollfd pf[2] = {{.fd = op[0], .events = POLLIN}, {.fd = ep[0], .events = POLLIN}};
+        child(argv, env, devnull, outp[1], errp[1], exep[1]);
+    close_fd(&outp[1]);
+    close_fd(&errp[1]);
+    close_fd(&exep[1]);
+    close_fd(&devnull);
+
+    int64_t deadline = now_ms() + (int64_t) timeout_ms;
+    bool timed_out = false, too_long = false;
+    ota_err stop = OTA_OK; /* why stdout was refused: OTA_E_LIMIT or OTA_E_NOMEM */
+    for (;;) {
+        struct pollfd p[3];
+        int *which[3];
+        nfds_t n = 0;
+        int *fds[3] = {&outp[0], &errp[0], &exep[0]};
+        for (size_t i = 0; i < 3; i++) {
+            if (*fds[i] >= 0) {
+                p[n].fd = *fds[i];
+                p[n].events = POLLIN;
+                p[n].revents = 0;
+                which[n++] = fds[i];
+            }
+        }
+        if (n == 0)
+            break;
         int64_t left = deadline - now_ms();
         if (left <= 0) {
             timed_out = true;
             break;
         }
-        int pr = poll(pf, 2, (int) (left > 1000 ? 1000 : left));
+        int pr = poll(p, n, left > INT32_MAX ? INT32_MAX : (int) left);
         if (pr < 0 && errno == EINTR)
             continue;
-        if (pr < 0)
-            break;
-        for (int i = 0; i < 2; i++) {
-            if (pf[i].fd < 0 || (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+        if (pr < 0) {
+            otac_boot_msg(err, "%s: poll: %s", prog, strerror(errno));
+            kill_reap(pid);
+            pid = -1;
+            goto out;
+        }
+        for (nfds_t i = 0; i < n; i++) {
+            if (p[i].revents == 0)
                 continue;
-            ssize_t r = read(pf[i].fd, buf, sizeof buf);
-            if (r < 0 && errno == EINTR)
+            ssize_t got = read(p[i].fd, chunk, READ_CHUNK);
+            if (got < 0 && (errno == EINTR || errno == EAGAIN))
                 continue;
-            if (r <= 0) {
-                close(i == 0 ? op[0] : ep[0]);
-                if (i == 0)
-                    op[0] = -1;
-                else
-                    ep[0] = -1;
-                open_fds--;
+            if (got <= 0) {
+                close_fd(which[i]);
                 continue;
             }
-            if (i == 0 && o->out != NULL && o->out_cap > 1) {
-                size_t room = o->out_cap - 1 - olen;
-                size_t n = (size_t) r < room ? (size_t) r : room;
-                memcpy(o->out + olen, buf, n);
-                olen += n;
-                o->out[olen] = '\0';
-            } else if (i == 1 && o->errline != NULL && o->err_cap > 1 && !eline_done) {
-                for (ssize_t j = 0; j < r && !eline_done; j++) {
-                    if (buf[j] == '\n') {
-                        eline_done = elen > 0;
-                        continue;
-                    }
-                    if (elen + 1 < o->err_cap)
-                        o->errline[elen++] = buf[j];
-                    o->errline[elen] = '\0';
+            size_t g = (size_t) got;
+            if (which[i] == &outp[0]) {
+                if (want_out && (stop = ota_buf_append(&out, chunk, g)) != OTA_OK) {
+                    too_long = true;
+                    break;
                 }
+            } else if (which[i] == &errp[0]) {
+                size_t room = OTAC_RUN_ERR_MAX - elen;
+                size_t take = g < room ? g : room;
+                memcpy(ebuf + elen, chunk, take);
+                elen += take;
+            } else {
+                size_t room = sizeof exec_errno - exec_got;
+                size_t take = g < room ? g : room;
+                memcpy((char *) &exec_errno + exec_got, chunk, take);
+                exec_got += take;
             }
         }
+        if (too_long)
+            break;
     }
-    if (timed_out) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
+    /* Every pipe is closed (or we give up on the child): reap, still
+     * bounded by the deadline — a child may close its output and hang. */
+    while (!timed_out && !too_long) {
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR) {
+            otac_boot_msg(err, "%s: waitpid: %s", prog, strerror(errno));
+            kill_reap(pid);
+            pid = -1;
+            goto out;
+        }
+        if (now_ms() >= deadline) {
+            timed_out = true;
+            break;
+        }
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        (void) nanosleep(&ts, NULL);
     }
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    pid = -1;
-    if (timed_out) {
-        rc = OTA_E_TIMEOUT;
+    if (timed_out || too_long) {
+        kill_reap(pid);
+        pid = -1;
+        if (timed_out) {
+            rc = OTA_E_TIMEOUT;
+            otac_boot_msg(err, "%s did not finish within %u ms (killed)", prog, timeout_ms);
+        } else if (stop == OTA_E_NOMEM) {
+            rc = OTA_E_NOMEM;
+            otac_boot_msg(err, "out of memory reading %s's output", prog);
+        } else {
+            otac_boot_msg(err, "%s wrote more than %u bytes (killed)", prog,
+                          (unsigned) OTAC_RUN_OUT_MAX);
+        }
         goto out;
     }
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 127;
+    pid = -1;
+    first_line(ebuf, elen, r->errline);
+    if (exec_got == sizeof exec_errno) {
+        otac_boot_msg(err, "cannot run %s: %s", prog, strerror(exec_errno));
+        goto out;
+    }
+    if (!WIFEXITED(st)) {
+        otac_boot_msg(err, "%s was killed by signal %d", prog,
+                      WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+        goto out;
+    }
+    r->status = WEXITSTATUS(st);
+    if (want_out) {
+        if (out.p == NULL) { /* nothing written: still a string */
+            out.p = malloc(1);
+            if (out.p == NULL) {
+                rc = OTA_E_NOMEM;
+                goto out;
+            }
+            out.p[0] = 0;
+            out.cap = 1;
+        }
+        r->out = (char *) ota_buf_steal(&out, &r->len);
+    }
     rc = OTA_OK;
 out:
-    for (int i = 0; i < 2; i++) {
-        if (op[i] >= 0)
-            close(op[i]);
-        if (ep[i] >= 0)
-            close(ep[i]);
-    }
-    if (pid > 0) {
-        kill(pid, SIGKILL);
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-    }
+    if (pid > 0)
+        kill_reap(pid);
+    close_fd(&outp[0]);
+    close_fd(&outp[1]);
+    close_fd(&errp[0]);
+    close_fd(&errp[1]);
+    close_fd(&exep[0]);
+    close_fd(&exep[1]);
+    close_fd(&devnull);
+    ota_buf_free(&out);
+    free(ebuf);
+    free(chunk);
     free(env);
     return rc;
+}
+
+ota_err
+otac_run_ok(const char *const *argv, const char *const *env, unsigned timeout_ms, bool want_out,
+            otac_run_result *r, char *err)
+{
+    ota_err rc = otac_run(argv, env, timeout_ms, want_out, r, err);
+    if (rc != OTA_OK)
+        return rc;
+    if (r->status != 0) {
+        otac_boot_msg(err, "%s failed (exit %d)%s%s", argv[0], r->status,
+                      r->errline[0] ? ": " : "", r->errline);
+        free(r->out);
+        r->out = NULL;
+        return OTA_E_BOOT;
+    }
+    return OTA_OK;
 }

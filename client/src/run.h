@@ -1,31 +1,51 @@
 /*
- * run.h — run a helper program (install hooks, bootloader tools, custom
- * backends) without a shell: fork + execvp, stdin from /dev/null, stdout
- * captured up to a cap, the first line of stderr kept for the message, a
- * hard time limit (the whole process group is killed), always reaped.
- * Internal to libotaclient (prefix otac_).
+ * run.h — the one way libotaclient runs a helper program: bootloader tools,
+ * custom backends and install hooks (internal, prefix otac_).
  */
 #ifndef OTAC_RUN_H
 #define OTAC_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "ota_err.h"
+#include "ota/boot.h"
 
-typedef struct otac_run_opts {
-    const char *const *argv; /* argv[0] is looked up in PATH when it has no '/' */
-    const char *const *env;  /* extra "NAME=value" entries (NULL-terminated), or NULL */
-    unsigned timeout_ms;     /* 0: 30000 */
-    char *out;               /* stdout, NUL-terminated, cut at out_cap - 1; NULL: discarded */
-    size_t out_cap;
-    char *errline;           /* first line of stderr, NUL-terminated; may be NULL */
-    size_t err_cap;
-} otac_run_opts;
+/* Caps.  A helper's stdout: a U-Boot environment is at most a few hundred
+ * KiB on any board we know, but the variables we need fit in far less; an
+ * environment listing beyond OTAC_RUN_OUT_MAX is refused (OTA_E_BOOT)
+ * instead of being read into memory without bound.  Only the first
+ * OTAC_RUN_ERR_MAX bytes of a helper's stderr are kept (for the message). */
+#define OTAC_RUN_OUT_MAX (64u * 1024u)
+#define OTAC_RUN_ERR_MAX 1024u
 
-/* OTA_OK when the program ran and exited; *status is its exit status (128 +
- * signal number when killed by a signal, 127 when it could not be
- * executed).  OTA_E_TIMEOUT when it was killed at the time limit;
- * OTA_E_IO / OTA_E_NOMEM when it could not be started. */
-ota_err otac_run(const otac_run_opts *o, int *status);
+/* ---- helper programs (run.c) --------------------------------------- */
+
+/* The outcome of one helper run. */
+typedef struct otac_run_result {
+    char *out;   /* stdout, NUL-terminated (malloc'd; NULL when not wanted) */
+    size_t len;  /* bytes in out */
+    int status;  /* exit status (0..255); -1 when killed by a signal */
+    char errline[OTA_BOOT_ERRLEN]; /* first line of stderr ("" if none) */
+} otac_run_result;
+
+/*
+ * Run argv (argv[0] looked up in PATH by execvp, no shell), with the
+ * environment plus `env` ("NAME=value" strings, NULL-terminated; may be
+ * NULL; an entry replaces an inherited variable of that name), stdin from
+ * /dev/null, stdout captured (at most OTAC_RUN_OUT_MAX bytes, only when
+ * want_out) and stderr's first line kept.  The child gets its own process
+ * group; past timeout_ms the whole group is killed with SIGKILL (reaped) and
+ * OTA_E_TIMEOUT returned.  OTA_E_BOOT when it cannot be started, writes more
+ * than the cap, or is killed by a signal; OTA_E_NOMEM.  A non-zero exit is
+ * NOT an error here: r->status tells (callers decide).  Messages go to err.
+ * Free r->out with free() (also on failure: it is then NULL).
+ */
+ota_err otac_run(const char *const *argv, const char *const *env, unsigned timeout_ms,
+                 bool want_out, otac_run_result *r, char *err);
+
+/* otac_run, then a non-zero exit becomes OTA_E_BOOT with the program's
+ * name and stderr's first line in err. */
+ota_err otac_run_ok(const char *const *argv, const char *const *env, unsigned timeout_ms,
+                    bool want_out, otac_run_result *r, char *err);
 
 #endif

@@ -224,16 +224,17 @@ check "the planted link was removed, not followed" test -e "$T/outside/keep" -a 
 
 # ---- 7. a server that disappears mid-download, and signals -------------------------------------
 mkrel 1.7.0 gw-1 || failed "release 1.7.0"
-big=$T/src/1.7.0/rootfs/usr/bin/big
-head -c $((12 * 1024 * 1024)) /dev/urandom >"$big"
+# 48 files of 256 KiB: tree checkpoints fall between entries
+mkdir -p "$T/src/1.7.0/rootfs/usr/share/big"
+for i in $(seq 10 57); do head -c 262144 /dev/urandom >"$T/src/1.7.0/rootfs/usr/share/big/f$i"; done
 "$S" bundle --name gw-fw --version 1.7.0 --hardware gw-1 --chunk-size 64k \
     --component tree:rootfs="$T/src/1.7.0/rootfs" --component image:kernel="$T/src/1.7.0/kernel.img" \
     -o "$T/gw-fw-1.7.0.otab" --quiet --force &&
     "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-1.7.0.otab" >/dev/null ||
     failed "big release 1.7.0"
-# every file write slowed down by 2 ms (strace fault injection), so the
+# every file write slowed down by 20 ms (strace fault injection), so the
 # download is still running when the server goes away
-slow() { strace -f -qq -o /dev/null -e trace=write,pwrite64 -e inject=write,pwrite64:delay_exit=2000 "$@"; }
+slow() { strace -f -qq -o /dev/null -e trace=write,pwrite64 -e inject=write,pwrite64:delay_exit=20000 "$@"; }
 slow "${OC[@]}" --checkpoint 256 install gw-fw.otab >"$T/i1.out" 2>&1 &
 ipid=$!
 for _ in $(seq 1 200); do
@@ -241,7 +242,7 @@ for _ in $(seq 1 200); do
     [ "${off:-0}" -gt 1000000 ] && break
     sleep 0.1
 done
-stop_server
+{ kill -9 "$SERVER_PID"; wait "$SERVER_PID"; } 2>/dev/null   # gone, no goodbye
 wait $ipid
 rc=$?
 check "server gone mid-download: network error (exit 3), got $rc" test "$rc" -eq 3
@@ -259,7 +260,8 @@ reboot_symlink
 expect_rc 0 "confirm 1.7.0" "${OC[@]}" confirm
 
 mkrel 1.8.0 gw-1 || failed "release 1.8.0"
-head -c $((12 * 1024 * 1024)) /dev/urandom >"$T/src/1.8.0/rootfs/usr/bin/big"
+mkdir -p "$T/src/1.8.0/rootfs/usr/share/big"
+for i in $(seq 10 57); do head -c 262144 /dev/urandom >"$T/src/1.8.0/rootfs/usr/share/big/f$i"; done
 "$S" bundle --name gw-fw --version 1.8.0 --hardware gw-1 --chunk-size 64k \
     --component tree:rootfs="$T/src/1.8.0/rootfs" --component image:kernel="$T/src/1.8.0/kernel.img" \
     -o "$T/gw-fw-1.8.0.otab" --quiet --force &&
@@ -271,7 +273,7 @@ for _ in $(seq 1 200); do
     [ "${off:-0}" -gt 1000000 ] && break
     sleep 0.1
 done
-pkill -TERM -f "ota-client --state-dir $DEV/state" 2>/dev/null
+pkill -TERM -x ota-client 2>/dev/null
 wait $ipid
 rc=$?
 check "SIGTERM mid-download: canceled, resumable (exit 14), got $rc" test "$rc" -eq 14
