@@ -49,6 +49,7 @@ start_server "$T/server.log" --root "$T/repo" || { failed "ota-server starts"; f
 
 # the starting device: A booted and primary with old content, B stale
 D0=$T/dev0
+D=$T/dev
 mkdir -p "$D0/slot-a/etc" "$D0/slot-b/old" "$D0/state"
 echo "old firmware" >"$D0/slot-a/etc/version"
 echo "stale" >"$D0/slot-b/old/file"
@@ -117,8 +118,9 @@ bad=0 recovered=0 hit=0
 for pt in "${points[@]}"; do
     sc=${pt%%:*} n=${pt##*:}
     reset_device
-    strace -qq -o /dev/null -e trace=$sc -e inject=$sc:signal=SIGKILL:when=$n \
-        "${OC[@]}" install gw-fw.otab >"$T/run.out" 2>&1
+    # (in a subshell that reports nothing: the kill is the point)
+    (strace -qq -o /dev/null -e trace=$sc -e inject=$sc:signal=SIGKILL:when=$n \
+        "${OC[@]}" install gw-fw.otab >"$T/run.out" 2>&1; exit $?) 2>/dev/null
     rc=$?
     [ "$rc" -ne 0 ] && hit=$((hit + 1))
     why=
