@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # make demo: the whole chain on 127.0.0.1 — sign → bundle → publish → serve →
+# device installs into A/B slots, confirms, falls back from a broken release →
 # device fetches and verifies → an attack is refused.  Uses the demo keys in
 # keys-example/ (unencrypted, public: never for production).
 set -euo pipefail
@@ -59,6 +60,7 @@ run "$SIGN" verify-bundle "$D/device/downloads/gw-fw.otab"
 
 step "5. build machine: release 1.1.0; the device sees it"
 echo "gateway firmware 1.1.0" > "$D/src/rootfs/etc/version"
+printf '#!/bin/sh\necho hello from 1.1.0\n' > "$D/src/rootfs/usr/bin/hello"
 run "$SIGN" bundle --name gw-fw --version 1.1.0 --hardware gw-1 \
     --component tree:rootfs="$D/src/rootfs" -o "$D/gw-fw-1.1.0.otab" --quiet
 run "$SIGN" add -r "$D/repo" "${ONLINE[@]}" --path gw-fw.otab "$D/gw-fw-1.1.0.otab"
@@ -67,8 +69,53 @@ rm -rf "$D/device/downloads"
 run "${C[@]}" fetch gw-fw.otab -o "$D/device/downloads"
 cmp "$D/device/downloads/gw-fw.otab" "$D/gw-fw-1.1.0.otab" && echo "device holds 1.1.0, byte-identical"
 
-step "6. attack: a compromised server swaps the bundle's bytes"
-f="$D/repo/targets/$(sha256sum "$D/gw-fw-1.1.0.otab" | cut -c1-64).gw-fw.otab"
+step "6. device: install 1.1.0 into the inactive A/B slot, reboot, confirm"
+# a simulated device: two slot directories, a 'current' symlink as the
+# bootloader, a fake kernel command line saying which slot booted
+DEV="$D/device"
+mkdir -p "$DEV/slot-a" "$DEV/slot-b"
+echo "factory firmware" >"$DEV/slot-a/version"
+ln -sfn "$DEV/slot-a" "$DEV/current"
+echo "ota.slot=A" >"$DEV/cmdline"
+printf '[system]\ncompatible = gw-1\nbootloader = symlink\nsymlink = %s\ncmdline = %s\n' \
+    "$DEV/current" "$DEV/cmdline" >"$DEV/system.conf"
+printf '[slot.rootfs.%s]\ntype = dir\npath = %s\nbootname = %s\n' \
+    0 "$DEV/slot-a" A 1 "$DEV/slot-b" B >>"$DEV/system.conf"
+C+=(--system-conf "$DEV/system.conf")
+reboot_device() {
+    case $(readlink "$DEV/current") in */slot-a) echo ota.slot=A ;; *) echo ota.slot=B ;; esac >"$DEV/cmdline"
+}
+run cat "$DEV/system.conf"
+run "${C[@]}" install gw-fw.otab
+run "${C[@]}" status
+echo "(reboot)"; reboot_device
+run "${C[@]}" boot-check
+run "$DEV/slot-b/usr/bin/hello"
+run "${C[@]}" confirm
+
+step "7. a broken release 1.2.0: its health check fails, the device goes back"
+echo "gateway firmware 1.2.0 (broken)" > "$D/src/rootfs/etc/version"
+run "$SIGN" bundle --name gw-fw --version 1.2.0 --hardware gw-1 \
+    --component tree:rootfs="$D/src/rootfs" -o "$D/gw-fw-1.2.0.otab" --quiet
+run "$SIGN" add -r "$D/repo" "${ONLINE[@]}" --path gw-fw.otab "$D/gw-fw-1.2.0.otab"
+run "${C[@]}" install gw-fw.otab
+echo "(reboot)"; reboot_device
+run "${C[@]}" boot-check
+if grep -q broken "$(readlink "$DEV/current")/etc/version"; then
+    echo "health check: etc/version says broken -> roll back"
+    run "${C[@]}" rollback --reason "health check failed"
+fi
+echo "(reboot)"; reboot_device
+run "${C[@]}" status
+set +e
+run "${C[@]}" install gw-fw.otab
+rc=$?
+set -e
+[ "$rc" -eq 10 ] || { echo "demo: the bad version was offered again (exit $rc)" >&2; exit 1; }
+echo "refused (exit 10): 1.2.0 is marked bad on this device and never installed again"
+
+step "8. attack: a compromised server swaps the bundle's bytes"
+f="$D/repo/targets/$(sha256sum "$D/gw-fw-1.2.0.otab" | cut -c1-64).gw-fw.otab"
 cp "$f" "$D/good.otab"
 printf 'EVIL' | dd of="$f" bs=1 seek=200 conv=notrunc 2>/dev/null
 rm -rf "$D/device/downloads"
