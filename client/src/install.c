@@ -911,11 +911,15 @@ out:
     return rc;
 }
 
+/* Failures after which the slot still holds exactly what the journal says:
+ * the source went away or we were asked to stop.  A slot that failed to
+ * write (full, I/O error) may be changed before the next attempt (space
+ * freed, media replaced): start over rather than trust it. */
 static bool
 resumable(ota_err rc)
 {
     return rc == OTA_E_NETWORK || rc == OTA_E_CANCELED || rc == OTA_E_TIMEOUT ||
-           rc == OTA_E_IO || rc == OTA_E_NOSPACE || rc == OTA_E_NOMEM;
+           rc == OTA_E_NOMEM;
 }
 
 /* Start a new attempt: the target slot is marked bad before anything is

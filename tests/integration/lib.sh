@@ -59,7 +59,7 @@ stop_server() {
 # kill_servers: SIGKILL every server start_server started (for EXIT traps).
 kill_servers() {
     local p
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do { kill -9 "$p" && wait "$p"; } 2>/dev/null; done
     return 0
 }
 # tree_hash DIR: one hash over every file's path and content (hidden files

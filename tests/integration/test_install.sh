@@ -37,10 +37,11 @@ mkrel() {
     printf '#!/bin/sh\necho %s\n' "$v" >"$src/rootfs/usr/bin/hello"
     chmod 755 "$src/rootfs/usr/bin/hello"
     ln -s ../usr/bin/hello "$src/rootfs/etc/hello-link"
+    ln -s /usr/bin/hello "$src/rootfs/etc/abs-link"   # rootfs: from the slot's root
     head -c 300000 /dev/urandom >"$src/rootfs/usr/bin/blob"
     { echo "kernel $v"; head -c 200000 /dev/zero; } >"$src/kernel.img"
     "$S" bundle --name gw-fw --version "$v" --hardware "$hw" --chunk-size 64k \
-        --component tree:rootfs="$src/rootfs" --component image:kernel="$src/kernel.img" \
+        --component rootfs:rootfs="$src/rootfs" --component image:kernel="$src/kernel.img" \
         -o "$T/gw-fw-$v.otab" --quiet --force "$@" &&
         "$S" add -r "$T/repo" "${KEYS[@]}" --path "${PUBPATH:-gw-fw.otab}" "$T/gw-fw-$v.otab" >/dev/null
 }
@@ -121,6 +122,8 @@ check "the link now points at slot B" test "$(readlink "$DEV/current")" = "$DEV/
 check "state: installed (waits for a reboot)" test "$(state_of state)" = installed
 check "file modes kept" test -x "$DEV/slot-b/usr/bin/hello"
 check "relative symlink kept as a link" test "$(readlink "$DEV/slot-b/etc/hello-link")" = ../usr/bin/hello
+check "absolute link of a rootfs tree stored as is (resolves in the slot once booted)" \
+    test "$(readlink "$DEV/slot-b/etc/abs-link")" = /usr/bin/hello
 expect_rc 12 "a second install before the reboot is refused (busy)" "${OC[@]}" install gw-fw.otab
 expect_rc 12 "confirm before the reboot: nothing to confirm" "${OC[@]}" confirm
 reboot_symlink
@@ -228,7 +231,7 @@ mkrel 1.7.0 gw-1 || failed "release 1.7.0"
 mkdir -p "$T/src/1.7.0/rootfs/usr/share/big"
 for i in $(seq 10 57); do head -c 262144 /dev/urandom >"$T/src/1.7.0/rootfs/usr/share/big/f$i"; done
 "$S" bundle --name gw-fw --version 1.7.0 --hardware gw-1 --chunk-size 64k \
-    --component tree:rootfs="$T/src/1.7.0/rootfs" --component image:kernel="$T/src/1.7.0/kernel.img" \
+    --component rootfs:rootfs="$T/src/1.7.0/rootfs" --component image:kernel="$T/src/1.7.0/kernel.img" \
     -o "$T/gw-fw-1.7.0.otab" --quiet --force &&
     "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-1.7.0.otab" >/dev/null ||
     failed "big release 1.7.0"
@@ -263,7 +266,7 @@ mkrel 1.8.0 gw-1 || failed "release 1.8.0"
 mkdir -p "$T/src/1.8.0/rootfs/usr/share/big"
 for i in $(seq 10 57); do head -c 262144 /dev/urandom >"$T/src/1.8.0/rootfs/usr/share/big/f$i"; done
 "$S" bundle --name gw-fw --version 1.8.0 --hardware gw-1 --chunk-size 64k \
-    --component tree:rootfs="$T/src/1.8.0/rootfs" --component image:kernel="$T/src/1.8.0/kernel.img" \
+    --component rootfs:rootfs="$T/src/1.8.0/rootfs" --component image:kernel="$T/src/1.8.0/kernel.img" \
     -o "$T/gw-fw-1.8.0.otab" --quiet --force &&
     "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-1.8.0.otab" >/dev/null
 slow "${OC[@]}" --checkpoint 256 install gw-fw.otab >"$T/i3.out" 2>&1 &
@@ -282,7 +285,26 @@ check "SIGTERM: state downloading, old slot primary" \
 expect_rc 0 "install again resumes and completes" "${OC[@]}" install gw-fw.otab
 check "slot B holds exactly 1.8.0" same_tree "$T/src/1.8.0/rootfs" "$DEV/slot-b"
 
-# ---- 8. U-Boot: install, boot, no confirm, attempts exhausted, fallback, marked bad -------------
+# ---- 8. disk full in the slot ---------------------------------------------------------------
+reboot_symlink
+expect_rc 0 "confirm 1.8.0" "${OC[@]}" confirm
+mkrel 1.9.0 gw-1 || failed "release 1.9.0"
+if mount -t tmpfs -o size=128k tmpfs "$DEV/slot-a" 2>/dev/null; then
+    before=$(slot_hash "$DEV/slot-b")
+    expect_rc 15 "slot full: no space (exit 15)" "${OC[@]}" install gw-fw.otab
+    check "slot full: the running slot B untouched and primary" \
+        test "$(slot_hash "$DEV/slot-b")" = "$before" -a "$(readlink "$DEV/current")" = "$DEV/slot-b"
+    check "slot full: the reason is recorded" \
+        sh -c "$(printf '%q ' "${OC[@]}") status | grep -qi 'no space'"
+    umount "$DEV/slot-a"
+    check "slot full: not resumable, the next attempt starts over (state idle)" test "$(state_of state)" = idle
+    expect_rc 0 "with room again, the install completes" "${OC[@]}" install gw-fw.otab
+    check "slot A holds exactly 1.9.0" same_tree "$T/src/1.9.0/rootfs" "$DEV/slot-a"
+else
+    failed "disk full: cannot mount a small tmpfs (needs root)"
+fi
+
+# ---- 9. U-Boot: install, boot, no confirm, attempts exhausted, fallback, marked bad -------------
 if command -v fw_setenv >/dev/null && command -v mkenvimage >/dev/null && [ -x "$ROOT/tests/integration/bootsim.sh" ]; then
     mkrel 2.0.0 gw-1 || failed "release 2.0.0"
     mkdevice dev2 uboot
