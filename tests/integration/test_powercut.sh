@@ -21,6 +21,8 @@
 # losing writes that were not yet fsync'd (a real power cut); see
 # docs/install.md "Power-cut safety" for the ordering argument that covers it.
 source "$(dirname "$0")/lib.sh"
+# LeakSanitizer cannot run under ptrace (strace): off in sanitizer builds
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
 S=$BUILD/ota-sign
 C=$BUILD/ota-client

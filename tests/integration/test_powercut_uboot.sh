@@ -15,6 +15,8 @@
 #   - install.json parses;
 #   - a second install completes the update (B primary with the new content).
 source "$(dirname "$0")/lib.sh"
+# LeakSanitizer cannot run under ptrace (strace): off in sanitizer builds
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
 S=$BUILD/ota-sign
 C=$BUILD/ota-client
