@@ -341,7 +341,9 @@ ota_curl_transport_new(const ota_curl_config *cfg, ota_transport *out)
         return OTA_E_NOMEM;
     bool fail = false;
     t->connect_ms = cfg != NULL && cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000;
-    t->total_ms = cfg != NULL && cfg->total_timeout_ms > 0 ? cfg->total_timeout_ms : 300000;
+    /* no overall cap by default: a large bundle on a slow but moving link
+     * must be able to arrive; stalls are bounded by the speed floor */
+    t->total_ms = cfg != NULL && cfg->total_timeout_ms > 0 ? cfg->total_timeout_ms : 0;
     t->low_bytes = cfg != NULL && cfg->low_speed_bytes > 0 ? cfg->low_speed_bytes : 1024;
     t->low_secs = cfg != NULL && cfg->low_speed_secs > 0 ? cfg->low_speed_secs : 30;
     if (cfg != NULL) {

@@ -286,21 +286,49 @@ check "SIGTERM: state downloading, old slot primary" \
 expect_rc 0 "install again resumes and completes" "${OC[@]}" install gw-fw.otab
 check "slot B holds exactly 1.8.0" same_tree "$T/src/1.8.0/rootfs" "$DEV/slot-b"
 
-# ---- 8. disk full in the slot ---------------------------------------------------------------
 reboot_symlink
 expect_rc 0 "confirm 1.8.0" "${OC[@]}" confirm
+
+# a server that stalls mid-body (SIGSTOP): the speed floor ends the wait
+mkrel 1.8.5 gw-1 || failed "release 1.8.5"
+mkdir -p "$T/src/1.8.5/rootfs/usr/share/big"
+for i in $(seq 10 57); do head -c 262144 /dev/urandom >"$T/src/1.8.5/rootfs/usr/share/big/f$i"; done
+"$S" bundle --name gw-fw --version 1.8.5 --hardware gw-1 --chunk-size 64k \
+    --component rootfs:rootfs="$T/src/1.8.5/rootfs" --component image:kernel="$T/src/1.8.5/kernel.img" \
+    -o "$T/gw-fw-1.8.5.otab" --quiet --force &&
+    "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-1.8.5.otab" >/dev/null
+start=$(date +%s)
+slow "${OC[@]}" --checkpoint 256 --low-speed-limit 1000 --low-speed-time 3 install gw-fw.otab >"$T/i4.out" 2>&1 &
+ipid=$!
+for _ in $(seq 1 200); do
+    off=$("${OC[@]}" status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("journal",{}).get("bundle_offset",0))' 2>/dev/null)
+    [ "${off:-0}" -gt 1000000 ] && break
+    sleep 0.1
+done
+kill -STOP "$SERVER_PID"
+wait $ipid
+rc=$?
+kill -CONT "$SERVER_PID"
+check "a stalled server: the install gives up (exit 3), got $rc" test "$rc" -eq 3
+check "a stalled server: within the speed floor's time (+ slack), not hanging" test $(($(date +%s) - start)) -lt 60
+expect_rc 0 "the server moves again: the install resumes and completes" "${OC[@]}" install gw-fw.otab
+check "slot A holds exactly 1.8.5" same_tree "$T/src/1.8.5/rootfs" "$DEV/slot-a"
+reboot_symlink
+expect_rc 0 "confirm 1.8.5" "${OC[@]}" confirm
+
+# ---- 8. disk full in the slot ---------------------------------------------------------------
 mkrel 1.9.0 gw-1 || failed "release 1.9.0"
-if mount -t tmpfs -o size=128k tmpfs "$DEV/slot-a" 2>/dev/null; then
-    before=$(slot_hash "$DEV/slot-b")
+if mount -t tmpfs -o size=128k tmpfs "$DEV/slot-b" 2>/dev/null; then
+    before=$(slot_hash "$DEV/slot-a")
     expect_rc 15 "slot full: no space (exit 15)" "${OC[@]}" install gw-fw.otab
-    check "slot full: the running slot B untouched and primary" \
-        test "$(slot_hash "$DEV/slot-b")" = "$before" -a "$(readlink "$DEV/current")" = "$DEV/slot-b"
+    check "slot full: the running slot A untouched and primary" \
+        test "$(slot_hash "$DEV/slot-a")" = "$before" -a "$(readlink "$DEV/current")" = "$DEV/slot-a"
     check "slot full: the reason is recorded" \
         sh -c "$(printf '%q ' "${OC[@]}") status | grep -qi 'no space'"
-    umount "$DEV/slot-a"
+    umount "$DEV/slot-b"
     check "slot full: not resumable, the next attempt starts over (state idle)" test "$(state_of state)" = idle
     expect_rc 0 "with room again, the install completes" "${OC[@]}" install gw-fw.otab
-    check "slot A holds exactly 1.9.0" same_tree "$T/src/1.9.0/rootfs" "$DEV/slot-a"
+    check "slot B holds exactly 1.9.0" same_tree "$T/src/1.9.0/rootfs" "$DEV/slot-b"
 else
     failed "disk full: cannot mount a small tmpfs (needs root)"
 fi

@@ -83,8 +83,9 @@ typedef struct ota_curl_config {
     size_t size;
     /** TCP + TLS connect timeout in ms; 0: 10000. */
     long connect_timeout_ms;
-    /** Whole-request timeout in ms; 0: 300000 (5 min).  Bounds slow retrieval
-     *  together with the speed floor below. */
+    /** Whole-request cap in ms; 0: none.  A 300 MB bundle at 1 MB/s needs
+     *  5 minutes, so no default cap: slow retrieval and stalls are bounded by
+     *  the speed floor below (and connect_timeout_ms). */
     long total_timeout_ms;
     /** Abort when fewer than low_speed_bytes per second arrive during
      *  low_speed_secs seconds (slow-retrieval defence); 0: 1024 bytes/s over
