@@ -1107,11 +1107,15 @@ ota_installer_confirm(ota_installer *in)
     if (rc != OTA_OK)
         return rc;
     istate *s = &in->s;
-    if (s->state != OTA_STATE_PENDING)
-        return fail(in, OTA_E_STATE, "nothing to confirm (state %s)",
-                    ota_install_state_name(s->state));
+    if (s->state == OTA_STATE_INSTALLED)
+        return fail(in, OTA_E_STATE, "version %s waits for a reboot into slot %s: nothing to "
+                    "confirm yet", s->t_version, s->t_slot);
     if ((rc = booted_slot(in, booted)) != OTA_OK)
         return rc;
+    if (s->state != OTA_STATE_PENDING)
+        /* nothing new runs: the running slot is good (GRUB counts every
+         * boot as a trial until this is said, as RAUC's mark-good) */
+        return set_state(in, booted, OTA_SLOT_GOOD);
     if (strcmp(booted, s->t_slot) != 0)
         return fail(in, OTA_E_STATE, "slot %s is booted, not the new slot %s", booted, s->t_slot);
     if ((rc = set_state(in, s->t_slot, OTA_SLOT_GOOD)) != OTA_OK)

@@ -65,6 +65,10 @@ EOF
     symlink)
         ln -s "$d/slot-a" "$d/current"
         echo "symlink = $d/current" >>"$d/system.conf" ;;
+    grub)
+        grub-editenv "$d/grubenv" create
+        grub-editenv "$d/grubenv" set ORDER="A B" A_OK=1 A_TRY=0 B_OK=1 B_TRY=0
+        echo "grubenv = $d/grubenv" >>"$d/system.conf" ;;
     uboot)
         printf 'BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=3\n' >"$d/env.txt"
         mkenvimage -s 0x4000 -o "$d/uboot.env" "$d/env.txt"
@@ -125,7 +129,7 @@ check "relative symlink kept as a link" test "$(readlink "$DEV/slot-b/etc/hello-
 check "absolute link of a rootfs tree stored as is (resolves in the slot once booted)" \
     test "$(readlink "$DEV/slot-b/etc/abs-link")" = /usr/bin/hello
 expect_rc 12 "a second install before the reboot is refused (busy)" "${OC[@]}" install gw-fw.otab
-expect_rc 12 "confirm before the reboot: nothing to confirm" "${OC[@]}" confirm
+expect_rc 12 "confirm before the reboot: nothing to confirm yet" "${OC[@]}" confirm
 reboot_symlink
 expect_rc 0 "boot-check after the reboot" "${OC[@]}" boot-check
 check "state: pending in slot B" test "$(state_of state)" = pending
@@ -354,6 +358,32 @@ if command -v fw_setenv >/dev/null && command -v mkenvimage >/dev/null && [ -x "
     expect_rc 10 "uboot: 2.1.0 is never offered again" "${OC[@]}" install gw-fw.otab
 else
     failed "uboot cycle: fw_setenv, mkenvimage and tests/integration/bootsim.sh are needed"
+fi
+
+# ---- 10. GRUB: the same life with ORDER / x_OK / x_TRY ----------------------------------------
+if command -v grub-editenv >/dev/null && [ -x "$ROOT/tests/integration/bootsim.sh" ]; then
+    mkrel 3.0.0 gw-1 || failed "release 3.0.0"
+    mkdevice dev3 grub
+    SIM=("$ROOT/tests/integration/bootsim.sh" grub --grubenv "$DEV/grubenv" --cmdline "$DEV/cmdline")
+    "${SIM[@]}" >/dev/null 2>&1   # the factory boot of A (A_TRY=1 until marked good)
+    expect_rc 0 "grub: the running factory slot is confirmed (mark-good every boot)" "${OC[@]}" confirm
+    check "grub: A_TRY=0 again" sh -c "grub-editenv '$DEV/grubenv' list | grep -qx 'A_TRY=0'"
+    expect_rc 0 "grub: install 3.0.0" "${OC[@]}" install gw-fw.otab
+    check "grub: ORDER starts with B, B_OK=1, B_TRY=0" \
+        sh -c "grub-editenv '$DEV/grubenv' list | grep -qx 'ORDER=B A' && grub-editenv '$DEV/grubenv' list | grep -qx 'B_OK=1' && grub-editenv '$DEV/grubenv' list | grep -qx 'B_TRY=0'"
+    "${SIM[@]}" >/dev/null 2>&1
+    expect_rc 0 "grub: first boot of B, boot-check" "${OC[@]}" boot-check
+    check "grub: pending in B" test "$(state_of state)/$(cat "$DEV/cmdline" | grep -o 'ota.slot=.')" = pending/ota.slot=B
+    "${SIM[@]}" >/dev/null 2>&1    # not confirmed: B's trial is spent, GRUB starts A
+    check "grub: the unconfirmed B is skipped, A boots" grep -q 'ota.slot=A' "$DEV/cmdline"
+    expect_rc 0 "grub: boot-check notices the fallback" "${OC[@]}" boot-check
+    check "grub: fell-back, 3.0.0 marked bad" \
+        sh -c "$(printf '%q ' "${OC[@]}") status --json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"state\"]==\"fell-back\" and \"3.0.0\" in d[\"bad_versions\"] else 1)'"
+    "${SIM[@]}" >/dev/null 2>&1
+    check "grub: A was given a fresh trial budget and keeps booting" grep -q 'ota.slot=A' "$DEV/cmdline"
+    expect_rc 10 "grub: 3.0.0 never again" "${OC[@]}" install gw-fw.otab
+else
+    failed "grub cycle: grub-editenv and tests/integration/bootsim.sh are needed"
 fi
 
 finish

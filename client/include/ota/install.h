@@ -173,8 +173,11 @@ OTA_API OTA_NODISCARD ota_err ota_installer_boot(ota_installer *in);
 OTA_API OTA_NODISCARD ota_err ota_installer_install(ota_installer *in, ota_client *c,
                                                     const ota_target_info *t);
 
-/** Mark the booted new slot good: "pending" → "committed".  OTA_E_STATE when
- *  nothing is pending or the new slot is not the booted one. */
+/** Mark the booted slot good.  "pending" → "committed" when the new slot is
+ *  the booted one.  With no update pending, the running slot is marked good
+ *  again (GRUB counts every boot as a trial until this is said; RAUC's
+ *  mark-good).  OTA_E_STATE while an installed update waits for its reboot,
+ *  or when pending but the old slot is booted. */
 OTA_API OTA_NODISCARD ota_err ota_installer_confirm(ota_installer *in);
 
 /** Give up the update in flight ("installed" or "pending"): the new slot is
