@@ -307,6 +307,39 @@ OTA_API void ota_bundle_writer_free(ota_bundle_writer *w);
  */
 typedef ota_err (*ota_bundle_read_fn)(void *user, uint8_t *buf, size_t cap, size_t *got);
 
+/*
+ * Source, optional: the next n (>= 1) bytes of the bundle are not needed;
+ * the next read must return the byte n past the current position (a
+ * network source closes and reopens with a Range request at the new offset,
+ * or reads and drops a small gap: its choice).  It must fail (OTA_E_LENGTH
+ * suggested) rather than succeed when fewer than n bytes are left: the
+ * reader never sees skipped bytes, and at the end of a bundle whose last
+ * chunks were local it checks the source's length only by calling skip and
+ * then asking for one more byte, which must be the end of the stream (a
+ * network source knows the length from the signed target or Content-Range).
+ * Called with the read function's user pointer.  Any error is returned as
+ * is by the reader.
+ */
+typedef ota_err (*ota_bundle_skip_fn)(void *user, uint64_t n);
+
+/*
+ * Local chunk provider, optional (BUNDLE.md "Chunks from elsewhere"): asked
+ * for chunk `index` (of ota_bundle_reader_head(), already verified: use
+ * ota_bundle_head_chunk for its component and offset) before its stored
+ * bytes are read from the source.  usha is the table's SHA-256 of its
+ * uncompressed bytes, ulen their length.  When the provider holds a copy
+ * (e.g. in the active slot) it writes exactly ulen bytes to buf (room for
+ * ulen, valid during the call only) and sets *found; else it leaves *found
+ * false (buf is then ignored).  The reader uses the copy only when
+ * SHA-256(buf) equals usha (constant-time compare), exactly as it would use
+ * the chunk inflated from the source; a copy that does not match is stale,
+ * not an error of the bundle: counted (ota_bundle_reader_local_rejected)
+ * and the chunk is read from the source.  An error from the provider stops
+ * the reader, which returns it as is.
+ */
+typedef ota_err (*ota_bundle_local_fn)(void *user, uint32_t index, const uint8_t usha[32],
+                                       uint32_t ulen, uint8_t *buf, bool *found);
+
 typedef enum ota_bundle_etype {
     OTA_BUNDLE_FILE = 1,
     OTA_BUNDLE_DIR = 2,
@@ -411,6 +444,22 @@ typedef struct ota_bundle_reader_config {
      * counts at the component's end).
      */
     const ota_bundle_resume *resume;
+    /*
+     * Chunks from elsewhere (delta groundwork; BUNDLE.md "Chunks from
+     * elsewhere").  local_chunk NULL: every chunk comes from the source.
+     * Otherwise each chunk is asked of local_chunk first; for one taken
+     * locally the reader does not need its stored bytes and, just before it
+     * next needs a source byte (the next chunk from the source or the end
+     * of the bundle), passes the total of all such bytes since the last
+     * source read to skip in one call (consecutive local chunks make one
+     * skip).  skip NULL: the reader reads and drops those bytes itself
+     * (correct, no saving).  The head always comes from the source, checked
+     * first; checkpoints count skipped bytes as consumed, so bundle_offset
+     * is the same with or without a provider.
+     */
+    ota_bundle_local_fn local_chunk;
+    void *local_user;
+    ota_bundle_skip_fn skip;    /* called with read_user */
 } ota_bundle_reader_config;
 
 /* cfg is copied (the sink pointer is kept).  OTA_E_ARG for a bad config. */
@@ -423,9 +472,11 @@ OTA_API OTA_NODISCARD ota_err ota_bundle_reader_new(const ota_bundle_reader_conf
  * (OTA_E_HASH), header/manifest/table (OTA_E_FORMAT, OTA_E_JSON,
  * OTA_E_UNSUPPORTED), then per chunk: SHA-256 of the stored bytes
  * (OTA_E_HASH) before inflating, inflated length (OTA_E_LIMIT: bomb) and
- * SHA-256 (OTA_E_HASH); per tree entry OTA_E_UNSAFE / OTA_E_LIMIT
- * (entries or bytes beyond the manifest's counts); truncation or trailing
- * bytes OTA_E_LENGTH.  Memory: head + 2 x chunk size + ~50 KiB (zlib,
+ * SHA-256 (OTA_E_HASH) — or, for a chunk from cfg.local_chunk, the
+ * SHA-256 of its bytes (a mismatch falls back to the source); per tree
+ * entry OTA_E_UNSAFE / OTA_E_LIMIT (entries or bytes beyond the manifest's
+ * counts); truncation or trailing bytes OTA_E_LENGTH (after applying a
+ * pending skip).  Memory: head + 2 x chunk size + ~50 KiB (zlib,
  * libarchive), see ota_bundle_reader_memory().  Call once.
  */
 OTA_API OTA_NODISCARD ota_err ota_bundle_reader_run(ota_bundle_reader *r);
@@ -439,9 +490,18 @@ OTA_API const ota_bundle_head *ota_bundle_reader_head(const ota_bundle_reader *r
 OTA_API void ota_bundle_reader_resume_point(const ota_bundle_reader *r, uint32_t *next_chunk,
                                             uint64_t *bundle_offset);
 
-/* Chunks verified so far, bytes pulled from the source so far. */
+/* Chunks verified so far (local ones included), bytes pulled from the
+ * source so far (the head, chunks, bytes read and dropped for want of a
+ * skip function, the end-of-stream probe). */
 OTA_API uint32_t ota_bundle_reader_chunks_verified(const ota_bundle_reader *r);
 OTA_API uint64_t ota_bundle_reader_bytes_read(const ota_bundle_reader *r);
+
+/* Local chunk provider: bytes passed to cfg.skip (not downloaded), chunks
+ * taken from the provider (hash matched), chunks it offered whose hash did
+ * not match (stale copies, fetched from the source instead). */
+OTA_API uint64_t ota_bundle_reader_bytes_skipped(const ota_bundle_reader *r);
+OTA_API uint32_t ota_bundle_reader_local_used(const ota_bundle_reader *r);
+OTA_API uint32_t ota_bundle_reader_local_rejected(const ota_bundle_reader *r);
 
 /* Bytes of buffers the reader itself allocated (head, chunk buffers, the
  * inflate state), the peak of the run; libarchive's own state excluded. */

@@ -19,6 +19,15 @@
  * chunk is verified whole and libarchive is fed from `skip` bytes into it,
  * with the entry count, byte count and ordering state of the checkpoint.
  *
+ * Chunks from elsewhere (BUNDLE.md "Chunks from elsewhere"): an optional
+ * local provider is asked for each chunk's uncompressed bytes before the
+ * source is; they are used only when their SHA-256 equals the table's
+ * uncompressed hash, exactly as an inflated chunk would be.  The stored
+ * bytes of such a chunk are not needed: they are counted as consumed
+ * (r->offset) and owed to the source (r->pending), which is told to skip
+ * them (or they are read and dropped) just before the reader next needs a
+ * source byte, so consecutive local chunks make one skip.
+ *
  * Memory: head + 2 x chunk_size + zlib's inflate state (counted through
  * zalloc) + two path buffers, and libarchive's tar reader state.
  */
@@ -44,9 +53,13 @@ struct ota_bundle_reader {
     uint32_t data_len;
     z_stream z;
     bool zinit;
-    uint64_t offset;     /* bundle offset of the next byte the source gives */
+    uint64_t offset;     /* bundle offset of the next byte needed: counts the bytes of
+                          * local chunks as consumed (the source is at offset - pending) */
+    uint64_t pending;    /* bytes of local chunks the source has not yet skipped */
     uint64_t bytes_read;
+    uint64_t bytes_skipped; /* passed to cfg.skip (not downloaded) */
     uint32_t verified;
+    uint32_t local_used, local_rejected;
     uint32_t ckpt_chunk;
     uint64_t ckpt_offset;
     size_t mem, mem_peak;
@@ -201,6 +214,24 @@ ota_bundle_reader_bytes_read(const ota_bundle_reader *r)
     return r->bytes_read;
 }
 
+uint64_t
+ota_bundle_reader_bytes_skipped(const ota_bundle_reader *r)
+{
+    return r->bytes_skipped;
+}
+
+uint32_t
+ota_bundle_reader_local_used(const ota_bundle_reader *r)
+{
+    return r->local_used;
+}
+
+uint32_t
+ota_bundle_reader_local_rejected(const ota_bundle_reader *r)
+{
+    return r->local_rejected;
+}
+
 size_t
 ota_bundle_reader_memory(const ota_bundle_reader *r)
 {
@@ -209,8 +240,10 @@ ota_bundle_reader_memory(const ota_bundle_reader *r)
 
 /* ---- source ------------------------------------------------------------------------ */
 
+/* Exactly n bytes from the source into buf; the bundle offset is the
+ * caller's business. */
 static ota_err
-read_exact(ota_bundle_reader *r, uint8_t *buf, size_t n)
+src_read(ota_bundle_reader *r, uint8_t *buf, size_t n)
 {
     size_t done = 0;
     while (done < n) {
@@ -225,8 +258,51 @@ read_exact(ota_bundle_reader *r, uint8_t *buf, size_t n)
         done += got;
         r->bytes_read += got;
     }
-    r->offset += n;
     return OTA_OK;
+}
+
+/*
+ * Bring the source to r->offset: the stored bytes of the local chunks since
+ * the last source read are not needed.  One cfg.skip call for all of them,
+ * or (no skip) read them into cbuf and drop them: cbuf holds nothing needed
+ * here (the next chunk from the source overwrites it; libarchive is done
+ * with the previous block once it asks for the next).  Nothing is pending
+ * afterwards, even on an error (the run is over then).
+ */
+static ota_err
+src_sync(ota_bundle_reader *r)
+{
+    uint64_t n = r->pending;
+    r->pending = 0;
+    if (n == 0)
+        return OTA_OK;
+    if (r->cfg.skip != NULL) {
+        ota_err rc = r->cfg.skip(r->cfg.read_user, n);
+        if (rc == OTA_OK)
+            r->bytes_skipped += n;
+        return rc;
+    }
+    uint32_t cap = r->head->manifest->chunk_size;
+    while (n > 0) {
+        size_t k = n < cap ? (size_t) n : cap;
+        ota_err rc = src_read(r, r->cbuf, k);
+        if (rc != OTA_OK)
+            return rc;
+        n -= k;
+    }
+    return OTA_OK;
+}
+
+/* The next n bytes of the bundle (at r->offset) from the source. */
+static ota_err
+read_exact(ota_bundle_reader *r, uint8_t *buf, size_t n)
+{
+    ota_err rc = src_sync(r);
+    if (rc == OTA_OK)
+        rc = src_read(r, buf, n);
+    if (rc == OTA_OK)
+        r->offset += n;
+    return rc;
 }
 
 /* ---- head ---------------------------------------------------------------------------- */
@@ -294,29 +370,58 @@ out:
 
 /* ---- chunks ------------------------------------------------------------------------------ */
 
+/*
+ * Ask the local provider for chunk c (index idx).  *used: its bytes are in
+ * ubuf and match the table's uncompressed SHA-256 (constant-time compare);
+ * its stored bytes are then owed to the source as a skip.  A copy that does
+ * not match is stale, not an error: counted, and the chunk comes from the
+ * source.  The provider's own errors stop the run (fail closed).
+ */
 static ota_err
-load_chunk(ota_bundle_reader *r, uint32_t idx)
+load_local(ota_bundle_reader *r, uint32_t idx, const ota_bundle_chunk *c, bool *used)
 {
-    ota_bundle_chunk c;
-    ota_err rc = ota_bundle_head_chunk(r->head, idx, &c);
-    if (rc != OTA_OK)
+    *used = false;
+    if (r->cfg.local_chunk == NULL)
+        return OTA_OK;
+    bool found = false;
+    ota_err rc = r->cfg.local_chunk(r->cfg.local_user, idx, c->usha, c->ulen, r->ubuf, &found);
+    if (rc != OTA_OK || !found)
         return rc;
-    rc = read_exact(r, r->cbuf, c.clen);
+    uint8_t h[32];
+    otab_sha256(r->ubuf, c->ulen, h);
+    if (sodium_memcmp(h, c->usha, 32) != 0) {
+        r->local_rejected++;
+        return OTA_OK;
+    }
+    r->local_used++;
+    r->pending += c->clen;
+    r->offset += c->clen;
+    r->data = r->ubuf;
+    *used = true;
+    return OTA_OK;
+}
+
+/* Chunk c from the source: its stored bytes checked against the table
+ * before zlib sees them, then inflated (capped) and checked again. */
+static ota_err
+load_stored(ota_bundle_reader *r, const ota_bundle_chunk *c)
+{
+    ota_err rc = read_exact(r, r->cbuf, c->clen);
     if (rc != OTA_OK)
         return rc;
     uint8_t h[32];
-    otab_sha256(r->cbuf, c.clen, h);
-    if (sodium_memcmp(h, c.csha, 32) != 0)
+    otab_sha256(r->cbuf, c->clen, h);
+    if (sodium_memcmp(h, c->csha, 32) != 0)
         return OTA_E_HASH; /* never reaches zlib */
-    if (c.clen == c.ulen) {
+    if (c->clen == c->ulen) {
         r->data = r->cbuf; /* stored */
     } else {
         if (inflateReset(&r->z) != Z_OK)
             return OTA_E_NOMEM;
         r->z.next_in = r->cbuf;
-        r->z.avail_in = c.clen;
+        r->z.avail_in = c->clen;
         r->z.next_out = r->ubuf;
-        r->z.avail_out = c.ulen;
+        r->z.avail_out = c->ulen;
         int zr = inflate(&r->z, Z_FINISH);
         if (zr != Z_STREAM_END)
             /* output full but the stream goes on: more bytes than the table
@@ -326,9 +431,27 @@ load_chunk(ota_bundle_reader *r, uint32_t idx)
             return OTA_E_FORMAT;
         r->data = r->ubuf;
     }
-    otab_sha256(r->data, c.ulen, h);
-    if (sodium_memcmp(h, c.usha, 32) != 0)
+    otab_sha256(r->data, c->ulen, h);
+    if (sodium_memcmp(h, c->usha, 32) != 0)
         return OTA_E_HASH;
+    return OTA_OK;
+}
+
+/* Chunk idx, verified, into r->data / r->data_len: from the local provider
+ * when it has a matching copy, else from the source. */
+static ota_err
+load_chunk(ota_bundle_reader *r, uint32_t idx)
+{
+    ota_bundle_chunk c;
+    ota_err rc = ota_bundle_head_chunk(r->head, idx, &c);
+    if (rc != OTA_OK)
+        return rc;
+    bool local = false;
+    rc = load_local(r, idx, &c, &local);
+    if (rc == OTA_OK && !local)
+        rc = load_stored(r, &c);
+    if (rc != OTA_OK)
+        return rc;
     r->data_len = c.ulen;
     r->verified++;
     if (r->sink.chunk_verified != NULL)
@@ -702,7 +825,12 @@ ota_bundle_reader_run(ota_bundle_reader *r)
         if (rc != OTA_OK)
             return rc;
     }
-    /* the bundle ends here: trailing bytes are an error */
+    /* the bundle ends here: trailing bytes are an error.  Local chunks at
+     * the end are skipped first, so the source must end exactly at the
+     * bundle's length (a skip past its end fails in skip or src_read). */
+    rc = src_sync(r);
+    if (rc != OTA_OK)
+        return rc;
     uint8_t extra;
     size_t got = 0;
     rc = r->cfg.read(r->cfg.read_user, &extra, 1, &got);

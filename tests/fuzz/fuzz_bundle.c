@@ -6,10 +6,16 @@
  *      the fuzzer reaches the manifest/table consistency checks;
  *   2  the streaming reader over the raw input with the head anchored to
  *      the input's own head bytes (what a device does with signed metadata),
- *      pulling through a source that returns odd-sized pieces. */
+ *      pulling through a source that returns odd-sized pieces.  The first
+ *      byte / 3 also picks: bit 0 a local chunk provider (two chunks in
+ *      three, inflated from the input itself, bit 2: with one byte off, so
+ *      stale), bit 1 a source skip function (else the reader drops the
+ *      bytes of local chunks itself). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "ota_bundle.h"
 #include "ota_limits.h"
@@ -35,6 +41,57 @@ pull(void *user, uint8_t *buf, size_t cap, size_t *got)
     s->p += n;
     s->left -= n;
     *got = n;
+    return OTA_OK;
+}
+
+static ota_err
+pull_skip(void *user, uint64_t n)
+{
+    src *s = user;
+    if (n == 0 || n > s->left)
+        return OTA_E_LENGTH;
+    s->p += n;
+    s->left -= (size_t) n;
+    return OTA_OK;
+}
+
+/* A provider that "holds" chunks: the input's own stored bytes, inflated
+ * without any check (the reader must check them). */
+typedef struct prov {
+    const uint8_t *data;
+    size_t size;
+    const ota_bundle_reader *r;
+    bool stale;
+} prov;
+
+static ota_err
+local(void *user, uint32_t index, const uint8_t usha[32], uint32_t ulen, uint8_t *buf,
+      bool *found)
+{
+    (void) usha;
+    prov *p = user;
+    const ota_bundle_head *h = ota_bundle_reader_head(p->r);
+    ota_bundle_chunk c;
+    if (h == NULL || index % 3 == 1 || ota_bundle_head_chunk(h, index, &c) != OTA_OK)
+        return OTA_OK;
+    memset(buf, 0, ulen);
+    if (c.offset <= p->size && c.clen <= p->size - c.offset) {
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        if (c.clen == ulen) {
+            memcpy(buf, p->data + c.offset, ulen);
+        } else if (inflateInit2(&z, -15) == Z_OK) {
+            z.next_in = (Bytef *) (uintptr_t) (p->data + c.offset);
+            z.avail_in = c.clen;
+            z.next_out = buf;
+            z.avail_out = ulen;
+            (void) inflate(&z, Z_FINISH);
+            inflateEnd(&z);
+        }
+    }
+    if (p->stale)
+        buf[index % ulen] ^= 1;
+    *found = true;
     return OTA_OK;
 }
 
@@ -76,7 +133,7 @@ fuzz_head(const uint8_t *data, size_t size)
 }
 
 static void
-fuzz_reader(const uint8_t *data, size_t size)
+fuzz_reader(const uint8_t *data, size_t size, unsigned mode)
 {
     ota_bundle_header h;
     uint8_t anchor[32];
@@ -97,9 +154,17 @@ fuzz_reader(const uint8_t *data, size_t size)
                                     .head_sha256 = head_len ? anchor : NULL,
                                     .head_length = head_len,
                                     .max_chunk_size = 1u << 20};
+    prov pv = {.data = data, .size = size, .stale = (mode & 4) != 0};
+    if (mode & 1) {
+        cfg.local_chunk = local;
+        cfg.local_user = &pv;
+    }
+    if (mode & 2)
+        cfg.skip = pull_skip;
     ota_bundle_reader *r = NULL;
     if (ota_bundle_reader_new(&cfg, &r) != OTA_OK)
         return;
+    pv.r = r;
     (void) ota_bundle_reader_run(r);
     ota_bundle_reader_free(r);
 }
@@ -117,7 +182,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     }
     case 1: fuzz_head(data + 1, size - 1); break;
-    default: fuzz_reader(data + 1, size - 1); break;
+    default: fuzz_reader(data + 1, size - 1, data[0] / 3u); break;
     }
     return 0;
 }

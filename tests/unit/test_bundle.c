@@ -220,6 +220,8 @@ typedef struct msrc {
     bool overfill;      /* report more than cap (contract violation) */
     /* resume: after `skip_from` bytes, continue at `skip_to` */
     size_t skip_from, skip_to;
+    size_t skips;       /* msrc_skip calls */
+    uint64_t skipped;   /* bytes they skipped */
 } msrc;
 
 static ota_err
@@ -244,6 +246,23 @@ msrc_read(void *user, uint8_t *buf, size_t cap, size_t *got)
     memcpy(buf, s->p + s->pos, n);
     s->pos += n;
     *got = s->overfill ? cap + 1 : n;
+    return OTA_OK;
+}
+
+/* The source's skip, as a Range request would do it: continue n bytes on
+ * (after the resume jump, which a Range source makes at the same point);
+ * fewer than n bytes left is an error, never a silent end. */
+static ota_err
+msrc_skip(void *user, uint64_t n)
+{
+    msrc *s = user;
+    if (s->skip_to != 0 && s->pos == s->skip_from)
+        s->pos = s->skip_to;
+    if (n == 0 || n > s->len - s->pos)
+        return OTA_E_LENGTH;
+    s->pos += (size_t) n;
+    s->skips++;
+    s->skipped += n;
     return OTA_OK;
 }
 
@@ -1611,6 +1630,9 @@ typedef struct lrec {
     bool saw_never;
     int64_t want_mtime;
     bool bad_mtime;
+    uint32_t cv_idx[256];  /* chunk_verified calls (index, bundle_offset_end) */
+    uint64_t cv_off[256];
+    size_t ncv;
 } lrec;
 
 static void
@@ -1741,6 +1763,16 @@ l_ckpt(void *user, const ota_bundle_resume *p)
     return OTA_OK;
 }
 
+static ota_err
+l_chunk(void *user, uint32_t index, uint64_t off)
+{
+    lrec *l = user;
+    assert_true(l->ncv < 256);
+    l->cv_idx[l->ncv] = index;
+    l->cv_off[l->ncv++] = off;
+    return OTA_OK;
+}
+
 static void
 lrec_free(lrec *l)
 {
@@ -1753,11 +1785,25 @@ lrec_free(lrec *l)
     free(l);
 }
 
+/* Options of run_opt: a local chunk provider (see "chunks from elsewhere"
+ * below) and the reader's counters after the run. */
+typedef struct lprov lprov;
+typedef struct ropt {
+    lprov *prov;          /* NULL: none */
+    bool skip;            /* the source has a skip function */
+    uint64_t bytes_read, bytes_skipped;
+    uint32_t verified, used, rejected;
+} ropt;
+
+static ota_err lp_chunk(void *user, uint32_t index, const uint8_t usha[32], uint32_t ulen,
+                        uint8_t *buf, bool *found);
+static void lp_attach(lprov *p, ota_bundle_reader *r);
+
 /* Run the reader over b[len] with a logging sink, from res (NULL: start);
  * the source gives the head, then continues at res->bundle_offset. */
 static ota_err
-run_logged(const uint8_t *b, size_t len, const uint8_t *hs, uint64_t hl,
-           const ota_bundle_resume *res, lrec *l, msrc *src)
+run_opt(const uint8_t *b, size_t len, const uint8_t *hs, uint64_t hl,
+        const ota_bundle_resume *res, lrec *l, msrc *src, ropt *o)
 {
     msrc local = {0};
     if (src == NULL)
@@ -1770,16 +1816,39 @@ run_logged(const uint8_t *b, size_t len, const uint8_t *hs, uint64_t hl,
     }
     ota_bundle_sink sink = {.user = l, .component_begin = l_begin, .image_write = l_image,
                             .entry_begin = l_entry, .entry_data = l_data, .entry_end = l_eend,
-                            .component_end = l_cend, .checkpoint = l_ckpt};
+                            .component_end = l_cend, .chunk_verified = l_chunk,
+                            .checkpoint = l_ckpt};
     ota_bundle_reader_config cfg = {.size = sizeof cfg, .read = msrc_read, .read_user = src,
                                     .sink = &sink, .head_sha256 = hs, .head_length = hl,
                                     .resume = res};
+    if (o != NULL && o->prov != NULL) {
+        cfg.local_chunk = lp_chunk;
+        cfg.local_user = o->prov;
+    }
+    if (o != NULL && o->skip)
+        cfg.skip = msrc_skip;
     ota_bundle_reader *r = NULL;
     ota_err rc = ota_bundle_reader_new(&cfg, &r);
+    if (rc == OTA_OK && o != NULL && o->prov != NULL)
+        lp_attach(o->prov, r);
     if (rc == OTA_OK)
         rc = ota_bundle_reader_run(r);
+    if (r != NULL && o != NULL) {
+        o->bytes_read = ota_bundle_reader_bytes_read(r);
+        o->bytes_skipped = ota_bundle_reader_bytes_skipped(r);
+        o->verified = ota_bundle_reader_chunks_verified(r);
+        o->used = ota_bundle_reader_local_used(r);
+        o->rejected = ota_bundle_reader_local_rejected(r);
+    }
     ota_bundle_reader_free(r);
     return rc;
+}
+
+static ota_err
+run_logged(const uint8_t *b, size_t len, const uint8_t *hs, uint64_t hl,
+           const ota_bundle_resume *res, lrec *l, msrc *src)
+{
+    return run_opt(b, len, hs, hl, res, l, src, NULL);
 }
 
 /* The uncompressed bytes of component ci (test-side inflate, no checks). */
@@ -2562,6 +2631,456 @@ test_tree_resume_at_chunk_edges(void **state)
     free(data);
 }
 
+/* ---- chunks from elsewhere (delta groundwork) ------------------------------------------------ */
+
+/*
+ * A local chunk provider over the bundle's own uncompressed component bytes
+ * (what a device's active slot holds when nothing changed).  It has chunk i
+ * when bit i % 32 of `has` is set, and offers a stale copy (one byte off)
+ * when bit i % 32 of `wrong` is set too.  It finds the chunk through the
+ * reader's verified head, as a real provider would.
+ */
+struct lprov {
+    uint32_t has, wrong;
+    ota_err fail_with;     /* returned for chunk fail_at */
+    uint32_t fail_at;
+    uint8_t *plain[8];     /* uncompressed bytes per component */
+    size_t nplain;
+    ota_bundle_reader *rd;
+    size_t calls, offered, stale;
+};
+
+static bool
+lp_bit(uint32_t mask, uint32_t i)
+{
+    return (mask >> (i % 32)) & 1u;
+}
+
+static void
+lp_attach(lprov *p, ota_bundle_reader *r)
+{
+    p->rd = r;
+    p->calls = p->offered = p->stale = 0;
+}
+
+static ota_err
+lp_chunk(void *user, uint32_t index, const uint8_t usha[32], uint32_t ulen, uint8_t *buf,
+         bool *found)
+{
+    lprov *p = user;
+    p->calls++;
+    if (p->fail_with != OTA_OK && index == p->fail_at)
+        return p->fail_with;
+    if (!lp_bit(p->has, index))
+        return OTA_OK;
+    const ota_bundle_head *h = ota_bundle_reader_head(p->rd);
+    assert_non_null(h); /* asked only once the head is verified */
+    ota_bundle_chunk c;
+    assert_int_equal(ota_bundle_head_chunk(h, index, &c), OTA_OK);
+    assert_int_equal(c.ulen, ulen);
+    assert_memory_equal(c.usha, usha, 32);
+    assert_true(c.component < p->nplain);
+    memcpy(buf, p->plain[c.component] + c.comp_offset, ulen);
+    if (lp_bit(p->wrong, index)) {
+        buf[(index * 7919u) % ulen] ^= 0x20;
+        p->stale++;
+    }
+    p->offered++;
+    *found = true;
+    return OTA_OK;
+}
+
+static void
+lp_init(lprov *p, const uint8_t *b, uint64_t hl, uint32_t has, uint32_t wrong)
+{
+    memset(p, 0, sizeof *p);
+    p->has = has;
+    p->wrong = wrong;
+    ota_bundle_head *h = NULL;
+    assert_int_equal(ota_bundle_head_parse(b, (size_t) hl, &h), OTA_OK);
+    assert_true(h->manifest->ncomponents <= 8);
+    p->nplain = h->manifest->ncomponents;
+    for (size_t i = 0; i < p->nplain; i++) {
+        size_t n = 0;
+        p->plain[i] = component_bytes(b, hl, i, &n);
+    }
+    ota_bundle_head_free(h);
+}
+
+static void
+lp_free(lprov *p)
+{
+    for (size_t i = 0; i < p->nplain; i++)
+        free(p->plain[i]);
+}
+
+/* Identical sink output: events (entries with their bytes, image writes,
+ * component ends), checkpoints (every field, and where they fall among the
+ * events), chunk_verified calls (index and bundle offset). */
+static void
+same_output(const lrec *a, const lrec *b, const char *what)
+{
+    if (a->nev != b->nev || (a->nev != 0 && memcmp(a->ev, b->ev, a->nev * 32) != 0))
+        fail_msg("%s: sink events differ (%zu, %zu)", what, a->nev, b->nev);
+    if (a->nck != b->nck)
+        fail_msg("%s: %zu checkpoints, want %zu", what, b->nck, a->nck);
+    for (size_t j = 0; j < a->nck; j++) {
+        const ota_bundle_resume *x = &a->ck[j].r, *y = &b->ck[j].r;
+        if (x->next_chunk != y->next_chunk || x->bundle_offset != y->bundle_offset ||
+            x->skip != y->skip || x->entries != y->entries || x->bytes != y->bytes ||
+            strcmp(x->prev_path, y->prev_path) != 0 ||
+            strcmp(x->last_nondir, y->last_nondir) != 0 || a->ck[j].nev != b->ck[j].nev)
+            fail_msg("%s: checkpoint %zu differs (chunk %u at %llu, want chunk %u at %llu)", what,
+                     j, y->next_chunk, (unsigned long long) y->bundle_offset, x->next_chunk,
+                     (unsigned long long) x->bundle_offset);
+    }
+    if (a->ncv != b->ncv ||
+        memcmp(a->cv_idx, b->cv_idx, a->ncv * sizeof a->cv_idx[0]) != 0 ||
+        memcmp(a->cv_off, b->cv_off, a->ncv * sizeof a->cv_off[0]) != 0)
+        fail_msg("%s: chunk_verified calls differ", what);
+}
+
+/* What a run with a provider (has, wrong) from chunk `from` on must pull
+ * from the source when it can skip: the head and the stored bytes of every
+ * chunk it does not take.  *runs: maximal runs of taken chunks (one skip
+ * each), *taken, *stale: chunks taken, stale copies offered. */
+static uint64_t
+want_read(const uint8_t *b, uint64_t hl, uint32_t from, uint32_t has, uint32_t wrong,
+          size_t *runs, uint32_t *taken, uint32_t *stale)
+{
+    ota_bundle_head *h = NULL;
+    assert_int_equal(ota_bundle_head_parse(b, (size_t) hl, &h), OTA_OK);
+    uint64_t n = hl;
+    bool prev = false;
+    *runs = 0;
+    *taken = *stale = 0;
+    for (uint32_t i = from; i < h->header.chunk_count; i++) {
+        ota_bundle_chunk c;
+        assert_int_equal(ota_bundle_head_chunk(h, i, &c), OTA_OK);
+        bool t = lp_bit(has, i) && !lp_bit(wrong, i);
+        *stale += lp_bit(has, i) && lp_bit(wrong, i);
+        if (!t)
+            n += c.clen;
+        else if (!prev)
+            (*runs)++;
+        *taken += t;
+        prev = t;
+    }
+    ota_bundle_head_free(h);
+    return n;
+}
+
+/* The two bundles these tests use: the fixture (a tree over 3 chunks, an
+ * image over 4: random ones stored raw, zero ones deflated) and "many" (a
+ * tree over many chunks with pax headers and a file spanning chunks, then
+ * the image). */
+typedef struct lbundle {
+    const uint8_t *b;
+    size_t len;
+    uint64_t hl;
+    const uint8_t *hs;
+    uint32_t nchunks;
+    const char *name;
+} lbundle;
+
+static void
+local_bundles(lbundle out[2])
+{
+    need_many();
+    out[0] = (lbundle){good, good_len, good_head_len, good_head_sha, 0, "fixture"};
+    out[1] = (lbundle){many, many_len, many_hl, many_hs, 0, "many"};
+    for (int w = 0; w < 2; w++) {
+        ota_bundle_head *h = NULL;
+        assert_int_equal(ota_bundle_head_parse(out[w].b, (size_t) out[w].hl, &h), OTA_OK);
+        out[w].nchunks = h->header.chunk_count;
+        /* a tree and an image, both with chunks */
+        assert_int_equal(h->manifest->ncomponents, 2);
+        assert_int_equal(h->manifest->components[0].type, OTA_BUNDLE_TREE);
+        assert_int_equal(h->manifest->components[1].type, OTA_BUNDLE_IMAGE);
+        assert_true(h->manifest->components[0].nchunks >= 3);
+        assert_true(h->manifest->components[1].nchunks >= 3);
+        ota_bundle_head_free(h);
+    }
+}
+
+/* A run with provider (has, wrong) over lb, skip or not: the sink output is
+ * the normal run's, the source delivers exactly what was not taken. */
+static void
+local_case(const lbundle *lb, const lrec *normal, uint32_t has, uint32_t wrong, bool skip,
+           bool odd)
+{
+    char what[160];
+    snprintf(what, sizeof what, "%s, has %08x wrong %08x, %s", lb->name, has, wrong,
+             skip ? "skip" : "no skip");
+    lprov p;
+    lp_init(&p, lb->b, lb->hl, has, wrong);
+    lrec *l = calloc(1, sizeof *l);
+    msrc s = {.odd = odd};
+    ropt o = {.prov = &p, .skip = skip};
+    ota_err rc = run_opt(lb->b, lb->len, lb->hs, lb->hl, NULL, l, &s, &o);
+    if (rc != OTA_OK)
+        fail_msg("%s: %s", what, ota_err_name(rc));
+    same_output(normal, l, what);
+    size_t runs = 0;
+    uint32_t taken = 0, stale = 0;
+    uint64_t want = want_read(lb->b, lb->hl, 0, has, wrong, &runs, &taken, &stale);
+    assert_int_equal(p.calls, lb->nchunks); /* asked once per chunk */
+    assert_int_equal(o.verified, lb->nchunks);
+    assert_int_equal(o.used, taken);
+    assert_int_equal(o.rejected, stale);
+    assert_int_equal(p.stale, stale);
+    assert_int_equal(s.pos, lb->len); /* the source was brought to its end */
+    if (skip) {
+        if (o.bytes_read != want)
+            fail_msg("%s: %llu bytes from the source, want %llu", what,
+                     (unsigned long long) o.bytes_read, (unsigned long long) want);
+        assert_int_equal(o.bytes_skipped, lb->len - want);
+        assert_int_equal(s.skipped, lb->len - want);
+        assert_int_equal(s.skips, runs); /* consecutive local chunks: one skip */
+    } else {
+        assert_int_equal(o.bytes_read, lb->len); /* read and dropped */
+        assert_int_equal(o.bytes_skipped, 0);
+        assert_int_equal(s.skips, 0);
+    }
+    lrec_free(l);
+    lp_free(&p);
+}
+
+static lrec *
+normal_run(const lbundle *lb)
+{
+    lrec *n = calloc(1, sizeof *n);
+    ropt o = {0};
+    assert_int_equal(run_opt(lb->b, lb->len, lb->hs, lb->hl, NULL, n, NULL, &o), OTA_OK);
+    assert_int_equal(o.bytes_read, lb->len);
+    assert_int_equal(o.used, 0);
+    assert_true(n->nev > 0 && n->nck > 0 && n->ncv == lb->nchunks);
+    return n;
+}
+
+/* Every chunk local: the source delivers only the head, one skip for the
+ * whole payload; without a skip function the reader reads and drops it. */
+static void
+test_local_every_chunk(void **state)
+{
+    (void) state;
+    lbundle lbs[2];
+    local_bundles(lbs);
+    for (int w = 0; w < 2; w++) {
+        lrec *n = normal_run(&lbs[w]);
+        for (int k = 0; k < 4; k++)
+            local_case(&lbs[w], n, ~0u, 0, k & 1, k & 2);
+        /* and the counts the brief names, spelt out once */
+        lprov p;
+        lp_init(&p, lbs[w].b, lbs[w].hl, ~0u, 0);
+        lrec *l = calloc(1, sizeof *l);
+        msrc s = {0};
+        ropt o = {.prov = &p, .skip = true};
+        assert_int_equal(run_opt(lbs[w].b, lbs[w].len, lbs[w].hs, lbs[w].hl, NULL, l, &s, &o),
+                         OTA_OK);
+        assert_int_equal(o.bytes_read, lbs[w].hl);
+        assert_int_equal(s.skips, 1);
+        assert_int_equal(s.skipped, lbs[w].len - lbs[w].hl);
+        assert_int_equal(o.used, lbs[w].nchunks);
+        lrec_free(l);
+        lp_free(&p);
+        lrec_free(n);
+    }
+}
+
+/* Some chunks local (every other one, runs of them, at the start, at the
+ * end): identical output, the source delivers the head and the others. */
+static void
+test_local_some_chunks(void **state)
+{
+    (void) state;
+    static const uint32_t masks[] = {0xAAAAAAAAu, 0x55555555u, 0xFFFFFFF0u, 0x0000000Fu,
+                                     0x3C3C3C3Cu, 0x00000070u, 0x80000001u, 0};
+    lbundle lbs[2];
+    local_bundles(lbs);
+    for (int w = 0; w < 2; w++) {
+        lrec *n = normal_run(&lbs[w]);
+        for (size_t i = 0; i < sizeof masks / sizeof masks[0]; i++)
+            for (int k = 0; k < 2; k++)
+                local_case(&lbs[w], n, masks[i], 0, k == 0, i % 3 == 0);
+        lrec_free(n);
+    }
+}
+
+/* Stale copies (wrong bytes) are not an error: identical output, each one
+ * counted and fetched from the source.  A provider's own error stops the
+ * run as is. */
+static void
+test_local_stale_copies(void **state)
+{
+    (void) state;
+    static const uint32_t cases[][2] = {{~0u, 0x49249249u},       /* every third stale */
+                                        {~0u, ~0u},               /* all stale */
+                                        {0xAAAAAAAAu, 0x22222222u},
+                                        {~0u, 0x80000001u}};
+    lbundle lbs[2];
+    local_bundles(lbs);
+    for (int w = 0; w < 2; w++) {
+        lrec *n = normal_run(&lbs[w]);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+            for (int k = 0; k < 2; k++)
+                local_case(&lbs[w], n, cases[i][0], cases[i][1], k == 0, k == 1);
+        lrec_free(n);
+        /* all stale: nothing skipped, every chunk counted */
+        lprov p;
+        lp_init(&p, lbs[w].b, lbs[w].hl, ~0u, ~0u);
+        lrec *l = calloc(1, sizeof *l);
+        msrc s = {0};
+        ropt o = {.prov = &p, .skip = true};
+        assert_int_equal(run_opt(lbs[w].b, lbs[w].len, lbs[w].hs, lbs[w].hl, NULL, l, &s, &o),
+                         OTA_OK);
+        assert_int_equal(o.rejected, lbs[w].nchunks);
+        assert_int_equal(o.bytes_read, lbs[w].len);
+        assert_int_equal(s.skips, 0);
+        lrec_free(l);
+        lp_free(&p);
+        /* the provider fails at chunk 2: that error, nothing of chunk 2 delivered */
+        for (int sk = 0; sk < 2; sk++) {
+            lp_init(&p, lbs[w].b, lbs[w].hl, ~0u, 0);
+            p.fail_with = OTA_E_IO;
+            p.fail_at = 2;
+            l = calloc(1, sizeof *l);
+            o = (ropt){.prov = &p, .skip = sk == 1};
+            assert_int_equal(
+                run_opt(lbs[w].b, lbs[w].len, lbs[w].hs, lbs[w].hl, NULL, l, NULL, &o),
+                OTA_E_IO);
+            assert_int_equal(o.verified, 2);
+            assert_int_equal(p.calls, 3);
+            lrec_free(l);
+            lp_free(&p);
+        }
+    }
+}
+
+/* The end with local chunks: the pending skip is applied, then the source
+ * must be at its end (a trailing byte is E_LENGTH); a source shorter than
+ * the bundle fails in the skip or in the read that drops the bytes.  The
+ * provider is never asked before the head is verified. */
+static void
+test_local_lengths(void **state)
+{
+    (void) state;
+    lbundle lbs[2];
+    local_bundles(lbs);
+    const lbundle *lb = &lbs[0];
+    uint8_t *b = malloc(lb->len + 1);
+    memcpy(b, lb->b, lb->len);
+    b[lb->len] = 0;
+    size_t cuts[] = {lb->len + 1, lb->len - 1, (size_t) (lb->hl + lb->len) / 2,
+                     (size_t) lb->hl + 1, (size_t) lb->hl};
+    static const uint32_t has[] = {~0u, 0xFFFFFFF0u, 0x55555555u};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++)
+        for (size_t j = 0; j < sizeof has / sizeof has[0]; j++)
+            for (int sk = 0; sk < 2; sk++) {
+                lprov p;
+                lp_init(&p, lb->b, lb->hl, has[j], 0);
+                lrec *l = calloc(1, sizeof *l);
+                ropt o = {.prov = &p, .skip = sk == 1};
+                ota_err rc = run_opt(b, cuts[i], lb->hs, lb->hl, NULL, l, NULL, &o);
+                if (rc != OTA_E_LENGTH)
+                    fail_msg("source of %zu bytes (bundle %zu), has %08x, %s: %s", cuts[i],
+                             lb->len, has[j], sk ? "skip" : "no skip", ota_err_name(rc));
+                lrec_free(l);
+                lp_free(&p);
+            }
+    /* a damaged head: E_HASH, the provider never asked */
+    b[OTA_BUNDLE_HEADER_LEN + 3] ^= 0x01;
+    lprov p;
+    lp_init(&p, lb->b, lb->hl, ~0u, 0);
+    lrec *l = calloc(1, sizeof *l);
+    ropt o = {.prov = &p, .skip = true};
+    assert_int_equal(run_opt(b, lb->len, lb->hs, lb->hl, NULL, l, NULL, &o), OTA_E_HASH);
+    assert_int_equal(p.calls, 0);
+    assert_int_equal(l->nev, 0);
+    lrec_free(l);
+    lp_free(&p);
+    free(b);
+}
+
+/* A run with a provider reports the same checkpoints as one without
+ * (bundle_offset counts skipped bytes as consumed), and resuming from each
+ * of them with a provider delivers exactly the rest, with the same later
+ * checkpoints, pulling from the source only the head and what it does not
+ * take from the provider. */
+static void
+test_local_resume(void **state)
+{
+    (void) state;
+    static const struct {
+        uint32_t has, wrong;
+        bool skip;
+    } cases[] = {{0xAAAAAAAAu, 0, true},
+                 {~0u, 0, true},
+                 {~0u, 0x49249249u, true},
+                 {0x3C3C3C3Cu, 0, false}};
+    lbundle lbs[2];
+    local_bundles(lbs);
+    for (int w = 0; w < 2; w++) {
+        const lbundle *lb = &lbs[w];
+        lrec *n = normal_run(lb);
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            lprov p;
+            lp_init(&p, lb->b, lb->hl, cases[c].has, cases[c].wrong);
+            lrec *full = calloc(1, sizeof *full);
+            ropt o = {.prov = &p, .skip = cases[c].skip};
+            assert_int_equal(run_opt(lb->b, lb->len, lb->hs, lb->hl, NULL, full, NULL, &o),
+                             OTA_OK);
+            same_output(n, full, lb->name);
+            size_t ntree = 0;
+            for (size_t i = 0; i < full->nck; i++) {
+                const lckpt *k = &full->ck[i];
+                ntree += k->r.entries != 0;
+                lrec *l = calloc(1, sizeof *l);
+                msrc s = {.odd = i % 4 == 0};
+                ropt ro = {.prov = &p, .skip = cases[c].skip};
+                ota_err rc = run_opt(lb->b, lb->len, lb->hs, lb->hl, &k->r, l, &s, &ro);
+                if (rc != OTA_OK)
+                    fail_msg("%s case %zu: resume from checkpoint %zu (chunk %u skip %u): %s",
+                             lb->name, c, i, k->r.next_chunk, k->r.skip, ota_err_name(rc));
+                if (l->nev != full->nev - k->nev ||
+                    (l->nev && memcmp(l->ev, full->ev[k->nev], l->nev * 32) != 0))
+                    fail_msg("%s case %zu: resume from checkpoint %zu: %zu events, want the "
+                             "last %zu of %zu",
+                             lb->name, c, i, l->nev, full->nev - k->nev, full->nev);
+                assert_int_equal(l->nck, full->nck - i - 1);
+                for (size_t j = 0; j < l->nck; j++) {
+                    const ota_bundle_resume *a = &l->ck[j].r, *e = &full->ck[i + 1 + j].r;
+                    assert_int_equal(a->next_chunk, e->next_chunk);
+                    assert_int_equal(a->bundle_offset, e->bundle_offset);
+                    assert_int_equal(a->skip, e->skip);
+                    assert_int_equal(a->entries, e->entries);
+                    assert_int_equal(a->bytes, e->bytes);
+                    assert_string_equal(a->prev_path, e->prev_path);
+                    assert_string_equal(a->last_nondir, e->last_nondir);
+                }
+                size_t runs = 0;
+                uint32_t taken = 0, stale = 0;
+                uint64_t want = want_read(lb->b, lb->hl, k->r.next_chunk, cases[c].has,
+                                          cases[c].wrong, &runs, &taken, &stale);
+                if (cases[c].skip) {
+                    assert_int_equal(ro.bytes_read, want);
+                    assert_int_equal(s.skips, runs);
+                } else {
+                    assert_int_equal(ro.bytes_read, lb->hl + (lb->len - k->r.bundle_offset));
+                }
+                assert_int_equal(ro.used, taken);
+                assert_int_equal(ro.rejected, stale);
+                assert_int_equal(s.pos, lb->len);
+                lrec_free(l);
+            }
+            assert_true(ntree >= 2);
+            lrec_free(full);
+            lp_free(&p);
+        }
+        lrec_free(n);
+    }
+}
+
 /* ---- vector generator: OTA_BUNDLE_GEN_VECTORS=DIR build/tests/test_bundle ------------------------- */
 
 static void
@@ -2753,6 +3272,11 @@ main(void)
         cmocka_unit_test(test_tree_resume_keeps_order_state),
         cmocka_unit_test(test_tree_resume_pax_global),
         cmocka_unit_test(test_tree_resume_at_chunk_edges),
+        cmocka_unit_test(test_local_every_chunk),
+        cmocka_unit_test(test_local_some_chunks),
+        cmocka_unit_test(test_local_stale_copies),
+        cmocka_unit_test(test_local_lengths),
+        cmocka_unit_test(test_local_resume),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
