@@ -303,11 +303,12 @@ otac_sysconf_load(const char *path, otac_sysconf **out, char *err, size_t cap)
         rc = perr(&p, "NUL byte in the file");
         goto out;
     }
-    char *save = NULL;
     bool seen_section = false;
-    for (char *line = strtok_r((char *) buf, "\n", &save); line != NULL;
-         line = strtok_r(NULL, "\n", &save)) {
-        p.line++; /* strtok_r skips empty lines: numbering counts non-empty ones */
+    char *next = (char *) buf;
+    for (char *line = next; line != NULL; line = next) {
+        if ((next = strchr(line, '\n')) != NULL)
+            *next++ = '\0';
+        p.line++; /* every line counts, empty ones too */
         char *l = trim(line);
         if (*l == '\0' || *l == '#' || *l == ';')
             continue;
