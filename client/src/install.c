@@ -911,11 +911,13 @@ out:
     return rc;
 }
 
+/* Errors that keep the journal.  OTA_E_BOOT: the switch failed after the
+ * slot was complete and verified; the retry only switches. */
 static bool
 resumable(ota_err rc)
 {
     return rc == OTA_E_NETWORK || rc == OTA_E_CANCELED || rc == OTA_E_TIMEOUT ||
-           rc == OTA_E_IO || rc == OTA_E_NOSPACE || rc == OTA_E_NOMEM;
+           rc == OTA_E_IO || rc == OTA_E_NOSPACE || rc == OTA_E_NOMEM || rc == OTA_E_BOOT;
 }
 
 /* Start a new attempt: the target slot is marked bad before anything is
