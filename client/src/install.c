@@ -312,20 +312,28 @@ ota_installer_new(const ota_install_config *cfg, ota_installer **out, char *errb
     char berr[OTA_BOOT_ERRLEN];
     if (errbuf != NULL && errcap > 0)
         errbuf[0] = '\0';
-    if (out == NULL || cfg == NULL || cfg->size == 0 || cfg->state_dir == NULL ||
-        cfg->system_conf == NULL) {
+    if (out == NULL || cfg == NULL || cfg->size == 0) {
         if (errbuf != NULL)
-            snprintf(errbuf, errcap, "state_dir and system_conf are required");
+            snprintf(errbuf, errcap, "no config");
         return rc;
     }
-    /* the caller's struct may be older (smaller) or newer with a zero tail */
+    /* the caller's struct may be older (smaller) or newer with a zero tail;
+     * only its first cfg->size bytes may be read */
     ota_install_config c;
     memset(&c, 0, sizeof c);
     size_t n = cfg->size < sizeof c ? cfg->size : sizeof c;
     memcpy(&c, cfg, n);
     for (size_t i = sizeof c; i < cfg->size; i++)
-        if (((const uint8_t *) cfg)[i] != 0)
+        if (((const uint8_t *) cfg)[i] != 0) {
+            if (errbuf != NULL)
+                snprintf(errbuf, errcap, "config: unknown fields set (size %zu)", cfg->size);
             return rc;
+        }
+    if (c.state_dir == NULL || c.system_conf == NULL) {
+        if (errbuf != NULL)
+            snprintf(errbuf, errcap, "state_dir and system_conf are required");
+        return rc;
+    }
     if ((in = calloc(1, sizeof *in)) == NULL)
         return OTA_E_NOMEM;
     in->sdfd = -1;
