@@ -264,6 +264,19 @@ add_target(json_t *t, const char *path, const void *data, size_t len)
                                   "sha256", hex, "custom", "note", "a\nb"));
 }
 
+/* Target `path` (contents data) with `custom` (taken) as its custom field. */
+static inline void
+add_target_custom(json_t *t, const char *path, const void *data, size_t len, json_t *custom)
+{
+    uint8_t h[32];
+    char hex[65];
+    ota_sha256(data, len, h);
+    ota_hex_encode(h, 32, hex);
+    json_object_set_new(json_object_get(t, "targets"), path,
+                        json_pack("{s:I, s:{s:s}, s:o}", "length", (json_int_t) len, "hashes",
+                                  "sha256", hex, "custom", custom));
+}
+
 /* A delegation to `name` (key k) with paths (or hash prefixes) patterns. */
 static inline void
 add_delegation(json_t *t, const char *name, tkey *k, json_t *patterns, bool prefixes,
@@ -491,8 +504,9 @@ world_publish(world *w)
     free(tb);
 }
 
-/* Serve target `path` (contents data) under its consistent name. */
-static inline void
+/* Serve target `path` (contents data) under its consistent name: the bytes
+ * served (served_len) may differ from the signed ones.  Returns the entry. */
+static inline fentry *
 serve_target(world *w, const char *path, const void *data, size_t len, const void *served,
              size_t served_len)
 {
@@ -506,6 +520,7 @@ serve_target(world *w, const char *path, const void *data, size_t len, const voi
     else
         snprintf(url, sizeof url, TURL "%s.%s", hex, path);
     fake_set(&w->f, url, served, served_len, M_OK);
+    return fake_find(&w->f, url);
 }
 
 #endif
