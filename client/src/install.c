@@ -283,6 +283,8 @@ load(ota_installer *in)
         s->has_journal = ok;
     }
     json_t *bad = json_object_get(o, "bad_versions");
+    if (bad != NULL && !json_is_array(bad))
+        ok = false; /* never forget the bad versions silently */
     size_t i;
     json_t *v;
     json_array_foreach(bad, i, v)
