@@ -1169,6 +1169,8 @@ test_install_json_robust(void **state)
         "{\"format\":1,\"state\":\"idle\",\"state\":\"idle\"}",
         "{\"format\":1,\"state\":\"installed\"}",
         "{\"format\":1,\"state\":\"idle\",\"bad_versions\":[1]}",
+        "{\"format\":1,\"state\":\"idle\",\"bad_versions\":\"2.0.0\"}",
+        "{\"format\":1,\"state\":\"idle\",\"bad_versions\":{\"2.0.0\":true}}",
         "{\"format\":1,\"state\":\"downloading\",\"target\":{\"path\":\"p\",\"version\":\"1.0.0\","
         "\"slot\":\"B\",\"head_sha256\":\"00\",\"length\":1}}",
         "{\"format\":1,\"state\":\"downloading\",\"target\":{\"path\":\"p\",\"version\":\"1.0.0\","
