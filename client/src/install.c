@@ -283,6 +283,8 @@ load(ota_installer *in)
         s->has_journal = ok;
     }
     json_t *bad = json_object_get(o, "bad_versions");
+    if (bad != NULL && !json_is_array(bad))
+        ok = false; /* never forget the bad versions silently */
     size_t i;
     json_t *v;
     json_array_foreach(bad, i, v)
@@ -312,20 +314,28 @@ ota_installer_new(const ota_install_config *cfg, ota_installer **out, char *errb
     char berr[OTA_BOOT_ERRLEN];
     if (errbuf != NULL && errcap > 0)
         errbuf[0] = '\0';
-    if (out == NULL || cfg == NULL || cfg->size == 0 || cfg->state_dir == NULL ||
-        cfg->system_conf == NULL) {
+    if (out == NULL || cfg == NULL || cfg->size == 0) {
         if (errbuf != NULL)
-            snprintf(errbuf, errcap, "state_dir and system_conf are required");
+            snprintf(errbuf, errcap, "no config");
         return rc;
     }
-    /* the caller's struct may be older (smaller) or newer with a zero tail */
+    /* the caller's struct may be older (smaller) or newer with a zero tail;
+     * only its first cfg->size bytes may be read */
     ota_install_config c;
     memset(&c, 0, sizeof c);
     size_t n = cfg->size < sizeof c ? cfg->size : sizeof c;
     memcpy(&c, cfg, n);
     for (size_t i = sizeof c; i < cfg->size; i++)
-        if (((const uint8_t *) cfg)[i] != 0)
+        if (((const uint8_t *) cfg)[i] != 0) {
+            if (errbuf != NULL)
+                snprintf(errbuf, errcap, "config: unknown fields set (size %zu)", cfg->size);
             return rc;
+        }
+    if (c.state_dir == NULL || c.system_conf == NULL) {
+        if (errbuf != NULL)
+            snprintf(errbuf, errcap, "state_dir and system_conf are required");
+        return rc;
+    }
     if ((in = calloc(1, sizeof *in)) == NULL)
         return OTA_E_NOMEM;
     in->sdfd = -1;
@@ -533,11 +543,22 @@ ota_installer_boot(ota_installer *in)
         return OTA_E_ARG;
     in->err[0] = '\0';
     istate *s = &in->s;
-    if (s->state != OTA_STATE_INSTALLED && s->state != OTA_STATE_PENDING)
+    bool complete = s->state == OTA_STATE_DOWNLOADING && s->has_journal && s->t_slot != NULL &&
+                    s->j.bundle_offset == s->t_length;
+    if (s->state != OTA_STATE_INSTALLED && s->state != OTA_STATE_PENDING && !complete)
         return OTA_OK;
     ota_err rc = booted_slot(in, booted);
     if (rc != OTA_OK)
         return rc;
+    if (complete) {
+        /* a switch reported as failed that did happen (a custom program
+         * that wrote, then failed): the complete, verified slot runs */
+        if (strcmp(booted, s->t_slot) != 0)
+            return OTA_OK;
+        s->has_journal = false;
+        s->state = OTA_STATE_PENDING;
+        return save(in);
+    }
     if (strcmp(booted, s->t_slot) == 0) {
         if (s->state == OTA_STATE_PENDING)
             return OTA_OK;
@@ -588,6 +609,7 @@ struct run {
     uint8_t *vbuf;
     char *c_name, *c_version;
     ota_err src_err;
+    bool hook_failed; /* a hook failed or hung: never resumed */
 };
 
 static void
@@ -864,6 +886,8 @@ run_hook(run *r, ota_bundle_hook which)
         rc = fail(in, OTA_E_HOOK, "%s hook failed (exit %d)%s%s", name, res.status,
                   res.errline[0] ? ": " : "", res.errline);
 out:
+    if (rc != OTA_OK)
+        r->hook_failed = true;
     (void) unlinkat(in->sdfd, file, 0);
     ota_buf_free(&sb);
     free(slots);
@@ -912,14 +936,16 @@ out:
 }
 
 /* Failures after which the slot still holds exactly what the journal says:
- * the source went away or we were asked to stop.  A slot that failed to
- * write (full, I/O error) may be changed before the next attempt (space
- * freed, media replaced): start over rather than trust it. */
+ * the source went away or stalled, we were asked to stop, or the switch
+ * failed after the slot was complete and verified (the retry only
+ * switches).  A slot that failed to write (full, I/O error) may be changed
+ * before the next attempt (space freed, media replaced), and a hook that
+ * failed or hung may have changed it: start over rather than trust it. */
 static bool
 resumable(ota_err rc)
 {
     return rc == OTA_E_NETWORK || rc == OTA_E_CANCELED || rc == OTA_E_TIMEOUT ||
-           rc == OTA_E_NOMEM;
+           rc == OTA_E_NOMEM || rc == OTA_E_BOOT;
 }
 
 /* Start a new attempt: the target slot is marked bad before anything is
@@ -1081,7 +1107,7 @@ out:
          * anything the bundle or a hook did wrong */
         char msg[sizeof in->err];
         memcpy(msg, in->err, sizeof msg);
-        if (!resumable(rc)) {
+        if (!resumable(rc) || r.hook_failed) {
             s->state = OTA_STATE_IDLE;
             s->has_journal = false;
         }

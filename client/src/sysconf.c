@@ -22,6 +22,9 @@ typedef struct parser {
     size_t cap;
     otac_slot *cur;  /* current [slot.*] section, NULL in [system] */
     char **parents;  /* parent name per slot (resolved at the end) */
+    int *lines;      /* line of each slot's section header */
+    int sys_line;    /* line of the first [system], 0 none */
+    int bl_line;     /* line of "bootloader = " */
     bool in_system;
 } parser;
 
@@ -79,6 +82,8 @@ static ota_err
 section(parser *p, char *name)
 {
     if (strcmp(name, "system") == 0) {
+        if (p->sys_line == 0)
+            p->sys_line = p->line;
         p->in_system = true;
         p->cur = NULL;
         return OTA_OK;
@@ -105,6 +110,11 @@ section(parser *p, char *name)
         return OTA_E_NOMEM;
     p->parents = np;
     p->parents[p->s->nslots] = NULL;
+    int *nl = realloc(p->lines, (p->s->nslots + 1) * sizeof *nl);
+    if (nl == NULL)
+        return OTA_E_NOMEM;
+    p->lines = nl;
+    p->lines[p->s->nslots] = p->line;
     otac_slot *sl = &ns[p->s->nslots++];
     memset(sl, 0, sizeof *sl);
     sl->name = strdup(name + 5);
@@ -157,6 +167,8 @@ system_key(parser *p, const char *k, const char *v)
         {"grubenv", &s->grubenv},               {"grub-editenv", &s->grub_editenv},
         {"custom-program", &s->custom_program}, {"symlink", &s->symlink},
     };
+    if (strcmp(k, "bootloader") == 0)
+        p->bl_line = p->line;
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         if (strcmp(k, strs[i].key) == 0)
             return set(strs[i].field, v) ? OTA_OK : OTA_E_NOMEM;
@@ -205,12 +217,13 @@ slot_key(parser *p, const char *k, const char *v)
     return perr(p, "unknown key '%s' in [slot.%s]", k, sl->name);
 }
 
-/* Cross-checks once the whole file is read. */
+/* Cross-checks once the whole file is read.  A message names the section
+ * of the slot concerned, the bootloader line, or else [system]. */
 static ota_err
 validate(parser *p)
 {
     otac_sysconf *s = p->s;
-    p->line = 0;
+    p->line = p->sys_line > 0 ? p->sys_line : 1;
     if (s->compatible == NULL)
         return perr(p, "[system] compatible (this device's hardware id) is required");
     if (s->bootloader == NULL)
@@ -219,6 +232,7 @@ validate(parser *p)
         return perr(p, "no [slot.CLASS.INDEX] sections");
     for (size_t i = 0; i < s->nslots; i++) {
         otac_slot *sl = &s->slots[i];
+        p->line = p->lines[i];
         if (sl->type == 0 || sl->path == NULL)
             return perr(p, "slot %s needs type and path", sl->name);
         char *parent = p->parents[i];
@@ -256,23 +270,29 @@ validate(parser *p)
             s->nbootnames++;
         }
     }
+    p->line = p->sys_line > 0 ? p->sys_line : 1;
     if (s->nbootnames < 2)
         return perr(p, "at least two slot groups (bootnames) are needed for A/B updates");
     /* every class in every group: an update must be able to fill each */
-    for (size_t i = 0; i < s->nslots; i++)
+    for (size_t i = 0; i < s->nslots; i++) {
+        p->line = p->lines[i];
         for (size_t b = 0; b < s->nbootnames; b++)
             if (otac_sysconf_slot(s, s->slots[i].cls, s->bootnames[b]) == NULL)
                 return perr(p, "no '%s' slot for bootname %s", s->slots[i].cls, s->bootnames[b]);
+    }
     const char *bl = s->bootloader;
+    p->line = p->bl_line;
     if (strcmp(bl, "symlink") == 0) {
         if (s->symlink == NULL)
             return perr(p, "bootloader symlink needs [system] symlink = PATH");
         for (size_t b = 0; b < s->nbootnames; b++)
             for (size_t i = 0; i < s->nslots; i++)
                 if (s->slots[i].own_bootname && s->slots[i].type != OTAC_SLOT_DIR &&
-                    strcmp(s->slots[i].bootname, s->bootnames[b]) == 0)
+                    strcmp(s->slots[i].bootname, s->bootnames[b]) == 0) {
+                    p->line = p->lines[i];
                     return perr(p, "bootloader symlink: slot %s (bootname %s) must be a dir",
                                 s->slots[i].name, s->bootnames[b]);
+                }
     } else if (strcmp(bl, "custom") == 0) {
         if (s->custom_program == NULL)
             return perr(p, "bootloader custom needs [system] custom-program = PATH");
@@ -299,15 +319,20 @@ otac_sysconf_load(const char *path, otac_sysconf **out, char *err, size_t cap)
         rc = OTA_E_NOMEM;
         goto out;
     }
-    if (memchr(buf, '\0', len) != NULL) {
+    const uint8_t *nul = memchr(buf, '\0', len);
+    if (nul != NULL) {
+        p.line = 1;
+        for (const uint8_t *q = buf; q < nul; q++)
+            p.line += *q == '\n';
         rc = perr(&p, "NUL byte in the file");
         goto out;
     }
-    char *save = NULL;
     bool seen_section = false;
-    for (char *line = strtok_r((char *) buf, "\n", &save); line != NULL;
-         line = strtok_r(NULL, "\n", &save)) {
-        p.line++; /* strtok_r skips empty lines: numbering counts non-empty ones */
+    char *next = (char *) buf;
+    for (char *line = next; line != NULL; line = next) {
+        if ((next = strchr(line, '\n')) != NULL)
+            *next++ = '\0';
+        p.line++; /* every line counts, empty ones too */
         char *l = trim(line);
         if (*l == '\0' || *l == '#' || *l == ';')
             continue;
@@ -353,6 +378,7 @@ out:
     for (size_t i = 0; p.parents != NULL && p.s != NULL && i < p.s->nslots; i++)
         free(p.parents[i]);
     free(p.parents);
+    free(p.lines);
     if (rc == OTA_OK) {
         *out = p.s;
         p.s = NULL;

@@ -167,8 +167,9 @@ OTA_API OTA_NODISCARD ota_err ota_installer_boot(ota_installer *in);
  *   (OTA_E_HASH, OTA_E_LENGTH, OTA_E_UNSAFE, OTA_E_LIMIT ...), OTA_E_HOOK,
  *   OTA_E_TIMEOUT, OTA_E_NETWORK, OTA_E_CANCELED (resumable), OTA_E_NOSPACE,
  *   OTA_E_IO, OTA_E_BOOT.  On every error the booted slot is untouched and
- *   stays primary.  Network errors and cancel keep the journal (the next
- *   call resumes); verification failures drop it (the next call starts over).
+ *   stays primary.  Network errors, cancel and a failed switch (OTA_E_BOOT)
+ *   keep the journal (the next call resumes, or only switches);
+ *   verification failures drop it (the next call starts over).
  */
 OTA_API OTA_NODISCARD ota_err ota_installer_install(ota_installer *in, ota_client *c,
                                                     const ota_target_info *t);
