@@ -272,7 +272,7 @@ load(ota_installer *in)
     }
     json_t *j = json_object_get(o, "journal");
     if (ok && json_is_object(j)) {
-        uint64_t nc, sk;
+        uint64_t nc = 0, sk = 0;
         ok = juint(j, "next_chunk", UINT32_MAX, &nc) &&
              juint(j, "bundle_offset", INT64_MAX, &s->j.bundle_offset) &&
              juint(j, "skip", UINT32_MAX, &sk) && juint(j, "entries", INT64_MAX, &s->j.entries) &&
