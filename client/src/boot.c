@@ -71,6 +71,33 @@ otac_boot_check_name(const otac_boot *b, const char *bootname, char *err)
     return OTA_OK;
 }
 
+ota_err
+otac_boot_check_get(const otac_boot *b, const char *bootname, const ota_slot_state *state,
+                    char *err)
+{
+    ota_err rc = otac_boot_check_name(b, bootname, err);
+    if (rc != OTA_OK)
+        return rc;
+    if (state == NULL) {
+        otac_boot_msg(err, "no state pointer");
+        return OTA_E_ARG;
+    }
+    return OTA_OK;
+}
+
+ota_err
+otac_boot_check_set(const otac_boot *b, const char *bootname, ota_slot_state state, char *err)
+{
+    ota_err rc = otac_boot_check_name(b, bootname, err);
+    if (rc != OTA_OK)
+        return rc;
+    if (state != OTA_SLOT_GOOD && state != OTA_SLOT_BAD) {
+        otac_boot_msg(err, "state %d is neither good nor bad", (int) state);
+        return OTA_E_ARG;
+    }
+    return OTA_OK;
+}
+
 /* ---- settings --------------------------------------------------------------- */
 
 static bool
@@ -214,6 +241,7 @@ copy_backend(otac_boot *b, const ota_boot_config *c, char *err)
             (rc = copy_opt(&b->fw_printenv, c->fw_printenv, "fw_printenv", "fw_printenv", err)) ||
             (rc = copy_opt(&b->fw_setenv, c->fw_setenv, "fw_setenv", "fw_setenv", err)))
             return rc;
+        b->ordered = &otac_uboot_env;
         return OTA_OK;
     case OTAC_BOOT_KIND_GRUB:
         if ((rc = copy_opt(&b->grubenv, c->grubenv, OTAC_BOOT_GRUBENV, "grubenv", err)) ||
@@ -224,6 +252,7 @@ copy_backend(otac_boot *b, const ota_boot_config *c, char *err)
             otac_boot_msg(err, "grubenv \"%s\" starts with '-'", b->grubenv);
             return OTA_E_ARG;
         }
+        b->ordered = &otac_grub_env;
         return OTA_OK;
     case OTAC_BOOT_KIND_CUSTOM:
         if (c->program == NULL) {
@@ -300,8 +329,8 @@ ota_boot_new(const ota_boot_config *cfg, ota_boot_ops *out, char *err)
     out->size = keep;
     switch (b->kind) {
     case OTAC_BOOT_KIND_SYMLINK: otac_boot_symlink_ops(out); break;
-    case OTAC_BOOT_KIND_UBOOT: otac_boot_uboot_ops(out); break;
-    case OTAC_BOOT_KIND_GRUB: otac_boot_grub_ops(out); break;
+    case OTAC_BOOT_KIND_UBOOT:
+    case OTAC_BOOT_KIND_GRUB: otac_boot_ordered_ops(out); break;
     default: otac_boot_custom_ops(out); break;
     }
     out->user = b;

@@ -86,13 +86,9 @@ cu_get_state(void *user, const char *bootname, ota_slot_state *state, char *err)
     otac_boot *b = user;
     char word[8];
     otac_run_result r;
-    ota_err rc = otac_boot_check_name(b, bootname, err);
+    ota_err rc = otac_boot_check_get(b, bootname, state, err);
     if (rc != OTA_OK)
         return rc;
-    if (state == NULL) {
-        otac_boot_msg(err, "no state pointer");
-        return OTA_E_ARG;
-    }
     const char *argv[] = {b->program, "get-state", bootname, NULL};
     if ((rc = otac_run_ok(argv, NULL, b->timeout_ms, true, &r, err)) != OTA_OK)
         return rc;
@@ -116,13 +112,9 @@ static ota_err
 cu_set_state(void *user, const char *bootname, ota_slot_state state, char *err)
 {
     otac_boot *b = user;
-    ota_err rc = otac_boot_check_name(b, bootname, err);
+    ota_err rc = otac_boot_check_set(b, bootname, state, err);
     if (rc != OTA_OK)
         return rc;
-    if (state != OTA_SLOT_GOOD && state != OTA_SLOT_BAD) {
-        otac_boot_msg(err, "state %d is neither good nor bad", (int) state);
-        return OTA_E_ARG;
-    }
     const char *argv[] = {b->program, "set-state", bootname,
                           state == OTA_SLOT_GOOD ? "good" : "bad", NULL};
     otac_run_result r;

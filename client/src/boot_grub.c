@@ -15,6 +15,7 @@
  * Read: `grub-editenv FILE list` (a missing FILE is refused rather than
  * created by the listing).  Write: every changed variable in ONE
  * `grub-editenv FILE set A=1 B=2 ...` call, then listed again and compared.
+ * The verbs are boot_ordered.c's; this file describes the environment.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,25 +27,9 @@
 
 #define VARLEN (OTA_BOOT_NAME_MAX + 8)
 
-typedef struct gr_view {
-    otac_env env;
-    char *orderbuf;
-    const char *order[OTAC_BOOT_MAX_ORDER];
-    size_t norder;
-    bool ok[OTAC_BOOT_MAX_SLOTS];
-    bool tried[OTAC_BOOT_MAX_SLOTS];
-} gr_view;
-
-static void
-view_free(gr_view *v)
-{
-    otac_env_free(&v->env);
-    free(v->orderbuf);
-    v->orderbuf = NULL;
-}
-
+/* `grub-editenv FILE list`, FILE a regular file that exists. */
 static ota_err
-env_read(const otac_boot *b, otac_env *env, char *err)
+gr_list_argv(const otac_boot *b, const char **argv, char *err)
 {
     struct stat st;
     if (stat(b->grubenv, &st) != 0) {
@@ -56,16 +41,10 @@ env_read(const otac_boot *b, otac_env *env, char *err)
         otac_boot_msg(err, "GRUB environment %s is not a regular file", b->grubenv);
         return OTA_E_BOOT;
     }
-    const char *argv[] = {b->grub_editenv, b->grubenv, "list", NULL};
-    otac_run_result r;
-    ota_err rc = otac_run_ok(argv, NULL, b->timeout_ms, true, &r, err);
-    if (rc != OTA_OK)
-        return rc;
-    rc = otac_env_parse(r.out, r.len, env);
-    free(r.out);
-    if (rc != OTA_OK)
-        otac_boot_msg(err, "out of memory");
-    return rc;
+    argv[0] = b->grub_editenv;
+    argv[1] = b->grubenv;
+    argv[2] = "list";
+    return OTA_OK;
 }
 
 /* A 0/1 flag: missing is 0; anything but a number is refused. */
@@ -92,58 +71,39 @@ get_flag(const otac_env *env, const char *bootname, const char *suffix, bool *ou
     return OTA_OK;
 }
 
+/* x_OK=1 and x_TRY=0 */
 static ota_err
-view_load(const otac_boot *b, gr_view *v, char *err)
+gr_slot_good(const otac_boot *b, const otac_env *env, const char *x, bool *good, char *err)
 {
-    const char *value = NULL;
-    memset(v, 0, sizeof *v);
-    ota_err rc = env_read(b, &v->env, err);
-    if (rc != OTA_OK)
-        return rc;
-    rc = otac_env_get(&v->env, "ORDER", &value, err);
-    if (rc == OTA_OK) {
-        rc = otac_split_order(value, &v->orderbuf, v->order, OTAC_BOOT_MAX_ORDER, &v->norder,
-                              err);
-    } else if (rc == OTA_E_NOT_FOUND) {
-        for (size_t i = 0; i < b->nnames; i++)
-            v->order[i] = b->names[i];
-        v->norder = b->nnames;
-        rc = OTA_OK;
-    }
-    for (size_t i = 0; rc == OTA_OK && i < b->nnames; i++) {
-        rc = get_flag(&v->env, b->names[i], "OK", &v->ok[i], err);
-        if (rc == OTA_OK)
-            rc = get_flag(&v->env, b->names[i], "TRY", &v->tried[i], err);
-    }
-    if (rc != OTA_OK)
-        view_free(v);
+    bool ok = false, tried = false;
+    (void) b;
+    ota_err rc = get_flag(env, x, "OK", &ok, err);
+    if (rc == OTA_OK)
+        rc = get_flag(env, x, "TRY", &tried, err);
+    *good = ok && !tried;
     return rc;
 }
 
-static bool
-view_good(const otac_boot *b, const gr_view *v, int idx)
+/* want += x_OK=1 (good) or 0 (bad), x_TRY=0 */
+static ota_err
+gr_want_slot(const otac_boot *b, otac_env *want, const char *x, bool good)
 {
-    return v->ok[idx] && !v->tried[idx] && otac_order_has(v->order, v->norder, b->names[idx]);
+    char var[VARLEN];
+    (void) b;
+    snprintf(var, sizeof var, "%s_OK", x);
+    if (otac_env_set(want, var, good ? "1" : "0") != OTA_OK)
+        return OTA_E_NOMEM;
+    snprintf(var, sizeof var, "%s_TRY", x);
+    return otac_env_set(want, var, "0");
 }
 
-/* Set the variables of want that differ from cur in one grub-editenv call,
- * then list again and compare. */
+/* Every variable of changes in one `grub-editenv FILE set A=1 B=2 ...`. */
 static ota_err
-env_commit(const otac_boot *b, const otac_env *cur, const otac_env *want, char *err)
+gr_write(const otac_boot *b, const otac_env *changes, const char **writer, char *err)
 {
-    otac_env changes = {0}, got = {0};
-    const char **argv = NULL;
-    char **pairs = NULL;
-    ota_err rc = otac_env_changes(cur, want, &changes);
-    if (rc != OTA_OK) {
-        otac_boot_msg(err, "out of memory");
-        goto out;
-    }
-    if (changes.n == 0)
-        goto out;
-    rc = OTA_E_NOMEM;
-    argv = calloc(changes.n + 4, sizeof *argv);
-    pairs = calloc(changes.n, sizeof *pairs);
+    const char **argv = calloc(changes->n + 4, sizeof *argv);
+    char **pairs = calloc(changes->n, sizeof *pairs);
+    ota_err rc = OTA_E_NOMEM;
     if (argv == NULL || pairs == NULL) {
         otac_boot_msg(err, "out of memory");
         goto out;
@@ -151,161 +111,33 @@ env_commit(const otac_boot *b, const otac_env *cur, const otac_env *want, char *
     argv[0] = b->grub_editenv;
     argv[1] = b->grubenv;
     argv[2] = "set";
-    for (size_t i = 0; i < changes.n; i++) {
-        size_t n = strlen(changes.v[i].name) + strlen(changes.v[i].value) + 2;
+    for (size_t i = 0; i < changes->n; i++) {
+        size_t n = strlen(changes->v[i].name) + strlen(changes->v[i].value) + 2;
         if ((pairs[i] = malloc(n)) == NULL) {
             otac_boot_msg(err, "out of memory");
             goto out;
         }
-        snprintf(pairs[i], n, "%s=%s", changes.v[i].name, changes.v[i].value);
+        snprintf(pairs[i], n, "%s=%s", changes->v[i].name, changes->v[i].value);
         argv[3 + i] = pairs[i];
     }
     otac_run_result r;
-    if ((rc = otac_run_ok(argv, NULL, b->timeout_ms, false, &r, err)) != OTA_OK)
-        goto out;
-    if ((rc = env_read(b, &got, err)) != OTA_OK)
-        goto out;
-    rc = otac_env_verify(&got, want, b->grub_editenv, err);
+    *writer = b->grub_editenv;
+    rc = otac_run_ok(argv, NULL, b->timeout_ms, false, &r, err);
 out:
     if (pairs != NULL)
-        for (size_t i = 0; i < changes.n; i++)
+        for (size_t i = 0; i < changes->n; i++)
             free(pairs[i]);
     free(pairs);
     free(argv);
-    otac_env_free(&changes);
-    otac_env_free(&got);
     return rc;
 }
 
-static ota_err
-gr_get_primary(void *user, char bootname[OTA_BOOT_NAME_MAX], char *err)
-{
-    otac_boot *b = user;
-    gr_view v;
-    if (bootname == NULL) {
-        otac_boot_msg(err, "no bootname buffer");
-        return OTA_E_ARG;
-    }
-    ota_err rc = view_load(b, &v, err);
-    if (rc != OTA_OK)
-        return rc;
-    rc = OTA_E_BOOT;
-    otac_boot_msg(err, "no slot in ORDER has <x>_OK=1 and <x>_TRY=0");
-    for (size_t i = 0; i < v.norder; i++) {
-        int idx = otac_boot_index(b, v.order[i]);
-        if (idx >= 0 && view_good(b, &v, idx)) {
-            snprintf(bootname, OTA_BOOT_NAME_MAX, "%s", b->names[idx]);
-            if (err != NULL)
-                err[0] = '\0';
-            rc = OTA_OK;
-            break;
-        }
-    }
-    view_free(&v);
-    return rc;
-}
-
-/* want += x_OK=ok, x_TRY=0 */
-static ota_err
-want_flags(otac_env *want, const char *x, bool ok)
-{
-    char var[VARLEN];
-    snprintf(var, sizeof var, "%s_OK", x);
-    if (otac_env_set(want, var, ok ? "1" : "0") != OTA_OK)
-        return OTA_E_NOMEM;
-    snprintf(var, sizeof var, "%s_TRY", x);
-    return otac_env_set(want, var, "0");
-}
-
-static ota_err
-gr_set_primary(void *user, const char *bootname, char *err)
-{
-    otac_boot *b = user;
-    gr_view v;
-    otac_env want = {0};
-    char *order = NULL;
-    ota_err rc = otac_boot_check_name(b, bootname, err);
-    if (rc != OTA_OK)
-        return rc;
-    if ((rc = view_load(b, &v, err)) != OTA_OK)
-        return rc;
-    /* an empty ORDER boots nothing; the new one lists every slot */
-    if (v.norder == 0) {
-        for (size_t i = 0; i < b->nnames; i++)
-            v.order[i] = b->names[i];
-        v.norder = b->nnames;
-    }
-    order = otac_order_first(v.order, v.norder, bootname);
-    if (order == NULL || want_flags(&want, bootname, true) != OTA_OK ||
-        otac_env_set(&want, "ORDER", order) != OTA_OK) {
-        otac_boot_msg(err, "out of memory");
-        rc = OTA_E_NOMEM;
-        goto out;
-    }
-    rc = env_commit(b, &v.env, &want, err);
-out:
-    free(order);
-    otac_env_free(&want);
-    view_free(&v);
-    return rc;
-}
-
-static ota_err
-gr_get_state(void *user, const char *bootname, ota_slot_state *state, char *err)
-{
-    otac_boot *b = user;
-    gr_view v;
-    ota_err rc = otac_boot_check_name(b, bootname, err);
-    if (rc != OTA_OK)
-        return rc;
-    if (state == NULL) {
-        otac_boot_msg(err, "no state pointer");
-        return OTA_E_ARG;
-    }
-    if ((rc = view_load(b, &v, err)) != OTA_OK)
-        return rc;
-    *state = view_good(b, &v, otac_boot_index(b, bootname)) ? OTA_SLOT_GOOD : OTA_SLOT_BAD;
-    view_free(&v);
-    return OTA_OK;
-}
-
-static ota_err
-gr_set_state(void *user, const char *bootname, ota_slot_state state, char *err)
-{
-    otac_boot *b = user;
-    gr_view v;
-    otac_env want = {0};
-    char *order = NULL;
-    ota_err rc = otac_boot_check_name(b, bootname, err);
-    if (rc != OTA_OK)
-        return rc;
-    if (state != OTA_SLOT_GOOD && state != OTA_SLOT_BAD) {
-        otac_boot_msg(err, "state %d is neither good nor bad", (int) state);
-        return OTA_E_ARG;
-    }
-    if ((rc = view_load(b, &v, err)) != OTA_OK)
-        return rc;
-    bool append = state == OTA_SLOT_GOOD && !otac_order_has(v.order, v.norder, bootname);
-    if (want_flags(&want, bootname, state == OTA_SLOT_GOOD) != OTA_OK ||
-        (append && ((order = otac_order_with(v.order, v.norder, bootname)) == NULL ||
-                    otac_env_set(&want, "ORDER", order) != OTA_OK))) {
-        otac_boot_msg(err, "out of memory");
-        rc = OTA_E_NOMEM;
-        goto out;
-    }
-    rc = env_commit(b, &v.env, &want, err);
-out:
-    free(order);
-    otac_env_free(&want);
-    view_free(&v);
-    return rc;
-}
-
-void
-otac_boot_grub_ops(ota_boot_ops *ops)
-{
-    ops->get_primary = gr_get_primary;
-    ops->set_primary = gr_set_primary;
-    ops->get_state = gr_get_state;
-    ops->set_state = gr_set_state;
-}
+const otac_ordered_env otac_grub_env = {
+    .order_var = "ORDER",
+    .empty_order_fill = true,
+    .no_primary = "no slot in ORDER has <x>_OK=1 and <x>_TRY=0",
+    .list_argv = gr_list_argv,
+    .write = gr_write,
+    .slot_good = gr_slot_good,
+    .want_slot = gr_want_slot,
+};

@@ -2,8 +2,10 @@
  * boot_int.h — the switch backends' shared internals (prefix otac_boot_),
  * not installed.  boot.c holds the public API and the settings; one file per
  * built-in backend (boot_symlink.c, boot_uboot.c, boot_grub.c,
- * boot_custom.c) fills an ota_boot_ops with its four verbs; boot_run.c runs
- * helper programs; boot_env.c parses and holds `name=value` listings.
+ * boot_custom.c) fills an ota_boot_ops with its four verbs — U-Boot and GRUB
+ * through boot_ordered.c, which holds their shared verbs, each backend file
+ * only describing its environment; run.c runs helper programs; boot_env.c
+ * parses and holds `name=value` listings.
  */
 #ifndef OTAC_BOOT_INT_H
 #define OTAC_BOOT_INT_H
@@ -30,9 +32,12 @@
 #define OTAC_BOOT_MAX_SLOTS 16u
 #define OTAC_BOOT_MAX_ORDER 32u
 
+struct otac_ordered_env;
+
 /* One backend instance: the copied settings (all strings owned). */
 typedef struct otac_boot {
     int kind; /* OTAC_BOOT_KIND_* */
+    const struct otac_ordered_env *ordered; /* uboot, grub: the environment's shape */
     char **names;
     size_t nnames;
     char *link;
@@ -60,6 +65,13 @@ int otac_boot_index(const otac_boot *b, const char *bootname);
 /* The verbs' common start: bootname valid and configured (OTA_E_ARG and a
  * message otherwise). */
 ota_err otac_boot_check_name(const otac_boot *b, const char *bootname, char *err);
+
+/* get_state's: the name as above, then state not NULL; set_state's: the
+ * name, then state good or bad (OTA_E_ARG and a message otherwise). */
+ota_err otac_boot_check_get(const otac_boot *b, const char *bootname, const ota_slot_state *state,
+                            char *err);
+ota_err otac_boot_check_set(const otac_boot *b, const char *bootname, ota_slot_state state,
+                            char *err);
 
 #include "run.h"
 
@@ -117,11 +129,45 @@ ota_err otac_env_changes(const otac_env *cur, const otac_env *want, otac_env *ch
  * write by tool): OTA_E_BOOT with a message naming the first mismatch. */
 ota_err otac_env_verify(const otac_env *got, const otac_env *want, const char *tool, char *err);
 
+/* ---- ordered environments: U-Boot and GRUB (boot_ordered.c) ------------- */
+
+/*
+ * What one bootloader's environment looks like; boot_ordered.c does the
+ * rest, the same for both: list every variable, take the order (order_var)
+ * and each configured slot's own good/bad (slot_good), the primary being the
+ * first slot of the order that is good; a change builds the variables it
+ * wants (want_slot, then order_var when the order changes), writes those
+ * that differ in ONE call (write; none when nothing differs), then lists
+ * again and compares.
+ */
+typedef struct otac_ordered_env {
+    const char *order_var;  /* "BOOT_ORDER", "ORDER" */
+    bool empty_order_unset; /* an empty order reads as missing: the configured one */
+    bool empty_order_fill;  /* set_primary on an order naming no slot lists every configured one */
+    const char *no_primary; /* get_primary's message when no slot of the order is good */
+    /* The listing program's argv[4] (after any check of the storage). */
+    ota_err (*list_argv)(const otac_boot *b, const char **argv, char *err);
+    /* Every variable of changes in one call of the writing program, named
+     * in *writer (for a read-back mismatch). */
+    ota_err (*write)(const otac_boot *b, const otac_env *changes, const char **writer,
+                     char *err);
+    /* Whether configured slot x reads good by its own variables (the order
+     * aside); a value that is not a number is OTA_E_BOOT. */
+    ota_err (*slot_good)(const otac_boot *b, const otac_env *env, const char *x, bool *good,
+                         char *err);
+    /* Into want, the variables making x good (a fresh budget) or bad:
+     * OTA_E_NOMEM. */
+    ota_err (*want_slot)(const otac_boot *b, otac_env *want, const char *x, bool good);
+} otac_ordered_env;
+
+extern const otac_ordered_env otac_uboot_env; /* boot_uboot.c */
+extern const otac_ordered_env otac_grub_env;  /* boot_grub.c */
+
 /* ---- the backends ------------------------------------------------------- */
 
 void otac_boot_symlink_ops(ota_boot_ops *ops);
-void otac_boot_uboot_ops(ota_boot_ops *ops);
-void otac_boot_grub_ops(ota_boot_ops *ops);
+/* uboot and grub: the verbs of boot_ordered.c (b->ordered says which). */
+void otac_boot_ordered_ops(ota_boot_ops *ops);
 void otac_boot_custom_ops(ota_boot_ops *ops);
 
 #endif

@@ -311,13 +311,9 @@ sl_get_state(void *user, const char *bootname, ota_slot_state *state, char *err)
 {
     otac_boot *b = user;
     bool bad[OTAC_BOOT_MAX_SLOTS];
-    ota_err rc = otac_boot_check_name(b, bootname, err);
+    ota_err rc = otac_boot_check_get(b, bootname, state, err);
     if (rc != OTA_OK)
         return rc;
-    if (state == NULL) {
-        otac_boot_msg(err, "no state pointer");
-        return OTA_E_ARG;
-    }
     if ((rc = state_read(b, bad, err)) != OTA_OK)
         return rc;
     *state = bad[otac_boot_index(b, bootname)] ? OTA_SLOT_BAD : OTA_SLOT_GOOD;
@@ -328,13 +324,9 @@ static ota_err
 sl_set_state(void *user, const char *bootname, ota_slot_state state, char *err)
 {
     otac_boot *b = user;
-    ota_err rc = otac_boot_check_name(b, bootname, err);
+    ota_err rc = otac_boot_check_set(b, bootname, state, err);
     if (rc != OTA_OK)
         return rc;
-    if (state != OTA_SLOT_GOOD && state != OTA_SLOT_BAD) {
-        otac_boot_msg(err, "state %d is neither good nor bad", (int) state);
-        return OTA_E_ARG;
-    }
     return mark(b, otac_boot_index(b, bootname), state == OTA_SLOT_BAD, err);
 }
 
