@@ -5,7 +5,8 @@
 #   make test       deps + build + every test suite (the README's command)
 #   make unit       build + cmocka unit tests only
 #   make demo       end-to-end demo on 127.0.0.1
-#   make powerloss  the long power-cut run (N=1000 kill points per call kind)
+#   make powerloss  the long power-cut runs (N=1000 kill points per call kind;
+#                   lost unsynced writes at every sync/rename/write point)
 #   make clean
 #
 # Variables: SAN=address,undefined builds with sanitizers (into build-san/),
@@ -191,11 +192,15 @@ test: deps
 	@$(MAKE) --no-print-directory interop
 	@$(MAKE) --no-print-directory integration
 
-# The long power-cut run: N kill points per frequent system call (make test
-# takes 12); every fsync/rename/syncfs point is always taken.
+# The long power-cut runs: test_powercut.sh with N kill points per frequent
+# system call (make test takes 12; every fsync/rename/syncfs point is always
+# taken), then test_powerloss.sh (writes not yet on the disk are lost; make
+# test takes 48 points) at every one of its points.  Both run; either fails it.
 N ?= 1000
 powerloss: all
-	@BUILD=$(BUILD) POWERCUT_SPREAD=$(N) bash tests/integration/test_powercut.sh
+	@rc=0; BUILD=$(BUILD) POWERCUT_SPREAD=$(N) bash tests/integration/test_powercut.sh || rc=1; \
+	BUILD=$(BUILD) POWERLOSS_POINTS=all bash tests/integration/test_powerloss.sh || rc=1; \
+	exit $$rc
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -281,7 +281,7 @@ for _ in $(seq 1 200); do
     [ "${off:-0}" -gt 1000000 ] && break
     sleep 0.1
 done
-pkill -TERM -x ota-client 2>/dev/null
+pkill -TERM -x -P "$ipid" ota-client 2>/dev/null # only this run (strace's child)
 wait $ipid
 rc=$?
 check "SIGTERM mid-download: canceled, resumable (exit 14), got $rc" test "$rc" -eq 14

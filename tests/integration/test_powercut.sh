@@ -18,8 +18,8 @@
 # What this proves and what it cannot: it proves recovery from a process
 # killed at each of these points with the kernel still running (page cache
 # intact) — the writes the process made are all kept.  It does not model
-# losing writes that were not yet fsync'd (a real power cut); see
-# docs/install.md "Power-cut safety" for the ordering argument that covers it.
+# losing writes that were not yet fsync'd (a real power cut):
+# test_powerloss.sh does, on ext4; see docs/install.md "Power-cut safety".
 source "$(dirname "$0")/lib.sh"
 # LeakSanitizer cannot run under ptrace (strace): off in sanitizer builds
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
