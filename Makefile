@@ -38,7 +38,8 @@ endif
 PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd sqlite3 cmocka libcrypto
 DEB_PKGS := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev \
             libjansson-dev libmicrohttpd-dev libsqlite3-dev libcmocka-dev libssl-dev \
-            faketime curl openssl strace libubootenv-tool u-boot-tools grub-common
+            faketime curl openssl strace libubootenv-tool u-boot-tools grub-common \
+            e2fsprogs util-linux
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wformat=2 \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
@@ -152,7 +153,8 @@ check-deps:
 deps:
 	@missing=""; command -v $(PKG_CONFIG) >/dev/null || missing=pkg-config; \
 	for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for c in faketime curl openssl strace fw_printenv fw_setenv mkenvimage grub-editenv; do \
+	for c in faketime curl openssl strace fw_printenv fw_setenv mkenvimage grub-editenv \
+	         mkfs.ext4 e2fsck losetup unshare; do \
 	  command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing node"; \
 	if [ -n "$$missing" ]; then \
