@@ -281,7 +281,8 @@ for _ in $(seq 1 200); do
     [ "${off:-0}" -gt 1000000 ] && break
     sleep 0.1
 done
-pkill -TERM -x -P "$ipid" ota-client 2>/dev/null # only this run (strace's child)
+# only this run's ota-client: a child of the backgrounded subshell or of its strace
+for p in "$ipid" $(pgrep -P "$ipid"); do pkill -TERM -x -P "$p" ota-client 2>/dev/null; done
 wait $ipid
 rc=$?
 check "SIGTERM mid-download: canceled, resumable (exit 14), got $rc" test "$rc" -eq 14
