@@ -187,6 +187,13 @@ finish(xfer *x, CURLcode cc, char *err)
         return x->err;
     }
     if (cc == CURLE_FILESIZE_EXCEEDED) {
+        /* an error page's Content-Length says nothing about the file: a 404
+         * for a 6-byte target is "not found", not "endless data" */
+        ota_err st = check_status(x);
+        if (st != OTA_OK) {
+            snprintf(err, OTA_TRANSPORT_ERRLEN, "%s", x->msg);
+            return st;
+        }
         snprintf(err, OTA_TRANSPORT_ERRLEN, "Content-Length above the download ceiling");
         return OTA_E_LENGTH;
     }

@@ -299,6 +299,13 @@ test_status_mapping(void **state)
     free(b.p);
     assert_int_equal(pull(s, &t, "/404", 0, 1000, 100, &b, err), OTA_E_NOT_FOUND);
     free(b.p);
+    /* an error page longer than the (small) target is still "not found",
+     * not "endless data" */
+    assert_int_equal(fetch(s, &t, "/404", 6, &b, err), OTA_E_NOT_FOUND);
+    assert_non_null(strstr(err, "404"));
+    free(b.p);
+    assert_int_equal(pull(s, &t, "/404", 0, 6, 100, &b, err), OTA_E_NOT_FOUND);
+    free(b.p);
     /* nothing listening */
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:1/x");
