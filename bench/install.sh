@@ -6,8 +6,9 @@
 #   bench/install.sh                 SIZES="16 1024" REPEAT=3 BUILD=build
 #   SIZES="16 256" bench/install.sh  (MiB; one tree and one image per size)
 #   KEEP=1                           keep the work directory (printed)
-#   PROFILE=1                        also profile one tree install of the first
-#                                    size (callgrind; perf cpu-clock if usable)
+#   PROFILE=1                        also profile one install of each kind and size
+#                                    (perf cpu-clock if usable; callgrind for the
+#                                    first size's tree)
 #
 # For every size N (MiB):
 #   tree   a file tree of N MiB (mix below) as an ota bundle with one `tree`
@@ -261,7 +262,8 @@ EOF
         --root "$W/repo/metadata/1.root.json" >/dev/null
 }
 
-# ours KIND TARGET SRC [CLIENT OPTIONS...] -> "seconds rss_kib"; checks the slot
+# ours KIND TARGET SRC [CLIENT OPTIONS...] -> "seconds rss_kib cpu_seconds"
+# (cpu: user + system); checks the slot
 ours() {
     local kind=$1 target=$2 src=$3 t0 t1 rc tries=0
     shift 3
@@ -270,7 +272,7 @@ ours() {
         sync
         t0=$(now)
         rc=0
-        /usr/bin/time -f %M -o "$W/rss.ours" \
+        /usr/bin/time -f '%M %U %S' -o "$W/rss.ours" \
             "$C" --state-dir "$D/state" --system-conf "$D/system.conf" \
             --metadata-url "$U/metadata/" --timeout 3600 "$@" install "$target" >"$W/ours.log" 2>&1 ||
             rc=$?
@@ -291,10 +293,11 @@ ours() {
     else
         cmp -s "$src" "$D/disk-b" || die "$target: slot B differs from the image"
     fi
-    echo "$(sub "$t1" "$t0") $(tail -1 "$W/rss.ours")"
+    echo "$(sub "$t1" "$t0") $(tail -1 "$W/rss.ours" | awk '{print $1, $2 + $3}')"
 }
 
-# base KIND FILE SRC [sync] -> "seconds rss_curl_kib rss_unpack_kib"; checks the output
+# base KIND FILE SRC [sync] -> "seconds rss_curl_kib rss_unpack_kib cpu_seconds"
+# (cpu: user + system of curl, tar and its gzip / gunzip); checks the output
 base() {
     local kind=$1 file=$2 src=$3 t0 t1 out
     mkdir -p "$W/runs"
@@ -303,11 +306,11 @@ base() {
     sync
     t0=$(now)
     if [ "$kind" = tree ]; then
-        /usr/bin/time -f %M -o "$W/rss.curl" curl -sf "$U/targets/$file" |
-            /usr/bin/time -f %M -o "$W/rss.unpack" tar -xzf - -C "$out"
+        /usr/bin/time -f '%M %U %S' -o "$W/rss.curl" curl -sf "$U/targets/$file" |
+            /usr/bin/time -f '%M %U %S' -o "$W/rss.unpack" tar -xzf - -C "$out"
     else
-        /usr/bin/time -f %M -o "$W/rss.curl" curl -sf "$U/targets/$file" |
-            /usr/bin/time -f %M -o "$W/rss.unpack" gunzip >"$out"
+        /usr/bin/time -f '%M %U %S' -o "$W/rss.curl" curl -sf "$U/targets/$file" |
+            /usr/bin/time -f '%M %U %S' -o "$W/rss.unpack" gunzip >"$out"
     fi
     if [ "${4:-}" = sync ]; then sync; fi
     t1=$(now)
@@ -316,7 +319,8 @@ base() {
     else
         cmp -s "$src" "$out" || die "baseline: $out differs from the image"
     fi
-    echo "$(sub "$t1" "$t0") $(tail -1 "$W/rss.curl") $(tail -1 "$W/rss.unpack")"
+    echo "$(sub "$t1" "$t0") $(tail -1 "$W/rss.curl" | cut -d' ' -f1) $(tail -1 "$W/rss.unpack" | cut -d' ' -f1)" \
+        "$(cat "$W/rss.curl" "$W/rss.unpack" | awk '/^[0-9]+ / {c += $2 + $3} END {print c}')"
 }
 
 # anon TARGET -> "rss_anon_kib rss_file_kib": one more (untimed) install whose
@@ -349,22 +353,28 @@ print(peak["RssAnon"], peak["RssFile"])
 EOF
 }
 
+# field "A B C" N: the Nth word
+field() { echo "$1" | cut -d' ' -f"$2"; }
+
 # measure KIND N TARGET BASEFILE SRC: REPEAT rounds, alternating; appends a row
 TIMES="" RSS=""
 measure() {
     local kind=$1 n=$2 target=$3 bfile=$4 src=$5
-    local bo="" bb="" bo64="" bbs="" ro="" ro64="" rc="" ru="" r
+    local bo="" bb="" bo64="" bbs="" ro="" ro64="" rc="" ru="" r co="" cb=""
     local r1 r2 r3 r4
     for i in $(seq 1 "$REPEAT"); do
         r1=$(ours "$kind" "$target" "$src")
         r2=$(base "$kind" "$bfile" "$src")
         r3=$(ours "$kind" "$target" "$src" --checkpoint 65536)
         r4=$(base "$kind" "$bfile" "$src" sync)
-        bo=$(min "$bo" "${r1%% *}") ro=$(max "$ro" "${r1#* }")
-        bb=$(min "$bb" "${r2%% *}")
-        rc=$(max "$rc" "$(echo "$r2" | cut -d' ' -f2)") ru=$(max "$ru" "$(echo "$r2" | cut -d' ' -f3)")
-        bo64=$(min "$bo64" "${r3%% *}") ro64=$(max "$ro64" "${r3#* }")
-        bbs=$(min "$bbs" "${r4%% *}")
+        # CPU seconds are those of the best run
+        [ "$(min "$bo" "$(field "$r1" 1)")" = "$bo" ] || co=$(field "$r1" 3)
+        [ "$(min "$bb" "$(field "$r2" 1)")" = "$bb" ] || cb=$(field "$r2" 4)
+        bo=$(min "$bo" "$(field "$r1" 1)") ro=$(max "$ro" "$(field "$r1" 2)")
+        bb=$(min "$bb" "$(field "$r2" 1)")
+        rc=$(max "$rc" "$(field "$r2" 2)") ru=$(max "$ru" "$(field "$r2" 3)")
+        bo64=$(min "$bo64" "$(field "$r3" 1)") ro64=$(max "$ro64" "$(field "$r3" 2)")
+        bbs=$(min "$bbs" "$(field "$r4" 1)")
         echo "bench: $kind $n MiB round $i: ours $(fmt3 "${r1%% *}") s, baseline $(fmt3 "${r2%% *}") s," \
             "ours --checkpoint 65536 $(fmt3 "${r3%% *}") s, baseline + sync $(fmt3 "${r4%% *}") s" >&2
     done
@@ -372,10 +382,46 @@ measure() {
     local anon_kib=${r% *} file_kib=${r#* }
     local base_desc="curl \\| tar -xz"
     [ "$kind" = image ] && base_desc="curl \\| gunzip"
-    TIMES="$TIMES| $kind | $n | $base_desc | $(fmt3 "$bb") | $(fmt3 "$bo") | **$(ratio "$bo" "$bb")** | $(fmt3 "$bo64") | $(ratio "$bo64" "$bb") | $(fmt3 "$bbs") |
+    TIMES="$TIMES| $kind | $n | $base_desc | $(fmt3 "$bb") | $(fmt3 "$bo") | **$(ratio "$bo" "$bb")** | $(fmt3 "$bo64") | $(ratio "$bo64" "$bb") | $(fmt3 "$bbs") | $(printf '%.2f' "$cb") | $(printf '%.2f' "$co") |
 "
     RSS="$RSS| $kind | $n | $(kib2mib "$ro") | $(kib2mib "$anon_kib") | $(kib2mib "$file_kib") | $(kib2mib "$ro64") | $(kib2mib "$rc") | $(kib2mib "$ru") |
 "
+}
+
+# profile KIND N TARGET (PROFILE=1): one more install of TARGET on a fresh
+# device under perf (cpu-clock: on-CPU time, kernel included; waiting for
+# the disk is not sampled), printed by library, by function and by kernel
+# entry point; at the first size also under callgrind (user-space
+# instructions; valgrind hides SHA-NI from the CPU flags, so OpenSSL runs its
+# generic SHA-256 there and looks bigger than it is).
+profile() {
+    local kind=$1 n=$2 target=$3
+    if perf record -e cpu-clock -o /dev/null true >/dev/null 2>&1; then
+        mkdevice
+        perf record -q -e cpu-clock -g -o "$W/perf.data" \
+            "$C" --state-dir "$D/state" --system-conf "$D/system.conf" \
+            --metadata-url "$U/metadata/" --timeout 3600 install "$target" >/dev/null 2>&1 ||
+            echo "bench: the perf run of $target failed" >&2
+        echo "--- perf cpu-clock, $kind $n MiB: share of on-CPU time by library (self) ---"
+        # (|| true: head closes the pipe early, which pipefail would report)
+        perf report -i "$W/perf.data" --no-children -g none --sort dso --stdio 2>/dev/null |
+            grep '%' | head -10 || true
+        echo "--- by function (self) ---"
+        perf report -i "$W/perf.data" --no-children -g none --sort dso,sym --stdio 2>/dev/null |
+            grep '%' | head -20 || true
+        echo "--- system calls (with what they call) ---"
+        perf report -i "$W/perf.data" --children -g none --sort sym --stdio 2>/dev/null |
+            grep -E '\[k\] (ksys_write|ksys_pwrite64|__x64_sys_(openat|close|mkdirat|recvfrom|fsync|syncfs|pread64|fadvise64|utimensat|fchmod|fchown)|ext4_create)$' || true
+    fi
+    if [ "$first" = 1 ] && [ "$kind" = tree ]; then
+        mkdevice
+        valgrind --tool=callgrind --callgrind-out-file="$W/callgrind.out" \
+            "$C" --state-dir "$D/state" --system-conf "$D/system.conf" \
+            --metadata-url "$U/metadata/" --timeout 3600 install "$target" >/dev/null 2>&1 ||
+            echo "bench: the callgrind run of $target failed" >&2
+        echo "--- callgrind, $kind $n MiB: instructions by function (self) ---"
+        callgrind_annotate "$W/callgrind.out" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | head -15 || true
+    fi
 }
 
 SIZESROWS=""
@@ -413,34 +459,13 @@ for n in $SIZES; do
     cat "$W"/repo/targets/* >/dev/null
 
     measure tree "$n" "gw-fw-tree-$n.otab" "tree-$n.tar.gz" "$W/tree"
+    if [ "${PROFILE:-0}" = 1 ]; then profile tree "$n" "gw-fw-tree-$n.otab"; fi
     rm -rf "$W/runs" # image runs create two files each: no allocator issue
     measure image "$n" "gw-img-$n.otab" "image-$n.gz" "$W/image"
+    if [ "${PROFILE:-0}" = 1 ]; then profile image "$n" "gw-img-$n.otab"; fi
     rm -rf "$W/runs"
-
-    if [ "${PROFILE:-0}" = 1 ] && [ "$first" = 1 ]; then
-        # one tree install under callgrind (user-space instructions), and a
-        # cpu-clock sample with perf (kernel time too) when perf can run
-        mkdevice
-        valgrind --tool=callgrind --callgrind-out-file="$W/callgrind.out" \
-            "$C" --state-dir "$D/state" --system-conf "$D/system.conf" \
-            --metadata-url "$U/metadata/" --timeout 3600 install "gw-fw-tree-$n.otab" >/dev/null 2>&1 ||
-            die "callgrind run failed"
-        echo "--- callgrind, tree $n MiB: instructions by function (self) ---"
-        callgrind_annotate "$W/callgrind.out" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | head -25 || true
-        if perf record -e cpu-clock -o /dev/null true >/dev/null 2>&1; then
-            mkdevice
-            perf record -q -e cpu-clock -g -o "$W/perf.data" \
-                "$C" --state-dir "$D/state" --system-conf "$D/system.conf" \
-                --metadata-url "$U/metadata/" --timeout 3600 install "gw-fw-tree-$n.otab" >/dev/null 2>&1
-            echo "--- perf cpu-clock, tree $n MiB: by library, then by function ---"
-            # (|| true: head closes the pipe early, which pipefail would report)
-            perf report -i "$W/perf.data" --no-children -g none --sort dso --stdio 2>/dev/null |
-                grep '%' | head -12 || true
-            perf report -i "$W/perf.data" --no-children -g none --sort dso,sym --stdio 2>/dev/null |
-                grep '%' | head -25 || true
-        fi
-    fi
     first=0
+
     # this size's files are not needed any more
     rm -rf "$W/tree" "$W/imgtree" "$W/image" "$W/runs" "$W"/repo/targets/*."gw-fw-tree-$n.otab" \
         "$W"/repo/targets/*."gw-img-$n.otab" "$W/repo/targets/tree-$n.tar.gz" "$W/repo/targets/image-$n.gz"
@@ -467,10 +492,11 @@ $LOAD0, at the end $(cut -d' ' -f1-3 /proc/loadavg).
 |---:|---:|---:|---:|---:|---:|---:|
 $(printf '%s' "$SIZESROWS")
 
-Wall time (seconds; ratio = ours / baseline, ≤ 1.05 is the goal):
+Wall time (seconds; ratio = ours / baseline, ≤ 1.05 is the goal; CPU = user +
+system seconds of the best run, the baseline's summed over its processes):
 
-| component | MiB | baseline | baseline s | ours s | ratio | ours --checkpoint 65536 s | ratio | baseline + sync s |
-|---|---:|---|---:|---:|---:|---:|---:|---:|
+| component | MiB | baseline | baseline s | ours s | ratio | ours --checkpoint 65536 s | ratio | baseline + sync s | baseline CPU s | ours CPU s |
+|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
 $(printf '%s' "$TIMES")
 
 Peak RSS (MiB; /usr/bin/time %M, largest over the runs; ota-client's split
