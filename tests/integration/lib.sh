@@ -4,8 +4,10 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
-_pass=0 _fail=0
+_pass=0 _fail=0 _skip=0
 pass() { _pass=$((_pass + 1)); echo "ok - $1"; }
+# skip NAME WHY: a check that did not run here — counted apart, never as a pass
+skip() { _skip=$((_skip + 1)); echo "skip - $1 ($2)"; }
 failed() { _fail=$((_fail + 1)); echo "not ok - $1"; [ $# -gt 1 ] && echo "#   $2"; return 0; }
 # expect_rc WANT NAME CMD... : run CMD, require exit status WANT
 expect_rc() {
@@ -14,7 +16,7 @@ expect_rc() {
     if [ "$rc" -eq "$want" ]; then pass "$name"; else failed "$name" "exit $rc, wanted $want: $(echo "$out" | tail -3)"; fi
 }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else failed "$name"; fi; }
-finish() { echo "$_pass passed, $_fail failed"; [ "$_fail" -eq 0 ]; }
+finish() { echo "$_pass passed, $_fail failed, $_skip skipped"; [ "$_fail" -eq 0 ]; }
 # free_port: a TCP port on 127.0.0.1 nobody listens on right now
 free_port() {
     local p

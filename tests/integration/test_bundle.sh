@@ -214,7 +214,7 @@ if command -v python3 >/dev/null; then
     check "independent reader refuses a flipped payload" \
         bash -c "! python3 '$V/bundle_check.py' '$V/bad-payload-flip.otab' >/dev/null"
 else
-    pass "independent reader (python3 not installed: skipped)"
+    skip "independent reader" "python3 not installed"
 fi
 
 # ---- progress on a terminal ---------------------------------------------------------------------

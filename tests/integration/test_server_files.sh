@@ -231,7 +231,7 @@ if start_server "$T/c.log" --root "$R" --listen '[::1]:0' 2>/dev/null; then
     check "IPv6: access log shows ::1" bash -c 'sleep 0.2; grep -q "^::1 - - " "$1"' _ "$T/c.log.access"
     stop_server "$SERVER_PID"
 else
-    echo "ok - IPv6 # SKIP no IPv6 loopback on this machine"
+    skip "IPv6" "no IPv6 loopback on this machine"
 fi
 
 # ---- TLS ----------------------------------------------------------------------------
@@ -260,7 +260,7 @@ if command -v openssl >/dev/null; then
     expect_rc 6 "TLS: missing key file: exit 6" \
         "$SRV" --root "$R" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/none.pem"
 else
-    echo "ok - TLS # SKIP openssl command not installed"
+    skip "TLS" "openssl command not installed"
 fi
 
 finish

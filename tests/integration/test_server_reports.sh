@@ -206,7 +206,7 @@ process.stdout.write(JSON.stringify({ signed, signatures: [{ keyid, sig }] }, nu
         [ "$(status "$T/node.json")" = 201 ]
     check "... listed with its version" [ "$(jget "$(admin "$U/v1/devices/node-1")" installed_version)" = 3.1.4 ]
 else
-    echo "ok - third-party report # SKIP node or tests/interop/node_modules missing"
+    skip "third-party report" "node or tests/interop/node_modules missing"
 fi
 
 # ---- persistence ---------------------------------------------------------------------------
