@@ -218,32 +218,40 @@ juint(const json_t *o, const char *k, uint64_t max, uint64_t *out)
     return true;
 }
 
+/* STATE_DIR/install.json whole (bounded); OTA_E_NOT_FOUND when absent. */
+static ota_err
+read_state_file(const ota_installer *in, uint8_t **buf, size_t *len)
+{
+    size_t pl = strlen(in->state_dir) + sizeof "/" STATE_FILE;
+    char *path = malloc(pl);
+    if (path == NULL)
+        return OTA_E_NOMEM;
+    snprintf(path, pl, "%s/%s", in->state_dir, STATE_FILE);
+    ota_err rc = ota_file_read(path, MAX_STATE_FILE, buf, len);
+    free(path);
+    return rc;
+}
+
 static ota_err
 load(ota_installer *in)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    char *path = NULL;
     json_t *o = NULL;
     istate *s = &in->s;
-    ota_err rc;
-    size_t pl = strlen(in->state_dir) + sizeof "/" STATE_FILE;
-    if ((path = malloc(pl)) == NULL)
-        return fail(in, OTA_E_NOMEM, "out of memory");
-    snprintf(path, pl, "%s/%s", in->state_dir, STATE_FILE);
-    rc = ota_file_read(path, MAX_STATE_FILE, &buf, &len);
+    ota_err rc = read_state_file(in, &buf, &len);
     if (rc == OTA_E_NOT_FOUND) {
         s->state = OTA_STATE_IDLE; /* first start */
         rc = OTA_OK;
         goto out;
     }
     if (rc != OTA_OK) {
-        rc = fail(in, rc, "%s: cannot read: %s", path, ota_strerror(rc));
+        rc = fail(in, rc, "%s/%s: cannot read: %s", in->state_dir, STATE_FILE, ota_strerror(rc));
         goto out;
     }
     json_error_t je;
     o = json_loadb((const char *) buf, len, JSON_REJECT_DUPLICATES, &je);
-    rc = fail(in, OTA_E_FORMAT, "%s: malformed install state", path);
+    rc = fail(in, OTA_E_FORMAT, "%s/%s: malformed install state", in->state_dir, STATE_FILE);
     if (o == NULL || !json_is_object(o) || json_integer_value(json_object_get(o, "format")) !=
                                                STATE_FORMAT)
         goto out;
@@ -300,7 +308,6 @@ load(ota_installer *in)
 out:
     json_decref(o);
     free(buf);
-    free(path);
     return rc;
 }
 
@@ -713,6 +720,10 @@ k_component_begin(void *user, const ota_bundle_component *c, uint64_t from)
             return slot_fail(r, rc, otac_dir_error(r->dir));
         return OTA_OK;
     }
+    /* scratch for the read-back: one chunk of this bundle, images only */
+    if (r->vbuf == NULL &&
+        (r->vbuf = malloc(ota_bundle_reader_head(r->rd)->header.chunk_size)) == NULL)
+        return fail(r->in, OTA_E_NOMEM, "out of memory");
     if ((rc = otac_raw_open(sl->path, false, &r->raw)) != OTA_OK)
         return fail(r->in, rc, "slot %s: cannot open %s: %s", sl->name, sl->path,
                     ota_strerror(rc));
@@ -1080,11 +1091,6 @@ ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *t
         rc = fail(in, rc, "bundle reader: %s", ota_strerror(rc));
         goto out;
     }
-    r.vbuf = malloc(OTA_BUNDLE_MAX_CHUNK_SIZE);
-    if (r.vbuf == NULL) {
-        rc = fail(in, OTA_E_NOMEM, "out of memory");
-        goto out;
-    }
     in->err[0] = '\0';
     rc = ota_bundle_reader_run(r.rd);
     if (rc != OTA_OK) {
@@ -1207,15 +1213,9 @@ ota_installer_state_json(ota_installer *in, char **out)
 {
     if (in == NULL || out == NULL)
         return OTA_E_ARG;
-    size_t pl = strlen(in->state_dir) + sizeof "/" STATE_FILE;
-    char *path = malloc(pl);
-    if (path == NULL)
-        return OTA_E_NOMEM;
-    snprintf(path, pl, "%s/%s", in->state_dir, STATE_FILE);
     uint8_t *buf = NULL;
     size_t len = 0;
-    ota_err rc = ota_file_read(path, MAX_STATE_FILE, &buf, &len);
-    free(path);
+    ota_err rc = read_state_file(in, &buf, &len);
     if (rc == OTA_E_NOT_FOUND) {
         char *d = strdup("{\"format\":1,\"state\":\"idle\"}\n");
         if (d == NULL)
