@@ -40,6 +40,10 @@ mkrel() {
     ln -s /usr/bin/hello "$src/rootfs/etc/abs-link"   # rootfs: from the slot's root
     head -c 300000 /dev/urandom >"$src/rootfs/usr/bin/blob"
     { echo "kernel $v"; head -c 200000 /dev/zero; } >"$src/kernel.img"
+    if [ -n "${BIG:-}" ]; then # 48 files of 256 KiB: tree checkpoints fall between entries
+        mkdir -p "$src/rootfs/usr/share/big"
+        for i in $(seq 10 57); do head -c 262144 /dev/urandom >"$src/rootfs/usr/share/big/f$i"; done
+    fi
     "$S" bundle --name gw-fw --version "$v" --hardware "$hw" --chunk-size 64k \
         --component rootfs:rootfs="$src/rootfs" --component image:kernel="$src/kernel.img" \
         -o "$T/gw-fw-$v.otab" --quiet --force "$@" &&
@@ -230,26 +234,23 @@ unset PUBPATH
 check "the planted link was removed, not followed" test -e "$T/outside/keep" -a ! -L "$T/evil-traversal/b/etc"
 
 # ---- 7. a server that disappears mid-download, and signals -------------------------------------
-mkrel 1.7.0 gw-1 || failed "release 1.7.0"
-# 48 files of 256 KiB: tree checkpoints fall between entries
-mkdir -p "$T/src/1.7.0/rootfs/usr/share/big"
-for i in $(seq 10 57); do head -c 262144 /dev/urandom >"$T/src/1.7.0/rootfs/usr/share/big/f$i"; done
-"$S" bundle --name gw-fw --version 1.7.0 --hardware gw-1 --chunk-size 64k \
-    --component rootfs:rootfs="$T/src/1.7.0/rootfs" --component image:kernel="$T/src/1.7.0/kernel.img" \
-    -o "$T/gw-fw-1.7.0.otab" --quiet --force &&
-    "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-1.7.0.otab" >/dev/null ||
-    failed "big release 1.7.0"
+BIG=1 mkrel 1.7.0 gw-1 || failed "release 1.7.0 (48 more files of 256 KiB)"
 # every file write slowed down by 20 ms (strace fault injection), so the
 # download is still running when the server goes away
 # (LeakSanitizer cannot run under ptrace: off for traced runs of sanitizer builds)
+# wait_journal: until the install in flight has journaled more than 1 MB (bounded)
+wait_journal() {
+    local off
+    for _ in $(seq 1 200); do
+        off=$("${OC[@]}" status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("journal",{}).get("bundle_offset",0))' 2>/dev/null)
+        [ "${off:-0}" -gt 1000000 ] && return 0
+        sleep 0.1
+    done
+}
 slow() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -o /dev/null -e trace=write,pwrite64 -e inject=write,pwrite64:delay_exit=20000 "$@"; }
 slow "${OC[@]}" --checkpoint 256 install gw-fw.otab >"$T/i1.out" 2>&1 &
 ipid=$!
-for _ in $(seq 1 200); do
-    off=$("${OC[@]}" status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("journal",{}).get("bundle_offset",0))' 2>/dev/null)
-    [ "${off:-0}" -gt 1000000 ] && break
-    sleep 0.1
-done
+wait_journal
 { kill -9 "$SERVER_PID"; wait "$SERVER_PID"; } 2>/dev/null   # gone, no goodbye
 wait $ipid
 rc=$?
@@ -267,20 +268,10 @@ check "slot A holds exactly 1.7.0 after the resume" same_tree "$T/src/1.7.0/root
 reboot_symlink
 expect_rc 0 "confirm 1.7.0" "${OC[@]}" confirm
 
-mkrel 1.8.0 gw-1 || failed "release 1.8.0"
-mkdir -p "$T/src/1.8.0/rootfs/usr/share/big"
-for i in $(seq 10 57); do head -c 262144 /dev/urandom >"$T/src/1.8.0/rootfs/usr/share/big/f$i"; done
-"$S" bundle --name gw-fw --version 1.8.0 --hardware gw-1 --chunk-size 64k \
-    --component rootfs:rootfs="$T/src/1.8.0/rootfs" --component image:kernel="$T/src/1.8.0/kernel.img" \
-    -o "$T/gw-fw-1.8.0.otab" --quiet --force &&
-    "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-1.8.0.otab" >/dev/null
+BIG=1 mkrel 1.8.0 gw-1 || failed "release 1.8.0 (48 more files of 256 KiB)"
 slow "${OC[@]}" --checkpoint 256 install gw-fw.otab >"$T/i3.out" 2>&1 &
 ipid=$!
-for _ in $(seq 1 200); do
-    off=$("${OC[@]}" status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("journal",{}).get("bundle_offset",0))' 2>/dev/null)
-    [ "${off:-0}" -gt 1000000 ] && break
-    sleep 0.1
-done
+wait_journal
 # only this run's ota-client: a child of the backgrounded subshell or of its strace
 for p in "$ipid" $(pgrep -P "$ipid"); do pkill -TERM -x -P "$p" ota-client 2>/dev/null; done
 wait $ipid
@@ -295,21 +286,11 @@ reboot_symlink
 expect_rc 0 "confirm 1.8.0" "${OC[@]}" confirm
 
 # a server that stalls mid-body (SIGSTOP): the speed floor ends the wait
-mkrel 1.8.5 gw-1 || failed "release 1.8.5"
-mkdir -p "$T/src/1.8.5/rootfs/usr/share/big"
-for i in $(seq 10 57); do head -c 262144 /dev/urandom >"$T/src/1.8.5/rootfs/usr/share/big/f$i"; done
-"$S" bundle --name gw-fw --version 1.8.5 --hardware gw-1 --chunk-size 64k \
-    --component rootfs:rootfs="$T/src/1.8.5/rootfs" --component image:kernel="$T/src/1.8.5/kernel.img" \
-    -o "$T/gw-fw-1.8.5.otab" --quiet --force &&
-    "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-1.8.5.otab" >/dev/null
+BIG=1 mkrel 1.8.5 gw-1 || failed "release 1.8.5 (48 more files of 256 KiB)"
 start=$(date +%s)
 slow "${OC[@]}" --checkpoint 256 --low-speed-limit 1000 --low-speed-time 3 install gw-fw.otab >"$T/i4.out" 2>&1 &
 ipid=$!
-for _ in $(seq 1 200); do
-    off=$("${OC[@]}" status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("journal",{}).get("bundle_offset",0))' 2>/dev/null)
-    [ "${off:-0}" -gt 1000000 ] && break
-    sleep 0.1
-done
+wait_journal
 kill -STOP "$SERVER_PID"
 wait $ipid
 rc=$?
