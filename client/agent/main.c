@@ -124,7 +124,7 @@ static const char usage_text[] =
     " 15  no space left in the slot or the state directory\n";
 
 typedef struct opts {
-    char *metadata_dir, *state_dir, *metadata_url, *target_url, *config;
+    char *metadata_dir, *state_dir, *metadata_url, *target_base_url, *config;
     char *ca_path, *ca_file, *root_file, *out_dir;
     char *system_conf, *hardware_id, *reason;
     long hook_timeout, checkpoint_kib;
@@ -271,7 +271,7 @@ config_key(opts *o, const opts *cli, const char *k, const char *v, const char *f
     STR_KEY("metadata_dir", metadata_dir)
     STR_KEY("state_dir", state_dir)
     STR_KEY("metadata_url", metadata_url)
-    STR_KEY("target_base_url", target_url)
+    STR_KEY("target_base_url", target_base_url)
     STR_KEY("ca_path", ca_path)
     STR_KEY("ca_file", ca_file)
     STR_KEY("system_conf", system_conf)
@@ -328,17 +328,17 @@ resolve(opts *o)
             return EX_FAIL;
         snprintf(o->metadata_dir, n, "%s/metadata", st);
     }
-    if (o->target_url == NULL && o->metadata_url != NULL) {
+    if (o->target_base_url == NULL && o->metadata_url != NULL) {
         /* http://host/repo/metadata[/] -> http://host/repo/targets/ */
         size_t n = strlen(o->metadata_url);
         while (n > 0 && o->metadata_url[n - 1] == '/')
             n--;
         if (n >= 8 && strncmp(o->metadata_url + n - 8, "metadata", 8) == 0) {
-            o->target_url = malloc(n + 2);
-            if (o->target_url == NULL)
+            o->target_base_url = malloc(n + 2);
+            if (o->target_base_url == NULL)
                 return EX_FAIL;
-            memcpy(o->target_url, o->metadata_url, n - 8);
-            memcpy(o->target_url + n - 8, "targets/", 9);
+            memcpy(o->target_base_url, o->metadata_url, n - 8);
+            memcpy(o->target_base_url + n - 8, "targets/", 9);
         }
     }
     return EX_OK;
@@ -350,7 +350,7 @@ opts_free(opts *o)
     free(o->metadata_dir);
     free(o->state_dir);
     free(o->metadata_url);
-    free(o->target_url);
+    free(o->target_base_url);
     free(o->config);
     free(o->ca_path);
     free(o->ca_file);
@@ -771,7 +771,7 @@ main(int argc, char **argv)
         case O_MDIR: ok = set_str(&o.metadata_dir, optarg); break;
         case O_SDIR: ok = set_str(&o.state_dir, optarg); break;
         case O_MURL: ok = set_str(&o.metadata_url, optarg); break;
-        case O_TURL: ok = set_str(&o.target_url, optarg); break;
+        case O_TURL: ok = set_str(&o.target_base_url, optarg); break;
         case O_CONFIG: ok = set_str(&o.config, optarg); break;
         case O_CAPATH: ok = set_str(&o.ca_path, optarg); break;
         case O_CAFILE: ok = set_str(&o.ca_file, optarg); break;
@@ -878,7 +878,7 @@ main(int argc, char **argv)
         ex = die(EX_USAGE, "%s needs --metadata-url (or metadata_url in --config)", cmd);
         goto out;
     }
-    if ((strcmp(cmd, "fetch") == 0 || strcmp(cmd, "install") == 0) && o.target_url == NULL) {
+    if ((strcmp(cmd, "fetch") == 0 || strcmp(cmd, "install") == 0) && o.target_base_url == NULL) {
         ex = die(EX_USAGE, "%s needs --target-base-url", cmd);
         goto out;
     }
@@ -918,7 +918,7 @@ main(int argc, char **argv)
     ota_client_config_init(&cfg);
     cfg.metadata_dir = o.metadata_dir;
     cfg.metadata_url = o.metadata_url;
-    cfg.target_url = o.target_url;
+    cfg.target_base_url = o.target_base_url;
     cfg.transport = &tr;
     cfg.max_timestamp_len = o.max_timestamp;
     cfg.max_root_len = o.max_root;

@@ -95,7 +95,7 @@ ota_client_new(const ota_client_config *cfg, ota_client **out)
     if (c->metadata_dir == NULL)
         goto out;
     if ((rc = dup_base_url(cfg->metadata_url, &c->metadata_url)) != OTA_OK ||
-        (rc = dup_base_url(cfg->target_url, &c->target_url)) != OTA_OK)
+        (rc = dup_base_url(cfg->target_base_url, &c->target_base_url)) != OTA_OK)
         goto out;
     if (cfg->transport != NULL) {
         c->tr = *cfg->transport;
@@ -128,7 +128,7 @@ ota_client_free(ota_client *c)
     free(c->roles);
     free(c->metadata_dir);
     free(c->metadata_url);
-    free(c->target_url);
+    free(c->target_base_url);
     free(c->info_custom);
     free(c);
 }

@@ -36,7 +36,7 @@ typedef struct otac_role {
 struct ota_client {
     char *metadata_dir;
     char *metadata_url; /* ends with '/' */
-    char *target_url;   /* ends with '/' or NULL */
+    char *target_base_url; /* ends with '/' or NULL */
     ota_transport tr;
     bool have_tr;
     uint64_t max_root_len, max_timestamp_len, max_snapshot_len, max_targets_len;

@@ -31,14 +31,14 @@ struct ota_target_stream {
     bool partial; /* opened at an offset: only the length can be checked */
 };
 
-/* target_url + dir/ + [HASH.]basename, percent-encoded, no dot segments. */
+/* target_base_url + dir/ + [HASH.]basename, percent-encoded, no dot segments. */
 static ota_err
 target_url(ota_client *c, const ota_target_info *t, char *url, size_t cap)
 {
     char hex[2 * OTA_SHA512_LEN + 2];
     const char *slash = strrchr(t->path, '/');
     size_t dlen = slash != NULL ? (size_t) (slash - t->path) + 1 : 0;
-    size_t base = strlen(c->target_url);
+    size_t base = strlen(c->target_base_url);
     ota_err rc = OTA_E_LIMIT;
 
     hex[0] = '\0';
@@ -54,7 +54,7 @@ target_url(ota_client *c, const ota_target_info *t, char *url, size_t cap)
     }
     if (base >= cap || dlen >= OTA_CLIENT_MAX_URL)
         goto toolong;
-    memcpy(url, c->target_url, base + 1);
+    memcpy(url, c->target_base_url, base + 1);
     char *dir = malloc(dlen + 1);
     if (dir == NULL)
         return otac_fail(c, OTA_E_NOMEM, "out of memory");
@@ -83,7 +83,7 @@ check_info(ota_client *c, const ota_target_info *t)
         return otac_fail(c, OTA_E_ARG, "no target");
     if (!c->refreshed || c->root == NULL)
         return otac_fail(c, OTA_E_ARG, "refresh first");
-    if (!c->have_tr || c->target_url == NULL)
+    if (!c->have_tr || c->target_base_url == NULL)
         return otac_fail(c, OTA_E_ARG, "no transport or target URL configured");
     if (!t->has_sha256 && !t->has_sha512)
         return otac_fail(c, OTA_E_UNSUPPORTED, "%s: no supported hash listed", t->path);

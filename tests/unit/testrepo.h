@@ -355,7 +355,7 @@ world_client(world *w, ota_client_config *over)
         cfg = *over;
     cfg.metadata_dir = w->dir;
     cfg.metadata_url = MURL;
-    cfg.target_url = TURL;
+    cfg.target_base_url = TURL;
     cfg.transport = &w->tr;
     ota_client_free(w->c);
     w->c = NULL;

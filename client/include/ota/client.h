@@ -9,7 +9,7 @@
  *     ota_client_config_init(&cfg);
  *     cfg.metadata_dir = "/var/lib/ota-client/metadata";
  *     cfg.metadata_url = "https://updates.example.com/metadata/";
- *     cfg.target_url = "https://cdn.example.com/targets/";
+ *     cfg.target_base_url = "https://cdn.example.com/targets/";
  *     cfg.transport = &curl;             // ota_curl_transport_new()
  *     ota_client *c;
  *     if (ota_client_new(&cfg, &c) == OTA_OK &&
@@ -74,7 +74,7 @@ typedef struct ota_client_config {
     const char *metadata_url;
     /** Base URL of the target files (may be another host or CDN path).
      *  Required for fetching targets. */
-    const char *target_url;
+    const char *target_base_url;
     /** How bytes are fetched.  Required for refresh and fetch. */
     const ota_transport *transport;
     /** Download ceilings for metadata whose length is not given by signed
@@ -210,7 +210,7 @@ OTA_API OTA_NODISCARD ota_err ota_client_list_targets(ota_client *c, ota_target_
  * Download target t (from ota_client_get_target on this client) into
  * directory dir as the file <percent-encoded path> (a flat name: '/' and
  * every byte outside [A-Za-z0-9._~-] become %XX, a leading '.' too, as
- * python-tuf and tuf-js name downloaded targets).  The URL is target_url +
+ * python-tuf and tuf-js name downloaded targets).  The URL is target_base_url +
  * path, with HASH.basename under consistent snapshots.  The body is
  * streamed into a hidden temporary file in dir, never past t->length;
  * only when length and every listed hash match is it fsync'd and renamed

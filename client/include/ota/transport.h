@@ -44,8 +44,9 @@ typedef ota_err (*ota_sink_fn)(void *ctx, const uint8_t *buf, size_t len);
 #define OTA_TRANSPORT_ERRLEN 256
 
 /**
- * A transport.  `open`, `read` and `close` are required; `fetch` is
- * optional (the library falls back to open/read/close).
+ * A transport.  `open`, `read` and `close` are required; `fetch` and
+ * `post` are optional (the library falls back to open/read/close for
+ * fetch; without post, device reports stay queued).
  *
  * fetch: deliver the whole body of req to sink.  Returns OTA_OK at the end
  *   of the body; OTA_E_NOT_FOUND when the server says the file does not exist
@@ -72,6 +73,13 @@ typedef struct ota_transport {
     ota_err (*read)(void *user, void *stream, uint8_t *buf, size_t cap, size_t *got,
                     char *err);
     void (*close)(void *user, void *stream);
+    /** Optional (NULL: reports cannot be sent, OTA_E_UNSUPPORTED).  POST
+     *  body[len] with Content-Type content_type to url; no redirect is
+     *  followed.  Returns OTA_OK when the server answered (any status, put
+     *  in *status), OTA_E_NETWORK when it could not be reached or did not
+     *  answer in time.  The response body is discarded. */
+    ota_err (*post)(void *user, const char *url, const char *content_type, const uint8_t *body,
+                    size_t len, long *status, char *err);
 } ota_transport;
 
 /**
