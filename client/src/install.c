@@ -16,6 +16,7 @@
  *     nothing left to write and switches (idempotent).
  */
 #include "ota/install.h"
+#include "ota/update.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +50,7 @@
 
 typedef struct istate {
     ota_install_state state;
-    char *installed_version, *installed_slot;
+    char *installed_version, *installed_slot, *installed_name;
     /* the update in flight, or the last one attempted */
     char *t_path, *t_name, *t_version, *t_slot, *t_from;
     char t_head[65]; /* hex SHA-256 of the bundle head: identity of the bundle */
@@ -73,6 +74,7 @@ struct ota_installer {
     void *progress_user;
     unsigned hook_timeout_s;
     uint64_t ckpt_bytes;
+    bool allow_downgrade;
     volatile sig_atomic_t cancel;
     istate s;
     char err[512];
@@ -81,7 +83,8 @@ struct ota_installer {
 static void
 istate_clear(istate *s)
 {
-    char **strs[] = {&s->installed_version, &s->installed_slot, &s->t_path, &s->t_name,
+    char **strs[] = {&s->installed_version, &s->installed_slot, &s->installed_name, &s->t_path,
+                     &s->t_name,
                      &s->t_version, &s->t_slot, &s->t_from, &s->j_prev, &s->j_last,
                      &s->last_error, &s->reason};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
@@ -152,6 +155,7 @@ save(ota_installer *in)
     e |= jset(o, "state", json_string(ota_install_state_name(s->state)));
     e |= jset_str(o, "installed_version", s->installed_version);
     e |= jset_str(o, "installed_slot", s->installed_slot);
+    e |= jset_str(o, "installed_name", s->installed_name);
     if (s->t_path != NULL) {
         json_t *t = json_object();
         e |= jset(o, "target", t);
@@ -264,6 +268,7 @@ load(ota_installer *in)
         goto out;
     bool ok = sdup(&s->installed_version, jstr(o, "installed_version")) &&
               sdup(&s->installed_slot, jstr(o, "installed_slot")) &&
+              sdup(&s->installed_name, jstr(o, "installed_name")) &&
               sdup(&s->last_error, jstr(o, "last_error")) && sdup(&s->reason, jstr(o, "reason"));
     json_t *t = json_object_get(o, "target");
     if (json_is_object(t)) {
@@ -376,6 +381,7 @@ ota_installer_new(const ota_install_config *cfg, ota_installer **out, char *errb
     in->progress_user = c.progress_user;
     in->hook_timeout_s = c.hook_timeout_s != 0 ? c.hook_timeout_s : DEFAULT_HOOK_S;
     in->ckpt_bytes = c.checkpoint_bytes != 0 ? c.checkpoint_bytes : DEFAULT_CKPT;
+    in->allow_downgrade = c.allow_downgrade;
     ota_err mk = ota_mkdirs(in->state_dir, 0755);
     if (mk != OTA_OK) {
         rc = fail(in, mk, "%s: %s", in->state_dir, strerror(errno));
@@ -913,7 +919,7 @@ out:
 /* The signed custom.ota_bundle of t: head anchor, name, version, hardware. */
 static ota_err
 bundle_entry(ota_installer *in, const ota_target_info *t, uint64_t *head_len, uint8_t head[32],
-             char **name, char **version, bool *hw_ok)
+             char **name, char **version, bool *hw_ok, bool *downgrade)
 {
     json_t *custom = t->custom_json != NULL ? json_loads(t->custom_json, JSON_REJECT_DUPLICATES, NULL)
                                             : NULL;
@@ -934,6 +940,8 @@ bundle_entry(ota_installer *in, const ota_target_info *t, uint64_t *head_len, ui
         if (json_is_string(h) && strcmp(json_string_value(h), in->hwid) == 0)
             *hw_ok = true;
     }
+    json_t *dg = json_object_get(json_object_get(custom, "ota_release"), "downgrade");
+    *downgrade = json_is_true(dg);
     *name = strdup(n);
     *version = strdup(v);
     if (*name == NULL || *version == NULL) {
@@ -1002,7 +1010,8 @@ ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *t
     char booted[OTA_BOOT_NAME_MAX];
     uint8_t head[32];
     uint64_t head_len = 0;
-    bool hw_ok = false;
+    bool hw_ok = false, downgrade = false;
+    char floor[VERSION_CAP];
     run r;
     memset(&r, 0, sizeof r);
     ota_err rc = OTA_E_ARG;
@@ -1013,7 +1022,8 @@ ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *t
     istate *s = &in->s;
     if (c == NULL || t == NULL || t->path == NULL)
         return fail(in, rc, "no client or target");
-    if ((rc = bundle_entry(in, t, &head_len, head, &r.c_name, &r.c_version, &hw_ok)) != OTA_OK)
+    if ((rc = bundle_entry(in, t, &head_len, head, &r.c_name, &r.c_version, &hw_ok,
+                           &downgrade)) != OTA_OK)
         goto out;
     /* an update in flight must be finished first */
     if ((rc = ota_installer_boot(in)) != OTA_OK)
@@ -1037,10 +1047,23 @@ ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *t
                   r.c_version);
         goto out;
     }
+    if ((rc = ota_client_floor(c, r.c_name, floor, sizeof floor)) != OTA_OK) {
+        rc = fail(in, rc, "%s", ota_client_errmsg(c));
+        goto out;
+    }
+    if (floor[0] != '\0' && ota_semver_cmp(r.c_version, floor) < 0) {
+        rc = fail(in, OTA_E_BAD_VERSION,
+                  "%s: version %s is below the signed floor %s for %s (retired fleet-wide)",
+                  t->path, r.c_version, floor, r.c_name);
+        goto out;
+    }
     if (s->installed_version != NULL && ota_semver_check(s->installed_version) == OTA_OK &&
-        ota_semver_cmp(r.c_version, s->installed_version) <= 0) {
-        rc = fail(in, OTA_E_ROLLBACK, "%s: version %s is not newer than the installed %s",
-                  t->path, r.c_version, s->installed_version);
+        ota_semver_cmp(r.c_version, s->installed_version) <= 0 &&
+        !(in->allow_downgrade && downgrade)) {
+        rc = fail(in, OTA_E_ROLLBACK, "%s: version %s is not newer than the installed %s%s",
+                  t->path, r.c_version, s->installed_version,
+                  in->allow_downgrade ? " (and its signed release does not permit a downgrade)"
+                                      : "");
         goto out;
     }
     if ((rc = booted_slot(in, booted)) != OTA_OK)
@@ -1153,7 +1176,8 @@ ota_installer_confirm(ota_installer *in)
     if ((rc = set_state(in, s->t_slot, OTA_SLOT_GOOD)) != OTA_OK)
         return rc;
     if (!sdup(&s->installed_version, s->t_version) || !sdup(&s->installed_slot, s->t_slot) ||
-        !sdup(&s->last_error, NULL) || !sdup(&s->reason, NULL))
+        !sdup(&s->installed_name, s->t_name) || !sdup(&s->last_error, NULL) ||
+        !sdup(&s->reason, NULL))
         return fail(in, OTA_E_NOMEM, "out of memory");
     s->state = OTA_STATE_COMMITTED;
     return save(in);
@@ -1205,6 +1229,8 @@ ota_installer_status(ota_installer *in, ota_install_status *st)
     st->nbad = s->nbad;
     snprintf(st->last_error, sizeof st->last_error, "%s",
              s->last_error != NULL ? s->last_error : "");
+    snprintf(st->installed_name, sizeof st->installed_name, "%s",
+             s->installed_name != NULL ? s->installed_name : "");
     return OTA_OK;
 }
 
@@ -1226,5 +1252,34 @@ ota_installer_state_json(ota_installer *in, char **out)
     if (rc != OTA_OK)
         return rc;
     *out = (char *) buf;
+    return OTA_OK;
+}
+
+ota_err
+ota_installer_choose(ota_installer *in, ota_client *c, const ota_device *dev, ota_release_cb cb,
+                     void *user, ota_target_info *chosen, bool *found)
+{
+    if (in == NULL || c == NULL || dev == NULL || found == NULL ||
+        dev->size < offsetof(ota_device, nbad) + sizeof dev->nbad)
+        return OTA_E_ARG;
+    istate *s = &in->s;
+    ota_device d = *dev;
+    d.size = sizeof d;
+    if (d.hardware_id == NULL)
+        d.hardware_id = in->hwid;
+    if (d.installed_version == NULL)
+        d.installed_version = s->installed_version;
+    if (d.product == NULL)
+        d.product = s->installed_name != NULL ? s->installed_name : s->t_name;
+    if (d.product == NULL)
+        return fail(in, OTA_E_ARG, "the product (bundle name) this device runs is not known yet: "
+                    "set it, or install a first bundle by name");
+    if (d.bad_versions == NULL) {
+        d.bad_versions = (const char *const *) s->bad;
+        d.nbad = s->nbad;
+    }
+    ota_err rc = ota_client_choose(c, &d, cb, user, chosen, found);
+    if (rc != OTA_OK)
+        return fail(in, rc, "%s", ota_client_errmsg(c));
     return OTA_OK;
 }

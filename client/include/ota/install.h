@@ -55,6 +55,7 @@
 
 #include "ota/boot.h"
 #include "ota/client.h"
+#include "ota/update.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -124,9 +125,15 @@ typedef struct ota_install_config {
     /** Journal interval in bundle bytes; 0: 8 MiB.  Smaller: less to
      *  download again after a power cut, more fsyncs. */
     uint64_t checkpoint_bytes;
+    /** Let ota_installer_install put a version not above the installed
+     *  one — only when the target's signed custom.ota_release says
+     *  "downgrade": true (formats/RELEASE.md); never a version marked bad
+     *  here or below the signed floor. */
+    bool allow_downgrade;
 } ota_install_config;
 
-#define OTA_INSTALL_CONFIG_INIT {sizeof(ota_install_config), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0}
+#define OTA_INSTALL_CONFIG_INIT                                                                    \
+    {sizeof(ota_install_config), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, false}
 
 /**
  * Create an installer: reads and validates system.conf (slots, bootnames,
@@ -203,11 +210,22 @@ typedef struct ota_install_status {
     uint64_t resume_offset;          /* downloading: bytes already verified */
     size_t nbad;                     /* versions marked bad here */
     char last_error[256];            /* "" none */
+    char installed_name[129];        /* bundle name of the installed version, "" unknown */
 } ota_install_status;
 
 /** Fill *st (st->size set by the caller).  Asks the backend for the primary
  *  slot (failures leave it ""). */
 OTA_API OTA_NODISCARD ota_err ota_installer_status(ota_installer *in, ota_install_status *st);
+
+/** ota_client_choose for this device: dev's NULL fields are filled from
+ *  the installer — hardware id, installed version, product (the bundle
+ *  name installed last) and the versions marked bad here.  OTA_E_ARG when
+ *  the product is not known yet (never installed a bundle and dev->product
+ *  NULL). */
+OTA_API OTA_NODISCARD ota_err ota_installer_choose(ota_installer *in, ota_client *c,
+                                                   const ota_device *dev, ota_release_cb cb,
+                                                   void *user, ota_target_info *chosen,
+                                                   bool *found);
 
 /** install.json as it is on disk (malloc'd, NUL-terminated; free()). */
 OTA_API OTA_NODISCARD ota_err ota_installer_state_json(ota_installer *in, char **out);
