@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1231,6 +1232,7 @@ ota_installer_status(ota_installer *in, ota_install_status *st)
              s->last_error != NULL ? s->last_error : "");
     snprintf(st->installed_name, sizeof st->installed_name, "%s",
              s->installed_name != NULL ? s->installed_name : "");
+    snprintf(st->hardware_id, sizeof st->hardware_id, "%s", in->hwid);
     return OTA_OK;
 }
 
@@ -1281,5 +1283,35 @@ ota_installer_choose(ota_installer *in, ota_client *c, const ota_device *dev, ot
     ota_err rc = ota_client_choose(c, &d, cb, user, chosen, found);
     if (rc != OTA_OK)
         return fail(in, rc, "%s", ota_client_errmsg(c));
+    return OTA_OK;
+}
+
+ota_err
+ota_installer_run_command(ota_installer *in, const char *command, unsigned timeout_s, int *status)
+{
+    if (in == NULL || command == NULL || status == NULL || timeout_s == 0)
+        return OTA_E_ARG;
+    istate *s = &in->s;
+    char e_state[64], e_ver[VERSION_CAP + 16], e_inst[VERSION_CAP + 24], e_slot[OTA_BOOT_NAME_MAX + 16];
+    snprintf(e_state, sizeof e_state, "OTA_STATE=%s", ota_install_state_name(s->state));
+    snprintf(e_ver, sizeof e_ver, "OTA_VERSION=%s", s->t_version != NULL ? s->t_version : "");
+    snprintf(e_inst, sizeof e_inst, "OTA_INSTALLED_VERSION=%s",
+             s->installed_version != NULL ? s->installed_version : "");
+    snprintf(e_slot, sizeof e_slot, "OTA_SLOT=%s", s->t_slot != NULL ? s->t_slot : "");
+    const char *const env[] = {e_state, e_ver, e_inst, e_slot, NULL};
+    const char *const argv[] = {"/bin/sh", "-c", command, NULL};
+    otac_run_result r;
+    char err[OTA_BOOT_ERRLEN] = "";
+    unsigned ms = timeout_s > UINT_MAX / 1000u ? UINT_MAX : timeout_s * 1000u;
+    ota_err rc = otac_run(argv, env, ms, false, &r, err);
+    free(r.out);
+    if (rc == OTA_E_TIMEOUT)
+        return fail(in, rc, "'%s' did not finish within %u s (killed)", command, timeout_s);
+    if (rc != OTA_OK)
+        return fail(in, OTA_E_HOOK, "'%s': %s", command, err[0] ? err : ota_strerror(rc));
+    *status = r.status;
+    if (r.status != 0)
+        fail(in, OTA_OK, "'%s' exited %d%s%s", command, r.status, r.errline[0] ? ": " : "",
+             r.errline);
     return OTA_OK;
 }

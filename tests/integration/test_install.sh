@@ -248,7 +248,7 @@ wait_journal() {
     done
 }
 slow() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -o /dev/null -e trace=write,pwrite64 -e inject=write,pwrite64:delay_exit=20000 "$@"; }
-slow "${OC[@]}" --checkpoint 256 install gw-fw.otab >"$T/i1.out" 2>&1 &
+slow "${OC[@]}" --checkpoint-kib 256 install gw-fw.otab >"$T/i1.out" 2>&1 &
 ipid=$!
 wait_journal
 { kill -9 "$SERVER_PID"; wait "$SERVER_PID"; } 2>/dev/null   # gone, no goodbye
@@ -269,7 +269,7 @@ reboot_symlink
 expect_rc 0 "confirm 1.7.0" "${OC[@]}" confirm
 
 BIG=1 mkrel 1.8.0 gw-1 || failed "release 1.8.0 (48 more files of 256 KiB)"
-slow "${OC[@]}" --checkpoint 256 install gw-fw.otab >"$T/i3.out" 2>&1 &
+slow "${OC[@]}" --checkpoint-kib 256 install gw-fw.otab >"$T/i3.out" 2>&1 &
 ipid=$!
 wait_journal
 # only this run's ota-client: a child of the backgrounded subshell or of its strace
@@ -288,7 +288,7 @@ expect_rc 0 "confirm 1.8.0" "${OC[@]}" confirm
 # a server that stalls mid-body (SIGSTOP): the speed floor ends the wait
 BIG=1 mkrel 1.8.5 gw-1 || failed "release 1.8.5 (48 more files of 256 KiB)"
 start=$(date +%s)
-slow "${OC[@]}" --checkpoint 256 --low-speed-limit 1000 --low-speed-time 3 install gw-fw.otab >"$T/i4.out" 2>&1 &
+slow "${OC[@]}" --checkpoint-kib 256 --low-speed-limit 1000 --low-speed-time 3 install gw-fw.otab >"$T/i4.out" 2>&1 &
 ipid=$!
 wait_journal
 kill -STOP "$SERVER_PID"

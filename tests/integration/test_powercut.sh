@@ -88,7 +88,7 @@ OLD_A=$(tree_hash "$D0/slot-a")
 OLD_KA=$(sha256sum <"$D0/kernel-a.img")
 NEW_K=$(sha256sum <"$T/src/kernel.img")
 reset_device() { rm -rf "$D"; cp -a "$D0" "$D"; }
-OC=("$C" --state-dir "$D/state" --system-conf "$D/system.conf" --metadata-url "$U/metadata/" --checkpoint 64)
+OC=("$C" --state-dir "$D/state" --system-conf "$D/system.conf" --metadata-url "$U/metadata/" --checkpoint-kib 64)
 CALLS=fsync,fdatasync,syncfs,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,symlink,symlinkat,write,pwrite64,ftruncate
 
 # one traced run: how many of each call a complete install makes

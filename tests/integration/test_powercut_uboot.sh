@@ -95,7 +95,7 @@ EOF
 "$C" --state-dir "$D0/state" init --root "$T/repo/metadata/1.root.json" >/dev/null
 OLD_A=$(tree_hash "$D0/slot-a")
 reset_device() { rm -rf "$D"; cp -a "$D0" "$D"; rm -f "$T/calls"; }
-OC=("$C" --state-dir "$D/state" --system-conf "$D/system.conf" --metadata-url "$U/metadata/" --checkpoint 64)
+OC=("$C" --state-dir "$D/state" --system-conf "$D/system.conf" --metadata-url "$U/metadata/" --checkpoint-kib 64)
 
 # primary slot as the boot script would choose it
 primary() {

@@ -183,7 +183,7 @@ OLD_A=$(tree_hash "$D/slot-a")
 OLD_KA=$(sha256sum <"$D/kernel-a.img")
 NEW_K=$(sha256sum <"$T/src/kernel.img")
 unmount_dev || fatal "unmount the pristine device"
-OC=("$C" --state-dir "$D/state" --system-conf "$D/system.conf" --metadata-url "$U/metadata/" --checkpoint 64)
+OC=("$C" --state-dir "$D/state" --system-conf "$D/system.conf" --metadata-url "$U/metadata/" --checkpoint-kib 64)
 
 # boot_live: a fresh copy of the pristine device, mounted at $D
 boot_live() {

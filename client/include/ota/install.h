@@ -211,6 +211,7 @@ typedef struct ota_install_status {
     size_t nbad;                     /* versions marked bad here */
     char last_error[256];            /* "" none */
     char installed_name[129];        /* bundle name of the installed version, "" unknown */
+    char hardware_id[129];           /* this device's, as the installer checks it */
 } ota_install_status;
 
 /** Fill *st (st->size set by the caller).  Asks the backend for the primary
@@ -226,6 +227,16 @@ OTA_API OTA_NODISCARD ota_err ota_installer_choose(ota_installer *in, ota_client
                                                    const ota_device *dev, ota_release_cb cb,
                                                    void *user, ota_target_info *chosen,
                                                    bool *found);
+
+/** Run a device command (the agent's health check, its reboot command):
+ *  `/bin/sh -c command`, stdin /dev/null, in its own process group, killed
+ *  past timeout_s (OTA_E_TIMEOUT), with OTA_STATE, OTA_VERSION (the update
+ *  in flight), OTA_INSTALLED_VERSION and OTA_SLOT in its environment.
+ *  *status is its exit status (-1: killed by a signal); a non-zero status
+ *  is not an error here, its stderr's first line is in the errmsg.
+ *  OTA_E_HOOK when it cannot be started. */
+OTA_API OTA_NODISCARD ota_err ota_installer_run_command(ota_installer *in, const char *command,
+                                                        unsigned timeout_s, int *status);
 
 /** install.json as it is on disk (malloc'd, NUL-terminated; free()). */
 OTA_API OTA_NODISCARD ota_err ota_installer_state_json(ota_installer *in, char **out);
