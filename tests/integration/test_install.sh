@@ -25,96 +25,7 @@ KEYS=(-k "$T/keys/targets.key" -k "$T/keys/snapshot.key" -k "$T/keys/timestamp.k
     { failed "ota-sign init"; finish; exit 1; }
 start_server "$T/server.log" --root "$T/repo" || { failed "ota-server starts"; finish; exit 1; }
 
-# mkrel VERSION [HW] [extra bundle args...]: a release with a rootfs tree and a
-# kernel image whose contents name the version; published as gw-fw.otab
-mkrel() {
-    local v=$1 hw=${2:-gw-1}
-    shift 2 2>/dev/null || shift $#
-    local src=$T/src/$v
-    rm -rf "$src"
-    mkdir -p "$src/rootfs/etc" "$src/rootfs/usr/bin" "$src/rootfs/var/empty"
-    echo "firmware $v" >"$src/rootfs/etc/version"
-    printf '#!/bin/sh\necho %s\n' "$v" >"$src/rootfs/usr/bin/hello"
-    chmod 755 "$src/rootfs/usr/bin/hello"
-    ln -s ../usr/bin/hello "$src/rootfs/etc/hello-link"
-    ln -s /usr/bin/hello "$src/rootfs/etc/abs-link"   # rootfs: from the slot's root
-    head -c 300000 /dev/urandom >"$src/rootfs/usr/bin/blob"
-    { echo "kernel $v"; head -c 200000 /dev/zero; } >"$src/kernel.img"
-    if [ -n "${BIG:-}" ]; then # 48 files of 256 KiB: tree checkpoints fall between entries
-        mkdir -p "$src/rootfs/usr/share/big"
-        for i in $(seq 10 57); do head -c 262144 /dev/urandom >"$src/rootfs/usr/share/big/f$i"; done
-    fi
-    "$S" bundle --name gw-fw --version "$v" --hardware "$hw" --chunk-size 64k \
-        --component rootfs:rootfs="$src/rootfs" --component image:kernel="$src/kernel.img" \
-        -o "$T/gw-fw-$v.otab" --quiet --force "$@" &&
-        "$S" add -r "$T/repo" "${KEYS[@]}" --path "${PUBPATH:-gw-fw.otab}" "$T/gw-fw-$v.otab" >/dev/null
-}
-
-# mkdevice NAME BACKEND: slots A (booted, primary) and B, system.conf, state
-mkdevice() {
-    local d=$T/$1
-    rm -rf "$d"
-    mkdir -p "$d/slot-a" "$d/slot-b" "$d/state"
-    : >"$d/kernel-a.img"
-    : >"$d/kernel-b.img"
-    echo "root=/dev/fake ota.slot=A quiet" >"$d/cmdline"
-    cat >"$d/system.conf" <<EOF
-# simulated device $1
-[system]
-compatible = gw-1
-bootloader = $2
-cmdline = $d/cmdline
-EOF
-    case $2 in
-    symlink)
-        ln -s "$d/slot-a" "$d/current"
-        echo "symlink = $d/current" >>"$d/system.conf" ;;
-    grub)
-        grub-editenv "$d/grubenv" create
-        grub-editenv "$d/grubenv" set ORDER="A B" A_OK=1 A_TRY=0 B_OK=1 B_TRY=0
-        echo "grubenv = $d/grubenv" >>"$d/system.conf" ;;
-    uboot)
-        printf 'BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=3\n' >"$d/env.txt"
-        mkenvimage -s 0x4000 -o "$d/uboot.env" "$d/env.txt"
-        echo "$d/uboot.env 0x0000 0x4000" >"$d/fw_env.config"
-        echo "fw-env-config = $d/fw_env.config" >>"$d/system.conf" ;;
-    esac
-    cat >>"$d/system.conf" <<EOF
-
-[slot.rootfs.0]
-type = dir
-path = $d/slot-a
-bootname = A
-
-[slot.rootfs.1]
-type = dir
-path = $d/slot-b
-bootname = B
-
-[slot.kernel.0]
-type = raw
-path = $d/kernel-a.img
-parent = rootfs.0
-
-[slot.kernel.1]
-type = raw
-path = $d/kernel-b.img
-parent = rootfs.1
-EOF
-    DEV=$d
-    OC=("$C" --state-dir "$d/state" --system-conf "$d/system.conf" --metadata-url "$U/metadata/")
-    "${OC[@]}" init --root "$T/repo/metadata/1.root.json" >/dev/null
-}
-# reboot_symlink: the device starts what the link points at
-reboot_symlink() {
-    case $(readlink "$DEV/current") in
-    */slot-a) echo "ota.slot=A" >"$DEV/cmdline" ;;
-    */slot-b) echo "ota.slot=B" >"$DEV/cmdline" ;;
-    esac
-}
-state_of() { "${OC[@]}" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["'"$1"'"])'; }
-same_tree() { diff -r --no-dereference "$1" "$2" >/dev/null; }
-slot_hash() { tree_hash "$1"; }
+source "$(dirname "$0")/device.sh"
 
 # ---- 1. a first install, symlink backend --------------------------------------------
 mkrel 1.0.0 gw-1 || failed "release 1.0.0 published"
@@ -239,15 +150,6 @@ BIG=1 mkrel 1.7.0 gw-1 || failed "release 1.7.0 (48 more files of 256 KiB)"
 # download is still running when the server goes away
 # (LeakSanitizer cannot run under ptrace: off for traced runs of sanitizer builds)
 # wait_journal: until the install in flight has journaled more than 1 MB (bounded)
-wait_journal() {
-    local off
-    for _ in $(seq 1 200); do
-        off=$("${OC[@]}" status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("journal",{}).get("bundle_offset",0))' 2>/dev/null)
-        [ "${off:-0}" -gt 1000000 ] && return 0
-        sleep 0.1
-    done
-}
-slow() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -o /dev/null -e trace=write,pwrite64 -e inject=write,pwrite64:delay_exit=20000 "$@"; }
 slow "${OC[@]}" --checkpoint-kib 256 install gw-fw.otab >"$T/i1.out" 2>&1 &
 ipid=$!
 wait_journal
