@@ -39,7 +39,7 @@ help(FILE *out)
             COMMON_HELP);
 }
 
-enum { O_PATH = 0x300, O_PREFIX, O_ROLE, O_CUSTOM, O_CHANNEL, O_ROLLOUT };
+enum { O_PATH = 0x300, O_PREFIX, O_ROLE, O_CUSTOM };
 
 int
 cmd_add(int argc, char **argv)
@@ -50,8 +50,7 @@ cmd_add(int argc, char **argv)
         {"prefix", required_argument, NULL, O_PREFIX},
         {"role", required_argument, NULL, O_ROLE},
         {"custom", required_argument, NULL, O_CUSTOM},
-        {"channel", required_argument, NULL, O_CHANNEL},
-        {"rollout", required_argument, NULL, O_ROLLOUT},
+        RELEASE_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     common_opts co = {0};
@@ -59,7 +58,9 @@ cmd_add(int argc, char **argv)
     json_t *channels = NULL, *release = NULL, *custom = NULL;
     int c, h, rollout = -1, ret = SX_USAGE;
     while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
-        if ((h = common_opt(&co, c, optarg)) < 0)
+        if ((h = common_opt(&co, c, optarg)) == 0)
+            h = release_opt(c, optarg, &channels, &rollout);
+        if (h < 0)
             goto out;
         if (h)
             continue;
@@ -68,14 +69,6 @@ cmd_add(int argc, char **argv)
         case O_PREFIX: prefix = optarg; break;
         case O_ROLE: role_opt = optarg; break;
         case O_CUSTOM: custom_text = optarg; break;
-        case O_CHANNEL:
-            if (release_parse_channels(optarg, &channels) != SX_OK)
-                goto out;
-            break;
-        case O_ROLLOUT:
-            if (release_parse_rollout(optarg, &rollout) != SX_OK)
-                goto out;
-            break;
         case 'h': help(stdout); ret = SX_OK; goto out;
         default: help(stderr); goto out;
         }

@@ -82,6 +82,16 @@ release_parse_rollout(const char *arg, int *out)
     return SX_OK;
 }
 
+int
+release_opt(int c, const char *arg, json_t **channels, int *rollout)
+{
+    if (c == OPT_CHANNEL)
+        return release_parse_channels(arg, channels) == SX_OK ? 1 : -1;
+    if (c == OPT_ROLLOUT)
+        return release_parse_rollout(arg, rollout) == SX_OK ? 1 : -1;
+    return 0;
+}
+
 json_t *
 release_new(const json_t *channels, int rollout, bool downgrade)
 {
@@ -197,15 +207,14 @@ help(FILE *out)
             "  --json              print the change as JSON\n" COMMON_HELP);
 }
 
-enum { O_CHANNEL = 0x300, O_ROLLOUT, O_ALLOW_DOWN, O_NO_DOWN, O_JSON };
+enum { O_ALLOW_DOWN = 0x300, O_NO_DOWN, O_JSON };
 
 int
 cmd_release(int argc, char **argv)
 {
     static const struct option opts[] = {
         COMMON_OPTIONS,
-        {"channel", required_argument, NULL, O_CHANNEL},
-        {"rollout", required_argument, NULL, O_ROLLOUT},
+        RELEASE_OPTIONS,
         {"allow-downgrade", no_argument, NULL, O_ALLOW_DOWN},
         {"no-downgrade", no_argument, NULL, O_NO_DOWN},
         {"json", no_argument, NULL, O_JSON},
@@ -218,19 +227,13 @@ cmd_release(int argc, char **argv)
     bool json = false, opened = false;
     repo r;
     while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
-        if ((h = common_opt(&co, c, optarg)) < 0)
+        if ((h = common_opt(&co, c, optarg)) == 0)
+            h = release_opt(c, optarg, &channels, &rollout);
+        if (h < 0)
             goto out;
         if (h)
             continue;
         switch (c) {
-        case O_CHANNEL:
-            if (release_parse_channels(optarg, &channels) != SX_OK)
-                goto out;
-            break;
-        case O_ROLLOUT:
-            if (release_parse_rollout(optarg, &rollout) != SX_OK)
-                goto out;
-            break;
         case O_ALLOW_DOWN:
         case O_NO_DOWN:
             if (downgrade >= 0 && downgrade != (c == O_ALLOW_DOWN)) {

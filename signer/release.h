@@ -7,6 +7,7 @@
 #ifndef OTA_SIGN_RELEASE_H
 #define OTA_SIGN_RELEASE_H
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +19,16 @@
 /* An id of RELEASE.md (channel, bundle name): 1..128 bytes of
  * [A-Za-z0-9._:-], the first a letter or digit. */
 bool release_id_valid(const char *s);
+
+/* --channel and --rollout, shared by add and release: append to a
+ * command's getopt_long table, hand each result to release_opt. */
+enum { OPT_CHANNEL = 0x280, OPT_ROLLOUT };
+#define RELEASE_OPTIONS                                                                            \
+    {"channel", required_argument, NULL, OPT_CHANNEL},                                             \
+        {"rollout", required_argument, NULL, OPT_ROLLOUT}
+
+/* 1 handled (into *channels / *rollout), 0 not ours, -1 error (printed). */
+int release_opt(int c, const char *arg, json_t **channels, int *rollout);
 
 /* Add the comma-separated channel names in arg to the array *list
  * (created on first use), keeping it sorted and without duplicates.
