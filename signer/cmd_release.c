@@ -276,8 +276,8 @@ cmd_release(int argc, char **argv)
                          path);
         goto out;
     }
-    /* start from what is there; an absent or unreadable member reads as its
-     * default, and the result is always complete and valid */
+    /* start from what is there: an absent member, or every member of an
+     * invalid policy, reads as its default; the result is complete and valid */
     before = json_incref(json_object_get(t->custom, "ota_release"));
     const json_t *old_ch = json_object_get(before, "channels");
     const json_t *old_ro = json_object_get(before, "rollout");
