@@ -55,5 +55,7 @@ int cmd_status(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify_bundle(int argc, char **argv);
+int cmd_release(int argc, char **argv);
+int cmd_floor(int argc, char **argv);
 
 #endif

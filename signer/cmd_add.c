@@ -10,20 +10,22 @@
 #include "ota_json.h"
 #include "ota_limits.h"
 #include "ota_util.h"
+#include "release.h"
 
 static void
 help(FILE *out)
 {
     fprintf(out,
             "usage: ota-sign add [-r REPO] -k KEY... [--path P | --prefix DIR/] [--role NAME]\n"
-            "                    [--custom JSON] FILE...\n"
+            "                    [--custom JSON] [--channel C[,C...]] [--rollout PCT] FILE...\n"
             "\n"
             "Copies each FILE into the repository as a target (named by its SHA-256 when\n"
             "consistent snapshots are on), records its length and hash in the targets\n"
             "metadata of the role that owns its path (delegations are followed, as a\n"
             "client would), and publishes new targets, snapshot and timestamp metadata.\n"
             "An update bundle (ota-sign bundle) gets its custom field filled in: name,\n"
-            "version, hardware ids and the length and SHA-256 of its head.\n"
+            "version, hardware ids and the length and SHA-256 of its head, and its release\n"
+            "policy (formats/RELEASE.md; change it later with ota-sign release).\n"
             "Needs the keys of the changed role and of snapshot and timestamp; when a\n"
             "threshold cannot be met here the change is staged (exit 5).\n"
             "\n"
@@ -31,6 +33,9 @@ help(FILE *out)
             "  --prefix DIR/     put every FILE under DIR/ (e.g. product-x/)\n"
             "  --role NAME       the delegated role that must hold the targets (checked)\n"
             "  --custom JSON     a JSON object merged into each target's custom field\n"
+            "  --channel C,...   bundles only: the channels offered them (default: stable)\n"
+            "  --rollout PCT     bundles only: percentage of devices offered them, 0-100\n"
+            "                    (default: 100)\n"
             COMMON_HELP);
 }
 
@@ -45,14 +50,18 @@ cmd_add(int argc, char **argv)
         {"prefix", required_argument, NULL, O_PREFIX},
         {"role", required_argument, NULL, O_ROLE},
         {"custom", required_argument, NULL, O_CUSTOM},
+        RELEASE_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     common_opts co = {0};
     const char *path_opt = NULL, *prefix = "", *role_opt = NULL, *custom_text = NULL;
-    int c, h;
+    json_t *channels = NULL, *release = NULL, *custom = NULL;
+    int c, h, rollout = -1, ret = SX_USAGE;
     while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
-        if ((h = common_opt(&co, c, optarg)) < 0)
-            return SX_USAGE;
+        if ((h = common_opt(&co, c, optarg)) == 0)
+            h = release_opt(c, optarg, &channels, &rollout);
+        if (h < 0)
+            goto out;
         if (h)
             continue;
         switch (c) {
@@ -60,32 +69,45 @@ cmd_add(int argc, char **argv)
         case O_PREFIX: prefix = optarg; break;
         case O_ROLE: role_opt = optarg; break;
         case O_CUSTOM: custom_text = optarg; break;
-        case 'h': help(stdout); return SX_OK;
-        default: help(stderr); return SX_USAGE;
+        case 'h': help(stdout); ret = SX_OK; goto out;
+        default: help(stderr); goto out;
         }
+    }
+    /* every bundle gets its release policy written out, defaults included */
+    bool policy_given = channels != NULL || rollout >= 0;
+    if ((release = release_new(channels, rollout >= 0 ? rollout : 100, false)) == NULL) {
+        ret = sign_fail(OTA_E_NOMEM, "add");
+        goto out;
     }
     int nfiles = argc - optind;
     if (nfiles < 1) {
         help(stderr);
-        return SX_USAGE;
+        goto out;
     }
-    if (path_opt && nfiles != 1)
-        return sign_error(SX_USAGE, "--path names one target; give one FILE");
+    if (path_opt && nfiles != 1) {
+        ret = sign_error(SX_USAGE, "--path names one target; give one FILE");
+        goto out;
+    }
     size_t plen = strlen(prefix);
-    if (plen > 0 && prefix[plen - 1] != '/')
-        return sign_error(SX_USAGE, "--prefix must end with '/'");
-    json_t *custom = NULL;
+    if (plen > 0 && prefix[plen - 1] != '/') {
+        ret = sign_error(SX_USAGE, "--prefix must end with '/'");
+        goto out;
+    }
     if (custom_text != NULL &&
         (ota_json_parse((const uint8_t *) custom_text, strlen(custom_text), 65536, &custom) !=
-         OTA_OK))
-        return sign_error(SX_USAGE, "--custom must be a JSON object");
-    if (json_object_get(custom, "ota_bundle") != NULL) {
-        json_decref(custom);
-        return sign_error(SX_USAGE, "--custom may not set ota_bundle (it comes from the bundle)");
+         OTA_OK)) {
+        ret = sign_error(SX_USAGE, "--custom must be a JSON object");
+        goto out;
+    }
+    if (json_object_get(custom, "ota_bundle") != NULL ||
+        json_object_get(custom, "ota_release") != NULL) {
+        ret = sign_error(SX_USAGE, "--custom may not set ota_bundle (it comes from the bundle) "
+                                   "or ota_release (use --channel, --rollout, ota-sign release)");
+        goto out;
     }
 
     repo r;
-    int ret = common_open(&co, &r, false);
+    ret = common_open(&co, &r, false);
     ota_err rc = OTA_OK;
     char *path = malloc(OTA_MAX_PATH_LEN + 2);
     if (path == NULL && ret == SX_OK)
@@ -115,6 +137,18 @@ cmd_add(int argc, char **argv)
         rc = ota_bundle_target_custom(file, &bundle);
         if (rc != OTA_OK && rc != OTA_E_FORMAT) {
             ret = sign_fail(rc, "%s is a damaged bundle", file);
+            break;
+        }
+        if (bundle == NULL && policy_given) {
+            ret = sign_error(SX_USAGE, "%s is not an update bundle: --channel and --rollout "
+                                       "apply to bundles only",
+                             file);
+            break;
+        }
+        if (bundle != NULL &&
+            json_object_set_new(bundle, "ota_release", json_deep_copy(release)) != 0) {
+            json_decref(bundle);
+            ret = sign_fail(OTA_E_NOMEM, "%s", file);
             break;
         }
         uint64_t length = 0;
@@ -152,8 +186,11 @@ cmd_add(int argc, char **argv)
     if (ret == SX_OK) {
         ret = sign_and_publish(&r);
     }
-    json_decref(custom);
     free(path);
     repo_close(&r);
+out:
+    json_decref(channels);
+    json_decref(custom);
+    json_decref(release);
     return ret;
 }

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "release.h"
 
 static void
 help(FILE *out)
@@ -12,9 +13,11 @@ help(FILE *out)
     fprintf(out,
             "usage: ota-sign status [-r REPO] [--warn DUR] [--json]\n"
             "\n"
-            "Lists each role's version and expiry (\"timestamp expires in 3 h\") and any\n"
-            "staged metadata waiting for signatures.  A role warns when less than a third\n"
-            "of its validity period is left (or less than DUR with --warn).\n"
+            "Lists each role's version and expiry (\"timestamp expires in 3 h\"), the\n"
+            "release policy (formats/RELEASE.md): version floors and each bundle's\n"
+            "channels, rollout and downgrade, and any staged metadata waiting for\n"
+            "signatures.  A role warns when less than a third of its validity period is\n"
+            "left (or less than DUR with --warn).\n"
             "\n"
             "exit: 0 all fine, 7 something expires soon, 8 something has expired\n"
             "\n"
@@ -68,6 +71,56 @@ report(status_ctx *s, const char *role, const ota_md *md, int64_t period)
                                                                                : "  EXPIRED");
 }
 
+/* Floors of the top-level targets role, and the release policy of every
+ * bundle target in every targets role. */
+static void
+report_policy(status_ctx *s, repo *r)
+{
+    const repo_role *top = repo_role_get(r, "targets");
+    const json_t *policy = top ? json_object_get(top->md->signed_obj, "ota_policy") : NULL;
+    const char *why = policy ? policy_invalid(policy) : NULL;
+    const json_t *floors = why ? NULL : json_object_get(policy, "floors");
+    if (s->json) {
+        json_object_set_new(s->out, "floors", floors ? json_deep_copy(floors) : json_object());
+        if (why != NULL)
+            json_object_set_new(s->out, "ota_policy_invalid", json_string(why));
+    } else if (why != NULL)
+        printf("ota_policy   INVALID: %s (clients refuse this targets metadata)\n", why);
+    const char *name;
+    const json_t *v;
+    if (!s->json)
+        json_object_foreach((json_t *) floors, name, v)
+            printf("floor        %s >= %s\n", name, json_string_value(v));
+    for (size_t i = 0; i < r->nroles; i++) {
+        const ota_md *md = r->roles[i].md;
+        for (size_t j = 0; j < md->ntargets; j++) {
+            const ota_target *t = &md->targets[j];
+            const json_t *b = json_object_get(t->custom, "ota_bundle");
+            const json_t *rel = json_object_get(t->custom, "ota_release");
+            if (!json_is_object(b))
+                continue;
+            const char *bname = json_string_value(json_object_get(b, "name"));
+            const char *bver = json_string_value(json_object_get(b, "version"));
+            const char *bad = release_invalid(rel);
+            if (s->json) {
+                json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:O?, s:b}", "target", t->path,
+                                      "role", r->roles[i].name, "name", bname, "version", bver,
+                                      "ota_release", rel, "valid", bad == NULL);
+                if (o != NULL && bad != NULL)
+                    json_object_set_new(o, "invalid", json_string(bad));
+                json_array_append_new(json_object_get(s->out, "releases"), o);
+                continue;
+            }
+            char *d = release_describe(rel);
+            printf("release      %s: %s %s, %s%s%s%s\n", t->path, bname ? bname : "?",
+                   bver ? bver : "?", d ? d : "?", rel ? "" : " (defaults)",
+                   top == &r->roles[i] ? "" : ", role ",
+                   top == &r->roles[i] ? "" : r->roles[i].name);
+            free(d);
+        }
+    }
+}
+
 int
 cmd_status(int argc, char **argv)
 {
@@ -105,13 +158,14 @@ cmd_status(int argc, char **argv)
         return ret;
     }
     s.now = r.now;
-    s.out = json_pack("{s:[], s:[]}", "roles", "staged");
+    s.out = json_pack("{s:[], s:[], s:[]}", "roles", "staged", "releases");
     if (r.root != NULL) {
         report(&s, "root", r.root, r.expires[OTA_ROLE_ROOT]);
         report(&s, "timestamp", r.timestamp, r.expires[OTA_ROLE_TIMESTAMP]);
         report(&s, "snapshot", r.snapshot, r.expires[OTA_ROLE_SNAPSHOT]);
         for (size_t i = 0; i < r.nroles; i++)
             report(&s, r.roles[i].name, r.roles[i].md, r.expires[OTA_ROLE_TARGETS]);
+        report_policy(&s, &r);
     }
     size_t nstaged = 0;
     ota_err rc = repo_load_staged(&r, &nstaged);

@@ -30,6 +30,8 @@ static const sign_cmd commands[] = {
     {"sign", cmd_sign, "add signatures to staged metadata (offline threshold signing)"},
     {"publish", cmd_publish, "publish staged metadata once thresholds are met"},
     {"rotate", cmd_rotate, "change a role's keys or threshold (root included)"},
+    {"release", cmd_release, "change a bundle's channels, rollout or downgrade and publish"},
+    {"floor", cmd_floor, "list, set or clear the fleet-wide minimum version of a bundle"},
     {"delegate", cmd_delegate, "delegate target paths to a role with its own keys"},
     {"verify", cmd_verify, "check a whole repository as a client would"},
     {"status", cmd_status, "expiry report per role (exit code for monitoring)"},

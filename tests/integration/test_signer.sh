@@ -251,6 +251,129 @@ check "repository unchanged after the damaged bundle" test "$before" = "$(tree_h
 expect_rc 2 "--custom may not override the bundle's fields" \
     "$SIGN" add -r "$R" -k k/targets.key -k k/snap.key -k k/ts2.key --custom '{"ota_bundle":1}' gw-fw-2.1.0.otab
 
+# ---- release policy (formats/RELEASE.md): add, release, floor --------------------
+TK=(-k k/targets.key -k k/snap.key -k k/ts2.key)
+# tj EXPR: EXPR (JavaScript) holds for the published targets.json; s is its
+# signed object, T its targets, P(path) a target's ota_release
+tj() {
+    node -e 'const s=JSON.parse(require("fs").readFileSync(process.argv[1])).signed, T=s.targets;
+const P=(p)=>T[p].custom.ota_release; process.exit(eval(process.argv[2]) ? 0 : 1)' \
+        "${TJ_FILE:-$R/metadata/targets.json}" "$1"
+}
+check "add writes the default release policy explicitly" tj \
+    'JSON.stringify(P("gw-fw-2.1.0.otab"))===JSON.stringify({channels:["stable"],downgrade:false,rollout:100})'
+echo "v=2.2.0" > tree/etc/version
+"$SIGN" bundle --name gw-fw --version 2.2.0 --hardware gw-1 --component tree:rootfs=tree \
+    -o gw-fw-2.2.0.otab --quiet
+expect_rc 0 "add a bundle with --channel and --rollout" \
+    "$SIGN" add -r "$R" "${TK[@]}" --channel stable,beta --channel beta --rollout 10 gw-fw-2.2.0.otab
+check "... channels sorted and unique, rollout 10" tj \
+    'JSON.stringify(P("gw-fw-2.2.0.otab"))===JSON.stringify({channels:["beta","stable"],downgrade:false,rollout:10})'
+check "... next to its ota_bundle" tj 'T["gw-fw-2.2.0.otab"].custom.ota_bundle.version==="2.2.0"'
+
+before=$(tree_hash "$R")
+ch17=$(seq -s, -f 'c%g' 1 17)
+long=$(printf 'a%.0s' $(seq 1 129))
+for bad in -beta 'be ta' 'a/b' '' ,stable "$long" "$ch17"; do
+    expect_rc 2 "add refuses --channel '${bad:0:20}'" "$SIGN" add -r "$R" "${TK[@]}" --channel "$bad" gw-fw-2.2.0.otab
+done
+for bad in 101 -1 1.5 10% '' 0x10; do
+    expect_rc 2 "add refuses --rollout '$bad'" "$SIGN" add -r "$R" "${TK[@]}" --rollout "$bad" gw-fw-2.2.0.otab
+done
+expect_rc 2 "--channel on a file that is not a bundle is a usage error" \
+    "$SIGN" add -r "$R" "${TK[@]}" --channel beta --path fw.bin fw-1.0.bin
+expect_rc 2 "--rollout on a file that is not a bundle is a usage error" \
+    "$SIGN" add -r "$R" "${TK[@]}" --rollout 5 --path fw.bin fw-1.0.bin
+expect_rc 2 "--custom may not set ota_release" \
+    "$SIGN" add -r "$R" "${TK[@]}" --custom '{"ota_release":{"rollout":5}}' gw-fw-2.2.0.otab
+expect_rc 2 "release refuses a target that is not a bundle" "$SIGN" release -r "$R" "${TK[@]}" fw.bin --rollout 5
+expect_rc 10 "release of an unknown target: refused input" "$SIGN" release -r "$R" "${TK[@]}" no-such.otab --rollout 5
+expect_rc 2 "release without a change is a usage error" "$SIGN" release -r "$R" "${TK[@]}" gw-fw-2.2.0.otab
+expect_rc 2 "release: --allow-downgrade with --no-downgrade" \
+    "$SIGN" release -r "$R" "${TK[@]}" gw-fw-2.2.0.otab --allow-downgrade --no-downgrade
+expect_rc 2 "release refuses --rollout 101" "$SIGN" release -r "$R" "${TK[@]}" gw-fw-2.2.0.otab --rollout 101
+expect_rc 2 "floor refuses a bad bundle name" "$SIGN" floor -r "$R" "${TK[@]}" 'gw/fw' 1.0.0
+expect_rc 2 "floor refuses a version that is not semver" "$SIGN" floor -r "$R" "${TK[@]}" gw-fw 1.0
+expect_rc 2 "floor refuses a version over 64 bytes" "$SIGN" floor -r "$R" "${TK[@]}" gw-fw "1.0.0-$long"
+expect_rc 10 "floor --clear of a name without a floor: refused input" "$SIGN" floor -r "$R" "${TK[@]}" gw-fw --clear
+check "repository unchanged after the refused release-policy commands" test "$before" = "$(tree_hash "$R")"
+
+# release: the policy changes, the file and its hashes do not
+tv() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).signed.version)' "$R/metadata/targets.json"; }
+entry() { node -e 'const t=JSON.parse(require("fs").readFileSync(process.argv[1])).signed.targets[process.argv[2]]; console.log(JSON.stringify([t.length,t.hashes,t.custom.ota_bundle]))' "$R/metadata/targets.json" "$1"; }
+v0=$(tv); e0=$(entry gw-fw-2.2.0.otab)
+files0=$(cd "$R/targets" && find . -type f | sort | xargs sha256sum)
+expect_rc 0 "release --rollout 50 prints before -> after" sh -c \
+    "'$SIGN' release -r '$R' ${TK[*]} gw-fw-2.2.0.otab --rollout 50 | grep -q 'rollout 10 %, downgrade no -> channels beta,stable, rollout 50 %'"
+check "... rollout 50 in targets.json, channels kept" tj \
+    'JSON.stringify(P("gw-fw-2.2.0.otab"))===JSON.stringify({channels:["beta","stable"],downgrade:false,rollout:50})'
+check "... target length, hashes and ota_bundle identical" test "$e0" = "$(entry gw-fw-2.2.0.otab)"
+check "... no target file written or changed" test "$files0" = "$(cd "$R/targets" && find . -type f | sort | xargs sha256sum)"
+check "... targets version bumped by one" test "$(tv)" -eq $((v0 + 1))
+expect_rc 0 "release --rollout 100 --allow-downgrade --json" sh -c \
+    "'$SIGN' release -r '$R' ${TK[*]} gw-fw-2.2.0.otab --rollout 100 --allow-downgrade --json > rel.json"
+check "... JSON with before and after" node -e \
+    'const d=JSON.parse(require("fs").readFileSync("rel.json")); if (d.before.rollout!==50||d.after.rollout!==100||!d.after.downgrade||!d.published) process.exit(1)'
+check "... downgrade true in targets.json" tj 'P("gw-fw-2.2.0.otab").downgrade===true && P("gw-fw-2.2.0.otab").rollout===100'
+v1=$(tv)
+expect_rc 0 "release with the same values: nothing to publish" "$SIGN" release -r "$R" "${TK[@]}" gw-fw-2.2.0.otab --rollout 100
+check "... targets version unchanged" test "$(tv)" -eq "$v1"
+# without the targets key: staged like add, then signed and published
+expect_rc 5 "release without the targets key: staged (exit 5)" \
+    "$SIGN" release -r "$R" -k k/snap.key -k k/ts2.key gw-fw-2.2.0.otab --no-downgrade --channel stable
+check "... staged targets.json carries the new policy" env TJ_FILE="$R/.ota/staged/targets.json" \
+    bash -c "$(declare -f tj); tj 'P(\"gw-fw-2.2.0.otab\").downgrade===false'"
+expect_rc 0 "... signed with the targets key" "$SIGN" sign -r "$R" -k k/targets.key
+expect_rc 0 "... published" "$SIGN" publish -r "$R" -k k/snap.key -k k/ts2.key
+check "... now live: stable only, no downgrade" tj \
+    'JSON.stringify(P("gw-fw-2.2.0.otab"))===JSON.stringify({channels:["stable"],downgrade:false,rollout:100})'
+# a bundle in a delegated role: release changes that role's metadata
+expect_rc 0 "add a bundle into the delegated role" \
+    "$SIGN" add -r "$R" -k k/px.key -k k/snap.key -k k/ts2.key --prefix product-x/ --rollout 0 gw-fw-2.2.0.otab
+expect_rc 0 "release follows the delegation" sh -c \
+    "'$SIGN' release -r '$R' -k k/px.key -k k/snap.key -k k/ts2.key product-x/gw-fw-2.2.0.otab --rollout 25 | grep -q 'role product-x'"
+check "... product-x.json carries rollout 25" env TJ_FILE="$R/metadata/product-x.json" \
+    bash -c "$(declare -f tj); tj 'P(\"product-x/gw-fw-2.2.0.otab\").rollout===25'"
+
+# floors
+expect_rc 0 "floor gw-fw 2.1.0" "$SIGN" floor -r "$R" "${TK[@]}" gw-fw 2.1.0
+check "... in the top-level targets.json" tj 'JSON.stringify(s.ota_policy)===JSON.stringify({floors:{"gw-fw":"2.1.0"}})'
+expect_rc 0 "floor sets a second name" "$SIGN" floor -r "$R" "${TK[@]}" other-fw 1.0.0-rc.1
+check "floor lists them" sh -c "'$SIGN' floor -r '$R' | grep -qx 'gw-fw >= 2.1.0' && '$SIGN' floor -r '$R' | grep -qx 'other-fw >= 1.0.0-rc.1'"
+check "floor --json lists them" sh -c "'$SIGN' floor -r '$R' --json | node -e 'const d=JSON.parse(require(\"fs\").readFileSync(0)); if (d.floors[\"gw-fw\"]!==\"2.1.0\") process.exit(1)'"
+check "status shows the floors and each release's policy" sh -c \
+    "'$SIGN' status -r '$R' > st.txt; grep -q '^floor *gw-fw >= 2.1.0' st.txt && grep -q '^release *gw-fw-2.2.0.otab: gw-fw 2.2.0, channels stable, rollout 100 %, downgrade no' st.txt && grep -q 'rollout 25 %.*role product-x' st.txt"
+check "status --json has floors and releases" sh -c \
+    "'$SIGN' status -r '$R' --json | node -e 'const d=JSON.parse(require(\"fs\").readFileSync(0)); if (d.floors[\"other-fw\"]!==\"1.0.0-rc.1\"||!d.releases.some(r=>r.target===\"gw-fw-2.2.0.otab\"&&r.valid&&r.ota_release.rollout===100)) process.exit(1)'"
+# every other command that rewrites targets.json keeps ota_policy and any
+# member of signed it does not know
+for f in "$R/metadata/targets.json" "$R/metadata/$(tv).targets.json"; do
+    node -e 'const fs=require("fs"), d=JSON.parse(fs.readFileSync(process.argv[1]));
+d.signed.x_vendor={keep:[1,"two"]}; fs.writeFileSync(process.argv[1], JSON.stringify(d))' "$f"
+done
+keeps='s.ota_policy.floors["gw-fw"]==="2.1.0" && JSON.stringify(s.x_vendor)===JSON.stringify({keep:[1,"two"]})'
+expect_rc 0 "a later add" "$SIGN" add -r "$R" "${TK[@]}" --path fw3.bin fw-1.0.bin
+check "... keeps the floor and an unknown member of signed" tj "$keeps"
+expect_rc 0 "a later remove" "$SIGN" remove -r "$R" "${TK[@]}" fw3.bin
+check "... keeps them" tj "$keeps"
+expect_rc 0 "a later delegate" "$SIGN" delegate -r "$R" --role product-y --paths 'product-y/*' \
+    --delegate-key k/px.key "${TK[@]}"
+check "... keeps them" tj "$keeps"
+expect_rc 0 "a later rotate of a delegated role's threshold" \
+    "$SIGN" rotate -r "$R" --role product-y --threshold 1 --add-key k/root4.pub -k k/px.key "${TK[@]}"
+check "... keeps them" tj "$keeps"
+expect_rc 0 "a later release" "$SIGN" release -r "$R" "${TK[@]}" gw-fw-2.2.0.otab --rollout 90
+check "... keeps them" tj "$keeps"
+expect_rc 0 "the repository verifies with ota_release and ota_policy" "$SIGN" verify -r "$R" -q
+expect_rc 0 "tuf-js accepts a repository carrying ota_release and ota_policy" tufjs main gw-fw-2.2.0.otab
+check "... and downloads the bundle unchanged" cmp -s "$W/out-main/gw-fw-2.2.0.otab" gw-fw-2.2.0.otab
+expect_rc 0 "a new tuf-js client also accepts it" tufjs policy gw-fw-2.2.0.otab product-x/gw-fw-2.2.0.otab
+expect_rc 0 "floor --clear" "$SIGN" floor -r "$R" "${TK[@]}" gw-fw --clear
+check "... removes that floor only" tj '!("gw-fw" in s.ota_policy.floors) && s.ota_policy.floors["other-fw"]==="1.0.0-rc.1"'
+expect_rc 0 "floor --clear of the last one" "$SIGN" floor -r "$R" "${TK[@]}" other-fw --clear
+check "... removes ota_policy" tj '!("ota_policy" in s)'
+check "floor lists none" sh -c "'$SIGN' floor -r '$R' | grep -qx 'no floors'"
+
 # ---- status and expiry ------------------------------------------------------------
 expect_rc 0 "status: all fine" "$SIGN" status -r "$R"
 expect_rc 7 "status: timestamp expires within --warn" "$SIGN" status -r "$R" --warn 2d

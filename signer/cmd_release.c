@@ -1,0 +1,339 @@
+/*
+ * ota-sign release: change who is offered a published bundle (its
+ * custom.ota_release: channels, rollout, downgrade) without touching the
+ * file, then publish.  Also the release-policy helpers of release.h, the
+ * writer's side of formats/RELEASE.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common.h"
+#include "ota_bundle.h"
+#include "ota_limits.h"
+#include "ota_report.h"
+#include "release.h"
+
+/* ---- policy helpers (release.h) ------------------------------------------ */
+
+bool
+release_id_valid(const char *s)
+{
+    /* the id rule of RELEASE.md; formats/ota_id.h will name it ota_id_valid */
+    return ota_report_id_valid(s);
+}
+
+/* Insert name into the sorted array list unless it is there already. */
+static int
+insert_sorted(json_t *list, const char *name)
+{
+    size_t i = 0, n = json_array_size(list);
+    for (; i < n; i++) {
+        int c = strcmp(json_string_value(json_array_get(list, i)), name);
+        if (c == 0)
+            return SX_OK;
+        if (c > 0)
+            break;
+    }
+    if (n >= RELEASE_MAX_CHANNELS)
+        return sign_error(SX_USAGE, "--channel: at most %d channels", RELEASE_MAX_CHANNELS);
+    if (json_array_insert_new(list, i, json_string(name)) != 0)
+        return sign_fail(OTA_E_NOMEM, "--channel");
+    return SX_OK;
+}
+
+int
+release_parse_channels(const char *arg, json_t **list)
+{
+    if (*list == NULL && (*list = json_array()) == NULL)
+        return sign_fail(OTA_E_NOMEM, "--channel");
+    char *copy = strdup(arg);
+    if (copy == NULL)
+        return sign_fail(OTA_E_NOMEM, "--channel");
+    int ret = SX_OK;
+    char *p = copy;
+    for (;;) {
+        char *comma = strchr(p, ',');
+        if (comma != NULL)
+            *comma = '\0';
+        if (!release_id_valid(p)) {
+            ret = sign_error(SX_USAGE,
+                             "--channel: '%s' is not a channel name (1-128 of A-Z a-z 0-9 . _ : "
+                             "-, starting with a letter or digit)",
+                             p);
+            break;
+        }
+        if ((ret = insert_sorted(*list, p)) != SX_OK || comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    free(copy);
+    return ret;
+}
+
+int
+release_parse_rollout(const char *arg, int *out)
+{
+    size_t n = strlen(arg);
+    if (n == 0 || n > 3 || strspn(arg, "0123456789") != n || atoi(arg) > 100)
+        return sign_error(SX_USAGE, "--rollout: '%s' is not a percentage (an integer 0-100)", arg);
+    *out = atoi(arg);
+    return SX_OK;
+}
+
+int
+release_opt(int c, const char *arg, json_t **channels, int *rollout)
+{
+    if (c == OPT_CHANNEL)
+        return release_parse_channels(arg, channels) == SX_OK ? 1 : -1;
+    if (c == OPT_ROLLOUT)
+        return release_parse_rollout(arg, rollout) == SX_OK ? 1 : -1;
+    return 0;
+}
+
+json_t *
+release_new(const json_t *channels, int rollout, bool downgrade)
+{
+    json_t *ch = channels ? json_deep_copy(channels) : json_pack("[s]", RELEASE_DEFAULT_CHANNEL);
+    if (ch == NULL)
+        return NULL;
+    return json_pack("{s:o, s:i, s:b}", "channels", ch, "rollout", rollout, "downgrade",
+                     downgrade);
+}
+
+const char *
+release_invalid(const json_t *rel)
+{
+    if (rel == NULL)
+        return NULL;
+    if (!json_is_object(rel))
+        return "not an object";
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *) rel, key, v)
+    {
+        if (strcmp(key, "channels") == 0) {
+            size_t n = json_array_size(v);
+            if (!json_is_array(v) || n < 1 || n > RELEASE_MAX_CHANNELS)
+                return "channels is not an array of 1-16 names";
+            for (size_t i = 0; i < n; i++) {
+                const char *c = json_string_value(json_array_get(v, i));
+                if (c == NULL || !release_id_valid(c))
+                    return "a channel is not a valid name";
+                if (i > 0 && strcmp(json_string_value(json_array_get(v, i - 1)), c) >= 0)
+                    return "channels are not sorted and distinct";
+            }
+        } else if (strcmp(key, "rollout") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
+                return "rollout is not an integer 0-100";
+        } else if (strcmp(key, "downgrade") == 0) {
+            if (!json_is_boolean(v))
+                return "downgrade is not true or false";
+        } else
+            return "unknown member";
+    }
+    return NULL;
+}
+
+const char *
+policy_invalid(const json_t *policy)
+{
+    if (!json_is_object(policy))
+        return "ota_policy is not an object";
+    const json_t *floors = json_object_get(policy, "floors");
+    if (json_object_size(policy) != 1 || !json_is_object(floors))
+        return "ota_policy must have exactly one member, the object floors";
+    if (json_object_size(floors) > POLICY_MAX_FLOORS)
+        return "more than 256 floors";
+    const char *name;
+    const json_t *v;
+    json_object_foreach((json_t *) floors, name, v)
+    {
+        if (!release_id_valid(name))
+            return "a floor's bundle name is not a valid name";
+        const char *ver = json_string_value(v);
+        if (ver == NULL || strlen(ver) > OTA_MAX_VERSION_LEN || ota_semver_check(ver) != OTA_OK)
+            return "a floor is not a semantic version of at most 64 bytes";
+    }
+    return NULL;
+}
+
+char *
+release_describe(const json_t *rel)
+{
+    /* 16 channels of 128 bytes and their commas, and the rest */
+    size_t cap = RELEASE_MAX_CHANNELS * 129 + 128, off;
+    char *buf = malloc(cap);
+    const char *why = release_invalid(rel);
+    if (buf == NULL || why != NULL) {
+        if (buf)
+            snprintf(buf, cap, "invalid: %s", why);
+        return buf;
+    }
+    const json_t *ch = json_object_get(rel, "channels");
+    const json_t *ro = json_object_get(rel, "rollout");
+    off = (size_t) snprintf(buf, cap, "channels %s", ch ? "" : RELEASE_DEFAULT_CHANNEL);
+    for (size_t i = 0; i < json_array_size(ch); i++)
+        off += (size_t) snprintf(buf + off, cap - off, "%s%s", i ? "," : "",
+                                 json_string_value(json_array_get(ch, i)));
+    snprintf(buf + off, cap - off, ", rollout %lld %%, downgrade %s",
+             ro ? (long long) json_integer_value(ro) : 100LL,
+             json_is_true(json_object_get(rel, "downgrade")) ? "yes" : "no");
+    return buf;
+}
+
+/* ---- ota-sign release ---------------------------------------------------- */
+
+static void
+help(FILE *out)
+{
+    fprintf(out,
+            "usage: ota-sign release [-r REPO] -k KEY... TARGET [--channel C[,C...]]\n"
+            "                        [--rollout PCT] [--allow-downgrade | --no-downgrade]\n"
+            "                        [--json]\n"
+            "\n"
+            "Changes the release policy of a published update bundle (its custom.ota_release,\n"
+            "formats/RELEASE.md) in the targets role that holds it, without touching the file,\n"
+            "and publishes new targets, snapshot and timestamp metadata.  Options not given\n"
+            "keep their current value.  Needs the keys of that role and of snapshot and\n"
+            "timestamp; when a threshold cannot be met here the change is staged (exit 5).\n"
+            "\n"
+            "  --channel C,...     the channels offered this release (replaces the list)\n"
+            "  --rollout PCT       percentage of devices offered it, 0-100 (0 pauses)\n"
+            "  --allow-downgrade   'ota-client install TARGET --allow-downgrade' may install it\n"
+            "                      over a newer version\n"
+            "  --no-downgrade      it may not (the default)\n"
+            "  --json              print the change as JSON\n" COMMON_HELP);
+}
+
+enum { O_ALLOW_DOWN = 0x300, O_NO_DOWN, O_JSON };
+
+int
+cmd_release(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        COMMON_OPTIONS,
+        RELEASE_OPTIONS,
+        {"allow-downgrade", no_argument, NULL, O_ALLOW_DOWN},
+        {"no-downgrade", no_argument, NULL, O_NO_DOWN},
+        {"json", no_argument, NULL, O_JSON},
+        {NULL, 0, NULL, 0},
+    };
+    common_opts co = {0};
+    json_t *channels = NULL, *before = NULL, *after = NULL;
+    char *was = NULL, *now = NULL;
+    int rollout = -1, downgrade = -1, c, h, ret = SX_USAGE;
+    bool json = false, opened = false;
+    repo r;
+    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
+        if ((h = common_opt(&co, c, optarg)) == 0)
+            h = release_opt(c, optarg, &channels, &rollout);
+        if (h < 0)
+            goto out;
+        if (h)
+            continue;
+        switch (c) {
+        case O_ALLOW_DOWN:
+        case O_NO_DOWN:
+            if (downgrade >= 0 && downgrade != (c == O_ALLOW_DOWN)) {
+                ret = sign_error(SX_USAGE, "--allow-downgrade and --no-downgrade exclude "
+                                           "each other");
+                goto out;
+            }
+            downgrade = c == O_ALLOW_DOWN;
+            break;
+        case O_JSON: json = true; break;
+        case 'h': help(stdout); ret = SX_OK; goto out;
+        default: help(stderr); goto out;
+        }
+    }
+    if (optind + 1 != argc) {
+        help(stderr);
+        goto out;
+    }
+    if (channels == NULL && rollout < 0 && downgrade < 0) {
+        ret = sign_error(SX_USAGE, "nothing to change: give --channel, --rollout, "
+                                   "--allow-downgrade or --no-downgrade");
+        goto out;
+    }
+    const char *path = argv[optind];
+    ret = common_open(&co, &r, false);
+    opened = true;
+    if (ret != SX_OK)
+        goto out;
+    r.quiet = json;
+    repo_role *role = repo_role_for_path(&r, path);
+    const ota_target *t = role ? ota_md_find_target(role->md, path) : NULL;
+    if (t == NULL) {
+        ret = sign_error(SX_INPUT, "%s is not a target of this repository", path);
+        goto out;
+    }
+    if (!json_is_object(json_object_get(t->custom, "ota_bundle"))) {
+        ret = sign_error(SX_USAGE,
+                         "%s is not an update bundle (no custom.ota_bundle): a release policy "
+                         "applies to bundles only",
+                         path);
+        goto out;
+    }
+    /* start from what is there: an absent member, or every member of an
+     * invalid policy, reads as its default; the result is complete and valid */
+    before = json_incref(json_object_get(t->custom, "ota_release"));
+    const json_t *old_ch = json_object_get(before, "channels");
+    const json_t *old_ro = json_object_get(before, "rollout");
+    const json_t *old_dg = json_object_get(before, "downgrade");
+    bool valid = release_invalid(before) == NULL;
+    after = release_new(channels ? channels : valid ? old_ch : NULL,
+                        rollout >= 0 ? rollout
+                        : valid && old_ro ? (int) json_integer_value(old_ro)
+                                          : 100,
+                        downgrade >= 0 ? downgrade == 1 : valid && json_is_true(old_dg));
+    if (after == NULL) {
+        ret = sign_fail(OTA_E_NOMEM, "%s", path);
+        goto out;
+    }
+    was = release_describe(before);
+    now = release_describe(after);
+    if (was == NULL || now == NULL) {
+        ret = sign_fail(OTA_E_NOMEM, "%s", path);
+        goto out;
+    }
+    bool same = before != NULL && json_equal((json_t *) before, after);
+    if (!same) {
+        ota_err rc = repo_edit_role(&r, role);
+        /* t points into the role's views, which the edit rebuilds */
+        json_t *entry = json_object_get(json_object_get(role->md->signed_obj, "targets"), path);
+        if (rc == OTA_OK &&
+            json_object_set(json_object_get(entry, "custom"), "ota_release", after) != 0)
+            rc = OTA_E_NOMEM;
+        if (rc == OTA_OK)
+            rc = ota_md_refresh(role->md);
+        if (rc != OTA_OK) {
+            ret = sign_fail(rc, "%s", path);
+            goto out;
+        }
+    }
+    if (!json)
+        printf("%s (role %s): %s%s%s\n", path, role->name, was, same ? " (unchanged)" : " -> ",
+               same ? "" : now);
+    ret = same ? SX_OK : sign_and_publish(&r);
+    if (json) {
+        json_t *o = json_pack("{s:s, s:s, s:O?, s:O, s:b, s:b}", "target", path, "role",
+                              role->name, "before", before, "after", after, "changed", !same,
+                              "published", !same && ret == SX_OK);
+        char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+        if (text)
+            puts(text);
+        free(text);
+        json_decref(o);
+    }
+out:
+    if (opened)
+        repo_close(&r);
+    json_decref(channels);
+    json_decref(before);
+    json_decref(after);
+    free(was);
+    free(now);
+    return ret;
+}
