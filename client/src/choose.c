@@ -71,8 +71,8 @@ floors_of(ota_client *c, const json_t **out)
     if (pol == NULL)
         return OTA_OK;
     const json_t *floors = json_object_get(pol, "floors");
-    if (!json_is_object(pol) || json_object_size(pol) != (floors != NULL ? 1u : 0u) ||
-        (floors != NULL && !json_is_object(floors)) || json_object_size(floors) > MAX_FLOORS)
+    if (!json_is_object(pol) || json_object_size(pol) != 1 || !json_is_object(floors) ||
+        json_object_size(floors) > MAX_FLOORS)
         return otac_fail(c, OTA_E_FORMAT,
                          "targets.json: ota_policy is malformed (formats/RELEASE.md): no release "
                          "is chosen from it");

@@ -338,6 +338,110 @@ test_bucket_vectors(void **state)
     json_decref(v);
 }
 
+typedef struct vec_release {
+    bool seen;
+    char channels[256];
+    unsigned rollout;
+    bool downgrade;
+    ota_verdict v;
+} vec_release;
+
+static void
+keep_release(void *user, const ota_release_info *r)
+{
+    vec_release *x = user;
+    x->seen = true;
+    snprintf(x->channels, sizeof x->channels, "%s", r->channels);
+    x->rollout = r->rollout;
+    x->downgrade = r->downgrade;
+    x->v = r->verdict;
+}
+
+/* one vector case: the verdict (and the effective policy) as the file says */
+static void
+check_policy_case(json_t *x, bool valid)
+{
+    world *w = world_new();
+    json_t *rel = json_object_get(x, "ota_release"), *pol = json_object_get(x, "ota_policy");
+    const char *why = json_string_value(json_object_get(x, "why"));
+    json_t *c = bundle_custom("gw-fw", "2.0.0", "gw-1", NULL);
+    if (rel != NULL)
+        json_object_set(c, "ota_release", rel);
+    add_target_custom(w->tgt, "r", "r", 1, c);
+    if (pol != NULL)
+        json_object_set(w->tgt, "ota_policy", pol);
+    /* a float is not canonical JSON: such metadata cannot even be signed */
+    ota_md *md = NULL;
+    ota_err prc = ota_md_from_json(json_pack("{s:O, s:[]}", "signed", w->tgt, "signatures"),
+                                   OTA_ROLE_TARGETS, &md);
+    ota_md_free(md);
+    if (prc != OTA_OK) {
+        if (valid)
+            fail_msg("%s: a valid case the TUF layer refuses (%s)", why, ota_err_name(prc));
+        world_free(w);
+        return;
+    }
+    world_publish(w);
+    ota_client *cl = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(cl), OTA_OK);
+    ota_device d = device();
+    ota_target_info t;
+    bool found;
+    vec_release got = {0};
+    ota_err rc = ota_client_choose(cl, &d, keep_release, &got, &t, &found);
+    json_t *expect = json_object_get(x, "expect");
+    if (pol != NULL) {
+        if ((rc == OTA_OK) != valid)
+            fail_msg("%s: %s", why, ota_err_name(rc));
+        const char *k;
+        json_t *v;
+        char floor[128];
+        json_object_foreach(expect, k, v)
+        {
+            assert_int_equal(ota_client_floor(cl, k, floor, sizeof floor), OTA_OK);
+            assert_string_equal(floor, json_string_value(v));
+        }
+    } else {
+        assert_int_equal(rc, OTA_OK);
+        assert_true(got.seen);
+        if ((got.v != OTA_VERDICT_INVALID) != valid)
+            fail_msg("%s: verdict %s", why, ota_verdict_name(got.v));
+        if (valid) {
+            char want[256] = "";
+            size_t i, off = 0;
+            json_t *ch;
+            json_array_foreach(json_object_get(expect, "channels"), i, ch)
+            {
+                off += (size_t) snprintf(want + off, sizeof want - off, "%s%s", i ? "," : "",
+                                         json_string_value(ch));
+            }
+            if (strcmp(want, got.channels) != 0)
+                fail_msg("%s: channels %s, expected %s", why, got.channels, want);
+            assert_int_equal(got.rollout, json_integer_value(json_object_get(expect, "rollout")));
+            assert_int_equal(got.downgrade, json_is_true(json_object_get(expect, "downgrade")));
+        }
+    }
+    world_free(w);
+}
+
+static void
+test_policy_vectors(void **state)
+{
+    (void) state;
+    const char *files[] = {VEC_DIR "/policy-valid.json", VEC_DIR "/policy-invalid.json"};
+    for (size_t f = 0; f < 2; f++) {
+        json_error_t e;
+        json_t *v = json_load_file(files[f], JSON_REJECT_DUPLICATES, &e);
+        if (v == NULL)
+            fail_msg("%s: %s", files[f], e.text);
+        assert_true(json_array_size(v) >= 10);
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) check_policy_case(x, f == 0);
+        json_decref(v);
+    }
+}
+
 /* about the right share of 1,000 devices, and a different set per release */
 static void
 test_bucket_share(void **state)
@@ -371,6 +475,7 @@ main(void)
         cmocka_unit_test(test_device_fields),
         cmocka_unit_test(test_ties_and_rollout_edge),
         cmocka_unit_test(test_bucket_vectors),
+        cmocka_unit_test(test_policy_vectors),
         cmocka_unit_test(test_bucket_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
