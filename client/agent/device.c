@@ -467,15 +467,15 @@ dev_install(agent_dev *d, const ota_target_info *t)
     d->prog.start = now_s();
     ota_err rc = ota_installer_install(d->in, d->net.c, t);
     g_installer = NULL;
+    char why[400];
+    snprintf(why, sizeof why, "%s: %s", ota_err_name(rc), ota_installer_errmsg(d->in));
+    int ex = rc != OTA_OK ? inst_fail(d->in, rc) : EX_OK; /* before status clears the message */
     ota_install_status st = {.size = sizeof st};
     if (ota_installer_status(d->in, &st) != OTA_OK)
         st.target_version[0] = '\0';
     if (rc != OTA_OK) {
-        int ex = inst_fail(d->in, rc);
         /* a break the next run resumes is not a failed attempt */
         if (rc != OTA_E_NETWORK && rc != OTA_E_CANCELED && rc != OTA_E_STATE) {
-            char why[400];
-            snprintf(why, sizeof why, "%s: %s", ota_err_name(rc), ota_installer_errmsg(d->in));
             dev_report(d, OTA_OUTCOME_FAILURE, "install-failed", before.installed_version, NULL,
                        st.target_version, why);
         }

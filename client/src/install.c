@@ -1215,12 +1215,13 @@ ota_installer_status(ota_installer *in, ota_install_status *st)
     memset(st, 0, sizeof *st);
     st->size = sizeof *st;
     st->state = s->state;
-    char b[OTA_BOOT_NAME_MAX];
+    char b[OTA_BOOT_NAME_MAX], keep[sizeof in->err];
+    memcpy(keep, in->err, sizeof keep); /* a status display keeps the last error's message */
     if (booted_slot(in, b) == OTA_OK)
         snprintf(st->booted, sizeof st->booted, "%s", b);
     if (get_primary(in, b) == OTA_OK)
         snprintf(st->primary, sizeof st->primary, "%s", b);
-    in->err[0] = '\0';
+    memcpy(in->err, keep, sizeof keep);
     snprintf(st->installed_version, sizeof st->installed_version, "%s",
              s->installed_version != NULL ? s->installed_version : "");
     snprintf(st->target_version, sizeof st->target_version, "%s",
