@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make demo: the whole chain on 127.0.0.1 — sign → bundle → publish → serve →
-# device installs into A/B slots, confirms, falls back from a broken release →
-# device fetches and verifies → an attack is refused.  Uses the demo keys in
-# keys-example/ (unencrypted, public: never for production).
+# the device agent checks, updates into A/B slots, its health check confirms;
+# a broken release is staged (rollout 0 %, then 100 %), fails its health
+# check and the device goes back → the server shows every signed report → a
+# signed floor retires old versions → an attack is refused.  Uses the demo
+# keys in keys-example/ (unencrypted, public: never for production).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${BUILD:-build}
@@ -29,18 +31,27 @@ run "$SIGN" init -r "$D/repo" --root-key "$K/root.key" --targets-key "$K/targets
 
 step "2. build machine: an update bundle (file tree, chunked, each chunk hashed)"
 mkdir -p "$D/src/rootfs/etc" "$D/src/rootfs/usr/bin"
-echo "gateway firmware 1.0.0" > "$D/src/rootfs/etc/version"
-printf '#!/bin/sh\necho hello from 1.0.0\n' > "$D/src/rootfs/usr/bin/hello"
-chmod 755 "$D/src/rootfs/usr/bin/hello"
-run "$SIGN" bundle --name gw-fw --version 1.0.0 --hardware gw-1 \
-    --component tree:rootfs="$D/src/rootfs" -o "$D/gw-fw-1.0.0.otab" --quiet
+# mkrel VERSION [NOTE] [ota-sign add options...]: build and publish gw-fw VERSION
+mkrel() {
+    local v=$1 note=${2:-}
+    shift 2 2>/dev/null || shift $#
+    echo "gateway firmware $v$note" >"$D/src/rootfs/etc/version"
+    printf '#!/bin/sh\necho hello from %s\n' "$v" >"$D/src/rootfs/usr/bin/hello"
+    chmod 755 "$D/src/rootfs/usr/bin/hello"
+    run "$SIGN" bundle --name gw-fw --version "$v" --hardware gw-1 \
+        --component tree:rootfs="$D/src/rootfs" -o "$D/gw-fw-$v.otab" --quiet
+    run "$SIGN" add -r "$D/repo" "${ONLINE[@]}" --path "gw-fw-$v.otab" "$@" "$D/gw-fw-$v.otab"
+}
+mkrel 1.0.0
 run "$SIGN" inspect "$D/gw-fw-1.0.0.otab"
-run "$SIGN" add -r "$D/repo" "${ONLINE[@]}" --path gw-fw.otab "$D/gw-fw-1.0.0.otab"
 run "$SIGN" verify -r "$D/repo"
 run "$SIGN" status -r "$D/repo"
 
-step "3. hosting: ota-server serves the repository on 127.0.0.1 (the server is not trusted)"
-"$SERVER" --root "$D/repo" --listen 127.0.0.1:0 --access-log off 2>"$D/server.err" &
+step "3. hosting: ota-server serves the repository on 127.0.0.1 and records device reports"
+printf 'demo-admin-token-0123456789abcdef\n' >"$D/admin.token"
+chmod 600 "$D/admin.token"
+"$SERVER" --root "$D/repo" --listen 127.0.0.1:0 --access-log off --db "$D/reports.db" \
+    --admin-token-file "$D/admin.token" 2>"$D/server.err" &
 SERVER_PID=$!
 URL=
 for _ in $(seq 1 100); do
@@ -50,28 +61,11 @@ for _ in $(seq 1 100); do
 done
 [ -n "$URL" ] || { echo "demo: ota-server did not start" >&2; cat "$D/server.err" >&2; exit 1; }
 echo "serving on $URL"
-C=("$CLIENT" --state-dir "$D/device" --metadata-url "$URL/metadata/")
 
-step "4. device: trust the shipped root, refresh, list, fetch (every byte verified)"
-run "${C[@]}" init --root "$D/repo/metadata/1.root.json"
-run "${C[@]}" list
-run "${C[@]}" fetch gw-fw.otab -o "$D/device/downloads"
-run "$SIGN" verify-bundle "$D/device/downloads/gw-fw.otab"
-
-step "5. build machine: release 1.1.0; the device sees it"
-echo "gateway firmware 1.1.0" > "$D/src/rootfs/etc/version"
-printf '#!/bin/sh\necho hello from 1.1.0\n' > "$D/src/rootfs/usr/bin/hello"
-run "$SIGN" bundle --name gw-fw --version 1.1.0 --hardware gw-1 \
-    --component tree:rootfs="$D/src/rootfs" -o "$D/gw-fw-1.1.0.otab" --quiet
-run "$SIGN" add -r "$D/repo" "${ONLINE[@]}" --path gw-fw.otab "$D/gw-fw-1.1.0.otab"
-run "${C[@]}" list
-rm -rf "$D/device/downloads"
-run "${C[@]}" fetch gw-fw.otab -o "$D/device/downloads"
-cmp "$D/device/downloads/gw-fw.otab" "$D/gw-fw-1.1.0.otab" && echo "device holds 1.1.0, byte-identical"
-
-step "6. device: install 1.1.0 into the inactive A/B slot, reboot, confirm"
-# a simulated device: two slot directories, a 'current' symlink as the
-# bootloader, a fake kernel command line saying which slot booted
+# A simulated device: two slot directories, a 'current' symlink as the
+# bootloader, a fake kernel command line saying which slot booted, a reboot
+# script that "boots" what the link points at, and a health check that
+# fails when the running version says it is broken.
 DEV="$D/device"
 mkdir -p "$DEV/slot-a" "$DEV/slot-b"
 echo "factory firmware" >"$DEV/slot-a/version"
@@ -81,50 +75,80 @@ printf '[system]\ncompatible = gw-1\nbootloader = symlink\nsymlink = %s\ncmdline
     "$DEV/current" "$DEV/cmdline" >"$DEV/system.conf"
 printf '[slot.rootfs.%s]\ntype = dir\npath = %s\nbootname = %s\n' \
     0 "$DEV/slot-a" A 1 "$DEV/slot-b" B >>"$DEV/system.conf"
-C+=(--system-conf "$DEV/system.conf")
-reboot_device() {
-    case $(readlink "$DEV/current") in */slot-a) echo ota.slot=A ;; *) echo ota.slot=B ;; esac >"$DEV/cmdline"
-}
-run cat "$DEV/system.conf"
-run "${C[@]}" install gw-fw.otab
-run "${C[@]}" status
-echo "(reboot)"; reboot_device
-run "${C[@]}" boot-check
-run "$DEV/slot-b/usr/bin/hello"
-run "${C[@]}" confirm
+printf '#!/bin/sh\ncase $(readlink %s) in */slot-a) echo ota.slot=A ;; *) echo ota.slot=B ;; esac >%s\necho "(the device reboots into $(cat %s))" >&2\n' \
+    "$DEV/current" "$DEV/cmdline" "$DEV/cmdline" >"$DEV/reboot.sh"
+printf '#!/bin/sh\nif grep -q broken %s/etc/version; then echo "service check failed" >&2; exit 1; fi\n' \
+    "$DEV/current" >"$DEV/health.sh"
+chmod 755 "$DEV/reboot.sh" "$DEV/health.sh"
+{
+    echo "metadata_url = $URL/metadata/"
+    echo "state_dir = $DEV/state"
+    echo "system_conf = $DEV/system.conf"
+    echo "device_id = demo-gw-0001"
+    echo "product = gw-fw"
+    echo "health_check = $DEV/health.sh"
+    echo "reboot_command = $DEV/reboot.sh"
+} >"$DEV/client.conf"
+C=("$CLIENT" --config "$DEV/client.conf")
 
-step "7. a broken release 1.2.0: its health check fails, the device goes back"
-echo "gateway firmware 1.2.0 (broken)" > "$D/src/rootfs/etc/version"
-run "$SIGN" bundle --name gw-fw --version 1.2.0 --hardware gw-1 \
-    --component tree:rootfs="$D/src/rootfs" -o "$D/gw-fw-1.2.0.otab" --quiet
-run "$SIGN" add -r "$D/repo" "${ONLINE[@]}" --path gw-fw.otab "$D/gw-fw-1.2.0.otab"
-run "${C[@]}" install gw-fw.otab
-echo "(reboot)"; reboot_device
-run "${C[@]}" boot-check
-if grep -q broken "$(readlink "$DEV/current")/etc/version"; then
-    echo "health check: etc/version says broken -> roll back"
-    run "${C[@]}" rollback --reason "health check failed"
-fi
-echo "(reboot)"; reboot_device
+step "4. device: trust the shipped root, refresh, list, fetch (every byte verified)"
+run cat "$DEV/client.conf"
+run "${C[@]}" init --root "$D/repo/metadata/1.root.json"
+run "${C[@]}" list
+run "${C[@]}" fetch gw-fw-1.0.0.otab -o "$DEV/downloads"
+run "$SIGN" verify-bundle "$DEV/downloads/gw-fw-1.0.0.otab"
+
+step "5. build machine: release 1.1.0; the device checks what it would install, and why"
+mkrel 1.1.0
+run "${C[@]}" check
+
+step "6. device: update installs 1.1.0 into the inactive slot; after the reboot the daemon's health check confirms it"
+run cat "$DEV/system.conf"
+run "${C[@]}" update
+"$DEV/reboot.sh"
+run "${C[@]}" daemon --once
+run "$DEV/slot-b/usr/bin/hello"
+run "${C[@]}" status
+
+step "7. a broken release 1.2.0, staged: 0 % of the fleet first, then everyone"
+mkrel 1.2.0 " (broken)" --rollout 0
+run "${C[@]}" check
+run "$SIGN" release -r "$D/repo" "${ONLINE[@]}" gw-fw-1.2.0.otab --rollout 100
+run "${C[@]}" daemon --once
+echo "(after the reboot the daemon runs the health check)"
+run "${C[@]}" daemon --once
 run "${C[@]}" status
 set +e
-run "${C[@]}" install gw-fw.otab
+run "${C[@]}" install gw-fw-1.2.0.otab
 rc=$?
 set -e
 [ "$rc" -eq 10 ] || { echo "demo: the bad version was offered again (exit $rc)" >&2; exit 1; }
 echo "refused (exit 10): 1.2.0 is marked bad on this device and never installed again"
 
-step "8. attack: a compromised server swaps the bundle's bytes"
-f="$D/repo/targets/$(sha256sum "$D/gw-fw-1.2.0.otab" | cut -c1-64).gw-fw.otab"
+step "8. the vendor's view: each step the device reported (signed reports, POST /v1/reports)"
+run curl -s -H "Authorization: Bearer $(cat "$D/admin.token")" -o "$D/device.json" \
+    "$URL/v1/devices/demo-gw-0001"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for h in reversed(d["history"]):
+    print("  seq %-3s %-9s runs %-6s %s" % (h["seq"], h["result"], h["installed_version"], h["error"] or ""))' \
+    "$D/device.json"
+
+step "9. build machine: a signed floor retires every gw-fw below 1.1.0, fleet-wide"
+run "$SIGN" floor -r "$D/repo" "${ONLINE[@]}" gw-fw 1.1.0
+run "${C[@]}" check
+
+step "10. attack: a compromised server swaps the bundle's bytes"
+f="$D/repo/targets/$(sha256sum "$D/gw-fw-1.1.0.otab" | cut -c1-64).gw-fw-1.1.0.otab"
 cp "$f" "$D/good.otab"
 printf 'EVIL' | dd of="$f" bs=1 seek=200 conv=notrunc 2>/dev/null
-rm -rf "$D/device/downloads"
+rm -rf "$DEV/downloads"
 set +e
-run "${C[@]}" fetch gw-fw.otab -o "$D/device/downloads"
+run "${C[@]}" fetch gw-fw-1.1.0.otab -o "$DEV/downloads"
 rc=$?
 set -e
 cp "$D/good.otab" "$f"
-if [ "$rc" -eq 4 ] && [ ! -e "$D/device/downloads/gw-fw.otab" ]; then
+if [ "$rc" -eq 4 ] && [ ! -e "$DEV/downloads/gw-fw-1.1.0.otab" ]; then
     echo "refused (exit 4, security event); nothing was written to the download directory"
 else
     echo "demo: the tampered bundle was NOT refused (exit $rc)" >&2
