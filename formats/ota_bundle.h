@@ -6,8 +6,9 @@
  * The byte layout, limits and versioning are specified in formats/BUNDLE.md;
  * this header is the C interface to it:
  *
- *  - format helpers (header and table entries, manifest, semantic versions,
- *    archive path rules) shared by the writer, the reader and the tools;
+ *  - format helpers (header and table entries, manifest, archive path
+ *    rules) shared by the writer, the reader and the tools; names, hardware
+ *    ids and versions follow ota_id.h;
  *  - the writer (ota_bundle_writer_*): used by `ota-sign bundle`; streams its
  *    inputs, compresses chunks on several threads, output independent of
  *    the thread count;
@@ -29,6 +30,7 @@
 #include <stdint.h>
 
 #include "ota_err.h"
+#include "ota_id.h" /* names, hardware ids, versions: ota_id_valid, ota_semver_* */
 
 #ifdef __cplusplus
 extern "C" {
@@ -103,7 +105,7 @@ typedef enum ota_bundle_hook {
 #define OTA_BUNDLE_NHOOKS 2
 
 typedef struct ota_bundle_component {
-    const char *name;     /* [A-Za-z0-9._+-], the slot it goes to */
+    const char *name;     /* an id (ota_id_valid): the slot class it goes to */
     ota_bundle_ctype type;
     bool rootfs;          /* tree: absolute symlink targets resolve in the tree */
     uint64_t size;        /* uncompressed bytes (image bytes / tar stream) */
@@ -144,16 +146,6 @@ OTA_API void ota_bundle_manifest_free(ota_bundle_manifest *m);
 
 /* True when hwid is one of m's hardware ids. */
 OTA_API bool ota_bundle_manifest_has_hardware(const ota_bundle_manifest *m, const char *hwid);
-
-/* ---- semantic versions (semver.org 2.0.0) -------------------------------- */
-
-/* OTA_OK when s is a valid semantic version no longer than
- * OTA_BUNDLE_MAX_VERSION_LEN; OTA_E_FORMAT otherwise. */
-OTA_API OTA_NODISCARD ota_err ota_semver_check(const char *s);
-
-/* Precedence of two valid versions: <0, 0, >0 (build metadata ignored, so
- * 0 does not mean equal strings).  Undefined for invalid input. */
-OTA_API int ota_semver_cmp(const char *a, const char *b);
 
 /* ---- archive path rules (BUNDLE.md "File trees") ------------------------- */
 

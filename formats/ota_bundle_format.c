@@ -1,9 +1,10 @@
 /*
  * ota_bundle_format.c — the bundle's byte format: header, chunk table,
- * manifest, semantic versions, archive path rules, and the head as a whole
- * (see formats/BUNDLE.md).  Everything here parses bytes that the caller
- * has already authenticated, except ota_bundle_header_decode(), which reads
- * only fixed-width integers.
+ * manifest, archive path rules, and the head as a whole (see
+ * formats/BUNDLE.md; names, hardware ids and versions are checked by
+ * ota_id.c).  Everything here parses bytes that the caller has already
+ * authenticated, except ota_bundle_header_decode(), which reads only
+ * fixed-width integers.
  */
 #include "ota_bundle.h"
 
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "ota_bundle_int.h"
+#include "ota_id.h"
 #include "ota_json.h"
 #include "ota_limits.h"
 #include "ota_util.h"
@@ -93,158 +95,7 @@ ota_bundle_chunk_encode(uint32_t clen, const uint8_t csha[32], const uint8_t ush
     memcpy(out + 36, usha, 32);
 }
 
-/* ---- names, versions, paths ---------------------------------------------- */
-
-static bool
-is_alnum(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-bool
-otab_name_ok(const char *s)
-{
-    size_t n = 0;
-    if (s == NULL || !is_alnum((unsigned char) s[0]))
-        return false;
-    for (; s[n] != '\0'; n++) {
-        unsigned char c = (unsigned char) s[n];
-        if (n >= OTA_BUNDLE_MAX_NAME_LEN)
-            return false;
-        if (!is_alnum(c) && c != '.' && c != '_' && c != ':' && c != '+' && c != '-')
-            return false;
-    }
-    return true;
-}
-
-/* One dot-separated semver identifier s[0..n): non-empty [0-9A-Za-z-];
- * numeric ones without leading zeros when numeric_rule. */
-static bool
-semver_ident_ok(const char *s, size_t n, bool numeric_only, bool no_leading_zero)
-{
-    if (n == 0)
-        return false;
-    bool digits = true;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char) s[i];
-        if (c >= '0' && c <= '9')
-            continue;
-        digits = false;
-        if (numeric_only || !(is_alnum(c) || c == '-'))
-            return false;
-    }
-    if (digits && no_leading_zero && n > 1 && s[0] == '0')
-        return false;
-    return true;
-}
-
-ota_err
-ota_semver_check(const char *s)
-{
-    if (s == NULL)
-        return OTA_E_FORMAT;
-    size_t len = strnlen(s, OTA_BUNDLE_MAX_VERSION_LEN + 1);
-    if (len == 0 || len > OTA_BUNDLE_MAX_VERSION_LEN)
-        return OTA_E_FORMAT;
-    const char *p = s;
-    /* MAJOR.MINOR.PATCH */
-    for (int part = 0; part < 3; part++) {
-        size_t n = strspn(p, "0123456789");
-        if (!semver_ident_ok(p, n, true, true))
-            return OTA_E_FORMAT;
-        p += n;
-        if (part < 2) {
-            if (*p != '.')
-                return OTA_E_FORMAT;
-            p++;
-        }
-    }
-    const char *ids = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-";
-    if (*p == '-') {
-        do {
-            p++;
-            size_t n = strspn(p, ids);
-            if (!semver_ident_ok(p, n, false, true))
-                return OTA_E_FORMAT;
-            p += n;
-        } while (*p == '.');
-    }
-    if (*p == '+') {
-        do {
-            p++;
-            size_t n = strspn(p, ids);
-            if (!semver_ident_ok(p, n, false, false))
-                return OTA_E_FORMAT;
-            p += n;
-        } while (*p == '.');
-    }
-    return *p == '\0' ? OTA_OK : OTA_E_FORMAT;
-}
-
-static bool
-all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
-/* Compare identifiers a[0..an) and b[0..bn) by semver rules: numeric ones
- * numerically (no leading zeros, so by length then bytes), numeric below
- * alphanumeric, alphanumeric bytewise. */
-static int
-ident_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-    bool ad = all_digits(a, an), bd = all_digits(b, bn);
-    if (ad && bd) {
-        if (an != bn)
-            return an < bn ? -1 : 1;
-        return memcmp(a, b, an);
-    }
-    if (ad != bd)
-        return ad ? -1 : 1;
-    int c = memcmp(a, b, an < bn ? an : bn);
-    if (c != 0)
-        return c;
-    return an == bn ? 0 : (an < bn ? -1 : 1);
-}
-
-int
-ota_semver_cmp(const char *a, const char *b)
-{
-    /* core: three numeric identifiers */
-    for (int part = 0; part < 3; part++) {
-        size_t an = strspn(a, "0123456789"), bn = strspn(b, "0123456789");
-        int c = ident_cmp(a, an, b, bn);
-        if (c != 0)
-            return c;
-        a += an;
-        b += bn;
-        if (*a == '.')
-            a++;
-        if (*b == '.')
-            b++;
-    }
-    bool apre = *a == '-', bpre = *b == '-';
-    if (!apre || !bpre)
-        return apre == bpre ? 0 : (apre ? -1 : 1); /* a pre-release is lower */
-    a++;
-    b++;
-    for (;;) {
-        size_t an = strcspn(a, ".+"), bn = strcspn(b, ".+");
-        int c = ident_cmp(a, an, b, bn);
-        if (c != 0)
-            return c;
-        a += an;
-        b += bn;
-        bool amore = *a == '.', bmore = *b == '.';
-        if (!amore || !bmore)
-            return amore == bmore ? 0 : (amore ? 1 : -1); /* more fields is higher */
-        a++;
-        b++;
-    }
-}
+/* ---- paths -------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
 static size_t
@@ -449,7 +300,7 @@ parse_components(manifest_priv *p, const json_t *arr)
             return OTA_E_FORMAT;
         const char *type = get_str(c, "type");
         oc->name = get_str(c, "name");
-        if (type == NULL || !otab_name_ok(oc->name))
+        if (type == NULL || !ota_id_valid(oc->name))
             return OTA_E_FORMAT;
         for (size_t j = 0; j < i; j++)
             if (strcmp(p->components[j].name, oc->name) == 0)
@@ -544,7 +395,7 @@ parse_manifest_obj(manifest_priv *p)
         return OTA_E_FORMAT;
     p->pub.name = get_str(j, "name");
     p->pub.version = get_str(j, "version");
-    if (!otab_name_ok(p->pub.name) || ota_semver_check(p->pub.version) != OTA_OK)
+    if (!ota_id_valid(p->pub.name) || ota_semver_check(p->pub.version) != OTA_OK)
         return OTA_E_FORMAT;
     json_t *created = json_object_get(j, "created");
     if (created != NULL) {
@@ -568,7 +419,7 @@ parse_manifest_obj(manifest_priv *p)
         return OTA_E_NOMEM;
     for (size_t i = 0; i < nhw; i++) {
         p->hardware[i] = json_string_value(json_array_get(hw, i));
-        if (!otab_name_ok(p->hardware[i]))
+        if (!ota_id_valid(p->hardware[i]))
             return OTA_E_FORMAT;
         /* sorted and distinct: one encoding per set */
         if (i > 0 && strcmp(p->hardware[i - 1], p->hardware[i]) >= 0)

@@ -43,10 +43,6 @@ otab_get64(const uint8_t *p)
  * libsodium's if OpenSSL fails.  Thread-safe. */
 void otab_sha256(const uint8_t *p, size_t n, uint8_t out[32]);
 
-/* Bundle name, component name, hardware id: 1..OTA_BUNDLE_MAX_NAME_LEN of
- * [A-Za-z0-9._:+-], starting with a letter or digit. */
-bool otab_name_ok(const char *s);
-
 /* Component as the writer records it (before the manifest exists). */
 typedef struct otab_wcomp {
     char *name;

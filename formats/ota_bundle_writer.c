@@ -32,6 +32,7 @@
 #include <zlib.h>
 
 #include "ota_bundle_int.h"
+#include "ota_id.h"
 #include "ota_limits.h"
 #include "ota_util.h"
 
@@ -327,14 +328,14 @@ ota_bundle_writer_new(const ota_bundle_writer_config *cfg, ota_bundle_writer **o
     uint32_t cs = cfg->chunk_size ? cfg->chunk_size : OTA_BUNDLE_DEFAULT_CHUNK_SIZE;
     int level = cfg->level ? cfg->level : 6;
     int64_t t;
-    if (!otab_name_ok(cfg->name) || ota_semver_check(cfg->version) != OTA_OK ||
+    if (!ota_id_valid(cfg->name) || ota_semver_check(cfg->version) != OTA_OK ||
         cfg->nhardware == 0 || cfg->nhardware > OTA_BUNDLE_MAX_HARDWARE || cfg->hardware == NULL ||
         cs < OTA_BUNDLE_MIN_CHUNK_SIZE || cs > OTA_BUNDLE_MAX_CHUNK_SIZE || (cs & (cs - 1)) != 0 ||
         level < 1 || level > 9 || cfg->mtime < 0 ||
         (cfg->created != NULL && ota_time_parse(cfg->created, &t) != OTA_OK))
         return OTA_E_ARG;
     for (size_t i = 0; i < cfg->nhardware; i++)
-        if (!otab_name_ok(cfg->hardware[i]))
+        if (!ota_id_valid(cfg->hardware[i]))
             return OTA_E_ARG;
     ota_bundle_writer *w = calloc(1, sizeof *w);
     if (w == NULL)
@@ -489,7 +490,7 @@ begin_component(ota_bundle_writer *w, const char *name, ota_bundle_ctype type, b
 {
     if (w->failed)
         return OTA_E_ARG;
-    if (!otab_name_ok(name))
+    if (!ota_id_valid(name))
         return fail(w, OTA_E_ARG, "invalid component name '%s'", name ? name : "");
     for (size_t i = 0; i < w->ncomps; i++)
         if (strcmp(w->comps[i].name, name) == 0)

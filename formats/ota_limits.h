@@ -56,6 +56,17 @@
 /* Root rotations followed in one update (TUF spec 5.3: a cap, e.g. 32). */
 #define OTA_MAX_ROOT_ROTATIONS 32
 
+/* Ids (ota_id.h): bundle, component and channel names, hardware and device
+ * ids are 1..128 bytes of [A-Za-z0-9._:-] — a serial number, MAC address,
+ * UUID or model name fits; path, shell and SQL metacharacters do not.  One
+ * limit for every format (BUNDLE.md "Ids and semantic versions"). */
+#define OTA_MAX_ID_LEN 128u
+
+/* Semantic versions (ota_semver_check), in bundles, reports and the release
+ * policy: real ones are ~20 bytes, 64 bounds pre-release and build
+ * metadata and keeps comparisons cheap. */
+#define OTA_MAX_VERSION_LEN 64u
+
 /* Largest integer we accept in metadata: versions and lengths must fit in
  * int64 (jansson's json_int_t) and be non-negative; 2^53 keeps them exact in
  * JavaScript clients as well. */
@@ -94,13 +105,6 @@
 /* Compatible hardware ids per bundle. */
 #define OTA_BUNDLE_MAX_HARDWARE 256
 
-/* Bundle name, component name, hardware id: [A-Za-z0-9._:+-], this long. */
-#define OTA_BUNDLE_MAX_NAME_LEN 64
-
-/* Semantic version string (semver.org allows any length; 128 is generous
- * and keeps comparisons cheap). */
-#define OTA_BUNDLE_MAX_VERSION_LEN 128
-
 /* Hook script (pre-install / post-install), stored inline, base64, in the
  * signed manifest: shell scripts, not programs. */
 #define OTA_BUNDLE_MAX_HOOK (64u * 1024u)
@@ -129,15 +133,6 @@
  * body past this size is read to its end (within the request deadline),
  * never kept, and answered 413. */
 #define OTA_MAX_REPORT_SIZE 8192u
-
-/* device_id and hardware_id: 1..128 bytes of [A-Za-z0-9._:-] (a serial
- * number, MAC address, UUID or model name fits; path and SQL metacharacters
- * do not). */
-#define OTA_MAX_REPORT_ID_LEN 128u
-
-/* Semantic version strings (installed/previous version); real ones are
- * ~20 bytes, 64 bounds pre-release and build metadata. */
-#define OTA_MAX_VERSION_LEN 64u
 
 /* Free-text error of a failed update: an error name plus a short message. */
 #define OTA_MAX_REPORT_ERROR_LEN 512u

@@ -1,5 +1,6 @@
 /*
- * ota_report.c — device status report documents (formats/REPORT.md).
+ * ota_report.c — device status report documents (formats/REPORT.md); ids
+ * and versions are checked by ota_id.c.
  */
 #include "ota_report.h"
 
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ota_id.h"
 #include "ota_json.h"
 #include "ota_key.h"
 #include "ota_util.h"
@@ -34,99 +36,6 @@ ota_report_result_from_name(const char *s)
         if (strcmp(s, ota_report_result_name(all[i])) == 0)
             return (int) all[i];
     return -1;
-}
-
-static bool
-is_alnum(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool
-ota_report_id_valid(const char *s)
-{
-    if (s == NULL || !is_alnum(s[0]))
-        return false;
-    size_t n = 0;
-    for (; s[n] != '\0'; n++) {
-        char c = s[n];
-        if (n >= OTA_MAX_REPORT_ID_LEN)
-            return false;
-        if (!is_alnum(c) && c != '.' && c != '_' && c != ':' && c != '-')
-            return false;
-    }
-    return true;
-}
-
-/* One dot-separated identifier s[0..n): non-empty, [0-9A-Za-z-]; when
- * `numeric_strict`, an all-digit identifier has no leading zero. */
-static bool
-semver_ident(const char *s, size_t n, bool numeric_strict)
-{
-    if (n == 0)
-        return false;
-    bool digits = true;
-    for (size_t i = 0; i < n; i++) {
-        if (!is_alnum(s[i]) && s[i] != '-')
-            return false;
-        if (s[i] < '0' || s[i] > '9')
-            digits = false;
-    }
-    return !(numeric_strict && digits && n > 1 && s[0] == '0');
-}
-
-/* Dot-separated identifiers in s[0..n). */
-static bool
-semver_idents(const char *s, size_t n, bool numeric_strict)
-{
-    size_t start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || s[i] == '.') {
-            if (!semver_ident(s + start, i - start, numeric_strict))
-                return false;
-            start = i + 1;
-        }
-    }
-    return true;
-}
-
-bool
-ota_report_version_valid(const char *s)
-{
-    if (s == NULL)
-        return false;
-    size_t n = strnlen(s, OTA_MAX_VERSION_LEN + 1);
-    if (n == 0 || n > OTA_MAX_VERSION_LEN)
-        return false;
-    /* MAJOR.MINOR.PATCH: three numeric identifiers, no leading zeros */
-    size_t i = 0;
-    for (int part = 0; part < 3; part++) {
-        size_t start = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == start || (i - start > 1 && s[start] == '0'))
-            return false;
-        if (part < 2) {
-            if (i >= n || s[i] != '.')
-                return false;
-            i++;
-        }
-    }
-    size_t plus = n;
-    for (size_t j = i; j < n; j++)
-        if (s[j] == '+') {
-            plus = j;
-            break;
-        }
-    if (i < n && s[i] == '-') {
-        if (!semver_idents(s + i + 1, plus - i - 1, true))
-            return false;
-    } else if (i != plus) {
-        return false;
-    }
-    if (plus < n && !semver_idents(s + plus + 1, n - plus - 1, false))
-        return false;
-    return true;
 }
 
 /* Free text (error): at most OTA_MAX_REPORT_ERROR_LEN bytes, no control
@@ -252,11 +161,12 @@ parse_signed(const json_t *sg, ota_report *r)
     const json_t *seq = json_object_get(sg, "seq");
     const json_t *custom = json_object_get(sg, "custom");
 
-    if (!ota_report_id_valid(dev) || !ota_report_id_valid(hw))
+    if (!ota_id_valid(dev) || !ota_id_valid(hw))
         return OTA_E_FORMAT;
-    if (!ota_report_version_valid(inst))
+    if (ota_semver_check(inst) != OTA_OK)
         return OTA_E_FORMAT;
-    if (prev == NULL || !(json_is_null(prev) || ota_report_version_valid(json_string_value(prev))))
+    if (prev == NULL ||
+        !(json_is_null(prev) || ota_semver_check(json_string_value(prev)) == OTA_OK))
         return OTA_E_FORMAT;
     int result = ota_report_result_from_name(res);
     if (result < 0 || err == NULL || !text_valid(err) || tm == NULL)
@@ -371,9 +281,9 @@ ota_report_sign(const ota_report *r, const json_t *custom, const uint8_t sk[64],
     /* the parser's field rules, checked first: a control character, for
      * one, would come out of the canonical encoder as invalid JSON */
     int64_t t = 0;
-    if (!ota_report_id_valid(r->device_id) || !ota_report_id_valid(r->hardware_id) ||
-        !ota_report_version_valid(r->installed_version) ||
-        (r->previous_version[0] != '\0' && !ota_report_version_valid(r->previous_version)) ||
+    if (!ota_id_valid(r->device_id) || !ota_id_valid(r->hardware_id) ||
+        ota_semver_check(r->installed_version) != OTA_OK ||
+        (r->previous_version[0] != '\0' && ota_semver_check(r->previous_version) != OTA_OK) ||
         ota_report_result_from_name(ota_report_result_name(r->result)) < 0 ||
         strnlen(r->error, sizeof r->error) == sizeof r->error || !text_valid(r->error) ||
         strnlen(r->time, sizeof r->time) == sizeof r->time || ota_time_parse(r->time, &t) != OTA_OK ||

@@ -15,6 +15,9 @@
  * that key object.  A report is thus self-signed: it proves possession of
  * the key, and the server binds device_id to the key on first use.
  *
+ * device_id and hardware_id are ids and the versions semantic versions, as
+ * everywhere (ota_id.h: ota_id_valid, ota_semver_check).
+ *
  * No global state; every function is thread-safe on distinct arguments.
  */
 #ifndef OTA_REPORT_H
@@ -43,8 +46,8 @@ typedef enum ota_report_result {
 /* A parsed, verified report (or the fields to sign).  Plain value type:
  * no pointers, no free needed.  ~1.1 KiB. */
 typedef struct ota_report {
-    char device_id[OTA_MAX_REPORT_ID_LEN + 1];
-    char hardware_id[OTA_MAX_REPORT_ID_LEN + 1];
+    char device_id[OTA_MAX_ID_LEN + 1];
+    char hardware_id[OTA_MAX_ID_LEN + 1];
     char installed_version[OTA_MAX_VERSION_LEN + 1];
     char previous_version[OTA_MAX_VERSION_LEN + 1]; /* "" encodes null */
     ota_report_result result;
@@ -84,13 +87,5 @@ const char *ota_report_result_name(ota_report_result r);
 
 /* Inverse of ota_report_result_name; -1 for anything else. */
 int ota_report_result_from_name(const char *s);
-
-/* True for a valid device_id / hardware_id: 1..OTA_MAX_REPORT_ID_LEN bytes
- * of [A-Za-z0-9._:-], the first one a letter or digit. */
-bool ota_report_id_valid(const char *s);
-
-/* True for a Semantic Versioning 2.0.0 version of at most
- * OTA_MAX_VERSION_LEN bytes (no leading zeros in numeric identifiers). */
-bool ota_report_version_valid(const char *s);
 
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ota_id.h"
 #include "ota_report.h"
 #include "server.h"
 
@@ -70,11 +71,12 @@ sql_semver_cmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     (void) argc;
     const char *a = (const char *) sqlite3_value_text(argv[0]);
     const char *b = (const char *) sqlite3_value_text(argv[1]);
-    if (a == NULL || b == NULL || !ota_report_version_valid(a) || !ota_report_version_valid(b)) {
+    if (a == NULL || b == NULL || ota_semver_check(a) != OTA_OK ||
+        ota_semver_check(b) != OTA_OK) {
         sqlite3_result_null(ctx);
         return;
     }
-    sqlite3_result_int(ctx, srv_semver_cmp(a, b));
+    sqlite3_result_int(ctx, ota_semver_cmp(a, b));
 }
 
 /* ---- open ----------------------------------------------------------------- */

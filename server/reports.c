@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ota_id.h"
 #include "ota_report.h"
 #include "server.h"
 
@@ -315,7 +316,7 @@ static enum MHD_Result
 handle_devices(srv *s, srv_conn *sc, struct MHD_Connection *c)
 {
     char version[OTA_MAX_VERSION_LEN + 2], below[OTA_MAX_VERSION_LEN + 2];
-    char hardware[OTA_MAX_REPORT_ID_LEN + 2], after[OTA_MAX_REPORT_ID_LEN + 2], lim[16];
+    char hardware[OTA_MAX_ID_LEN + 2], after[OTA_MAX_ID_LEN + 2], lim[16];
     bool bad = false;
     const char *v = query(c, "version", version, sizeof version, &bad);
     const char *b = query(c, "below", below, sizeof below, &bad);
@@ -330,8 +331,8 @@ handle_devices(srv *s, srv_conn *sc, struct MHD_Connection *c)
             bad = true;
         limit = (unsigned) x;
     }
-    if (bad || (v && !ota_report_version_valid(v)) || (b && !ota_report_version_valid(b)) ||
-        (h && !ota_report_id_valid(h)) || (a && !ota_report_id_valid(a)))
+    if (bad || (v && ota_semver_check(v) != OTA_OK) || (b && ota_semver_check(b) != OTA_OK) ||
+        (h && !ota_id_valid(h)) || (a && !ota_id_valid(a)))
         return srv_reply_error(sc, c, 400, "E_QUERY",
                                "bad filter: version/below are semantic versions, hardware/after "
                                "device or hardware ids, limit 1..1000");
@@ -344,8 +345,8 @@ handle_devices(srv *s, srv_conn *sc, struct MHD_Connection *c)
 static enum MHD_Result
 handle_device(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url)
 {
-    char id[OTA_MAX_REPORT_ID_LEN + 2];
-    if (!srv_query_decode(url + 12, id, sizeof id) || !ota_report_id_valid(id))
+    char id[OTA_MAX_ID_LEN + 2];
+    if (!srv_query_decode(url + 12, id, sizeof id) || !ota_id_valid(id))
         return srv_reply_error(sc, c, 404, "E_NOT_FOUND", "no such device");
     if (sc->method == SRV_M_DELETE) {
         ota_err rc = srv_db_delete(s->db, id);

@@ -262,8 +262,6 @@ OTA_NODISCARD ota_err srv_db_list(srv_db *db, const char *version, const char *h
 OTA_NODISCARD ota_err srv_db_get(srv_db *db, const char *device_id, char **out_json);
 /* Forget a device (its pinned key and history); OTA_E_NOT_FOUND. */
 OTA_NODISCARD ota_err srv_db_delete(srv_db *db, const char *device_id);
-/* Semantic-version precedence: <0, 0, >0 (both must be valid versions). */
-int srv_semver_cmp(const char *a, const char *b);
 
 /* ---- time helpers -------------------------------------------------------- */
 int64_t srv_now_ms(void); /* CLOCK_MONOTONIC */

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "ota_atomic.h"
 #include "ota_bundle.h"
+#include "ota_id.h"
 #include "ota_limits.h"
 #include "ota_util.h"
 
@@ -30,9 +31,9 @@ help(FILE *out)
             "chunk before it is inflated or extracted.  The same inputs and options always\n"
             "give the same bytes.  Publish it with `ota-sign add`.\n"
             "\n"
-            "  -n, --name NAME          bundle name ([A-Za-z0-9._:+-], up to 64)\n"
+            "  -n, --name NAME          bundle name, an id: A-Z a-z 0-9 . _ : -, up to 128\n"
             "  -V, --version SEMVER     semantic version, e.g. 1.4.0 or 2.0.0-rc.1\n"
-            "  -H, --hardware ID        compatible hardware id (repeat for several)\n"
+            "  -H, --hardware ID        compatible hardware id, an id (repeat for several)\n"
             "  -c, --component SPEC     in order, one of:\n"
             "                             tree:NAME=DIR     file tree, extracted into slot NAME\n"
             "                             rootfs:NAME=DIR   file tree that is a root file system\n"
@@ -257,8 +258,27 @@ cmd_bundle(int argc, char **argv)
         goto out;
     }
     if (ota_semver_check(version) != OTA_OK) {
-        ret = sign_error(SX_USAGE, "bundle: version '%s' is not a semantic version (e.g. 1.2.3)",
-                         version);
+        ret = sign_error(SX_USAGE, "bundle: version '%s' is not %s", version, OTA_VERSION_RULE);
+        goto out;
+    }
+    /* ids, checked here to name the one at fault (the writer checks again) */
+    const char *what = NULL, *bad = NULL;
+    if (!ota_id_valid(name)) {
+        what = "--name";
+        bad = name;
+    }
+    for (size_t i = 0; bad == NULL && i < nhw; i++)
+        if (!ota_id_valid(hardware[i])) {
+            what = "--hardware";
+            bad = hardware[i];
+        }
+    for (size_t i = 0; bad == NULL && i < nspecs; i++)
+        if (!ota_id_valid(specs[i].name)) {
+            what = "component name";
+            bad = specs[i].name;
+        }
+    if (bad != NULL) {
+        ret = sign_error(SX_USAGE, "bundle: %s '%s' is not an id (%s)", what, bad, OTA_ID_RULE);
         goto out;
     }
 
@@ -329,8 +349,7 @@ cmd_bundle(int argc, char **argv)
     cfg.progress_user = &prog;
     rc = ota_bundle_writer_new(&cfg, &w);
     if (rc == OTA_E_ARG) {
-        ret = sign_error(SX_USAGE, "bundle: invalid --name or --hardware (letters, digits and "
-                                   "._:+- only, up to %d characters)", OTA_BUNDLE_MAX_NAME_LEN);
+        ret = sign_error(SX_USAGE, "bundle: the bundle settings were refused");
         goto out;
     }
     if (rc != OTA_OK) {

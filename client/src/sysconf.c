@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota_bundle.h"
+#include "ota_id.h"
 #include "ota_limits.h"
 #include "ota_util.h"
 
@@ -62,22 +62,6 @@ set(char **dst, const char *v)
     return *dst != NULL;
 }
 
-static bool
-name_ok(const char *s)
-{
-    /* slot classes are bundle component names: [A-Za-z0-9._+-] */
-    size_t n = strlen(s);
-    if (n == 0 || n > OTA_BUNDLE_MAX_NAME_LEN)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '+' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 static ota_err
 section(parser *p, char *name)
 {
@@ -121,9 +105,9 @@ section(parser *p, char *name)
     sl->cls = strndup(name + 5, (size_t) (dot - (name + 5)));
     if (sl->name == NULL || sl->cls == NULL)
         return OTA_E_NOMEM;
-    if (!name_ok(sl->cls))
-        return perr(p, "slot class '%s': use [A-Za-z0-9._+-] (it is a bundle component name)",
-                    sl->cls);
+    if (!ota_id_valid(sl->cls))
+        return perr(p, "slot class '%s' is a bundle component name: an id (%s)", sl->cls,
+                    OTA_ID_RULE);
     p->cur = sl;
     p->in_system = false;
     return OTA_OK;
@@ -169,6 +153,8 @@ system_key(parser *p, const char *k, const char *v)
     };
     if (strcmp(k, "bootloader") == 0)
         p->bl_line = p->line;
+    if (strcmp(k, "compatible") == 0 && !ota_id_valid(v))
+        return perr(p, "compatible '%s' is this device's hardware id: an id (%s)", v, OTA_ID_RULE);
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         if (strcmp(k, strs[i].key) == 0)
             return set(strs[i].field, v) ? OTA_OK : OTA_E_NOMEM;

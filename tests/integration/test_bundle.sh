@@ -35,6 +35,14 @@ expect_rc 2 "bundle: version is not semver" "$S" bundle --name n --version 1.0 -
 expect_rc 2 "bundle: bad component spec" "$S" bundle "${BASE[@]}" -c dir:r=tree -o x.otab
 expect_rc 2 "bundle: bad component name" "$S" bundle "${BASE[@]}" -c tree:../r=tree -o x.otab
 expect_rc 2 "bundle: bad hardware id" "$S" bundle --name n --version 1.0.0 --hardware "a b" -c tree:r=tree -o x.otab
+# one id and version rule for bundles, reports and the release policy (formats/BUNDLE.md)
+out=$("$S" bundle --name n --version 1.0.0 --hardware gw+2 -c tree:r=tree -o x.otab 2>&1); rc=$?
+check "bundle: hardware id 'gw+2' refused (exit 2), the message names it and the rule" \
+    bash -c "[ $rc -eq 2 ] && grep -q \"\--hardware 'gw+2' is not an id (1-128 bytes of\" <<<\"\$1\"" _ "$out"
+expect_rc 2 "bundle: a 129-byte name is refused" \
+    "$S" bundle --name "n$(printf 'x%.0s' $(seq 128))" --version 1.0.0 --hardware a -c tree:r=tree -o x.otab
+expect_rc 2 "bundle: a 65-byte version is refused" \
+    "$S" bundle --name n --version "1.0.0-$(printf 'a%.0s' $(seq 59))" --hardware a -c tree:r=tree -o x.otab
 expect_rc 2 "bundle: chunk size not a power of two" "$S" bundle "${BASE[@]}" --chunk-size 100k -c tree:r=tree -o x.otab
 expect_rc 2 "bundle: unknown option" "$S" bundle "${BASE[@]}" --frobnicate -c tree:r=tree -o x.otab
 expect_rc 2 "bundle: --created not a time" "$S" bundle "${BASE[@]}" --created yesterday -c tree:r=tree -o x.otab

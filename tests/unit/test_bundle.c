@@ -1187,39 +1187,7 @@ test_manifest_validation(void **state)
     }
 }
 
-/* ---- semver, paths -------------------------------------------------------------------------------------- */
-
-static void
-test_semver(void **state)
-{
-    (void) state;
-    const char *valid[] = {"0.0.0", "1.2.3", "10.20.30", "1.0.0-alpha", "1.0.0-0.3.7",
-                           "1.0.0-x.7.z.92", "1.0.0+20130313144700", "1.0.0-beta+exp.sha.5114f85",
-                           "1.0.0-x-y-z.--", "2.0.0-rc.1+build.123"};
-    const char *invalid[] = {"", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03", "1.2.3-",
-                             "1.2.3-01", "1.2.3+", "1.2.3-a..b", "v1.2.3", "1.2.3 ", "-1.2.3",
-                             "1.2.3-a_b", "1.2.3+a+b"};
-    for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++)
-        if (ota_semver_check(valid[i]) != OTA_OK)
-            fail_msg("valid semver refused: %s", valid[i]);
-    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
-        if (ota_semver_check(invalid[i]) == OTA_OK)
-            fail_msg("invalid semver accepted: %s", invalid[i]);
-    /* semver.org section 11's order */
-    const char *order[] = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
-                           "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.9.0",
-                           "1.10.0", "1.11.0", "2.0.0", "2.1.0", "2.1.1", "10.0.0"};
-    size_t n = sizeof order / sizeof order[0];
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            int c = ota_semver_cmp(order[i], order[j]);
-            if ((i < j && c >= 0) || (i > j && c <= 0) || (i == j && c != 0))
-                fail_msg("cmp(%s, %s) = %d", order[i], order[j], c);
-        }
-    assert_int_equal(ota_semver_cmp("1.0.0+a", "1.0.0+b"), 0);
-    assert_true(ota_semver_cmp("1.0.0-rc.1+x", "1.0.0") < 0);
-    assert_true(ota_semver_cmp("99999999999999999999.0.0", "9999999999999999999.0.0") > 0);
-}
+/* ---- paths -------------------------------------------------------------------------------------------- */
 
 static void
 test_path_rules(void **state)
@@ -3255,7 +3223,6 @@ main(void)
         cmocka_unit_test(test_header_limits),
         cmocka_unit_test(test_untrusted_oversize_header_refused_early),
         cmocka_unit_test(test_manifest_validation),
-        cmocka_unit_test(test_semver),
         cmocka_unit_test(test_path_rules),
         cmocka_unit_test(test_writer_refuses_unsafe_inputs),
         cmocka_unit_test(test_writer_config_checked),

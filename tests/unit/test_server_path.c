@@ -1,12 +1,11 @@
 /* ota-server's pure parts: URL path safety and opening under the root
- * (server/path.c), header helpers (server/headers.c), semantic-version
- * order (server/semver.c).  The files are compiled in directly: they make
- * no libmicrohttpd or SQLite calls, and this reaches their static
- * functions (both path resolvers). */
+ * (server/path.c), header helpers (server/headers.c); the version order
+ * the fleet listing filters by is ota_semver_cmp (tests/unit/test_id.c).
+ * The files are compiled in directly: they make no libmicrohttpd or SQLite
+ * calls, and this reaches their static functions (both path resolvers). */
 #include "../../server/path.c"
 
 #include "../../server/headers.c"
-#include "../../server/semver.c"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -346,29 +345,6 @@ test_names(void **state)
     assert_string_equal(srv_mime_type("json"), "application/octet-stream");
 }
 
-static void
-test_semver_order(void **state)
-{
-    (void) state;
-    /* semver.org section 11, in increasing order */
-    static const char *chain[] = {
-        "0.9.9",          "1.0.0-alpha",  "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
-        "1.0.0-beta.2",   "1.0.0-beta.11", "1.0.0-rc.1",   "1.0.0",            "1.0.1",
-        "1.9.0",          "1.10.0",        "2.0.0",        "10.0.0",
-    };
-    size_t n = sizeof chain / sizeof chain[0];
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            int c = srv_semver_cmp(chain[i], chain[j]);
-            int want = i < j ? -1 : i > j ? 1 : 0;
-            if ((c < 0 ? -1 : c > 0) != want)
-                fail_msg("cmp(%s, %s) = %d", chain[i], chain[j], c);
-        }
-    assert_int_equal(srv_semver_cmp("1.0.0+a", "1.0.0+b"), 0);
-    assert_int_equal(srv_semver_cmp("1.0.0-rc.1+a", "1.0.0-rc.1"), 0);
-    assert_true(srv_semver_cmp("1.0.0-rc.1+a", "1.0.0") < 0);
-}
-
 int
 main(void)
 {
@@ -383,7 +359,6 @@ main(void)
         cmocka_unit_test(test_http_dates),
         cmocka_unit_test(test_etag_lists),
         cmocka_unit_test(test_names),
-        cmocka_unit_test(test_semver_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,6 +45,13 @@ sed 's/,"seq":1//' $v > $inv/E_FORMAT-missing-seq.json
 sed 's/"seq":1/"seq":0/' $v > $inv/E_FORMAT-seq-zero.json
 sed 's/"installed_version":"1.4.2"/"installed_version":"1.4"/' $v > $inv/E_FORMAT-not-semver.json
 sed 's/"device_id":"gw-0001"/"device_id":"..\/etc"/' $v > $inv/E_FORMAT-bad-device-id.json
+# one past the id and version limits, and a '+' (formats/BUNDLE.md "Ids and semantic versions")
+long_id=gw-$(printf 'x%.0s' $(seq 126))
+sed "s/\"device_id\":\"gw-0001\"/\"device_id\":\"$long_id\"/" $v > $inv/E_FORMAT-device-id-129-bytes.json
+long_version=1.4.2-$(printf 'a%.0s' $(seq 59))
+sed "s/\"installed_version\":\"1.4.2\"/\"installed_version\":\"$long_version\"/" $v \
+    > $inv/E_FORMAT-version-65-bytes.json
+sed 's/"hardware_id":"acme-gw-v2"/"hardware_id":"acme-gw+2"/' $v > $inv/E_FORMAT-hardware-id-plus.json
 sed 's/"result":"none"/"result":"ok"/' $v > $inv/E_FORMAT-bad-result.json
 sed 's/"time":"2024-05-01T12:00:00Z"/"time":"2024-05-01 12:00:00"/' $v > $inv/E_FORMAT-bad-time.json
 sed 's/"_type":"ota-report"/"_type":"timestamp"/' $v > $inv/E_TYPE-wrong-type.json
