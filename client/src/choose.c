@@ -14,7 +14,7 @@
 #include "internal.h"
 #include "ota/update.h"
 #include "ota_bundle.h"
-#include "ota_report.h"
+#include "ota_id.h"
 
 #define MAX_CHANNELS 16u
 #define MAX_FLOORS 256u
@@ -80,7 +80,7 @@ floors_of(ota_client *c, const json_t **out)
     const json_t *v;
     json_object_foreach((json_t *) floors, k, v)
     {
-        if (!ota_report_id_valid(k) || !json_is_string(v) ||
+        if (!ota_id_valid(k) || !json_is_string(v) ||
             ota_semver_check(json_string_value(v)) != OTA_OK)
             return otac_fail(c, OTA_E_FORMAT,
                              "targets.json: ota_policy.floors: '%.64s' is not a bundle name with "
@@ -114,7 +114,7 @@ ota_client_floor(ota_client *c, const char *name, char *out, size_t cap)
 
 typedef struct release {
     const char *name, *version;
-    char channels[MAX_CHANNELS * (OTA_MAX_REPORT_ID_LEN + 1) + 1];
+    char channels[MAX_CHANNELS * (OTA_MAX_ID_LEN + 1) + 1];
     unsigned rollout;
     bool downgrade, valid;
     const json_t *hardware;
@@ -142,7 +142,7 @@ parse_release(const json_t *rel, release *r)
             for (size_t i = 0; i < n; i++) {
                 const char *ch = json_string_value(json_array_get(v, i));
                 const char *prev = i > 0 ? json_string_value(json_array_get(v, i - 1)) : NULL;
-                if (ch == NULL || !ota_report_id_valid(ch) ||
+                if (ch == NULL || !ota_id_valid(ch) ||
                     (prev != NULL && strcmp(prev, ch) >= 0)) /* sorted, distinct */
                     return false;
                 off += (size_t) snprintf(r->channels + off, sizeof r->channels - off, "%s%s",
@@ -288,14 +288,14 @@ ota_client_choose(ota_client *c, const ota_device *dev, ota_release_cb cb, void 
         dev->size < offsetof(ota_device, nbad) + sizeof dev->nbad)
         return OTA_E_ARG;
     *found = false;
-    if (dev->device_id == NULL || !ota_report_id_valid(dev->device_id) ||
-        dev->hardware_id == NULL || !ota_report_id_valid(dev->hardware_id) ||
-        dev->product == NULL || !ota_report_id_valid(dev->product) ||
-        (dev->channel != NULL && !ota_report_id_valid(dev->channel)) ||
+    if (dev->device_id == NULL || !ota_id_valid(dev->device_id) ||
+        dev->hardware_id == NULL || !ota_id_valid(dev->hardware_id) ||
+        dev->product == NULL || !ota_id_valid(dev->product) ||
+        (dev->channel != NULL && !ota_id_valid(dev->channel)) ||
         (dev->nbad > 0 && dev->bad_versions == NULL))
         return otac_fail(c, OTA_E_ARG,
-                         "device id, hardware id, product and channel must be ids "
-                         "(1-128 of A-Z a-z 0-9 . _ : -, first a letter or digit)");
+                         "device id, hardware id, product and channel must be ids (%s)",
+                         OTA_ID_RULE);
     choice ch = {.c = c, .dev = dev, .cb = cb, .user = user};
     ota_err rc = floors_of(c, &ch.floors);
     if (rc == OTA_OK)

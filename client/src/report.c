@@ -24,6 +24,7 @@
 
 #include "ota/report.h"
 #include "ota_atomic.h"
+#include "ota_id.h"
 #include "ota_key.h"
 #include "ota_report.h"
 #include "ota_util.h"
@@ -211,9 +212,9 @@ ota_reporter_new(const ota_reporter_config *cfg, ota_reporter **out, char *err, 
     r->tr = cfg->transport;
     r->max_queued = cfg->max_queued != 0 ? cfg->max_queued : DEFAULT_MAX_QUEUED;
     rc = OTA_E_ARG;
-    if (!ota_report_id_valid(r->device_id) || !ota_report_id_valid(r->hardware_id)) {
-        rfail(r, rc, "device id '%.140s' / hardware id '%.140s': not ids (1-128 of A-Z a-z 0-9 "
-              ". _ : -, first a letter or digit)", r->device_id, r->hardware_id);
+    if (!ota_id_valid(r->device_id) || !ota_id_valid(r->hardware_id)) {
+        rfail(r, rc, "device id '%.140s' / hardware id '%.140s': not ids (%s)", r->device_id,
+              r->hardware_id, OTA_ID_RULE);
         goto out;
     }
     if ((rc = ota_mkdirs(r->state_dir, 0755)) != OTA_OK) {

@@ -49,7 +49,7 @@ typedef struct ota_reporter_config {
     const char *state_dir;   /* required */
     const char *url;         /* POST target, e.g. "https://host/v1/reports"; NULL: queue only */
     const ota_transport *transport; /* needs `post`; NULL: queue only */
-    const char *device_id;   /* required: an id (formats/RELEASE.md) */
+    const char *device_id;   /* required: an id (formats/BUNDLE.md, ota_id.h) */
     const char *hardware_id; /* required: an id */
     unsigned max_queued;     /* 0: 256; past it the oldest report is dropped */
 } ota_reporter_config;
