@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "common.h"
 #include "ota_bundle.h"
+#include "ota_id.h"
 #include "ota_limits.h"
 #include "release.h"
 
@@ -107,15 +108,10 @@ cmd_floor(int argc, char **argv)
         return SX_USAGE;
     }
     const char *name = argv[optind], *version = clear ? NULL : argv[optind + 1];
-    if (!release_id_valid(name))
-        return sign_error(SX_USAGE,
-                          "'%s' is not a bundle name (1-128 of A-Z a-z 0-9 . _ : -, starting "
-                          "with a letter or digit)",
-                          name);
-    if (version != NULL &&
-        (strlen(version) > OTA_MAX_VERSION_LEN || ota_semver_check(version) != OTA_OK))
-        return sign_error(SX_USAGE, "'%s' is not a semantic version (at most %u bytes)", version,
-                          OTA_MAX_VERSION_LEN);
+    if (!ota_id_valid(name))
+        return sign_error(SX_USAGE, "'%s' is not a bundle name: an id (%s)", name, OTA_ID_RULE);
+    if (version != NULL && ota_semver_check(version) != OTA_OK)
+        return sign_error(SX_USAGE, "'%s' is not %s", version, OTA_VERSION_RULE);
 
     repo r;
     int ret = common_open(&co, &r, false);

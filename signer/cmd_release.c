@@ -11,18 +11,10 @@
 #include "cli.h"
 #include "common.h"
 #include "ota_bundle.h"
-#include "ota_limits.h"
-#include "ota_report.h"
+#include "ota_id.h"
 #include "release.h"
 
 /* ---- policy helpers (release.h) ------------------------------------------ */
-
-bool
-release_id_valid(const char *s)
-{
-    /* the id rule of RELEASE.md; formats/ota_id.h will name it ota_id_valid */
-    return ota_report_id_valid(s);
-}
 
 /* Insert name into the sorted array list unless it is there already. */
 static int
@@ -57,11 +49,9 @@ release_parse_channels(const char *arg, json_t **list)
         char *comma = strchr(p, ',');
         if (comma != NULL)
             *comma = '\0';
-        if (!release_id_valid(p)) {
-            ret = sign_error(SX_USAGE,
-                             "--channel: '%s' is not a channel name (1-128 of A-Z a-z 0-9 . _ : "
-                             "-, starting with a letter or digit)",
-                             p);
+        if (!ota_id_valid(p)) {
+            ret = sign_error(SX_USAGE, "--channel: '%s' is not a channel name: an id (%s)", p,
+                             OTA_ID_RULE);
             break;
         }
         if ((ret = insert_sorted(*list, p)) != SX_OK || comma == NULL)
@@ -119,7 +109,7 @@ release_invalid(const json_t *rel)
                 return "channels is not an array of 1-16 names";
             for (size_t i = 0; i < n; i++) {
                 const char *c = json_string_value(json_array_get(v, i));
-                if (c == NULL || !release_id_valid(c))
+                if (c == NULL || !ota_id_valid(c))
                     return "a channel is not a valid name";
                 if (i > 0 && strcmp(json_string_value(json_array_get(v, i - 1)), c) >= 0)
                     return "channels are not sorted and distinct";
@@ -150,10 +140,10 @@ policy_invalid(const json_t *policy)
     const json_t *v;
     json_object_foreach((json_t *) floors, name, v)
     {
-        if (!release_id_valid(name))
+        if (!ota_id_valid(name))
             return "a floor's bundle name is not a valid name";
         const char *ver = json_string_value(v);
-        if (ver == NULL || strlen(ver) > OTA_MAX_VERSION_LEN || ota_semver_check(ver) != OTA_OK)
+        if (ver == NULL || ota_semver_check(ver) != OTA_OK)
             return "a floor is not a semantic version of at most 64 bytes";
     }
     return NULL;

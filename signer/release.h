@@ -16,10 +16,6 @@
 #define RELEASE_DEFAULT_CHANNEL "stable"
 #define POLICY_MAX_FLOORS 256
 
-/* An id of RELEASE.md (channel, bundle name): 1..128 bytes of
- * [A-Za-z0-9._:-], the first a letter or digit. */
-bool release_id_valid(const char *s);
-
 /* --channel and --rollout, shared by add and release: append to a
  * command's getopt_long table, hand each result to release_opt. */
 enum { OPT_CHANNEL = 0x280, OPT_ROLLOUT };
