@@ -59,6 +59,23 @@ semver_ident_ok(const char *s, size_t n, bool numeric_only, bool no_leading_zero
     return true;
 }
 
+/* Dot-separated identifiers from p on: the end of the last one, or NULL
+ * when one is not valid. */
+static const char *
+semver_idents(const char *p, bool no_leading_zero)
+{
+    const char *ids = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-";
+    for (;;) {
+        size_t n = strspn(p, ids);
+        if (!semver_ident_ok(p, n, false, no_leading_zero))
+            return NULL;
+        p += n;
+        if (*p != '.')
+            return p;
+        p++;
+    }
+}
+
 ota_err
 ota_semver_check(const char *s)
 {
@@ -80,25 +97,10 @@ ota_semver_check(const char *s)
             p++;
         }
     }
-    const char *ids = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-";
-    if (*p == '-') {
-        do {
-            p++;
-            size_t n = strspn(p, ids);
-            if (!semver_ident_ok(p, n, false, true))
-                return OTA_E_FORMAT;
-            p += n;
-        } while (*p == '.');
-    }
-    if (*p == '+') {
-        do {
-            p++;
-            size_t n = strspn(p, ids);
-            if (!semver_ident_ok(p, n, false, false))
-                return OTA_E_FORMAT;
-            p += n;
-        } while (*p == '.');
-    }
+    if (*p == '-' && (p = semver_idents(p + 1, true)) == NULL) /* pre-release */
+        return OTA_E_FORMAT;
+    if (*p == '+' && (p = semver_idents(p + 1, false)) == NULL) /* build metadata */
+        return OTA_E_FORMAT;
     return *p == '\0' ? OTA_OK : OTA_E_FORMAT;
 }
 
