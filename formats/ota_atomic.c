@@ -126,11 +126,15 @@ ota_atomic_fd(const ota_atomic *a)
 ota_err
 ota_atomic_write(ota_atomic *a, const void *buf, size_t len)
 {
+    return a->fd < 0 ? OTA_E_ARG : ota_write_all(a->fd, buf, len);
+}
+
+ota_err
+ota_write_all(int fd, const void *buf, size_t len)
+{
     const uint8_t *p = buf;
-    if (a->fd < 0)
-        return OTA_E_ARG;
     while (len > 0) {
-        ssize_t w = write(a->fd, p, len);
+        ssize_t w = write(fd, p, len);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)

@@ -80,6 +80,10 @@ int ota_atomic_fd(const ota_atomic *a);
  * ota_atomic_abort.  ENOSPC: OTA_E_NOSPACE. */
 OTA_NODISCARD ota_err ota_atomic_write(ota_atomic *a, const void *buf, size_t len);
 
+/* Write all of buf to fd (retries short writes and EINTR); ENOSPC/EDQUOT:
+ * OTA_E_NOSPACE, other errors as ota_errno_err. */
+OTA_NODISCARD ota_err ota_write_all(int fd, const void *buf, size_t len);
+
 /* fsync and close the temporary: its bytes are durable under the hidden
  * name and nothing visible has changed.  Optional: commit does it when it
  * was not done. */

@@ -75,13 +75,24 @@ dup_base_url(const char *url, char **out)
     return OTA_OK;
 }
 
+/* The sizes ota_client_config has had (client.h, growth rule): the first
+ * release's ended with clock_user.  Only these are accepted, never a size
+ * that would cut a field in two. */
+#define CONFIG_SIZE_V1 offsetof(ota_client_config, progress)
+
 ota_err
-ota_client_new(const ota_client_config *cfg, ota_client **out)
+ota_client_new(const ota_client_config *user_cfg, ota_client **out)
 {
     ota_err rc = OTA_E_ARG;
     ota_client *c = NULL;
+    ota_client_config full, *cfg = &full;
 
-    if (cfg == NULL || out == NULL || cfg->size != sizeof *cfg || cfg->metadata_dir == NULL ||
+    if (user_cfg == NULL || (user_cfg->size != CONFIG_SIZE_V1 && user_cfg->size != sizeof full))
+        goto out;
+    /* fields the caller's (older) struct does not have read as zero */
+    memset(&full, 0, sizeof full);
+    memcpy(&full, user_cfg, user_cfg->size);
+    if (out == NULL || cfg->metadata_dir == NULL ||
         cfg->metadata_dir[0] == '\0' || strlen(cfg->metadata_dir) > OTAC_MAX_URL / 2)
         goto out;
     if (cfg->transport != NULL && (cfg->transport->open == NULL ||
@@ -111,6 +122,8 @@ ota_client_new(const ota_client_config *cfg, ota_client **out)
     c->max_delegations = cfg->max_delegations ? cfg->max_delegations : OTA_MAX_DELEGATION_VISITS;
     c->clock = cfg->clock;
     c->clock_user = cfg->clock_user;
+    c->progress = cfg->progress;
+    c->progress_user = cfg->progress_user;
     *out = c;
     c = NULL;
     rc = OTA_OK;

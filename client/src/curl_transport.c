@@ -4,26 +4,50 @@
  * read() (no thread): curl's write callback fills a 64 KiB buffer and pauses
  * the transfer when it is full; read() drains it and resumes.
  *
- * Every request: HTTP(S) only (redirects too, at most 5), TLS verification
- * on, connect and total timeouts, a minimum transfer speed (slow retrieval),
- * a byte ceiling checked against Content-Length up front and counted as the
- * body arrives (endless data), no content encoding (the bytes hashed are the
- * bytes sent), the proxy environment as libcurl reads it.
+ * Every request: HTTP(S) only, redirects at most 5 and never from https
+ * down to http, TLS verification on, connect and total timeouts, a minimum
+ * transfer speed (slow retrieval), a byte ceiling checked against
+ * Content-Length up front and counted as the body arrives (endless data), no
+ * content encoding (the bytes hashed are the bytes sent), the proxy
+ * environment as libcurl reads it.
+ *
+ * Connection reuse: every transfer gets a fresh easy handle (no option of one
+ * request can leak into the next, a POST's into a GET), and all of them are
+ * attached to one CURLSH share object holding the connection cache, the DNS
+ * cache and the TLS session IDs.  A share rather than one long-lived easy
+ * handle because whole-file fetches (curl_easy_perform, which keeps its
+ * connections in a private multi handle) and streams (a multi handle each)
+ * must draw on the same pool: a refresh followed by a target download then
+ * uses one TCP (+TLS) connection, not one per file.  The share has no lock
+ * callbacks: a transport is used from one thread at a time (transport.h).
  */
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 
 #define STREAM_BUF (64u * 1024u) /* >= CURL_MAX_WRITE_SIZE (16 KiB) */
 
+/* post(): device reports are small; the whole exchange is capped, and what
+ * the server answers is read (bounded) and dropped. */
+#define POST_TOTAL_MS 30000L
+#define POST_REPLY_MAX (64u * 1024u)
+#define POST_CTYPE_MAX 128
+
+/* An error page (404 ...) is read and dropped up to this size rather than
+ * cut off, so its connection stays reusable: every refresh ends the root
+ * chain with a 404. */
+#define ERR_PAGE_MAX (16u * 1024u)
+
 typedef struct curl_tr {
     long connect_ms, total_ms, low_bytes, low_secs;
     char *ca_path, *ca_file;
     char ua[256];
+    CURLSH *share; /* connections, DNS, TLS sessions of every transfer */
 } curl_tr;
 
 /* One transfer, whole-file or streamed. */
@@ -31,7 +55,11 @@ typedef struct xfer {
     CURL *easy;
     CURLM *multi; /* streams only */
     uint64_t offset, max, received;
+    uint64_t skip;  /* leading bytes to drop: a 200 answered a Range request */
     bool status_ok; /* status line checked and acceptable */
+    bool length_ok; /* Content-Length checked */
+    bool draining;  /* status refused (err set): dropping the error page */
+    uint64_t drained;
     ota_err err;    /* set by the write callback when it aborts */
     char msg[OTA_TRANSPORT_ERRLEN];
     char errbuf[CURL_ERROR_SIZE];
@@ -69,11 +97,13 @@ check_status(xfer *x)
         msg_http(x, code);
         return OTA_E_NOT_FOUND;
     }
-    if (x->offset > 0 ? code != 206 : (code < 200 || code > 299)) {
-        if (x->offset > 0 && code == 200)
-            msg_text(x, "the server ignored the Range request");
-        else
-            msg_http(x, code);
+    if (x->offset > 0 && code == 200) {
+        /* the server ignored Range and sends the whole file: drop the first
+         * `offset` bytes here, so the caller still gets exactly the bytes it
+         * asked for (as many on the wire as a restart from 0) */
+        x->skip = x->offset;
+    } else if (x->offset > 0 ? code != 206 : (code < 200 || code > 299)) {
+        msg_http(x, code);
         return OTA_E_NETWORK;
     }
     x->status_ok = true;
@@ -84,11 +114,35 @@ static size_t
 write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     xfer *x = ud;
-    size_t n = size * nmemb;
-    ota_err rc = check_status(x);
-    if (rc != OTA_OK) {
-        x->err = rc;
-        return 0; /* aborts with CURLE_WRITE_ERROR */
+    size_t whole = size * nmemb;
+    ota_err rc = OTA_OK;
+    if (!x->draining && (rc = check_status(x)) != OTA_OK) {
+        x->err = rc; /* what finish() reports */
+        x->draining = true;
+    }
+    if (x->draining) {
+        if ((uint64_t) whole > ERR_PAGE_MAX - x->drained)
+            return 0; /* aborts with CURLE_WRITE_ERROR */
+        x->drained += whole;
+        return whole;
+    }
+    if (!x->length_ok) {
+        /* Content-Length against the ceiling before the first byte is taken
+         * (not CURLOPT_MAXFILESIZE: that would cut off error pages too) */
+        curl_off_t cl = -1;
+        x->length_ok = true;
+        if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK &&
+            cl > 0 && (uint64_t) cl > x->skip && (uint64_t) cl - x->skip > x->max) {
+            x->err = OTA_E_LENGTH;
+            msg_text(x, "Content-Length above the download ceiling");
+            return 0;
+        }
+    }
+    size_t drop = x->skip < (uint64_t) whole ? (size_t) x->skip : whole;
+    size_t n = whole - drop;
+    if (n == 0) {
+        x->skip -= drop;
+        return whole;
     }
     if ((uint64_t) n > x->max || x->received > x->max - (uint64_t) n) {
         x->err = OTA_E_LENGTH;
@@ -96,25 +150,78 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
         return 0;
     }
     if (x->sink != NULL) {
-        rc = x->sink(x->ctx, (const uint8_t *) ptr, n);
+        rc = x->sink(x->ctx, (const uint8_t *) ptr + drop, n);
         if (rc != OTA_OK) {
             x->err = rc;
             return 0;
         }
+        x->skip -= drop;
         x->received += n;
-        return n;
+        return whole;
     }
     if (x->head > 0 && x->len > 0)
         memmove(x->buf, x->buf + x->head, x->len);
     x->head = 0;
     if (STREAM_BUF - x->len < n) {
         x->paused = true;
-        return CURL_WRITEFUNC_PAUSE; /* curl keeps the data and re-delivers it */
+        return CURL_WRITEFUNC_PAUSE; /* curl re-delivers all of it: skip untouched */
     }
-    memcpy(x->buf + x->len, ptr, n);
+    memcpy(x->buf + x->len, ptr + drop, n);
+    x->skip -= drop;
     x->len += n;
     x->received += n;
-    return n;
+    return whole;
+}
+
+/* curl_easy_setopt on the easy handle `e` into `cc`, unless an earlier one
+ * failed (the functions below check cc once, at the end). */
+#define SET(opt, val)                                                                              \
+    do {                                                                                           \
+        if (cc == CURLE_OK)                                                                        \
+            cc = curl_easy_setopt(e, opt, val);                                                    \
+    } while (0)
+
+/* Redirects a request may follow: from an https URL only to https (a
+ * redirect must never take away TLS, and with it the server's identity);
+ * from http to either. */
+static bool
+https_only(const char *url)
+{
+    return strncasecmp(url, "https:", 6) == 0;
+}
+
+/* The options every request shares: URL, HTTP(S) only, TLS verification,
+ * timeouts, the speed floor, the User-Agent, the share.  follow: redirects
+ * (at most 5, by https_only's rule) or none. */
+static CURLcode
+common_opts(curl_tr *t, CURL *e, const char *url, bool follow, char *errbuf)
+{
+    CURLcode cc = CURLE_OK;
+    SET(CURLOPT_URL, url);
+    SET(CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, https_only(url) ? "https" : "http,https");
+#else
+    SET(CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    SET(CURLOPT_REDIR_PROTOCOLS,
+        https_only(url) ? (long) CURLPROTO_HTTPS : (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    SET(CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
+    SET(CURLOPT_MAXREDIRS, 5L);
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    if (t->ca_path != NULL)
+        SET(CURLOPT_CAPATH, t->ca_path);
+    if (t->ca_file != NULL)
+        SET(CURLOPT_CAINFO, t->ca_file);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, t->connect_ms);
+    SET(CURLOPT_LOW_SPEED_LIMIT, t->low_bytes);
+    SET(CURLOPT_LOW_SPEED_TIME, t->low_secs);
+    SET(CURLOPT_USERAGENT, t->ua);
+    SET(CURLOPT_SHARE, t->share);
+    SET(CURLOPT_ERRORBUFFER, errbuf);
+    return cc;
 }
 
 static ota_err
@@ -133,44 +240,14 @@ setup(curl_tr *t, xfer *x, const ota_fetch_req *req, char *err)
         return OTA_E_NOMEM;
     }
     CURL *e = x->easy;
-    CURLcode cc = CURLE_OK;
-#define SET(opt, val)                                                                              \
-    do {                                                                                           \
-        if (cc == CURLE_OK)                                                                        \
-            cc = curl_easy_setopt(e, opt, val);                                                    \
-    } while (0)
-    SET(CURLOPT_URL, req->url);
-    SET(CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    SET(CURLOPT_PROTOCOLS_STR, "http,https");
-    SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-    SET(CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
-    SET(CURLOPT_REDIR_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    SET(CURLOPT_FOLLOWLOCATION, 1L);
-    SET(CURLOPT_MAXREDIRS, 5L);
-    SET(CURLOPT_SSL_VERIFYPEER, 1L);
-    SET(CURLOPT_SSL_VERIFYHOST, 2L);
-    if (t->ca_path != NULL)
-        SET(CURLOPT_CAPATH, t->ca_path);
-    if (t->ca_file != NULL)
-        SET(CURLOPT_CAINFO, t->ca_file);
-    SET(CURLOPT_CONNECTTIMEOUT_MS, t->connect_ms);
+    CURLcode cc = common_opts(t, e, req->url, true, x->errbuf);
     SET(CURLOPT_TIMEOUT_MS, t->total_ms);
-    SET(CURLOPT_LOW_SPEED_LIMIT, t->low_bytes);
-    SET(CURLOPT_LOW_SPEED_TIME, t->low_secs);
-    SET(CURLOPT_USERAGENT, t->ua);
-    SET(CURLOPT_MAXFILESIZE_LARGE,
-        (curl_off_t) (req->max_len > (uint64_t) INT64_MAX ? INT64_MAX : (int64_t) req->max_len));
-    SET(CURLOPT_ERRORBUFFER, x->errbuf);
     SET(CURLOPT_WRITEFUNCTION, write_cb);
     SET(CURLOPT_WRITEDATA, x);
     if (req->offset > 0) {
         snprintf(range, sizeof range, "%" PRIu64 "-", req->offset);
         SET(CURLOPT_RANGE, range); /* copied by libcurl */
     }
-#undef SET
     if (cc != CURLE_OK) {
         snprintf(err, OTA_TRANSPORT_ERRLEN, "curl: %s", curl_easy_strerror(cc));
         return OTA_E_NETWORK;
@@ -185,17 +262,6 @@ finish(xfer *x, CURLcode cc, char *err)
     if (x->err != OTA_OK) { /* our callback stopped it */
         snprintf(err, OTA_TRANSPORT_ERRLEN, "%s", x->msg[0] ? x->msg : ota_strerror(x->err));
         return x->err;
-    }
-    if (cc == CURLE_FILESIZE_EXCEEDED) {
-        /* an error page's Content-Length says nothing about the file: a 404
-         * for a 6-byte target is "not found", not "endless data" */
-        ota_err st = check_status(x);
-        if (st != OTA_OK) {
-            snprintf(err, OTA_TRANSPORT_ERRLEN, "%s", x->msg);
-            return st;
-        }
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "Content-Length above the download ceiling");
-        return OTA_E_LENGTH;
     }
     if (cc != CURLE_OK) {
         const char *why = cc == CURLE_OPERATION_TIMEDOUT ? " (timeout or too slow)" : "";
@@ -327,6 +393,87 @@ tr_close(void *user, void *stream)
     xfer_free(stream);
 }
 
+/* post(): the reply body is read and dropped, at most POST_REPLY_MAX bytes. */
+static size_t
+discard_cb(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    uint64_t *got = ud;
+    size_t n = size * nmemb;
+    (void) ptr;
+    if ((uint64_t) n > POST_REPLY_MAX - *got)
+        return 0; /* aborts with CURLE_WRITE_ERROR; the status is known by now */
+    *got += n;
+    return n;
+}
+
+static ota_err
+tr_post(void *user, const char *url, const char *content_type, const uint8_t *body, size_t len,
+        long *status, char *err)
+{
+    curl_tr *t = user;
+    char errbuf[CURL_ERROR_SIZE], ctype[sizeof "Content-Type: " + POST_CTYPE_MAX];
+    struct curl_slist *hdrs = NULL, *more;
+    uint64_t got = 0;
+    ota_err rc = OTA_E_ARG;
+    CURL *e = NULL;
+    long code = 0;
+
+    err[0] = errbuf[0] = '\0';
+    if (url == NULL || content_type == NULL || status == NULL || (body == NULL && len > 0) ||
+        len > (size_t) INT64_MAX) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "invalid request");
+        goto out;
+    }
+    /* one header line: no CR/LF may smuggle in another */
+    if (content_type[0] == '\0' || strlen(content_type) > POST_CTYPE_MAX ||
+        strpbrk(content_type, "\r\n") != NULL) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "invalid Content-Type");
+        goto out;
+    }
+    snprintf(ctype, sizeof ctype, "Content-Type: %s", content_type);
+    rc = OTA_E_NOMEM;
+    if ((hdrs = curl_slist_append(NULL, ctype)) == NULL ||
+        (more = curl_slist_append(hdrs, "Expect:")) == NULL || (e = curl_easy_init()) == NULL) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "out of memory");
+        goto out;
+    }
+    hdrs = more; /* "Expect:" (empty) stops curl from waiting for a 100 Continue */
+    CURLcode cc = common_opts(t, e, url, false, errbuf);
+    SET(CURLOPT_TIMEOUT_MS, t->total_ms > 0 && t->total_ms < POST_TOTAL_MS ? t->total_ms
+                                                                             : POST_TOTAL_MS);
+    SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) len);
+    SET(CURLOPT_POSTFIELDS, len > 0 ? (const char *) body : "");
+    SET(CURLOPT_HTTPHEADER, hdrs);
+    SET(CURLOPT_WRITEFUNCTION, discard_cb);
+    SET(CURLOPT_WRITEDATA, &got);
+    if (cc != CURLE_OK) {
+        snprintf(err, OTA_TRANSPORT_ERRLEN, "curl: %s", curl_easy_strerror(cc));
+        rc = OTA_E_NETWORK;
+        goto out;
+    }
+    cc = curl_easy_perform(e);
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    /* a reply past POST_REPLY_MAX is cut off, but the server did answer */
+    if ((cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && code > 0)) || code <= 0) {
+        const char *why = cc == CURLE_OPERATION_TIMEDOUT ? " (timeout or too slow)" : "";
+        if (cc == CURLE_OK)
+            snprintf(err, OTA_TRANSPORT_ERRLEN, "no HTTP status");
+        else if (snprintf(err, OTA_TRANSPORT_ERRLEN, "%s%s",
+                          errbuf[0] ? errbuf : curl_easy_strerror(cc), why) < 0)
+            err[0] = '\0';
+        rc = OTA_E_NETWORK;
+        goto out;
+    }
+    *status = code;
+    rc = OTA_OK;
+out:
+    if (e != NULL)
+        curl_easy_cleanup(e);
+    curl_slist_free_all(hdrs);
+    return rc;
+}
+
 static char *
 dup_opt(const char *s, bool *fail)
 {
@@ -362,11 +509,25 @@ ota_curl_transport_new(const ota_curl_config *cfg, ota_transport *out)
              vi != NULL ? vi->version : "?",
              cfg != NULL && cfg->user_agent_suffix != NULL ? " " : "",
              cfg != NULL && cfg->user_agent_suffix != NULL ? cfg->user_agent_suffix : "");
-    if (fail) {
+    CURLSHcode sc = CURLSHE_OK;
+    if (!fail && (t->share = curl_share_init()) == NULL)
+        fail = true;
+    if (!fail) {
+        sc = curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        if (sc == CURLSHE_OK)
+            sc = curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+#if LIBCURL_VERSION_NUM >= 0x073900 /* 7.57.0: a shared connection cache */
+        if (sc == CURLSHE_OK)
+            sc = curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+#endif
+    }
+    if (fail || sc != CURLSHE_OK) {
+        if (t->share != NULL)
+            curl_share_cleanup(t->share);
         free(t->ca_path);
         free(t->ca_file);
         free(t);
-        return OTA_E_NOMEM;
+        return fail ? OTA_E_NOMEM : OTA_E_NETWORK;
     }
     memset(out, 0, sizeof *out);
     out->user = t;
@@ -374,6 +535,7 @@ ota_curl_transport_new(const ota_curl_config *cfg, ota_transport *out)
     out->open = tr_open;
     out->read = tr_read;
     out->close = tr_close;
+    out->post = tr_post;
     return OTA_OK;
 }
 
@@ -383,6 +545,7 @@ ota_curl_transport_free(ota_transport *tr)
     if (tr == NULL || tr->user == NULL)
         return;
     curl_tr *t = tr->user;
+    curl_share_cleanup(t->share); /* closes the cached connections */
     free(t->ca_path);
     free(t->ca_file);
     free(t);

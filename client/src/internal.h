@@ -43,6 +43,8 @@ struct ota_client {
     uint32_t max_root_rotations, max_delegations;
     int64_t (*clock)(void *);
     void *clock_user;
+    ota_progress_fn progress;
+    void *progress_user;
 
     ota_err last;
     char err[512];

@@ -1,6 +1,8 @@
 /*
  * target.c — target files: the verified pull-style stream, and downloads
- * into a directory that only ever gain complete, verified files.
+ * into a directory that only ever gain complete, verified files; an
+ * interrupted download waits in a hidden partial file named by the signed
+ * hash and is resumed (Range) by the next fetch of the same target.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,15 +20,48 @@
 #include "internal.h"
 #include "ota_atomic.h"
 
-struct ota_target_stream {
-    ota_client *c; /* borrowed: transport and error message */
-    void *ts;      /* the transport's stream */
-    char *path;
-    uint64_t length, got;
-    bool has_sha256, has_sha512;
-    uint8_t sha256[32], sha512[64];
+/* The whole-file hashes of a target, computed as its bytes go by. */
+typedef struct hashes {
     crypto_hash_sha256_state h256;
     crypto_hash_sha512_state h512;
+} hashes;
+
+static void
+hashes_init(hashes *h)
+{
+    crypto_hash_sha256_init(&h->h256);
+    crypto_hash_sha512_init(&h->h512);
+}
+
+/* only the hashes the metadata lists (at least one, see check_info) */
+static void
+hashes_update(hashes *h, const ota_target_info *t, const uint8_t *p, size_t n)
+{
+    if (t->has_sha256)
+        crypto_hash_sha256_update(&h->h256, p, n);
+    if (t->has_sha512)
+        crypto_hash_sha512_update(&h->h512, p, n);
+}
+
+/* Finalise h (it cannot be updated afterwards): every hash t lists equal? */
+static bool
+hashes_match(hashes *h, const ota_target_info *t)
+{
+    uint8_t d256[OTA_SHA256_LEN], d512[OTA_SHA512_LEN];
+    crypto_hash_sha256_final(&h->h256, d256);
+    crypto_hash_sha512_final(&h->h512, d512);
+    return (t->has_sha256 || t->has_sha512) &&
+           (!t->has_sha256 || sodium_memcmp(d256, t->sha256, sizeof d256) == 0) &&
+           (!t->has_sha512 || sodium_memcmp(d512, t->sha512, sizeof d512) == 0);
+}
+
+struct ota_target_stream {
+    ota_client *c;     /* borrowed: transport and error message */
+    void *ts;          /* the transport's stream */
+    ota_target_info t; /* path: ours (below); custom_json and role not kept */
+    char *path;
+    uint64_t got;
+    hashes h;
     ota_err sticky;
     bool done;
     bool partial; /* opened at an offset: only the length can be checked */
@@ -96,9 +132,12 @@ ota_client_target_open(ota_client *c, const ota_target_info *t, ota_target_strea
     return ota_client_target_open_at(c, t, 0, out);
 }
 
-ota_err
-ota_client_target_open_at(ota_client *c, const ota_target_info *t, uint64_t offset,
-                          ota_target_stream **out)
+/* Open a stream over t from offset.  seed: the hashes of the first offset
+ * bytes (which the caller has), so the stream checks the whole file at its
+ * end; NULL: a partial stream that checks only the length. */
+static ota_err
+stream_open(ota_client *c, const ota_target_info *t, uint64_t offset, const hashes *seed,
+            ota_target_stream **out)
 {
     char err[OTA_TRANSPORT_ERRLEN];
     ota_target_stream *s = NULL;
@@ -126,15 +165,15 @@ ota_client_target_open_at(ota_client *c, const ota_target_info *t, uint64_t offs
     if ((rc = target_url(c, t, url, OTAC_MAX_URL)) != OTA_OK)
         goto out;
     s->c = c;
-    s->partial = offset > 0;
+    s->partial = offset > 0 && seed == NULL;
     s->got = offset;
-    s->length = t->length;
-    s->has_sha256 = t->has_sha256;
-    s->has_sha512 = t->has_sha512;
-    memcpy(s->sha256, t->sha256, sizeof s->sha256);
-    memcpy(s->sha512, t->sha512, sizeof s->sha512);
-    crypto_hash_sha256_init(&s->h256);
-    crypto_hash_sha512_init(&s->h512);
+    s->t = *t;
+    s->t.path = s->path;
+    s->t.custom_json = s->t.role = NULL;
+    if (seed != NULL)
+        s->h = *seed;
+    else
+        hashes_init(&s->h);
     /* ceiling: the signed length (one byte more for an empty target, so the
      * transport can be asked at all; we refuse that byte ourselves) */
     ota_fetch_req req = {.size = sizeof req,
@@ -159,6 +198,13 @@ out:
     return rc;
 }
 
+ota_err
+ota_client_target_open_at(ota_client *c, const ota_target_info *t, uint64_t offset,
+                          ota_target_stream **out)
+{
+    return stream_open(c, t, offset, NULL, out);
+}
+
 static ota_err
 stream_fail(ota_target_stream *s, ota_err rc, const char *msg)
 {
@@ -178,7 +224,7 @@ ota_target_stream_read(ota_target_stream *s, uint8_t *buf, size_t cap, size_t *g
     *got = 0;
     if (s->done)
         return OTA_OK;
-    uint64_t left = s->length - s->got;
+    uint64_t left = s->t.length - s->got;
     /* at the signed length, ask for one more byte: there must be none */
     uint8_t *dst = left == 0 ? extra : buf;
     size_t want = left == 0 ? 1 : (left < (uint64_t) cap ? (size_t) left : cap);
@@ -196,32 +242,21 @@ ota_target_stream_read(ota_target_stream *s, uint8_t *buf, size_t cap, size_t *g
         return stream_fail(s, OTA_E_NETWORK, "transport returned too many bytes");
     if (n == 0) {
         char msg[96];
-        if (s->got != s->length) {
+        if (s->got != s->t.length) {
             snprintf(msg, sizeof msg, "ended early after %" PRIu64 " of %" PRIu64 " bytes",
-                     s->got, s->length);
+                     s->got, s->t.length);
             return stream_fail(s, OTA_E_LENGTH, msg);
         }
-        if (s->partial) { /* the caller checks the bytes (bundle chunks) */
-            s->done = true;
-            otac_ok(s->c);
-            return OTA_OK;
-        }
-        uint8_t h256[OTA_SHA256_LEN], h512[OTA_SHA512_LEN];
-        crypto_hash_sha256_final(&s->h256, h256);
-        crypto_hash_sha512_final(&s->h512, h512);
-        if ((s->has_sha256 && sodium_memcmp(h256, s->sha256, sizeof h256) != 0) ||
-            (s->has_sha512 && sodium_memcmp(h512, s->sha512, sizeof h512) != 0))
+        /* partial: the caller checks the bytes (bundle chunks) */
+        if (!s->partial && !hashes_match(&s->h, &s->t))
             return stream_fail(s, OTA_E_HASH,
                                "hash differs from the signed one (arbitrary software attack)");
         s->done = true;
         otac_ok(s->c);
         return OTA_OK;
     }
-    /* only the hashes the metadata lists (at least one, see check_info) */
-    if (s->has_sha256 && !s->partial)
-        crypto_hash_sha256_update(&s->h256, dst, n);
-    if (s->has_sha512 && !s->partial)
-        crypto_hash_sha512_update(&s->h512, dst, n);
+    if (!s->partial)
+        hashes_update(&s->h, &s->t, dst, n);
     s->got += n;
     *got = n;
     return OTA_OK;
@@ -239,56 +274,78 @@ ota_target_stream_close(ota_target_stream *s)
     free(s);
 }
 
+/* Hash the first `limit` bytes of fd (from its start, whatever its offset)
+ * into h; *total: the bytes there were (less than limit when fd is
+ * shorter).  OTA_E_IO (errno set) on a read error. */
+static ota_err
+hash_fd(int fd, uint64_t limit, const ota_target_info *t, hashes *h, uint8_t *buf,
+        uint64_t *total)
+{
+    *total = 0;
+    while (*total < limit) {
+        uint64_t left = limit - *total;
+        ssize_t r = pread(fd, buf, left < OTAC_IO_CHUNK ? (size_t) left : OTAC_IO_CHUNK,
+                          (off_t) *total);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return OTA_E_IO;
+        if (r == 0)
+            break;
+        hashes_update(h, t, buf, (size_t) r);
+        *total += (uint64_t) r;
+    }
+    return OTA_OK;
+}
+
 /* Does dir/name hold exactly t (length and every listed hash)? */
 static bool
 already_there(int dfd, const char *name, const ota_target_info *t, uint8_t *buf)
 {
-    crypto_hash_sha256_state h256;
-    crypto_hash_sha512_state h512;
     struct stat st;
+    hashes h;
+    uint64_t total = 0;
     bool ok = false;
     int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return false;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != t->length)
         goto out;
-    crypto_hash_sha256_init(&h256);
-    crypto_hash_sha512_init(&h512);
-    uint64_t total = 0;
-    for (;;) {
-        ssize_t r = read(fd, buf, OTAC_IO_CHUNK);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            goto out;
-        if (r == 0)
-            break;
-        total += (uint64_t) r;
-        if (total > t->length)
-            goto out;
-        if (t->has_sha256)
-            crypto_hash_sha256_update(&h256, buf, (size_t) r);
-        if (t->has_sha512)
-            crypto_hash_sha512_update(&h512, buf, (size_t) r);
-    }
-    uint8_t d256[OTA_SHA256_LEN], d512[OTA_SHA512_LEN];
-    crypto_hash_sha256_final(&h256, d256);
-    crypto_hash_sha512_final(&h512, d512);
-    ok = total == t->length && (t->has_sha256 || t->has_sha512) &&
-         (!t->has_sha256 || sodium_memcmp(d256, t->sha256, sizeof d256) == 0) &&
-         (!t->has_sha512 || sodium_memcmp(d512, t->sha512, sizeof d512) == 0);
+    hashes_init(&h);
+    ok = hash_fd(fd, t->length, t, &h, buf, &total) == OTA_OK && total == t->length &&
+         hashes_match(&h, t);
 out:
     close(fd);
     return ok;
 }
 
-/* A download killed outright (power cut, SIGKILL) leaves its hidden
- * temporary (ota_atomic's) behind; remove such leftovers.  Only files untouched for
- * STALE_SECS: a live download writes (and so updates mtime) far more often,
- * and gives up after its low-speed limit anyway. */
-#define STALE_SECS 600
+/* Where an interrupted download of t waits: a hidden name in dir made of
+ * the signed hash (SHA-256 preferred), so a changed target can never
+ * continue another file's bytes.  Never a downloaded target's name (those
+ * never start with '.'), never an ota_atomic temporary. */
+#define PART_PREFIX ".ota-part."
+#define PART_NAME_MAX (sizeof PART_PREFIX + 2 * OTA_SHA512_LEN)
+
 static void
-sweep_stale_temporaries(int dfd)
+part_name(const ota_target_info *t, char out[PART_NAME_MAX])
+{
+    memcpy(out, PART_PREFIX, sizeof PART_PREFIX - 1);
+    if (t->has_sha256)
+        ota_hex_encode(t->sha256, OTA_SHA256_LEN, out + sizeof PART_PREFIX - 1);
+    else
+        ota_hex_encode(t->sha512, OTA_SHA512_LEN, out + sizeof PART_PREFIX - 1);
+}
+
+/* Leftovers in a download directory.  A download killed outright (power
+ * cut, SIGKILL) leaves its ota_atomic temporary behind: removed once
+ * untouched for TMP_STALE_SECS (a live writer updates mtime far more often,
+ * and gives up after its low-speed limit anyway).  Partial files are kept
+ * for resuming, but one untouched for PART_STALE_SECS belongs to a target
+ * nobody asks for any more (keep_part, the one being fetched, stays). */
+#define TMP_STALE_SECS 600
+#define PART_STALE_SECS (7 * 24 * 3600)
+static void
+sweep_leftovers(int dfd, const char *keep_part)
 {
     int fd = dup(dfd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -301,23 +358,123 @@ sweep_stale_temporaries(int dfd)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         struct stat st;
-        if (!ota_atomic_is_temp(e->d_name))
+        time_t stale;
+        if (ota_atomic_is_temp(e->d_name))
+            stale = TMP_STALE_SECS;
+        else if (strncmp(e->d_name, PART_PREFIX, sizeof PART_PREFIX - 1) == 0 &&
+                 strcmp(e->d_name, keep_part) != 0)
+            stale = PART_STALE_SECS;
+        else
             continue;
         if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-            now - st.st_mtime > STALE_SECS)
+            now - st.st_mtime > stale)
             (void) unlinkat(dfd, e->d_name, 0);
     }
     closedir(d);
+}
+
+/* Open (or create) dir/pname for reading and writing, locked against a
+ * second download of the same target.  Anything but a regular file there (a
+ * planted symlink, a FIFO) is removed and a fresh file made. */
+static ota_err
+open_part(ota_client *c, int dfd, const char *dir, const char *pname, int *out)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct stat st;
+        int fd = openat(dfd, pname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
+        if (fd < 0 && errno != ELOOP)
+            return otac_fail(c, ota_errno_err(errno), "%s/%s: %s", dir, pname, strerror(errno));
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+                close(fd);
+                return otac_fail(c, OTA_E_IO,
+                                 "%s/%s: another download of this target is in progress", dir,
+                                 pname);
+            }
+            *out = fd;
+            return OTA_OK;
+        }
+        if (fd >= 0)
+            close(fd);
+        (void) unlinkat(dfd, pname, 0);
+    }
+    return otac_fail(c, OTA_E_IO, "%s/%s: not a regular file", dir, pname);
+}
+
+/* How much of t the partial file fd already holds, hashed into h.  A file
+ * longer than t is emptied (start over); a complete one whose hashes do not
+ * match too.  *complete: it holds exactly t (only the rename is missing). */
+static ota_err
+resume_point(ota_client *c, int fd, const ota_target_info *t, const char *what, uint8_t *buf,
+             hashes *h, uint64_t *have, bool *complete)
+{
+    struct stat st;
+    *have = 0;
+    *complete = false;
+    hashes_init(h);
+    if (fstat(fd, &st) != 0)
+        return otac_fail(c, OTA_E_IO, "%s: %s", what, strerror(errno));
+    uint64_t size = (uint64_t) st.st_size;
+    if (size > 0 && size <= t->length) {
+        if (hash_fd(fd, size, t, h, buf, have) != OTA_OK)
+            return otac_fail(c, OTA_E_IO, "%s: %s", what, strerror(errno));
+        if (*have == t->length) {
+            *complete = hashes_match(h, t);
+            if (!*complete) {
+                hashes_init(h);
+                *have = 0;
+            }
+        }
+    }
+    /* from here the file is exactly the prefix hashed, written at its end */
+    if (ftruncate(fd, (off_t) *have) != 0 || lseek(fd, (off_t) *have, SEEK_SET) < 0)
+        return otac_fail(c, ota_errno_err(errno), "%s: %s", what, strerror(errno));
+    return OTA_OK;
+}
+
+/* Tell the caller's progress callback (every PROGRESS_MS at most, or now
+ * when `force`); true when it asks to stop. */
+#define PROGRESS_MS 100
+static bool
+progress(ota_client *c, uint64_t done, uint64_t total, uint64_t from, int64_t *last_ms,
+         bool force)
+{
+    struct timespec ts;
+    if (c->progress == NULL)
+        return false;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (!force && now - *last_ms < PROGRESS_MS)
+        return false;
+    *last_ms = now;
+    return c->progress(c->progress_user, done, total, from) != OTA_OK;
+}
+
+/* fsync the finished partial file, rename it to name, fsync the directory. */
+static ota_err
+commit_part(ota_client *c, int dfd, int fd, const char *dir, const char *pname, const char *name)
+{
+    if (fsync(fd) != 0)
+        return otac_fail(c, ota_errno_err(errno), "%s/%s: %s", dir, pname, strerror(errno));
+    if (renameat(dfd, pname, dfd, name) != 0)
+        return otac_fail(c, ota_errno_err(errno), "%s/%s: %s", dir, name, strerror(errno));
+    if (fsync(dfd) != 0)
+        return otac_fail(c, OTA_E_IO, "%s: %s", dir, strerror(errno));
+    return OTA_OK;
 }
 
 ota_err
 ota_client_fetch_target(ota_client *c, const ota_target_info *t, const char *dir, bool *cached)
 {
     char name[768]; /* longer names exceed NAME_MAX anyway */
+    char pname[PART_NAME_MAX], what[1024];
     uint8_t *buf = NULL;
     ota_target_stream *s = NULL;
-    ota_atomic part = OTA_ATOMIC_INIT;
-    int dfd = -1;
+    hashes h;
+    uint64_t have = 0;
+    int64_t last_ms = 0;
+    bool complete = false, placed = false;
+    int dfd = -1, fd = -1;
     ota_err rc = OTA_E_ARG;
 
     if (c == NULL)
@@ -333,6 +490,8 @@ ota_client_fetch_target(ota_client *c, const ota_target_info *t, const char *dir
         rc = otac_fail(c, rc, "%s: file name too long", t->path);
         goto out;
     }
+    part_name(t, pname);
+    snprintf(what, sizeof what, "%s/%s", dir, pname); /* truncation: only a message */
     buf = malloc(OTAC_IO_CHUNK);
     if (buf == NULL) {
         rc = otac_fail(c, OTA_E_NOMEM, "out of memory");
@@ -343,41 +502,57 @@ ota_client_fetch_target(ota_client *c, const ota_target_info *t, const char *dir
         rc = otac_fail(c, OTA_E_IO, "%s: %s", dir, strerror(errno));
         goto out;
     }
-    sweep_stale_temporaries(dfd);
+    sweep_leftovers(dfd, pname);
     if (already_there(dfd, name, t, buf)) {
+        (void) unlinkat(dfd, pname, 0); /* a partial copy of it is of no use */
         if (cached != NULL)
             *cached = true;
         rc = OTA_OK;
         goto out;
     }
-    if ((rc = ota_client_target_open(c, t, &s)) != OTA_OK)
+    /* the partial file (same file system as name, so the rename is atomic);
+     * from here on kept only after a network failure or a cancel */
+    if ((rc = open_part(c, dfd, dir, pname, &fd)) != OTA_OK ||
+        (rc = resume_point(c, fd, t, what, buf, &h, &have, &complete)) != OTA_OK)
         goto out;
-    /* a hidden temporary in dir (same file system, so the rename is
-     * atomic); removed on every failure */
-    if ((rc = ota_atomic_begin(&part, dfd, 0644 | OTA_ATOMIC_UMASK)) != OTA_OK) {
-        rc = otac_fail(c, rc, "%s: cannot create a temporary file: %s", dir, strerror(errno));
-        goto out;
-    }
-    for (;;) {
-        size_t n = 0;
-        if ((rc = ota_target_stream_read(s, buf, OTAC_IO_CHUNK, &n)) != OTA_OK)
+    if (!complete) {
+        if ((rc = stream_open(c, t, have, &h, &s)) != OTA_OK)
             goto out;
-        if (n == 0)
-            break; /* verified: length and every hash */
-        if ((rc = ota_atomic_write(&part, buf, n)) != OTA_OK) {
-            rc = otac_fail(c, rc, "%s/%s: %s", dir, part.tmp, strerror(errno));
-            goto out;
+        uint64_t done = have;
+        if (progress(c, done, t->length, have, &last_ms, true))
+            goto canceled;
+        for (;;) {
+            size_t n = 0;
+            if ((rc = ota_target_stream_read(s, buf, OTAC_IO_CHUNK, &n)) != OTA_OK)
+                goto out;
+            if (n == 0)
+                break; /* verified: length and every hash, over the whole file */
+            if ((rc = ota_write_all(fd, buf, n)) != OTA_OK) {
+                rc = otac_fail(c, rc, "%s: %s", what, strerror(errno));
+                goto out;
+            }
+            done += n;
+            if (progress(c, done, t->length, have, &last_ms, false))
+                goto canceled;
         }
     }
-    if ((rc = ota_atomic_commit(&part, name, false)) != OTA_OK) {
-        rc = otac_fail(c, rc, "%s/%s: %s", dir, name, strerror(errno));
+    if ((rc = commit_part(c, dfd, fd, dir, pname, name)) != OTA_OK)
         goto out;
-    }
+    placed = true;
+    (void) progress(c, t->length, t->length, have, &last_ms, true);
     if (cached != NULL)
         *cached = false;
     rc = OTA_OK;
+    goto out;
+canceled:
+    rc = otac_fail(c, OTA_E_CANCELED, "%s: canceled; %s kept for resuming", t->path, what);
 out:
-    ota_atomic_abort(&part);
+    if (fd >= 0) {
+        /* wrong bytes are never resumed: only a broken transfer keeps them */
+        if (!placed && rc != OTA_E_NETWORK && rc != OTA_E_CANCELED)
+            (void) unlinkat(dfd, pname, 0);
+        close(fd);
+    }
     if (dfd >= 0)
         close(dfd);
     ota_target_stream_close(s);

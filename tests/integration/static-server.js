@@ -3,14 +3,17 @@
 // only, test code only): plays an honest repository or a hostile one.
 //
 //   node static-server.js --root DIR --port-file FILE [--log FILE] [--max-seconds N]
+//                         [--tls-cert PEM --tls-key PEM]
 //
+// With --tls-cert and --tls-key it speaks HTTPS instead.
 // Listens on 127.0.0.1 on a free port and writes the port number to FILE
 // once listening.  GET and HEAD; "Range: bytes=N-" gets 206.  Paths are
 // percent-decoded once and resolved under DIR; when no such file exists the
 // raw path is tried too (repositories store a delegated role as
 // VERSION.<percent-encoded name>.json on disk, python-tuf style); a ".."
 // segment is a 400.
-// Every request is appended to --log as "METHOD RAWPATH".
+// Every request is appended to --log as "METHOD RAWPATH", with " range=R"
+// when it had a Range header R.
 //
 // Hostile behaviours, chosen by marker files next to the requested name
 // (only when the name itself does not exist):
@@ -18,6 +21,11 @@
 //                 (until the client hangs up, or 120 s pass)
 //   NAME.slow     the marker's bytes, one byte per second
 //   NAME.status   the HTTP status written in the marker (e.g. 500), empty body
+//   NAME.redirect a 302 to the URL written in the marker
+// and one next to an existing file:
+//   NAME.cut-once the first GET of NAME without Range sends the whole
+//                 Content-Length but only the number of bytes written in the
+//                 marker, then closes the connection; the marker is deleted
 // A request for an absolute URL ("GET http://HOST/PATH", as sent to a
 // forward proxy) is served as PATH: the suites use that to check that the
 // client honours http_proxy.
@@ -27,6 +35,7 @@
 
 const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const path = require('path');
 
 function arg(name, dflt) {
@@ -38,6 +47,8 @@ const root = path.resolve(arg('--root', '.'));
 const portFile = arg('--port-file', null);
 const logFile = arg('--log', null);
 const maxSeconds = Number(arg('--max-seconds', '600'));
+const tlsCert = arg('--tls-cert', null);
+const tlsKey = arg('--tls-key', null);
 
 function log(line) {
   if (logFile) fs.appendFileSync(logFile, line + '\n');
@@ -81,8 +92,8 @@ function slow(req, res, data) {
   res.on('close', () => clearInterval(t));
 }
 
-const server = http.createServer((req, res) => {
-  log(`${req.method} ${req.url}`);
+function handle(req, res) {
+  log(`${req.method} ${req.url}` + (req.headers.range ? ` range=${req.headers.range}` : ''));
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405);
     return res.end();
@@ -105,6 +116,10 @@ const server = http.createServer((req, res) => {
   if (!isFile(file)) {
     if (isFile(file + '.endless')) return endless(req, res, fs.readFileSync(file + '.endless'));
     if (isFile(file + '.slow')) return slow(req, res, fs.readFileSync(file + '.slow'));
+    if (isFile(file + '.redirect')) {
+      res.writeHead(302, { Location: fs.readFileSync(file + '.redirect', 'utf8').trim(), 'Content-Length': 0 });
+      return res.end();
+    }
     if (isFile(file + '.status')) {
       res.writeHead(Number(fs.readFileSync(file + '.status', 'utf8').trim()) || 500);
       return res.end();
@@ -127,8 +142,17 @@ const server = http.createServer((req, res) => {
     return res.end(req.method === 'HEAD' ? undefined : data.subarray(start));
   }
   res.writeHead(200, { 'Content-Length': data.length, 'Content-Type': 'application/octet-stream' });
+  if (req.method === 'GET' && isFile(file + '.cut-once')) {
+    const n = Number(fs.readFileSync(file + '.cut-once', 'utf8').trim());
+    fs.unlinkSync(file + '.cut-once');
+    return res.write(data.subarray(0, n), () => res.socket.end());
+  }
   res.end(req.method === 'HEAD' ? undefined : data);
-});
+}
+
+const server = tlsCert
+  ? https.createServer({ cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) }, handle)
+  : http.createServer(handle);
 
 server.listen(0, '127.0.0.1', () => {
   const port = server.address().port;

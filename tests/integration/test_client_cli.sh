@@ -3,7 +3,10 @@
 # (exact contents, atomic files, corrupt copies treated as absent), what is
 # and is not downloaded again, percent-encoded role names, targets on another
 # URL, a config file, and interoperability: repositories made independently
-# by @tufjs/models (tests/interop/tufjs-make-repo.js) and by ota-sign.
+# by @tufjs/models (tests/interop/tufjs-make-repo.js) and by ota-sign; one
+# TCP connection per run (ota-server's connection counter), an interrupted
+# fetch resumed with a Range request (and a tampered partial file thrown
+# away), redirects never from https down to http (a TLS node server).
 #
 # Server: build/ota-server when it is built (the product's own server), else
 # tests/integration/static-server.js; the role-name checks always use the
@@ -25,11 +28,13 @@ mkdir -p "$W" "$TMP/out"
 node "$ROOT/tests/interop/client-scenarios.js" "$W/scn" >"$TMP/gen.log" 2>&1 ||
     { failed "client-scenarios.js" "$(tail -3 "$TMP/gen.log")"; finish; exit 1; }
 
-# start_node DIR LOG -> sets PORT
+# start_node DIR LOG [--tls-cert PEM --tls-key PEM] -> sets PORT
 start_node() {
+    local dir=$1 log=$2
+    shift 2
     rm -f "$TMP/port"
-    node "$ROOT/tests/integration/static-server.js" --root "$1" --port-file "$TMP/port" \
-        --log "$2" --max-seconds 300 &
+    node "$ROOT/tests/integration/static-server.js" --root "$dir" --port-file "$TMP/port" \
+        --log "$log" --max-seconds 300 "$@" &
     PIDS+=($!)
     for _ in $(seq 1 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
     PORT=$(cat "$TMP/port" 2>/dev/null)
@@ -155,6 +160,23 @@ expect_rc 0 "a corrupt local snapshot.json is treated as absent (downloaded agai
     c --metadata-dir "$MD" --metadata-url "$BASE/scn/good/stage2/metadata/" refresh
 check "... and replaced by the verified copy" cmp -s "$MD/snapshot.json" "$W/scn/good/stage2/metadata/1.snapshot.json"
 
+# one TCP connection for a whole run: root chain (its 404 included), timestamp,
+# snapshot, targets and the target file (ota-server counts accepted connections)
+connections() { curl -s "$BASE/metrics" | sed -n 's/^ota_http_connections_total //p'; }
+if [ "$SERVER" = ota-server ] && command -v curl >/dev/null; then
+    MDK=$TMP/md-conn
+    c --metadata-dir "$MDK" init --root "$W/scn/good/trusted-root.json" >/dev/null
+    k0=$(connections)
+    expect_rc 0 "refresh + fetch from a fresh metadata directory" \
+        c --metadata-dir "$MDK" --metadata-url "$BASE/scn/good/stage1/metadata/" \
+          fetch firmware/gw-100/1.0.0.bundle -o "$TMP/out/conn"
+    k1=$(connections)
+    # k1 - k0 counts the first scrape's own connection too
+    check "... 5 requests over one TCP connection (was one per file)" test "$((k1 - k0 - 1))" -eq 1
+else
+    skip "one TCP connection per run" "needs ota-server and curl"
+fi
+
 # accepted metadata stays persisted when a later step fails (spec behaviour)
 MDF=$TMP/md-freeze
 c --metadata-dir "$MDF" init --root "$W/scn/freeze-snapshot/trusted-root.json" >/dev/null
@@ -190,11 +212,16 @@ check "... by the verified bytes" grep -q 'x from apps-a' "$OUT/apps%2Fx.bin"
 # what a download killed outright (power cut) leaves behind is swept later
 echo partial >"$OUT/.ota-tmp.0badf00d" && touch -d '-2 hours' "$OUT/.ota-tmp.0badf00d"
 echo live >"$OUT/.ota-tmp.11ve11ve"
+# and a partial download nobody resumed for over a week (a target no longer wanted)
+echo old >"$OUT/.ota-part.0ld" && touch -d '-8 days' "$OUT/.ota-part.0ld"
+echo resumable >"$OUT/.ota-part.5ix" && touch -d '-6 days' "$OUT/.ota-part.5ix"
 expect_rc 0 "fetch with a stale partial download in the directory" \
     c --metadata-dir "$MDD" --metadata-url "$DURL" fetch apps/x.bin -o "$OUT"
 check "... the stale temporary is removed" test ! -e "$OUT/.ota-tmp.0badf00d"
 check "... a recent one (maybe another download in progress) is left alone" test -e "$OUT/.ota-tmp.11ve11ve"
-rm -f "$OUT/.ota-tmp.11ve11ve"
+check "... a partial file untouched for 8 days is removed, one of 6 days kept for resuming" \
+    bash -c "test ! -e '$OUT/.ota-part.0ld' && test -e '$OUT/.ota-part.5ix'"
+rm -f "$OUT/.ota-tmp.11ve11ve" "$OUT/.ota-part.5ix"
 expect_rc 6 "fetch a known and an unknown target -> exit 6" \
     c --metadata-dir "$MDD" --metadata-url "$DURL" fetch nope.bin apps/y.bin -o "$TMP/out/mixed"
 check "... the known one is still fetched" test -s "$TMP/out/mixed/apps%2Fy.bin"
@@ -239,6 +266,74 @@ expect_rc 0 "role 'a/b?c#d ..': fetch odd/file.txt through it" \
 check "... requested as 1.a%2Fb%3Fc%23d%20...json" grep -q 'GET .*/metadata/1.a%2Fb%3Fc%23d%20...json' "$NLOG"
 check "... stored as a%2Fb%3Fc%23d%20...json inside the metadata dir" test -s "$MDR/a%2Fb%3Fc%23d%20...json"
 check "... and nothing outside it" test "$(ls -A "$MDR" | wc -l)" -eq 5
+
+# ---- an interrupted fetch resumes (node server: cuts a response once) -------------------------
+MDZ=$TMP/md-resume
+OZ=$TMP/out/resume
+mkdir -p "$OZ"
+c --metadata-dir "$MDZ" init --root "$W/scn/good/trusted-root.json" >/dev/null
+GURL=http://127.0.0.1:$PORT/scn/good/stage1/metadata/
+TF=$(ls "$W"/scn/good/stage1/targets/firmware/gw-100/*.1.0.0.bundle | grep -E '/[0-9a-f]{64}\.1\.0\.0\.bundle$')
+PART=$OZ/.ota-part.$(basename "$TF" | cut -c1-64)
+bundle_gets() { grep -c "GET .*/gw-100/.*1\.0\.0\.bundle" "$NLOG"; }
+echo 3000 >"$TF.cut-once"
+expect_rc 3 "fetch: the server closes the connection after 3000 of 4600 bytes -> exit 3" \
+    c --metadata-dir "$MDZ" --metadata-url "$GURL" fetch firmware/gw-100/1.0.0.bundle -o "$OZ"
+check "... the 3000 bytes are kept as .ota-part.<signed sha256>; nothing under the final name" \
+    bash -c "test \"\$(stat -c %s '$PART')\" -eq 3000 && test ! -e '$OZ/firmware%2Fgw-100%2F1.0.0.bundle'"
+expect_rc 0 "fetch again: resumed" \
+    c --metadata-dir "$MDZ" --metadata-url "$GURL" fetch firmware/gw-100/1.0.0.bundle -o "$OZ"
+check "... with a Range request for the rest only" bash -c "grep 'GET .*/gw-100/.*1\.0\.0\.bundle' '$NLOG' | tail -1 | grep -q ' range=bytes=3000-\$'"
+check "... the file is the signed bytes; the partial file is gone" \
+    bash -c "cmp -s '$OZ/firmware%2Fgw-100%2F1.0.0.bundle' '$TF' && test ! -e '$PART'"
+rm -f "$OZ/firmware%2Fgw-100%2F1.0.0.bundle"
+echo 3000 >"$TF.cut-once"
+c --metadata-dir "$MDZ" --metadata-url "$GURL" fetch firmware/gw-100/1.0.0.bundle -o "$OZ" >/dev/null 2>&1
+printf 'X' | dd of="$PART" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect_rc 4 "a tampered partial file: the hashes over the whole file fail -> exit 4" \
+    c --metadata-dir "$MDZ" --metadata-url "$GURL" fetch firmware/gw-100/1.0.0.bundle -o "$OZ"
+check "... the partial file is deleted, nothing under the final name" \
+    bash -c "test ! -e '$PART' && test ! -e '$OZ/firmware%2Fgw-100%2F1.0.0.bundle'"
+n=$(bundle_gets)
+expect_rc 0 "... and the next fetch starts over" \
+    c --metadata-dir "$MDZ" --metadata-url "$GURL" fetch firmware/gw-100/1.0.0.bundle -o "$OZ"
+check "... from byte 0 (no Range), the signed bytes" \
+    bash -c "cmp -s '$OZ/firmware%2Fgw-100%2F1.0.0.bundle' '$TF' && ! grep 'GET .*/gw-100/.*1\.0\.0\.bundle' '$NLOG' | tail -n +$((n + 1)) | grep -q range="
+
+# ---- redirects: never from https down to http (a TLS node server, self-signed) ---------------
+if command -v openssl >/dev/null &&
+   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+       -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+       -keyout "$TMP/tls.key" -out "$TMP/tls.pem" >/dev/null 2>&1; then
+    HPORT=$PORT
+    TLOG=$TMP/tls.log
+    : >"$TLOG"
+    start_node "$W" "$TLOG" --tls-cert "$TMP/tls.pem" --tls-key "$TMP/tls.key"
+    SPORT=$PORT
+    # redir/{to-http,to-https}/metadata/F: 302 to the good repository's F over
+    # http or https; redir/from-http likewise, served over http
+    for f in 2.root.json timestamp.json 1.snapshot.json 1.targets.json; do
+        for d in to-http to-https; do mkdir -p "$W/redir/$d/metadata"; done
+        echo "http://127.0.0.1:$HPORT/scn/good/stage1/metadata/$f" >"$W/redir/to-http/metadata/$f.redirect"
+        echo "https://127.0.0.1:$SPORT/scn/good/stage1/metadata/$f" >"$W/redir/to-https/metadata/$f.redirect"
+    done
+    tls() { c --ca-file "$TMP/tls.pem" --metadata-dir "$1" --metadata-url "$2" refresh; }
+    for d in https-https https-http http-https; do
+        c --metadata-dir "$TMP/md-$d" init --root "$W/scn/good/trusted-root.json" >/dev/null
+    done
+    expect_rc 0 "https -> https redirects are followed" \
+        tls "$TMP/md-https-https" "https://127.0.0.1:$SPORT/redir/to-https/metadata/"
+    hn=$(wc -l <"$NLOG")
+    expect_rc 3 "https -> http redirect refused -> exit 3" \
+        tls "$TMP/md-https-http" "https://127.0.0.1:$SPORT/redir/to-http/metadata/"
+    check "... no request went out over http; nothing trusted beyond the root" \
+        bash -c "test \"\$(tail -n +$((hn + 1)) '$NLOG' | wc -l)\" -eq 0 && test ! -e '$TMP/md-https-http/timestamp.json'"
+    expect_rc 0 "http -> https redirects are followed" \
+        tls "$TMP/md-http-https" "http://127.0.0.1:$HPORT/redir/to-https/metadata/"
+    PORT=$HPORT
+else
+    skip "redirect rules over TLS" "openssl cannot make a test certificate"
+fi
 
 # ---- the proxy environment is honoured (the node server doubles as a forward proxy) ----------
 MDP=$TMP/md-proxy

@@ -5,10 +5,12 @@
  * search, target streams, and the public API's argument checks.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -798,6 +800,238 @@ test_percent_encoding(void **state)
     world_free(w);
 }
 
+/* ---- resuming fetch_target ------------------------------------------------- */
+
+#define RLEN (300u * 1024u)
+
+typedef struct prog {
+    unsigned calls;
+    uint64_t first_done, first_from, last_done, last_total, last_from;
+    unsigned cancel_after; /* 0: never */
+} prog;
+
+static ota_err
+on_progress(void *user, uint64_t done, uint64_t total, uint64_t from)
+{
+    prog *p = user;
+    if (p->calls++ == 0) {
+        p->first_done = done;
+        p->first_from = from;
+    }
+    assert_true(done >= p->last_done && done <= total && from <= done);
+    p->last_done = done;
+    p->last_total = total;
+    p->last_from = from;
+    return p->cancel_after != 0 && p->calls >= p->cancel_after ? OTA_E_CANCELED : OTA_OK;
+}
+
+typedef struct rworld {
+    world *w;
+    ota_client *c;
+    ota_target_info t;
+    fentry *e;
+    uint8_t *data;
+    prog p;
+    char out[256], part[512], final[512];
+} rworld;
+
+static void
+rworld_new(rworld *r)
+{
+    memset(r, 0, sizeof *r);
+    r->w = world_new();
+    r->data = malloc(RLEN);
+    for (size_t i = 0; i < RLEN; i++)
+        r->data[i] = (uint8_t) (i * 7u + (i >> 9));
+    add_target(r->w->tgt, "fw/big.bin", r->data, RLEN);
+    world_publish(r->w);
+    r->e = serve_target(r->w, "fw/big.bin", r->data, RLEN, r->data, RLEN);
+    ota_client_config cfg;
+    ota_client_config_init(&cfg);
+    cfg.progress = on_progress;
+    cfg.progress_user = &r->p;
+    r->c = world_client(r->w, &cfg);
+    assert_int_equal(ota_client_refresh(r->c), OTA_OK);
+    assert_int_equal(ota_client_get_target(r->c, "fw/big.bin", &r->t), OTA_OK);
+    snprintf(r->out, sizeof r->out, "%s/out", r->w->dir);
+    mkdir(r->out, 0755);
+    char hex[65];
+    ota_hex_encode(r->t.sha256, 32, hex);
+    snprintf(r->part, sizeof r->part, "%s/.ota-part.%s", r->out, hex);
+    snprintf(r->final, sizeof r->final, "%s/fw%%2Fbig.bin", r->out);
+}
+
+static void
+rworld_free(rworld *r)
+{
+    free(r->data);
+    world_free(r->w);
+}
+
+static long
+fsize(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 ? (long) st.st_size : -1;
+}
+
+static ota_err
+rfetch(rworld *r)
+{
+    memset(&r->p, 0, offsetof(prog, cancel_after));
+    r->e->served = 0;
+    return ota_client_fetch_target(r->c, &r->t, r->out, NULL);
+}
+
+/* A fetch whose transfer breaks after `at` bytes: OTA_E_NETWORK, and those
+ * bytes kept in the partial file. */
+static void
+rfetch_cut(rworld *r, uint64_t at)
+{
+    r->e->cut = true;
+    r->e->cut_at = at;
+    assert_int_equal(rfetch(r), OTA_E_NETWORK);
+    assert_int_equal(fsize(r->part), (long) at);
+    assert_int_equal(fsize(r->final), -1);
+}
+
+static void
+check_final(rworld *r)
+{
+    FILE *f = fopen(r->final, "rb");
+    assert_non_null(f);
+    uint8_t *b = malloc(RLEN + 1);
+    assert_int_equal(fread(b, 1, RLEN + 1, f), RLEN);
+    fclose(f);
+    assert_memory_equal(b, r->data, RLEN);
+    free(b);
+    assert_int_equal(fsize(r->part), -1); /* the partial file became the final one */
+}
+
+/* A broken connection keeps the bytes received; the next fetch asks only
+ * for the rest and still checks the hashes over the whole file. */
+static void
+test_fetch_resume(void **state)
+{
+    (void) state;
+    rworld r;
+    rworld_new(&r);
+    rfetch_cut(&r, 100000);
+    assert_true(r.p.calls >= 1 && r.p.first_done == 0 && r.p.first_from == 0);
+    assert_int_equal(r.p.last_total, RLEN);
+    assert_int_equal(rfetch(&r), OTA_OK);
+    assert_int_equal(r.e->opens[r.e->nopens - 1], 100000); /* a Range request */
+    assert_int_equal(r.e->served, RLEN - 100000);          /* only the rest */
+    assert_true(r.p.first_done == 100000 && r.p.first_from == 100000);
+    assert_true(r.p.last_done == RLEN && r.p.last_from == 100000);
+    assert_true(r.p.calls >= 2 && r.p.calls <= 2 + RLEN / 1000);
+    check_final(&r);
+    rworld_free(&r);
+}
+
+/* Bytes in the partial file that are not the target's: the check at the
+ * end fails, the partial file is deleted, the next fetch starts over. */
+static void
+test_fetch_resume_tampered(void **state)
+{
+    (void) state;
+    rworld r;
+    rworld_new(&r);
+    rfetch_cut(&r, 100000);
+    FILE *f = fopen(r.part, "r+b");
+    assert_non_null(f);
+    fseek(f, 5000, SEEK_SET);
+    fputc(r.data[5000] ^ 1, f);
+    fclose(f);
+    assert_int_equal(rfetch(&r), OTA_E_HASH);
+    assert_int_equal(r.e->opens[r.e->nopens - 1], 100000);
+    assert_int_equal(fsize(r.part), -1);
+    assert_int_equal(fsize(r.final), -1);
+    assert_int_equal(rfetch(&r), OTA_OK);
+    assert_int_equal(r.e->opens[r.e->nopens - 1], 0);
+    check_final(&r);
+    rworld_free(&r);
+}
+
+/* Odd partial files: longer than the target, complete but not renamed, a
+ * symlink planted at its name, another download holding it. */
+static void
+test_fetch_resume_odd_partials(void **state)
+{
+    (void) state;
+    rworld r;
+    rworld_new(&r);
+    FILE *f = fopen(r.part, "wb");
+    fwrite(r.data, 1, RLEN, f);
+    fwrite("extra", 1, 5, f);
+    fclose(f);
+    assert_int_equal(rfetch(&r), OTA_OK); /* longer: discarded, from 0 */
+    assert_int_equal(r.e->opens[r.e->nopens - 1], 0);
+    assert_int_equal(r.e->served, RLEN);
+    check_final(&r);
+
+    unlink(r.final);
+    f = fopen(r.part, "wb");
+    fwrite(r.data, 1, RLEN, f);
+    fclose(f);
+    unsigned before = r.w->f.requests;
+    assert_int_equal(rfetch(&r), OTA_OK); /* complete: only the rename was missing */
+    assert_int_equal(r.w->f.requests, before);
+    check_final(&r);
+
+    unlink(r.final);
+    char victim[300];
+    snprintf(victim, sizeof victim, "%s/victim", r.w->dir);
+    f = fopen(victim, "wb");
+    fputs("keep me", f);
+    fclose(f);
+    assert_int_equal(symlink(victim, r.part), 0);
+    assert_int_equal(rfetch(&r), OTA_OK);
+    assert_int_equal(fsize(victim), 7); /* never followed */
+    check_final(&r);
+
+    unlink(r.final);
+    int fd = open(r.part, O_RDWR | O_CREAT, 0644);
+    assert_true(fd >= 0 && flock(fd, LOCK_EX) == 0);
+    assert_int_equal(rfetch(&r), OTA_E_IO);
+    assert_non_null(strstr(ota_client_errmsg(r.c), "in progress"));
+    close(fd);
+    assert_int_equal(rfetch(&r), OTA_OK);
+    check_final(&r);
+
+    /* the final file already there: a stale partial of it goes */
+    f = fopen(r.part, "wb");
+    fputs("stale", f);
+    fclose(f);
+    assert_int_equal(rfetch(&r), OTA_OK);
+    assert_int_equal(fsize(r.part), -1);
+    rworld_free(&r);
+}
+
+/* The progress callback stops the download: OTA_E_CANCELED, resumable. */
+static void
+test_fetch_cancel(void **state)
+{
+    (void) state;
+    rworld r;
+    rworld_new(&r);
+    r.p.cancel_after = 1; /* at the first call, before any byte */
+    assert_int_equal(rfetch(&r), OTA_E_CANCELED);
+    assert_int_equal(fsize(r.part), 0);
+    assert_int_equal(fsize(r.final), -1);
+    r.p.cancel_after = 0;
+    rfetch_cut(&r, 150000);
+    r.p.cancel_after = 1; /* canceled again, as the resumed transfer starts */
+    assert_int_equal(rfetch(&r), OTA_E_CANCELED);
+    assert_int_equal(r.p.first_from, 150000);
+    assert_int_equal(fsize(r.part), 150000); /* a cancel keeps what there is */
+    r.p.cancel_after = 0;
+    assert_int_equal(rfetch(&r), OTA_OK);
+    assert_int_equal(r.e->opens[r.e->nopens - 1], 150000);
+    check_final(&r);
+    rworld_free(&r);
+}
+
 static void
 test_api_arguments(void **state)
 {
@@ -809,6 +1043,15 @@ test_api_arguments(void **state)
     cfg.metadata_dir = "/tmp";
     cfg.size = sizeof cfg - 1;
     assert_int_equal(ota_client_new(&cfg, &c), OTA_E_ARG);
+    cfg.size = sizeof cfg + 1;
+    assert_int_equal(ota_client_new(&cfg, &c), OTA_E_ARG);
+    /* a program built against the first release's header (no progress) */
+    cfg.size = offsetof(ota_client_config, progress);
+    cfg.progress = (ota_progress_fn) 1; /* beyond its struct: never read */
+    assert_int_equal(ota_client_new(&cfg, &c), OTA_OK);
+    ota_client_free(c);
+    c = NULL;
+    cfg.progress = NULL;
     cfg.size = sizeof cfg;
     ota_transport half = {.open = f_open};
     cfg.transport = &half;
@@ -860,6 +1103,10 @@ main(void)
         cmocka_unit_test(test_happy_path),
         cmocka_unit_test(test_fetch_target_and_stream),
         cmocka_unit_test(test_fetch_target_rejects),
+        cmocka_unit_test(test_fetch_resume),
+        cmocka_unit_test(test_fetch_resume_tampered),
+        cmocka_unit_test(test_fetch_resume_odd_partials),
+        cmocka_unit_test(test_fetch_cancel),
         cmocka_unit_test(test_endless_remote_metadata),
         cmocka_unit_test(test_timestamp_prefixes_and_bitflips),
         cmocka_unit_test(test_root_chain),

@@ -4,8 +4,9 @@
  * crafted responses by path).  Covers whole fetches, the pull stream over
  * curl's multi interface (pause/resume with bodies larger than its buffer),
  * Range requests, the byte ceiling (Content-Length and endless bodies),
- * status mapping, slow retrieval, the User-Agent.  Every wait is bounded by
- * the transport's own timeouts.
+ * status mapping, slow retrieval, the User-Agent, redirects, connection
+ * reuse (one connection for fetches, streams, error pages and posts) and
+ * post().  Every wait is bounded by the transport's own timeouts.
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +38,9 @@ typedef struct srv {
     pthread_t th;
     volatile int stop;
     char last_head[4096];
+    char last_body[4096];
+    size_t last_body_len;
+    unsigned accepts; /* connections accepted */
 } srv;
 
 static uint8_t
@@ -70,15 +75,75 @@ send_body(int c, size_t from, size_t to)
     }
 }
 
+/* POST /post/STATUS: answer STATUS (an empty body; "big": 201 with a body
+ * past the transport's reply bound; "hang": never; "redirect": a 302). */
 static void
+respond_post(srv *s, int c, const char *path, const char *conn)
+{
+    char hdr[512];
+    if (strcmp(path, "/post/hang") == 0) {
+        for (int i = 0; i < 100 && !s->stop; i++) { /* at most 5 s */
+            struct timespec ts = {0, 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            char b;
+            if (recv(c, &b, 1, MSG_DONTWAIT) == 0)
+                break;
+        }
+        return;
+    }
+    if (strcmp(path, "/post/redirect") == 0) {
+        snprintf(hdr, sizeof hdr,
+                 "HTTP/1.1 302 Found\r\nLocation: /post/201\r\nContent-Length: 0\r\n%s\r\n", conn);
+        send_all(c, hdr, strlen(hdr));
+        return;
+    }
+    bool big = strcmp(path, "/post/big") == 0;
+    int code = big ? 201 : atoi(path + 6);
+    snprintf(hdr, sizeof hdr, "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n%s\r\n", code,
+             big ? (size_t) BIG : 0, conn);
+    send_all(c, hdr, strlen(hdr));
+    if (big)
+        send_body(c, 0, BIG);
+}
+
+/* Answer one request; false: close the connection after it.  Paths under
+ * /ka/ are answered with keep-alive (the rest of the path picks the
+ * answer as below). */
+static bool
 respond(srv *s, int c, const char *head)
 {
-    char path[256] = "", hdr[512];
-    sscanf(head, "GET %255s", path);
+    char method[16] = "", full[256] = "", hdr[512];
+    sscanf(head, "%15s %255s", method, full);
+    bool ka = strncmp(full, "/ka/", 4) == 0;
+    const char *path = ka ? full + 3 : full;
+    const char *conn = ka ? "" : "Connection: close\r\n";
     const char *range = strstr(head, "Range: bytes=");
     size_t from = range != NULL ? (size_t) strtoul(range + 13, NULL, 10) : 0;
-    (void) s;
-    if (strcmp(path, "/ok") == 0 || strcmp(path, "/big") == 0 || strcmp(path, "/norange") == 0) {
+    if (strcmp(method, "POST") == 0) {
+        respond_post(s, c, path, conn);
+        return ka;
+    }
+    if (ka && (strcmp(path, "/ok") == 0 || strcmp(path, "/404") == 0)) {
+        bool ok = path[1] == 'o';
+        snprintf(hdr, sizeof hdr, "HTTP/1.1 %s\r\nContent-Length: %d\r\n\r\n",
+                 ok ? "200 OK" : "404 Not Found", ok ? 1000 : 9);
+        send_all(c, hdr, strlen(hdr));
+        if (ok)
+            send_body(c, 0, 1000);
+        else
+            send_all(c, "not here\n", 9);
+        return true;
+    }
+    if (strncmp(path, "/redir-", 7) == 0) {
+        const char *to = strcmp(path, "/redir-ok") == 0     ? "/ok"
+                         : strcmp(path, "/redir-loop") == 0 ? "/redir-loop"
+                                                              : "file:///etc/passwd";
+        snprintf(hdr, sizeof hdr,
+                 "HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\n"
+                 "Connection: close\r\n\r\n",
+                 to);
+        send_all(c, hdr, strlen(hdr));
+    } else if (strcmp(path, "/ok") == 0 || strcmp(path, "/big") == 0 || strcmp(path, "/norange") == 0) {
         size_t len = strcmp(path, "/ok") == 0 ? 1000 : BIG;
         if (range != NULL && strcmp(path, "/norange") != 0) {
             snprintf(hdr, sizeof hdr,
@@ -124,6 +189,47 @@ respond(srv *s, int c, const char *head)
         snprintf(hdr, sizeof hdr, "HTTP/1.1 400 Bad\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         send_all(c, hdr, strlen(hdr));
     }
+    return false;
+}
+
+/* Read one request head (and its Content-Length body, kept in last_body)
+ * from c; false when the peer closed or went quiet. */
+static bool
+read_request(srv *s, int c, char *head, size_t cap)
+{
+    size_t n = 0;
+    char *end = NULL;
+    while (n < cap - 1) {
+        ssize_t r = recv(c, head + n, cap - 1 - n, 0);
+        if (r <= 0)
+            break;
+        n += (size_t) r;
+        head[n] = '\0';
+        if ((end = strstr(head, "\r\n\r\n")) != NULL)
+            break;
+    }
+    head[n] = '\0';
+    if (end == NULL)
+        return false;
+    snprintf(s->last_head, sizeof s->last_head, "%s", head);
+    const char *cl = strstr(head, "Content-Length: ");
+    size_t want = cl != NULL && cl < end ? (size_t) strtoul(cl + 16, NULL, 10) : 0;
+    size_t have = n - (size_t) (end + 4 - head);
+    if (want >= sizeof s->last_body)
+        want = sizeof s->last_body - 1;
+    if (have > want)
+        have = want;
+    memcpy(s->last_body, end + 4, have);
+    while (have < want) {
+        ssize_t r = recv(c, s->last_body + have, want - have, 0);
+        if (r <= 0)
+            break;
+        have += (size_t) r;
+    }
+    s->last_body[have] = '\0';
+    s->last_body_len = have;
+    end[4] = '\0';
+    return true;
 }
 
 static void *
@@ -134,21 +240,14 @@ serve(void *arg)
         int c = accept(s->fd, NULL, NULL);
         if (c < 0)
             continue;
+        s->accepts++;
+        /* one thread serves every connection: an idle kept-alive one is
+         * given up after 300 ms (curl then opens a new one) */
+        struct timeval tv = {0, 300 * 1000};
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         char head[4096];
-        size_t n = 0;
-        while (n < sizeof head - 1) {
-            ssize_t r = recv(c, head + n, sizeof head - 1 - n, 0);
-            if (r <= 0)
-                break;
-            n += (size_t) r;
-            head[n] = '\0';
-            if (strstr(head, "\r\n\r\n") != NULL)
-                break;
-        }
-        head[n] = '\0';
-        snprintf(s->last_head, sizeof s->last_head, "%s", head);
-        if (!s->stop)
-            respond(s, c, head);
+        while (!s->stop && read_request(s, c, head, sizeof head) && respond(s, c, head))
+            ;
         close(c);
     }
     return NULL;
@@ -369,10 +468,26 @@ test_range(void **state)
     assert_non_null(strstr(s->last_head, "Range: bytes=150000-\r\n"));
     check_pattern(&b, 150000, BIG - 150000);
     free(b.p);
-    /* a server that ignores Range must not be taken as the requested bytes */
-    assert_int_equal(pull(s, &t, "/norange", 150000, BIG, 7000, &b, err), OTA_E_NETWORK);
-    assert_non_null(strstr(err, "Range"));
-    assert_int_equal(b.len, 0);
+    /* a server that ignores Range (200, the whole file): the transport drops
+     * the first `offset` bytes itself, so the bytes are still the asked ones */
+    assert_int_equal(pull(s, &t, "/norange", 150000, BIG - 150000, 7000, &b, err), OTA_OK);
+    assert_non_null(strstr(s->last_head, "Range: bytes=150000-\r\n"));
+    check_pattern(&b, 150000, BIG - 150000);
+    free(b.p);
+    assert_int_equal(pull(s, &t, "/norange", 150000, BIG - 150000, 100, &b, err), OTA_OK);
+    check_pattern(&b, 150000, BIG - 150000); /* paused and resumed mid-skip */
+    free(b.p);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/norange", s->port);
+    ota_fetch_req req = {.size = sizeof req, .url = url, .offset = 1000, .max_len = BIG - 1000};
+    memset(&b, 0, sizeof b);
+    assert_int_equal(t.fetch(t.user, &req, sink, &b, err), OTA_OK);
+    check_pattern(&b, 1000, BIG - 1000);
+    free(b.p);
+    /* the ceiling still counts the bytes delivered */
+    req.max_len = BIG - 1001;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(t.fetch(t.user, &req, sink, &b, err), OTA_E_LENGTH);
     free(b.p);
     ota_curl_transport_free(&t);
 }
@@ -389,6 +504,124 @@ test_slow_retrieval(void **state)
     assert_int_equal(pull(s, &t, "/stall", 0, 1000, 100, &b, err), OTA_E_NETWORK);
     assert_int_equal(b.len, 10);
     free(b.p);
+    ota_curl_transport_free(&t);
+}
+
+static void
+test_redirects(void **state)
+{
+    srv *s = *state;
+    ota_transport t = make(0, 0);
+    sinkbuf b;
+    char err[OTA_TRANSPORT_ERRLEN];
+    assert_int_equal(fetch(s, &t, "/redir-ok", 1000, &b, err), OTA_OK); /* http -> http */
+    check_pattern(&b, 0, 1000);
+    free(b.p);
+    assert_int_equal(fetch(s, &t, "/redir-loop", 1000, &b, err), OTA_E_NETWORK); /* at most 5 */
+    free(b.p);
+    assert_int_equal(fetch(s, &t, "/redir-file", 1000, &b, err), OTA_E_NETWORK);
+    assert_int_equal(b.len, 0);
+    free(b.p);
+    /* https -> http is refused: tests/integration/test_client_cli.sh (TLS) */
+    ota_curl_transport_free(&t);
+}
+
+/* Fetches, a stream, error pages and posts to one server: one connection. */
+static void
+test_connection_reuse(void **state)
+{
+    srv *s = *state;
+    ota_transport t = make(0, 0);
+    sinkbuf b;
+    char err[OTA_TRANSPORT_ERRLEN];
+    long status = 0;
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ka/post/201", s->port);
+    unsigned before = s->accepts;
+    assert_int_equal(fetch(s, &t, "/ka/404", 1000, &b, err), OTA_E_NOT_FOUND);
+    free(b.p);
+    assert_int_equal(fetch(s, &t, "/ka/404", 6, &b, err), OTA_E_NOT_FOUND); /* page > ceiling */
+    free(b.p);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(fetch(s, &t, "/ka/ok", 1000, &b, err), OTA_OK);
+        check_pattern(&b, 0, 1000);
+        free(b.p);
+    }
+    assert_int_equal(pull(s, &t, "/ka/ok", 0, 1000, 300, &b, err), OTA_OK);
+    check_pattern(&b, 0, 1000);
+    free(b.p);
+    assert_int_equal(pull(s, &t, "/ka/404", 0, 1000, 300, &b, err), OTA_E_NOT_FOUND);
+    free(b.p);
+    assert_int_equal(t.post(t.user, url, "application/json", (const uint8_t *) "{}", 2, &status,
+                            err),
+                     OTA_OK);
+    assert_int_equal(fetch(s, &t, "/ka/ok", 1000, &b, err), OTA_OK);
+    free(b.p);
+    assert_int_equal(s->accepts - before, 1);
+    ota_curl_transport_free(&t);
+}
+
+static ota_err
+post(srv *s, ota_transport *t, const char *path, const char *ctype, const char *body,
+     long *status, char *err)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s->port, path);
+    *status = -1;
+    return t->post(t->user, url, ctype, (const uint8_t *) body, body ? strlen(body) : 0, status,
+                   err);
+}
+
+static void
+test_post(void **state)
+{
+    srv *s = *state;
+    ota_transport t = make(0, 0);
+    char err[OTA_TRANSPORT_ERRLEN];
+    long status;
+    const char *rep = "{\"device\":\"gw-1\",\"state\":\"committed\"}";
+    assert_non_null(t.post);
+    assert_int_equal(post(s, &t, "/post/201", "application/json", rep, &status, err), OTA_OK);
+    assert_int_equal(status, 201);
+    assert_non_null(strstr(s->last_head, "POST /post/201 HTTP/1.1\r\n"));
+    assert_non_null(strstr(s->last_head, "\r\nContent-Type: application/json\r\n"));
+    assert_non_null(strstr(s->last_head, "User-Agent: libotaclient/"));
+    assert_null(strstr(s->last_head, "Expect:"));
+    assert_int_equal(s->last_body_len, strlen(rep));
+    assert_string_equal(s->last_body, rep);
+    assert_int_equal(post(s, &t, "/post/409", "application/json", rep, &status, err), OTA_OK);
+    assert_int_equal(status, 409);
+    assert_int_equal(post(s, &t, "/post/500", "application/json", rep, &status, err), OTA_OK);
+    assert_int_equal(status, 500);
+    /* no redirect is followed: the 302 is the answer */
+    assert_int_equal(post(s, &t, "/post/redirect", "application/json", rep, &status, err), OTA_OK);
+    assert_int_equal(status, 302);
+    assert_non_null(strstr(s->last_head, "POST /post/redirect "));
+    /* a long reply is read only up to the bound; the status stands */
+    assert_int_equal(post(s, &t, "/post/big", "application/json", rep, &status, err), OTA_OK);
+    assert_int_equal(status, 201);
+    /* an empty body */
+    assert_int_equal(post(s, &t, "/post/201", "text/plain", NULL, &status, err), OTA_OK);
+    assert_int_equal(s->last_body_len, 0);
+    assert_non_null(strstr(s->last_head, "Content-Length: 0\r\n"));
+    /* one header line only */
+    assert_int_equal(post(s, &t, "/post/201", "text/plain\r\nX-Evil: 1", rep, &status, err),
+                     OTA_E_ARG);
+    assert_int_equal(status, -1);
+    /* nothing listening */
+    ota_err rc = t.post(t.user, "http://127.0.0.1:1/r", "application/json",
+                        (const uint8_t *) "{}", 2, &status, err);
+    assert_int_equal(rc, OTA_E_NETWORK);
+    assert_true(err[0] != '\0');
+    ota_curl_transport_free(&t);
+    /* no answer within the cap: a network failure, in bounded time */
+    ota_curl_config cfg = {.size = sizeof cfg, .connect_timeout_ms = 2000, .total_timeout_ms = 1000};
+    assert_int_equal(ota_curl_transport_new(&cfg, &t), OTA_OK);
+    time_t t0 = time(NULL);
+    assert_int_equal(post(s, &t, "/post/hang", "application/json", rep, &status, err),
+                     OTA_E_NETWORK);
+    assert_true(time(NULL) - t0 <= 3);
+    assert_non_null(strstr(err, "timeout"));
     ota_curl_transport_free(&t);
 }
 
@@ -413,7 +646,8 @@ main(void)
         cmocka_unit_test(test_fetch_whole),   cmocka_unit_test(test_status_mapping),
         cmocka_unit_test(test_ceiling),       cmocka_unit_test(test_stream_big_body),
         cmocka_unit_test(test_range),         cmocka_unit_test(test_slow_retrieval),
-        cmocka_unit_test(test_config_checks),
+        cmocka_unit_test(test_redirects),     cmocka_unit_test(test_connection_reuse),
+        cmocka_unit_test(test_post),          cmocka_unit_test(test_config_checks),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     curl_global_cleanup();

@@ -59,13 +59,35 @@ OTA_API const char *ota_client_version(void);
 typedef struct ota_client ota_client;
 
 /**
+ * Progress of one ota_client_fetch_target download: `done` of `total` bytes
+ * of the target are in the output directory's partial file, the first
+ * `resumed_from` of them kept from an earlier, interrupted download (0 for a
+ * fresh start).  Called once when the transfer starts (done ==
+ * resumed_from), then at most every 100 ms and at most once per piece
+ * received (pieces are at most 64 KiB), and once more with done == total
+ * when the file has been verified and put in place (its return value is
+ * then ignored).  Return OTA_OK to go on; anything else stops the download:
+ * ota_client_fetch_target returns OTA_E_CANCELED and keeps the partial file
+ * for the next fetch to resume.  Runs on the caller's thread, inside
+ * ota_client_fetch_target; it must not call into the same client.
+ */
+typedef ota_err (*ota_progress_fn)(void *progress_user, uint64_t done, uint64_t total,
+                                   uint64_t resumed_from);
+
+/**
  * Client configuration.  Initialise with ota_client_config_init() (sets
  * `size` and the defaults), then set fields.  Strings are copied by
  * ota_client_new(); the transport table is copied, its `user` is retained
  * (not owned) and must outlive the client.
+ *
+ * Growth rule: fields are only ever appended, and a zero field always means
+ * "the default / off".  A program built against an older header passes its
+ * smaller `size`; ota_client_new() accepts the size of every release's
+ * struct (the first ended with clock_user) and takes the fields the
+ * caller's struct does not have as zero.
  */
 typedef struct ota_client_config {
-    /** sizeof(ota_client_config): lets the struct grow compatibly. */
+    /** sizeof(ota_client_config) as the caller compiled it. */
     size_t size;
     /** Directory holding the trusted metadata (must exist).  Required. */
     const char *metadata_dir;
@@ -93,6 +115,11 @@ typedef struct ota_client_config {
      *  epoch).  NULL: libc time(), so faketime(1) works. */
     int64_t (*clock)(void *clock_user);
     void *clock_user;
+    /* ---- appended after the first release ---- */
+    /** Optional progress of ota_client_fetch_target (NULL: none); handed
+     *  progress_user back unchanged. */
+    ota_progress_fn progress;
+    void *progress_user;
 } ota_client_config;
 
 /** Zero *cfg and set cfg->size; all limits then take their defaults. */
@@ -100,8 +127,9 @@ OTA_API void ota_client_config_init(ota_client_config *cfg);
 
 /**
  * Create a client from cfg.  No I/O happens here.  Errors: OTA_E_ARG
- * (NULL, wrong cfg->size, no metadata_dir, a transport without
- * open/read/close), OTA_E_NOMEM.  *out is written only on success.
+ * (NULL, cfg->size not the size of any release's struct, no
+ * metadata_dir, a transport without open/read/close), OTA_E_NOMEM.  *out is
+ * written only on success.
  */
 OTA_API OTA_NODISCARD ota_err ota_client_new(const ota_client_config *cfg, ota_client **out);
 
@@ -212,15 +240,28 @@ OTA_API OTA_NODISCARD ota_err ota_client_list_targets(ota_client *c, ota_target_
  * every byte outside [A-Za-z0-9._~-] become %XX, a leading '.' too, as
  * python-tuf and tuf-js name downloaded targets).  The URL is target_base_url +
  * path, with HASH.basename under consistent snapshots.  The body is
- * streamed into a hidden temporary file in dir, never past t->length;
- * only when length and every listed hash match is it fsync'd and renamed
- * into place (and dir fsync'd): a partial or rejected download never
- * appears under the final name, and the temporary file is removed.  When a
- * file with the right length and hashes is already there, nothing is
+ * streamed into the hidden partial file dir/.ota-part.<hex SHA-256 of the
+ * target> (SHA-512 when no SHA-256 is listed), never past t->length; only
+ * when length and every listed hash match is it fsync'd and renamed into
+ * place (and dir fsync'd): a partial or rejected download never appears
+ * under the final name.
+ * Resume: after OTA_E_NETWORK or OTA_E_CANCELED (progress callback) the
+ * partial file is kept, and the next fetch of the same target (same signed
+ * hash, so never another file's bytes) asks only for the rest (an HTTP
+ * Range request; a server answering with the whole file works too).  The
+ * kept prefix is hashed first: the hashes are always checked over the whole
+ * file.  Every other failure (a hash or length mismatch, I/O, no space)
+ * deletes the partial file, so wrong bytes are never resumed twice; a
+ * partial file longer than t->length is discarded and the download starts
+ * over.  A second fetch of the same target into dir while one runs fails
+ * (OTA_E_IO) instead of writing the same file.  Leftovers: partial files
+ * untouched for 7 days (targets no longer asked for) are removed by the
+ * next fetch into dir.
+ * When a file with the right length and hashes is already there, nothing is
  * downloaded and *cached (optional) is set true.
  * Errors: OTA_E_HASH, OTA_E_LENGTH (wrong or too long data), OTA_E_NETWORK,
- * OTA_E_IO, OTA_E_NOSPACE (dir's file system is full), OTA_E_ARG,
- * OTA_E_NOMEM.  t and dir are borrowed.
+ * OTA_E_CANCELED, OTA_E_IO, OTA_E_NOSPACE (dir's file system is full),
+ * OTA_E_ARG, OTA_E_NOMEM.  t and dir are borrowed.
  */
 OTA_API OTA_NODISCARD ota_err ota_client_fetch_target(ota_client *c, const ota_target_info *t,
                                                       const char *dir, bool *cached);

@@ -26,8 +26,12 @@ extern "C" {
 #endif
 
 /** One request: GET url from byte `offset` (an HTTP Range request when > 0),
- *  at most `max_len` body bytes (> 0).  `size` is sizeof(ota_fetch_req), so
- *  the struct can grow.  Strings are borrowed for the duration of the call. */
+ *  at most `max_len` body bytes (> 0) counted from offset.  The bytes handed
+ *  back are always the file's from offset on: when a server ignores Range
+ *  and sends the whole file (200), the transport drops the first `offset`
+ *  bytes itself (the curl transport does) or fails with OTA_E_NETWORK.
+ *  `size` is sizeof(ota_fetch_req), so the struct can grow.  Strings are
+ *  borrowed for the duration of the call. */
 typedef struct ota_fetch_req {
     size_t size;
     const char *url;
@@ -93,7 +97,8 @@ typedef struct ota_curl_config {
     long connect_timeout_ms;
     /** Whole-request cap in ms; 0: none.  A 300 MB bundle at 1 MB/s needs
      *  5 minutes, so no default cap: slow retrieval and stalls are bounded by
-     *  the speed floor below (and connect_timeout_ms). */
+     *  the speed floor below (and connect_timeout_ms).  post() is always
+     *  capped at 30 s (or this, when smaller). */
     long total_timeout_ms;
     /** Abort when fewer than low_speed_bytes per second arrive during
      *  low_speed_secs seconds (slow-retrieval defence); 0: 1024 bytes/s over
@@ -109,17 +114,24 @@ typedef struct ota_curl_config {
 } ota_curl_config;
 
 /**
- * Fill *out with a libcurl transport (HTTP and HTTPS only; redirects
- * followed up to 5 times, to HTTP(S) only; the proxy environment variables
+ * Fill *out with a libcurl transport (HTTP and HTTPS only; GET redirects
+ * followed up to 5 times, to HTTP(S) only, and after an https URL to https
+ * only — a redirect never drops TLS; the proxy environment variables
  * http_proxy, https_proxy, no_proxy are honoured as libcurl does; no content
  * encoding is requested, so the bytes received are the bytes hashed).
  * Whole-file fetches use curl's easy interface; streams drive curl's multi
- * interface from read() (no thread).  The application calls
- * curl_global_init() before and curl_global_cleanup() after.
- * cfg may be NULL for all defaults.  Errors: OTA_E_ARG (bad cfg->size),
- * OTA_E_NOMEM, OTA_E_NETWORK (curl could not be initialised).  *out is
- * written only on success; release with ota_curl_transport_free().
- * Memory: one 64 KiB buffer per open stream.
+ * interface from read() (no thread); post() is implemented (no redirects,
+ * the reply read up to 64 KiB and dropped).  Every transfer draws on one
+ * pool of connections, DNS answers and TLS sessions kept by the transport
+ * (a CURLSH share), so a refresh and the downloads after it use one TCP
+ * (+TLS) connection per server while it stays open; error pages (404 ...)
+ * up to 16 KiB are read rather than cut off, so they keep it too.
+ * The application calls curl_global_init() before and curl_global_cleanup()
+ * after.  cfg may be NULL for all defaults.  Errors: OTA_E_ARG (bad
+ * cfg->size), OTA_E_NOMEM, OTA_E_NETWORK (curl could not be initialised).
+ * *out is written only on success; release with ota_curl_transport_free(),
+ * which closes the pooled connections.
+ * Memory: one 64 KiB buffer per open stream, plus curl's connection pool.
  */
 OTA_API OTA_NODISCARD ota_err ota_curl_transport_new(const ota_curl_config *cfg,
                                                      ota_transport *out);
