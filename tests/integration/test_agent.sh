@@ -186,15 +186,18 @@ grep -q "below the signed floor 1.3.0" "$T/out.err" || echo "#   $(cat "$T/out.e
 
 # ---- 4. reports queue while the server is down -------------------------------------------
 agentdev rq gw-0003
-"${CC[@]}" --product gw-fw install gw-fw-1.0.0.otab >/dev/null 2>&1
+DEAD=$(free_port)
+expect_rc 0 "install while the report URL is down: the report does not fail it" \
+    "${CC[@]}" --product gw-fw --report-url "http://127.0.0.1:$DEAD/v1/reports" install gw-fw-1.0.0.otab
+check "... it is queued (1)" test "$(st '["reports_queued"]')" = 1
 stop_server
 expect_rc 3 "report with the server down: network (exit 3)" "${CC[@]}" report
-check "the reports stay queued (2)" test "$(st '["reports_queued"]')" = 2
+check "the check-in is queued behind it (2)" test "$(st '["reports_queued"]')" = 2
 start_server "$T/server2.log" --listen "127.0.0.1:$PORT" "${SRVARGS[@]}" || failed "server back on port $PORT"
 expect_rc 0 "report once the server is back: delivered" "${CC[@]}" report
 check "the queue is empty" test "$(st '["reports_queued"]')" = 0
-check "the server has both, in order" \
-    test "$(admin /v1/devices/gw-0003 | json '" ".join(h["result"] for h in reversed(d["history"]))')" = "none none"
+got=$(admin /v1/devices/gw-0003 | json '" ".join("%s:%s" % (h["seq"], h["result"]) for h in reversed(d["history"]))')
+check "the server has all three, in order ($got)" test "$got" = "1:none 2:none 3:none"
 
 # ---- 5. the daemon: jitter, systemd notify, SIGTERM --------------------------------------
 agentdev jit gw-0004
