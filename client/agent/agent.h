@@ -113,11 +113,21 @@ int exit_code(ota_err rc);
 int lib_fail(ota_client *c, ota_err rc);
 double now_s(void);
 
+
+/* progress on a terminal / as JSON lines (install and fetch) */
+typedef struct agent_progress {
+    bool tty, json;
+    double start, last;
+    void (*tick)(void); /* called on every progress event (the watchdog) */
+} agent_progress;
+void agent_on_progress(void *user, const ota_install_progress *p);
+
 /* The network side, made on demand (curl global init, transport, client). */
 typedef struct agent_net {
     bool curl_up;
     ota_transport tr;
     ota_client *c;
+    agent_progress prog; /* fetch progress */
 } agent_net;
 
 int net_open(const agent_opts *o, agent_net *n, bool need_metadata);
@@ -126,13 +136,6 @@ int do_refresh(ota_client *c);
 
 /* device.c */
 int cmd_device(agent_opts *o);
-/* progress on a terminal / as JSON lines */
-typedef struct agent_progress {
-    bool tty, json;
-    double start, last;
-    void (*tick)(void); /* called on every progress event (the watchdog) */
-} agent_progress;
-void agent_on_progress(void *user, const ota_install_progress *p);
 
 /* Shared by device.c and daemon.c: one device session. */
 typedef struct agent_dev {

@@ -91,6 +91,22 @@ now_s(void)
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+/* fetch progress: the install display (a terminal line, or JSON lines);
+ * SIGINT/SIGTERM cancel, keeping the partial file for the next fetch */
+static ota_err
+fetch_progress(void *user, uint64_t done, uint64_t total, uint64_t resumed_from)
+{
+    if (agent_stop)
+        return OTA_E_CANCELED;
+    ota_install_progress p = {.size = sizeof p,
+                              .phase = done == total ? OTA_PHASE_DONE : OTA_PHASE_WRITE,
+                              .done = done,
+                              .total = total,
+                              .resumed = resumed_from > 0};
+    agent_on_progress(user, &p);
+    return OTA_OK;
+}
+
 /* ---- the network side -------------------------------------------------------------------------- */
 
 int
@@ -139,6 +155,11 @@ net_open(const agent_opts *o, agent_net *n, bool need_metadata)
                                 ? (uint64_t) o->num[S_MAX_TIMESTAMP_SIZE]
                                 : 0;
     cfg.max_root_len = o->num[S_MAX_ROOT_SIZE] > 0 ? (uint64_t) o->num[S_MAX_ROOT_SIZE] : 0;
+    n->prog.tty = isatty(STDERR_FILENO) != 0 && !o->json;
+    n->prog.json = o->json;
+    n->prog.start = now_s();
+    cfg.progress = fetch_progress;
+    cfg.progress_user = &n->prog;
     if ((rc = ota_client_new(&cfg, &n->c)) != OTA_OK)
         return die(EX_USAGE, "invalid configuration: %s", ota_strerror(rc));
     return EX_OK;
@@ -287,6 +308,10 @@ cmd_fetch(ota_client *c, const agent_opts *o)
         ota_err rc = ota_client_get_target(c, o->args[i], &t);
         if (rc == OTA_OK)
             rc = ota_client_fetch_target(c, &t, o->out_dir, &cached);
+        if (rc == OTA_E_CANCELED) {
+            (void) lib_fail(c, rc);
+            return EX_CANCELED; /* the partial file waits for the next fetch */
+        }
         if (rc != OTA_OK) {
             int code = lib_fail(c, rc);
             if (first == EX_OK)
@@ -305,7 +330,9 @@ cmd_fetch(ota_client *c, const agent_opts *o)
 static int
 run_metadata_cmd(agent_opts *o)
 {
-    agent_net n = {0};
+    agent_net n;
+    memset(&n, 0, sizeof n);
+    dev_catch_signals(NULL);
     int ex = net_open(o, &n, true);
     if (ex == EX_OK) {
         if (strcmp(o->cmd, "fetch") == 0 && agent_str(o, S_TARGET_BASE_URL) == NULL)

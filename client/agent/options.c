@@ -151,7 +151,7 @@ agent_usage(FILE *out)
           " 11  install: a hook failed or timed out\n"
           " 12  an update waits for a reboot or confirmation; or nothing to confirm\n"
           " 13  bootloader environment could not be read or written\n"
-          " 14  interrupted; the next install or update resumes\n"
+          " 14  interrupted; the next install, update or fetch resumes\n"
           " 15  no space left in the slot or the state directory\n",
           out);
 }

@@ -260,6 +260,22 @@ check "the next update finishes it (exit $?)" test "$(st '["state"]')/$(st '["ta
 check "... resuming where it stopped" grep -q '"resumed":true' "$T/u.out"
 check "... and the tree is exact (slot A: 1.0.0 went to B)" same_tree "$T/src/2.0.0/rootfs" "$DEV/slot-a"
 
+# fetch: SIGTERM keeps the partial file (exit 14), the next fetch resumes it
+slow "${CC[@]}" fetch gw-fw-2.0.0.otab -o "$T/dl" >"$T/f.out" 2>&1 &
+fpid=$!
+for _ in $(seq 1 300); do
+    [ "$(stat -c %s "$T"/dl/.ota-part.* 2>/dev/null | head -1)" -gt 1000000 ] 2>/dev/null && break
+    sleep 0.05
+done
+for p in "$fpid" $(pgrep -P "$fpid"); do pkill -TERM -x -P "$p" ota-client 2>/dev/null; done
+wait $fpid
+rc=$?
+check "SIGTERM mid-fetch: interrupted (exit 14), got $rc" test "$rc" -eq 14
+check "... the partial file is kept" test -n "$(ls "$T"/dl/.ota-part.* 2>/dev/null)"
+"${CC[@]}" fetch --json gw-fw-2.0.0.otab -o "$T/dl" >"$T/f2.out" 2>&1
+check "the next fetch completes (exit $?), resuming" grep -q '"resumed":true' "$T/f2.out"
+check "... the file is the bundle" cmp -s "$T/gw-fw-2.0.0.otab" "$T/dl/gw-fw-2.0.0.otab"
+
 # ---- 6. configuration ----------------------------------------------------------------------
 echo "target_url = http://x/" >>"$DEV/client.conf"
 "${CC[@]}" status >/dev/null 2>"$T/out.err"
