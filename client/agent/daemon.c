@@ -147,6 +147,13 @@ cycle(agent_dev *d)
         int ex = dev_after_boot(d);
         if (ex != EX_OK)
             return ex;
+        if (ota_installer_status(d->in, &st) != OTA_OK)
+            return EX_FAIL;
+    }
+    if (st.state == OTA_STATE_FELL_BACK && st.booted[0] && st.primary[0] &&
+        strcmp(st.booted, st.primary) != 0) {
+        say("going back to slot %s: waits for the reboot", st.primary);
+        return EX_OK;
     }
     ota_target_info t;
     bool found = false;

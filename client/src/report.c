@@ -336,21 +336,17 @@ seq_name(uint64_t seq, char name[32])
     snprintf(name, 32, "%016llu.json", (unsigned long long) seq);
 }
 
-/* error text as the format allows it: no control characters, at most
- * OTA_MAX_REPORT_ERROR_LEN bytes, cut at a UTF-8 boundary */
+/* error text as the format allows it: printable ASCII only (a message may
+ * quote a path in any encoding; invalid UTF-8 would make the report
+ * unsignable), at most cap - 1 bytes */
 static void
 clean_error(const char *in, char *out, size_t cap)
 {
     size_t n = 0;
     for (; in != NULL && in[n] != '\0' && n < cap - 1; n++) {
         unsigned char ch = (unsigned char) in[n];
-        out[n] = ch < 0x20 || ch == 0x7f ? ' ' : (char) ch;
+        out[n] = ch < 0x20 || ch >= 0x7f ? '?' : (char) ch;
     }
-    if (in != NULL && in[n] != '\0')
-        while (n > 0 && ((unsigned char) out[n] & 0xC0) == 0x80)
-            n--; /* do not end inside a character: drop its continuation bytes ... */
-    if (in != NULL && in[n] != '\0' && n > 0 && (unsigned char) out[n - 1] >= 0xC0)
-        n--; /* ... and its lead byte */
     out[n] = '\0';
 }
 

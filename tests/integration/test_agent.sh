@@ -173,6 +173,20 @@ check "a second device runs 1.3.0" test "$(st '["installed_version"]')" = 1.3.0
 expect_rc 0 "signed downgrade permission + --allow-downgrade: 1.1.0 installs" "${CC[@]}" install --allow-downgrade gw-fw-1.1.0.otab
 check "... into the other slot, waiting for a reboot" test "$(st '["state"]')/$(st '["target"]["version"]')" = installed/1.1.0
 
+# a rollback waits for its reboot: the slot it goes back to is never overwritten
+agentdev rb gw-0006
+"${CC[@]}" --product gw-fw install gw-fw-1.0.0.otab >/dev/null 2>&1
+"$DEV/reboot.sh"
+"${CC[@]}" confirm >/dev/null 2>&1
+"${CC[@]}" install gw-fw-1.1.0.otab >/dev/null 2>&1
+"$DEV/reboot.sh"
+expect_rc 0 "rollback of the pending 1.1.0 (slot A runs, B primary again)" "${CC[@]}" rollback --reason "operator"
+h=$(tree_hash "$DEV/slot-b")
+expect_rc 12 "install before that reboot: refused (exit 12), slot B is where the device goes back to" "${CC[@]}" install gw-fw-1.3.0.otab
+"${CC[@]}" daemon --once >/dev/null 2>"$T/rb.err"
+check "daemon --once then: waits for the reboot, installs nothing" grep -q "waits for the reboot" "$T/rb.err"
+check "slot B (1.0.0) untouched" test "$(tree_hash "$DEV/slot-b")" = "$h"
+
 "$S" floor -r "$T/repo" "${KEYS[@]}" gw-fw 1.3.0 >/dev/null
 agentdev life gw-0001 >/dev/null 2>&1 # fresh state dir: a device that runs nothing known
 "$C" --config "$DEV/client.conf" --product gw-fw check --json >"$T/c.json"
