@@ -151,10 +151,10 @@ net_open(const agent_opts *o, agent_net *n, bool need_metadata)
     cfg.metadata_url = agent_str(o, S_METADATA_URL);
     cfg.target_base_url = agent_str(o, S_TARGET_BASE_URL);
     cfg.transport = &n->tr;
-    cfg.max_timestamp_len = o->num[S_MAX_TIMESTAMP_SIZE] > 0
+    cfg.max_timestamp_size = o->num[S_MAX_TIMESTAMP_SIZE] > 0
                                 ? (uint64_t) o->num[S_MAX_TIMESTAMP_SIZE]
                                 : 0;
-    cfg.max_root_len = o->num[S_MAX_ROOT_SIZE] > 0 ? (uint64_t) o->num[S_MAX_ROOT_SIZE] : 0;
+    cfg.max_root_size = o->num[S_MAX_ROOT_SIZE] > 0 ? (uint64_t) o->num[S_MAX_ROOT_SIZE] : 0;
     n->prog.tty = isatty(STDERR_FILENO) != 0 && !o->json;
     n->prog.json = o->json;
     n->prog.start = now_s();

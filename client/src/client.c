@@ -112,11 +112,11 @@ ota_client_new(const ota_client_config *user_cfg, ota_client **out)
         c->tr = *cfg->transport;
         c->have_tr = true;
     }
-    c->max_root_len = cfg->max_root_len ? cfg->max_root_len : OTAC_DEFAULT_ROOT_LEN;
-    c->max_timestamp_len =
-        cfg->max_timestamp_len ? cfg->max_timestamp_len : OTAC_DEFAULT_TIMESTAMP_LEN;
-    c->max_snapshot_len = cfg->max_snapshot_len ? cfg->max_snapshot_len : OTAC_DEFAULT_SNAPSHOT_LEN;
-    c->max_targets_len = cfg->max_targets_len ? cfg->max_targets_len : OTAC_DEFAULT_TARGETS_LEN;
+    c->max_root_size = cfg->max_root_size ? cfg->max_root_size : OTAC_DEFAULT_ROOT_LEN;
+    c->max_timestamp_size =
+        cfg->max_timestamp_size ? cfg->max_timestamp_size : OTAC_DEFAULT_TIMESTAMP_LEN;
+    c->max_snapshot_size = cfg->max_snapshot_size ? cfg->max_snapshot_size : OTAC_DEFAULT_SNAPSHOT_LEN;
+    c->max_targets_size = cfg->max_targets_size ? cfg->max_targets_size : OTAC_DEFAULT_TARGETS_LEN;
     c->max_root_rotations =
         cfg->max_root_rotations ? cfg->max_root_rotations : OTA_MAX_ROOT_ROTATIONS;
     c->max_delegations = cfg->max_delegations ? cfg->max_delegations : OTA_MAX_DELEGATION_VISITS;

@@ -39,7 +39,7 @@ struct ota_client {
     char *target_base_url; /* ends with '/' or NULL */
     ota_transport tr;
     bool have_tr;
-    uint64_t max_root_len, max_timestamp_len, max_snapshot_len, max_targets_len;
+    uint64_t max_root_size, max_timestamp_size, max_snapshot_size, max_targets_size;
     uint32_t max_root_rotations, max_delegations;
     int64_t (*clock)(void *);
     void *clock_user;

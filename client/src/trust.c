@@ -182,7 +182,7 @@ load_trusted_root(ota_client *c, ota_md **initial)
     uint8_t *buf = NULL;
     size_t len = 0;
     ota_md *md = NULL;
-    ota_err rc = otac_read_file(c->metadata_dir, "root.json", c->max_root_len, &buf, &len);
+    ota_err rc = otac_read_file(c->metadata_dir, "root.json", c->max_root_size, &buf, &len);
     if (rc != OTA_OK) {
         rc = otac_fail(c, OTA_E_NOT_FOUND,
                        "no trusted root: %s/root.json %s (run 'ota-client init')",
@@ -227,7 +227,7 @@ update_root(ota_client *c)
         char *url = meta_url(c, file);
         if (url == NULL)
             return c->last;
-        rc = otac_fetch(c, url, c->max_root_len, &buf, &len);
+        rc = otac_fetch(c, url, c->max_root_size, &buf, &len);
         free(url);
         if (rc == OTA_E_NOT_FOUND) {
             otac_ok(c); /* the end of the chain, not an error */
@@ -327,8 +327,8 @@ update_timestamp(ota_client *c)
     size_t len = 0;
     ota_md *md = NULL;
     ota_md *trusted = load_local(c, "timestamp.json", OTA_ROLE_TIMESTAMP, c->root, "timestamp",
-                                 c->max_timestamp_len, NULL);
-    ota_err rc = fetch_required(c, "timestamp.json", c->max_timestamp_len, &buf, &len);
+                                 c->max_timestamp_size, NULL);
+    ota_err rc = fetch_required(c, "timestamp.json", c->max_timestamp_size, &buf, &len);
     if (rc != OTA_OK)
         goto out;
     if ((rc = parse_md(c, buf, len, OTA_ROLE_TIMESTAMP, "timestamp.json", &md)) != OTA_OK)
@@ -387,7 +387,7 @@ update_snapshot(ota_client *c)
     char file[64];
     const ota_metafile *tm = ota_md_find_meta(c->timestamp, "snapshot.json");
     ota_md *prev = load_local(c, "snapshot.json", OTA_ROLE_SNAPSHOT, c->root, "snapshot",
-                              c->max_snapshot_len, NULL);
+                              c->max_snapshot_size, NULL);
     ota_err rc = OTA_E_FORMAT;
     if (tm == NULL) {
         rc = otac_fail(c, rc, "timestamp.json lists no snapshot.json");
@@ -406,7 +406,7 @@ update_snapshot(ota_client *c)
         snprintf(file, sizeof file, "%" PRId64 ".snapshot.json", tm->version);
     else
         snprintf(file, sizeof file, "snapshot.json");
-    uint64_t max = tm->has_length ? (uint64_t) tm->length : c->max_snapshot_len;
+    uint64_t max = tm->has_length ? (uint64_t) tm->length : c->max_snapshot_size;
     if ((rc = fetch_required(c, file, max, &buf, &len)) != OTA_OK)
         goto out;
     if ((rc = check_meta_bytes(c, tm, buf, len, file)) != OTA_OK)
@@ -489,7 +489,7 @@ load_role(ota_client *c, const char *name, const char *parent_name, const ota_md
         return otac_fail(c, OTA_E_FORMAT, "role '%s' is delegated but snapshot.json does not "
                                           "list %s",
                          name, mname);
-    uint64_t max = mf->has_length ? (uint64_t) mf->length : c->max_targets_len;
+    uint64_t max = mf->has_length ? (uint64_t) mf->length : c->max_targets_size;
 
     md = load_local(c, file, OTA_ROLE_TARGETS, parent, name, max, mf);
     if (md != NULL && md->version == mf->version && ota_md_check_expiry(md, c->now) == OTA_OK)
@@ -646,9 +646,9 @@ ota_client_init_root(ota_client *c, const uint8_t *root, size_t len, bool replac
         rc = otac_fail(c, rc, "no root given");
         goto out;
     }
-    if (len > c->max_root_len) {
+    if (len > c->max_root_size) {
         rc = otac_fail(c, OTA_E_LENGTH, "root metadata larger than %llu bytes",
-                       (unsigned long long) c->max_root_len);
+                       (unsigned long long) c->max_root_size);
         goto out;
     }
     if ((rc = parse_md(c, root, len, OTA_ROLE_ROOT, "root", &md)) != OTA_OK)

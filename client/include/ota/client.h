@@ -103,10 +103,10 @@ typedef struct ota_client_config {
      *  metadata (TUF "endless data"); 0 takes the default:
      *  root 512 KiB, timestamp 16 KiB, snapshot 2 MB, targets 5 MB.  Target
      *  files are always bounded by their signed length. */
-    uint64_t max_root_len;
-    uint64_t max_timestamp_len;
-    uint64_t max_snapshot_len;
-    uint64_t max_targets_len;
+    uint64_t max_root_size;
+    uint64_t max_timestamp_size;
+    uint64_t max_snapshot_size;
+    uint64_t max_targets_size;
     /** Most root versions followed in one refresh; 0: 32. */
     uint32_t max_root_rotations;
     /** Most targets roles visited in one search; 0: 32. */
