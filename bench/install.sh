@@ -36,7 +36,7 @@
 # round.  The page cache is warm for the served files; `sync` runs before
 # every timed run (outside the timing) so that our syncfs does not pay for
 # the previous run's dirty pages.  Two extra columns for reference: ours
-# with `--checkpoint 65536` (one checkpoint per 64 MiB instead of 8 MiB) and
+# with `--checkpoint-kib 65536` (one checkpoint per 64 MiB instead of 8 MiB) and
 # the baseline followed by `sync` (durable, as ours is).
 # Nothing deleted before a timed run: every run writes into a new directory
 # ($W/runs/dev.*, $W/runs/out.*), all removed only after the component's
@@ -365,7 +365,7 @@ measure() {
     for i in $(seq 1 "$REPEAT"); do
         r1=$(ours "$kind" "$target" "$src")
         r2=$(base "$kind" "$bfile" "$src")
-        r3=$(ours "$kind" "$target" "$src" --checkpoint 65536)
+        r3=$(ours "$kind" "$target" "$src" --checkpoint-kib 65536)
         r4=$(base "$kind" "$bfile" "$src" sync)
         # CPU seconds are those of the best run
         [ "$(min "$bo" "$(field "$r1" 1)")" = "$bo" ] || co=$(field "$r1" 3)
@@ -376,7 +376,7 @@ measure() {
         bo64=$(min "$bo64" "$(field "$r3" 1)") ro64=$(max "$ro64" "$(field "$r3" 2)")
         bbs=$(min "$bbs" "$(field "$r4" 1)")
         echo "bench: $kind $n MiB round $i: ours $(fmt3 "${r1%% *}") s, baseline $(fmt3 "${r2%% *}") s," \
-            "ours --checkpoint 65536 $(fmt3 "${r3%% *}") s, baseline + sync $(fmt3 "${r4%% *}") s" >&2
+            "ours --checkpoint-kib 65536 $(fmt3 "${r3%% *}") s, baseline + sync $(fmt3 "${r4%% *}") s" >&2
     done
     r=$(anon "$target")
     local anon_kib=${r% *} file_kib=${r#* }
@@ -495,7 +495,7 @@ $(printf '%s' "$SIZESROWS")
 Wall time (seconds; ratio = ours / baseline, ≤ 1.05 is the goal; CPU = user +
 system seconds of the best run, the baseline's summed over its processes):
 
-| component | MiB | baseline | baseline s | ours s | ratio | ours --checkpoint 65536 s | ratio | baseline + sync s | baseline CPU s | ours CPU s |
+| component | MiB | baseline | baseline s | ours s | ratio | ours --checkpoint-kib 65536 s | ratio | baseline + sync s | baseline CPU s | ours CPU s |
 |---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
 $(printf '%s' "$TIMES")
 
@@ -503,7 +503,7 @@ Peak RSS (MiB; /usr/bin/time %M, largest over the runs; ota-client's split
 into its own memory (RssAnon) and mapped executable and library pages
 (RssFile) from one extra run sampled every millisecond):
 
-| component | MiB | ota-client | its peak RssAnon | its peak RssFile | ota-client --checkpoint 65536 | curl | tar -xz (tar, gzip) / gunzip |
+| component | MiB | ota-client | its peak RssAnon | its peak RssFile | ota-client --checkpoint-kib 65536 | curl | tar -xz (tar, gzip) / gunzip |
 |---|---:|---:|---:|---:|---:|---:|---:|
 $(printf '%s' "$RSS")
 EOF

@@ -260,3 +260,14 @@ ota_mkdirs(const char *path, unsigned mode)
     errno = saved;
     return rc;
 }
+
+char *
+ota_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}

@@ -30,6 +30,10 @@ void ota_buf_free(ota_buf *b);
 /* Lower-case hex of n bytes into out (capacity >= 2n+1, NUL-terminated). */
 void ota_hex_encode(const uint8_t *in, size_t n, char *out);
 
+/* s without leading spaces and tabs, trailing spaces, tabs, CR and LF cut
+ * off in place (for "key = value" lines). */
+char *ota_trim(char *s);
+
 /* Decode exactly hex_len hex digits (either case) into out[cap].  Odd
  * length, a non-hex digit, or more bytes than cap: OTA_E_FORMAT.  Writes
  * *out_len only on success.  Does not branch on the digit values in a way

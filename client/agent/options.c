@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "ota_util.h"
 
 const setting agent_settings[S_COUNT] = {
     [S_METADATA_URL] = {"metadata_url", T_STR, "URL",
@@ -245,16 +246,6 @@ set_val(agent_opts *o, setting_id s, const char *v, const char *src)
     return EX_OK;
 }
 
-static char *
-trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
 
 static int
 read_config(agent_opts *o, const char *file, bool must_exist, const bool *from_cli)
@@ -274,7 +265,7 @@ read_config(agent_opts *o, const char *file, bool must_exist, const bool *from_c
             rc = die(EX_USAGE, "%s:%d: line longer than %d bytes", file, n, LINE_MAX_LEN - 2);
             break;
         }
-        char *s = trim(line);
+        char *s = ota_trim(line);
         if (*s == '\0' || *s == '#')
             continue;
         char *eq = strchr(s, '=');
@@ -283,7 +274,7 @@ read_config(agent_opts *o, const char *file, bool must_exist, const bool *from_c
             break;
         }
         *eq = '\0';
-        char *k = trim(s), *v = trim(eq + 1);
+        char *k = ota_trim(s), *v = ota_trim(eq + 1);
         size_t i = 0;
         while (i < S_COUNT && strcmp(agent_settings[i].key, k) != 0)
             i++;

@@ -1073,10 +1073,17 @@ ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *t
     for (size_t i = 0; i < in->sc->nbootnames && r.slot == NULL; i++)
         if (strcmp(in->sc->bootnames[i], booted) != 0)
             r.slot = in->sc->bootnames[i];
+    char hexhead[65];
+    ota_hex_encode(head, 32, hexhead);
+    bool same = s->state == OTA_STATE_DOWNLOADING && s->t_path != NULL &&
+                strcmp(s->t_path, t->path) == 0 && strcmp(s->t_head, hexhead) == 0 &&
+                s->t_length == t->length && strcmp(s->t_slot, r.slot) == 0;
     /* after a rollback the slot we would write is the one the next boot
-     * starts: never overwrite the version the device is going back to */
+     * starts: never overwrite the version the device is going back to.
+     * (Our own attempt in flight may have switched already: a power cut
+     * between the switch and its record; resuming it only switches.) */
     char prim[OTA_BOOT_NAME_MAX];
-    if (get_primary(in, prim) == OTA_OK && strcmp(prim, r.slot) == 0) {
+    if (!same && get_primary(in, prim) == OTA_OK && strcmp(prim, r.slot) == 0) {
         rc = fail(in, OTA_E_STATE,
                   "slot %s is primary but slot %s is running (a rollback waits for its reboot): "
                   "reboot first, then install",
@@ -1084,11 +1091,6 @@ ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *t
         goto out;
     }
     in->err[0] = '\0';
-    char hexhead[65];
-    ota_hex_encode(head, 32, hexhead);
-    bool same = s->state == OTA_STATE_DOWNLOADING && s->t_path != NULL &&
-                strcmp(s->t_path, t->path) == 0 && strcmp(s->t_head, hexhead) == 0 &&
-                s->t_length == t->length && strcmp(s->t_slot, r.slot) == 0;
     if (!same && (rc = fresh_attempt(in, t, r.slot, booted, r.c_name, r.c_version, head)) != OTA_OK)
         goto out;
     ota_bundle_resume resume;

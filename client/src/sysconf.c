@@ -43,16 +43,6 @@ perr(parser *p, const char *fmt, ...)
     return OTA_E_FORMAT;
 }
 
-static char *
-trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
 
 static bool
 set(char **dst, const char *v)
@@ -319,7 +309,7 @@ otac_sysconf_load(const char *path, otac_sysconf **out, char *err, size_t cap)
         if ((next = strchr(line, '\n')) != NULL)
             *next++ = '\0';
         p.line++; /* every line counts, empty ones too */
-        char *l = trim(line);
+        char *l = ota_trim(line);
         if (*l == '\0' || *l == '#' || *l == ';')
             continue;
         if (*l == '[') {
@@ -329,7 +319,7 @@ otac_sysconf_load(const char *path, otac_sysconf **out, char *err, size_t cap)
                 goto out;
             }
             l[n - 1] = '\0';
-            if ((rc = section(&p, trim(l + 1))) != OTA_OK)
+            if ((rc = section(&p, ota_trim(l + 1))) != OTA_OK)
                 goto out;
             seen_section = true;
             continue;
@@ -340,7 +330,7 @@ otac_sysconf_load(const char *path, otac_sysconf **out, char *err, size_t cap)
             goto out;
         }
         *eq = '\0';
-        char *k = trim(l), *v = trim(eq + 1);
+        char *k = ota_trim(l), *v = ota_trim(eq + 1);
         if (!seen_section) {
             rc = perr(&p, "'%s' outside a section", k);
             goto out;

@@ -1,8 +1,11 @@
 # device.sh — a simulated A/B device and its releases, for the suites that
 # install (test_install.sh, test_agent.sh); sourced after lib.sh, with S
-# (ota-sign), C (ota-client), T (scratch dir), KEYS (signing key options)
-# and U (the server URL) set.
+# (ota-sign), C (ota-client) and T (scratch dir) set, and U (the server
+# URL) before a device is made.
 #
+#   mkrepo                                the demo keys in $T/keys, KEYS (the
+#                                         online keys' options), a repository
+#                                         in $T/repo
 #   mkrel VERSION [HW] [BUNDLE ARGS...]   build and publish gw-fw VERSION
 #                                         (PUBPATH: where; BIG=1: 12 MiB more;
 #                                         ADD_ARGS: extra 'ota-sign add' options)
@@ -12,6 +15,15 @@
 #   state_of KEY                          a member of 'status --json'
 #   wait_journal                          until an install journaled > 1 MB
 #   slow CMD...                           CMD with every write delayed 20 ms
+
+mkrepo() {
+    local k=$ROOT/keys-example
+    mkdir -p "$T/keys"
+    cp "$k"/*.key "$k"/*.pub "$T/keys/" && chmod 600 "$T"/keys/*.key || return 1
+    KEYS=(-k "$T/keys/targets.key" -k "$T/keys/snapshot.key" -k "$T/keys/timestamp.key")
+    "$S" init -r "$T/repo" --root-key "$T/keys/root.key" --targets-key "$T/keys/targets.key" \
+        --snapshot-key "$T/keys/snapshot.key" --timestamp-key "$T/keys/timestamp.key" >/dev/null
+}
 
 # mkrel VERSION [HW] [extra bundle args...]: a release with a rootfs tree and a
 # kernel image whose contents name the version; published as gw-fw.otab

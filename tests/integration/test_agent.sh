@@ -25,18 +25,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-K=$ROOT/keys-example
-mkdir -p "$T/keys"
-cp "$K"/*.key "$K"/*.pub "$T/keys/" && chmod 600 "$T"/keys/*.key
-KEYS=(-k "$T/keys/targets.key" -k "$T/keys/snapshot.key" -k "$T/keys/timestamp.key")
-"$S" init -r "$T/repo" --root-key "$T/keys/root.key" --targets-key "$T/keys/targets.key" \
-    --snapshot-key "$T/keys/snapshot.key" --timestamp-key "$T/keys/timestamp.key" >/dev/null ||
-    { failed "ota-sign init"; finish; exit 1; }
+source "$(dirname "$0")/device.sh"
+mkrepo || { failed "ota-sign init"; finish; exit 1; }
 TOKEN=0123456789abcdef0123456789abcdef
 printf '%s\n' "$TOKEN" >"$T/token" && chmod 600 "$T/token"
 SRVARGS=(--root "$T/repo" --db "$T/reports.db" --admin-token-file "$T/token")
 start_server "$T/server.log" "${SRVARGS[@]}" || { failed "ota-server starts"; finish; exit 1; }
-source "$(dirname "$0")/device.sh"
 
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 admin() { curl -s --max-time 10 -H "Authorization: Bearer $TOKEN" "$U$1"; }

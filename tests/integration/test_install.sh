@@ -16,16 +16,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/ota-install.XXXXXX")
 cleanup() { kill_servers; rm -rf "$T"; }
 trap cleanup EXIT
 
-K=$ROOT/keys-example
-mkdir -p "$T/keys"
-cp "$K"/*.key "$K"/*.pub "$T/keys/" && chmod 600 "$T"/keys/*.key
-KEYS=(-k "$T/keys/targets.key" -k "$T/keys/snapshot.key" -k "$T/keys/timestamp.key")
-"$S" init -r "$T/repo" --root-key "$T/keys/root.key" --targets-key "$T/keys/targets.key" \
-    --snapshot-key "$T/keys/snapshot.key" --timestamp-key "$T/keys/timestamp.key" >/dev/null ||
-    { failed "ota-sign init"; finish; exit 1; }
-start_server "$T/server.log" --root "$T/repo" || { failed "ota-server starts"; finish; exit 1; }
-
 source "$(dirname "$0")/device.sh"
+mkrepo || { failed "ota-sign init"; finish; exit 1; }
+start_server "$T/server.log" --root "$T/repo" || { failed "ota-server starts"; finish; exit 1; }
 
 # ---- 1. a first install, symlink backend --------------------------------------------
 mkrel 1.0.0 gw-1 || failed "release 1.0.0 published"
