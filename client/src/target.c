@@ -467,7 +467,7 @@ ota_err
 ota_client_fetch_target(ota_client *c, const ota_target_info *t, const char *dir, bool *cached)
 {
     char name[768]; /* longer names exceed NAME_MAX anyway */
-    char pname[PART_NAME_MAX], what[1024];
+    char pname[PART_NAME_MAX], what[512]; /* what: messages only */
     uint8_t *buf = NULL;
     ota_target_stream *s = NULL;
     hashes h;
