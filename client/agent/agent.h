@@ -12,6 +12,7 @@
 #define OTA_AGENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ota/client.h"
@@ -112,6 +113,7 @@ int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int exit_code(ota_err rc);
 int lib_fail(ota_client *c, ota_err rc);
 double now_s(void);
+const char *shown(const char *s, char *buf, size_t cap);
 
 
 /* progress on a terminal / as JSON lines (install and fetch) */

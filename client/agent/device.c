@@ -401,7 +401,9 @@ dev_check(agent_dev *d, bool print, ota_target_info *chosen, bool *found)
                                                           "version"));
         snprintf(chosen_version, sizeof chosen_version, "%s", v != NULL ? v : "?");
         json_decref(ch);
-        snprintf(summary, sizeof summary, "available: %s (%s)", chosen_version, chosen->path);
+        char sp[300];
+        snprintf(summary, sizeof summary, "available: %s (%s)", chosen_version,
+                 shown(chosen->path, sp, sizeof sp));
     } else if (x.n == 0) {
         snprintf(summary, sizeof summary, "nothing to install: no release of %s (%u of other "
                  "products)", product, x.nothers);
@@ -443,10 +445,11 @@ dev_check(agent_dev *d, bool print, ota_target_info *chosen, bool *found)
         json_t *r;
         json_array_foreach(x.list, i, r)
         {
+            char sp[1024];
             printf("  %-10s %-12s %s (channels %s, rollout %lld%%, bucket %lld)\n",
                    json_string_value(json_object_get(r, "verdict")),
                    json_string_value(json_object_get(r, "version")),
-                   json_string_value(json_object_get(r, "path")),
+                   shown(json_string_value(json_object_get(r, "path")), sp, sizeof sp),
                    json_string_value(json_object_get(r, "channels")),
                    (long long) json_integer_value(json_object_get(r, "rollout")),
                    (long long) json_integer_value(json_object_get(r, "bucket")));
@@ -483,12 +486,19 @@ dev_install(agent_dev *d, const ota_target_info *t)
     }
     dev_report(d, OTA_OUTCOME_NONE, "installed", before.installed_version, NULL,
                st.target_version, NULL);
-    if (d->o->json)
-        printf("{\"result\":\"installed\",\"path\":\"%s\",\"version\":\"%s\",\"slot\":\"%s\"}\n",
-               t->path, st.target_version, st.target_slot);
-    else
+    if (d->o->json) {
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "result", "installed", "path", t->path,
+                              "version", st.target_version, "slot", st.target_slot);
+        char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(j);
+        if (text != NULL)
+            printf("%s\n", text);
+        free(text);
+    } else {
+        char sp[1024];
         printf("installed %s %s into slot %s; reboot to start it, then 'ota-client confirm'\n",
-               t->path, st.target_version, st.target_slot);
+               shown(t->path, sp, sizeof sp), st.target_version, st.target_slot);
+    }
     return EX_OK;
 }
 

@@ -83,6 +83,44 @@ lib_fail(ota_client *c, ota_err rc)
     return exit_code(rc);
 }
 
+/* s for a terminal: control characters (C0, DEL, C1), backslashes and
+ * bytes that are not UTF-8 become \xNN; names in signed metadata are
+ * the vendor's, but a terminal must never take them as commands. */
+const char *
+shown(const char *s, char *buf, size_t cap)
+{
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *) s;
+    while (*p != '\0' && o + 5 < cap) {
+        unsigned c = *p;
+        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                             : (c & 0xF8) == 0xF0 ? 4 : 0;
+        unsigned cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+        for (size_t i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80) {
+                n = 0;
+                break;
+            }
+            cp = cp << 6 | (p[i] & 0x3F);
+        }
+        bool ok = n > 0 && !(n == 2 && cp < 0x80) && !(n == 3 && (cp < 0x800 ||
+                                                                  (cp >= 0xD800 && cp <= 0xDFFF))) &&
+                  !(n == 4 && (cp < 0x10000 || cp > 0x10FFFF));
+        if (!ok || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == '\\') {
+            o += (size_t) snprintf(buf + o, cap - o, "\\x%02x", c);
+            p++;
+            continue;
+        }
+        if (o + n >= cap)
+            break;
+        memcpy(buf + o, p, n);
+        o += n;
+        p += n;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 double
 now_s(void)
 {
@@ -203,6 +241,13 @@ cmd_init(ota_client *c, const agent_opts *o)
         return die(EX_USAGE, "%s: cannot read (missing or too big)", o->root_file);
     ota_err rc = ota_client_init_root(c, buf, len, o->force);
     free(buf);
+    /* a file that is not root metadata at all is the wrong argument, not a
+     * security event; a root that fails its own signatures stays one (4) */
+    if (rc == OTA_E_JSON || rc == OTA_E_FORMAT || rc == OTA_E_TYPE || rc == OTA_E_SPEC_VERSION ||
+        rc == OTA_E_LIMIT) {
+        (void) lib_fail(c, rc);
+        return die(EX_USAGE, "%s is not TUF root metadata", o->root_file);
+    }
     if (rc != OTA_OK)
         return lib_fail(c, rc);
     printf("trusted root installed in %s\n", agent_str(o, S_METADATA_DIR));
@@ -229,7 +274,9 @@ static ota_err
 list_text(void *user, const ota_target_info *t)
 {
     (void) user;
-    printf("%s\t%llu\t%s\t%s\n", t->path, (unsigned long long) t->length, t->role,
+    char p[1024], r[1024];
+    printf("%s\t%llu\t%s\t%s\n", shown(t->path, p, sizeof p), (unsigned long long) t->length,
+           shown(t->role, r, sizeof r),
            t->custom_json != NULL ? t->custom_json : "-");
     return OTA_OK;
 }
@@ -321,8 +368,9 @@ cmd_fetch(ota_client *c, const agent_opts *o)
         char name[768];
         if (ota_target_filename(t.path, name, sizeof name) != OTA_OK)
             snprintf(name, sizeof name, "?");
+        char sr[512];
         printf("%s %s/%s (%llu bytes, %s)\n", cached ? "present" : "fetched", o->out_dir, name,
-               (unsigned long long) t.length, t.role);
+               (unsigned long long) t.length, shown(t.role, sr, sizeof sr));
     }
     return first;
 }

@@ -118,7 +118,9 @@ mkdir -p "$TMP/md-garbage"; echo '{"signed": ' >"$TMP/md-garbage/root.json"
 expect_rc 7 "a corrupt trusted root.json is absent, not trusted -> exit 7" \
     c --metadata-dir "$TMP/md-garbage" --metadata-url "$MURL" refresh
 echo 'not json' >"$TMP/bad-root.json"
-expect_rc 4 "init refuses a file that is not root metadata -> exit 4" c --metadata-dir "$TMP/md-bad" init --root "$TMP/bad-root.json"
+expect_rc 2 "init refuses a file that is not root metadata: usage (exit 2), not a security event" c --metadata-dir "$TMP/md-bad" init --root "$TMP/bad-root.json"
+expect_rc 2 "init refuses timestamp metadata given as the root: usage (exit 2)" \
+    c --metadata-dir "$TMP/md-bad" init --root "$W/scn/good/stage1/metadata/timestamp.json"
 node -e 'const fs=require("fs");const d=JSON.parse(fs.readFileSync(process.argv[1]));d.signed.expires="2098-01-01T00:00:00Z";fs.writeFileSync(process.argv[2],JSON.stringify(d))' \
     "$W/scn/good/trusted-root.json" "$TMP/forged-root.json"
 expect_rc 4 "init refuses a root that fails its own threshold -> exit 4" \
@@ -266,6 +268,16 @@ expect_rc 0 "role 'a/b?c#d ..': fetch odd/file.txt through it" \
 check "... requested as 1.a%2Fb%3Fc%23d%20...json" grep -q 'GET .*/metadata/1.a%2Fb%3Fc%23d%20...json' "$NLOG"
 check "... stored as a%2Fb%3Fc%23d%20...json inside the metadata dir" test -s "$MDR/a%2Fb%3Fc%23d%20...json"
 check "... and nothing outside it" test "$(ls -A "$MDR" | wc -l)" -eq 5
+
+# ---- signed target names with control characters are escaped for the terminal ----------------
+MDE=$TMP/md-esc
+c --metadata-dir "$MDE" init --root "$W/scn/control-names/trusted-root.json" >/dev/null
+c --metadata-dir "$MDE" --metadata-url "http://127.0.0.1:$PORT/scn/control-names/stage1/metadata/" \
+    list >"$TMP/esc.out" 2>&1
+check "list: a name with ESC, BEL and a C1 CSI is shown escaped" \
+    grep -qF 'esc/\x1b[2Jboom\x07\xc2\x9b.txt' "$TMP/esc.out"
+check "... and no control byte reaches the terminal" \
+    python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(1 if any(b < 9 or 13 < b < 32 or b == 127 for b in d) or b"\xc2\x9b" in d else 0)' "$TMP/esc.out"
 
 # ---- an interrupted fetch resumes (node server: cuts a response once) -------------------------
 MDZ=$TMP/md-resume

@@ -369,6 +369,14 @@ S['role-names'] = [(() => {
   return s;
 })()];
 
+// target names with terminal control characters (ESC, BEL, C1 CSI): signed,
+// so valid TUF, but `ota-client list` must not pass them to a terminal
+S['control-names'] = [(() => {
+  const s = base();
+  s.targets.files['esc/\u001b[2Jboom\u0007\u009b.txt'] = { data: 'x\n' };
+  return s;
+})()];
+
 // invalid JSON: a truncated timestamp; a duplicate key in the snapshot
 S['invalid-json'] = [(() => {
   const s = base();
