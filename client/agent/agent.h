@@ -21,7 +21,8 @@
 #include "ota/transport.h"
 #include "ota/update.h"
 
-/* Exit codes (documented in --help and docs/ota-client.md). */
+/* Exit codes: the one table of docs/exit-codes.md (shared with ota-sign and
+ * ota-server); --help and docs/ota-client.md list the ones used here. */
 enum {
     EX_OK = 0,
     EX_FAIL = 1,       /* anything else: I/O, out of memory */
@@ -39,6 +40,8 @@ enum {
     EX_BOOT = 13,      /* bootloader environment unreadable or not written */
     EX_CANCELED = 14,  /* interrupted (signal); the next install resumes */
     EX_NOSPACE = 15,   /* no space left in the slot or state dir */
+    EX_EXISTS = 19,    /* refusing to overwrite (init without --force) */
+    /* 16-18, 20, 21: ota-sign and ota-server (docs/exit-codes.md) */
 };
 
 #define DEFAULT_CONFIG "/etc/ota/client.conf"

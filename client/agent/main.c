@@ -60,8 +60,8 @@ exit_code(ota_err rc)
     case OTA_E_NOMEM:
     case OTA_E_CRYPTO:
     case OTA_E_IO:
-    case OTA_E_PASSPHRASE:
-    case OTA_E_EXISTS: return EX_FAIL;
+    case OTA_E_PASSPHRASE: return EX_FAIL;
+    case OTA_E_EXISTS: return EX_EXISTS;
     case OTA_E_HARDWARE: return EX_HARDWARE;
     case OTA_E_BAD_VERSION: return EX_MARKEDBAD;
     case OTA_E_HOOK:

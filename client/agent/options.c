@@ -139,7 +139,7 @@ agent_usage(FILE *out)
           "Exit codes:\n"
           "  0  success (check/update: also when nothing is to be installed)\n"
           "  1  other failure (I/O, out of memory)\n"
-          "  2  usage: bad command line or config file\n"
+          "  2  usage: bad command line, config file or argument\n"
           "  3  network: repository unreachable, timeout, too slow, HTTP error\n"
           "  4  verification failed (security event): bad signature, hash or length,\n"
           "     rollback, wrong version, mix-and-match, malformed metadata, hostile bundle\n"
@@ -153,7 +153,9 @@ agent_usage(FILE *out)
           " 12  an update waits for a reboot or confirmation; or nothing to confirm\n"
           " 13  bootloader environment could not be read or written\n"
           " 14  interrupted; the next install, update or fetch resumes\n"
-          " 15  no space left in the slot or the state directory\n",
+          " 15  no space left in the slot or the state directory\n"
+          " 19  exists: init over a trusted root without --force\n"
+          "(one table for ota-sign, ota-server and ota-client: docs/exit-codes.md)\n",
           out);
 }
 

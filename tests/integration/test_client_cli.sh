@@ -129,7 +129,7 @@ MD=$TMP/md-good
 expect_rc 0 "init stores the root without network access (unreachable URL)" \
     c --metadata-dir "$MD" --metadata-url http://127.0.0.1:1/ init --root "$W/scn/good/trusted-root.json"
 check "init: root.json is the given file, byte for byte" cmp -s "$MD/root.json" "$W/scn/good/trusted-root.json"
-expect_rc 1 "init again without --force refuses to replace the trusted root -> exit 1" \
+expect_rc 19 "init again without --force refuses to replace the trusted root -> exit 19 (exists)" \
     c --metadata-dir "$MD" init --root "$W/scn/good/trusted-root.json"
 
 # a root tampered with on disk after init: checked before any request
