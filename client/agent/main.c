@@ -221,7 +221,7 @@ do_refresh(ota_client *c)
     ota_err rc = ota_client_refresh(c);
     if (rc == OTA_E_NOT_FOUND) { /* no usable trusted root */
         (void) lib_fail(c, rc);
-        return EX_NOINIT;
+        return die(EX_NOINIT, "run 'ota-client init --root FILE' with the root metadata you ship");
     }
     if (rc != OTA_OK)
         return lib_fail(c, rc);

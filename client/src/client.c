@@ -4,6 +4,7 @@
  * URL / file-name encoding every other file uses.
  */
 #include <stdio.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,10 @@ ota_client_new(const ota_client_config *user_cfg, ota_client **out)
 
     if (user_cfg == NULL || (user_cfg->size != CONFIG_SIZE_V1 && user_cfg->size != sizeof full))
         goto out;
+    if (sodium_init() < 0) { /* the library's own: callers need not know it uses libsodium */
+        rc = OTA_E_CRYPTO;
+        goto out;
+    }
     /* fields the caller's (older) struct does not have read as zero */
     memset(&full, 0, sizeof full);
     memcpy(&full, user_cfg, user_cfg->size);
@@ -307,7 +312,12 @@ otac_concat(const char *first, ...)
 ota_err
 ota_target_filename(const char *path, char *out, size_t cap)
 {
+    if (out != NULL && cap > 0)
+        out[0] = '\0'; /* terminated whatever happens */
     if (path == NULL || out == NULL || path[0] == '\0')
         return OTA_E_ARG;
-    return otac_pct_encode(path, false, false, true, out, cap);
+    ota_err rc = otac_pct_encode(path, false, false, true, out, cap);
+    if (rc != OTA_OK && cap > 0)
+        out[0] = '\0';
+    return rc;
 }

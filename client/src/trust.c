@@ -185,14 +185,14 @@ load_trusted_root(ota_client *c, ota_md **initial)
     ota_err rc = otac_read_file(c->metadata_dir, "root.json", c->max_root_size, &buf, &len);
     if (rc != OTA_OK) {
         rc = otac_fail(c, OTA_E_NOT_FOUND,
-                       "no trusted root: %s/root.json %s (run 'ota-client init')",
+                       "no trusted root: %s/root.json %s (install one first)",
                        c->metadata_dir, rc == OTA_E_NOT_FOUND ? "does not exist" : "is unreadable");
         goto out;
     }
     if (ota_md_parse(buf, len, OTA_ROLE_ROOT, &md) != OTA_OK) {
         /* corrupt local metadata is absent, never trusted */
-        rc = otac_fail(c, OTA_E_NOT_FOUND, "no trusted root: %s/root.json is corrupt (run "
-                                           "'ota-client init')",
+        rc = otac_fail(c, OTA_E_NOT_FOUND, "no trusted root: %s/root.json is corrupt "
+                                           "(install one again)",
                        c->metadata_dir);
         goto out;
     }
