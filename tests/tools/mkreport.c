@@ -8,14 +8,14 @@
  *            [--error TEXT] [--time YYYY-MM-DDTHH:MM:SSZ] [--seq N]
  *            [--custom JSON-OBJECT] [--out FILE]
  *            [--provisioning-seed HEX64 | --provisioning-seed-text TEXT
- *             [--cert-device ID] [--cert-key-seed-text TEXT]]
+ *             [--cert-device ID] [--cert-key-seed-text TEXT] [--cert-keyid HEX64]]
  *   mkreport pubkey [--seed HEX64 | --seed-text TEXT]   public key hex and key id
  *   mkreport verify FILE                                 parse + verify, print fields
  *
  * With a provisioning seed the report carries an enrolment certificate
  * (spec 1.1) made by that provisioning key for the report's device id and
  * key — or, to make invalid vectors, for --cert-device / the key of
- * --cert-key-seed-text instead.
+ * --cert-key-seed-text instead, or naming the key id --cert-keyid.
  *
  * Exit codes: 0 ok, 1 refused (ota_err name on stderr), 2 usage.
  */
@@ -37,7 +37,8 @@ usage(void)
             "                --version V [--previous V] [--result R] [--error TEXT]\n"
             "                [--time T] [--seq N] [--custom JSON] [--out FILE]\n"
             "                [--provisioning-seed HEX64 | --provisioning-seed-text TEXT\n"
-            "                 [--cert-device ID] [--cert-key-seed-text TEXT]]\n"
+            "                 [--cert-device ID] [--cert-key-seed-text TEXT]\n"
+            "                 [--cert-keyid HEX64]]\n"
             "       mkreport pubkey [--seed HEX64 | --seed-text TEXT]\n"
             "       mkreport verify FILE\n");
     return 2;
@@ -89,7 +90,7 @@ main(int argc, char **argv)
 {
     uint8_t seed[32] = {0}, pk[32], sk[64], pseed[32], cseed[32];
     bool have_pseed = false, have_cseed = false;
-    const char *cert_device = NULL;
+    const char *cert_device = NULL, *cert_keyid = NULL;
     ota_report r;
     const char *out_path = NULL, *custom_text = NULL;
     bool pubkey = false;
@@ -125,6 +126,9 @@ main(int argc, char **argv)
         } else if (strcmp(o, "--provisioning-seed-text") == 0) {
             ota_sha256((const uint8_t *) v, strlen(v), pseed);
             have_pseed = true;
+        } else if (strcmp(o, "--cert-keyid") == 0) {
+            cert_keyid = v;
+            ok = strlen(v) == 64;
         } else if (strcmp(o, "--cert-device") == 0) {
             cert_device = v;
         } else if (strcmp(o, "--cert-key-seed-text") == 0) {
@@ -186,8 +190,10 @@ main(int argc, char **argv)
         sodium_memzero(csk, sizeof csk);
         if (rc != OTA_OK)
             return fail("certify", rc);
+        if (cert_keyid != NULL) /* claim another provisioning key id */
+            memcpy(r.enrolment_keyid, cert_keyid, 65);
         r.has_enrolment = true;
-    } else if (cert_device != NULL || have_cseed) {
+    } else if (cert_device != NULL || have_cseed || cert_keyid != NULL) {
         return usage();
     }
 
