@@ -125,20 +125,28 @@ reply_401(srv_conn *sc, struct MHD_Connection *c, bool had_token)
     return ret;
 }
 
+/* A constant JSON body with one extra header (Allow, Retry-After). */
 static enum MHD_Result
-reply_405(srv_conn *sc, struct MHD_Connection *c, const char *allow)
+reply_with_header(srv_conn *sc, struct MHD_Connection *c, unsigned status, const char *msg,
+                  size_t len, const char *header, const char *value)
 {
-    static const char msg[] = "{\"error\":\"E_METHOD\",\"message\":\"method not allowed\"}\n";
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        sizeof msg - 1, (void *) (uintptr_t) msg, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *) (uintptr_t) msg, MHD_RESPMEM_PERSISTENT);
     if (r == NULL)
         return MHD_NO;
     enum MHD_Result ret = MHD_NO;
     if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES &&
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) == MHD_YES)
-        ret = srv_queue(sc, c, 405, r, sizeof msg - 1);
+        MHD_add_response_header(r, header, value) == MHD_YES)
+        ret = srv_queue(sc, c, status, r, len);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result
+reply_405(srv_conn *sc, struct MHD_Connection *c, const char *allow)
+{
+    static const char msg[] = "{\"error\":\"E_METHOD\",\"message\":\"method not allowed\"}\n";
+    return reply_with_header(sc, c, 405, msg, sizeof msg - 1, MHD_HTTP_HEADER_ALLOW, allow);
 }
 
 /* ---- routing ---------------------------------------------------------------- */
@@ -266,16 +274,7 @@ reply_429(srv_conn *sc, struct MHD_Connection *c, unsigned retry_after)
         "retry later (known devices are not limited)\"}\n";
     char ra[16];
     snprintf(ra, sizeof ra, "%u", retry_after);
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        sizeof msg - 1, (void *) (uintptr_t) msg, MHD_RESPMEM_PERSISTENT);
-    if (r == NULL)
-        return MHD_NO;
-    enum MHD_Result ret = MHD_NO;
-    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES &&
-        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra) == MHD_YES)
-        ret = srv_queue(sc, c, 429, r, sizeof msg - 1);
-    MHD_destroy_response(r);
-    return ret;
+    return reply_with_header(sc, c, 429, msg, sizeof msg - 1, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 }
 
 /* srv_store_policy.admit: one token of the client's first-report bucket. */
@@ -289,6 +288,14 @@ admit_first_report(void *ctx)
 {
     const admit_ctx *a = ctx;
     return srv_ratelimit_take(a->rl, a->client);
+}
+
+/* A first report refused (metrics: a rejected report, and why). */
+static void
+refused_new(srv *s, int reason)
+{
+    atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->metrics.devices_refused[reason], 1, memory_order_relaxed);
 }
 
 static enum MHD_Result
@@ -390,9 +397,7 @@ handle_report(srv *s, srv_conn *sc, struct MHD_Connection *c)
                                    : "device id is pinned to a different key");
     case SRV_STORE_UNREGISTERED:
     case SRV_STORE_UNCERTIFIED:
-        atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&s->metrics.devices_refused[SRV_REFUSED_ENROLMENT], 1,
-                                  memory_order_relaxed);
+        refused_new(s, SRV_REFUSED_ENROLMENT);
         if (st == SRV_STORE_UNREGISTERED)
             return srv_reply_error(sc, c, 403, "E_KEY",
                                    "no key is registered for this device id (enrolment: "
@@ -401,16 +406,12 @@ handle_report(srv *s, srv_conn *sc, struct MHD_Connection *c)
                                "this device id needs a registered key or an enrolment "
                                "certificate from a provisioning key (enrolment: certified)");
     case SRV_STORE_FULL:
-        atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&s->metrics.devices_refused[SRV_REFUSED_CAPACITY], 1,
-                                  memory_order_relaxed);
+        refused_new(s, SRV_REFUSED_CAPACITY);
         return srv_reply_error(sc, c, 507, "E_CAPACITY",
                                "the server knows as many devices as it may (--max-devices); "
                                "known devices are still served");
     case SRV_STORE_RATE:
-        atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&s->metrics.devices_refused[SRV_REFUSED_RATE], 1,
-                                  memory_order_relaxed);
+        refused_new(s, SRV_REFUSED_RATE);
         return reply_429(sc, c, info.retry_after);
     case SRV_STORE_STALE:
         atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);
