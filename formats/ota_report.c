@@ -96,8 +96,8 @@ is_lower_hex(const char *s, size_t want)
 
 /* signed.key: exactly {"keytype":"ed25519","scheme":"ed25519",
  * "keyval":{"public":HEX64}} with lower-case hex. */
-static ota_err
-parse_key(const json_t *key, uint8_t pk[32])
+ota_err
+ota_report_key_parse(const json_t *key, uint8_t pk[32])
 {
     if (!json_is_object(key) || json_object_size(key) != 3)
         return OTA_E_KEY;
@@ -119,7 +119,29 @@ parse_key(const json_t *key, uint8_t pk[32])
 static const char *const signed_fields[] = {
     "_type",  "spec_version", "device_id", "hardware_id", "installed_version", "previous_version",
     "result", "error",        "time",      "seq",         "key",               "custom",
+    "enrolment",
 };
+
+/* signed.enrolment (spec 1.1): exactly {"keyid":HEX64,"sig":HEX128},
+ * lower-case hex.  Only the form is checked here. */
+static ota_err
+parse_enrolment(const json_t *e, ota_report *r)
+{
+    if (e == NULL)
+        return OTA_OK;
+    if (!json_is_object(e) || json_object_size(e) != 2)
+        return OTA_E_FORMAT;
+    const char *keyid = json_string_value(json_object_get(e, "keyid"));
+    const char *sig = json_string_value(json_object_get(e, "sig"));
+    size_t n = 0;
+    if (keyid == NULL || sig == NULL || !is_lower_hex(keyid, 64) || !is_lower_hex(sig, 128) ||
+        ota_hex_decode(sig, 128, r->enrolment_sig, sizeof r->enrolment_sig, &n) != OTA_OK ||
+        n != sizeof r->enrolment_sig)
+        return OTA_E_FORMAT;
+    memcpy(r->enrolment_keyid, keyid, 65);
+    r->has_enrolment = true;
+    return OTA_OK;
+}
 
 /* Validate `signed` into r (everything but the signature). */
 static ota_err
@@ -179,7 +201,10 @@ parse_signed(const json_t *sg, ota_report *r)
     int64_t t = 0;
     if (ota_time_parse(tm, &t) != OTA_OK)
         return OTA_E_FORMAT;
-    rc = parse_key(json_object_get(sg, "key"), r->public_key);
+    rc = ota_report_key_parse(json_object_get(sg, "key"), r->public_key);
+    if (rc != OTA_OK)
+        return rc;
+    rc = parse_enrolment(json_object_get(sg, "enrolment"), r);
     if (rc != OTA_OK)
         return rc;
     rc = ota_key_id(json_object_get(sg, "key"), r->keyid);
@@ -287,7 +312,8 @@ ota_report_sign(const ota_report *r, const json_t *custom, const uint8_t sk[64],
         ota_report_result_from_name(ota_report_result_name(r->result)) < 0 ||
         strnlen(r->error, sizeof r->error) == sizeof r->error || !text_valid(r->error) ||
         strnlen(r->time, sizeof r->time) == sizeof r->time || ota_time_parse(r->time, &t) != OTA_OK ||
-        r->seq < 1 || r->seq > (uint64_t) OTA_MAX_JSON_INT)
+        r->seq < 1 || r->seq > (uint64_t) OTA_MAX_JSON_INT ||
+        (r->has_enrolment && !is_lower_hex(r->enrolment_keyid, 64)))
         return OTA_E_FORMAT;
     if (sodium_init() < 0)
         return OTA_E_CRYPTO;
@@ -303,7 +329,9 @@ ota_report_sign(const ota_report *r, const json_t *custom, const uint8_t sk[64],
         goto out;
     rc = OTA_E_NOMEM;
     sg = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:O}", "_type",
-                   OTA_REPORT_TYPE, "spec_version", OTA_REPORT_SPEC_VERSION, "device_id",
+                   OTA_REPORT_TYPE, "spec_version",
+                   r->has_enrolment ? OTA_REPORT_SPEC_VERSION_ENROLMENT : OTA_REPORT_SPEC_VERSION,
+                   "device_id",
                    r->device_id, "hardware_id", r->hardware_id, "installed_version",
                    r->installed_version, "previous_version",
                    r->previous_version[0] ? json_string(r->previous_version) : json_null(),
@@ -313,6 +341,14 @@ ota_report_sign(const ota_report *r, const json_t *custom, const uint8_t sk[64],
         goto out;
     if (custom != NULL && json_object_set(sg, "custom", (json_t *) custom) != 0)
         goto out;
+    if (r->has_enrolment) {
+        char esig[129];
+        ota_hex_encode(r->enrolment_sig, sizeof r->enrolment_sig, esig);
+        if (json_object_set_new(sg, "enrolment",
+                                json_pack("{s:s, s:s}", "keyid", r->enrolment_keyid, "sig",
+                                          esig)) != 0)
+            goto out;
+    }
     rc = ota_json_canonical(sg, &canon, &canon_len);
     if (rc != OTA_OK)
         goto out;
@@ -347,5 +383,70 @@ out:
     json_decref(doc);
     json_decref(sg);
     json_decref(key);
+    return rc;
+}
+
+/* ---- enrolment certificates (spec 1.1) ------------------------------------------ */
+
+/* Canonical JSON of {"_type":"ota-device-certificate","device_id":ID,"key":K}. */
+static ota_err
+certificate_message(const char *device_id, const uint8_t pk[32], uint8_t **msg, size_t *len)
+{
+    if (!ota_id_valid(device_id))
+        return OTA_E_FORMAT;
+    json_t *key = ota_key_ed25519_json(pk);
+    json_t *m = key ? json_pack("{s:s, s:s, s:o}", "_type", OTA_REPORT_CERT_TYPE, "device_id",
+                                device_id, "key", key)
+                    : NULL;
+    if (m == NULL)
+        return OTA_E_NOMEM;
+    ota_err rc = ota_json_canonical(m, msg, len);
+    json_decref(m);
+    return rc;
+}
+
+ota_err
+ota_report_certify(const char *device_id, const uint8_t device_pk[32], const uint8_t prov_sk[64],
+                   char keyid[65], uint8_t sig[64])
+{
+    if (device_id == NULL || device_pk == NULL || prov_sk == NULL || keyid == NULL || sig == NULL)
+        return OTA_E_ARG;
+    if (sodium_init() < 0)
+        return OTA_E_CRYPTO;
+    json_t *pkey = ota_key_ed25519_json(prov_sk + 32);
+    if (pkey == NULL)
+        return OTA_E_NOMEM;
+    ota_err rc = ota_key_id(pkey, keyid);
+    json_decref(pkey);
+    if (rc != OTA_OK)
+        return rc;
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    rc = certificate_message(device_id, device_pk, &msg, &len);
+    if (rc != OTA_OK)
+        return rc;
+    crypto_sign_detached(sig, NULL, msg, len, prov_sk);
+    free(msg);
+    return OTA_OK;
+}
+
+ota_err
+ota_report_certificate_verify(const ota_report *r, const uint8_t prov_pk[32],
+                              const char *prov_keyid)
+{
+    if (r == NULL || prov_pk == NULL || prov_keyid == NULL)
+        return OTA_E_ARG;
+    if (!r->has_enrolment || strcmp(r->enrolment_keyid, prov_keyid) != 0)
+        return OTA_E_NOT_FOUND;
+    if (sodium_init() < 0)
+        return OTA_E_CRYPTO;
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    ota_err rc = certificate_message(r->device_id, r->public_key, &msg, &len);
+    if (rc != OTA_OK)
+        return rc;
+    rc = crypto_sign_verify_detached(r->enrolment_sig, msg, len, prov_pk) == 0 ? OTA_OK
+                                                                              : OTA_E_SIGNATURE;
+    free(msg);
     return rc;
 }

@@ -8,12 +8,17 @@
  *              "hardware_id":...,"installed_version":...,
  *              "previous_version":...|null,"result":...,"error":...,
  *              "time":"YYYY-MM-DDTHH:MM:SSZ","seq":N,"key":{ed25519 key},
- *              "custom":{...}?}}
+ *              "custom":{...}?,"enrolment":{"keyid":HEX64,"sig":HEX128}?}}
  *
  * The signature is Ed25519 over the canonical JSON (formats/CANONICAL_JSON.md)
  * of `signed`, by the key in `signed.key`; the keyid is the TUF key id of
  * that key object.  A report is thus self-signed: it proves possession of
- * the key, and the server binds device_id to the key on first use.
+ * the key, and the server binds device_id to the key on first use — unless
+ * the key is registered with the server, or the report carries an
+ * enrolment certificate (spec 1.1): a provisioning key's Ed25519 signature
+ * over the canonical JSON of
+ *   {"_type":"ota-device-certificate","device_id":ID,"key":{ed25519 key}}
+ * (ota_report_certify makes one, ota_report_certificate_verify checks it).
  *
  * device_id and hardware_id are ids and the versions semantic versions, as
  * everywhere (ota_id.h: ota_id_valid, ota_semver_check).
@@ -35,6 +40,9 @@
 /* The version we write; we read any 1.x (minor versions only add optional
  * fields under `custom`-style rules spelled out in REPORT.md). */
 #define OTA_REPORT_SPEC_VERSION "1.0"
+/* The version written when the report carries an enrolment certificate. */
+#define OTA_REPORT_SPEC_VERSION_ENROLMENT "1.1"
+#define OTA_REPORT_CERT_TYPE "ota-device-certificate"
 
 typedef enum ota_report_result {
     OTA_REPORT_NONE = 0,     /* "none": check-in, no update attempted */
@@ -57,6 +65,12 @@ typedef struct ota_report {
     uint64_t seq;                                   /* 1 .. 2^53-1 */
     uint8_t public_key[32];                         /* Ed25519 */
     char keyid[65];                                 /* lower-case hex */
+    /* optional enrolment certificate (spec 1.1); when signing, written if
+     * has_enrolment.  Parsing checks its form only: the provisioning key is
+     * the verifier's (ota_report_certificate_verify). */
+    bool has_enrolment;
+    char enrolment_keyid[65];                       /* provisioning key id */
+    uint8_t enrolment_sig[64];
 } ota_report;
 
 /*
@@ -81,6 +95,33 @@ OTA_NODISCARD ota_err ota_report_parse(const uint8_t *buf, size_t len, ota_repor
  */
 OTA_NODISCARD ota_err ota_report_sign(const ota_report *r, const json_t *custom,
                                       const uint8_t sk[64], uint8_t **out, size_t *out_len);
+
+/*
+ * The enrolment certificate for (device_id, device_pk): the Ed25519
+ * signature by the provisioning key prov_sk (libsodium secret key, seed ||
+ * public) over the canonical JSON of {"_type":"ota-device-certificate",
+ * "device_id":ID,"key":{ed25519 key object of device_pk}}, and the
+ * provisioning key's TUF key id.  Errors: OTA_E_ARG, OTA_E_FORMAT (bad id),
+ * OTA_E_NOMEM.
+ */
+OTA_NODISCARD ota_err ota_report_certify(const char *device_id, const uint8_t device_pk[32],
+                                         const uint8_t prov_sk[64], char keyid[65],
+                                         uint8_t sig[64]);
+
+/*
+ * Check a parsed report's enrolment certificate with the provisioning
+ * public key prov_pk whose key id is prov_keyid.  OTA_OK when it verifies
+ * for r's device_id and key; OTA_E_NOT_FOUND when r has no certificate or
+ * names another provisioning key id; OTA_E_SIGNATURE when it does not
+ * verify.
+ */
+OTA_NODISCARD ota_err ota_report_certificate_verify(const ota_report *r, const uint8_t prov_pk[32],
+                                                    const char *prov_keyid);
+
+/* An Ed25519 key object exactly as REPORT.md requires for `key`
+ * ({"keytype":"ed25519","scheme":"ed25519","keyval":{"public":HEX64}},
+ * lower-case hex) into pk; OTA_E_KEY otherwise. */
+OTA_NODISCARD ota_err ota_report_key_parse(const json_t *key, uint8_t pk[32]);
 
 /* "none", "success", "failure", "rollback"; "?" for other values. */
 const char *ota_report_result_name(ota_report_result r);

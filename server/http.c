@@ -337,6 +337,8 @@ parse_method(const char *m)
         return SRV_M_POST;
     if (strcmp(m, "DELETE") == 0)
         return SRV_M_DELETE;
+    if (strcmp(m, "PUT") == 0)
+        return SRV_M_PUT;
     return SRV_M_OTHER;
 }
 

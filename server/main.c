@@ -41,7 +41,15 @@ static const char usage_text[] =
     "  --db FILE                SQLite database for device reports (created if missing);\n"
     "                           without it POST /v1/reports answers 404\n"
     "  --admin-token-file FILE  bearer token for GET /v1/devices (file mode 0600);\n"
-    "                           without it the admin API answers 404\n"
+    "                           without it the admin API answers 404\n"    "  --max-devices N          most devices the database holds; first reports of new\n"
+    "                           ids beyond are refused with 507, 0 = no cap (default 100000)\n"
+    "  --new-devices-per-minute N  first reports (new device ids) per client address\n"
+    "                           (IPv6: per /64) a minute; more get 429, 0 = no limit (default 60)\n"
+    "  --enrolment MODE         who may enrol a new device id: open (trust on first use,\n"
+    "                           default), registered (registered keys only), certified\n"
+    "                           (registered keys or a provisioning key's certificate)\n"
+    "  --device-keys FILE       registered keys, lines `device_id public_key_hex`\n"
+    "  --provisioning-key FILE  public key (.pub) that certifies device keys; up to 8\n"
     "  --access-log FILE|-|off  common-log-format access log (default: - = stdout)\n"
     "  --threads N              worker threads (default: number of CPUs)\n"
     "  --max-connections N      open connections in total (default 4096)\n"
@@ -265,6 +273,11 @@ enum {
     O_SHUTDOWN_TIMEOUT,
     O_HEADER_MEMORY,
     O_CACHE_SIZE,
+    O_MAX_DEVICES,
+    O_NEW_PER_MINUTE,
+    O_ENROLMENT,
+    O_DEVICE_KEYS,
+    O_PROV_KEY,
     O_VERBOSE,
     O_VERSION,
     O_HELP,
@@ -289,6 +302,11 @@ main(int argc, char **argv)
         {"shutdown-timeout", required_argument, NULL, O_SHUTDOWN_TIMEOUT},
         {"header-memory", required_argument, NULL, O_HEADER_MEMORY},
         {"cache-size", required_argument, NULL, O_CACHE_SIZE},
+        {"max-devices", required_argument, NULL, O_MAX_DEVICES},
+        {"new-devices-per-minute", required_argument, NULL, O_NEW_PER_MINUTE},
+        {"enrolment", required_argument, NULL, O_ENROLMENT},
+        {"device-keys", required_argument, NULL, O_DEVICE_KEYS},
+        {"provisioning-key", required_argument, NULL, O_PROV_KEY},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"version", no_argument, NULL, O_VERSION},
         {"help", no_argument, NULL, O_HELP},
@@ -308,6 +326,8 @@ main(int argc, char **argv)
         .shutdown_timeout = OTA_SERVER_DEFAULT_SHUTDOWN_TIMEOUT,
         .header_memory = OTA_SERVER_DEFAULT_HEADER_MEMORY,
         .cache_total = OTA_SERVER_DEFAULT_CACHE_TOTAL,
+        .max_devices = SRV_DEFAULT_MAX_DEVICES,
+        .new_per_minute = SRV_DEFAULT_NEW_PER_MINUTE,
     };
     s.root_fd = -1;
     atomic_store(&s.log_fd, -1);
@@ -366,6 +386,28 @@ main(int argc, char **argv)
                 return usage_error("--cache-size: expected bytes, got '%s'", optarg);
             cfg->cache_total = v;
             break;
+        case O_MAX_DEVICES:
+            if (!parse_uint(optarg, 0, 1000000000, &v))
+                return usage_error("--max-devices: expected 0..1000000000, got '%s'", optarg);
+            cfg->max_devices = (unsigned) v;
+            break;
+        case O_NEW_PER_MINUTE:
+            if (!parse_uint(optarg, 0, 1000000, &v))
+                return usage_error("--new-devices-per-minute: expected 0..1000000, got '%s'",
+                                   optarg);
+            cfg->new_per_minute = (unsigned) v;
+            break;
+        case O_ENROLMENT:
+            if (!srv_enrolment_parse(optarg, &cfg->enrolment))
+                return usage_error("--enrolment: expected open, registered or certified, got '%s'",
+                                   optarg);
+            break;
+        case O_DEVICE_KEYS: cfg->device_keys = optarg; break;
+        case O_PROV_KEY:
+            if (cfg->n_prov_key_files == SRV_MAX_PROVISIONING_KEYS)
+                return usage_error("--provisioning-key: at most %u", SRV_MAX_PROVISIONING_KEYS);
+            cfg->prov_key_files[cfg->n_prov_key_files++] = optarg;
+            break;
         default:
             return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -378,6 +420,16 @@ main(int argc, char **argv)
         return usage_error("--tls-cert and --tls-key go together");
     if (cfg->token_file != NULL && cfg->db_path == NULL)
         return usage_error("--admin-token-file needs --db");
+    if ((cfg->device_keys != NULL || cfg->n_prov_key_files > 0 ||
+         cfg->enrolment != SRV_ENROL_OPEN) &&
+        cfg->db_path == NULL)
+        return usage_error("--enrolment, --device-keys and --provisioning-key need --db");
+    if (cfg->enrolment == SRV_ENROL_CERTIFIED && cfg->n_prov_key_files == 0)
+        return usage_error("--enrolment certified needs --provisioning-key");
+    if (cfg->enrolment == SRV_ENROL_REGISTERED && cfg->device_keys == NULL &&
+        cfg->token_file == NULL)
+        return usage_error("--enrolment registered needs --device-keys or --admin-token-file "
+                           "(to register keys)");
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
     if (!parse_listen(cfg->listen, &ss, &sslen))
@@ -428,6 +480,15 @@ main(int argc, char **argv)
     if (cfg->db_path != NULL && srv_db_open(cfg->db_path, &s.db, why, sizeof why) != OTA_OK) {
         ret = fail(SRV_EXIT_DB, "--db %s", why);
         goto out;
+    }
+    if (s.db != NULL) {
+        ota_err erc = srv_enrolment_setup(&s, why, sizeof why);
+        if (erc != OTA_OK) {
+            ret = fail(erc == OTA_E_IO ? SRV_EXIT_DB : erc == OTA_E_NOMEM ? SRV_EXIT_FAIL
+                                                                          : SRV_EXIT_USAGE,
+                       "%s", why);
+            goto out;
+        }
     }
 
     if (cfg->cache_total > 0 && srv_cache_new(cfg->cache_total, &s.cache) != OTA_OK) {
@@ -495,6 +556,7 @@ main(int argc, char **argv)
 out:
     /* every exit after the checks above frees what they set up */
     srv_cache_free(s.cache);
+    srv_enrolment_free(&s);
     srv_db_close(s.db);
     if (tls_key != NULL)
         sodium_memzero(tls_key, strlen(tls_key));

@@ -33,6 +33,44 @@ counter(ota_buf *b, const char *name, const char *help, uint64_t v)
     return rc;
 }
 
+/* A counter with one label taking three values. */
+static ota_err
+counter3(ota_buf *b, const char *name, const char *help, const char *label,
+         const char *const values[3], const _Atomic uint64_t v[3])
+{
+    ota_err rc = put(b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+    for (unsigned i = 0; i < 3 && rc == OTA_OK; i++)
+        rc = put(b, "%s{%s=\"%s\"} %" PRIu64 "\n", name, label, values[i], LOAD(v[i]));
+    return rc;
+}
+
+/* Device enrolment: new devices by how their key is vouched for, first
+ * reports refused by reason, key conflicts, devices known. */
+static ota_err
+render_enrolment(const srv_metrics *m, ota_buf *out)
+{
+    static const char *const how[] = {"tofu", "registered", "certified"};
+    static const char *const why[] = {"capacity", "rate", "enrolment"};
+    ota_err rc = counter3(out, "ota_devices_new_total",
+                          "New devices (first report stored), by how their key is vouched for.",
+                          "enrolment", how, m->devices_new);
+    if (rc == OTA_OK)
+        rc = counter3(out, "ota_devices_refused_total",
+                      "First reports of unknown devices refused, by reason.", "reason", why,
+                      m->devices_refused);
+    if (rc == OTA_OK)
+        rc = counter(out, "ota_device_key_conflicts_total",
+                     "Reports for a known or registered device id signed by another key.",
+                     LOAD(m->key_conflicts));
+    if (rc == OTA_OK)
+        rc = put(out,
+                 "# HELP ota_devices_known Devices in the database.\n"
+                 "# TYPE ota_devices_known gauge\n"
+                 "ota_devices_known %" PRId64 "\n",
+                 LOAD(m->devices_known));
+    return rc;
+}
+
 ota_err
 srv_metrics_render(const srv_metrics *m, ota_buf *out)
 {
@@ -73,5 +111,7 @@ srv_metrics_render(const srv_metrics *m, ota_buf *out)
                  "ota_file_cache_lookups_total{result=\"hit\"} %" PRIu64 "\n"
                  "ota_file_cache_lookups_total{result=\"miss\"} %" PRIu64 "\n",
                  LOAD(m->cache_hits), LOAD(m->cache_misses));
+    if (rc == OTA_OK)
+        rc = render_enrolment(m, out);
     return rc;
 }

@@ -8,7 +8,8 @@
  *   files.c     static files: Range, conditional requests, cache headers,
  *               Content-Type, the in-memory cache of small files
  *   reports.c   POST /v1/reports, GET/DELETE /v1/devices (admin token)
- *   db.c        SQLite storage of devices and reports
+ *   db.c        SQLite storage of devices, reports and registered keys
+ *   ratelimit.c per-address token buckets (first reports of new devices)
  *   metrics.c   counters and /metrics (Prometheus text format)
  *
  * Only main.c has process-wide state (the daemon it starts); everything
@@ -42,6 +43,17 @@ enum {
     SRV_EXIT_TOKEN = 7,  /* --admin-token-file unusable or insecure */
 };
 
+/* ---- device enrolment (reports.c, db.c; docs/ota-server.md) -------------- */
+typedef enum srv_enrolment {
+    SRV_ENROL_OPEN = 0,       /* trust on first use (default) */
+    SRV_ENROL_REGISTERED = 1, /* only ids with a registered key */
+    SRV_ENROL_CERTIFIED = 2,  /* registered key, or a provisioning certificate */
+} srv_enrolment;
+#define SRV_DEFAULT_MAX_DEVICES 100000u
+#define SRV_DEFAULT_NEW_PER_MINUTE 60u
+#define SRV_MAX_PROVISIONING_KEYS 8u
+#define SRV_KEY_BODY_MAX 1024u /* PUT /v1/devices/ID/key */
+
 /* ---- configuration (main.c fills it from the command line) -------------- */
 typedef struct srv_config {
     const char *root;
@@ -60,6 +72,13 @@ typedef struct srv_config {
     size_t header_memory;
     size_t cache_total; /* 0: no in-memory cache */
     bool verbose;
+    /* device enrolment */
+    unsigned max_devices;    /* 0: no cap on known devices */
+    unsigned new_per_minute; /* first reports per client address, 0: no limit */
+    srv_enrolment enrolment;
+    const char *device_keys; /* NULL: no file of registered keys */
+    const char *prov_key_files[SRV_MAX_PROVISIONING_KEYS];
+    unsigned n_prov_key_files;
 } srv_config;
 
 /* ---- metrics.c ----------------------------------------------------------- */
@@ -74,7 +93,16 @@ typedef struct srv_metrics {
     _Atomic uint64_t reports_rejected;
     _Atomic uint64_t cache_hits;
     _Atomic uint64_t cache_misses;
+    /* enrolment */
+    _Atomic uint64_t devices_new[3];      /* by how the key was vouched for: tofu,
+                                             registered, certified */
+    _Atomic uint64_t devices_refused[3];  /* first reports refused: capacity, rate,
+                                             enrolment */
+    _Atomic uint64_t key_conflicts;       /* known id, another key */
+    _Atomic int64_t devices_known;        /* gauge: devices in the database */
 } srv_metrics;
+enum { SRV_NEW_TOFU = 0, SRV_NEW_REGISTERED = 1, SRV_NEW_CERTIFIED = 2 };
+enum { SRV_REFUSED_CAPACITY = 0, SRV_REFUSED_RATE = 1, SRV_REFUSED_ENROLMENT = 2 };
 
 /* Render the counters as Prometheus text into out (NUL-terminated). */
 OTA_NODISCARD ota_err srv_metrics_render(const srv_metrics *m, ota_buf *out);
@@ -91,6 +119,7 @@ typedef enum srv_method {
     SRV_M_HEAD,
     SRV_M_POST,
     SRV_M_DELETE,
+    SRV_M_PUT,
     SRV_M_OTHER,
 } srv_method;
 
@@ -122,6 +151,22 @@ typedef struct srv_cache srv_cache;
 /* ---- db.c ----------------------------------------------------------------- */
 typedef struct srv_db srv_db;
 
+/* ---- ratelimit.c --------------------------------------------------------- */
+typedef struct srv_ratelimit srv_ratelimit;
+/* per_minute tokens per client address per minute (burst: per_minute);
+ * IPv6 addresses count per /64.  Memory is fixed (a few thousand
+ * addresses; the least recently seen is forgotten first). */
+OTA_NODISCARD ota_err srv_ratelimit_new(unsigned per_minute, srv_ratelimit **out);
+void srv_ratelimit_free(srv_ratelimit *rl);
+/* Take one token for client (an address as inet_ntop writes it): 0 when
+ * taken, else the seconds until one is there (>= 1). */
+unsigned srv_ratelimit_take(srv_ratelimit *rl, const char *client);
+
+typedef struct srv_prov_key {
+    char keyid[65];
+    uint8_t pk[32];
+} srv_prov_key;
+
 /* ---- the server context -------------------------------------------------- */
 typedef struct srv {
     srv_config cfg;
@@ -132,6 +177,9 @@ typedef struct srv {
     bool have_token;
     uint8_t token_hash[OTA_SHA256_LEN];
     srv_metrics metrics;
+    srv_ratelimit *first_reports; /* NULL: no limit on first reports */
+    srv_prov_key prov[SRV_MAX_PROVISIONING_KEYS];
+    unsigned n_prov;
     atomic_bool draining;
     struct MHD_Daemon *daemon;
     /* tracked connections and the reaper thread (http.c) */
@@ -234,23 +282,72 @@ enum MHD_Result srv_api_handle(srv *s, srv_conn *sc, struct MHD_Connection *c,
                                const char *url);
 /* Read, check and hash the admin token file into s. */
 OTA_NODISCARD ota_err srv_token_load(srv *s, const char *path, char *why, size_t why_cap);
+/* After srv_db_open: load the provisioning keys and the --device-keys file,
+ * start the first-report rate limiter.  OTA_E_ARG for an unusable file
+ * (why[] says which line), OTA_E_IO for a database error, OTA_E_NOMEM. */
+OTA_NODISCARD ota_err srv_enrolment_setup(srv *s, char *why, size_t why_cap);
+void srv_enrolment_free(srv *s);
+/* "open", "registered", "certified" -> mode; false for anything else. */
+bool srv_enrolment_parse(const char *name, srv_enrolment *out);
 
 /* ---- db.c ----------------------------------------------------------------- */
 struct ota_report;
 typedef enum srv_store_rc {
     SRV_STORE_NEW = 0,      /* first report of this device: key pinned */
     SRV_STORE_UPDATED = 1,  /* later report, same key */
-    SRV_STORE_KEY = 2,      /* key differs from the pinned one: refused */
+    SRV_STORE_KEY = 2,      /* key differs from the pinned or registered one: refused */
     SRV_STORE_STALE = 3,    /* seq not above the last stored: refused (replay) */
     SRV_STORE_ERROR = 4,    /* database error */
+    SRV_STORE_UNREGISTERED = 5, /* registered mode, no key registered for the id */
+    SRV_STORE_UNCERTIFIED = 6,  /* certified mode, no certificate or registered key */
+    SRV_STORE_FULL = 7,     /* new device, --max-devices reached */
+    SRV_STORE_RATE = 8,     /* new device, too many first reports from the address */
 } srv_store_rc;
+
+/* How srv_db_store admits reports (reports.c fills it per report). */
+typedef struct srv_store_policy {
+    srv_enrolment mode;
+    unsigned max_devices; /* 0: no cap (registered keys are never capped) */
+    bool certified;       /* the report's enrolment certificate verified */
+    /* called, under the database lock, for a first report that no
+     * registered key vouches for, once it would be stored: 0 admits it,
+     * else the seconds after which to retry (SRV_STORE_RATE) */
+    unsigned (*admit)(void *ctx);
+    void *ctx;
+} srv_store_policy;
+
+typedef struct srv_store_info {
+    int enrolled;          /* SRV_NEW_*: how the stored key is vouched for */
+    unsigned retry_after;  /* SRV_STORE_RATE: seconds */
+    bool conflict;         /* SRV_STORE_KEY: a key conflict was counted */
+} srv_store_info;
 
 /* Open or create the database at path (WAL, schema version checked).  On
  * failure why[] says what went wrong. */
 OTA_NODISCARD ota_err srv_db_open(const char *path, srv_db **out, char *why, size_t why_cap);
 void srv_db_close(srv_db *db);
 srv_store_rc srv_db_store(srv_db *db, const struct ota_report *r, const uint8_t *doc,
-                          size_t doc_len, const char *remote);
+                          size_t doc_len, const char *remote, const srv_store_policy *p,
+                          srv_store_info *info);
+/* Devices in the database. */
+int64_t srv_db_count(srv_db *db);
+/* Register device_pk for device_id (source "admin" or "file").  A device
+ * pinned to another key is forgotten (its history was signed by a key
+ * that is not the device's): *dropped.  *created: no key was registered.
+ * OTA_E_EXISTS when source is "admin" and the id's key comes from the
+ * --device-keys file. */
+OTA_NODISCARD ota_err srv_db_key_put(srv_db *db, const char *device_id, const uint8_t pk[32],
+                                     const char *source, bool *created, bool *dropped);
+/* Registration as JSON; OTA_E_NOT_FOUND. */
+OTA_NODISCARD ota_err srv_db_key_get(srv_db *db, const char *device_id, char **out_json);
+/* Unregister; OTA_E_NOT_FOUND, OTA_E_EXISTS (from the file). */
+OTA_NODISCARD ota_err srv_db_key_delete(srv_db *db, const char *device_id);
+/* Replace the "file" registrations with the lines `device_id public_key_hex`
+ * of path ('#' comments, blank lines); one transaction.  OTA_E_ARG with
+ * why[] naming the line, OTA_E_IO. *count: keys loaded, *dropped: devices
+ * forgotten because they were pinned to another key. */
+OTA_NODISCARD ota_err srv_db_keys_load(srv_db *db, const char *path, unsigned *count,
+                                       unsigned *dropped, char *why, size_t why_cap);
 /* Devices as a JSON object {"devices":[...],"next":ID|null}, filtered by
  * exact installed version, hardware id, and/or installed version strictly
  * below `below` (semver order); NULL filters are ignored.  after: page

@@ -6,7 +6,10 @@
 # (missing, wrong), fleet filters and paging, device detail whose stored
 # document re-verifies, unpinning, persistence across restarts, metrics, and
 # a report produced by an independent implementation (Node.js crypto and
-# @tufjs/canonical-json) from the spec in formats/REPORT.md.
+# @tufjs/canonical-json) from the spec in formats/REPORT.md.  Enrolment
+# (issue 11): the cap on devices, the per-address limit on first reports,
+# key conflicts counted per device, registered keys (admin API and
+# --device-keys), provisioning certificates, migration of a schema-1 database.
 source "$(dirname "$0")/lib.sh"
 SRV="$BUILD/ota-server"
 MK="$BUILD/tests/mkreport"
@@ -221,5 +224,182 @@ start_server "$T/c.log" --root "$R" --db "$DB" || failed "server starts with --d
 check "without --admin-token-file the admin API is off: 404" [ "$(admin_code "$U/v1/devices")" = 404 ]
 check "... reports still accepted" [ "$(status "$T/f1.json")" = 409 ]
 stop_server
+
+# ---- enrolment: cap on devices ---------------------------------------------------------------
+# mk NAME SEED DEVICE SEQ [ARGS...]: a report into $T/NAME.json
+mk() { local n=$1 seed=$2 dev=$3 seq=$4; shift 4
+    "$MK" --seed-text "$seed" --device "$dev" --hardware hw-e --version 1.0.0 --seq "$seq" "$@" --out "$T/$n.json"; }
+pubhex() { "$MK" pubkey --seed-text "$1" | cut -d' ' -f1; }
+keyobj() { printf '{"keytype":"ed25519","scheme":"ed25519","keyval":{"public":"%s"}}' "$1"; }
+metric() { curl -s --max-time 10 "$U/metrics" | sed -n "s/^$1 //p"; }
+export -f jget # for the bash -c checks
+for i in 1 2 3 4 5; do mk cap$i "cap-key-$i" "cap-$i" 1; done
+mk cap1b cap-key-1 cap-1 2
+start_server "$T/cap.log" --root "$R" --db "$T/cap.db" --admin-token-file "$T/token" --max-devices 3 \
+    --new-devices-per-minute 0 || failed "server starts with --max-devices 3" "$(cat "$T/cap.log")"
+check "cap 3: three new devices accepted" \
+    bash -c '[ "$1 $2 $3" = "201 201 201" ]' _ "$(status "$T/cap1.json")" "$(status "$T/cap2.json")" "$(status "$T/cap3.json")"
+out=$(post "$T/cap4.json")
+check "cap 3: the 4th new device id is refused, 507 E_CAPACITY" bash -c '[[ "$1" == "507 "*"E_CAPACITY"* ]]' _ "$out"
+check "cap 3: ... and not stored" [ "$(admin_code "$U/v1/devices/cap-4")" = 404 ]
+check "cap 3: a known device is still accepted (200)" [ "$(status "$T/cap1b.json")" = 200 ]
+check "metrics: 3 new devices by trust on first use" [ "$(metric 'ota_devices_new_total{enrolment="tofu"}')" = 3 ]
+check "metrics: 1 refused for capacity" [ "$(metric 'ota_devices_refused_total{reason="capacity"}')" = 1 ]
+check "metrics: 3 devices known" [ "$(metric ota_devices_known)" = 3 ]
+check "cap 3: forgetting a device makes room (DELETE, then the 4th: 201)" \
+    bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -X DELETE -H "Authorization: Bearer $3" "$1/v1/devices/cap-2")" = 200 ] && [ "$2" = 201 ]' \
+    _ "$U" "$(admin_code -X DELETE "$U/v1/devices/cap-3" >/dev/null; status "$T/cap4.json")" "$TOKEN"
+code=$(admin_code -X PUT -H 'Content-Type: application/json' --data-binary "$(keyobj "$(pubhex cap-key-5)")" "$U/v1/devices/cap-5/key")
+check "cap reached: a device whose key an admin registered is not capped (PUT 201, report 201)" \
+    bash -c '[ "$1" = 201 ] && [ "$2" = 201 ]' _ "$code" "$(status "$T/cap5.json")"
+stop_server
+
+# ---- enrolment: first reports per address ------------------------------------------------------
+for i in 1 2 3; do mk rate$i "rate-key-$i" "rate-$i" 1; done
+mk rate1b rate-key-1 rate-1 2
+start_server "$T/rate.log" --root "$R" --db "$T/rate.db" --new-devices-per-minute 2 ||
+    failed "server starts with --new-devices-per-minute 2" "$(cat "$T/rate.log")"
+check "2 first reports a minute: two new ids accepted" \
+    bash -c '[ "$1 $2" = "201 201" ]' _ "$(status "$T/rate1.json")" "$(status "$T/rate2.json")"
+h=$(curl -s --max-time 10 -D - -o "$T/body" -H 'Content-Type: application/json' --data-binary "@$T/rate3.json" "$U/v1/reports" | tr -d '\r')
+ra=$(printf '%s\n' "$h" | sed -n 's/^Retry-After: //Ip')
+check "the third new id from the same address: 429 E_RATE with Retry-After 1..30" \
+    bash -c '[[ "$1" == "HTTP/1.1 429"* ]] && grep -q E_RATE "$2" && [ "$3" -ge 1 ] && [ "$3" -le 30 ]' _ "$h" "$T/body" "${ra:-0}"
+check "... not stored: a known device is not limited (200)" [ "$(status "$T/rate1b.json")" = 200 ]
+check "metrics: 1 first report refused for rate" [ "$(metric 'ota_devices_refused_total{reason="rate"}')" = 1 ]
+stop_server
+expect_rc 2 "--max-devices x: exit 2" "$SRV" --root "$R" --db "$T/x.db" --max-devices x
+expect_rc 2 "--enrolment bogus: exit 2" "$SRV" --root "$R" --db "$T/x.db" --enrolment bogus
+expect_rc 2 "--enrolment certified without --provisioning-key: exit 2" "$SRV" --root "$R" --db "$T/x.db" --enrolment certified
+expect_rc 2 "--device-keys without --db: exit 2" "$SRV" --root "$R" --device-keys "$T/none"
+
+# ---- enrolment: squatting, key conflicts, registered keys (admin API) -------------------------
+mk sq-evil squatter sq-1 1 --version 0.0.1
+mk sq-good genuine-sq-1 sq-1 1 --version 1.0.0
+mk sq-good2 genuine-sq-1 sq-1 2 --version 1.0.0
+start_server "$T/sq.log" --root "$R" --db "$T/sq.db" --admin-token-file "$T/token" ||
+    failed "server for squatting" "$(cat "$T/sq.log")"
+check "a squatter reports first for a guessable id: 201 (trust on first use)" [ "$(status "$T/sq-evil.json")" = 201 ]
+check "the genuine device is refused: 403 E_KEY" bash -c '[[ "$1" == "403 "*"E_KEY"* ]]' _ "$(post "$T/sq-good.json")"
+D=$(admin "$U/v1/devices/sq-1")
+check "GET /v1/devices/ID: key_conflicts 1, last_conflict_at set" \
+    bash -c '[ "$(jget "$1" key_conflicts)" = 1 ] && [[ "$(jget "$1" last_conflict_at)" == 20*Z ]]' _ "$D"
+check "the listing shows key_conflicts and enrolment" \
+    bash -c '[[ "$1" == *"\"enrolment\":\"tofu\""*"\"key_conflicts\":1"* ]]' _ "$(admin "$U/v1/devices")"
+check "metrics: 1 key conflict" [ "$(metric ota_device_key_conflicts_total)" = 1 ]
+PUTK() { admin_code -X PUT -H 'Content-Type: application/json' --data-binary "$1" "$U/v1/devices/$2/key"; }
+good=$(pubhex genuine-sq-1)
+check "PUT key without the token: 401" [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' --data-binary "$(keyobj "$good")" "$U/v1/devices/sq-1/key")" = 401 ]
+check "PUT key, wrong media type: 415" [ "$(admin_code -X PUT -H 'Content-Type: text/plain' --data-binary "$(keyobj "$good")" "$U/v1/devices/sq-1/key")" = 415 ]
+check "PUT key, not a key object: 400" [ "$(PUTK '{"keytype":"rsa"}' sq-1)" = 400 ]
+check "PUT key, upper-case hex: 400" [ "$(PUTK "$(keyobj "$(printf %s "$good" | tr a-f A-F)")" sq-1)" = 400 ]
+check "PUT key, bad device id: 404" [ "$(PUTK "$(keyobj "$good")" 'a%2fb')" = 404 ]
+out=$(admin -X PUT -H 'Content-Type: application/json' --data-binary "$(keyobj "$good")" -w ' %{http_code}' "$U/v1/devices/sq-1/key")
+check "PUT the genuine key: 201, the squatter's device record is forgotten" \
+    bash -c '[[ "$1" == *"\"forgot_device_with_other_key\":true"*" 201" ]]' _ "$out"
+check "GET /v1/devices/sq-1/key: the registration" \
+    bash -c '[ "$(jget "$1" public_key)" = "$2" ] && [ "$(jget "$1" source)" = admin ]' _ "$(admin "$U/v1/devices/sq-1/key")" "$good"
+check "the genuine device's report is now accepted: 201, enrolment registered" \
+    bash -c '[[ "$1" == "201 "*"\"first_report\":true"* ]] && [ "$(jget "$2" enrolment)" = registered ]' _ "$(post "$T/sq-good.json")" "$(admin "$U/v1/devices/sq-1" | sed 's/"history".*//')"
+check "... and it is listed by ?below=" bash -c '[[ "$1" == *"\"device_id\":\"sq-1\""* ]]' _ "$(admin "$U/v1/devices?below=2.0.0")"
+mk sq-evil2 squatter sq-1 9 --version 0.0.1
+check "the squatter is now refused: 403 E_KEY" bash -c '[[ "$1" == "403 "*"registered key"* ]]' _ "$(post "$T/sq-evil2.json")"
+check "the genuine device goes on: 200" [ "$(status "$T/sq-good2.json")" = 200 ]
+check "PUT the same key again: 200" [ "$(PUTK "$(keyobj "$good")" sq-1)" = 200 ]
+check "DELETE /v1/devices/sq-1/key: 200, then GET: 404" \
+    bash -c '[ "$1" = 200 ] && [ "$2" = 404 ]' _ "$(admin_code -X DELETE "$U/v1/devices/sq-1/key")" "$(admin_code "$U/v1/devices/sq-1/key")"
+check "POST on a key: 405" [ "$(admin_code -X POST "$U/v1/devices/sq-1/key")" = 405 ]
+stop_server
+
+# ---- enrolment registered: --device-keys --------------------------------------------------------
+mk reg-a reg-key-a reg-a 1
+mk reg-b reg-key-b reg-b 1
+printf '# registered devices\n\nreg-a %s\n  reg-c\t%s  \n' "$(pubhex reg-key-a)" "$(pubhex reg-key-c)" >"$T/keys"
+printf 'reg-a %s\nreg-a %s\n' "$(pubhex reg-key-a)" "$(pubhex reg-key-c)" >"$T/keys-dup"
+printf 'reg-a %s extra\n' "$(pubhex reg-key-a)" >"$T/keys-bad"
+out=$("$SRV" --root "$R" --db "$T/kb.db" --device-keys "$T/keys-bad" --listen 127.0.0.1:0 2>&1); rc=$?
+check "--device-keys with a malformed line: exit 2 naming the line" bash -c '[ "$1" = 2 ] && [[ "$2" == *"keys-bad:1:"* ]]' _ "$rc" "$out"
+out=$("$SRV" --root "$R" --db "$T/kb.db" --device-keys "$T/keys-dup" --listen 127.0.0.1:0 2>&1); rc=$?
+check "--device-keys listing an id twice: exit 2" bash -c '[ "$1" = 2 ] && [[ "$2" == *"keys-dup:2:"*"twice"* ]]' _ "$rc" "$out"
+start_server "$T/reg.log" --root "$R" --db "$T/reg.db" --admin-token-file "$T/token" --enrolment registered \
+    --device-keys "$T/keys" || failed "server with --enrolment registered" "$(cat "$T/reg.log")"
+check "startup says how many keys were loaded" grep -q "2 registered device key(s)" "$T/reg.log"
+check "registered mode: a listed device: 201" [ "$(status "$T/reg-a.json")" = 201 ]
+check "registered mode: an unlisted id: 403 E_KEY, no key registered" \
+    bash -c '[[ "$1" == "403 "*"E_KEY"*"no key is registered"* ]]' _ "$(post "$T/reg-b.json")"
+check "... not stored" [ "$(admin_code "$U/v1/devices/reg-b")" = 404 ]
+check "a key from the file cannot be replaced or removed by the API: 409" \
+    bash -c '[ "$1 $2" = "409 409" ]' _ "$(PUTK "$(keyobj "$(pubhex reg-key-b)")" reg-a)" "$(admin_code -X DELETE "$U/v1/devices/reg-a/key")"
+check "registering reg-b by the API: 201, then its report: 201" \
+    bash -c '[ "$1 $2" = "201 201" ]' _ "$(PUTK "$(keyobj "$(pubhex reg-key-b)")" reg-b)" "$(status "$T/reg-b.json")"
+check "metrics: 1 refused for enrolment, 2 registered" \
+    bash -c '[ "$1 $2" = "1 2" ]' _ "$(metric 'ota_devices_refused_total{reason="enrolment"}')" "$(metric 'ota_devices_new_total{enrolment="registered"}')"
+stop_server
+
+# ---- enrolment certified: provisioning certificates ---------------------------------------------
+EV=$VEC/enrolment
+PK=$EV/provisioning-key.pub
+out=$("$SRV" --root "$R" --db "$T/x2.db" --provisioning-key "$T/token" --listen 127.0.0.1:0 2>&1); rc=$?
+check "--provisioning-key that is not a key: exit 2" bash -c '[ "$1" = 2 ] && [[ "$2" == *"not an Ed25519 public key"* ]]' _ "$rc" "$out"
+start_server "$T/cert.log" --root "$R" --db "$T/cert.db" --admin-token-file "$T/token" --enrolment certified \
+    --provisioning-key "$PK" || failed "server with --enrolment certified" "$(cat "$T/cert.log")"
+check "certified mode: the vector with a valid certificate: 201, enrolment certified" \
+    bash -c '[ "$1" = 201 ] && [ "$(jget "$2" enrolment)" = certified ]' _ "$(status "$EV/valid-enrolled.json")" "$(admin "$U/v1/devices/gw-0001" | sed 's/"history".*//')"
+check "certified mode: a later report without the certificate: 200" [ "$(status "$VEC/valid-success.json")" = 200 ]
+for f in "$EV"/certificate-invalid/*.json; do
+    check "certified mode: $(basename "$f"): 403 E_ENROLMENT" bash -c '[[ "$1" == "403 "*"E_ENROLMENT"* ]]' _ "$(post "$f")"
+done
+mk cert-none no-cert-key cert-x 1
+check "certified mode: a new id without a certificate: 403 E_ENROLMENT" \
+    bash -c '[[ "$1" == "403 "*"E_ENROLMENT"* ]]' _ "$(post "$T/cert-none.json")"
+check "certified mode: a report for a new id certified for another id: 403" \
+    [ "$(status "$EV/certificate-invalid/E_SIGNATURE-certifies-another-device-id.json")" = 403 ]
+stop_server
+# open mode with a provisioning key: a certificate outranks a squatter's trust-on-first-use pin
+start_server "$T/open.log" --root "$R" --db "$T/open.db" --admin-token-file "$T/token" --provisioning-key "$PK" ||
+    failed "open mode with --provisioning-key" "$(cat "$T/open.log")"
+mk gw-squat squatter-gw gw-0001 50
+check "open mode: a squatter pins gw-0001 first: 201" [ "$(status "$T/gw-squat.json")" = 201 ]
+check "open mode: the certified device reclaims gw-0001: 201 first report" \
+    bash -c '[[ "$1" == "201 "*"\"first_report\":true"* ]]' _ "$(post "$EV/valid-enrolled.json")"
+mk gw-squat2 squatter-gw gw-0001 51
+check "open mode: the squatter is then refused: 403 E_KEY" \
+    bash -c '[[ "$1" == "403 "*"E_KEY"* ]]' _ "$(post "$T/gw-squat2.json")"
+check "open mode: a bad certificate is refused even there: 403 E_ENROLMENT" \
+    bash -c '[[ "$1" == "403 "*"E_ENROLMENT"* ]]' _ "$(post "$EV/certificate-invalid/E_SIGNATURE-certifies-another-key.json")"
+check "metrics: 1 certified, 1 tofu" \
+    bash -c '[ "$1 $2" = "1 1" ]' _ "$(metric 'ota_devices_new_total{enrolment="certified"}')" "$(metric 'ota_devices_new_total{enrolment="tofu"}')"
+stop_server
+
+# ---- a schema-1 database (before enrolment) is migrated in place ---------------------------------
+if command -v sqlite3 >/dev/null; then
+    sqlite3 "$T/v1.db" "PRAGMA journal_mode=WAL;
+CREATE TABLE devices (device_id TEXT PRIMARY KEY NOT NULL, public_key TEXT NOT NULL, keyid TEXT NOT NULL,
+ hardware_id TEXT NOT NULL, installed_version TEXT NOT NULL, previous_version TEXT, result TEXT NOT NULL,
+ error TEXT NOT NULL, device_time TEXT NOT NULL, seq INTEGER NOT NULL, first_seen TEXT NOT NULL,
+ last_seen TEXT NOT NULL, reports INTEGER NOT NULL, remote_addr TEXT NOT NULL);
+CREATE INDEX devices_version ON devices(installed_version);
+CREATE INDEX devices_hardware ON devices(hardware_id);
+CREATE TABLE reports (id INTEGER PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+ received_at TEXT NOT NULL, seq INTEGER NOT NULL, installed_version TEXT NOT NULL, previous_version TEXT,
+ result TEXT NOT NULL, error TEXT NOT NULL, device_time TEXT NOT NULL, remote_addr TEXT NOT NULL, document BLOB NOT NULL);
+CREATE INDEX reports_device ON reports(device_id, id);
+INSERT INTO devices VALUES ('old-1','$(pubhex old-key)','x','hw','1.0.0',NULL,'none','','2024-01-01T00:00:00Z',1,
+ '2024-01-01T00:00:00Z','2024-01-01T00:00:00Z',1,'127.0.0.1');
+PRAGMA user_version = 1;" >/dev/null
+    start_server "$T/v1.log" --root "$R" --db "$T/v1.db" --admin-token-file "$T/token" ||
+        failed "server starts on a schema-1 database" "$(cat "$T/v1.log")"
+    D=$(admin "$U/v1/devices/old-1")
+    check "schema 1 migrated: the old device is there, enrolment tofu, key_conflicts 0" \
+        bash -c '[ "$(jget "$1" enrolment)" = tofu ] && [ "$(jget "$1" key_conflicts)" = 0 ]' _ "$D"
+    mk old2 old-key old-1 2
+    check "schema 1 migrated: the old device reports on (200)" [ "$(status "$T/old2.json")" = 200 ]
+    stop_server
+    check "schema 1 migrated: user_version 2" [ "$(sqlite3 "$T/v1.db" 'PRAGMA user_version')" = 2 ]
+    sqlite3 "$T/v1.db" 'PRAGMA user_version = 9'
+    expect_rc 5 "a database of a newer schema: exit 5" "$SRV" --root "$R" --db "$T/v1.db" --listen 127.0.0.1:0
+else
+    skip "schema-1 migration" "sqlite3 missing"
+fi
 
 finish

@@ -7,8 +7,15 @@
  *            --version V [--previous V] [--result none|success|failure|rollback]
  *            [--error TEXT] [--time YYYY-MM-DDTHH:MM:SSZ] [--seq N]
  *            [--custom JSON-OBJECT] [--out FILE]
+ *            [--provisioning-seed HEX64 | --provisioning-seed-text TEXT
+ *             [--cert-device ID] [--cert-key-seed-text TEXT] [--cert-keyid HEX64]]
  *   mkreport pubkey [--seed HEX64 | --seed-text TEXT]   public key hex and key id
  *   mkreport verify FILE                                 parse + verify, print fields
+ *
+ * With a provisioning seed the report carries an enrolment certificate
+ * (spec 1.1) made by that provisioning key for the report's device id and
+ * key — or, to make invalid vectors, for --cert-device / the key of
+ * --cert-key-seed-text instead, or naming the key id --cert-keyid.
  *
  * Exit codes: 0 ok, 1 refused (ota_err name on stderr), 2 usage.
  */
@@ -29,6 +36,9 @@ usage(void)
             "usage: mkreport [--seed HEX64 | --seed-text TEXT] --device ID --hardware HW\n"
             "                --version V [--previous V] [--result R] [--error TEXT]\n"
             "                [--time T] [--seq N] [--custom JSON] [--out FILE]\n"
+            "                [--provisioning-seed HEX64 | --provisioning-seed-text TEXT\n"
+            "                 [--cert-device ID] [--cert-key-seed-text TEXT]\n"
+            "                 [--cert-keyid HEX64]]\n"
             "       mkreport pubkey [--seed HEX64 | --seed-text TEXT]\n"
             "       mkreport verify FILE\n");
     return 2;
@@ -70,13 +80,17 @@ cmd_verify(const char *path)
            r.device_id, r.hardware_id, r.installed_version, r.previous_version,
            ota_report_result_name(r.result), r.error, r.time, (unsigned long long) r.seq,
            r.keyid);
+    if (r.has_enrolment)
+        printf("enrolment_keyid=%s\n", r.enrolment_keyid);
     return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-    uint8_t seed[32] = {0}, pk[32], sk[64];
+    uint8_t seed[32] = {0}, pk[32], sk[64], pseed[32], cseed[32];
+    bool have_pseed = false, have_cseed = false;
+    const char *cert_device = NULL, *cert_keyid = NULL;
     ota_report r;
     const char *out_path = NULL, *custom_text = NULL;
     bool pubkey = false;
@@ -105,6 +119,21 @@ main(int argc, char **argv)
             ok = ota_hex_decode(v, strlen(v), seed, sizeof seed, &n) == OTA_OK && n == 32;
         } else if (strcmp(o, "--seed-text") == 0) {
             ota_sha256((const uint8_t *) v, strlen(v), seed);
+        } else if (strcmp(o, "--provisioning-seed") == 0) {
+            size_t n = 0;
+            ok = ota_hex_decode(v, strlen(v), pseed, sizeof pseed, &n) == OTA_OK && n == 32;
+            have_pseed = true;
+        } else if (strcmp(o, "--provisioning-seed-text") == 0) {
+            ota_sha256((const uint8_t *) v, strlen(v), pseed);
+            have_pseed = true;
+        } else if (strcmp(o, "--cert-keyid") == 0) {
+            cert_keyid = v;
+            ok = strlen(v) == 64;
+        } else if (strcmp(o, "--cert-device") == 0) {
+            cert_device = v;
+        } else if (strcmp(o, "--cert-key-seed-text") == 0) {
+            ota_sha256((const uint8_t *) v, strlen(v), cseed);
+            have_cseed = true;
         } else if (strcmp(o, "--device") == 0) {
             ok = copy(r.device_id, sizeof r.device_id, v);
         } else if (strcmp(o, "--hardware") == 0) {
@@ -147,6 +176,25 @@ main(int argc, char **argv)
         json_decref(k);
         printf("%s %s\n", hex, keyid);
         return 0;
+    }
+
+    if (have_pseed) {
+        uint8_t ppk[32], psk[64], cpk[32], csk[64];
+        crypto_sign_seed_keypair(ppk, psk, pseed);
+        if (have_cseed)
+            crypto_sign_seed_keypair(cpk, csk, cseed);
+        ota_err rc = ota_report_certify(cert_device ? cert_device : r.device_id,
+                                        have_cseed ? cpk : pk, psk, r.enrolment_keyid,
+                                        r.enrolment_sig);
+        sodium_memzero(psk, sizeof psk);
+        sodium_memzero(csk, sizeof csk);
+        if (rc != OTA_OK)
+            return fail("certify", rc);
+        if (cert_keyid != NULL) /* claim another provisioning key id */
+            memcpy(r.enrolment_keyid, cert_keyid, 65);
+        r.has_enrolment = true;
+    } else if (cert_device != NULL || have_cseed || cert_keyid != NULL) {
+        return usage();
     }
 
     json_t *custom = NULL;

@@ -287,6 +287,86 @@ test_result_names(void **state)
     assert_string_equal(ota_report_result_name((ota_report_result) 17), "?");
 }
 
+/* Enrolment certificates (spec 1.1): the committed vectors verify with the
+ * test provisioning key, each certificate-invalid/ one is refused with the
+ * error its name starts with, and certify / verify round-trip. */
+static void
+test_enrolment_vectors(void **state)
+{
+    (void) state;
+    size_t klen = 0, len = 0, n_pk = 0;
+    char *key = (char *) tu_read(VEC "/enrolment/provisioning-key.txt", &klen);
+    assert_non_null(key);
+    assert_true(klen >= 129);
+    uint8_t ppk[32];
+    char pkeyid[65];
+    assert_int_equal(ota_hex_decode(key, 64, ppk, sizeof ppk, &n_pk), OTA_OK);
+    memcpy(pkeyid, key + 65, 64);
+    pkeyid[64] = '\0';
+    free(key);
+
+    uint8_t *doc = tu_read(VEC "/enrolment/valid-enrolled.json", &len);
+    assert_non_null(doc);
+    ota_report r;
+    assert_int_equal(ota_report_parse(doc, len, &r), OTA_OK);
+    free(doc);
+    assert_true(r.has_enrolment);
+    assert_string_equal(r.enrolment_keyid, pkeyid);
+    assert_int_equal(ota_report_certificate_verify(&r, ppk, pkeyid), OTA_OK);
+    /* the certificate binds the device id and the key */
+    ota_report other = r;
+    other.device_id[3] = '9';
+    assert_int_equal(ota_report_certificate_verify(&other, ppk, pkeyid), OTA_E_SIGNATURE);
+    other = r;
+    other.public_key[0] ^= 1;
+    assert_int_equal(ota_report_certificate_verify(&other, ppk, pkeyid), OTA_E_SIGNATURE);
+    other = r;
+    other.has_enrolment = false;
+    assert_int_equal(ota_report_certificate_verify(&other, ppk, pkeyid), OTA_E_NOT_FOUND);
+
+    char *names[16];
+    size_t n = tu_list(VEC "/enrolment/certificate-invalid", ".json", names, 16);
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        char rel[256];
+        snprintf(rel, sizeof rel, VEC "/enrolment/certificate-invalid/%s", names[i]);
+        doc = tu_read(rel, &len);
+        assert_non_null(doc);
+        if (ota_report_parse(doc, len, &r) != OTA_OK)
+            fail_msg("%s: the report itself must be valid", names[i]);
+        const char *want = ota_err_name(ota_report_certificate_verify(&r, ppk, pkeyid));
+        if (strncmp(names[i], want, strlen(want)) != 0 || names[i][strlen(want)] != '-')
+            fail_msg("%s: got %s", names[i], want);
+        free(doc);
+        free(names[i]);
+    }
+
+    /* round trip: sign a report carrying a fresh certificate */
+    uint8_t dpk[32], dsk[64], qpk[32], qsk[64];
+    seed_keypair(3, dpk, dsk);
+    seed_keypair(4, qpk, qsk);
+    ota_report in = sample(), out;
+    assert_int_equal(ota_report_certify(in.device_id, dpk, qsk, in.enrolment_keyid,
+                                        in.enrolment_sig),
+                     OTA_OK);
+    in.has_enrolment = true;
+    assert_int_equal(ota_report_sign(&in, NULL, dsk, &doc, &len), OTA_OK);
+    assert_non_null(strstr((const char *) doc, "\"spec_version\":\"1.1\""));
+    assert_int_equal(ota_report_parse(doc, len, &out), OTA_OK);
+    free(doc);
+    assert_int_equal(ota_report_certificate_verify(&out, qpk, in.enrolment_keyid), OTA_OK);
+    assert_int_equal(ota_report_certificate_verify(&out, ppk, in.enrolment_keyid),
+                     OTA_E_SIGNATURE);
+    assert_int_equal(ota_report_certify("../x", dpk, qsk, in.enrolment_keyid, in.enrolment_sig),
+                     OTA_E_FORMAT);
+    /* without a certificate: spec 1.0, no enrolment member */
+    in.has_enrolment = false;
+    assert_int_equal(ota_report_sign(&in, NULL, dsk, &doc, &len), OTA_OK);
+    assert_non_null(strstr((const char *) doc, "\"spec_version\":\"1.0\""));
+    assert_null(strstr((const char *) doc, "enrolment"));
+    free(doc);
+}
+
 int
 main(void)
 {
@@ -301,6 +381,7 @@ main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_sign_refuses_bad_fields),
         cmocka_unit_test(test_result_names),
+        cmocka_unit_test(test_enrolment_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

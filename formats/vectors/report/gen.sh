@@ -59,4 +59,33 @@ sed 's/"spec_version":"1.0"/"spec_version":"2.0"/' $v > $inv/E_SPEC_VERSION-majo
 sed 's/"keytype":"ed25519"/"keytype":"rsa"/' $v > $inv/E_KEY-rsa-keytype.json
 sed 's/"signed":{/"signed":{"seq":5,/' $v > $inv/E_JSON-duplicate-key.json
 { cat $v; printf ' x'; } > $inv/E_JSON-trailing-bytes.json
+
+# ---- enrolment certificates (spec 1.1) -------------------------------------------------
+# Provisioning key: seed = 32 bytes 0x41..0x60 (public, for tests only).
+prov=4142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f60
+prov_other=6162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f80
+mkdir -p enrolment/certificate-invalid
+"$mk" pubkey --seed $prov > enrolment/provisioning-key.txt
+printf '{"keytype":"ed25519","scheme":"ed25519","keyval":{"public":"%s"}}\n' \
+    "$(cut -d' ' -f1 enrolment/provisioning-key.txt)" > enrolment/provisioning-key.pub
+e="--seed $seed --device gw-0001 --hardware acme-gw-v2 --version 1.4.2 --time 2024-05-01T12:00:00Z --seq 1"
+"$mk" $e --provisioning-seed $prov --out enrolment/valid-enrolled.json
+# well-formed reports whose certificate must not be accepted (ota_report_certificate_verify)
+"$mk" $e --provisioning-seed $prov --cert-device gw-0002 \
+    --out enrolment/certificate-invalid/E_SIGNATURE-certifies-another-device-id.json
+"$mk" $e --provisioning-seed $prov --cert-key-seed-text another-device-key \
+    --out enrolment/certificate-invalid/E_SIGNATURE-certifies-another-key.json
+"$mk" $e --provisioning-seed $prov_other \
+    --out enrolment/certificate-invalid/E_NOT_FOUND-unknown-provisioning-key.json
+# a certificate made by another key that claims the provisioning key's id
+"$mk" $e --provisioning-seed $prov_other --cert-keyid "$(cut -d' ' -f2 enrolment/provisioning-key.txt)" \
+    --out enrolment/certificate-invalid/E_SIGNATURE-signed-by-another-key.json
+# malformed enrolment members: refused by the parser (the report's own
+# signature would also fail, but the form is checked first)
+ve=enrolment/valid-enrolled.json
+sed 's/"enrolment":{/"enrolment":{"issuer":"acme",/' $ve > $inv/E_FORMAT-enrolment-extra-member.json
+sed 's/"enrolment":{"keyid":"[0-9a-f]*",/"enrolment":{/' $ve > $inv/E_FORMAT-enrolment-no-keyid.json
+sed 's/\("enrolment":{"keyid":"[0-9a-f]*","sig":"\)\([0-9a-f]*\)"/\1\U\2"/' $ve \
+    > $inv/E_FORMAT-enrolment-uppercase-sig.json
+sed 's/"enrolment":{[^}]*}/"enrolment":"certified"/' $ve > $inv/E_FORMAT-enrolment-not-object.json
 echo "vectors written to $here"
