@@ -105,7 +105,9 @@ cmd_keygen(int argc, char **argv)
         goto out;
     }
     if (!unencrypted) {
-        rc = passphrase_get("New passphrase: ", pass_file, true, &pass, &plen);
+        if (pass_file != NULL)
+            keys_warn_readable(pass_file, "passphrase file");
+        rc = passphrase_get("New passphrase: ", pass_file, NULL, PASS_CONFIRM, &pass, &plen);
         if (rc != OTA_OK) {
             ret = sign_exit_code(rc);
             goto out;
