@@ -12,8 +12,6 @@
 #include "ota_atomic.h"
 #include "ota_util.h"
 
-#define KEYFILE_MAX (64u * 1024u)
-
 static void
 help(FILE *out)
 {
@@ -53,14 +51,8 @@ cmd_passwd(int argc, char **argv)
         case O_OLD: old_file = optarg; break;
         case O_NEW: new_file = optarg; break;
         case O_KDF:
-            if (strcmp(optarg, "interactive") == 0)
-                kdf = OTA_KDF_INTERACTIVE;
-            else if (strcmp(optarg, "moderate") == 0)
-                kdf = OTA_KDF_MODERATE;
-            else if (strcmp(optarg, "sensitive") == 0)
-                kdf = OTA_KDF_SENSITIVE;
-            else
-                return sign_error(SX_USAGE, "unknown --kdf level '%s'", optarg);
+            if (keys_parse_kdf(optarg, &kdf) != OTA_OK)
+                return SX_USAGE;
             break;
         case 'h': help(stdout); return SX_OK;
         default: help(stderr); return SX_USAGE;

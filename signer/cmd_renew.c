@@ -57,24 +57,12 @@ keys_here(repo *r, const ota_md *delegator, const char *role, int64_t *threshold
     return n;
 }
 
-static void
-left_text(int64_t secs, char *buf, size_t cap)
-{
-    int64_t a = secs < 0 ? -secs : secs;
-    if (a >= 2 * 86400)
-        snprintf(buf, cap, "%lld d", (long long) (a / 86400));
-    else if (a >= 2 * 3600)
-        snprintf(buf, cap, "%lld h", (long long) (a / 3600));
-    else
-        snprintf(buf, cap, "%lld min", (long long) (a / 60));
-}
-
 /* An offline role that expires within warn: 7, or 8 once expired. */
 static int
 offline_due(const char *role, const ota_md *md, int64_t now, const char *how)
 {
     char h[32];
-    left_text(md->expires - now, h, sizeof h);
+    human_duration(md->expires - now, h, sizeof h);
     const char *exp = json_string_value(json_object_get(md->signed_obj, "expires"));
     if (md->expires <= now) {
         sign_error(SX_EXPIRED, "%s v%lld EXPIRED %s ago (%s): %s", role, (long long) md->version,
@@ -212,7 +200,7 @@ cmd_renew(int argc, char **argv)
     const bool due[2] = {snap_due, ts_due};
     for (int i = 0; i < 2; i++) {
         char left[32];
-        left_text(online[i]->expires - r.now, left, sizeof left);
+        human_duration(online[i]->expires - r.now, left, sizeof left);
         printf("%s: %s v%lld, expires %s (in %s)\n", i == 0 ? "snapshot" : "timestamp",
                due[i] ? "renewed" : "ok", (long long) online[i]->version,
                json_string_value(json_object_get(online[i]->signed_obj, "expires")), left);

@@ -125,3 +125,17 @@ sign_and_publish(repo *r)
         return sign_exit_code(rc); /* e.g. a wrong passphrase: nothing written */
     return publish_exit(repo_publish(r));
 }
+
+void
+human_duration(int64_t secs, char *buf, size_t cap)
+{
+    int64_t a = secs < 0 ? -secs : secs;
+    if (a >= 2 * 86400)
+        snprintf(buf, cap, "%lld d", (long long) (a / 86400));
+    else if (a >= 2 * 3600)
+        snprintf(buf, cap, "%lld h", (long long) (a / 3600));
+    else if (a >= 120)
+        snprintf(buf, cap, "%lld min", (long long) (a / 60));
+    else
+        snprintf(buf, cap, "%lld s", (long long) a);
+}

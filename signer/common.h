@@ -88,6 +88,9 @@ enum {
  */
 int keys_check_needed(repo *r, unsigned need);
 
+/* "3 d", "5 h", "12 min", "40 s" for a number of seconds (sign ignored). */
+void human_duration(int64_t secs, char *buf, size_t cap);
+
 /* Exit code for the result of repo_publish (and print nothing more). */
 int publish_exit(ota_err rc);
 

@@ -14,10 +14,24 @@
 #include "fsutil.h"
 
 #define PASS_MAX 1024u
-#define KEYFILE_MAX (64u * 1024u)
 
 /* OTA_SIGN_PASSPHRASE, taken out of the environment (sodium_malloc'd) */
 static char *env_pass;
+
+ota_err
+keys_parse_kdf(const char *s, ota_kdf_level *out)
+{
+    static const char *const names[] = {"interactive", "moderate", "sensitive"};
+    static const ota_kdf_level levels[] = {OTA_KDF_INTERACTIVE, OTA_KDF_MODERATE,
+                                           OTA_KDF_SENSITIVE};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = levels[i];
+            return OTA_OK;
+        }
+    sign_error(SX_USAGE, "unknown --kdf level '%s' (interactive, moderate, sensitive)", s);
+    return OTA_E_ARG;
+}
 
 void
 keys_warn_readable(const char *path, const char *what)

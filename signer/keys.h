@@ -18,6 +18,8 @@
 
 #include "ota_keyfile.h"
 
+#define KEYFILE_MAX (64u * 1024u) /* a key file is read whole, up to this */
+
 typedef struct sign_keyfile {
     char *path;
     char keyid[65];
@@ -79,6 +81,9 @@ OTA_NODISCARD ota_err passphrase_get(const char *prompt, const char *file, const
  * value is wiped where the environment held it and the variable unset, so
  * children never inherit it.  Call once, first thing in main. */
 void passphrase_env_take(void);
+
+/* --kdf interactive|moderate|sensitive; OTA_E_ARG (message printed). */
+OTA_NODISCARD ota_err keys_parse_kdf(const char *s, ota_kdf_level *out);
 
 /* Warn (stderr) when path is readable by group or others; what: "passphrase
  * file", "unencrypted private key file". */
