@@ -10,6 +10,8 @@
 
 #include "ota_err.h"
 
+#define OTA_SIGN_VERSION "0.1.0"
+
 /* Exit codes: stable, documented, distinct per failure class. */
 enum {
     SX_OK = 0,
@@ -57,5 +59,8 @@ int cmd_inspect(int argc, char **argv);
 int cmd_verify_bundle(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_floor(int argc, char **argv);
+int cmd_passwd(int argc, char **argv);
+int cmd_discard(int argc, char **argv);
+int cmd_renew(int argc, char **argv);
 
 #endif

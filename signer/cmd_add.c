@@ -1,8 +1,12 @@
 /* ota-sign add: add or replace targets, then publish. */
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "common.h"
@@ -26,8 +30,10 @@ help(FILE *out)
             "An update bundle (ota-sign bundle) gets its custom field filled in: name,\n"
             "version, hardware ids and the length and SHA-256 of its head, and its release\n"
             "policy (formats/RELEASE.md; change it later with ota-sign release).\n"
-            "Needs the keys of the changed role and of snapshot and timestamp; when a\n"
-            "threshold cannot be met here the change is staged (exit 5).\n"
+            "Needs the keys of the changed role and of snapshot and timestamp; when only\n"
+            "some of a threshold's keys are here the change is staged (exit 5) with its\n"
+            "files, and published by 'ota-sign publish' once signed.  A role with none of\n"
+            "its keys here is an error (exit 3), unless --stage.\n"
             "\n"
             "  --path P          target path for a single FILE (default: its file name)\n"
             "  --prefix DIR/     put every FILE under DIR/ (e.g. product-x/)\n"
@@ -36,10 +42,32 @@ help(FILE *out)
             "  --channel C,...   bundles only: the channels offered them (default: stable)\n"
             "  --rollout PCT     bundles only: percentage of devices offered them, 0-100\n"
             "                    (default: 100)\n"
-            COMMON_HELP);
+            COMMON_HELP STAGE_HELP);
 }
 
 enum { O_PATH = 0x300, O_PREFIX, O_ROLE, O_CUSTOM };
+
+/* Only regular files: a fifo would block (holding the lock), a directory or
+ * device is no target.  Opened without blocking, then fstat'd. */
+static int
+check_regular(const char *file)
+{
+    int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return sign_fail(ota_errno_err(errno), "%s", file);
+    struct stat st;
+    int ok = fstat(fd, &st);
+    close(fd);
+    if (ok != 0)
+        return sign_fail(OTA_E_IO, "%s", file);
+    if (S_ISREG(st.st_mode))
+        return SX_OK;
+    return sign_error(SX_INPUT, "%s is not a regular file (%s): only files can be targets", file,
+                      S_ISDIR(st.st_mode)    ? "a directory"
+                      : S_ISFIFO(st.st_mode) ? "a fifo"
+                      : S_ISSOCK(st.st_mode) ? "a socket"
+                                             : "a device");
+}
 
 int
 cmd_add(int argc, char **argv)
@@ -51,6 +79,7 @@ cmd_add(int argc, char **argv)
         {"role", required_argument, NULL, O_ROLE},
         {"custom", required_argument, NULL, O_CUSTOM},
         RELEASE_OPTIONS,
+        STAGE_OPTION,
         {NULL, 0, NULL, 0},
     };
     common_opts co = {0};
@@ -106,10 +135,16 @@ cmd_add(int argc, char **argv)
         goto out;
     }
 
+    for (int i = optind; i < argc; i++)
+        if ((ret = check_regular(argv[i])) != SX_OK)
+            goto out;
     repo r;
     ret = common_open(&co, &r, false);
     ota_err rc = OTA_OK;
     char *path = malloc(OTA_MAX_PATH_LEN + 2);
+    json_t *done = json_array(); /* what to report once published */
+    if (done == NULL && ret == SX_OK)
+        ret = sign_fail(OTA_E_NOMEM, "add");
     if (path == NULL && ret == SX_OK)
         ret = sign_fail(OTA_E_NOMEM, "add");
     for (int i = optind; ret == SX_OK && i < argc; i++) {
@@ -180,12 +215,27 @@ cmd_add(int argc, char **argv)
             ret = sign_fail(rc ? rc : OTA_E_NOMEM, "%s", path);
             break;
         }
-        printf("%s %s (%llu bytes) in role %s\n", replaced ? "replaced" : "added", path,
-               (unsigned long long) length, role->name);
+        json_array_append_new(done, json_pack("{s:b, s:s, s:I, s:s}", "replaced", replaced,
+                                              "path", path, "length", (json_int_t) length,
+                                              "role", role->name));
     }
     if (ret == SX_OK) {
         ret = sign_and_publish(&r);
     }
+    size_t i;
+    json_t *d;
+    json_array_foreach(done, i, d)
+    {
+        if (ret != SX_OK && ret != SX_THRESHOLD)
+            break;
+        bool replaced = json_is_true(json_object_get(d, "replaced"));
+        printf("%s%s %s (%lld bytes) in role %s%s\n", ret == SX_OK ? "" : "staged: ",
+               replaced ? "replaced" : "added", json_string_value(json_object_get(d, "path")),
+               (long long) json_integer_value(json_object_get(d, "length")),
+               json_string_value(json_object_get(d, "role")),
+               ret == SX_OK ? "" : " (not published yet)");
+    }
+    json_decref(done);
     free(path);
     repo_close(&r);
 out:

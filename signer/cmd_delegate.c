@@ -27,7 +27,7 @@ help(FILE *out)
             "      --delegate-key F     a key of the new role (repeatable)\n"
             "      --threshold N        signatures the role needs (default 1)\n"
             "      --terminating        clients stop searching at this role for its paths\n"
-            "      --from ROLE          the delegating role (default: targets)\n" COMMON_HELP);
+            "      --from ROLE          the delegating role (default: targets)\n" COMMON_HELP STAGE_HELP);
 }
 
 enum { O_ROLE = 0x300, O_PATHS, O_PREFIX, O_DKEY, O_THRESHOLD, O_TERM, O_FROM };
@@ -52,6 +52,7 @@ cmd_delegate(int argc, char **argv)
 {
     static const struct option opts[] = {
         COMMON_OPTIONS,
+        STAGE_OPTION,
         {"role", required_argument, NULL, O_ROLE},
         {"paths", required_argument, NULL, O_PATHS},
         {"hash-prefix", required_argument, NULL, O_PREFIX},

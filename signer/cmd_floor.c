@@ -31,7 +31,7 @@ help(FILE *out)
             "(exit 5).\n"
             "\n"
             "  --clear           remove NAME's floor (and ota_policy when none is left)\n"
-            "  --json            list as JSON\n" COMMON_HELP);
+            "  --json            list as JSON\n" COMMON_HELP STAGE_HELP);
 }
 
 /* The floors of targets (NULL when there are none), or NULL with *why set
@@ -81,6 +81,7 @@ cmd_floor(int argc, char **argv)
 {
     static const struct option opts[] = {
         COMMON_OPTIONS,
+        STAGE_OPTION,
         {"clear", no_argument, NULL, O_CLEAR},
         {"json", no_argument, NULL, O_JSON},
         {NULL, 0, NULL, 0},

@@ -28,7 +28,8 @@ help(FILE *out)
             "                             (defaults: root 365d, targets 90d, snapshot 7d,\n"
             "                             timestamp 1d)\n"
             "  -k, --key FILE             another private key to sign with\n"
-            "      --passphrase-file F    passphrase for encrypted keys (else\n"
+            "      --passphrase-file KEYFILE=F  the passphrase of that key (repeatable)\n"
+            "      --passphrase-file F    passphrase for every other encrypted key (else\n"
             "                             OTA_SIGN_PASSPHRASE, else asked on the terminal)\n"
             "      --no-consistent-snapshot  plain file names (default: consistent snapshots)\n");
 }
@@ -58,7 +59,8 @@ cmd_init(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *dir = NULL, *pass_file = NULL;
+    const char *dir = NULL;
+    sign_keys pass = {0}; /* the --passphrase-file options, moved into the repo's keys */
     const char *role_files[OTA_ROLE_COUNT][16];
     size_t nrole_files[OTA_ROLE_COUNT] = {0};
     const char *sign_files[64];
@@ -89,35 +91,49 @@ cmd_init(int argc, char **argv)
                     return sign_error(SX_USAGE, "too many --key options");
                 sign_files[nsign++] = optarg;
                 break;
-            case O_PASS: pass_file = optarg; break;
+            case O_PASS:
+                if (keys_passphrase_option(&pass, optarg) != OTA_OK) {
+                    keys_free(&pass);
+                    return SX_USAGE;
+                }
+                break;
             case O_NOCS: consistent = false; break;
-            case 'h': help(stdout); return SX_OK;
-            default: help(stderr); return SX_USAGE;
+            case 'h': keys_free(&pass); help(stdout); return SX_OK;
+            default: keys_free(&pass); help(stderr); return SX_USAGE;
             }
         }
     }
+    int ret = SX_USAGE;
     if (dir == NULL || optind != argc) {
         help(stderr);
-        return SX_USAGE;
+        goto early;
     }
     for (int i = 0; i < OTA_ROLE_COUNT; i++) {
         const char *name = ota_role_name((ota_role_type) i);
-        if (nrole_files[i] == 0)
-            return sign_error(SX_USAGE, "no key for the %s role (--%s-key FILE)", name, name);
-        if (threshold[i] < 1 || (size_t) threshold[i] > nrole_files[i])
-            return sign_error(SX_USAGE,
-                              "%s threshold %ld is impossible with %zu key(s): need 1 <= k <= n",
-                              name, threshold[i], nrole_files[i]);
+        if (nrole_files[i] == 0) {
+            ret = sign_error(SX_USAGE, "no key for the %s role (--%s-key FILE)", name, name);
+            goto early;
+        }
+        if (threshold[i] < 1 || (size_t) threshold[i] > nrole_files[i]) {
+            ret = sign_error(SX_USAGE,
+                             "%s threshold %ld is impossible with %zu key(s): need 1 <= k <= n",
+                             name, threshold[i], nrole_files[i]);
+            goto early;
+        }
     }
 
     repo r;
-    int ret = SX_FAIL;
+    ret = SX_FAIL;
     ota_err rc = repo_create(&r, dir, expires, consistent);
     if (rc != OTA_OK) {
         repo_close(&r);
-        return sign_exit_code(rc);
+        ret = sign_exit_code(rc);
+        goto early;
     }
-    r.keys.passphrase_file = pass_file;
+    r.keys.passphrase_file = pass.passphrase_file;
+    r.keys.pass = pass.pass;
+    r.keys.npass = pass.npass;
+    pass = (sign_keys) {0};
     json_t *keys = json_object();
     json_t *roles = json_object();
     for (int i = 0; i < OTA_ROLE_COUNT; i++) {
@@ -186,5 +202,8 @@ fail_quiet:
     json_decref(roles);
     repo_remove_skeleton(&r); /* nothing was published: leave no half repository */
     repo_close(&r);
+    return ret;
+early:
+    keys_free(&pass);
     return ret;
 }

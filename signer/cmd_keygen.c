@@ -63,14 +63,8 @@ cmd_keygen(int argc, char **argv)
         case 'u': unencrypted = true; break;
         case 'p': pass_file = optarg; break;
         case 'k':
-            if (strcmp(optarg, "interactive") == 0)
-                kdf = OTA_KDF_INTERACTIVE;
-            else if (strcmp(optarg, "moderate") == 0)
-                kdf = OTA_KDF_MODERATE;
-            else if (strcmp(optarg, "sensitive") == 0)
-                kdf = OTA_KDF_SENSITIVE;
-            else
-                return sign_error(SX_USAGE, "unknown --kdf level '%s'", optarg);
+            if (keys_parse_kdf(optarg, &kdf) != OTA_OK)
+                return SX_USAGE;
             break;
         case 'h': help(stdout); return SX_OK;
         default: help(stderr); return SX_USAGE;
@@ -105,7 +99,9 @@ cmd_keygen(int argc, char **argv)
         goto out;
     }
     if (!unencrypted) {
-        rc = passphrase_get("New passphrase: ", pass_file, true, &pass, &plen);
+        if (pass_file != NULL)
+            keys_warn_readable(pass_file, "passphrase file");
+        rc = passphrase_get("New passphrase: ", pass_file, NULL, PASS_CONFIRM, &pass, &plen);
         if (rc != OTA_OK) {
             ret = sign_exit_code(rc);
             goto out;

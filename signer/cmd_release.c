@@ -194,7 +194,7 @@ help(FILE *out)
             "  --allow-downgrade   'ota-client install TARGET --allow-downgrade' may install it\n"
             "                      over a newer version\n"
             "  --no-downgrade      it may not (the default)\n"
-            "  --json              print the change as JSON\n" COMMON_HELP);
+            "  --json              print the change as JSON\n" COMMON_HELP STAGE_HELP);
 }
 
 enum { O_ALLOW_DOWN = 0x300, O_NO_DOWN, O_JSON };
@@ -204,6 +204,7 @@ cmd_release(int argc, char **argv)
 {
     static const struct option opts[] = {
         COMMON_OPTIONS,
+        STAGE_OPTION,
         RELEASE_OPTIONS,
         {"allow-downgrade", no_argument, NULL, O_ALLOW_DOWN},
         {"no-downgrade", no_argument, NULL, O_NO_DOWN},

@@ -14,7 +14,7 @@ help(FILE *out)
             "Removes each target PATH from the metadata of the role that holds it and\n"
             "publishes new targets, snapshot and timestamp metadata.  The target files stay\n"
             "on disk, because clients in the middle of an update may still fetch them.\n"
-            "\n" COMMON_HELP);
+            "\n" COMMON_HELP STAGE_HELP);
 }
 
 int

@@ -26,7 +26,7 @@ help(FILE *out)
             "      --role ROLE          the role to change\n"
             "      --add-key FILE       add a key (.pub or .key)\n"
             "      --remove-key F|ID    remove a key, by file or key id (revocation)\n"
-            "      --threshold N        new threshold (1 <= N <= number of keys)\n" COMMON_HELP);
+            "      --threshold N        new threshold (1 <= N <= number of keys)\n" COMMON_HELP STAGE_HELP);
 }
 
 enum { O_ROLE = 0x300, O_ADD, O_REMOVE, O_THRESHOLD };
@@ -99,6 +99,7 @@ cmd_rotate(int argc, char **argv)
 {
     static const struct option opts[] = {
         COMMON_OPTIONS,
+        STAGE_OPTION,
         {"role", required_argument, NULL, O_ROLE},
         {"add-key", required_argument, NULL, O_ADD},
         {"remove-key", required_argument, NULL, O_REMOVE},

@@ -51,7 +51,7 @@ sign_file(sign_keys *ks, const char *path)
         rc = ota_md_sign(md, sk);
         if (rc == OTA_OK)
             printf("signed %s (%s v%lld) with %s\n", path, ota_role_name(md->type),
-                   (long long) md->version, short_id(ks->v[i].keyid));
+                   (long long) md->version, ks->v[i].path);
     }
     uint8_t *out = NULL;
     if (rc == OTA_OK)
@@ -77,8 +77,11 @@ cmd_sign(int argc, char **argv)
         return SX_USAGE;
     }
     if (co.repo == NULL) {
-        sign_keys ks = {.passphrase_file = co.passphrase_file};
+        sign_keys ks = {0};
         int ret = SX_OK;
+        for (size_t i = 0; ret == SX_OK && i < co.npassfiles; i++)
+            if (keys_passphrase_option(&ks, co.passfiles[i]) != OTA_OK)
+                ret = SX_USAGE;
         for (size_t i = 0; ret == SX_OK && i < co.nkeys; i++)
             if (keys_add(&ks, co.keys[i], NULL) != OTA_OK)
                 ret = SX_KEY;
@@ -98,8 +101,12 @@ cmd_sign(int argc, char **argv)
         ret = sign_error(SX_INPUT, "nothing is staged in %s", co.repo);
     if (ret == SX_OK) {
         r.from_staged = false; /* signing only: the staged files are rewritten below */
-        rc = repo_sign_changed(&r);
-        if (rc == OTA_OK || rc == OTA_E_SIGNATURE) {
+        r.stage = true;
+        ret = keys_check_needed(&r, NEED_CHANGED);
+        rc = ret == SX_OK ? repo_sign_changed(&r) : OTA_OK;
+        if (ret != SX_OK) {
+            /* a key no staged role needs: message printed */
+        } else if (rc == OTA_OK || rc == OTA_E_SIGNATURE) {
             /* rewrite the staged files with the new signatures */
             r.quiet = true;
             ota_err s2 = repo_save_staged(&r);

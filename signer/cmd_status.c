@@ -26,20 +26,6 @@ help(FILE *out)
             "      --json         machine-readable output\n");
 }
 
-static void
-human(int64_t secs, char *buf, size_t cap)
-{
-    int64_t a = secs < 0 ? -secs : secs;
-    if (a >= 2 * 86400)
-        snprintf(buf, cap, "%lld d", (long long) (a / 86400));
-    else if (a >= 2 * 3600)
-        snprintf(buf, cap, "%lld h", (long long) (a / 3600));
-    else if (a >= 120)
-        snprintf(buf, cap, "%lld min", (long long) (a / 60));
-    else
-        snprintf(buf, cap, "%lld s", (long long) a);
-}
-
 typedef struct status_ctx {
     int64_t now, warn;
     bool json;
@@ -65,7 +51,7 @@ report(status_ctx *s, const char *role, const ota_md *md, int64_t period)
         return;
     }
     char h[32];
-    human(left, h, sizeof h);
+    human_duration(left, h, sizeof h);
     printf("%-12s v%-5lld expires %s  %s %s%s\n", role, (long long) md->version, exp,
            left > 0 ? "in" : "since", h, code == SX_OK ? "" : code == SX_WARN ? "  WARNING"
                                                                                : "  EXPIRED");

@@ -15,14 +15,15 @@ help(FILE *out, const char *cmd)
             "usage: ota-sign %s [-r REPO] -k KEY [--expires DUR]\n"
             "\n"
             "%s\n"
-            "Run it from cron well before the current one expires (see ota-sign status);\n"
-            "staged changes waiting for offline signatures are left alone.\n"
+            "For cron, 'ota-sign renew' re-signs timestamp and snapshot when they are\n"
+            "due; staged changes waiting for offline signatures are left alone.\n"
             "\n"
             "      --expires DUR     validity from now (default: the repository's setting)\n"
             COMMON_HELP,
             cmd,
             ts ? "Publishes a new timestamp.json (version + 1, new expiry) naming the same\n"
-                 "snapshot, signed with the timestamp key(s)."
+                 "snapshot, signed with the timestamp key(s).  Refused (exit 8) when that\n"
+                 "snapshot has expired: renew both ('ota-sign renew')."
                : "Publishes a new snapshot (version + 1, new expiry) and timestamp, signed\n"
                  "with the snapshot and timestamp keys.");
 }
@@ -74,30 +75,27 @@ run(int argc, char **argv, bool ts)
     if (expires > 0)
         r.expires[ts ? OTA_ROLE_TIMESTAMP : OTA_ROLE_SNAPSHOT] = expires;
     if (!ts) {
-        ret = publish_exit(repo_publish(&r));
+        ret = keys_check_needed(&r, NEED_SNAPSHOT | NEED_TIMESTAMP);
+        if (ret == SX_OK)
+            ret = publish_exit(repo_publish(&r));
         repo_close(&r);
         return ret;
     }
-    rc = repo_bump(&r, r.timestamp, r.expires[OTA_ROLE_TIMESTAMP], 0);
-    if (rc == OTA_OK)
-        rc = repo_sign_role(&r, r.timestamp, "timestamp", r.root);
-    uint8_t *bytes = NULL;
-    size_t n = 0;
-    if (rc == OTA_OK)
-        rc = ota_md_serialize(r.timestamp, &bytes, &n);
-    char *path = rc == OTA_OK ? fs_join(r.meta_dir, "timestamp.json") : NULL;
-    if (rc == OTA_OK)
-        rc = path ? ota_atomic_replace_path(path, bytes, n, 0644) : OTA_E_NOMEM;
+    if ((ret = keys_check_needed(&r, NEED_TIMESTAMP)) != SX_OK) {
+        repo_close(&r);
+        return ret;
+    }
+    rc = repo_publish_timestamp(&r);
     if (rc == OTA_OK) {
         printf("published: timestamp v%lld, expires %s\n", (long long) r.timestamp->version,
                json_string_value(json_object_get(r.timestamp->signed_obj, "expires")));
         ret = SX_OK;
     } else if (rc == OTA_E_SIGNATURE)
         ret = sign_error(SX_KEY, "timestamp not published: its key is needed (--key)");
+    else if (rc == OTA_E_EXPIRED)
+        ret = SX_EXPIRED;
     else
         ret = sign_fail(rc, "timestamp not published");
-    free(path);
-    free(bytes);
     repo_close(&r);
     return ret;
 }

@@ -24,7 +24,8 @@ help(FILE *out)
             "and every delegated role: signatures, versions, lengths, hashes, expiry;\n"
             "and every target file against its length and SHA-256.\n"
             "\n"
-            "exit: 0 valid, 8 valid but something has expired, 4 invalid\n"
+            "exit: 0 valid, 8 valid but something has expired, 4 invalid, 6 not a\n"
+            "repository\n"
             "\n"
             "  -r, --repo DIR          the repository (default: current directory)\n"
             "      --trusted-root F    start the root chain from F instead of 1.root.json\n"
@@ -253,6 +254,18 @@ cmd_verify(int argc, char **argv)
     size_t nroles = 0;
     if (meta_dir == NULL || targets_dir == NULL)
         goto done;
+    {
+        /* a directory that is not a repository at all: say so, as status does */
+        struct stat st;
+        char *plain = fs_join(meta_dir, "root.json");
+        bool is_repo = plain != NULL && stat(plain, &st) == 0;
+        free(plain);
+        if (!is_repo) {
+            free(meta_dir);
+            free(targets_dir);
+            return sign_error(SX_IO, "%s is not an ota repository (no metadata/root.json)", dir);
+        }
+    }
     if ((root = root_chain(&v, trusted)) == NULL)
         goto done;
     check_expiry(&v, "root", root);

@@ -17,7 +17,15 @@ common_opt(common_opts *o, int c, const char *arg)
         }
         o->keys[o->nkeys++] = arg;
         return 1;
-    case OPT_PASSPHRASE_FILE: o->passphrase_file = arg; return 1;
+    case OPT_PASSPHRASE_FILE:
+        if (o->npassfiles == COMMON_MAX_KEYS) {
+            sign_error(SX_USAGE, "too many --passphrase-file options (at most %d)",
+                       COMMON_MAX_KEYS);
+            return -1;
+        }
+        o->passfiles[o->npassfiles++] = arg;
+        return 1;
+    case OPT_STAGE: o->stage = true; return 1;
     default: return 0;
     }
 }
@@ -25,7 +33,7 @@ common_opt(common_opts *o, int c, const char *arg)
 int
 common_parse_only(int argc, char **argv, common_opts *o, void (*help)(FILE *), int args)
 {
-    static const struct option opts[] = {COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {COMMON_OPTIONS, STAGE_OPTION, {NULL, 0, NULL, 0}};
     int c, h;
     while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
         if ((h = common_opt(o, c, optarg)) < 0)
@@ -62,10 +70,16 @@ common_open(const common_opts *o, repo *r, bool allow_staged)
                           "-k ROOT-KEYS...",
                           r->dir, json_string_value(json_object_get(r->root->signed_obj,
                                                                     "expires")));
-    r->keys.passphrase_file = o->passphrase_file;
-    for (size_t i = 0; i < o->nkeys; i++)
-        if ((rc = keys_add(&r->keys, o->keys[i], NULL)) != OTA_OK)
+    r->stage = o->stage;
+    for (size_t i = 0; i < o->npassfiles; i++)
+        if ((rc = keys_passphrase_option(&r->keys, o->passfiles[i])) != OTA_OK)
             return sign_exit_code(rc);
+    for (size_t i = 0; i < o->nkeys; i++) {
+        sign_keyfile *kf = NULL;
+        if ((rc = keys_add(&r->keys, o->keys[i], &kf)) != OTA_OK)
+            return sign_exit_code(rc);
+        kf->given = true;
+    }
     return SX_OK;
 }
 
@@ -93,8 +107,7 @@ add_role_key(repo *r, const char *file, json_t *keys_obj, json_t *keyids)
         return sign_exit_code(rc);
     for (size_t i = 0; i < json_array_size(keyids); i++)
         if (strcmp(json_string_value(json_array_get(keyids, i)), kf->keyid) == 0)
-            return sign_error(SX_USAGE, "key %s (%s) is already in this role", file,
-                              short_id(kf->keyid));
+            return sign_error(SX_USAGE, "key %s is already in this role", file);
     if (json_object_set(keys_obj, kf->keyid, kf->pub) != 0 ||
         json_array_append_new(keyids, json_string(kf->keyid)) != 0)
         return sign_fail(OTA_E_NOMEM, "%s", file);
@@ -104,8 +117,25 @@ add_role_key(repo *r, const char *file, json_t *keys_obj, json_t *keyids)
 int
 sign_and_publish(repo *r)
 {
+    int ret = keys_check_needed(r, NEED_CHANGED | NEED_SNAPSHOT | NEED_TIMESTAMP);
+    if (ret != SX_OK)
+        return ret;
     ota_err rc = repo_sign_changed(r);
     if (rc != OTA_OK && rc != OTA_E_SIGNATURE)
         return sign_exit_code(rc); /* e.g. a wrong passphrase: nothing written */
     return publish_exit(repo_publish(r));
+}
+
+void
+human_duration(int64_t secs, char *buf, size_t cap)
+{
+    int64_t a = secs < 0 ? -secs : secs;
+    if (a >= 2 * 86400)
+        snprintf(buf, cap, "%lld d", (long long) (a / 86400));
+    else if (a >= 2 * 3600)
+        snprintf(buf, cap, "%lld h", (long long) (a / 3600));
+    else if (a >= 120)
+        snprintf(buf, cap, "%lld min", (long long) (a / 60));
+    else
+        snprintf(buf, cap, "%lld s", (long long) a);
 }

@@ -12,8 +12,10 @@
 
 #define COMMON_MAX_KEYS 64
 
-/* getopt_long entries; append to a command's own table with COMMON_OPTIONS */
-enum { OPT_PASSPHRASE_FILE = 0x200 };
+/* getopt_long entries; append to a command's own table with COMMON_OPTIONS
+ * (and STAGE_OPTION for the commands that change metadata) */
+enum { OPT_PASSPHRASE_FILE = 0x200, OPT_STAGE };
+#define STAGE_OPTION {"stage", no_argument, NULL, OPT_STAGE}
 #define COMMON_OPTIONS                                                                             \
     {"repo", required_argument, NULL, 'r'}, {"key", required_argument, NULL, 'k'},                 \
         {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},                         \
@@ -23,14 +25,21 @@ enum { OPT_PASSPHRASE_FILE = 0x200 };
 #define COMMON_HELP                                                                                \
     "  -r, --repo DIR            the repository (default: current directory)\n"                  \
     "  -k, --key FILE            a private key to sign with (repeat for several)\n"             \
-    "      --passphrase-file F   passphrase for encrypted keys (else OTA_SIGN_PASSPHRASE,\n"     \
-    "                            else asked on the terminal)\n"
+    "      --passphrase-file KEYFILE=F  the passphrase of that key is F's first line\n"      \
+    "                            (repeat for each key with its own passphrase)\n"            \
+    "      --passphrase-file F   passphrase for every other encrypted key (else\n"           \
+    "                            OTA_SIGN_PASSPHRASE, else asked on the terminal)\n"
+#define STAGE_HELP                                                                                 \
+    "      --stage               stage the change for offline signing even when no key\n"    \
+    "                            of a role it needs is given (else that is an error)\n"
 
 typedef struct common_opts {
     const char *repo;
     const char *keys[COMMON_MAX_KEYS];
     size_t nkeys;
-    const char *passphrase_file;
+    const char *passfiles[COMMON_MAX_KEYS]; /* --passphrase-file arguments */
+    size_t npassfiles;
+    bool stage;              /* --stage */
     bool allow_expired_root; /* rotate, sign, publish: the way to renew it */
 } common_opts;
 
@@ -57,8 +66,30 @@ int common_open_readonly(const common_opts *o, repo *r);
 int add_role_key(repo *r, const char *file, json_t *keys_obj, json_t *keyids);
 
 /* Sign every changed role with the given keys, then publish (or stage);
- * returns the exit code. */
+ * returns the exit code.  First checks the keys (keys_check_needed with
+ * the changed roles, snapshot and timestamp). */
 int sign_and_publish(repo *r);
+
+/* The roles a run signs, for keys_check_needed. */
+enum {
+    NEED_CHANGED = 1,   /* every changed role (root old and new when it changed) */
+    NEED_SNAPSHOT = 2,
+    NEED_TIMESTAMP = 4,
+    NEED_ALL_TARGETS = 8, /* targets and every delegated role, changed or not (renew) */
+};
+
+/*
+ * Before signing: every key given with -k must belong to a role in `need`
+ * (else an error naming the file and the roles it does belong to), and
+ * unless r->stage or the changes came from .ota/staged, every such role
+ * must have at least one of its keys here (else an error: staging happens
+ * only when some but not all of a threshold is here, or with --stage).
+ * Returns an exit code (SX_OK to go on).
+ */
+int keys_check_needed(repo *r, unsigned need);
+
+/* "3 d", "5 h", "12 min", "40 s" for a number of seconds (sign ignored). */
+void human_duration(int64_t secs, char *buf, size_t cap);
 
 /* Exit code for the result of repo_publish (and print nothing more). */
 int publish_exit(ota_err rc);

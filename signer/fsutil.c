@@ -1,5 +1,6 @@
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -113,11 +114,13 @@ hash_fd(int in, ota_atomic *out, uint64_t *length, uint8_t sha256[32], uint8_t s
 static ota_err
 open_regular(const char *path, int *fd)
 {
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a fifo must not block the open (the lock is held) */
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (*fd < 0)
         return ota_errno_err(errno);
     struct stat st;
-    if (fstat(*fd, &st) == 0 && S_ISREG(st.st_mode))
+    if (fstat(*fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK) == 0)
         return OTA_OK;
     close(*fd);
     *fd = -1;
@@ -149,6 +152,71 @@ fs_stage_copy(fs_pending *p, const char *path, const char *src, uint64_t *length
         rc = stage_end(p, hash_fd(in, &p->a, length, sha256, sha512));
     close(in);
     return rc;
+}
+
+ota_err
+fs_move_pending(fs_pending *p, const char *dst)
+{
+    const char *slash = p->path ? strrchr(p->path, '/') : NULL;
+    if (slash == NULL || p->a.tmp[0] == '\0') {
+        fs_abort(p);
+        return OTA_E_ARG;
+    }
+    ota_err rc = ota_atomic_finish(&p->a);
+    size_t dl = (size_t) (slash - p->path);
+    char *dir = rc == OTA_OK ? strndup(p->path, dl) : NULL;
+    char *tmp = dir ? fs_join(dir, p->a.tmp) : NULL;
+    if (rc == OTA_OK && tmp == NULL)
+        rc = OTA_E_NOMEM;
+    if (rc == OTA_OK && rename(tmp, dst) == 0) {
+        p->a.tmp[0] = '\0'; /* moved: nothing to remove */
+        char *ddir = strdup(dst);
+        char *ds = ddir ? strrchr(ddir, '/') : NULL;
+        if (ds != NULL)
+            *ds = '\0';
+        rc = ddir == NULL ? OTA_E_NOMEM : ota_fsync_dir(ds ? ddir : ".");
+        free(ddir);
+    } else if (rc == OTA_OK && errno == EXDEV) {
+        fs_pending copy;
+        uint64_t len;
+        uint8_t h256[32], h512[64];
+        if ((rc = fs_stage_copy(&copy, dst, tmp, &len, h256, h512)) == OTA_OK)
+            rc = fs_commit(&copy);
+    } else if (rc == OTA_OK)
+        rc = ota_errno_err(errno);
+    free(tmp);
+    free(dir);
+    fs_abort(p);
+    return rc;
+}
+
+static void
+remove_at(int dfd, const char *name, int depth)
+{
+    struct stat st;
+    if (depth > 64 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return;
+    if (!S_ISDIR(st.st_mode)) {
+        (void) unlinkat(dfd, name, 0);
+        return;
+    }
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL && fd >= 0)
+        close(fd);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            remove_at(fd, e->d_name, depth + 1);
+    if (d != NULL)
+        closedir(d);
+    (void) unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+void
+fs_remove_tree(const char *path)
+{
+    remove_at(AT_FDCWD, path, 0);
 }
 
 void

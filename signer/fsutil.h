@@ -37,6 +37,15 @@ void fs_retarget(fs_pending *p, char *path);
 OTA_NODISCARD ota_err fs_commit(fs_pending *p);
 void fs_abort(fs_pending *p);
 
+/* Keep a staged write at another path instead (any directory, created
+ * beforehand): the temporary is renamed there (copied across file
+ * systems); *p is released either way. */
+OTA_NODISCARD ota_err fs_move_pending(fs_pending *p, const char *dst);
+
+/* Remove a directory tree (symlinks are removed, never followed); missing
+ * is fine. */
+void fs_remove_tree(const char *path);
+
 /* Hash a file (length, sha256, sha512) by streaming it. */
 OTA_NODISCARD ota_err fs_hash_file(const char *path, uint64_t *length, uint8_t sha256[32],
                                    uint8_t sha512[64]);

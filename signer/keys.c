@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -13,10 +14,37 @@
 #include "fsutil.h"
 
 #define PASS_MAX 1024u
-#define KEYFILE_MAX (64u * 1024u)
+
+/* OTA_SIGN_PASSPHRASE, taken out of the environment (sodium_malloc'd) */
+static char *env_pass;
 
 ota_err
-keys_add(sign_keys *ks, const char *path, sign_keyfile **out)
+keys_parse_kdf(const char *s, ota_kdf_level *out)
+{
+    static const char *const names[] = {"interactive", "moderate", "sensitive"};
+    static const ota_kdf_level levels[] = {OTA_KDF_INTERACTIVE, OTA_KDF_MODERATE,
+                                           OTA_KDF_SENSITIVE};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = levels[i];
+            return OTA_OK;
+        }
+    sign_error(SX_USAGE, "unknown --kdf level '%s' (interactive, moderate, sensitive)", s);
+    return OTA_E_ARG;
+}
+
+void
+keys_warn_readable(const char *path, const char *what)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)))
+        fprintf(stderr, "ota-sign: warning: %s %s is readable by group or others (chmod 600 %s)\n",
+                what, path, path);
+}
+
+/* Key id of a key file (private or public), message printed on failure. */
+static ota_err
+peek_keyfile(const char *path, sign_keyfile *kf)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -25,14 +53,74 @@ keys_add(sign_keys *ks, const char *path, sign_keyfile **out)
         sign_fail(rc, "cannot read key file %s", path);
         return rc;
     }
-    sign_keyfile kf = {0};
-    rc = ota_keyfile_peek(buf, len, kf.keyid, &kf.has_secret, &kf.encrypted, &kf.pub);
+    rc = ota_keyfile_peek(buf, len, kf->keyid, &kf->has_secret, &kf->encrypted, &kf->pub);
     sodium_memzero(buf, len);
     free(buf);
-    if (rc != OTA_OK) {
+    if (rc != OTA_OK)
         sign_error(SX_KEY, "%s is not a key file", path);
-        return rc;
+    return rc;
+}
+
+ota_err
+keys_passphrase_option(sign_keys *ks, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    struct stat st;
+    if (eq == NULL || eq == arg || eq[1] == '\0' || stat(arg, &st) == 0) {
+        if (ks->passphrase_file != NULL) {
+            sign_error(SX_USAGE, "--passphrase-file %s: one is given already for every key; "
+                                 "give one key its own with --passphrase-file KEYFILE=PASSFILE",
+                       arg);
+            return OTA_E_ARG;
+        }
+        ks->passphrase_file = arg;
+        keys_warn_readable(arg, "passphrase file");
+        return OTA_OK;
     }
+    sign_passfile pf = {.file = eq + 1};
+    sign_keyfile kf = {0};
+    if ((pf.keyfile = strndup(arg, (size_t) (eq - arg))) == NULL)
+        return OTA_E_NOMEM;
+    ota_err rc = peek_keyfile(pf.keyfile, &kf);
+    json_decref(kf.pub);
+    memcpy(pf.keyid, kf.keyid, sizeof pf.keyid);
+    for (size_t i = 0; rc == OTA_OK && i < ks->npass; i++)
+        if (strcmp(ks->pass[i].keyid, pf.keyid) == 0) {
+            sign_error(SX_USAGE, "--passphrase-file: two passphrase files for %s", pf.keyfile);
+            rc = OTA_E_ARG;
+        }
+    sign_passfile *nv = rc == OTA_OK ? realloc(ks->pass, (ks->npass + 1) * sizeof *nv) : NULL;
+    if (rc == OTA_OK && nv == NULL)
+        rc = OTA_E_NOMEM;
+    if (rc != OTA_OK) {
+        free(pf.keyfile);
+        return rc == OTA_E_NOT_FOUND || rc == OTA_E_IO ? OTA_E_KEY : rc;
+    }
+    ks->pass = nv;
+    ks->pass[ks->npass++] = pf;
+    keys_warn_readable(pf.file, "passphrase file");
+    return OTA_OK;
+}
+
+/* The passphrase file for a key: its own, else the one for every key. */
+static const char *
+passfile_for(const sign_keys *ks, const char *keyid)
+{
+    for (size_t i = 0; i < ks->npass; i++)
+        if (strcmp(ks->pass[i].keyid, keyid) == 0)
+            return ks->pass[i].file;
+    return ks->passphrase_file;
+}
+
+ota_err
+keys_add(sign_keys *ks, const char *path, sign_keyfile **out)
+{
+    sign_keyfile kf = {0};
+    ota_err rc = peek_keyfile(path, &kf);
+    if (rc != OTA_OK)
+        return rc;
+    if (kf.has_secret && !kf.encrypted)
+        keys_warn_readable(path, "unencrypted private key file");
     for (size_t i = 0; i < ks->n; i++) {
         if (strcmp(ks->v[i].keyid, kf.keyid) == 0) {
             /* same key again: prefer the file that has the private part */
@@ -84,10 +172,12 @@ keys_secret(sign_keys *ks, const char *keyid, ota_err *rc)
             sign_fail(*rc, "cannot read key file %s", kf->path);
             return NULL;
         }
+        bool asked = false;
         if (kf->encrypted) {
             char prompt[512];
             snprintf(prompt, sizeof prompt, "Passphrase for %s: ", kf->path);
-            *rc = passphrase_get(prompt, ks->passphrase_file, false, &pass, &plen);
+            *rc = passphrase_get(prompt, passfile_for(ks, kf->keyid), kf->path, 0, &pass, &plen);
+            asked = *rc != OTA_OK; /* passphrase_get said why */
         }
         if (*rc == OTA_OK)
             *rc = ota_keyfile_decode(buf, len, pass, plen, &kf->sk);
@@ -95,6 +185,8 @@ keys_secret(sign_keys *ks, const char *keyid, ota_err *rc)
             sodium_free(pass);
         sodium_memzero(buf, len);
         free(buf);
+        if (asked)
+            return NULL;
         if (*rc == OTA_E_PASSPHRASE)
             sign_error(SX_KEY, "wrong passphrase for %s (or the file is corrupted)", kf->path);
         else if (*rc != OTA_OK)
@@ -115,6 +207,11 @@ keys_free(sign_keys *ks)
     free(ks->v);
     ks->v = NULL;
     ks->n = 0;
+    for (size_t i = 0; i < ks->npass; i++)
+        free(ks->pass[i].keyfile);
+    free(ks->pass);
+    ks->pass = NULL;
+    ks->npass = 0;
 }
 
 /* Strip one trailing "\n" or "\r\n". */
@@ -168,15 +265,31 @@ read_tty(const char *prompt, char *buf, size_t cap, size_t *len)
     return rc;
 }
 
+void
+passphrase_env_take(void)
+{
+    char *env = getenv("OTA_SIGN_PASSPHRASE");
+    if (env == NULL)
+        return;
+    size_t n = strlen(env);
+    if (n <= PASS_MAX && (env_pass = sodium_malloc(n + 1)) != NULL)
+        memcpy(env_pass, env, n + 1);
+    sodium_memzero(env, n); /* where /proc/PID/environ and a child's copy would read it */
+    unsetenv("OTA_SIGN_PASSPHRASE");
+    if (env_pass == NULL)
+        sign_error(SX_KEY, "OTA_SIGN_PASSPHRASE is over %u bytes: ignored", PASS_MAX);
+}
+
 ota_err
-passphrase_get(const char *prompt, const char *file, bool confirm, char **out, size_t *len)
+passphrase_get(const char *prompt, const char *file, const char *keyfile, unsigned flags,
+               char **out, size_t *len)
 {
     char *pass = sodium_malloc(PASS_MAX + 1);
     if (pass == NULL)
         return OTA_E_NOMEM;
     ota_err rc = OTA_E_PASSPHRASE;
     size_t n = 0;
-    const char *env = getenv("OTA_SIGN_PASSPHRASE");
+    const char *env = (flags & PASS_NO_ENV) ? NULL : env_pass;
     if (file != NULL) {
         uint8_t *buf = NULL;
         size_t blen = 0;
@@ -190,14 +303,11 @@ passphrase_get(const char *prompt, const char *file, bool confirm, char **out, s
         free(buf);
     } else if (env != NULL) {
         n = strlen(env);
-        if (n <= PASS_MAX) {
-            memcpy(pass, env, n + 1);
-            rc = OTA_OK;
-        } else
-            rc = OTA_E_LIMIT;
+        memcpy(pass, env, n + 1);
+        rc = OTA_OK;
     } else {
         rc = read_tty(prompt, pass, PASS_MAX + 1, &n);
-        if (rc == OTA_OK && confirm) {
+        if (rc == OTA_OK && (flags & PASS_CONFIRM)) {
             char *again = sodium_malloc(PASS_MAX + 1);
             size_t n2 = 0;
             rc = again ? read_tty("Repeat passphrase: ", again, PASS_MAX + 1, &n2) : OTA_E_NOMEM;
@@ -207,9 +317,18 @@ passphrase_get(const char *prompt, const char *file, bool confirm, char **out, s
             }
             if (again)
                 sodium_free(again);
-        } else if (rc != OTA_OK)
-            sign_error(SX_KEY, "no passphrase: use --passphrase-file, OTA_SIGN_PASSPHRASE "
-                               "or run on a terminal");
+        } else if (rc == OTA_E_PASSPHRASE) {
+            if (keyfile != NULL)
+                sign_error(SX_KEY,
+                           "%s is encrypted and no passphrase is given for it: use "
+                           "--passphrase-file %s=FILE, --passphrase-file FILE, "
+                           "OTA_SIGN_PASSPHRASE or a terminal",
+                           keyfile, keyfile);
+            else
+                sign_error(SX_KEY, "no passphrase: use --passphrase-file, OTA_SIGN_PASSPHRASE "
+                                   "or run on a terminal");
+            rc = OTA_E_KEY;
+        }
     }
     if (rc == OTA_OK && n == 0) {
         sign_error(SX_KEY, "empty passphrase refused (use --unencrypted for demo keys)");

@@ -2,6 +2,7 @@
  * ota-sign — the build-machine tool: keys, update bundles, and a TUF
  * repository any TUF client accepts.  Each command lives in its own file.
  */
+#include <jansson.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "cli.h"
+#include "keys.h"
 
 typedef struct sign_cmd {
     const char *name;
@@ -22,13 +24,16 @@ static int cmd_help(int argc, char **argv);
 static const sign_cmd commands[] = {
     {"help", cmd_help, "show this help"},
     {"keygen", cmd_keygen, "create a key pair (passphrase-encrypted by default)"},
+    {"passwd", cmd_passwd, "change the passphrase of a key file"},
     {"init", cmd_init, "create a new TUF repository"},
     {"add", cmd_add, "add or replace targets and publish"},
     {"remove", cmd_remove, "remove targets and publish"},
-    {"timestamp", cmd_timestamp, "re-sign timestamp.json (cron, online key)"},
+    {"renew", cmd_renew, "re-sign what expires soon (cron, online keys); warn about the rest"},
+    {"timestamp", cmd_timestamp, "re-sign timestamp.json (online key)"},
     {"snapshot", cmd_snapshot, "re-sign snapshot.json and timestamp.json"},
     {"sign", cmd_sign, "add signatures to staged metadata (offline threshold signing)"},
     {"publish", cmd_publish, "publish staged metadata once thresholds are met"},
+    {"discard", cmd_discard, "drop staged changes (metadata and target files)"},
     {"rotate", cmd_rotate, "change a role's keys or threshold (root included)"},
     {"release", cmd_release, "change a bundle's channels, rollout or downgrade and publish"},
     {"floor", cmd_floor, "list, set or clear the fleet-wide minimum version of a bundle"},
@@ -45,7 +50,8 @@ static const size_t ncommands = sizeof commands / sizeof commands[0];
 static void
 usage(FILE *out)
 {
-    fprintf(out, "usage: ota-sign COMMAND [OPTIONS]   (ota-sign COMMAND --help for details)\n\n"
+    fprintf(out, "usage: ota-sign COMMAND [OPTIONS]   (ota-sign COMMAND --help for details)\n"
+                 "       ota-sign --version\n\n"
                  "commands:\n");
     for (size_t i = 0; i < ncommands; i++)
         fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
@@ -149,6 +155,7 @@ main(int argc, char **argv)
     (void) setrlimit(RLIMIT_CORE, &nocore);
     if (sodium_init() < 0)
         return sign_error(SX_FAIL, "libsodium failed to initialise");
+    passphrase_env_take(); /* before anything else runs: children never see it */
     if (argc < 2) {
         usage(stderr);
         return SX_USAGE;
@@ -156,6 +163,11 @@ main(int argc, char **argv)
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
+        return SX_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("ota-sign %s (libsodium %s, jansson %s)\n", OTA_SIGN_VERSION,
+               sodium_version_string(), JANSSON_VERSION);
         return SX_OK;
     }
     for (size_t i = 0; i < ncommands; i++)

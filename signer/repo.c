@@ -365,6 +365,7 @@ repo_close(repo *r)
         free(r->roles[i].name);
         free(r->roles[i].delegator);
         ota_md_free(r->roles[i].md);
+        json_decref(r->roles[i].published);
     }
     free(r->roles);
     ota_md_free(r->root);
@@ -398,6 +399,12 @@ count_staged(repo *r)
     }
     closedir(d);
     return n;
+}
+
+bool
+repo_has_staged(repo *r)
+{
+    return count_staged(r) > 0;
 }
 
 ota_err
@@ -495,8 +502,12 @@ repo_sign_role(repo *r, ota_md *md, const char *role, const ota_md *delegator)
             bool have = false;
             for (size_t s = 0; s < md->nsigs; s++)
                 have = have || strcmp(md->sigs[s].keyid, ids[i]) == 0;
+            const char *file = NULL;
+            for (size_t k = 0; k < r->keys.n && file == NULL; k++)
+                if (strcmp(r->keys.v[k].keyid, ids[i]) == 0)
+                    file = r->keys.v[k].path;
             if (!have)
-                fprintf(stderr, " %s", short_id(ids[i]));
+                fprintf(stderr, " %s", file ? file : ids[i]);
         }
         fputc('\n', stderr);
     }
@@ -610,6 +621,10 @@ repo_edit_role(repo *r, repo_role *role)
 {
     if (role->changed)
         return OTA_OK;
+    if (role->published == NULL &&
+        (role->published = json_deep_copy(json_object_get(role->md->signed_obj, "targets"))) ==
+            NULL)
+        return OTA_E_NOMEM;
     ota_err rc = repo_bump(r, role->md, r->expires[OTA_ROLE_TARGETS], 0);
     if (rc == OTA_OK)
         role->changed = true;
@@ -705,8 +720,8 @@ repo_save_staged(repo *r)
     return rc;
 }
 
-static void
-clear_staged(repo *r)
+void
+repo_clear_staged(repo *r)
 {
     DIR *d = opendir(r->staged_dir);
     if (d == NULL)
@@ -722,6 +737,151 @@ clear_staged(repo *r)
         free(p);
     }
     closedir(d);
+    char *t = fs_join(r->staged_dir, "targets");
+    if (t != NULL)
+        fs_remove_tree(t);
+    free(t);
+}
+
+/* Where the staged copy of a target file lives: staged/targets/ + its path
+ * under targets/. */
+static char *
+staged_target_path(repo *r, const char *final)
+{
+    size_t n = strlen(r->targets_dir);
+    if (strncmp(final, r->targets_dir, n) != 0 || final[n] != '/')
+        return NULL;
+    char *base = fs_join(r->staged_dir, "targets");
+    char *out = base ? fs_join(base, final + n + 1) : NULL;
+    free(base);
+    return out;
+}
+
+/* Staging: keep this run's target files with the staged metadata. */
+static ota_err
+stage_target_files(repo *r)
+{
+    ota_err rc = OTA_OK;
+    for (size_t i = 0; rc == OTA_OK && i < r->nfiles; i++) {
+        if (r->files[i].path == NULL)
+            continue;
+        char *dst = staged_target_path(r, r->files[i].path);
+        char *dir = dst ? strdup(dst) : NULL;
+        if (dir == NULL) {
+            free(dst);
+            return OTA_E_NOMEM;
+        }
+        *strrchr(dir, '/') = '\0';
+        if ((rc = ota_mkdirs(dir, 0755)) == OTA_OK)
+            rc = fs_move_pending(&r->files[i], dst);
+        if (rc == OTA_OK && !r->quiet)
+            fprintf(stderr, "ota-sign: staged %s\n", dst);
+        free(dir);
+        free(dst);
+    }
+    return rc;
+}
+
+/* Metadata and target files of this run to .ota/staged/. */
+static ota_err
+stage_all(repo *r)
+{
+    ota_err rc = repo_save_staged(r);
+    if (rc == OTA_OK)
+        rc = stage_target_files(r);
+    return rc;
+}
+
+/* The entry of target t as published in its role (same length and
+ * SHA-256): its file was checked when it was published. */
+static bool
+published_same(const repo_role *role, const ota_target *t)
+{
+    const json_t *old = json_object_get(role->published, t->path);
+    const json_t *oh = json_object_get(json_object_get(old, "hashes"), "sha256");
+    char hex[65];
+    ota_hex_encode(t->hashes.sha256, 32, hex);
+    return old != NULL && json_integer_value(json_object_get(old, "length")) == t->length &&
+           json_is_string(oh) && strcmp(json_string_value(oh), hex) == 0;
+}
+
+/* Target t's file as the metadata says: copied in this run, or its staged
+ * copy (copied in now, checked on the way), or the file published before
+ * (hashed again when its entry changed). */
+static ota_err
+target_file_ok(repo *r, const repo_role *role, const ota_target *t, const char *final)
+{
+    for (size_t j = 0; j < r->nfiles; j++)
+        if (r->files[j].path != NULL && strcmp(r->files[j].path, final) == 0)
+            return OTA_OK;
+    char *staged = staged_target_path(r, final);
+    if (staged == NULL)
+        return OTA_E_NOMEM;
+    struct stat st;
+    uint64_t len = 0;
+    uint8_t h256[32], h512[64];
+    ota_err rc = OTA_OK;
+    const char *what = staged;
+    if (lstat(staged, &st) == 0) {
+        fs_pending *nv = realloc(r->files, (r->nfiles + 1) * sizeof *nv);
+        if (nv == NULL)
+            rc = OTA_E_NOMEM;
+        else if ((rc = fs_stage_copy(&nv[r->nfiles], final, staged, &len, h256, h512)) ==
+                 OTA_OK)
+            r->nfiles++;
+        if (nv != NULL)
+            r->files = nv;
+        if (rc != OTA_OK)
+            sign_fail(rc, "target %s: staged file %s", t->path, staged);
+    } else if (stat(final, &st) != 0) {
+        sign_error(SX_IO,
+                   "target %s (role %s v%lld): %s is missing (nor staged as %s); refusing to "
+                   "publish metadata naming a file that is not there",
+                   t->path, role->name, (long long) role->md->version, final, staged);
+        rc = OTA_E_NOT_FOUND;
+    } else if (S_ISREG(st.st_mode) && st.st_size == t->length && published_same(role, t)) {
+        free(staged);
+        return OTA_OK;
+    } else {
+        what = final;
+        rc = fs_hash_file(final, &len, h256, h512);
+        if (rc != OTA_OK)
+            sign_fail(rc, "target %s: %s", t->path, final);
+    }
+    if (rc == OTA_OK &&
+        ((int64_t) len != t->length || memcmp(h256, t->hashes.sha256, 32) != 0 ||
+         (t->hashes.has_sha512 && memcmp(h512, t->hashes.sha512, 64) != 0))) {
+        sign_error(SX_VERIFY,
+                   "target %s (role %s v%lld): %s differs from the metadata (length/hash); "
+                   "refusing to publish",
+                   t->path, role->name, (long long) role->md->version, what);
+        rc = OTA_E_HASH;
+    }
+    free(staged);
+    return rc;
+}
+
+/* Before publishing: every target of every changed role has its file. */
+static ota_err
+check_target_files(repo *r)
+{
+    for (size_t i = 0; i < r->nroles; i++) {
+        const repo_role *role = &r->roles[i];
+        for (size_t j = 0; role->changed && j < role->md->ntargets; j++) {
+            const ota_target *t = &role->md->targets[j];
+            if (!t->hashes.has_sha256) {
+                sign_error(SX_VERIFY, "target %s (role %s) has no sha256", t->path, role->name);
+                return OTA_E_FORMAT;
+            }
+            char *final = repo_target_file(r->targets_dir, r->consistent, t->path,
+                                           t->hashes.sha256);
+            ota_err rc = final ? target_file_ok(r, role, t, final) : OTA_E_NOMEM;
+            free(final);
+            if (rc != OTA_OK)
+                return rc;
+        }
+    }
+    return OTA_OK;
 }
 
 ota_err
@@ -763,6 +923,9 @@ repo_load_staged(repo *r, size_t *count)
         } else {
             repo_role *existing = repo_role_get(r, role);
             if (existing != NULL) {
+                if (existing->published == NULL)
+                    existing->published =
+                        json_deep_copy(json_object_get(existing->md->signed_obj, "targets"));
                 ota_md_free(existing->md);
                 existing->md = md;
                 existing->changed = true;
@@ -849,13 +1012,15 @@ repo_publish(repo *r)
     size_t npend = 0;
 
     if (rc == OTA_E_SIGNATURE) {
-        ota_err src = repo_save_staged(r);
+        ota_err src = stage_all(r);
         if (src != OTA_OK)
             return sign_fail(src, "cannot stage metadata"), src;
         fprintf(stderr, "ota-sign: not published: add the missing signatures with "
                         "'ota-sign sign', then run 'ota-sign publish'\n");
         return OTA_E_SIGNATURE;
     }
+    if (rc == OTA_OK)
+        rc = check_target_files(r);
     if (rc != OTA_OK)
         return rc;
 
@@ -914,7 +1079,7 @@ repo_publish(repo *r)
         rc = serialize(r->root, &outs[nouts++], "root.json");
     if (rc == OTA_E_SIGNATURE) {
         /* the online keys were not given: keep the signed role changes */
-        ota_err src = repo_save_staged(r);
+        ota_err src = stage_all(r);
         fprintf(stderr, "ota-sign: not published: the snapshot and timestamp keys are needed "
                         "(--key); run 'ota-sign publish' with them%s\n",
                 src == OTA_OK ? "" : " (staging failed too)");
@@ -962,7 +1127,7 @@ repo_publish(repo *r)
         goto out;
     }
     if (r->from_staged)
-        clear_staged(r);
+        repo_clear_staged(r);
     if (!r->quiet)
         printf("published: timestamp v%lld, snapshot v%lld%s\n", (long long) r->timestamp->version,
                (long long) r->snapshot->version, r->root_changed ? ", new root" : "");
@@ -973,5 +1138,36 @@ out:
     for (size_t i = 0; i < nouts; i++)
         free(outs[i].bytes);
     free(outs);
+    return rc;
+}
+
+ota_err
+repo_publish_timestamp(repo *r)
+{
+    const char *snap_exp = json_string_value(json_object_get(r->snapshot->signed_obj, "expires"));
+    if (r->snapshot->expires <= r->now) {
+        sign_error(SX_EXPIRED,
+                   "snapshot v%lld expired at %s: no client accepts a timestamp naming it; "
+                   "renew both with 'ota-sign renew -k SNAPSHOT-KEY -k TIMESTAMP-KEY'",
+                   (long long) r->snapshot->version, snap_exp);
+        return OTA_E_EXPIRED;
+    }
+    ota_err rc = repo_bump(r, r->timestamp, r->expires[OTA_ROLE_TIMESTAMP], 0);
+    if (rc == OTA_OK)
+        rc = repo_sign_role(r, r->timestamp, "timestamp", r->root);
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    if (rc == OTA_OK)
+        rc = ota_md_serialize(r->timestamp, &bytes, &n);
+    char *path = rc == OTA_OK ? fs_join(r->meta_dir, "timestamp.json") : NULL;
+    if (rc == OTA_OK)
+        rc = path ? ota_atomic_replace_path(path, bytes, n, 0644) : OTA_E_NOMEM;
+    free(path);
+    free(bytes);
+    if (rc == OTA_OK && r->snapshot->expires < r->timestamp->expires)
+        fprintf(stderr,
+                "ota-sign: warning: snapshot v%lld expires at %s, before this timestamp: "
+                "devices stop updating then unless 'ota-sign renew' runs first\n",
+                (long long) r->snapshot->version, snap_exp);
     return rc;
 }

@@ -8,7 +8,8 @@
  *   REPO/targets/    served: target files, as <dir>/<sha256>.<name> when
  *                    consistent snapshots are on (the default)
  *   REPO/.ota/       not served (hidden): config.json, staged/ (metadata
- *                    waiting for signatures), lock
+ *                    waiting for signatures, and under staged/targets/ the
+ *                    target files it names, laid out as in targets/), lock
  *
  * Publishing writes every new file under a hidden temporary name first
  * (fsync'd), then renames them into place in an order that keeps the
@@ -31,6 +32,7 @@ typedef struct repo_role {
     char *delegator;   /* NULL for targets */
     ota_md *md;
     bool changed;
+    json_t *published; /* its "targets" as published, kept on the first change */
 } repo_role;
 
 typedef struct repo {
@@ -52,6 +54,7 @@ typedef struct repo {
     size_t nfiles;
     bool quiet;
     bool from_staged; /* changes came from .ota/staged: clear it on publish */
+    bool stage;       /* --stage: staging without any key of a role is wanted */
 } repo;
 
 /* Open REPO for changes: takes the lock, reads the config and the published
@@ -144,6 +147,18 @@ OTA_NODISCARD ota_err repo_save_staged(repo *r);
 
 /* Load every staged file into r (publish, sign). */
 OTA_NODISCARD ota_err repo_load_staged(repo *r, size_t *count);
+
+/* Remove everything staged (metadata and target files); discard. */
+void repo_clear_staged(repo *r);
+
+/* True when metadata is staged (waiting for signatures). */
+bool repo_has_staged(repo *r);
+
+/* A new timestamp.json only (version + 1, expires now + the timestamp
+ * period) naming the same snapshot, signed with the timestamp key(s).
+ * Refused (OTA_E_EXPIRED, message printed) when that snapshot has expired;
+ * warns when the snapshot expires before the new timestamp. */
+OTA_NODISCARD ota_err repo_publish_timestamp(repo *r);
 
 /* Short human form of a key id: first 12 hex digits. */
 const char *short_id(const char *keyid);

@@ -213,7 +213,7 @@ cp ts-good.json "$R/metadata/timestamp.json"
 # ---- delegation ----------------------------------------------------------------
 expect_rc 0 "delegate product-x/* to its own key" \
     "$SIGN" delegate -r "$R" --role product-x --paths 'product-x/*' --delegate-key k/px.key \
-        -k k/targets.key "${ONLINE[@]}" -k k/ts2.key
+        -k k/targets.key -k k/snap.key -k k/ts2.key
 echo "app for x" > app.bin
 expect_rc 0 "add into the delegated role" sh -c \
     "'$SIGN' add -r '$R' -k k/px.key -k k/snap.key -k k/ts2.key --prefix product-x/ app.bin | grep -q 'role product-x'"
@@ -319,8 +319,8 @@ v1=$(tv)
 expect_rc 0 "release with the same values: nothing to publish" "$SIGN" release -r "$R" "${TK[@]}" gw-fw-2.2.0.otab --rollout 100
 check "... targets version unchanged" test "$(tv)" -eq "$v1"
 # without the targets key: staged like add, then signed and published
-expect_rc 5 "release without the targets key: staged (exit 5)" \
-    "$SIGN" release -r "$R" -k k/snap.key -k k/ts2.key gw-fw-2.2.0.otab --no-downgrade --channel stable
+expect_rc 5 "release without the targets key, --stage: staged (exit 5)" \
+    "$SIGN" release -r "$R" -k k/snap.key -k k/ts2.key --stage gw-fw-2.2.0.otab --no-downgrade --channel stable
 check "... staged targets.json carries the new policy" env TJ_FILE="$R/.ota/staged/targets.json" \
     bash -c "$(declare -f tj); tj 'P(\"gw-fw-2.2.0.otab\").downgrade===false'"
 expect_rc 0 "... signed with the targets key" "$SIGN" sign -r "$R" -k k/targets.key
@@ -384,6 +384,158 @@ if command -v faketime >/dev/null; then
         faketime -f +400d "$SIGN" add -r "$R" -k k/targets.key -k k/snap.key -k k/ts2.key fw-1.0.bin
 fi
 expect_rc 0 "status --json is JSON" sh -c "'$SIGN' status -r '$R' --json | node -e 'JSON.parse(require(\"fs\").readFileSync(0))'"
+
+# ---- operator-proofing (issue 11) -------------------------------------------------
+# to FILE CMD...: run CMD with its stdout and stderr in FILE, keep its exit status
+to() { local f=$1; shift; "$@" >"$f" 2>&1; }
+# 1. a staged add keeps its target file and publishes it with the metadata
+"$SIGN" keygen -o k/t2b --unencrypted >/dev/null 2>&1
+R1=$W/repo1
+"$SIGN" init -r "$R1" --root-key k/root2.key --targets-key k/targets.key --targets-key k/t2b.key \
+    --targets-threshold 2 --snapshot-key k/snap.key --timestamp-key k/ts.key >/dev/null 2>&1
+O1=(-k k/snap.key -k k/ts.key)
+echo "staged firmware" > st-fw.bin
+expect_rc 5 "add with 1 of 2 targets keys: staged" "$SIGN" add -r "$R1" -k k/targets.key "${O1[@]}" st-fw.bin
+check "... the target file is kept with the staged metadata" sh -c "find '$R1/.ota/staged' -name '*st-fw.bin' | grep -q ."
+expect_rc 0 "... second targets key signs" "$SIGN" sign -r "$R1" -k k/t2b.key
+expect_rc 0 "... published" "$SIGN" publish -r "$R1" "${O1[@]}"
+expect_rc 0 "... the published repository has its target file (verify)" "$SIGN" verify -r "$R1" -q
+check "... nothing left in staged/" sh -c "! find '$R1/.ota/staged' -type f | grep -q ."
+echo "staged firmware 2" > st-fw2.bin
+"$SIGN" add -r "$R1" -k k/targets.key "${O1[@]}" st-fw2.bin >/dev/null 2>&1
+"$SIGN" sign -r "$R1" -k k/t2b.key >/dev/null 2>&1
+sf=$(find "$R1/.ota/staged" -name '*st-fw2.bin' | head -1)
+cp "$sf" st-keep 2>/dev/null
+before=$(tree_hash "$R1/metadata")
+[ -n "$sf" ] && printf 'X' | dd of="$sf" bs=1 seek=0 conv=notrunc 2>/dev/null
+expect_rc 4 "publish refuses a staged target file that differs" "$SIGN" publish -r "$R1" "${O1[@]}"
+[ -n "$sf" ] && rm -f "$sf"
+expect_rc 6 "publish refuses when the staged target file is missing" "$SIGN" publish -r "$R1" "${O1[@]}"
+check "... metadata unchanged" test "$before" = "$(tree_hash "$R1/metadata")"
+expect_rc 0 "publish names the missing file" sh -c "'$SIGN' publish -r '$R1' -k k/snap.key -k k/ts.key 2>&1 | grep -q 'st-fw2.bin.*missing'"
+# 3. staging by accident
+expect_rc 0 "discard drops staged changes" "$SIGN" discard -r "$R1"
+check "... nothing staged any more" sh -c "! find '$R1/.ota/staged' -type f | grep -q ."
+expect_rc 0 "discard --help" sh -c "'$SIGN' discard --help | grep -q '^usage:'"
+expect_rc 0 "a repository after discard verifies" "$SIGN" verify -r "$R1" -q
+expect_rc 3 "add with a foreign key is an error, not a staging" \
+    to err.txt "$SIGN" add -r "$R1" -k k/px.key -k k/snap.key -k k/ts.key st-fw2.bin
+check "... naming the key file and that it is in no role" grep -q 'k/px.key is in no role of root v1' err.txt
+check "... nothing staged" test ! -e "$R1/.ota/staged/targets.json"
+expect_rc 3 "add without any targets key is an error" "$SIGN" add -r "$R1" "${O1[@]}" st-fw2.bin
+check "... nothing staged" test ! -e "$R1/.ota/staged/targets.json"
+expect_rc 3 "timestamp with the targets key: error naming its role" \
+    to err.txt "$SIGN" timestamp -r "$R1" -k k/targets.key -k k/ts.key
+check "... 'k/targets.key is not a timestamp key in root v1 (it is a targets key)'" \
+    grep -q 'k/targets.key is not a timestamp key in root v1 (it is a targets key)' err.txt
+expect_rc 5 "add --stage without a targets key: staged" \
+    sh -c "'$SIGN' add -r '$R1' --stage ${O1[*]} st-fw2.bin > out.txt"
+check "... and says 'added' only once published" sh -c "! grep -q '^added' out.txt"
+"$SIGN" discard -r "$R1" >/dev/null 2>&1
+expect_rc 0 "add with both targets keys prints added" \
+    sh -c "'$SIGN' add -r '$R1' -k k/targets.key -k k/t2b.key ${O1[*]} st-fw2.bin | grep -q '^added st-fw2.bin'"
+expect_rc 5 "add with 1 of 2 targets keys: staged" to err.txt "$SIGN" add -r "$R1" -k k/targets.key "${O1[@]}" --path x.bin st-fw.bin
+check "... the missing signatures are named by whole key id, not a truncated one" \
+    sh -c "grep 'missing' err.txt | grep -qE '[0-9a-f]{64}'"
+"$SIGN" discard -r "$R1" >/dev/null 2>&1
+
+# 2. one passphrase per key
+printf 'alpha one\n' > e1pass; printf 'beta two\n' > e2pass; printf 'gamma three\n' > e3pass
+chmod 600 e1pass e2pass e3pass
+"$SIGN" keygen -o k/e1 --passphrase-file e1pass --kdf interactive >/dev/null 2>&1
+"$SIGN" keygen -o k/e2 --passphrase-file e2pass --kdf interactive >/dev/null 2>&1
+R3=$W/repo3
+expect_rc 0 "init with a passphrase file per key" "$SIGN" init -r "$R3" --root-key k/root2.key \
+    --targets-key k/e1.key --snapshot-key k/e2.key --timestamp-key k/ts.key \
+    --passphrase-file k/e1.key=e1pass --passphrase-file k/e2.key=e2pass
+E3=(-k k/e1.key -k k/e2.key -k k/ts.key)
+expect_rc 0 "add unattended with two differently encrypted keys" setsid -w "$SIGN" add -r "$R3" "${E3[@]}" \
+    --passphrase-file k/e1.key=e1pass --passphrase-file k/e2.key=e2pass fw-1.0.bin
+expect_rc 0 "a plain --passphrase-file serves the keys without their own" setsid -w "$SIGN" snapshot -r "$R3" \
+    -k k/e2.key -k k/ts.key --passphrase-file k/e1.key=e1pass --passphrase-file e2pass
+expect_rc 2 "two plain --passphrase-file options are a usage error" \
+    "$SIGN" snapshot -r "$R3" -k k/e2.key -k k/ts.key --passphrase-file e1pass --passphrase-file e2pass
+expect_rc 3 "no passphrase source for an encrypted key" \
+    to err.txt setsid -w "$SIGN" snapshot -r "$R3" -k k/e2.key -k k/ts.key
+check "... one line naming the key file, not 'wrong passphrase'" \
+    sh -c "grep -q 'k/e2.key' err.txt && ! grep -qi 'wrong passphrase' err.txt && [ \$(grep -vc 'warning:' err.txt) = 1 ]"
+chmod 644 e2pass
+expect_rc 0 "a readable passphrase file is warned about" \
+    sh -c "setsid -w '$SIGN' snapshot -r '$R3' -k k/e2.key -k k/ts.key --passphrase-file e2pass 2>&1 | grep -q 'warning: .*e2pass.*readable'"
+chmod 600 e2pass
+chmod 644 k/t2b.key
+expect_rc 0 "a readable unencrypted key file is warned about" \
+    sh -c "'$SIGN' sign -k k/t2b.key ts-copy.json 2>&1 | grep -q 'warning: .*t2b.key.*readable'"
+chmod 600 k/t2b.key
+cp k/e2.key k/e2copy.key
+printf 'delta four\n' > newpass; chmod 600 newpass
+expect_rc 3 "passwd with a wrong old passphrase" setsid -w "$SIGN" passwd k/e2copy.key \
+    --passphrase-file e1pass --new-passphrase-file newpass
+check "... key file unchanged" cmp -s k/e2.key k/e2copy.key
+expect_rc 0 "passwd changes a key's passphrase" setsid -w "$SIGN" passwd k/e2copy.key \
+    --passphrase-file e2pass --new-passphrase-file newpass
+check "... still mode 0600" test "$(stat -c %a k/e2copy.key)" = 600
+check "... same key id" test "$(grep -o '"keyid": *"[0-9a-f]*"' k/e2copy.key)" = "$(grep -o '"keyid": *"[0-9a-f]*"' k/e2.key)"
+cp "$ROOT/formats/vectors/tufjs/timestamp.json" ts-copy2.json
+expect_rc 0 "... the new passphrase decrypts it" setsid -w "$SIGN" sign -k k/e2copy.key --passphrase-file newpass ts-copy2.json
+expect_rc 3 "... the old one does not" setsid -w "$SIGN" sign -k k/e2copy.key --passphrase-file e2pass ts-copy2.json
+expect_rc 0 "passwd --help" sh -c "'$SIGN' passwd --help | grep -q '^usage:'"
+if [ -d /proc/self ]; then
+    mkfifo pfifo
+    OTA_SIGN_PASSPHRASE=env-secret-4711 "$SIGN" sign -k k/e1.key --passphrase-file pfifo ts-copy2.json >/dev/null 2>&1 &
+    spid=$!
+    sleep 0.5
+    check "OTA_SIGN_PASSPHRASE is gone from the process environment once read" \
+        sh -c "! tr '\\0' '\\n' < /proc/$spid/environ | grep -q env-secret-4711"
+    cat e1pass > pfifo
+    wait "$spid"
+fi
+
+# 4. renew: the one cron command
+R4=$W/repo4
+"$SIGN" init -r "$R4" --root-key k/root2.key --targets-key k/targets.key --snapshot-key k/snap.key \
+    --timestamp-key k/ts.key >/dev/null 2>&1
+ver() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).signed.version)' "$R4/metadata/$1.json"; }
+expect_rc 0 "renew --help" sh -c "'$SIGN' renew --help | grep -q '^usage:'"
+expect_rc 0 "renew: nothing due" "$SIGN" renew -r "$R4" -k k/snap.key -k k/ts.key
+check "... nothing re-signed" test "$(ver timestamp)" = 1
+expect_rc 0 "renew --margin 8d re-signs snapshot and timestamp" "$SIGN" renew -r "$R4" -k k/snap.key -k k/ts.key --margin 8d
+check "... both re-signed" test "$(ver timestamp)" = 2 -a "$(ver snapshot)" = 2
+expect_rc 7 "renew: an offline role within its margin is exit 7" \
+    to err.txt "$SIGN" renew -r "$R4" -k k/snap.key -k k/ts.key --warn 100d
+check "... naming targets" grep -q 'targets' err.txt
+if command -v faketime >/dev/null; then
+    expect_rc 8 "timestamp refuses to outlive an expired snapshot" faketime -f +8d "$SIGN" timestamp -r "$R4" -k k/ts.key
+    expect_rc 0 "renew a week later (cron) keeps devices updating" faketime -f +6d "$SIGN" renew -r "$R4" -k k/snap.key -k k/ts.key
+    expect_rc 0 "... the repository verifies 6 days later" faketime -f +6d "$SIGN" verify -r "$R4" -q
+    expect_rc 0 "... and 12 days later after another renew" sh -c \
+        "faketime -f +12d '$SIGN' renew -r '$R4' -k k/snap.key -k k/ts.key && faketime -f +12d '$SIGN' verify -r '$R4' -q"
+    expect_rc 7 "renew 70 days later: targets is due (exit 7)" faketime -f +70d "$SIGN" renew -r "$R4" -k k/snap.key -k k/ts.key
+    expect_rc 0 "renew with the targets key re-signs targets too" faketime -f +70d "$SIGN" renew -r "$R4" -k k/targets.key -k k/snap.key -k k/ts.key
+fi
+
+# 5. consistency
+expect_rc 0 "ota-sign --version" sh -c "'$SIGN' --version | grep -q '^ota-sign [0-9]'"
+mkdir -p notrepo
+expect_rc 6 "verify on a directory that is not a repository" \
+    to err.txt "$SIGN" verify -r notrepo
+check "... says so" grep -q 'not an ota repository' err.txt
+mkdir -p rfs/usr/bin rfs/bin && echo x > rfs/usr/bin/x && ln -s /usr/bin/x rfs/bin/x
+kind=$(sed -n 's/.*--component \([a-z]*\):rootfs=.*/\1/p' "$ROOT/README.md" | head -1)
+expect_rc 0 "the README's bundle example takes a root file system with absolute links" \
+    "$SIGN" bundle --name gw-fw --version 1.2.0 --hardware gw-1 --component "$kind:rootfs=rfs" -o rfs.otab --quiet
+line=$(sed -n '/^ota-sign add/{:a;/\\$/{N;s/\\\n//;ba};p;q}' "$ROOT/docs/bundle.md" | sed 's/ *#.*//')
+cp rfs.otab acme-gateway-2.1.0.otab
+line=${line//REPO/$R4}
+line=${line//targets.key/k/targets.key}; line=${line//snapshot.key/k/snap.key}; line=${line//timestamp.key/k/ts.key}
+expect_rc 0 "docs/bundle.md's add line works" bash -c "${line/ota-sign/$SIGN}"
+
+# 6. non-regular files
+mkfifo afifo
+expect_rc 10 "add of a fifo is refused (not blocked)" timeout 10 "$SIGN" add -r "$R4" -k k/targets.key -k k/snap.key -k k/ts.key afifo
+expect_rc 0 "... clearly" sh -c "timeout 10 '$SIGN' add -r '$R4' -k k/targets.key -k k/snap.key -k k/ts.key afifo 2>&1 | grep -q 'not a regular file'"
+expect_rc 10 "add of a directory is refused" to err.txt "$SIGN" add -r "$R4" -k k/targets.key -k k/snap.key -k k/ts.key notrepo
+check "... not as a damaged bundle" sh -c "! grep -q 'damaged' err.txt"
 
 stop_server
 finish
