@@ -477,8 +477,11 @@ dev_install(agent_dev *d, const ota_target_info *t)
     if (ota_installer_status(d->in, &st) != OTA_OK)
         st.target_version[0] = '\0';
     if (rc != OTA_OK) {
-        /* a break the next run resumes is not a failed attempt */
-        if (rc != OTA_E_NETWORK && rc != OTA_E_CANCELED && rc != OTA_E_STATE) {
+        /* a break the next run resumes is not a failed attempt, and neither
+         * is a refusal before the first byte (hardware, not newer, marked
+         * bad or below the floor, busy): nothing was tried */
+        if (rc != OTA_E_NETWORK && rc != OTA_E_CANCELED && rc != OTA_E_STATE &&
+            rc != OTA_E_HARDWARE && rc != OTA_E_ROLLBACK && rc != OTA_E_BAD_VERSION) {
             dev_report(d, OTA_OUTCOME_FAILURE, "install-failed", before.installed_version, NULL,
                        st.target_version, why);
         }
