@@ -158,6 +158,8 @@ expect_rc 8 "install for the wrong hardware: exit 8" "${CC[@]}" --hardware-id gw
 expect_rc 9 "install 1.0.0 over 1.1.0: not newer (exit 9)" "${CC[@]}" install gw-fw-1.0.0.otab
 expect_rc 9 "--allow-downgrade without a signed permission: still exit 9" "${CC[@]}" install --allow-downgrade gw-fw-1.0.0.otab
 expect_rc 10 "install the bad 1.2.0 again: marked bad (exit 10)" "${CC[@]}" install gw-fw-1.2.0.otab
+check "refusals before the first byte are not reported as failed attempts" \
+    test "$(admin /v1/devices/gw-0001 | json 'len(d["history"])')" = 6
 agentdev down gw-0002
 "${CC[@]}" install gw-fw-1.3.0.otab >/dev/null 2>&1
 "$DEV/reboot.sh"
