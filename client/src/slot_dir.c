@@ -93,8 +93,40 @@ unsafe(otac_dir *d, const char *what, const char *path)
 
 /* ---- open / close ------------------------------------------------------------ */
 
+/* OTA_OK when the directory fd has no entries but "." and "..", else
+ * OTA_E_EXISTS (a duplicate descriptor is read: fd's offset is kept). */
+static ota_err
+dir_is_empty(int fd)
+{
+    int dfd = openat(fd, ".", DIR_FLAGS);
+    if (dfd < 0)
+        return ota_errno_err(errno);
+    DIR *dir = fdopendir(dfd);
+    if (dir == NULL) {
+        ota_err rc = ota_errno_err(errno);
+        close(dfd);
+        return rc;
+    }
+    ota_err rc = OTA_OK;
+    for (;;) {
+        errno = 0;
+        struct dirent *de = readdir(dir);
+        if (de == NULL) {
+            if (errno != 0)
+                rc = ota_errno_err(errno);
+            break;
+        }
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            rc = OTA_E_EXISTS;
+            break;
+        }
+    }
+    closedir(dir);
+    return rc;
+}
+
 ota_err
-otac_dir_open(const char *path, const otac_dir_opts *o, otac_dir **out)
+otac_dir_open_at(int dirfd, const char *path, const otac_dir_opts *o, otac_dir **out)
 {
     ota_err rc = OTA_E_NOMEM;
     otac_dir *d = calloc(1, sizeof *d);
@@ -112,12 +144,14 @@ otac_dir_open(const char *path, const otac_dir_opts *o, otac_dir **out)
     d->cur_path[0] = d->chain[0] = '\0';
     d->allow_setuid = o != NULL && o->allow_setuid;
     d->is_root = geteuid() == 0;
-    d->root_fd = open(path, DIR_FLAGS);
+    d->root_fd = openat(dirfd, path, DIR_FLAGS);
     if (d->root_fd < 0) {
         /* O_DIRECTORY|O_NOFOLLOW on a link: ELOOP or ENOTDIR, by kernel */
         int e = errno;
         struct stat lst;
-        if (e == ELOOP || (e == ENOTDIR && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)))
+        if (e == ELOOP ||
+            (e == ENOTDIR && fstatat(dirfd, path, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+             S_ISLNK(lst.st_mode)))
             rc = OTA_E_UNSAFE;
         else
             rc = ota_errno_err(e);
@@ -130,12 +164,21 @@ otac_dir_open(const char *path, const otac_dir_opts *o, otac_dir **out)
     }
     d->root_dev = st.st_dev;
     d->root_ino = st.st_ino;
+    /* checked on the descriptor the writer keeps: the same directory */
+    if (o != NULL && o->require_empty && (rc = dir_is_empty(d->root_fd)) != OTA_OK)
+        goto out;
     *out = d;
     d = NULL;
     rc = OTA_OK;
 out:
     otac_dir_close(d);
     return rc;
+}
+
+ota_err
+otac_dir_open(const char *path, const otac_dir_opts *o, otac_dir **out)
+{
+    return otac_dir_open_at(AT_FDCWD, path, o, out);
 }
 
 void
