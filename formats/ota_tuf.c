@@ -356,6 +356,35 @@ parse_delegations(const json_t *obj, views *v)
     return OTA_OK;
 }
 
+static int
+cmp_str_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* TUF: each keyid in `signatures` MUST be unique.  Sorted copies of the
+ * pointers, neighbours compared: O(n log n) string compares for n up to
+ * OTA_MAX_SIGNATURES, whatever the keyids' length.  OTA_E_FORMAT on a
+ * repeat. */
+static ota_err
+sig_keyids_unique(const ota_sig *sigs, size_t n)
+{
+    ota_err rc = OTA_OK;
+    if (n < 2)
+        return OTA_OK;
+    const char **ids = malloc(n * sizeof *ids);
+    if (ids == NULL)
+        return OTA_E_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        ids[i] = sigs[i].keyid;
+    qsort(ids, n, sizeof *ids, cmp_str_ptr);
+    for (size_t i = 1; i < n && rc == OTA_OK; i++)
+        if (strcmp(ids[i - 1], ids[i]) == 0)
+            rc = OTA_E_FORMAT;
+    free(ids);
+    return rc;
+}
+
 static ota_err
 parse_signatures(const json_t *arr, views *v)
 {
@@ -383,7 +412,7 @@ parse_signatures(const json_t *arr, views *v)
             sig->well_formed = true;
     }
     v->nsigs = n;
-    return OTA_OK;
+    return sig_keyids_unique(v->sigs, n);
 }
 
 static ota_err

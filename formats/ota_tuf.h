@@ -126,7 +126,8 @@ typedef struct ota_md {
  * Parse and validate untrusted metadata buf[len] expected to be of type
  * `expect` (OTA_ROLE_TARGETS for delegated roles).  Does not verify
  * signatures or expiry.  Errors: OTA_E_JSON, OTA_E_LIMIT (size, depth,
- * counts), OTA_E_FORMAT (schema), OTA_E_TYPE (_type differs from expect),
+ * counts), OTA_E_FORMAT (schema; also a keyid repeated in `signatures`,
+ * which the TUF specification forbids), OTA_E_TYPE (_type differs from expect),
  * OTA_E_SPEC_VERSION (major != 1), OTA_E_THRESHOLD (threshold < 1),
  * OTA_E_UNSUPPORTED (succinct delegations), OTA_E_NOMEM.
  * *out is written only on success; free with ota_md_free().
@@ -153,8 +154,8 @@ void ota_md_free(ota_md *md);
 
 /*
  * Count valid signatures on md by keys authorised in rk and found in ring:
- * each authorised key counts at most once (duplicate signatures and one key
- * listed under several key ids included); unknown key ids, unsupported key
+ * each authorised key counts at most once (one key listed under several key
+ * ids included; a keyid signing twice never parses); unknown key ids, unsupported key
  * types and empty or malformed `sig` values are invalid signatures, never
  * errors.  OTA_OK when at least rk->threshold are valid, else
  * OTA_E_SIGNATURE.  *nvalid (optional) receives the count either way.

@@ -24,7 +24,7 @@ help(FILE *out)
     fprintf(out,
             "usage: ota-sign verify-bundle [--head-sha256 HEX --head-length N] [--sha256 HEX]\n"
             "                              [--targets FILE --target PATH] [--hardware ID]\n"
-            "                              [--extract DIR] [--quiet] FILE\n"
+            "                              [--extract DIR [--allow-setuid]] [--quiet] FILE\n"
             "\n"
             "Reads FILE exactly as a device does (formats/ota_bundle_reader.c): the head is\n"
             "checked against the trusted SHA-256, then every chunk's SHA-256 is checked before\n"
@@ -41,7 +41,11 @@ help(FILE *out)
             "                          that is `ota-sign verify`)\n"
             "      --hardware ID       also require ID in the bundle's hardware list\n"
             "      --extract DIR       write what a device would install into DIR (existing):\n"
-            "                          trees to DIR/NAME/, images to DIR/NAME.img\n"
+            "                          trees to DIR/NAME/ (new or empty), images to\n"
+            "                          DIR/NAME.img (new); nothing already there is\n"
+            "                          followed, opened or merged; set-id bits dropped\n"
+            "      --allow-setuid      keep setuid/setgid bits in extracted trees (as a slot\n"
+            "                          with allow-setuid = true does)\n"
             "  -q, --quiet             print nothing on success\n"
             "\n"
             "Exit: 0 valid, 2 usage, 4 invalid (hash, length, format, unsafe entry, wrong\n"
@@ -69,13 +73,21 @@ on_manifest(void *user, const ota_bundle_manifest *m)
  * --extract: what a device installs, through the device's own slot writers
  * (client/src/slot.h): trees into DIR/NAME/ with otac_dir (never through a
  * link, even one left in DIR by an earlier extraction), images into
- * DIR/NAME.img with otac_raw, read back against the chunk table.  Existing
- * objects are not replaced (no resume here); the tree is not fsync'd (a
- * check, not an install).
+ * DIR/NAME.img with otac_raw, read back against the chunk table.
+ *
+ * DIR is any directory, perhaps shared or holding an earlier extraction, so
+ * nothing already in it is trusted: a tree goes into DIR/NAME only when that
+ * directory is new or empty (so an earlier tree's links are never in the
+ * way, and the result is exactly what the bundle holds), an image only into
+ * a new DIR/NAME.img (O_EXCL: a planted fifo cannot block, a planted hard
+ * link cannot carry the write outside DIR).  Set-id bits are dropped unless
+ * --allow-setuid (a device keeps them only in a slot that allows them).  No
+ * resume; the tree is not fsync'd (a check, not an install).
  */
 typedef struct extract {
     const char *dir;
     int dir_fd;
+    bool allow_setuid;
     ota_bundle_reader **reader;              /* for the verified head */
     const char *comp;                        /* component being written */
     otac_dir *tree;
@@ -118,35 +130,31 @@ x_begin(extract *x, const ota_bundle_component *c)
     ota_err rc = OTA_E_NOMEM;
     char *path = NULL;
     x->comp = c->name;
+    char msg[512];
     if (c->type == OTA_BUNDLE_TREE) {
         if (mkdirat(x->dir_fd, c->name, 0755) != 0 && errno != EEXIST) {
             rc = x_fail(x, ota_errno_err(errno), strerror(errno));
             goto out;
         }
-        if ((path = join(x->dir, c->name, "")) == NULL)
-            goto out;
-        rc = otac_dir_open(path, NULL, &x->tree);
-        x_fail(x, rc, rc == OTA_E_UNSAFE ? "a symbolic link, refusing" : NULL);
+        /* the one just made, or an empty one: opened O_NOFOLLOW beneath DIR */
+        otac_dir_opts o = {.allow_setuid = x->allow_setuid, .require_empty = true};
+        rc = otac_dir_open_at(x->dir_fd, c->name, &o, &x->tree);
+        snprintf(msg, sizeof msg, "%s/%s: %s", x->dir, c->name,
+                 rc == OTA_E_UNSAFE   ? "a symbolic link, refusing"
+                 : rc == OTA_E_EXISTS ? "not empty, refusing (--extract writes a tree into a "
+                                        "new or empty directory only)"
+                                      : ota_strerror(rc));
+        x_fail(x, rc, msg);
         goto out;
     }
-    /* created as before (0644 less the umask), then opened by the writer */
-    if ((path = join(".", c->name, ".img")) == NULL)
-        goto out;
-    int fd = openat(x->dir_fd, path + 2, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        char msg[160];
-        snprintf(msg, sizeof msg, "%s: %s", path + 2,
-                 e == ELOOP ? "a symbolic link, refusing" : strerror(e));
-        rc = x_fail(x, e == ELOOP ? OTA_E_UNSAFE : ota_errno_err(e), msg);
-        goto out;
-    }
-    close(fd);
-    free(path);
+    /* a new file (0644 less the umask): never anything already there */
     if ((path = join(x->dir, c->name, ".img")) == NULL)
         goto out;
-    rc = otac_raw_open(path, false, &x->img);
-    x_fail(x, rc, NULL);
+    rc = otac_raw_create(x->dir_fd, path + strlen(x->dir) + 1, path, 0644, &x->img);
+    snprintf(msg, sizeof msg, "%s: %s", path,
+             rc == OTA_E_EXISTS ? "exists, refusing (--extract writes a new image file only)"
+                                : ota_strerror(rc));
+    x_fail(x, rc, msg);
 out:
     free(path);
     return rc;
@@ -297,12 +305,13 @@ cmd_verify_bundle(int argc, char **argv)
         {"target", required_argument, NULL, 't'},
         {"hardware", required_argument, NULL, 'H'},
         {"extract", required_argument, NULL, 'x'},
+        {"allow-setuid", no_argument, NULL, 'U'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     uint8_t head_sha[32], file_sha[32], got_sha[32];
-    bool have_head_sha = false, have_file_sha = false, quiet = false;
+    bool have_head_sha = false, have_file_sha = false, quiet = false, allow_setuid = false;
     uint64_t head_len = 0, file_len = 0;
     bool have_head_len = false, have_file_len = false;
     const char *targets = NULL, *target = NULL, *extract_dir = NULL;
@@ -335,6 +344,7 @@ cmd_verify_bundle(int argc, char **argv)
         case 't': target = optarg; break;
         case 'H': v.hardware = optarg; break;
         case 'x': extract_dir = optarg; break;
+        case 'U': allow_setuid = true; break;
         case 'q': quiet = true; break;
         case ':':
             return sign_error(SX_USAGE, "verify-bundle: option %s needs a value",
@@ -346,6 +356,8 @@ cmd_verify_bundle(int argc, char **argv)
     }
     if (argc - optind != 1)
         return sign_error(SX_USAGE, "verify-bundle: want exactly one FILE (see --help)");
+    if (allow_setuid && extract_dir == NULL)
+        return sign_error(SX_USAGE, "verify-bundle: --allow-setuid goes with --extract");
     if (have_head_sha != have_head_len)
         return sign_error(SX_USAGE, "verify-bundle: --head-sha256 and --head-length go together");
     if ((targets == NULL) != (target == NULL) || (targets && have_head_sha))
@@ -380,6 +392,7 @@ cmd_verify_bundle(int argc, char **argv)
     x.dir_fd = -1;
     if (extract_dir != NULL) {
         x.dir = extract_dir;
+        x.allow_setuid = allow_setuid;
         x.reader = &r;
         x.dir_fd = open(extract_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (x.dir_fd < 0) {

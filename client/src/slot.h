@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ota_bundle.h"
 
@@ -40,7 +41,9 @@
 typedef struct otac_dir otac_dir;
 
 typedef struct otac_dir_opts {
-    bool allow_setuid; /* keep S_ISUID/S_ISGID (slot config "allow-setuid") */
+    bool allow_setuid;  /* keep S_ISUID/S_ISGID (slot config "allow-setuid") */
+    bool require_empty; /* the directory must be empty (tools writing into a
+                         * directory they do not own: verify-bundle --extract) */
 } otac_dir_opts;
 
 /* Open the slot directory `path` (an existing directory; a symlink as the
@@ -48,6 +51,10 @@ typedef struct otac_dir_opts {
  * OTA_E_NOT_FOUND).  o may be NULL (defaults), is copied.  *out only on
  * success (there is no message for a failed open: report path + error). */
 ota_err otac_dir_open(const char *path, const otac_dir_opts *o, otac_dir **out);
+/* As otac_dir_open, path relative to the directory dirfd (AT_FDCWD: as
+ * otac_dir_open).  With o->require_empty, a directory holding anything is
+ * OTA_E_EXISTS (checked on the descriptor the writer then uses). */
+ota_err otac_dir_open_at(int dirfd, const char *path, const otac_dir_opts *o, otac_dir **out);
 
 /* Remove everything inside the slot directory (not the directory itself):
  * never follows a link, never leaves the slot's file system (a mount inside
@@ -106,6 +113,14 @@ typedef struct otac_raw otac_raw;
  * until its type is known, so nothing planted there can block or grab a
  * terminal).  *out only on success. */
 ota_err otac_raw_open(const char *path, bool create, otac_raw **out);
+
+/* A new image file dirfd/name for tools (`ota-sign verify-bundle
+ * --extract`): created with O_CREAT|O_EXCL|O_NOFOLLOW, mode `mode` less the
+ * umask, so nothing already there is ever opened: an existing file (or a
+ * hard link to one elsewhere), a fifo, a device or a symlink is
+ * OTA_E_EXISTS.  label names it in messages.  *out only on success. */
+ota_err otac_raw_create(int dirfd, const char *name, const char *label, mode_t mode,
+                        otac_raw **out);
 
 /* Write buf[len] at offset off (pwrite, all of it; past the end of a block
  * device or a full file system: OTA_E_NOSPACE). */

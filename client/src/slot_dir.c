@@ -23,7 +23,11 @@
  *    chain of directory entries (bounded: an entry path has at most
  *    OTA_BUNDLE_MAX_ENTRY_PATH / 2 components).
  *  - Emptying is iterative: one open directory at a time, the relative path
- *    kept as a string; see otac_dir_empty().
+ *    kept as a string; see otac_dir_empty().  A directory that cannot be
+ *    opened (not root, mode 0000) is made u+rwx through an O_PATH descriptor
+ *    pinned with O_NOFOLLOW (its /proc/self/fd entry), never by its name.
+ *  - A slot opened with require_empty (tools: verify-bundle --extract) must
+ *    hold nothing, so no earlier object is ever in the way.
  */
 #define _GNU_SOURCE /* syncfs */
 #include <dirent.h>
@@ -93,8 +97,40 @@ unsafe(otac_dir *d, const char *what, const char *path)
 
 /* ---- open / close ------------------------------------------------------------ */
 
+/* OTA_OK when the directory fd has no entries but "." and "..", else
+ * OTA_E_EXISTS (a duplicate descriptor is read: fd's offset is kept). */
+static ota_err
+dir_is_empty(int fd)
+{
+    int dfd = openat(fd, ".", DIR_FLAGS);
+    if (dfd < 0)
+        return ota_errno_err(errno);
+    DIR *dir = fdopendir(dfd);
+    if (dir == NULL) {
+        ota_err rc = ota_errno_err(errno);
+        close(dfd);
+        return rc;
+    }
+    ota_err rc = OTA_OK;
+    for (;;) {
+        errno = 0;
+        struct dirent *de = readdir(dir);
+        if (de == NULL) {
+            if (errno != 0)
+                rc = ota_errno_err(errno);
+            break;
+        }
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            rc = OTA_E_EXISTS;
+            break;
+        }
+    }
+    closedir(dir);
+    return rc;
+}
+
 ota_err
-otac_dir_open(const char *path, const otac_dir_opts *o, otac_dir **out)
+otac_dir_open_at(int dirfd, const char *path, const otac_dir_opts *o, otac_dir **out)
 {
     ota_err rc = OTA_E_NOMEM;
     otac_dir *d = calloc(1, sizeof *d);
@@ -112,12 +148,14 @@ otac_dir_open(const char *path, const otac_dir_opts *o, otac_dir **out)
     d->cur_path[0] = d->chain[0] = '\0';
     d->allow_setuid = o != NULL && o->allow_setuid;
     d->is_root = geteuid() == 0;
-    d->root_fd = open(path, DIR_FLAGS);
+    d->root_fd = openat(dirfd, path, DIR_FLAGS);
     if (d->root_fd < 0) {
         /* O_DIRECTORY|O_NOFOLLOW on a link: ELOOP or ENOTDIR, by kernel */
         int e = errno;
         struct stat lst;
-        if (e == ELOOP || (e == ENOTDIR && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)))
+        if (e == ELOOP ||
+            (e == ENOTDIR && fstatat(dirfd, path, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+             S_ISLNK(lst.st_mode)))
             rc = OTA_E_UNSAFE;
         else
             rc = ota_errno_err(e);
@@ -130,12 +168,21 @@ otac_dir_open(const char *path, const otac_dir_opts *o, otac_dir **out)
     }
     d->root_dev = st.st_dev;
     d->root_ino = st.st_ino;
+    /* checked on the descriptor the writer keeps: the same directory */
+    if (o != NULL && o->require_empty && (rc = dir_is_empty(d->root_fd)) != OTA_OK)
+        goto out;
     *out = d;
     d = NULL;
     rc = OTA_OK;
 out:
     otac_dir_close(d);
     return rc;
+}
+
+ota_err
+otac_dir_open(const char *path, const otac_dir_opts *o, otac_dir **out)
+{
+    return otac_dir_open_at(AT_FDCWD, path, o, out);
 }
 
 void
@@ -641,20 +688,52 @@ sweep(otac_dir *d, DIR *dir, const char *rel, char **sub, bool *removed)
     }
 }
 
+/*
+ * u+rwx on the directory fd/name that cannot be opened for reading (not
+ * root, mode 0000 or 0300): pinned first with O_PATH|O_NOFOLLOW|O_DIRECTORY
+ * (a link or a non-directory fails there), checked to be on the slot's file
+ * system, then changed through that descriptor's /proc/self/fd entry, which
+ * names the pinned directory itself.  No chmod by name: whatever libc's
+ * fchmodat(AT_SYMLINK_NOFOLLOW) does.  Without /proc: refused (ENOENT).
+ */
+static ota_err
+unlock_sub(otac_dir *d, int fd, const char *name, const char *rel)
+{
+    ota_err rc = OTA_OK;
+    int pfd = openat(fd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0) {
+        if (errno == ELOOP || errno == ENOTDIR)
+            return unsafe(d, "a link or non-directory at", rel);
+        return sys_fail(d, "open", rel, errno);
+    }
+    struct stat st;
+    char proc[64];
+    if (fstat(pfd, &st) != 0) {
+        rc = sys_fail(d, "stat", rel, errno);
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode) || st.st_dev != d->root_dev) {
+        rc = unsafe(d, "a non-directory or another file system at", rel);
+        goto out;
+    }
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
+    if (chmod(proc, (st.st_mode & 07777) | S_IRWXU) != 0)
+        rc = sys_fail(d, "chmod", rel, errno);
+out:
+    close(pfd);
+    return rc;
+}
+
 /* Open subdirectory `name` of fd for emptying: never through a link, made
- * u+rwx (by AT_SYMLINK_NOFOLLOW name only when it cannot be opened). */
+ * u+rwx (through a pinned descriptor when it cannot be opened: unlock_sub). */
 static ota_err
 open_sub(otac_dir *d, int fd, const char *name, const char *rel, int *out)
 {
     int nfd = openat(fd, name, DIR_FLAGS);
     if (nfd < 0 && errno == EACCES) {
-        struct stat st;
-        if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-            return sys_fail(d, "stat", rel, errno);
-        if (!S_ISDIR(st.st_mode))
-            return unsafe(d, "a non-directory at", rel);
-        if (fchmodat(fd, name, (st.st_mode & 07777) | S_IRWXU, AT_SYMLINK_NOFOLLOW) != 0)
-            return sys_fail(d, "chmod", rel, errno);
+        ota_err rc = unlock_sub(d, fd, name, rel);
+        if (rc != OTA_OK)
+            return rc;
         nfd = openat(fd, name, DIR_FLAGS);
     }
     if (nfd < 0) {

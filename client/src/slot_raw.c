@@ -38,20 +38,24 @@ raw_fail(otac_raw *r, const char *op, int e)
     return ota_errno_err(e);
 }
 
-ota_err
-otac_raw_open(const char *path, bool create, otac_raw **out)
+/*
+ * Open dirfd/path with flags (O_NONBLOCK among them: a fifo or a device
+ * planted at the path must not block the open), then keep it only if it is
+ * a block device or a regular file; O_NONBLOCK is cleared once fstat says
+ * so.  label names it in messages.
+ */
+static ota_err
+raw_open_at(int dirfd, const char *path, const char *label, int flags, mode_t mode,
+            otac_raw **out)
 {
     ota_err rc = OTA_E_NOMEM;
     otac_raw *r = calloc(1, sizeof *r);
     if (r == NULL)
         return OTA_E_NOMEM;
     r->fd = -1;
-    if ((r->path = strdup(path)) == NULL)
+    if ((r->path = strdup(label)) == NULL)
         goto out;
-    /* O_NONBLOCK: a fifo or a device planted at the path must not block the
-     * open; cleared once fstat says it is a block device or a file */
-    int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (create ? O_CREAT : 0);
-    r->fd = open(path, flags, 0600);
+    r->fd = openat(dirfd, path, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, mode);
     if (r->fd < 0) {
         /* a link (O_NOFOLLOW) or a directory where the image must be */
         rc = errno == ELOOP || errno == EISDIR ? OTA_E_UNSAFE : ota_errno_err(errno);
@@ -78,6 +82,20 @@ otac_raw_open(const char *path, bool create, otac_raw **out)
 out:
     otac_raw_close(r);
     return rc;
+}
+
+ota_err
+otac_raw_open(const char *path, bool create, otac_raw **out)
+{
+    return raw_open_at(AT_FDCWD, path, path, O_RDWR | (create ? O_CREAT : 0), 0600, out);
+}
+
+ota_err
+otac_raw_create(int dirfd, const char *name, const char *label, mode_t mode, otac_raw **out)
+{
+    /* O_EXCL: whatever is at the name (a file, a hard link to a file
+     * elsewhere, a fifo, a symlink, even a dangling one) is EEXIST */
+    return raw_open_at(dirfd, name, label, O_RDWR | O_CREAT | O_EXCL, mode, out);
 }
 
 void

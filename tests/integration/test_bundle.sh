@@ -100,21 +100,65 @@ check "symlink extracted as a symlink" test "$(readlink x1/rootfs/usr/version)" 
 check "modes kept" test "$(stat -c %a x1/rootfs/usr/bin/app)" = 755
 
 # an earlier extraction left a symlink, pointing outside, where this bundle
-# makes a directory (the old extractor chmod'ed through it)
-mkdir -p x2/rootfs victim; chmod 700 victim; echo keep > victim/keep
-ln -s "$T/victim" x2/rootfs/etc
-out=$("$S" verify-bundle --extract x2 a.otab 2>&1); rc=$?
-check "--extract over a planted link at a directory's path: exit 6, says why" \
-    test "$rc" -eq 6 -a -n "$(grep 'symlink in the way of etc' <<<"$out")"
-check "... the link's target keeps its mode" test "$(stat -c %a victim)" = 700
+# makes a directory (the old extractor chmod'ed through it): a first rootfs
+# bundle, verified OK, plants etc -> victim; the second's directory entry
+# etc is 07777, its etc/su 06755.  Nothing already in DIR/NAME is trusted:
+# a tree is extracted into a new or empty directory only.
+mkdir -p victim plant; chmod 700 victim; echo keep > victim/keep
+ln -s "$T/victim" plant/etc
+mkdir -p setid/etc; echo su > setid/etc/su; chmod 06755 setid/etc/su; chmod 07777 setid/etc
+"$S" bundle "${BASE[@]}" -c rootfs:rootfs=plant -o plant.otab
+"$S" bundle "${BASE[@]}" -c rootfs:rootfs=setid -o setid.otab
+mkdir x2
+expect_rc 0 "--extract: a rootfs bundle with an absolute link extracts (the link as a link)" \
+    "$S" verify-bundle --extract x2 plant.otab
+check "... the planted link is there" test "$(readlink x2/rootfs/etc)" = "$T/victim"
+out=$("$S" verify-bundle --extract x2 setid.otab 2>&1); rc=$?
+check "--extract into a component directory holding a planted link: exit 6, says why" \
+    test "$rc" -eq 6 -a -n "$(grep 'x2/rootfs: not empty, refusing' <<<"$out")"
+check "... the link's target keeps its mode (no 07777 through the link)" \
+    test "$(stat -c %a victim)" = 700
 check "... nothing written through the link" test "$(ls -A victim)" = keep
 check "... the link is left as it was" test "$(readlink x2/rootfs/etc)" = "$T/victim"
+# a component directory with anything in it, harmless or not, is refused: the
+# result would merge an earlier tree with this one
+mkdir -p x4/rootfs; echo stale > x4/rootfs/stale
+expect_rc 6 "--extract: a non-empty component directory (a stale file) is refused" \
+    "$S" verify-bundle --extract x4 a.otab
+check "... nothing written into it" test "$(ls -A x4/rootfs)" = stale -a ! -e x4/kernel.img
+rm x4/rootfs/stale
+expect_rc 0 "--extract: an existing empty component directory is used" \
+    "$S" verify-bundle --extract x4 a.otab
+check "... with the bundle's tree" diff -r tree x4/rootfs
+# set-id bits: dropped unless --allow-setuid (a device keeps them only in a
+# slot configured allow-setuid = true)
+mkdir x5 x6
+expect_rc 0 "--extract: a tree with set-id bits" "$S" verify-bundle --extract x5 setid.otab
+check "... setuid/setgid dropped by default (06755 -> 0755, 07777 -> 01777)" \
+    test "$(stat -c %a x5/rootfs/etc/su)" = 755 -a "$(stat -c %a x5/rootfs/etc)" = 1777
+expect_rc 0 "--extract --allow-setuid" "$S" verify-bundle --extract x6 --allow-setuid setid.otab
+check "... keeps them (06755, 07777)" \
+    test "$(stat -c %a x6/rootfs/etc/su)" = 6755 -a "$(stat -c %a x6/rootfs/etc)" = 7777
+expect_rc 2 "--allow-setuid without --extract: usage" "$S" verify-bundle --allow-setuid setid.otab
 mkdir x3; ln -s "$T/victim" x3/rootfs; ln -s "$T/victim/img" x3/kernel.img
 expect_rc 6 "--extract: a link as the component's directory is refused" \
     "$S" verify-bundle --extract x3 a.otab
 rm x3/rootfs; mkdir x3/rootfs
 expect_rc 6 "--extract: a link as NAME.img is refused" "$S" verify-bundle --extract x3 a.otab
 check "... nothing written outside" test "$(ls -A victim)" = keep -a "$(stat -c %a victim)" = 700
+# NAME.img is created O_EXCL: a planted fifo no longer blocks the extraction
+# (the old open for writing waited for a reader forever), a planted hard link
+# to a file outside DIR is not written through, a leftover image is not reused
+mkdir x7; mkfifo x7/kernel.img
+out=$(timeout 20 "$S" verify-bundle --extract x7 a.otab 2>&1); rc=$?
+check "--extract: a fifo at NAME.img: exit 6 at once (not hung), says why" \
+    test "$rc" -eq 6 -a -n "$(grep 'x7/kernel.img: exists, refusing' <<<"$out")"
+mkdir x8; echo precious > outside-file; chmod 600 outside-file; ln outside-file x8/kernel.img
+expect_rc 6 "--extract: a hard link at NAME.img is refused" "$S" verify-bundle --extract x8 a.otab
+check "... the file it links to is unchanged" \
+    test "$(cat outside-file)" = precious -a "$(stat -c %a outside-file)" = 600
+rm -rf x8/rootfs x8/kernel.img; cp kernel.img x8/kernel.img
+expect_rc 6 "--extract: an existing NAME.img (a leftover) is refused" "$S" verify-bundle --extract x8 a.otab
 
 # ---- reproducibility ------------------------------------------------------------
 "$S" bundle "${BASE[@]}" --jobs 1 -c tree:rootfs=tree -c image:kernel=kernel.img -o r1.otab
@@ -206,12 +250,11 @@ for e in "$V"/*.expect; do
     want=0; grep -q '^error ' "$e" && want=4
     expect_rc "$want" "vector $n" "$S" verify-bundle --head-sha256 "$vh" --head-length "$vl" "$V/$n.otab"
 done
-mkdir xv
-"$S" verify-bundle -q --extract xv "$V/bad-traversal.otab" 2>/dev/null
-"$S" verify-bundle -q --extract xv "$V/bad-symlink-escape.otab" 2>/dev/null
-"$S" verify-bundle -q --extract xv "$V/bad-absolute.otab" 2>/dev/null
+for n in bad-traversal bad-symlink-escape bad-absolute; do
+    mkdir "xv-$n"; "$S" verify-bundle -q --extract "xv-$n" "$V/$n.otab" 2>/dev/null
+done
 check "hostile vectors wrote nothing outside (or inside) the extract dir" \
-    test -z "$(find "$T" -name 'x' -path '*cron.d*')" -a ! -e "$T/etc" -a -z "$(find xv -type f)"
+    test -z "$(find "$T" -name 'x' -path '*cron.d*')" -a ! -e "$T/etc" -a -z "$(find xv-* -type f)"
 
 # ---- independent reader (Python, from the spec) ---------------------------------------------
 if command -v python3 >/dev/null; then

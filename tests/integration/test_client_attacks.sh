@@ -127,8 +127,10 @@ expect 0 "fast-forward recovery (snapshot): rotated keys, snapshot v2 accepted" 
 # ---- key compromise below threshold, duplicate signatures, tampering ------------------------
 GREP=E_SIGNATURE expect 4 "key compromise below threshold: targets signed by 1 of 2 -> exit 4" \
     below-threshold stage1 list
-GREP=E_SIGNATURE expect 4 "duplicate signatures: one key twice does not make 2 of 2 -> exit 4" \
+GREP=E_FORMAT expect 4 "duplicate signatures: a key id twice in signatures is malformed -> exit 4" \
     duplicate-signatures stage1 refresh
+GREP=E_SIGNATURE expect 4 "one key under two key ids, signing under both, does not make 2 of 2 -> exit 4" \
+    same-key-two-keyids stage1 refresh
 GREP=E_SIGNATURE expect 4 "tampered targets.json (hashes consistent, signature not) -> exit 4" \
     tampered-targets stage1 refresh
 

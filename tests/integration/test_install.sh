@@ -263,4 +263,37 @@ else
     failed "grub cycle: grub-editenv and tests/integration/bootsim.sh are needed"
 fi
 
+
+# ---- 11. a link left in the slot by an earlier tree; set-id bits per slot ----------------------
+# The tree's etc is 07777 and etc/su 06755; the target slot holds etc -> a
+# directory outside.  The slot is emptied without following the link, and
+# set-id bits are kept only in a slot configured allow-setuid = true.
+src=$T/src/setid
+rm -rf "$src"; mkdir -p "$src/rootfs/etc"
+echo su >"$src/rootfs/etc/su"; chmod 06755 "$src/rootfs/etc/su"; chmod 07777 "$src/rootfs/etc"
+echo "kernel setid" >"$src/kernel.img"
+if "$S" bundle --name gw-fw --version 4.0.0 --hardware gw-1 --component rootfs:rootfs="$src/rootfs" \
+       --component image:kernel="$src/kernel.img" -o "$T/gw-fw-setid.otab" --quiet --force &&
+   "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-setid.otab" >/dev/null; then
+    mkdir -p "$T/victim"; chmod 700 "$T/victim"; echo keep >"$T/victim/keep"
+    mkdevice dev4 symlink
+    ln -s "$T/victim" "$DEV/slot-b/etc"
+    expect_rc 0 "setid tree over a slot holding etc -> outside: installed" "${OC[@]}" install gw-fw.otab
+    check "... the link's target keeps its mode and contents" \
+        test "$(stat -c %a "$T/victim")" = 700 -a "$(ls -A "$T/victim")" = keep
+    check "... etc is a real directory in the slot" test -d "$DEV/slot-b/etc" -a ! -L "$DEV/slot-b/etc"
+    check "... set-id bits dropped by default (etc 01777, etc/su 0755)" \
+        test "$(stat -c %a "$DEV/slot-b/etc")" = 1777 -a "$(stat -c %a "$DEV/slot-b/etc/su")" = 755
+    mkdevice dev5 symlink
+    sed -i 's/^type = dir$/type = dir\nallow-setuid = true/' "$DEV/system.conf"
+    ln -s "$T/victim" "$DEV/slot-b/etc"
+    expect_rc 0 "setid tree into a slot with allow-setuid = true" "${OC[@]}" install gw-fw.otab
+    check "... set-id bits kept inside the slot (etc 07777, etc/su 06755)" \
+        test "$(stat -c %a "$DEV/slot-b/etc")" = 7777 -a "$(stat -c %a "$DEV/slot-b/etc/su")" = 6755
+    check "... and the link's target still untouched" \
+        test "$(stat -c %a "$T/victim")" = 700 -a "$(ls -A "$T/victim")" = keep
+else
+    failed "release 4.0.0 with set-id bits published"
+fi
+
 finish

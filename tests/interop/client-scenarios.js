@@ -26,11 +26,17 @@ const PAST = '2001-01-01T00:00:00Z';
 
 // ---- keys -------------------------------------------------------------------
 const keyPool = {};
+// aliases: another key id for the same key ({alias: name}); the alias signs
+// with that key and is listed under a key id of its own
+const aliasOf = {};
 function key(name) {
+  if (aliasOf[name]) return key(aliasOf[name]);
   if (!keyPool[name]) keyPool[name] = generateKey(name, 'ed25519');
   return keyPool[name];
 }
-const kid = (name) => key(name).key.keyID;
+const kid = (name) => (aliasOf[name]
+  ? crypto.createHash('sha256').update(`alias ${name}`).digest('hex')
+  : key(name).key.keyID);
 const kjson = (name) => {
   const f = key(name).file;
   return { keytype: f.keytype, scheme: f.scheme, keyval: { public: f.keyval.public } };
@@ -326,11 +332,23 @@ S['below-threshold'] = [(() => {
   return s;
 })()];
 // duplicate signatures: the one key's signature listed twice for threshold 2
+// (a key id repeated in `signatures`: malformed, the TUF specification says
+// each MUST be unique)
 S['duplicate-signatures'] = [(() => {
   const s = base();
   s.roots[0].keys.targets = ['targets', 'targets-b'];
   s.roots[0].threshold.targets = 2;
   s.targets.signers = ['targets', 'targets'];
+  return s;
+})()];
+// one key listed under two key ids, signing under both, for threshold 2:
+// well-formed, but the key counts once
+aliasOf['targets-alias'] = 'targets';
+S['same-key-two-keyids'] = [(() => {
+  const s = base();
+  s.roots[0].keys.targets = ['targets', 'targets-alias'];
+  s.roots[0].threshold.targets = 2;
+  s.targets.signers = ['targets', 'targets-alias'];
   return s;
 })()];
 

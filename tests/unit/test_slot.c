@@ -180,7 +180,7 @@ put_link(otac_dir *d, const char *path, const char *target, bool replace)
 static otac_dir *
 open_slot(const char *path, bool allow_setuid)
 {
-    otac_dir_opts o = {allow_setuid};
+    otac_dir_opts o = {.allow_setuid = allow_setuid};
     otac_dir *d = NULL;
     assert_int_equal(otac_dir_open(path, &o, &d), OTA_OK);
     return d;
@@ -382,6 +382,49 @@ test_link_at_file_path(void **state)
     assert_int_equal(put_link(d, "dir", "x", true), OTA_E_UNSAFE);
     assert_true(content_is(pj(out, "secret"), "secret"));
     otac_dir_close(d);
+}
+
+/* require_empty (verify-bundle --extract): a slot directory holding
+ * anything, even one planted link, is refused; an empty one is used.
+ * otac_dir_open_at: relative to a directory descriptor, never through a
+ * link as the last component. */
+static void
+test_open_require_empty(void **state)
+{
+    (void) state;
+    const char *top = fresh("top"), *out = fresh("outside");
+    assert_int_equal(chmod(out, 0700), 0);
+    assert_int_equal(mkdir(pj(top, "linked"), 0755), 0);
+    assert_int_equal(symlink(out, pj(top, "linked/etc")), 0);
+    assert_int_equal(mkdir(pj(top, "file"), 0755), 0);
+    write_file(pj(top, "file/stale"), "s", 0644);
+    assert_int_equal(mkdir(pj(top, "hidden"), 0755), 0);
+    write_file(pj(top, "hidden/.x"), "s", 0644);
+    assert_int_equal(mkdir(pj(top, "empty"), 0755), 0);
+    assert_int_equal(symlink(out, pj(top, "link")), 0);
+    int dfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(dfd >= 0);
+    otac_dir_opts o = {.require_empty = true};
+    otac_dir *d = NULL;
+    assert_int_equal(otac_dir_open_at(dfd, "linked", &o, &d), OTA_E_EXISTS);
+    assert_int_equal(otac_dir_open_at(dfd, "file", &o, &d), OTA_E_EXISTS);
+    assert_int_equal(otac_dir_open_at(dfd, "hidden", &o, &d), OTA_E_EXISTS);
+    assert_int_equal(otac_dir_open_at(dfd, "link", &o, &d), OTA_E_UNSAFE);
+    assert_int_equal(otac_dir_open_at(dfd, "missing", &o, &d), OTA_E_NOT_FOUND);
+    assert_null(d);
+    assert_int_equal(mode_of(out), 0700);
+    assert_int_equal(count_entries(out), 0);
+    /* without the option, an existing tree is opened (the installer empties it) */
+    assert_int_equal(otac_dir_open_at(dfd, "linked", NULL, &d), OTA_OK);
+    otac_dir_close(d);
+    d = NULL;
+    assert_int_equal(otac_dir_open_at(dfd, "empty", &o, &d), OTA_OK);
+    assert_int_equal(put_dir(d, "etc", 07777, false), OTA_OK);
+    assert_int_equal(put_file(d, "etc/su", 06755, "x", false), OTA_OK);
+    otac_dir_close(d);
+    assert_int_equal(mode_of(pj(top, "empty/etc")), 01777); /* set-id dropped by default */
+    assert_int_equal(mode_of(pj(top, "empty/etc/su")), 0755);
+    close(dfd);
 }
 
 /* ---- dir: modes, owners, times ---------------------------------------------------- */
@@ -968,6 +1011,49 @@ test_raw_open_refuses(void **state)
     assert_true(content_is(pj(dir, "target"), "precious"));
 }
 
+/* otac_raw_create (verify-bundle --extract): only a new file is ever
+ * opened; whatever is at the name is OTA_E_EXISTS and left as it was. */
+static void
+test_raw_create_new_only(void **state)
+{
+    (void) state;
+    const char *dir = fresh("rawnew"), *out = fresh("outside");
+    write_file(pj(out, "precious"), "precious", 0600);
+    assert_int_equal(link(pj(out, "precious"), pj(dir, "hard.img")), 0);
+    assert_int_equal(mkfifo(pj(dir, "fifo.img"), 0600), 0);
+    assert_int_equal(symlink(pj(out, "precious"), pj(dir, "link.img")), 0);
+    assert_int_equal(symlink(pj(out, "nothing"), pj(dir, "dangling.img")), 0);
+    write_file(pj(dir, "old.img"), "old", 0644);
+    assert_int_equal(mkdir(pj(dir, "dir.img"), 0755), 0);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(dfd >= 0);
+    otac_raw *r = NULL;
+    const char *names[] = {"hard.img", "fifo.img", "link.img", "dangling.img", "old.img",
+                           "dir.img"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        assert_int_equal(otac_raw_create(dfd, names[i], names[i], 0644, &r), OTA_E_EXISTS);
+    assert_null(r);
+    assert_true(content_is(pj(out, "precious"), "precious"));
+    assert_int_equal(mode_of(pj(out, "precious")), 0600);
+    assert_int_equal(access(pj(out, "nothing"), F_OK), -1);
+    assert_true(content_is(pj(dir, "old.img"), "old"));
+
+    /* a new name: created (mode less the umask), written, finished */
+    mode_t um = umask(022);
+    assert_int_equal(otac_raw_create(dfd, "new.img", "x/new.img", 0666, &r), OTA_OK);
+    umask(um);
+    assert_int_equal(otac_raw_write(r, 0, (const uint8_t *) "abc", 3), OTA_OK);
+    assert_int_equal(otac_raw_finish(r, 3), OTA_OK);
+    otac_raw_close(r);
+    assert_true(content_is(pj(dir, "new.img"), "abc"));
+    assert_int_equal(mode_of(pj(dir, "new.img")), 0644);
+    /* and only once */
+    r = NULL;
+    assert_int_equal(otac_raw_create(dfd, "new.img", "new.img", 0644, &r), OTA_E_EXISTS);
+    assert_null(r);
+    close(dfd);
+}
+
 /* A loop device (auto-cleared when the last descriptor closes) over a
  * file of `size` bytes; its path in dev. -1 if loop devices are not
  * available here. */
@@ -1082,6 +1168,7 @@ main(void)
         cmocka_unit_test(test_parent_link_refused),
         cmocka_unit_test(test_link_at_directory_path),
         cmocka_unit_test(test_link_at_file_path),
+        cmocka_unit_test(test_open_require_empty),
         cmocka_unit_test(test_setuid_bits),
         cmocka_unit_test(test_modes_owner_times),
         cmocka_unit_test(test_unprivileged_directory_modes),
@@ -1092,6 +1179,7 @@ main(void)
         cmocka_unit_test(test_reader_into_dir_slot),
         cmocka_unit_test(test_raw_file_write_verify),
         cmocka_unit_test(test_raw_open_refuses),
+        cmocka_unit_test(test_raw_create_new_only),
         cmocka_unit_test(test_raw_block_device),
         cmocka_unit_test(test_no_space),
     };

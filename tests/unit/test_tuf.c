@@ -187,21 +187,55 @@ test_threshold_edges(void **state)
     ota_md_free(md);
 }
 
+/* TUF: each keyid in a role's `signatures` MUST be unique.  A repeated
+ * keyid is a malformed document (OTA_E_FORMAT), whether the copies are the
+ * same signature or not, and wherever they are in the list. */
 static void
-test_duplicate_signatures_count_once(void **state)
+test_duplicate_signature_keyids_refused(void **state)
 {
     (void) state;
     ota_md *md = md_of(root_doc(1, 2), OTA_ROLE_ROOT);
     assert_int_equal(ota_md_sign_ed25519(md, K[0].id, K[0].sk), OTA_OK);
-    /* append a second copy of the same signature by hand */
-    json_t *sigs = json_object_get(md->doc, "signatures");
-    json_array_append(sigs, json_array_get(sigs, 0));
-    json_array_append(sigs, json_array_get(sigs, 0));
-    assert_int_equal(ota_md_refresh(md), OTA_OK);
-    assert_int_equal(md->nsigs, 3);
+    assert_int_equal(ota_md_sign_ed25519(md, K[1].id, K[1].sk), OTA_OK);
     size_t nvalid = 0;
-    assert_int_equal(ota_md_verify_role(md, "root", md, &nvalid), OTA_E_SIGNATURE);
-    assert_int_equal(nvalid, 1);
+    assert_int_equal(ota_md_verify_role(md, "root", md, &nvalid), OTA_OK);
+    assert_int_equal(nvalid, 2);
+    json_t *doc = json_deep_copy(md->doc);
+    ota_md_free(md);
+
+    /* the first signature again, last: refused by the parser */
+    json_t *d1 = json_deep_copy(doc);
+    json_t *sigs = json_object_get(d1, "signatures");
+    json_array_append_new(sigs, json_deep_copy(json_array_get(sigs, 0)));
+    ota_md *bad = NULL;
+    assert_int_equal(ota_md_from_json(d1, OTA_ROLE_ROOT, &bad), OTA_E_FORMAT);
+    assert_null(bad);
+
+    /* the same keyid with another (invalid) sig, first in the list */
+    json_t *d2 = json_deep_copy(doc);
+    sigs = json_object_get(d2, "signatures");
+    json_array_insert_new(sigs, 0, json_pack("{s:s, s:s}", "keyid", K[1].id, "sig", "00"));
+    assert_int_equal(ota_md_from_json(d2, OTA_ROLE_ROOT, &bad), OTA_E_FORMAT);
+    assert_null(bad);
+
+    /* serialized and parsed as bytes (what a client and `ota-sign verify` do) */
+    json_t *d3 = json_deep_copy(doc);
+    sigs = json_object_get(d3, "signatures");
+    json_array_append_new(sigs, json_deep_copy(json_array_get(sigs, 1)));
+    char *txt = json_dumps(d3, JSON_COMPACT);
+    assert_non_null(txt);
+    assert_int_equal(ota_md_parse((const uint8_t *) txt, strlen(txt), OTA_ROLE_ROOT, &bad),
+                     OTA_E_FORMAT);
+    assert_int_equal(ota_md_parse_any((const uint8_t *) txt, strlen(txt), &bad), OTA_E_FORMAT);
+    assert_null(bad);
+    free(txt);
+    json_decref(d3);
+
+    /* a refresh after an in-place edit refuses it too */
+    md = md_of(doc, OTA_ROLE_ROOT);
+    sigs = json_object_get(md->doc, "signatures");
+    json_array_append_new(sigs, json_deep_copy(json_array_get(sigs, 0)));
+    assert_int_equal(ota_md_refresh(md), OTA_E_FORMAT);
     ota_md_free(md);
 }
 
@@ -431,16 +465,26 @@ test_malformed_sig_is_invalid_not_fatal(void **state)
     ota_md *root = signed_root(1);
     ota_md *ts = md_of(timestamp_doc(1, 1), OTA_ROLE_TIMESTAMP);
     json_t *sigs = json_object_get(ts->doc, "signatures");
-    json_array_append_new(sigs, json_pack("{s:s, s:s}", "keyid", K[2].id, "sig", ""));
-    json_array_append_new(sigs, json_pack("{s:s, s:s}", "keyid", K[2].id, "sig", "zz"));
-    json_array_append_new(sigs, json_pack("{s:s, s:i}", "keyid", K[2].id, "sig", 5));
-    json_array_append_new(sigs, json_pack("{s:s}", "keyid", K[2].id));
-    assert_int_equal(ota_md_refresh(ts), OTA_OK);
+    /* the authorised key's only signature malformed, in each way */
+    json_t *bad[] = {json_string(""), json_string("zz"), json_integer(5), NULL};
     size_t nvalid = 0;
-    assert_int_equal(ota_md_verify_role(root, "timestamp", ts, &nvalid), OTA_E_SIGNATURE);
-    assert_int_equal(nvalid, 0);
-    /* a valid one alongside them still counts (set_signature replaces same-keyid entries,
-     * so add the valid one by hand) */
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_array_clear(sigs);
+        json_t *e = json_pack("{s:s}", "keyid", K[2].id);
+        if (bad[i] != NULL)
+            json_object_set_new(e, "sig", bad[i]);
+        json_array_append_new(sigs, e);
+        assert_int_equal(ota_md_refresh(ts), OTA_OK);
+        nvalid = 9;
+        assert_int_equal(ota_md_verify_role(root, "timestamp", ts, &nvalid), OTA_E_SIGNATURE);
+        assert_int_equal(nvalid, 0);
+    }
+    /* malformed ones under other key ids do not stop a valid one from counting */
+    json_array_clear(sigs);
+    json_array_append_new(sigs, json_pack("{s:s, s:s}", "keyid", K[0].id, "sig", ""));
+    json_array_append_new(sigs, json_pack("{s:s, s:s}", "keyid", K[1].id, "sig", "zz"));
+    json_array_append_new(sigs, json_pack("{s:s}", "keyid", K[3].id));
+    assert_int_equal(ota_md_refresh(ts), OTA_OK);
     uint8_t sig[64];
     char hex[129];
     crypto_sign_detached(sig, NULL, ts->canon, ts->canon_len, K[2].sk);
@@ -449,8 +493,12 @@ test_malformed_sig_is_invalid_not_fatal(void **state)
     assert_int_equal(ota_md_refresh(ts), OTA_OK);
     assert_int_equal(ota_md_verify_role(root, "timestamp", ts, &nvalid), OTA_OK);
     assert_int_equal(nvalid, 1);
-    /* but a signature entry without a key id is a malformed document */
+    /* a signature entry without a key id is a malformed document */
     json_array_append_new(sigs, json_pack("{s:s}", "sig", hex));
+    assert_int_equal(ota_md_refresh(ts), OTA_E_FORMAT);
+    /* and so is a second entry for one key id, even a malformed one */
+    json_array_remove(sigs, json_array_size(sigs) - 1);
+    json_array_append_new(sigs, json_pack("{s:s, s:s}", "keyid", K[2].id, "sig", ""));
     assert_int_equal(ota_md_refresh(ts), OTA_E_FORMAT);
     ota_md_free(ts);
     ota_md_free(root);
@@ -858,7 +906,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_root_self_verifies),
         cmocka_unit_test(test_threshold_edges),
-        cmocka_unit_test(test_duplicate_signatures_count_once),
+        cmocka_unit_test(test_duplicate_signature_keyids_refused),
         cmocka_unit_test(test_same_key_two_keyids_counts_once),
         cmocka_unit_test(test_forgery_from_another_key),
         cmocka_unit_test(test_bit_flips_never_verify),
