@@ -12,19 +12,24 @@
 
 #define OTA_SIGN_VERSION "0.1.0"
 
-/* Exit codes: stable, documented, distinct per failure class. */
+/* Exit codes: the one table of docs/exit-codes.md, shared with ota-server
+ * and ota-client (a number means the same in all three). */
 enum {
     SX_OK = 0,
-    SX_FAIL = 1,      /* other failure */
-    SX_USAGE = 2,     /* bad command line */
-    SX_KEY = 3,       /* wrong passphrase, missing/unusable key */
-    SX_VERIFY = 4,    /* verification failed: repository or bundle is invalid */
-    SX_THRESHOLD = 5, /* signatures below threshold: staged, not published */
-    SX_IO = 6,        /* file system: not writable, disk full, missing file */
-    SX_WARN = 7,      /* status: something expires soon */
-    SX_EXPIRED = 8,   /* status/verify: something has expired */
-    SX_EXISTS = 9,    /* refusing to overwrite */
-    SX_INPUT = 10,    /* refused input (bad target path, bad bundle input) */
+    SX_FAIL = 1,       /* other failure */
+    SX_IO = 1,         /* file system: not writable, an I/O error */
+    SX_USAGE = 2,      /* bad command line */
+    SX_VERIFY = 4,     /* verification failed: repository or bundle is invalid */
+    SX_EXPIRED = 5,    /* status/verify: something has expired */
+    SX_NOTFOUND = 6,   /* no such file, target, role or floor */
+    SX_NOREPO = 7,     /* the directory is not an ota repository */
+    SX_BUSY = 12,      /* another ota-sign holds the repository */
+    SX_NOSPACE = 15,   /* the file system is full */
+    SX_KEY = 16,       /* wrong passphrase, missing/unusable key, key in no needed role */
+    SX_THRESHOLD = 17, /* signatures below threshold: staged, not published */
+    SX_WARN = 18,      /* status/renew: something expires soon */
+    SX_EXISTS = 19,    /* refusing to overwrite */
+    SX_INPUT = 20,     /* refused input (bad target path, not a regular file, bad bundle input) */
 };
 
 typedef int (*sign_cmd_fn)(int argc, char **argv);

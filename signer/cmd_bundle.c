@@ -53,7 +53,7 @@ help(FILE *out)
             "  -f, --force              replace an existing FILE\n"
             "  -q, --quiet              no progress, no summary\n"
             "\n"
-            "Refused inputs (exit 10): absolute or '..' paths, device nodes, fifos, sockets,\n"
+            "Refused inputs (exit 20): absolute or '..' paths, device nodes, fifos, sockets,\n"
             "symlinks leaving the tree, names with control characters or invalid UTF-8.\n"
             "Exit: 0 ok, 2 usage, 6 file system, 9 output exists, 10 refused input.\n");
 }

@@ -141,7 +141,7 @@ cmd_delegate(int argc, char **argv)
         goto out;
     repo_role *deleg = repo_role_get(&r, from);
     if (deleg == NULL) {
-        ret = sign_error(SX_INPUT, "no role '%s' to delegate from", from);
+        ret = sign_error(SX_NOTFOUND, "no role '%s' to delegate from", from);
         goto out;
     }
     if (repo_role_get(&r, name) != NULL) {

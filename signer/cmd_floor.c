@@ -28,7 +28,7 @@ help(FILE *out)
             "targets.json (formats/RELEASE.md).  Setting or clearing one publishes new\n"
             "targets, snapshot and timestamp metadata: it needs the targets, snapshot and\n"
             "timestamp keys; when a threshold cannot be met here the change is staged\n"
-            "(exit 5).\n"
+            "(exit 17).\n"
             "\n"
             "  --clear           remove NAME's floor (and ota_policy when none is left)\n"
             "  --json            list as JSON\n" COMMON_HELP STAGE_HELP);
@@ -131,7 +131,7 @@ cmd_floor(int argc, char **argv)
     if (old != NULL)
         old = memcpy(oldbuf, old, strlen(old) + 1); /* valid: at most 64 bytes */
     if (clear && old == NULL) {
-        ret = sign_error(SX_INPUT, "%s has no floor", name);
+        ret = sign_error(SX_NOTFOUND, "%s has no floor", name);
         goto out;
     }
     if (!clear && old != NULL && strcmp(old, version) == 0) {

@@ -187,7 +187,7 @@ help(FILE *out)
             "formats/RELEASE.md) in the targets role that holds it, without touching the file,\n"
             "and publishes new targets, snapshot and timestamp metadata.  Options not given\n"
             "keep their current value.  Needs the keys of that role and of snapshot and\n"
-            "timestamp; when a threshold cannot be met here the change is staged (exit 5).\n"
+            "timestamp; when a threshold cannot be met here the change is staged (exit 17).\n"
             "\n"
             "  --channel C,...     the channels offered this release (replaces the list)\n"
             "  --rollout PCT       percentage of devices offered it, 0-100 (0 pauses)\n"
@@ -257,7 +257,7 @@ cmd_release(int argc, char **argv)
     repo_role *role = repo_role_for_path(&r, path);
     const ota_target *t = role ? ota_md_find_target(role->md, path) : NULL;
     if (t == NULL) {
-        ret = sign_error(SX_INPUT, "%s is not a target of this repository", path);
+        ret = sign_error(SX_NOTFOUND, "%s is not a target of this repository", path);
         goto out;
     }
     if (!json_is_object(json_object_get(t->custom, "ota_bundle"))) {

@@ -30,7 +30,7 @@ cmd_remove(int argc, char **argv)
         const char *path = argv[i];
         repo_role *role = repo_role_for_path(&r, path);
         if (role == NULL || ota_md_find_target(role->md, path) == NULL) {
-            ret = sign_error(SX_INPUT, "%s is not a target of this repository", path);
+            ret = sign_error(SX_NOTFOUND, "%s is not a target of this repository", path);
             break;
         }
         ota_err rc = repo_edit_role(&r, role);

@@ -196,7 +196,7 @@ cmd_rotate(int argc, char **argv)
         repo_role *deleg = target && target->delegator ? repo_role_get(&r, target->delegator)
                                                        : NULL;
         if (target == NULL || deleg == NULL) {
-            ret = sign_error(SX_INPUT, "no role '%s' in this repository", role);
+            ret = sign_error(SX_NOTFOUND, "no role '%s' in this repository", role);
             goto out;
         }
         if ((rc = repo_edit_role(&r, deleg)) != OTA_OK ||

@@ -98,7 +98,7 @@ cmd_sign(int argc, char **argv)
     if (ret == SX_OK && (rc = repo_load_staged(&r, &count)) != OTA_OK)
         ret = sign_exit_code(rc);
     if (ret == SX_OK && count == 0)
-        ret = sign_error(SX_INPUT, "nothing is staged in %s", co.repo);
+        ret = sign_error(SX_NOTFOUND, "nothing is staged in %s", co.repo);
     if (ret == SX_OK) {
         r.from_staged = false; /* signing only: the staged files are rewritten below */
         r.stage = true;

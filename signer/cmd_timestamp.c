@@ -22,7 +22,7 @@ help(FILE *out, const char *cmd)
             COMMON_HELP,
             cmd,
             ts ? "Publishes a new timestamp.json (version + 1, new expiry) naming the same\n"
-                 "snapshot, signed with the timestamp key(s).  Refused (exit 8) when that\n"
+                 "snapshot, signed with the timestamp key(s).  Refused (exit 5) when that\n"
                  "snapshot has expired: renew both ('ota-sign renew')."
                : "Publishes a new snapshot (version + 1, new expiry) and timestamp, signed\n"
                  "with the snapshot and timestamp keys.");

@@ -263,7 +263,7 @@ cmd_verify(int argc, char **argv)
         if (!is_repo) {
             free(meta_dir);
             free(targets_dir);
-            return sign_error(SX_IO, "%s is not an ota repository (no metadata/root.json)", dir);
+            return sign_error(SX_NOREPO, "%s is not an ota repository (no metadata/root.json)", dir);
         }
     }
     if ((root = root_chain(&v, trusted)) == NULL)

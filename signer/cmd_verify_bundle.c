@@ -264,7 +264,8 @@ from_targets(const char *file, const char *target, uint8_t head_sha[32], uint64_
 {
     FILE *f = fopen(file, "rb");
     if (f == NULL)
-        return sign_error(SX_IO, "verify-bundle: %s: %s", file, strerror(errno));
+        return sign_error(errno == ENOENT ? SX_NOTFOUND : SX_IO, "verify-bundle: %s: %s", file,
+                          strerror(errno));
     uint8_t *buf = malloc(OTA_MAX_METADATA_SIZE + 1);
     size_t n = buf ? fread(buf, 1, OTA_MAX_METADATA_SIZE + 1, f) : 0;
     fclose(f);
@@ -372,11 +373,12 @@ cmd_verify_bundle(int argc, char **argv)
     const char *path = argv[optind];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return sign_error(SX_IO, "verify-bundle: %s: %s", path, strerror(errno));
+        return sign_error(errno == ENOENT ? SX_NOTFOUND : SX_IO, "verify-bundle: %s: %s", path,
+                          strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return sign_error(SX_IO, "verify-bundle: %s: not a regular file", path);
+        return sign_error(SX_INPUT, "verify-bundle: %s: not a regular file", path);
     }
     if (have_file_len && (uint64_t) st.st_size != file_len) {
         close(fd);
@@ -398,8 +400,8 @@ cmd_verify_bundle(int argc, char **argv)
         if (x.dir_fd < 0) {
             int e = errno;
             close(fd);
-            return sign_error(SX_IO, "verify-bundle: --extract %s: %s", extract_dir,
-                              ota_strerror(e == ENOENT ? OTA_E_NOT_FOUND : OTA_E_IO));
+            return sign_error(e == ENOENT ? SX_NOTFOUND : SX_IO, "verify-bundle: --extract %s: %s",
+                              extract_dir, ota_strerror(e == ENOENT ? OTA_E_NOT_FOUND : OTA_E_IO));
         }
         xopen = true;
     }
@@ -429,7 +431,12 @@ cmd_verify_bundle(int argc, char **argv)
             ret = sign_error(SX_VERIFY, "verify-bundle: %s: not for hardware '%s'", path,
                              v.hardware);
         else if (xopen && x.err[0] != '\0')
-            ret = sign_error(SX_IO, "verify-bundle: --extract: %s", x.err);
+            /* something in the destination is in the way (exists, a link, not
+             * empty), unless the disk is full or failed */
+            ret = sign_error(rc == OTA_E_NOSPACE ? SX_NOSPACE
+                             : rc == OTA_E_IO || rc == OTA_E_NOMEM ? SX_IO
+                                                                   : SX_EXISTS,
+                             "verify-bundle: --extract: %s", x.err);
         else if (rc == OTA_E_IO || rc == OTA_E_NOMEM)
             ret = sign_fail(rc, "verify-bundle: %s", path);
         else

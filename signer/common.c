@@ -61,7 +61,7 @@ common_open(const common_opts *o, repo *r, bool allow_staged)
         return SX_THRESHOLD;
     }
     if (rc != OTA_OK)
-        return rc == OTA_E_SIGNATURE ? SX_THRESHOLD : sign_exit_code(rc);
+        return r->fail_exit ? r->fail_exit : rc == OTA_E_SIGNATURE ? SX_THRESHOLD : sign_exit_code(rc);
     if (r->root != NULL && !o->allow_expired_root &&
         ota_md_check_expiry(r->root, r->now) != OTA_OK)
         return sign_error(SX_EXPIRED,
@@ -87,7 +87,7 @@ int
 common_open_readonly(const common_opts *o, repo *r)
 {
     ota_err rc = repo_open_readonly(r, o->repo ? o->repo : ".");
-    return rc == OTA_OK ? SX_OK : sign_exit_code(rc);
+    return rc == OTA_OK ? SX_OK : r->fail_exit ? r->fail_exit : sign_exit_code(rc);
 }
 
 int

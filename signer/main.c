@@ -55,11 +55,12 @@ usage(FILE *out)
                  "commands:\n");
     for (size_t i = 0; i < ncommands; i++)
         fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nexit codes:\n"
-                 "  0 ok             1 other failure     2 usage\n"
-                 "  3 key/passphrase 4 verification      5 threshold not met (staged)\n"
-                 "  6 file system    7 expires soon      8 expired\n"
-                 "  9 would overwrite                    10 refused input\n");
+    fprintf(out, "\nexit codes (one table with ota-server and ota-client: docs/exit-codes.md):\n"
+                 "  0 ok                1 other failure, I/O   2 usage\n"
+                 "  4 verification      5 expired              6 not found\n"
+                 "  7 not a repository  12 repository busy     15 disk full\n"
+                 "  16 key/passphrase   17 staged (threshold not met)\n"
+                 "  18 expires soon     19 would overwrite     20 refused input\n");
 }
 
 static int
@@ -90,9 +91,9 @@ sign_exit_code(ota_err rc)
     case OTA_E_FORMAT:
     case OTA_E_THRESHOLD: return SX_VERIFY;
     case OTA_E_EXPIRED: return SX_EXPIRED;
-    case OTA_E_IO:
-    case OTA_E_NOSPACE:
-    case OTA_E_NOT_FOUND: return SX_IO;
+    case OTA_E_IO: return SX_IO;
+    case OTA_E_NOSPACE: return SX_NOSPACE;
+    case OTA_E_NOT_FOUND: return SX_NOTFOUND;
     case OTA_E_EXISTS: return SX_EXISTS;
     case OTA_E_LIMIT:
     case OTA_E_UNSAFE:

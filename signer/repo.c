@@ -90,7 +90,7 @@ lock_repo(repo *r)
     if (r->lock_fd < 0)
         return OTA_E_IO;
     if (flock(r->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        sign_error(SX_IO, "%s: another ota-sign is working on this repository", r->dir);
+        r->fail_exit = sign_error(SX_BUSY, "%s: another ota-sign is working on this repository", r->dir);
         return OTA_E_IO;
     }
     return OTA_OK;
@@ -228,7 +228,7 @@ load_published(repo *r)
         free(staged_root);
         if (pending)
             return OTA_OK;
-        sign_error(SX_IO, "%s is not an ota repository (no metadata/root.json)", r->dir);
+        r->fail_exit = sign_error(SX_NOREPO, "%s is not an ota repository (no metadata/root.json)", r->dir);
     }
     if (rc != OTA_OK)
         return rc;
@@ -278,7 +278,7 @@ open_common(repo *r, const char *dir, bool lock)
         return rc;
     struct stat st;
     if (stat(r->state_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        sign_error(SX_IO, "%s is not an ota repository (no .ota directory)", dir);
+        r->fail_exit = sign_error(SX_NOREPO, "%s is not an ota repository (no .ota directory)", dir);
         return OTA_E_NOT_FOUND;
     }
     if (lock && (rc = lock_repo(r)) != OTA_OK)
@@ -834,7 +834,7 @@ target_file_ok(repo *r, const repo_role *role, const ota_target *t, const char *
         if (rc != OTA_OK)
             sign_fail(rc, "target %s: staged file %s", t->path, staged);
     } else if (stat(final, &st) != 0) {
-        sign_error(SX_IO,
+        sign_error(SX_NOTFOUND,
                    "target %s (role %s v%lld): %s is missing (nor staged as %s); refusing to "
                    "publish metadata naming a file that is not there",
                    t->path, role->name, (long long) role->md->version, final, staged);

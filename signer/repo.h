@@ -38,6 +38,7 @@ typedef struct repo_role {
 typedef struct repo {
     char *dir, *meta_dir, *targets_dir, *state_dir, *staged_dir;
     int lock_fd;
+    int fail_exit; /* the exit code a failure printed here calls for (0: map the error) */
     int64_t now;                      /* one clock reading per run */
     int64_t expires[OTA_ROLE_COUNT];  /* validity periods, seconds */
     bool consistent;

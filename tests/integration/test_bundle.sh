@@ -54,7 +54,7 @@ check "no partial output after usage errors" test ! -e x.otab
 # ---- build, inspect, verify --------------------------------------------------
 expect_rc 0 "bundle builds a tree + image bundle" \
     "$S" bundle "${BASE[@]}" --pre-install pre.sh -c tree:rootfs=tree -c image:kernel=kernel.img -o a.otab
-expect_rc 9 "bundle refuses to overwrite" \
+expect_rc 19 "bundle refuses to overwrite" \
     "$S" bundle "${BASE[@]}" -c tree:rootfs=tree -o a.otab
 cp a.otab keep.otab
 expect_rc 0 "bundle --force replaces" \
@@ -114,8 +114,8 @@ expect_rc 0 "--extract: a rootfs bundle with an absolute link extracts (the link
     "$S" verify-bundle --extract x2 plant.otab
 check "... the planted link is there" test "$(readlink x2/rootfs/etc)" = "$T/victim"
 out=$("$S" verify-bundle --extract x2 setid.otab 2>&1); rc=$?
-check "--extract into a component directory holding a planted link: exit 6, says why" \
-    test "$rc" -eq 6 -a -n "$(grep 'x2/rootfs: not empty, refusing' <<<"$out")"
+check "--extract into a component directory holding a planted link: exit 19 (in the way), says why" \
+    test "$rc" -eq 19 -a -n "$(grep 'x2/rootfs: not empty, refusing' <<<"$out")"
 check "... the link's target keeps its mode (no 07777 through the link)" \
     test "$(stat -c %a victim)" = 700
 check "... nothing written through the link" test "$(ls -A victim)" = keep
@@ -123,7 +123,7 @@ check "... the link is left as it was" test "$(readlink x2/rootfs/etc)" = "$T/vi
 # a component directory with anything in it, harmless or not, is refused: the
 # result would merge an earlier tree with this one
 mkdir -p x4/rootfs; echo stale > x4/rootfs/stale
-expect_rc 6 "--extract: a non-empty component directory (a stale file) is refused" \
+expect_rc 19 "--extract: a non-empty component directory (a stale file) is refused" \
     "$S" verify-bundle --extract x4 a.otab
 check "... nothing written into it" test "$(ls -A x4/rootfs)" = stale -a ! -e x4/kernel.img
 rm x4/rootfs/stale
@@ -141,24 +141,24 @@ check "... keeps them (06755, 07777)" \
     test "$(stat -c %a x6/rootfs/etc/su)" = 6755 -a "$(stat -c %a x6/rootfs/etc)" = 7777
 expect_rc 2 "--allow-setuid without --extract: usage" "$S" verify-bundle --allow-setuid setid.otab
 mkdir x3; ln -s "$T/victim" x3/rootfs; ln -s "$T/victim/img" x3/kernel.img
-expect_rc 6 "--extract: a link as the component's directory is refused" \
+expect_rc 19 "--extract: a link as the component's directory is refused" \
     "$S" verify-bundle --extract x3 a.otab
 rm x3/rootfs; mkdir x3/rootfs
-expect_rc 6 "--extract: a link as NAME.img is refused" "$S" verify-bundle --extract x3 a.otab
+expect_rc 19 "--extract: a link as NAME.img is refused" "$S" verify-bundle --extract x3 a.otab
 check "... nothing written outside" test "$(ls -A victim)" = keep -a "$(stat -c %a victim)" = 700
 # NAME.img is created O_EXCL: a planted fifo no longer blocks the extraction
 # (the old open for writing waited for a reader forever), a planted hard link
 # to a file outside DIR is not written through, a leftover image is not reused
 mkdir x7; mkfifo x7/kernel.img
 out=$(timeout 20 "$S" verify-bundle --extract x7 a.otab 2>&1); rc=$?
-check "--extract: a fifo at NAME.img: exit 6 at once (not hung), says why" \
-    test "$rc" -eq 6 -a -n "$(grep 'x7/kernel.img: exists, refusing' <<<"$out")"
+check "--extract: a fifo at NAME.img: exit 19 at once (not hung), says why" \
+    test "$rc" -eq 19 -a -n "$(grep 'x7/kernel.img: exists, refusing' <<<"$out")"
 mkdir x8; echo precious > outside-file; chmod 600 outside-file; ln outside-file x8/kernel.img
-expect_rc 6 "--extract: a hard link at NAME.img is refused" "$S" verify-bundle --extract x8 a.otab
+expect_rc 19 "--extract: a hard link at NAME.img is refused" "$S" verify-bundle --extract x8 a.otab
 check "... the file it links to is unchanged" \
     test "$(cat outside-file)" = precious -a "$(stat -c %a outside-file)" = 600
 rm -rf x8/rootfs x8/kernel.img; cp kernel.img x8/kernel.img
-expect_rc 6 "--extract: an existing NAME.img (a leftover) is refused" "$S" verify-bundle --extract x8 a.otab
+expect_rc 19 "--extract: an existing NAME.img (a leftover) is refused" "$S" verify-bundle --extract x8 a.otab
 
 # ---- reproducibility ------------------------------------------------------------
 "$S" bundle "${BASE[@]}" --jobs 1 -c tree:rootfs=tree -c image:kernel=kernel.img -o r1.otab
@@ -177,18 +177,18 @@ expect_rc 0 "--created now" "$S" bundle "${BASE[@]}" --created now -c image:k=ke
 # ---- refused inputs (what a device would refuse) ----------------------------------
 mk() { rm -rf bad; mkdir bad; echo ok > bad/ok; }
 mk; mkfifo bad/fifo
-expect_rc 10 "refused: fifo" "$S" bundle "${BASE[@]}" -c tree:r=bad -o bad.otab
+expect_rc 20 "refused: fifo" "$S" bundle "${BASE[@]}" -c tree:r=bad -o bad.otab
 mk; ln -s /etc/passwd bad/abs
-expect_rc 10 "refused: absolute symlink in a plain tree" "$S" bundle "${BASE[@]}" -c tree:r=bad -o bad.otab
+expect_rc 20 "refused: absolute symlink in a plain tree" "$S" bundle "${BASE[@]}" -c tree:r=bad -o bad.otab
 expect_rc 0 "accepted: absolute symlink in a rootfs tree" "$S" bundle "${BASE[@]}" -c rootfs:r=bad -o rootfs.otab
 mk; mkdir bad/sub; ln -s ../../outside bad/sub/esc
-expect_rc 10 "refused: symlink leaving the tree" "$S" bundle "${BASE[@]}" -c rootfs:r=bad -o bad.otab
+expect_rc 20 "refused: symlink leaving the tree" "$S" bundle "${BASE[@]}" -c rootfs:r=bad -o bad.otab
 mk; touch "bad/$(printf 'new\nline')"
-expect_rc 10 "refused: control character in a name" "$S" bundle "${BASE[@]}" -c tree:r=bad -o bad.otab
+expect_rc 20 "refused: control character in a name" "$S" bundle "${BASE[@]}" -c tree:r=bad -o bad.otab
 mk; python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind("bad/sock")' 2>/dev/null
-if [ -S bad/sock ]; then expect_rc 10 "refused: socket" "$S" bundle "${BASE[@]}" -c tree:r=bad -o bad.otab; fi
+if [ -S bad/sock ]; then expect_rc 20 "refused: socket" "$S" bundle "${BASE[@]}" -c tree:r=bad -o bad.otab; fi
 mk; if mknod bad/null c 1 3 2>/dev/null; then
-    expect_rc 10 "refused: device node" "$S" bundle "${BASE[@]}" -c tree:r=bad -o bad.otab
+    expect_rc 20 "refused: device node" "$S" bundle "${BASE[@]}" -c tree:r=bad -o bad.otab
 fi
 check "refused builds leave no output" test ! -e bad.otab
 out=$("$S" bundle "${BASE[@]}" -c tree:r=tree -c tree:s=nonexistent -o bad.otab 2>&1); rc=$?
