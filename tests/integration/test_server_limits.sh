@@ -192,7 +192,7 @@ export -f many
 out=$(timeout 90 bash -c 'many "$1"' _ "$PORT")
 check "1,000 concurrent connections are all open at the server at once" \
     bash -c '[[ "$1" =~ active=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 1000 ]' _ "$out"
-check "... and every one of them gets its 200" bash -c '[[ "$1" == *"ok=1000"* ]]' _ "$out"
+check "... and every one of them gets its 200 ($(echo $out))" bash -c '[[ "$1" == *"ok=1000"* ]]' _ "$out"
 kill -TERM "$SERVER_PID"
 check "server exits 0 after the crowd" wait_exit_ok 20
 
