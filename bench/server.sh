@@ -47,7 +47,7 @@ trap cleanup EXIT
 
 wait_up() {
     for _ in $(seq 1 100); do
-        [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1/timestamp.json")" = 200 ] && return 0
+        [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1/metadata/timestamp.json")" = 200 ] && return 0
         sleep 0.1
     done
     echo "bench: server on port $1 did not come up" >&2
@@ -56,11 +56,11 @@ wait_up() {
 
 # ---- the repository: a realistic signed timestamp.json and a 64 MiB bundle --
 R=$T/repo
-mkdir -p "$R/targets"
+mkdir -p "$R/metadata" "$R/targets"
 sig=$(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n')
 snap=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '{"signatures":[{"keyid":"%s","sig":"%s"}],"signed":{"_type":"timestamp","expires":"2030-01-01T00:00:00Z","meta":{"snapshot.json":{"hashes":{"sha256":"%s"},"length":1402,"version":42}},"spec_version":"1.0.31","version":4242}}' \
-    "$snap" "$sig" "$snap" >"$R/timestamp.json"
+    "$snap" "$sig" "$snap" >"$R/metadata/timestamp.json"
 head -c $((64 * 1024 * 1024)) /dev/urandom >"$T/bundle"
 H=$(sha256sum "$T/bundle" | cut -d' ' -f1)
 mv "$T/bundle" "$R/targets/$H.fw.bundle"
@@ -107,7 +107,7 @@ wait_up "$NPORT"
 wait_up "$OPORT"
 wait_up "$CPORT"
 for p in $NPORT $OPORT $CPORT; do
-    [ "$(curl -s "http://127.0.0.1:$p/timestamp.json" | sha256sum)" = "$(sha256sum <"$R/timestamp.json")" ] ||
+    [ "$(curl -s "http://127.0.0.1:$p/metadata/timestamp.json" | sha256sum)" = "$(sha256sum <"$R/metadata/timestamp.json")" ] ||
         { echo "bench: port $p serves the wrong timestamp.json" >&2; exit 1; }
     [ "$(curl -s "http://127.0.0.1:$p/$BIG" | sha256sum | cut -d' ' -f1)" = "$H" ] ||
         { echo "bench: port $p serves the wrong bundle" >&2; exit 1; }
@@ -133,8 +133,8 @@ declare -A RES
 for r in $(seq 1 "$ROUNDS"); do
     for t in ts64 ts256 big; do
         case $t in
-        ts64) path=timestamp.json conns=64 col=1 ;;
-        ts256) path=timestamp.json conns=256 col=1 ;;
+        ts64) path=metadata/timestamp.json conns=64 col=1 ;;
+        ts256) path=metadata/timestamp.json conns=256 col=1 ;;
         big) path=$BIG conns=4 col=2 ;;
         esac
         for s in nginx ota otanc; do

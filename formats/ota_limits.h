@@ -146,6 +146,15 @@
 #define OTA_SERVER_TOKEN_MIN 16u
 #define OTA_SERVER_TOKEN_MAX 1024u
 
+/* Startup scan of --root for key-like files: at most SCAN_DEPTH directory
+ * levels and SCAN_ENTRIES entries; the first SCAN_READ bytes of files up to
+ * SCAN_FILE_MAX bytes are read; at most SCAN_REPORT files are named. */
+#define OTA_SERVER_SCAN_DEPTH 8u
+#define OTA_SERVER_SCAN_ENTRIES 20000u
+#define OTA_SERVER_SCAN_READ 4096u
+#define OTA_SERVER_SCAN_FILE_MAX (64u * 1024u)
+#define OTA_SERVER_SCAN_REPORT 10u
+
 /* Default per-connection memory for MHD (request line + headers, plus the
  * response header buffer).  Requests whose head does not fit get 431.
  * nginx's default large_client_header_buffers is 4 x 8 KiB. */

@@ -410,6 +410,8 @@ srv_files_serve(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url)
     case SRV_PATH_HIDDEN:
     case SRV_PATH_DIR: return srv_reply_error(sc, c, 404, "E_NOT_FOUND", "no such file");
     }
+    if (!srv_path_served(rel))
+        return srv_reply_error(sc, c, 404, "E_NOT_FOUND", "no such file");
     uint32_t h = fnv1a(rel);
     struct stat st;
     if (s->cache != NULL) {

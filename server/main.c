@@ -448,6 +448,7 @@ main(int argc, char **argv)
         ret = fail(SRV_EXIT_ROOT, "--root %s: %s", cfg->root, strerror(errno));
         goto out;
     }
+    srv_root_warn(s.root_fd, cfg->root);
 
     char why[512];
     if (cfg->token_file != NULL && srv_token_load(&s, cfg->token_file, why, sizeof why) != OTA_OK) {

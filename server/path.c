@@ -3,7 +3,8 @@
  * (libmicrohttpd's own unescaping is switched off, see http.c), checked
  * segment by segment, and opened under the root directory fd without ever
  * following a symlink, so neither "..", "%2e%2e", "%00" nor a symlink can
- * reach outside the root.  Hidden names (".git", ".env") are never served.
+ * reach outside the root.  Hidden names (".git", ".env") are never served,
+ * and nothing outside the repository's metadata/ and targets/ is.
  */
 /* O_PATH (Linux): walk directories without needing read permission on them */
 #define _GNU_SOURCE
@@ -116,6 +117,18 @@ srv_path_parse(const char *url, char *out, size_t cap)
         o--;
     out[o] = '\0';
     return o == 0 ? SRV_PATH_DIR : SRV_PATH_OK;
+}
+
+bool
+srv_path_served(const char *rel)
+{
+    static const char *const dirs[] = {"metadata/", "targets/"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        size_t n = strlen(dirs[i]);
+        if (strncmp(rel, dirs[i], n) == 0 && rel[n] != '\0')
+            return true;
+    }
+    return false;
 }
 
 /* Kernel-enforced resolution (Linux >= 5.6).  -1/ENOSYS when unavailable. */

@@ -11,6 +11,7 @@
  *   db.c        SQLite storage of devices, reports and registered keys
  *   ratelimit.c per-address token buckets (first reports of new devices)
  *   metrics.c   counters and /metrics (Prometheus text format)
+ *   rootscan.c  startup warnings about what --root holds (no timestamp, keys)
  *
  * Only main.c has process-wide state (the daemon it starts); everything
  * else hangs off one srv context handed to libmicrohttpd as its closure.
@@ -228,6 +229,11 @@ typedef enum srv_path_rc {
  * '/', empty segments dropped). */
 srv_path_rc srv_path_parse(const char *url, char *out, size_t cap);
 
+/* True when rel (from srv_path_parse) lies under the repository's
+ * "metadata/" or "targets/": the only files the server hands out (a root
+ * pointed at the repository's parent must not serve keys next to it). */
+bool srv_path_served(const char *rel);
+
 /* Percent-decode a query value once into out[cap]; false on a bad escape,
  * a NUL or control byte, or overflow. */
 bool srv_query_decode(const char *in, char *out, size_t cap);
@@ -359,6 +365,13 @@ OTA_NODISCARD ota_err srv_db_list(srv_db *db, const char *version, const char *h
 OTA_NODISCARD ota_err srv_db_get(srv_db *db, const char *device_id, char **out_json);
 /* Forget a device (its pinned key and history); OTA_E_NOT_FOUND. */
 OTA_NODISCARD ota_err srv_db_delete(srv_db *db, const char *device_id);
+
+/* ---- rootscan.c ---------------------------------------------------------- */
+/* Warn on stderr, one line each, when the root (opened as root_fd, named
+ * root) has no metadata/timestamp.json or holds key-like files anywhere
+ * below it.  Bounded: OTA_SERVER_SCAN_DEPTH levels, OTA_SERVER_SCAN_ENTRIES
+ * entries, symlinks never followed.  Returns the number of warnings. */
+unsigned srv_root_warn(int root_fd, const char *root);
 
 /* ---- time helpers -------------------------------------------------------- */
 int64_t srv_now_ms(void); /* CLOCK_MONOTONIC */

@@ -8,9 +8,10 @@
 # fetch resumed with a Range request (and a tampered partial file thrown
 # away), redirects never from https down to http (a TLS node server).
 #
-# Server: build/ota-server when it is built (the product's own server), else
-# tests/integration/static-server.js; the role-name checks always use the
-# node server (ota-server refuses %2F in paths by policy).
+# Server: tests/integration/static-server.js serves the tree of repositories
+# (ota-server serves one repository's metadata/ and targets/ only, and
+# refuses %2F in paths by policy); the one-connection check runs against an
+# ota-server serving one of them when build/ota-server is built.
 source "$(dirname "$0")/lib.sh"
 
 C=$BUILD/ota-client
@@ -80,13 +81,11 @@ fi
 
 LOG=$TMP/access.log
 : >"$LOG"
-if [ -x "$BUILD/ota-server" ] && "$BUILD/ota-server" --help 2>&1 | grep -q -- '--listen'; then
-    SERVER=ota-server
-    start_ota_server "$W" "$LOG"
-else
-    SERVER=node
-    start_node "$W" "$LOG"
-fi
+# $W holds many repositories; ota-server serves exactly one (its metadata/
+# and targets/, nothing else), so the node server serves the tree and an
+# ota-server the one repository of the connection check below
+SERVER=node
+start_node "$W" "$LOG"
 echo "# server: $SERVER"
 [ -n "$PORT" ] || { failed "$SERVER started"; finish; exit 1; }
 BASE=http://127.0.0.1:$PORT
@@ -165,12 +164,17 @@ check "... and replaced by the verified copy" cmp -s "$MD/snapshot.json" "$W/scn
 # one TCP connection for a whole run: root chain (its 404 included), timestamp,
 # snapshot, targets and the target file (ota-server counts accepted connections)
 connections() { curl -s "$BASE/metrics" | sed -n 's/^ota_http_connections_total //p'; }
-if [ "$SERVER" = ota-server ] && command -v curl >/dev/null; then
+if [ -x "$BUILD/ota-server" ] && command -v curl >/dev/null; then
+    NODE_PORT=$PORT
+    start_ota_server "$W/scn/good/stage1" "$TMP/ota-server.access"
+    OBASE=http://127.0.0.1:$PORT
+    PORT=$NODE_PORT
+    connections() { curl -s "$OBASE/metrics" | sed -n 's/^ota_http_connections_total //p'; }
     MDK=$TMP/md-conn
     c --metadata-dir "$MDK" init --root "$W/scn/good/trusted-root.json" >/dev/null
     k0=$(connections)
     expect_rc 0 "refresh + fetch from a fresh metadata directory" \
-        c --metadata-dir "$MDK" --metadata-url "$BASE/scn/good/stage1/metadata/" \
+        c --metadata-dir "$MDK" --metadata-url "$OBASE/metadata/" \
           fetch firmware/gw-100/1.0.0.bundle -o "$TMP/out/conn"
     k1=$(connections)
     # k1 - k0 counts the first scrape's own connection too

@@ -25,24 +25,30 @@ hdr() { # hdr NAME CURL-ARGS... : value of response header NAME
 
 # ---- a repository ------------------------------------------------------------
 R=$T/repo
-mkdir -p "$R/targets/sub" "$R/.git"
-printf '{"signed":{"_type":"timestamp","version":1}}' >"$R/timestamp.json"
-printf '{"signed":{"_type":"root","version":2}}' >"$R/root.json"
-printf '{"signed":{"_type":"root","version":1}}' >"$R/1.root.json"
-printf '{"signed":{"_type":"snapshot","version":7}}' >"$R/7.snapshot.json"
+mkdir -p "$R/metadata" "$R/targets/sub" "$R/.git" "$R/keys"
+printf '{"signed":{"_type":"timestamp","version":1}}' >"$R/metadata/timestamp.json"
+printf '{"signed":{"_type":"root","version":2}}' >"$R/metadata/root.json"
+printf '{"signed":{"_type":"root","version":1}}' >"$R/metadata/1.root.json"
+printf '{"signed":{"_type":"snapshot","version":7}}' >"$R/metadata/7.snapshot.json"
 head -c 200000 /dev/urandom >"$R/targets/fw.bundle"
 H=$(sha256sum "$R/targets/fw.bundle" | cut -d' ' -f1)
 cp "$R/targets/fw.bundle" "$R/targets/$H.fw.bundle"
 head -c 3000000 /dev/urandom >"$R/targets/big.bundle"
-: >"$R/empty.json"
+: >"$R/metadata/empty.json"
 printf 'digits' >"$R/targets/sub/r.bin"
 echo "[core]" >"$R/.git/config"
-echo "SECRET=1" >"$R/.env"
+echo "SECRET=1" >"$R/metadata/.env"
 echo "secret-outside" >"$T/outside.txt"
-ln -s "$T/outside.txt" "$R/escape.txt"
-ln -s "$T" "$R/escape-dir"
-ln -s timestamp.json "$R/alias.json"
-mkfifo "$R/fifo.json"
+ln -s "$T/outside.txt" "$R/metadata/escape.txt"
+ln -s "$T" "$R/metadata/escape-dir"
+ln -s timestamp.json "$R/metadata/alias.json"
+mkfifo "$R/metadata/fifo.json"
+# what an operator's repository directory may hold next to metadata/ and
+# targets/: none of it is ever served
+printf '%s\n' '-----BEGIN PRIVATE KEY-----' 'MC4CAQAwBQYDK2VwBCIEIA' '-----END PRIVATE KEY-----' >"$R/keys/root1.key"
+printf 'correct horse battery staple\n' >"$R/passphrase"
+printf '{"signed":{}}' >"$R/top.json"
+cp "$R/keys/root1.key" "$R/targets/oops.bin" # a key inside the served tree
 
 # ---- command line ------------------------------------------------------------
 out=$("$SRV" --help 2>&1)
@@ -54,7 +60,7 @@ expect_rc 2 "bad --listen: usage error (2)" "$SRV" --root "$R" --listen localhos
 expect_rc 2 "bad --threads: usage error (2)" "$SRV" --root "$R" --threads 0
 expect_rc 2 "--tls-cert without --tls-key: usage error (2)" "$SRV" --root "$R" --tls-cert x
 expect_rc 3 "missing --root directory: exit 3" "$SRV" --root "$T/nope" --listen 127.0.0.1:0
-expect_rc 3 "--root is a file: exit 3" "$SRV" --root "$R/root.json" --listen 127.0.0.1:0
+expect_rc 3 "--root is a file: exit 3" "$SRV" --root "$R/metadata/root.json" --listen 127.0.0.1:0
 err=$("$SRV" --root "$T/nope" --listen 127.0.0.1:0 2>&1)
 check "errors are one clear line naming the problem" \
     bash -c '[ "$(printf "%s\n" "$1" | wc -l)" -eq 1 ] && [[ "$1" == "ota-server: --root "*"No such file"* ]]' _ "$err"
@@ -64,21 +70,46 @@ A=$PORT APID=$SERVER_PID
 U=http://127.0.0.1:$A
 expect_rc 4 "port in use: exit 4" "$SRV" --root "$R" --listen 127.0.0.1:$A
 
+# ---- only metadata/ and targets/ are served --------------------------------------
+check "a key file next to metadata/ -> 404" [ "$(code "$U/keys/root1.key")" = 404 ]
+check "... and its bytes never appear" bash -c '! curl -s --max-time 10 "$1/keys/root1.key" | grep -q PRIVATE' _ "$U"
+check "a passphrase file next to metadata/ -> 404" [ "$(code "$U/passphrase")" = 404 ]
+check "any other file at the top of the root -> 404" [ "$(code "$U/top.json")" = 404 ]
+check "HEAD outside metadata/ and targets/ -> 404" [ "$(code -I "$U/keys/root1.key")" = 404 ]
+check "metadata/ still served" [ "$(code "$U/metadata/timestamp.json")" = 200 ]
+check "targets/ still served" [ "$(code "$U/targets/fw.bundle")" = 200 ]
+check "startup warns about the key file, one line naming it" \
+    grep -q "^ota-server: warning: --root $R holds a key-like file: keys/root1.key (not served" "$T/a.log"
+check "startup warns about the passphrase file" grep -q "key-like file: passphrase (" "$T/a.log"
+check "startup warns loudly about a key inside targets/ (found by content)" \
+    grep -q "key-like file: targets/oops.bin (SERVED" "$T/a.log"
+check "no timestamp warning for a repository that has one" bash -c '! grep -q "has no metadata/timestamp.json" "$1"' _ "$T/a.log"
+check "ordinary files are not flagged" bash -c '! grep -Eq "key-like file: (metadata/|targets/fw|top.json)" "$1"' _ "$T/a.log"
+start_server "$T/p.log" --root "$T" --access-log off || failed "server starts on the repository's parent"
+check "root at the repository's parent: warns that metadata/timestamp.json is missing" \
+    grep -q "^ota-server: warning: --root $T has no metadata/timestamp.json" "$T/p.log"
+check "root at the repository's parent: repo/keys/root1.key -> 404" \
+    [ "$(code "http://127.0.0.1:$PORT/repo/keys/root1.key")" = 404 ]
+check "root at the repository's parent: repo/metadata/timestamp.json -> 404" \
+    [ "$(code "http://127.0.0.1:$PORT/repo/metadata/timestamp.json")" = 404 ]
+stop_server "$SERVER_PID"
+U=http://127.0.0.1:$A
+
 # ---- GET / HEAD / types / cache headers --------------------------------------
 check "GET timestamp.json returns the file" \
-    bash -c '[ "$(curl -s --max-time 10 "$1/timestamp.json")" = "$(cat "$2/timestamp.json")" ]' _ "$U" "$R"
+    bash -c '[ "$(curl -s --max-time 10 "$1/metadata/timestamp.json")" = "$(cat "$2/metadata/timestamp.json")" ]' _ "$U" "$R"
 check "Content-Type of .json is application/json" \
-    [ "$(hdr Content-Type "$U/timestamp.json")" = "application/json" ]
+    [ "$(hdr Content-Type "$U/metadata/timestamp.json")" = "application/json" ]
 check "Content-Type of a bundle is application/octet-stream" \
     [ "$(hdr Content-Type "$U/targets/fw.bundle")" = "application/octet-stream" ]
-check "nosniff on files" [ "$(hdr X-Content-Type-Options "$U/root.json")" = "nosniff" ]
-check "timestamp.json: Cache-Control no-cache" [ "$(hdr Cache-Control "$U/timestamp.json")" = "no-cache" ]
-check "root.json (unversioned): no-cache" [ "$(hdr Cache-Control "$U/root.json")" = "no-cache" ]
+check "nosniff on files" [ "$(hdr X-Content-Type-Options "$U/metadata/root.json")" = "nosniff" ]
+check "timestamp.json: Cache-Control no-cache" [ "$(hdr Cache-Control "$U/metadata/timestamp.json")" = "no-cache" ]
+check "root.json (unversioned): no-cache" [ "$(hdr Cache-Control "$U/metadata/root.json")" = "no-cache" ]
 check "unprefixed target: no-cache" [ "$(hdr Cache-Control "$U/targets/fw.bundle")" = "no-cache" ]
 check "1.root.json (versioned): immutable" \
-    [ "$(hdr Cache-Control "$U/1.root.json")" = "public, max-age=31536000, immutable" ]
+    [ "$(hdr Cache-Control "$U/metadata/1.root.json")" = "public, max-age=31536000, immutable" ]
 check "7.snapshot.json (versioned): immutable" \
-    [ "$(hdr Cache-Control "$U/7.snapshot.json")" = "public, max-age=31536000, immutable" ]
+    [ "$(hdr Cache-Control "$U/metadata/7.snapshot.json")" = "public, max-age=31536000, immutable" ]
 check "hash-prefixed target: immutable" \
     [ "$(hdr Cache-Control "$U/targets/$H.fw.bundle")" = "public, max-age=31536000, immutable" ]
 check "HEAD: headers with Content-Length, no body" \
@@ -88,12 +119,12 @@ check "large file (sendfile) arrives intact" \
     [ "$(C "$U/targets/big.bundle" | sha256sum | cut -d' ' -f1)" = "$(sha256sum <"$R/targets/big.bundle" | cut -d' ' -f1)" ]
 check "small cached file arrives intact" \
     [ "$(C "$U/targets/fw.bundle" | sha256sum | cut -d' ' -f1)" = "$H" ]
-check "empty file: 200, zero bytes" bash -c '[ "$(curl -s --max-time 10 -o /dev/null -w "%{http_code} %{size_download}" "$1/empty.json")" = "200 0" ]' _ "$U"
+check "empty file: 200, zero bytes" bash -c '[ "$(curl -s --max-time 10 -o /dev/null -w "%{http_code} %{size_download}" "$1/metadata/empty.json")" = "200 0" ]' _ "$U"
 check "Date and Last-Modified present" \
-    bash -c '[ -n "$(curl -s --max-time 10 -I "$1/root.json" | grep -i "^Last-Modified: ")" ] && [ -n "$(curl -s --max-time 10 -I "$1/root.json" | grep -i "^Date: ")" ]' _ "$U"
+    bash -c '[ -n "$(curl -s --max-time 10 -I "$1/metadata/root.json" | grep -i "^Last-Modified: ")" ] && [ -n "$(curl -s --max-time 10 -I "$1/metadata/root.json" | grep -i "^Date: ")" ]' _ "$U"
 
 # ---- conditional requests ----------------------------------------------------
-for f in timestamp.json targets/big.bundle; do
+for f in metadata/timestamp.json targets/big.bundle; do
     E=$(hdr ETag "$U/$f")
     LM=$(hdr Last-Modified "$U/$f")
     check "$f: ETag is a quoted strong tag" bash -c '[[ "$1" =~ ^\"[0-9a-f-]+\"$ ]]' _ "$E"
@@ -134,22 +165,22 @@ for f in targets/fw.bundle targets/big.bundle; do # cached and sendfile paths
     check "$f: HEAD with Range -> 206, no body" \
         bash -c '[ "$(curl -s --max-time 10 --head -r 0-9 -o /dev/null -w "%{http_code} %{size_download}" "$1")" = "206 0" ]' _ "$U/$f"
 done
-check "empty file: any range -> 416" [ "$(code -r 0-0 "$U/empty.json")" = 416 ]
+check "empty file: any range -> 416" [ "$(code -r 0-0 "$U/metadata/empty.json")" = 416 ]
 
 # ---- the metadata cache follows a publish (write temp + rename) ---------------
-C "$U/timestamp.json" >/dev/null
-E1=$(hdr ETag "$U/timestamp.json")
-printf '{"signed":{"_type":"timestamp","version":2}}' >"$R/.ts.tmp"
-mv "$R/.ts.tmp" "$R/timestamp.json"
+C "$U/metadata/timestamp.json" >/dev/null
+E1=$(hdr ETag "$U/metadata/timestamp.json")
+printf '{"signed":{"_type":"timestamp","version":2}}' >"$R/metadata/.ts.tmp"
+mv "$R/metadata/.ts.tmp" "$R/metadata/timestamp.json"
 check "after rename the new timestamp.json is served" \
-    [ "$(C "$U/timestamp.json")" = '{"signed":{"_type":"timestamp","version":2}}' ]
-check "and its ETag changed" [ "$(hdr ETag "$U/timestamp.json")" != "$E1" ]
-check "the old ETag no longer gets 304" [ "$(code -H "If-None-Match: $E1" "$U/timestamp.json")" = 200 ]
-printf '{"signed":{"_type":"timestamp","version":3}}' >"$R/timestamp.json" # in place, same size
+    [ "$(C "$U/metadata/timestamp.json")" = '{"signed":{"_type":"timestamp","version":2}}' ]
+check "and its ETag changed" [ "$(hdr ETag "$U/metadata/timestamp.json")" != "$E1" ]
+check "the old ETag no longer gets 304" [ "$(code -H "If-None-Match: $E1" "$U/metadata/timestamp.json")" = 200 ]
+printf '{"signed":{"_type":"timestamp","version":3}}' >"$R/metadata/timestamp.json" # in place, same size
 check "an in-place rewrite is seen too" \
-    [ "$(C "$U/timestamp.json")" = '{"signed":{"_type":"timestamp","version":3}}' ]
-rm "$R/7.snapshot.json"
-check "a deleted file is 404 even after being cached" [ "$(code "$U/7.snapshot.json")" = 404 ]
+    [ "$(C "$U/metadata/timestamp.json")" = '{"signed":{"_type":"timestamp","version":3}}' ]
+rm "$R/metadata/7.snapshot.json"
+check "a deleted file is 404 even after being cached" [ "$(code "$U/metadata/7.snapshot.json")" = 404 ]
 check "cache hits are counted in /metrics" \
     bash -c 'curl -s --max-time 10 "$1/metrics" | grep -Eq "^ota_file_cache_lookups_total\{result=\"hit\"\} [1-9]"' _ "$U"
 
@@ -159,44 +190,44 @@ check "targets/../root.json -> 400" [ "$(code --path-as-is "$U/targets/../root.j
 check "%2e%2e -> 400" [ "$(code --path-as-is "$U/%2e%2e/%2e%2e/etc/passwd")" = 400 ]
 check "%2E%2e mixed case -> 400" [ "$(code --path-as-is "$U/targets/%2E%2e/root.json")" = 400 ]
 check "..%2f (encoded slash) -> 400" [ "$(code --path-as-is "$U/targets/..%2froot.json")" = 400 ]
-check "%00 after a real name -> 400, not the file" [ "$(code "$U/timestamp.json%00.png")" = 400 ]
+check "%00 after a real name -> 400, not the file" [ "$(code "$U/metadata/timestamp.json%00.png")" = 400 ]
 check "%00 alone -> 400" [ "$(code "$U/%00")" = 400 ]
 check "backslash -> 400" [ "$(code --path-as-is "$U/targets%5c..%5croot.json")" = 400 ]
 check "double-encoded %252e%252e is a literal name -> 404" [ "$(code --path-as-is "$U/%252e%252e/root.json")" = 404 ]
-check "hidden file .env -> 404" [ "$(code "$U/.env")" = 404 ]
+check "hidden file .env -> 404" [ "$(code "$U/metadata/.env")" = 404 ]
 check "hidden directory .git -> 404" [ "$(code "$U/.git/config")" = 404 ]
 check "encoded hidden %2egit -> 404" [ "$(code --path-as-is "$U/%2egit/config")" = 404 ]
-check "symlink to a file outside the root -> 404" [ "$(code "$U/escape.txt")" = 404 ]
-check "the outside file's bytes never appear" bash -c '! curl -s --max-time 10 "$1/escape.txt" | grep -q secret-outside' _ "$U"
-check "through a symlinked directory out of the root -> 404" [ "$(code "$U/escape-dir/outside.txt")" = 404 ]
-check "symlink inside the root is not followed either -> 404" [ "$(code "$U/alias.json")" = 404 ]
-check "FIFO -> 404 (and the server does not block)" [ "$(code "$U/fifo.json")" = 404 ]
+check "symlink to a file outside the root -> 404" [ "$(code "$U/metadata/escape.txt")" = 404 ]
+check "the outside file's bytes never appear" bash -c '! curl -s --max-time 10 "$1/metadata/escape.txt" | grep -q secret-outside' _ "$U"
+check "through a symlinked directory out of the root -> 404" [ "$(code "$U/metadata/escape-dir/outside.txt")" = 404 ]
+check "symlink inside the root is not followed either -> 404" [ "$(code "$U/metadata/alias.json")" = 404 ]
+check "FIFO -> 404 (and the server does not block)" [ "$(code "$U/metadata/fifo.json")" = 404 ]
 check "directory -> 404, never a listing" [ "$(code "$U/targets/")" = 404 ]
 check "directory without slash -> 404" [ "$(code "$U/targets")" = 404 ]
 check "root / -> 404" [ "$(code "$U/")" = 404 ]
-check "missing file -> 404" [ "$(code "$U/nope.json")" = 404 ]
+check "missing file -> 404" [ "$(code "$U/metadata/nope.json")" = 404 ]
 long=$(printf 'a%.0s' $(seq 1 300))
 check "over-long name -> 414" [ "$(code "$U/$long")" = 414 ]
-check "server still serves after all that" [ "$(code "$U/root.json")" = 200 ]
+check "server still serves after all that" [ "$(code "$U/metadata/root.json")" = 200 ]
 
 # ---- methods and bodies -----------------------------------------------------------
 check "POST to a file -> 405 with Allow" \
-    bash -c 'h=$(curl -s --max-time 10 -D - -o /dev/null -X POST -d x "$1/root.json" | tr -d "\r"); [[ "$h" == "HTTP/1.1 405"* && "$h" == *"Allow: GET, HEAD"* ]]' _ "$U"
-check "PUT -> 405" [ "$(code -X PUT -d x "$U/root.json")" = 405 ]
-check "DELETE on a file -> 405" [ "$(code -X DELETE "$U/root.json")" = 405 ]
-check "OPTIONS -> 405" [ "$(code -X OPTIONS "$U/root.json")" = 405 ]
-check "GET with a body -> 400" [ "$(code -X GET -H 'Content-Type: text/plain' --data-binary hello "$U/root.json")" = 400 ]
+    bash -c 'h=$(curl -s --max-time 10 -D - -o /dev/null -X POST -d x "$1/metadata/root.json" | tr -d "\r"); [[ "$h" == "HTTP/1.1 405"* && "$h" == *"Allow: GET, HEAD"* ]]' _ "$U"
+check "PUT -> 405" [ "$(code -X PUT -d x "$U/metadata/root.json")" = 405 ]
+check "DELETE on a file -> 405" [ "$(code -X DELETE "$U/metadata/root.json")" = 405 ]
+check "OPTIONS -> 405" [ "$(code -X OPTIONS "$U/metadata/root.json")" = 405 ]
+check "GET with a body -> 400" [ "$(code -X GET -H 'Content-Type: text/plain' --data-binary hello "$U/metadata/root.json")" = 400 ]
 check "unknown /v1/ endpoint -> 404" [ "$(code "$U/v1/nothing")" = 404 ]
 check "reports disabled without --db -> 404" \
     [ "$(code -H 'Content-Type: application/json' -d '{}' "$U/v1/reports")" = 404 ]
 
 # ---- keep-alive, access log, metrics -------------------------------------------------
-out=$(curl -sv --max-time 10 "$U/root.json" "$U/timestamp.json" "$U/targets/fw.bundle" -o /dev/null -o /dev/null -o /dev/null 2>&1)
+out=$(curl -sv --max-time 10 "$U/metadata/root.json" "$U/metadata/timestamp.json" "$U/targets/fw.bundle" -o /dev/null -o /dev/null -o /dev/null 2>&1)
 check "keep-alive: three requests on one connection" \
     bash -c '[ "$(printf "%s\n" "$1" | grep -c "Re-using existing connection")" -eq 2 ]' _ "$out"
 sleep 0.2
 check "access log: common log format line per request" \
-    grep -Eq '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET /root\.json HTTP/1\.1" 200 [0-9]+$' "$T/a.log.access"
+    grep -Eq '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET /metadata/root\.json HTTP/1\.1" 200 [0-9]+$' "$T/a.log.access"
 check "access log: refusals are logged with their status" \
     grep -Eq '"GET /\.\./etc/passwd HTTP/1\.1" 400 ' "$T/a.log.access"
 check "access log: raw bytes are escaped" grep -q 'GET /%00 HTTP/1.1' "$T/a.log.access"
@@ -218,16 +249,16 @@ check "SIGTERM: 'stopped' logged" grep -q "ota-server: stopped" "$T/a.log"
 # ---- cache off: same answers from the fd path -------------------------------------------
 start_server "$T/b.log" --root "$R" --cache-size 0 --access-log off || failed "server starts (cache off)"
 U=http://127.0.0.1:$PORT
-check "cache off: timestamp.json served" [ "$(code "$U/timestamp.json")" = 200 ]
-E=$(hdr ETag "$U/timestamp.json")
-check "cache off: 304 by ETag" [ "$(code -H "If-None-Match: $E" "$U/timestamp.json")" = 304 ]
+check "cache off: timestamp.json served" [ "$(code "$U/metadata/timestamp.json")" = 200 ]
+E=$(hdr ETag "$U/metadata/timestamp.json")
+check "cache off: 304 by ETag" [ "$(code -H "If-None-Match: $E" "$U/metadata/timestamp.json")" = 304 ]
 check "cache off: range on a small file" [ "$(C -r 0-1 "$U/targets/sub/r.bin")" = "di" ]
 check "access log off: nothing written to stdout" [ ! -s "$T/b.log.access" ]
 stop_server "$SERVER_PID"
 
 # ---- IPv6 -----------------------------------------------------------------------
 if start_server "$T/c.log" --root "$R" --listen '[::1]:0' 2>/dev/null; then
-    check "IPv6 [::1]: GET works" [ "$(code -g "http://[::1]:$PORT/root.json")" = 200 ]
+    check "IPv6 [::1]: GET works" [ "$(code -g "http://[::1]:$PORT/metadata/root.json")" = 200 ]
     check "IPv6: access log shows ::1" bash -c 'sleep 0.2; grep -q "^::1 - - " "$1"' _ "$T/c.log.access"
     stop_server "$SERVER_PID"
 else
@@ -242,13 +273,13 @@ if command -v openssl >/dev/null; then
         -keyout "$T/key2.pem" -out "$T/cert2.pem" 2>/dev/null
     if start_server "$T/d.log" --root "$R" --tls-cert "$T/cert.pem" --tls-key "$T/key.pem"; then
         check "TLS: https GET verifies against the certificate" \
-            [ "$(curl -s --max-time 10 --cacert "$T/cert.pem" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/root.json")" = 200 ]
+            [ "$(curl -s --max-time 10 --cacert "$T/cert.pem" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/metadata/root.json")" = 200 ]
         check "TLS: large file intact" \
             [ "$(curl -s --max-time 20 --cacert "$T/cert.pem" "https://127.0.0.1:$PORT/targets/big.bundle" | sha256sum | cut -d' ' -f1)" = "$(sha256sum <"$R/targets/big.bundle" | cut -d' ' -f1)" ]
         check "TLS: range" \
             [ "$(curl -s --max-time 10 --cacert "$T/cert.pem" -r 0-1 "https://127.0.0.1:$PORT/targets/sub/r.bin")" = di ]
         check "TLS: plain HTTP to the TLS port gets no file" \
-            bash -c '! curl -s --max-time 5 "http://127.0.0.1:$1/root.json" | grep -q root' _ "$PORT"
+            bash -c '! curl -s --max-time 5 "http://127.0.0.1:$1/metadata/root.json" | grep -q root' _ "$PORT"
         stop_server "$SERVER_PID"
     else
         failed "TLS server starts" "$(cat "$T/d.log")"
@@ -256,7 +287,7 @@ if command -v openssl >/dev/null; then
     expect_rc 6 "TLS: key not matching the certificate: exit 6" \
         "$SRV" --root "$R" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/key2.pem"
     expect_rc 6 "TLS: certificate file is not PEM: exit 6" \
-        "$SRV" --root "$R" --listen 127.0.0.1:0 --tls-cert "$R/root.json" --tls-key "$T/key.pem"
+        "$SRV" --root "$R" --listen 127.0.0.1:0 --tls-cert "$R/metadata/root.json" --tls-key "$T/key.pem"
     expect_rc 6 "TLS: missing key file: exit 6" \
         "$SRV" --root "$R" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/none.pem"
 else

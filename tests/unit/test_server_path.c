@@ -77,6 +77,29 @@ test_path_parse(void **state)
     expect_path("//", SRV_PATH_DIR, NULL);
 }
 
+/* Only the repository's metadata/ and targets/ are served (a root at the
+ * repository's parent must not hand out keys/ or passphrase files). */
+static void
+test_path_served(void **state)
+{
+    (void) state;
+    assert_true(srv_path_served("metadata/timestamp.json"));
+    assert_true(srv_path_served("metadata/1.root.json"));
+    assert_true(srv_path_served("targets/fw.bundle"));
+    assert_true(srv_path_served("targets/firmware/gw-100/1.0.0.bundle"));
+    assert_false(srv_path_served("keys/root1.key"));
+    assert_false(srv_path_served("passphrase"));
+    assert_false(srv_path_served("timestamp.json"));
+    assert_false(srv_path_served("metadata"));
+    assert_false(srv_path_served("metadata/"));
+    assert_false(srv_path_served("targets"));
+    assert_false(srv_path_served("metadatax/timestamp.json"));
+    assert_false(srv_path_served("Metadata/timestamp.json"));
+    assert_false(srv_path_served("repo/metadata/timestamp.json"));
+    assert_false(srv_path_served("targetsx"));
+    assert_false(srv_path_served(""));
+}
+
 static void
 test_path_limits(void **state)
 {
@@ -350,6 +373,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_path_parse),
+        cmocka_unit_test(test_path_served),
         cmocka_unit_test(test_path_limits),
         cmocka_unit_test(test_query_decode),
         cmocka_unit_test_setup_teardown(test_open_beneath, setup_root, teardown_root),
