@@ -15,7 +15,10 @@
  *    MHD owns the fd; the CLOSED notification takes the same lock, and MHD
  *    closes the fd only after it, so the fd cannot be reused under us);
  *  - request bodies are unlimited and conflicting Content-Length /
- *    Transfer-Encoding headers are accepted: checked in precheck().
+ *    Transfer-Encoding headers are accepted: checked in precheck();
+ *  - whitespace before a header's colon stays in the name, so
+ *    "Content-Length : 5" is no Content-Length to MHD and the body becomes
+ *    the next request (smuggling): any such name is refused with 400.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -302,6 +305,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **req, enum MHD_RequestTe
 typedef struct hdr_scan {
     unsigned content_length;
     unsigned transfer_encoding;
+    bool name_space; /* whitespace in a header name ("Content-Length : 5") */
     bool cl_bad;
     bool te_bad;
     bool cl_nonzero;
@@ -312,6 +316,11 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 {
     hdr_scan *h = cls;
     (void) kind;
+    /* MHD 0.9.75 keeps whitespace before the colon as part of the name, so
+     * "Content-Length : 5" is not its Content-Length: the body would be read
+     * as the next request, where a proxy in front reads it as a body */
+    if (key[strcspn(key, " \t")] != '\0')
+        h->name_space = true;
     if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
         h->content_length++;
         if (value == NULL || value[0] == '\0' || strspn(value, "0123456789") != strlen(value))
@@ -399,7 +408,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
         hdr_scan h = {0};
         MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header, &h);
         const char *why = NULL;
-        if (h.content_length > 1)
+        if (h.name_space)
+            why = "whitespace in a header name";
+        else if (h.content_length > 1)
             why = "more than one Content-Length header";
         else if (h.content_length > 0 && h.transfer_encoding > 0)
             why = "both Content-Length and Transfer-Encoding";
