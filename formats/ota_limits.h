@@ -141,10 +141,18 @@
  * stored, so one device cannot grow the database without bound. */
 #define OTA_SERVER_REPORTS_PER_DEVICE 100
 
-/* Admin bearer token file: at least 16 bytes (128 bits if random), at most
- * 1 KiB; anything shorter is guessable, longer is a mistake. */
-#define OTA_SERVER_TOKEN_MIN 16u
+/* Admin bearer token file: at least 32 printable characters, at most 1 KiB.
+ * 32 hex digits (`openssl rand -hex 16`) are 128 bits, the least a random
+ * token may carry; 32 characters of a larger alphabet carry more.  Shorter
+ * is guessable, longer is a mistake. */
+#define OTA_SERVER_TOKEN_MIN 32u
 #define OTA_SERVER_TOKEN_MAX 1024u
+
+/* Failed admin-token attempts (401s), per client address (IPv6: per /64):
+ * a token bucket of this many a minute, burst as many.  An address whose
+ * bucket is empty is answered 429 with Retry-After on every admin request,
+ * the right token included: at most 10 guesses a minute. */
+#define OTA_SERVER_AUTH_FAILS_PER_MINUTE 10u
 
 /* Startup scan of --root for key-like files: at most SCAN_DEPTH directory
  * levels and SCAN_ENTRIES entries; the first SCAN_READ bytes of files up to

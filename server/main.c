@@ -455,6 +455,11 @@ main(int argc, char **argv)
         ret = fail(SRV_EXIT_TOKEN, "--admin-token-file %s", why);
         goto out;
     }
+    if (s.have_token &&
+        srv_ratelimit_new(OTA_SERVER_AUTH_FAILS_PER_MINUTE, &s.admin_fails) != OTA_OK) {
+        ret = fail(SRV_EXIT_FAIL, "out of memory");
+        goto out;
+    }
 
     if (cfg->tls_cert != NULL) {
         if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
@@ -558,6 +563,7 @@ out:
     /* every exit after the checks above frees what they set up */
     srv_cache_free(s.cache);
     srv_enrolment_free(&s);
+    srv_ratelimit_free(s.admin_fails);
     srv_db_close(s.db);
     if (tls_key != NULL)
         sodium_memzero(tls_key, strlen(tls_key));

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,8 +80,10 @@ addr_key(const char *client, uint8_t key[16])
     }
 }
 
-unsigned
-srv_ratelimit_take(srv_ratelimit *rl, const char *client)
+/* The seconds until client has a token (0: it has one), taking it when
+ * take is set.  Looking (take false) never adds an address. */
+static unsigned
+use(srv_ratelimit *rl, const char *client, bool take)
 {
     uint8_t key[16], h[crypto_shorthash_BYTES];
     addr_key(client, key);
@@ -97,6 +100,10 @@ srv_ratelimit_take(srv_ratelimit *rl, const char *client)
             b = &ways[i];
         else if (!ways[i].used || (oldest->used && ways[i].last_ms < oldest->last_ms))
             oldest = &ways[i];
+    }
+    if (b == NULL && !take) { /* unknown: a full bucket, nothing to record */
+        pthread_mutex_unlock(&rl->lock);
+        return 0;
     }
     if (b == NULL) { /* new address, or one forgotten: a full bucket */
         b = oldest;
@@ -119,7 +126,8 @@ srv_ratelimit_take(srv_ratelimit *rl, const char *client)
         }
     }
     if (b->tokens >= MILLI) {
-        b->tokens -= MILLI;
+        if (take)
+            b->tokens -= MILLI;
     } else {
         uint64_t ms = ((MILLI - b->tokens) * 60u + rl->per_minute - 1) / rl->per_minute;
         wait = (unsigned) ((ms + 999u) / 1000u);
@@ -128,4 +136,48 @@ srv_ratelimit_take(srv_ratelimit *rl, const char *client)
     }
     pthread_mutex_unlock(&rl->lock);
     return wait;
+}
+
+unsigned
+srv_ratelimit_take(srv_ratelimit *rl, const char *client)
+{
+    return use(rl, client, true);
+}
+
+unsigned
+srv_ratelimit_peek(srv_ratelimit *rl, const char *client)
+{
+    return use(rl, client, false);
+}
+
+/* ---- failed admin-token attempts ------------------------------------------------ */
+
+bool
+srv_auth_refused(srv *s, srv_conn *sc, struct MHD_Connection *c, enum MHD_Result *ret)
+{
+    unsigned wait = s->admin_fails != NULL ? srv_ratelimit_peek(s->admin_fails, sc->client) : 0;
+    if (wait == 0)
+        return false;
+    static const char msg[] =
+        "{\"error\":\"E_RATE\",\"message\":\"too many failed admin-token attempts\"}\n";
+    char after[16];
+    snprintf(after, sizeof after, "%u", wait);
+    *ret = MHD_NO;
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        sizeof msg - 1, (void *) (uintptr_t) msg, MHD_RESPMEM_PERSISTENT);
+    if (r == NULL)
+        return true;
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES &&
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES &&
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, after) == MHD_YES)
+        *ret = srv_queue(sc, c, 429, r, sizeof msg - 1);
+    MHD_destroy_response(r);
+    return true;
+}
+
+void
+srv_auth_failed(srv *s, const srv_conn *sc)
+{
+    if (s->admin_fails != NULL)
+        (void) srv_ratelimit_take(s->admin_fails, sc->client);
 }

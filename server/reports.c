@@ -231,7 +231,10 @@ srv_api_precheck(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url
         }
         {
             const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+            if (srv_auth_refused(s, sc, c, ret))
+                return true;
             if (!token_ok(s, auth)) {
+                srv_auth_failed(s, sc);
                 *ret = reply_401(sc, c, auth != NULL);
                 return true;
             }

@@ -9,7 +9,8 @@
  *               Content-Type, the in-memory cache of small files
  *   reports.c   POST /v1/reports, GET/DELETE /v1/devices (admin token)
  *   db.c        SQLite storage of devices, reports and registered keys
- *   ratelimit.c per-address token buckets (first reports of new devices)
+ *   ratelimit.c per-address token buckets (first reports of new devices,
+ *               failed admin-token attempts: 429)
  *   metrics.c   counters and /metrics (Prometheus text format)
  *   rootscan.c  startup warnings about what --root holds (no timestamp, keys)
  *
@@ -162,6 +163,9 @@ void srv_ratelimit_free(srv_ratelimit *rl);
 /* Take one token for client (an address as inet_ntop writes it): 0 when
  * taken, else the seconds until one is there (>= 1). */
 unsigned srv_ratelimit_take(srv_ratelimit *rl, const char *client);
+/* The same answer without taking a token (an unknown address has a full
+ * bucket, and is not recorded). */
+unsigned srv_ratelimit_peek(srv_ratelimit *rl, const char *client);
 
 typedef struct srv_prov_key {
     char keyid[65];
@@ -179,6 +183,7 @@ typedef struct srv {
     uint8_t token_hash[OTA_SHA256_LEN];
     srv_metrics metrics;
     srv_ratelimit *first_reports; /* NULL: no limit on first reports */
+    srv_ratelimit *admin_fails;   /* failed admin-token attempts (with a token) */
     srv_prov_key prov[SRV_MAX_PROVISIONING_KEYS];
     unsigned n_prov;
     atomic_bool draining;
@@ -295,6 +300,13 @@ OTA_NODISCARD ota_err srv_enrolment_setup(srv *s, char *why, size_t why_cap);
 void srv_enrolment_free(srv *s);
 /* "open", "registered", "certified" -> mode; false for anything else. */
 bool srv_enrolment_parse(const char *name, srv_enrolment *out);
+
+/* ---- ratelimit.c: the admin API ------------------------------------------- */
+/* Before the token check: true when it answered 429 (with Retry-After)
+ * because this client failed OTA_SERVER_AUTH_FAILS_PER_MINUTE times. */
+bool srv_auth_refused(srv *s, srv_conn *sc, struct MHD_Connection *c, enum MHD_Result *ret);
+/* After a failed token check (401): one token of the client's bucket. */
+void srv_auth_failed(srv *s, const srv_conn *sc);
 
 /* ---- db.c ----------------------------------------------------------------- */
 struct ota_report;

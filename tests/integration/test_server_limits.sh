@@ -70,13 +70,29 @@ check "... and the smuggled request behind it is not answered" \
     bash -c '[[ "$1" != *"HTTP/1.1 200"* ]] && [ "$(grep -c "GET /metadata/timestamp.json" "$2")" = "$3" ]' _ "$out" "$T/a.access" "$before"
 # whitespace before the colon: libmicrohttpd keeps it in the name, so this
 # was no Content-Length to it and the "body" was answered as a second
-# request, where a proxy in front reads one request with a body
+# request, where a proxy in front reads one request with a body.  Sent in
+# one write (python: bash's printf may write line by line, and a line
+# arriving after the close gets an RST that destroys the answer).
+rawpy() {
+    timeout 5 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"))
+s.settimeout(4)
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    sys.stdout.buffer.write(d)
+' "$PORT" "$1"
+}
 before=$(grep -c "GET /metadata/timestamp.json" "$T/a.access")
-out=$(raw 'POST /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\nContent-Length : 50\r\n\r\nGET /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\n\r\n')
+out=$(rawpy 'POST /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\nContent-Length : 50\r\n\r\nGET /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\n\r\n')
 check "header name with whitespace before the colon -> 400" bash -c '[[ "$1" == "HTTP/1.1 400"* ]]' _ "$out"
+sleep 0.2
 check "... and no second response (nothing smuggled)" \
     bash -c '[ "$(printf "%s" "$1" | grep -c "^HTTP/1.1 ")" = 1 ] && [ "$(grep -c "GET /metadata/timestamp.json" "$2")" = "$3" ]' _ "$out" "$T/a.access" "$before"
-out=$(raw 'GET /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\nX-Pad\t: 1\r\nConnection: close\r\n\r\n')
+out=$(rawpy 'GET /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\nX-Pad\t: 1\r\nConnection: close\r\n\r\n')
 check "a tab before the colon -> 400 too" bash -c '[[ "$1" == "HTTP/1.1 400"* ]]' _ "$out"
 out=$(raw 'GET /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n')
 check "two equal Content-Length -> 400" bash -c '[[ "$1" == "HTTP/1.1 400"* ]]' _ "$out"
@@ -256,5 +272,42 @@ kill -TERM "$SERVER_PID"
 check "SIGTERM with an idle keep-alive connection open: exits without waiting for it" \
     wait_exit_ok 20
 exec 5>&-
+
+# ---- admin token: length and failed attempts ----------------------------------------
+TOKEN=0123456789abcdef0123456789abcdef # 32 characters: the shortest accepted
+printf '%s\n' "$TOKEN" >"$T/token" && chmod 600 "$T/token"
+printf '%s\n' "${TOKEN:0:31}" >"$T/token31" && chmod 600 "$T/token31"
+expect_rc 7 "a 31-character admin token is refused (exit 7)" \
+    timeout 10 "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/t.db" --admin-token-file "$T/token31"
+check "... and the message names the minimum" bash -c 'timeout 10 "$1" --root "$2" --listen 127.0.0.1:0 --db "$3" --admin-token-file "$4" 2>&1 | grep -q "must be 32 to 1024 printable characters"' _ "$SRV" "$R" "$T/t.db" "$T/token31"
+start_server "$T/i.log" --root "$R" --db "$T/t.db" --admin-token-file "$T/token" ||
+    failed "server starts (admin token)" "$(cat "$T/i.log")"
+adm() { # adm TOKEN [CURL-ARGS...]: status of GET /v1/devices
+    local t=$1
+    shift
+    curl -s --max-time 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $t" "$@" "$U/v1/devices"
+}
+check "the right token -> 200" [ "$(adm "$TOKEN")" = 200 ]
+codes=""
+for i in $(seq 1 10); do codes="$codes$(adm "wrong-token-$i-0123456789abcdef0123") "; done
+check "10 wrong tokens -> 401 each" [ "$codes" = "401 401 401 401 401 401 401 401 401 401 " ]
+check "the 11th attempt -> 429" [ "$(adm wrong-token-11-0123456789abcdef0123)" = 429 ]
+h=$(curl -s --max-time 10 -D - -o "$T/429.json" -H "Authorization: Bearer $TOKEN" "$U/v1/devices" | tr -d '\r')
+check "... then even the right token from that address -> 429 with Retry-After (a token back in <= 6 s)" \
+    bash -c '[[ "$1" == "HTTP/1.1 429"* ]] && [[ "$1" =~ Retry-After:\ [1-6] ]]' _ "$h"
+check "... and a JSON error E_RATE" grep -q '"error":"E_RATE"' "$T/429.json"
+if curl -s --max-time 5 -o /dev/null --interface 127.0.0.2 "$U/metrics"; then
+    check "the right token from another address (127.0.0.2) -> 200" \
+        [ "$(adm "$TOKEN" --interface 127.0.0.2)" = 200 ]
+else
+    skip "another source address" "cannot bind 127.0.0.2"
+fi
+check "files are still served to the locked-out address" [ "$(code "$U/metadata/timestamp.json")" = 200 ]
+after=$(printf '%s\n' "$h" | sed -n 's/^Retry-After: //p')
+sleep "${after:-6}"
+check "after Retry-After seconds: the right token -> 200" [ "$(adm "$TOKEN")" = 200 ]
+check "one more wrong token -> 401 (one attempt came back) ..." [ "$(adm wrong-again-0123456789abcdef0123)" = 401 ]
+check "... and the next one -> 429 (10 guesses a minute at most)" [ "$(adm wrong-again-0123456789abcdef0123)" = 429 ]
+stop_server "$SERVER_PID"
 
 finish
