@@ -35,9 +35,9 @@ endif
 
 # Debian packages needed to build and test, and the pkg-config names that
 # prove each is present. Kept in one place so `make deps` and the README agree.
-PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd sqlite3 cmocka libcrypto
+PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd gnutls sqlite3 cmocka libcrypto
 DEB_PKGS := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev \
-            libjansson-dev libmicrohttpd-dev libsqlite3-dev libcmocka-dev libssl-dev \
+            libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev libssl-dev \
             faketime curl openssl strace libubootenv-tool u-boot-tools grub-common \
             e2fsprogs util-linux
 
@@ -64,7 +64,7 @@ FORMATS_PKGS := libsodium jansson libcrypto zlib libarchive
 DEP_CFLAGS = $(call pc,--cflags,$(FORMATS_PKGS))
 DEP_LIBS = $(call pc,--libs,$(FORMATS_PKGS)) -lpthread
 CMOCKA_LIBS = $(call pc,--libs,cmocka)
-SERVER_LIBS = $(call pc,--libs,libmicrohttpd sqlite3)
+SERVER_LIBS = $(call pc,--libs,libmicrohttpd gnutls sqlite3)
 CLIENT_LIBS = $(call pc,--libs,libcurl)
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(HARDEN) \

@@ -1,7 +1,7 @@
 /*
  * http.c — the libmicrohttpd daemon: request dispatch, request-level
  * checks MHD does not make, connection tracking with a timeout reaper,
- * the access log, and graceful shutdown.
+ * the access log (reopened on SIGHUP), and graceful shutdown.
  *
  * Traps of libmicrohttpd 0.9.75 handled here (see docs/ota-server.md):
  *  - its URL unescaping turns "%00" into a C-string terminator: we install
@@ -20,8 +20,10 @@
  *    "Content-Length : 5" is no Content-Length to MHD and the body becomes
  *    the next request (smuggling): any such name is refused with 400.
  */
+#define _GNU_SOURCE /* dup3 */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -255,6 +257,33 @@ access_log(srv *s, const srv_conn *sc, bool complete)
         ssize_t w = write(fd, line, len); /* O_APPEND: one write, one line */
         (void) w;
     }
+}
+
+int
+srv_log_open(const char *path)
+{
+    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+}
+
+bool
+srv_log_reopen(srv *s, char *why, size_t why_cap)
+{
+    int cur = atomic_load(&s->log_fd);
+    if (cur <= STDERR_FILENO) /* "off" or "-" */
+        return true;
+    int fd = srv_log_open(s->cfg.access_log);
+    if (fd < 0) {
+        snprintf(why, why_cap, "%s: %s", s->cfg.access_log, strerror(errno));
+        return false;
+    }
+    /* dup3 swaps the file behind the fd number atomically: a worker
+     * writing a line at this moment writes it to the old file or the new
+     * one, never to a closed or reused fd */
+    bool ok = dup3(fd, cur, O_CLOEXEC) >= 0;
+    if (!ok)
+        snprintf(why, why_cap, "%s: %s", s->cfg.access_log, strerror(errno));
+    close(fd);
+    return ok;
 }
 
 /* Read and drop what the client already sent after a request refused on
@@ -491,7 +520,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 ota_err
-srv_http_start(srv *s, int listen_fd, const char *tls_key, const char *tls_cert)
+srv_http_start(srv *s, int listen_fd, bool tls)
 {
     /* a pool of epoll threads (thread per connection is faster for a few
      * large downloads, measured, but costs a thread per slow client);
@@ -501,7 +530,7 @@ srv_http_start(srv *s, int listen_fd, const char *tls_key, const char *tls_cert)
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO;
     if (s->cfg.verbose)
         flags |= MHD_USE_ERROR_LOG;
-    if (tls_key != NULL)
+    if (tls)
         flags |= MHD_USE_TLS;
     struct MHD_OptionItem ops[20];
     size_t n = 0;
@@ -519,10 +548,8 @@ srv_http_start(srv *s, int listen_fd, const char *tls_key, const char *tls_cert)
     OPT(MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, s);
     OPT(MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, NULL);
     OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);
-    if (tls_key != NULL) {
-        OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) (uintptr_t) tls_key);
-        OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) (uintptr_t) tls_cert);
-    }
+    if (tls) /* asked on every handshake: SIGHUP can swap the pair */
+        OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0, srv_tls_callback());
     OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
 

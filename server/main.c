@@ -8,9 +8,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sodium.h>
@@ -63,6 +60,9 @@ static const char usage_text[] =
     "                           get 431 (default 16384)\n"
     "  --cache-size BYTES       memory for caching small files, 0 = off (default 64 MiB)\n"
     "  --verbose                log libmicrohttpd's own errors to stderr\n"
+    "\n"
+    "SIGHUP reopens the --access-log file (rotation) and reloads --tls-cert/--tls-key\n"
+    "for new connections; a bad new pair keeps the old one (stderr says why).\n"
     "  --version, --help\n"
     "\n"
     "Exit codes: 0 stopped by a signal, 1 runtime failure, 2 usage, 3 bad --root,\n"
@@ -177,51 +177,6 @@ open_listener(const struct sockaddr_storage *ss, socklen_t len, char *bound, siz
     return fd;
 }
 
-/* Read a PEM file (at most 1 MiB) as a NUL-terminated string. */
-static char *
-read_pem(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    ota_buf b = {.max = 1024u * 1024u};
-    char chunk[2048];
-    size_t n;
-    bool ok = true;
-    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ok = ota_buf_append(&b, chunk, n) == OTA_OK;
-    ok = ok && !ferror(f) && ota_buf_putc(&b, '\0') == OTA_OK;
-    fclose(f);
-    if (!ok) {
-        ota_buf_free(&b);
-        return NULL;
-    }
-    return (char *) b.p;
-}
-
-/* Check the pair with OpenSSL so a bad file gets a precise message
- * (libmicrohttpd's GnuTLS only says that the daemon did not start). */
-static const char *
-check_tls(const char *cert_pem, const char *key_pem)
-{
-    const char *why = NULL;
-    BIO *cb = BIO_new_mem_buf(cert_pem, -1), *kb = BIO_new_mem_buf(key_pem, -1);
-    X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
-    EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
-    if (cert == NULL)
-        why = "no PEM certificate in --tls-cert";
-    else if (key == NULL)
-        why = "no unencrypted PEM private key in --tls-key";
-    else if (X509_check_private_key(cert, key) != 1)
-        why = "--tls-key does not match --tls-cert";
-    ERR_clear_error();
-    X509_free(cert);
-    EVP_PKEY_free(key);
-    BIO_free(cb);
-    BIO_free(kb);
-    return why;
-}
-
 /* Raise RLIMIT_NOFILE so max-connections can be honoured; lower
  * max-connections if the hard limit does not allow it. */
 static void
@@ -247,7 +202,34 @@ fit_fd_limit(srv_config *cfg)
     }
 }
 
-static sigset_t stop_signals;
+static sigset_t stop_signals; /* SIGTERM, SIGINT */
+static sigset_t main_signals; /* and SIGHUP */
+
+/* SIGHUP: reopen the access log (rotation) and reload the TLS pair
+ * (renewal).  Runs in the main thread, taken synchronously by sigwait: no
+ * signal handler, nothing async-signal-unsafe.  A failure keeps what is in
+ * use and says why. */
+static void
+reload(srv *s)
+{
+    char why[512];
+    if (strcmp(s->cfg.access_log, "-") != 0 && strcmp(s->cfg.access_log, "off") != 0) {
+        if (srv_log_reopen(s, why, sizeof why))
+            fprintf(stderr, "ota-server: SIGHUP: access log %s reopened\n", s->cfg.access_log);
+        else
+            fprintf(stderr, "ota-server: SIGHUP: access log not reopened, still writing the old "
+                            "file: %s\n", why);
+    }
+    if (s->cfg.tls_cert != NULL) {
+        if (srv_tls_load(s->cfg.tls_cert, s->cfg.tls_key, why, sizeof why) == OTA_OK)
+            fprintf(stderr, "ota-server: SIGHUP: TLS certificate %s reloaded (new connections)\n",
+                    s->cfg.tls_cert);
+        else
+            fprintf(stderr, "ota-server: SIGHUP: TLS certificate not reloaded, still serving the "
+                            "previous one: %s\n", why);
+    }
+    fflush(stderr);
+}
 
 /* Polled while draining: a second SIGTERM/SIGINT cuts the drain short. */
 static bool
@@ -436,7 +418,6 @@ main(int argc, char **argv)
         return usage_error("--listen: expected IPv4:PORT or [IPv6]:PORT, got '%s'", cfg->listen);
 
     int ret = SRV_EXIT_OK;
-    char *tls_cert = NULL, *tls_key = NULL;
     umask(077); /* database and log files: owner only */
     if (sodium_init() < 0)
         return fail(SRV_EXIT_FAIL, "libsodium failed to initialise");
@@ -462,23 +443,13 @@ main(int argc, char **argv)
     }
 
     if (cfg->tls_cert != NULL) {
-        if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
-            ret = fail(SRV_EXIT_TLS, "this libmicrohttpd has no TLS support");
+        if (!MHD_is_feature_supported(MHD_FEATURE_TLS) ||
+            !MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK)) {
+            ret = fail(SRV_EXIT_TLS, "this libmicrohttpd has no TLS certificate callback support");
             goto out;
         }
-        tls_cert = read_pem(cfg->tls_cert);
-        if (tls_cert == NULL) {
-            ret = fail(SRV_EXIT_TLS, "--tls-cert %s: %s", cfg->tls_cert, strerror(errno));
-            goto out;
-        }
-        tls_key = read_pem(cfg->tls_key);
-        if (tls_key == NULL) {
-            ret = fail(SRV_EXIT_TLS, "--tls-key %s: %s", cfg->tls_key, strerror(errno));
-            goto out;
-        }
-        const char *bad = check_tls(tls_cert, tls_key);
-        if (bad != NULL) {
-            ret = fail(SRV_EXIT_TLS, "%s", bad);
+        if (srv_tls_load(cfg->tls_cert, cfg->tls_key, why, sizeof why) != OTA_OK) {
+            ret = fail(SRV_EXIT_TLS, "%s", why);
             goto out;
         }
     }
@@ -507,8 +478,7 @@ main(int argc, char **argv)
     } else if (strcmp(cfg->access_log, "-") == 0) {
         atomic_store(&s.log_fd, STDOUT_FILENO);
     } else {
-        int lfd = open(cfg->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-                       0640);
+        int lfd = srv_log_open(cfg->access_log);
         if (lfd < 0) {
             ret = fail(SRV_EXIT_USAGE, "--access-log %s: %s", cfg->access_log, strerror(errno));
             goto out;
@@ -530,12 +500,15 @@ main(int argc, char **argv)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    main_signals = stop_signals;
+    sigaddset(&main_signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &main_signals, NULL);
 
-    ota_err rc = srv_http_start(&s, lfd, tls_key, tls_cert);
+    bool tls = cfg->tls_cert != NULL;
+    ota_err rc = srv_http_start(&s, lfd, tls);
     if (rc != OTA_OK) {
         close(lfd);
-        if (tls_key != NULL) {
+        if (tls) {
             ret = fail(SRV_EXIT_TLS, "cannot start the TLS server (run with --verbose for details)");
             goto out;
         }
@@ -544,13 +517,18 @@ main(int argc, char **argv)
     }
     fprintf(stderr,
             "ota-server: serving %s on %s://%s (%u threads, reports %s, admin %s, cache %s)\n",
-            cfg->root, tls_key ? "https" : "http", bound, cfg->threads, s.db ? "on" : "off",
+            cfg->root, tls ? "https" : "http", bound, cfg->threads, s.db ? "on" : "off",
             s.have_token ? "on" : "off", s.cache ? "on" : "off");
     fflush(stderr);
 
     int sig = 0;
-    while (sigwait(&stop_signals, &sig) != 0)
-        ;
+    for (;;) {
+        while (sigwait(&main_signals, &sig) != 0)
+            ;
+        if (sig != SIGHUP)
+            break;
+        reload(&s);
+    }
     fprintf(stderr, "ota-server: %s: stopping (in-flight responses get up to %us)\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM", cfg->shutdown_timeout);
     fflush(stderr);
@@ -565,10 +543,7 @@ out:
     srv_enrolment_free(&s);
     srv_ratelimit_free(s.admin_fails);
     srv_db_close(s.db);
-    if (tls_key != NULL)
-        sodium_memzero(tls_key, strlen(tls_key));
-    free(tls_key);
-    free(tls_cert);
+    srv_tls_free();
     int logfd = atomic_load(&s.log_fd);
     if (logfd > STDERR_FILENO)
         close(logfd);

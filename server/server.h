@@ -1,7 +1,9 @@
 /*
  * server.h — internal interfaces between ota-server's files (prefix srv_).
  *
- *   main.c      options, exit codes, startup, signals, graceful shutdown
+ *   main.c      options, exit codes, startup, signals (SIGHUP: reopen the
+ *               access log, reload TLS), graceful shutdown
+ *   tls.c       the TLS certificate and key (GnuTLS callback, reloadable)
  *   http.c      libmicrohttpd daemon: request dispatch, request-level
  *               checks, connection tracking and the timeout reaper, access log
  *   path.c      URL path decoding and safe opening under the root
@@ -198,11 +200,18 @@ typedef struct srv {
 } srv;
 
 /* ---- http.c -------------------------------------------------------------- */
-/* Start the daemon on the listening socket fd (ownership passes to MHD).
- * tls_key/tls_cert are PEM text or NULL.  Returns OTA_OK and sets
- * s->daemon, or an error with nothing left running. */
-OTA_NODISCARD ota_err srv_http_start(srv *s, int listen_fd, const char *tls_key,
-                                     const char *tls_cert);
+/* Start the daemon on the listening socket fd (ownership passes to MHD);
+ * with tls, certificates come from tls.c (srv_tls_load first).  Returns
+ * OTA_OK and sets s->daemon, or an error with nothing left running. */
+OTA_NODISCARD ota_err srv_http_start(srv *s, int listen_fd, bool tls);
+/* Open the access log file for appending (O_NOFOLLOW, mode 0640 before
+ * the umask): an fd, or -1 with errno set. */
+int srv_log_open(const char *path);
+/* Log rotation (SIGHUP): reopen cfg.access_log under the same fd number,
+ * so writers never see a closed or reused fd.  Nothing to do for "-" and
+ * "off".  False with why[] set when the file cannot be opened (the old
+ * one stays in use). */
+bool srv_log_reopen(srv *s, char *why, size_t why_cap);
 /* Graceful stop: stop accepting, let in-flight responses finish within
  * cfg.shutdown_timeout seconds (closing idle keep-alive connections), then
  * stop the daemon.  `again` is polled; when it returns true (a second
@@ -377,6 +386,17 @@ OTA_NODISCARD ota_err srv_db_list(srv_db *db, const char *version, const char *h
 OTA_NODISCARD ota_err srv_db_get(srv_db *db, const char *device_id, char **out_json);
 /* Forget a device (its pinned key and history); OTA_E_NOT_FOUND. */
 OTA_NODISCARD ota_err srv_db_delete(srv_db *db, const char *device_id);
+
+/* ---- tls.c ------------------------------------------------------------------ */
+/* Load (or on SIGHUP reload) the certificate chain and key: checked, then
+ * used from the next TLS handshake on.  On failure why[] says why and the
+ * pair in use, if any, stays. */
+OTA_NODISCARD ota_err srv_tls_load(const char *cert_path, const char *key_path, char *why,
+                                   size_t why_cap);
+/* The GnuTLS certificate retrieve function for MHD_OPTION_HTTPS_CERT_CALLBACK. */
+void *srv_tls_callback(void);
+/* At exit: every pair loaded. */
+void srv_tls_free(void);
 
 /* ---- rootscan.c ---------------------------------------------------------- */
 /* Warn on stderr, one line each, when the root (opened as root_fd, named

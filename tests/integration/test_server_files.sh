@@ -256,6 +256,24 @@ check "cache off: range on a small file" [ "$(C -r 0-1 "$U/targets/sub/r.bin")" 
 check "access log off: nothing written to stdout" [ ! -s "$T/b.log.access" ]
 stop_server "$SERVER_PID"
 
+# ---- SIGHUP reopens the access log (rotation) --------------------------------------
+start_server "$T/r.log" --root "$R" --access-log "$T/rot.log" || failed "server starts (log rotation)"
+code "$U/metadata/root.json" >/dev/null
+for _ in $(seq 1 20); do [ -s "$T/rot.log" ] && break; sleep 0.1; done
+mv "$T/rot.log" "$T/rot.log.1"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 50); do grep -q "SIGHUP: access log" "$T/r.log" && break; sleep 0.1; done
+code "$U/metadata/timestamp.json" >/dev/null
+for _ in $(seq 1 20); do [ -s "$T/rot.log" ] && break; sleep 0.1; done
+check "SIGHUP: a new access log file is created" [ -f "$T/rot.log" ]
+check "SIGHUP: new lines go to the new file" grep -q '"GET /metadata/timestamp.json HTTP/1.1" 200' "$T/rot.log"
+check "SIGHUP: ... and not to the rotated one" \
+    bash -c 'grep -q "GET /metadata/root.json" "$1" && ! grep -q "GET /metadata/timestamp.json" "$1"' _ "$T/rot.log.1"
+check "SIGHUP: reopening logged" grep -q "^ota-server: SIGHUP: access log $T/rot.log reopened$" "$T/r.log"
+check "SIGHUP: no TLS line without TLS" bash -c '! grep -q "SIGHUP: TLS" "$1"' _ "$T/r.log"
+stop_server "$SERVER_PID"
+check "SIGHUP: the server still stops on SIGTERM afterwards" grep -q "ota-server: stopped" "$T/r.log"
+
 # ---- IPv6 -----------------------------------------------------------------------
 if start_server "$T/c.log" --root "$R" --listen '[::1]:0' 2>/dev/null; then
     check "IPv6 [::1]: GET works" [ "$(code -g "http://[::1]:$PORT/metadata/root.json")" = 200 ]
@@ -271,7 +289,8 @@ if command -v openssl >/dev/null; then
         -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=other \
         -keyout "$T/key2.pem" -out "$T/cert2.pem" 2>/dev/null
-    if start_server "$T/d.log" --root "$R" --tls-cert "$T/cert.pem" --tls-key "$T/key.pem"; then
+    cp "$T/cert.pem" "$T/live-cert.pem" && cp "$T/key.pem" "$T/live-key.pem"
+    if start_server "$T/d.log" --root "$R" --tls-cert "$T/live-cert.pem" --tls-key "$T/live-key.pem"; then
         check "TLS: https GET verifies against the certificate" \
             [ "$(curl -s --max-time 10 --cacert "$T/cert.pem" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/metadata/root.json")" = 200 ]
         check "TLS: large file intact" \
@@ -280,6 +299,30 @@ if command -v openssl >/dev/null; then
             [ "$(curl -s --max-time 10 --cacert "$T/cert.pem" -r 0-1 "https://127.0.0.1:$PORT/targets/sub/r.bin")" = di ]
         check "TLS: plain HTTP to the TLS port gets no file" \
             bash -c '! curl -s --max-time 5 "http://127.0.0.1:$1/metadata/root.json" | grep -q root' _ "$PORT"
+        # certificate renewal: new files, SIGHUP, new connections get the new pair
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=renewed \
+            -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key3.pem" -out "$T/cert3.pem" 2>/dev/null
+        tls_code() { curl -s --max-time 10 --cacert "$1" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/metadata/root.json"; }
+        hup_wait() { # hup_wait N: SIGHUP, then wait for the Nth SIGHUP TLS line
+            kill -HUP "$SERVER_PID"
+            for _ in $(seq 1 50); do [ "$(grep -c "SIGHUP: TLS" "$T/d.log")" -ge "$1" ] && return 0; sleep 0.1; done
+            return 1
+        }
+        cp "$T/cert3.pem" "$T/live-cert.pem" && cp "$T/key3.pem" "$T/live-key.pem"
+        hup_wait 1
+        check "SIGHUP: the renewed certificate is served to a new connection" [ "$(tls_code "$T/cert3.pem")" = 200 ]
+        check "SIGHUP: ... and the old one no longer" [ "$(tls_code "$T/cert.pem")" != 200 ]
+        check "SIGHUP: reload logged" grep -q "ota-server: SIGHUP: TLS certificate $T/live-cert.pem reloaded" "$T/d.log"
+        echo "not a certificate" >"$T/live-cert.pem"
+        hup_wait 2
+        check "SIGHUP with a garbage certificate: the previous one is still served" [ "$(tls_code "$T/cert3.pem")" = 200 ]
+        check "... and the log says why, on one line" \
+            grep -q "^ota-server: SIGHUP: TLS certificate not reloaded, still serving the previous one: no PEM certificate in --tls-cert$" "$T/d.log"
+        cp "$T/cert.pem" "$T/live-cert.pem" # key3 stays: the pair does not match
+        hup_wait 3
+        check "SIGHUP with a key not matching the certificate: previous pair kept" [ "$(tls_code "$T/cert3.pem")" = 200 ]
+        check "... and the log says so" grep -q "not reloaded.*--tls-key does not match --tls-cert" "$T/d.log"
+        check "SIGHUP: the server kept running through all three" kill -0 "$SERVER_PID"
         stop_server "$SERVER_PID"
     else
         failed "TLS server starts" "$(cat "$T/d.log")"
