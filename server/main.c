@@ -65,9 +65,10 @@ static const char usage_text[] =
     "for new connections; a bad new pair keeps the old one (stderr says why).\n"
     "  --version, --help\n"
     "\n"
-    "Exit codes: 0 stopped by a signal, 1 runtime failure, 2 usage, 3 bad --root,\n"
-    "4 cannot listen, 5 database error, 6 TLS certificate/key error,\n"
-    "7 admin token file error.\n";
+    "Exit codes (one table with ota-sign and ota-client: docs/exit-codes.md):\n"
+    "0 stopped by a signal, 1 runtime failure, 2 usage, 3 cannot listen,\n"
+    "7 --root is not a repository directory, 16 TLS certificate/key or admin token\n"
+    "file error, 21 database error.\n";
 
 __attribute__((format(printf, 1, 2))) static int
 usage_error(const char *fmt, ...)

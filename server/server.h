@@ -35,16 +35,16 @@
 #include "ota_limits.h"
 #include "ota_util.h"
 
-/* ---- exit codes (docs/ota-server.md) ------------------------------------ */
+/* ---- exit codes: the one table of docs/exit-codes.md ---------------------- */
 enum {
     SRV_EXIT_OK = 0,     /* stopped by SIGTERM/SIGINT after draining */
     SRV_EXIT_FAIL = 1,   /* runtime failure: daemon did not start, out of memory */
     SRV_EXIT_USAGE = 2,  /* bad command line */
-    SRV_EXIT_ROOT = 3,   /* --root is not a readable directory */
-    SRV_EXIT_LISTEN = 4, /* cannot listen on --listen */
-    SRV_EXIT_DB = 5,     /* --db cannot be opened, created or migrated */
-    SRV_EXIT_TLS = 6,    /* --tls-cert / --tls-key unusable */
-    SRV_EXIT_TOKEN = 7,  /* --admin-token-file unusable or insecure */
+    SRV_EXIT_LISTEN = 3, /* cannot listen on --listen (network) */
+    SRV_EXIT_ROOT = 7,   /* --root is not a readable directory (not a repository) */
+    SRV_EXIT_TLS = 16,   /* --tls-cert / --tls-key unusable (credential) */
+    SRV_EXIT_TOKEN = 16, /* --admin-token-file unusable or insecure (credential) */
+    SRV_EXIT_DB = 21,    /* --db cannot be opened, created or migrated */
 };
 
 /* ---- device enrolment (reports.c, db.c; docs/ota-server.md) -------------- */

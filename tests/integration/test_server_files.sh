@@ -59,8 +59,8 @@ expect_rc 2 "unknown option: usage error (2)" "$SRV" --root "$R" --bogus
 expect_rc 2 "bad --listen: usage error (2)" "$SRV" --root "$R" --listen localhost:80
 expect_rc 2 "bad --threads: usage error (2)" "$SRV" --root "$R" --threads 0
 expect_rc 2 "--tls-cert without --tls-key: usage error (2)" "$SRV" --root "$R" --tls-cert x
-expect_rc 3 "missing --root directory: exit 3" "$SRV" --root "$T/nope" --listen 127.0.0.1:0
-expect_rc 3 "--root is a file: exit 3" "$SRV" --root "$R/metadata/root.json" --listen 127.0.0.1:0
+expect_rc 7 "missing --root directory: exit 7" "$SRV" --root "$T/nope" --listen 127.0.0.1:0
+expect_rc 7 "--root is a file: exit 7" "$SRV" --root "$R/metadata/root.json" --listen 127.0.0.1:0
 err=$("$SRV" --root "$T/nope" --listen 127.0.0.1:0 2>&1)
 check "errors are one clear line naming the problem" \
     bash -c '[ "$(printf "%s\n" "$1" | wc -l)" -eq 1 ] && [[ "$1" == "ota-server: --root "*"No such file"* ]]' _ "$err"
@@ -68,7 +68,7 @@ check "errors are one clear line naming the problem" \
 start_server "$T/a.log" --root "$R" || failed "server starts" "$(cat "$T/a.log")"
 A=$PORT APID=$SERVER_PID
 U=http://127.0.0.1:$A
-expect_rc 4 "port in use: exit 4" "$SRV" --root "$R" --listen 127.0.0.1:$A
+expect_rc 3 "port in use: exit 3" "$SRV" --root "$R" --listen 127.0.0.1:$A
 
 # ---- only metadata/ and targets/ are served --------------------------------------
 check "a key file next to metadata/ -> 404" [ "$(code "$U/keys/root1.key")" = 404 ]
@@ -327,11 +327,11 @@ if command -v openssl >/dev/null; then
     else
         failed "TLS server starts" "$(cat "$T/d.log")"
     fi
-    expect_rc 6 "TLS: key not matching the certificate: exit 6" \
+    expect_rc 16 "TLS: key not matching the certificate: exit 16" \
         "$SRV" --root "$R" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/key2.pem"
-    expect_rc 6 "TLS: certificate file is not PEM: exit 6" \
+    expect_rc 16 "TLS: certificate file is not PEM: exit 16" \
         "$SRV" --root "$R" --listen 127.0.0.1:0 --tls-cert "$R/metadata/root.json" --tls-key "$T/key.pem"
-    expect_rc 6 "TLS: missing key file: exit 6" \
+    expect_rc 16 "TLS: missing key file: exit 16" \
         "$SRV" --root "$R" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/none.pem"
 else
     skip "TLS" "openssl command not installed"

@@ -277,7 +277,7 @@ exec 5>&-
 TOKEN=0123456789abcdef0123456789abcdef # 32 characters: the shortest accepted
 printf '%s\n' "$TOKEN" >"$T/token" && chmod 600 "$T/token"
 printf '%s\n' "${TOKEN:0:31}" >"$T/token31" && chmod 600 "$T/token31"
-expect_rc 7 "a 31-character admin token is refused (exit 7)" \
+expect_rc 16 "a 31-character admin token is refused (exit 16)" \
     timeout 10 "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/t.db" --admin-token-file "$T/token31"
 check "... and the message names the minimum" bash -c 'timeout 10 "$1" --root "$2" --listen 127.0.0.1:0 --db "$3" --admin-token-file "$4" 2>&1 | grep -q "must be 32 to 1024 printable characters"' _ "$SRV" "$R" "$T/t.db" "$T/token31"
 start_server "$T/i.log" --root "$R" --db "$T/t.db" --admin-token-file "$T/token" ||

@@ -46,16 +46,16 @@ chmod 600 "$T/token"
 
 # ---- startup refusals -----------------------------------------------------------
 cp "$T/token" "$T/token-open" && chmod 644 "$T/token-open"
-expect_rc 7 "token file readable by others: exit 7" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-open"
+expect_rc 16 "token file readable by others: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-open"
 printf 'short\n' >"$T/token-short" && chmod 600 "$T/token-short"
-expect_rc 7 "token shorter than 16 characters: exit 7" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-short"
+expect_rc 16 "token shorter than 32 characters: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-short"
 printf 'has a space in it, long enough\n' >"$T/token-space" && chmod 600 "$T/token-space"
-expect_rc 7 "token with spaces: exit 7" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-space"
-expect_rc 7 "missing token file: exit 7" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/none"
+expect_rc 16 "token with spaces: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-space"
+expect_rc 16 "missing token file: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/none"
 expect_rc 2 "--admin-token-file without --db: exit 2" "$SRV" --root "$R" --listen 127.0.0.1:0 --admin-token-file "$T/token"
-expect_rc 5 "--db in a missing directory: exit 5" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/no/dir/r.db"
+expect_rc 21 "--db in a missing directory: exit 21" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/no/dir/r.db"
 echo "not a database at all, just text that is long enough to have a header" >"$T/text.db"
-expect_rc 5 "--db that is not SQLite: exit 5" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/text.db"
+expect_rc 21 "--db that is not SQLite: exit 21" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/text.db"
 check "a refused start leaves no database behind" [ ! -e "$T/x.db" ]
 
 # ---- the server ------------------------------------------------------------------------
@@ -397,7 +397,7 @@ PRAGMA user_version = 1;" >/dev/null
     stop_server
     check "schema 1 migrated: user_version 2" [ "$(sqlite3 "$T/v1.db" 'PRAGMA user_version')" = 2 ]
     sqlite3 "$T/v1.db" 'PRAGMA user_version = 9'
-    expect_rc 5 "a database of a newer schema: exit 5" "$SRV" --root "$R" --db "$T/v1.db" --listen 127.0.0.1:0
+    expect_rc 21 "a database of a newer schema: exit 21" "$SRV" --root "$R" --db "$T/v1.db" --listen 127.0.0.1:0
 else
     skip "schema-1 migration" "sqlite3 missing"
 fi
