@@ -195,6 +195,14 @@ cmd_daemon(agent_dev *d)
     if (ex != EX_OK)
         say("boot-check failed (exit %d); carrying on", ex);
     ex = dev_after_boot(d);
+    /* a healthy boot of a committed version: mark the running slot good
+     * (GRUB counts every boot as a trial until told, as RAUC's mark-good);
+     * refused while an update waits for its reboot or a rollback for its */
+    ota_install_status st = {.size = sizeof st};
+    if (ex == EX_OK && ota_installer_status(d->in, &st) == OTA_OK &&
+        st.state != OTA_STATE_PENDING && st.state != OTA_STATE_INSTALLED &&
+        ota_installer_confirm(d->in) == OTA_OK)
+        say("slot %s marked good", st.booted);
     dev_send_reports(d, false, false);
     notify("READY=1");
     say("started: device %s, every %ld s +/- %ld s", d->device_id[0] ? d->device_id : "(no id)",

@@ -1181,6 +1181,13 @@ ota_installer_confirm(ota_installer *in)
                     "confirm yet", s->t_version, s->t_slot);
     if ((rc = booted_slot(in, booted)) != OTA_OK)
         return rc;
+    char prim[OTA_BOOT_NAME_MAX];
+    if (s->state == OTA_STATE_FELL_BACK && get_primary(in, prim) == OTA_OK &&
+        strcmp(prim, booted) != 0)
+        return fail(in, OTA_E_STATE, "slot %s runs the version given up (%s); slot %s is primary "
+                    "again: reboot, nothing to confirm", booted, s->t_version ? s->t_version : "?",
+                    prim);
+    in->err[0] = '\0';
     if (s->state != OTA_STATE_PENDING)
         /* nothing new runs: the running slot is good (GRUB counts every
          * boot as a trial until this is said, as RAUC's mark-good) */

@@ -179,6 +179,7 @@ agentdev rb gw-0006
 expect_rc 0 "rollback of the pending 1.1.0 (slot A runs, B primary again)" "${CC[@]}" rollback --reason "operator"
 h=$(tree_hash "$DEV/slot-b")
 expect_rc 12 "install before that reboot: refused (exit 12), slot B is where the device goes back to" "${CC[@]}" install gw-fw-1.3.0.otab
+expect_rc 12 "confirm before that reboot: refused (exit 12), the given-up slot is not marked good" "${CC[@]}" confirm
 "${CC[@]}" daemon --once >/dev/null 2>"$T/rb.err"
 check "daemon --once then: waits for the reboot, installs nothing" grep -q "waits for the reboot" "$T/rb.err"
 check "slot B (1.0.0) untouched" test "$(tree_hash "$DEV/slot-b")" = "$h"
