@@ -1,3 +1,8 @@
+/*
+ * ota_json.c — strict JSON input (size, depth, duplicate keys, NUL, 64-bit
+ * integer limits) and the canonical JSON encoder whose bytes TUF signs
+ * (formats/CANONICAL_JSON.md).
+ */
 #include "ota_json.h"
 
 #include <inttypes.h>

@@ -1,3 +1,8 @@
+/*
+ * ota_key.c — TUF key objects: parsing Ed25519, ECDSA P-256 and RSA-PSS
+ * public keys, key ids (SHA-256 of the canonical key object), and
+ * verifying one signature with one key (formats/TUF_METADATA.md "Keys").
+ */
 #include "ota_key.h"
 
 #include <sodium.h>

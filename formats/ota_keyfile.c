@@ -1,3 +1,8 @@
+/*
+ * ota_keyfile.c — private key files (formats/KEYFILE.md): Argon2id +
+ * XSalsa20-Poly1305 encryption at rest, secrets only in sodium_malloc
+ * memory, zeroed when done.
+ */
 #include "ota_keyfile.h"
 
 #include <sodium.h>

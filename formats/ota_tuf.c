@@ -1,3 +1,9 @@
+/*
+ * ota_tuf.c — the TUF 1.0 metadata model (ota_tuf.h): parse and validate
+ * root, timestamp, snapshot, targets and delegations; verify signature
+ * thresholds (each key once, each keyid once); expiry; delegation matching;
+ * sign and serialize.
+ */
 #include "ota_tuf.h"
 
 #include <ctype.h>

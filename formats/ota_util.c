@@ -1,3 +1,7 @@
+/*
+ * ota_util.c — small shared helpers (ota_util.h): growable buffers, hex,
+ * SHA-256/512, bounded whole-file reads, mkdir -p, trimming config lines.
+ */
 #include "ota_util.h"
 
 #include <errno.h>

@@ -1,3 +1,8 @@
+/*
+ * common.c — what every repository command of ota-sign does the same way:
+ * option parsing shared by the commands, opening the repository with its
+ * keys and passphrases, mapping failures to exit codes.
+ */
 #include "common.h"
 
 #include <stdio.h>

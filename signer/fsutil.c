@@ -1,3 +1,9 @@
+/*
+ * fsutil.c — ota-sign's file-system helpers: path joins; staging files
+ * (written and hashed through formats/ota_atomic.h, committed together or
+ * not at all); regular-file checks on inputs; removing a tree without
+ * following links.
+ */
 #include "fsutil.h"
 
 #include <dirent.h>

@@ -1,3 +1,8 @@
+/*
+ * keys.c — ota-sign's private keys: loading key files, passphrases per key
+ * (files, environment, terminal), matching keys to the roles that need
+ * them; secrets in sodium_malloc memory.
+ */
 #include "keys.h"
 
 #include <errno.h>

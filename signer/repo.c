@@ -1,3 +1,8 @@
+/*
+ * repo.c — the repository ota-sign keeps: loading and locking it, staging
+ * changes below a threshold, publishing new metadata (and staged target
+ * files) atomically in dependency order.
+ */
 #include "repo.h"
 
 #include <errno.h>
