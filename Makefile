@@ -49,7 +49,10 @@ WARN += -Werror
 endif
 
 OPT ?= -O2 -g
-HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC
+# hardening: fortified libc calls (level 3: dynamic object sizes), stack
+# protector and stack-clash probes; executables are PIE (Debian's default),
+# linked with full RELRO (ALL_LDFLAGS)
+HARDEN := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIC
 ifneq ($(SAN),)
 OPT := -O1 -g -fno-omit-frame-pointer
 HARDEN := -fPIC
