@@ -77,6 +77,8 @@ if [ -x "$S" ] && "$S" add --help >/dev/null 2>&1; then
         HAVE_SIGN=1
     if [ $HAVE_SIGN = 1 ]; then pass "interop: ota-sign init + add made a repository"
     else failed "interop: ota-sign init + add made a repository" "$(tail -3 "$TMP/sign.log")"; fi
+else
+    skip "interop with ota-sign" "$S not built"
 fi
 
 LOG=$TMP/access.log
