@@ -90,6 +90,13 @@ char *otac_concat(const char *first, ...);
 ota_err otac_read_file(const char *dir, const char *name, uint64_t max, uint8_t **out,
                        size_t *len);
 
+/* The same for name in the directory dfd (borrowed), never through a link
+ * or into a fifo; *st_out (optional) receives the file's fstat, taken on
+ * the descriptor read. */
+struct stat;
+ota_err otac_read_file_at(int dfd, const char *name, uint64_t max, uint8_t **out, size_t *len,
+                          struct stat *st_out);
+
 /* Atomically replace dir/name with buf[len] (ota_atomic_replace, mode 0644
  * narrowed by the umask).  On failure the old file is intact and the
  * temporary removed; OTA_E_NOSPACE when the file system is full. */

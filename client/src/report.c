@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "ota/report.h"
 #include "ota_atomic.h"
 #include "ota_id.h"
@@ -30,6 +31,7 @@
 #include "ota_util.h"
 
 #define KEY_FILE "device.key"
+#define KEY_FILE_MAX 256u /* "ed25519 " + 64 hex + "\n" is 73 */
 #define QUEUE_DIR "reports"
 #define SEQ_FILE "seq"
 #define BACKOFF_FILE "backoff"
@@ -74,47 +76,17 @@ ota_reporter_key(const ota_reporter *r, char public_hex[65], char keyid[65])
     memcpy(keyid, r->keyid, 65);
 }
 
-/* A small file under dfd whole, NUL-terminated; never through a link. */
-static ota_err
-read_small(int dfd, const char *name, char *buf, size_t cap, size_t *len, struct stat *st)
-{
-    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return ota_errno_err(errno);
-    ota_err rc = OTA_OK;
-    if (st != NULL && fstat(fd, st) != 0)
-        rc = OTA_E_IO;
-    size_t n = 0;
-    while (rc == OTA_OK && n < cap - 1) {
-        ssize_t k = read(fd, buf + n, cap - 1 - n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            rc = OTA_E_IO;
-        if (k <= 0)
-            break;
-        n += (size_t) k;
-    }
-    char extra;
-    if (rc == OTA_OK && n == cap - 1 && read(fd, &extra, 1) > 0)
-        rc = OTA_E_LIMIT;
-    close(fd);
-    buf[n] = '\0';
-    *len = n;
-    return rc;
-}
-
 /* ---- the device key ------------------------------------------------------------------------ */
 
 static ota_err
 load_or_make_key(ota_reporter *r, int sdfd)
 {
-    char buf[256];
+    uint8_t *buf = NULL;
     size_t len = 0;
     struct stat st;
     uint8_t seed[32], pk[32];
     size_t slen = 0;
-    ota_err rc = read_small(sdfd, KEY_FILE, buf, sizeof buf, &len, &st);
+    ota_err rc = otac_read_file_at(sdfd, KEY_FILE, KEY_FILE_MAX, &buf, &len, &st);
     if (rc == OTA_E_NOT_FOUND) {
         /* first run: a new key, never replacing one made concurrently */
         randombytes_buf(seed, sizeof seed);
@@ -138,23 +110,24 @@ load_or_make_key(ota_reporter *r, int sdfd)
         if (rc != OTA_OK && rc != OTA_E_EXISTS)
             return rfail(r, rc, "%s/%s: cannot create the device key: %s", r->state_dir,
                          KEY_FILE, ota_strerror(rc));
-        rc = read_small(sdfd, KEY_FILE, buf, sizeof buf, &len, &st);
+        rc = otac_read_file_at(sdfd, KEY_FILE, KEY_FILE_MAX, &buf, &len, &st);
     }
-    if (rc != OTA_OK) {
-        sodium_memzero(buf, sizeof buf);
-        return rfail(r, rc == OTA_E_LIMIT ? OTA_E_KEY : rc, "%s/%s: cannot read the device key: %s",
-                     r->state_dir, KEY_FILE, ota_strerror(rc));
-    }
+    if (rc != OTA_OK) /* nothing was read into buf */
+        return rfail(r, rc == OTA_E_LENGTH ? OTA_E_KEY : rc,
+                     "%s/%s: cannot read the device key: %s", r->state_dir, KEY_FILE,
+                     ota_strerror(rc));
     rc = OTA_OK;
     if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0)
         rc = rfail(r, OTA_E_KEY, "%s/%s: mode %03o lets others read the device's private key "
                    "(it must be a regular file, mode 0600)", r->state_dir, KEY_FILE,
                    (unsigned) st.st_mode & 0777);
     else if (len != 73 || memcmp(buf, "ed25519 ", 8) != 0 || buf[72] != '\n' ||
-             ota_hex_decode(buf + 8, 64, seed, sizeof seed, &slen) != OTA_OK || slen != 32)
+             ota_hex_decode((const char *) buf + 8, 64, seed, sizeof seed, &slen) != OTA_OK ||
+             slen != 32)
         rc = rfail(r, OTA_E_KEY, "%s/%s: not an ota device key (\"ed25519 <64 hex>\"); "
                    "move it away to make a new one", r->state_dir, KEY_FILE);
-    sodium_memzero(buf, sizeof buf);
+    sodium_memzero(buf, len);
+    free(buf);
     if (rc != OTA_OK)
         return rc;
     crypto_sign_seed_keypair(pk, r->sk, seed);
@@ -319,12 +292,13 @@ ota_reporter_queued(ota_reporter *r)
 static uint64_t
 read_u64_file(ota_reporter *r, const char *name, uint64_t *second)
 {
-    char buf[64];
+    uint8_t *buf = NULL;
     size_t len;
     unsigned long long a = 0, b = 0;
-    if (read_small(r->qfd, name, buf, sizeof buf, &len, NULL) != OTA_OK ||
-        sscanf(buf, "%llu %llu", &a, &b) < 1)
+    if (otac_read_file_at(r->qfd, name, 64, &buf, &len, NULL) != OTA_OK ||
+        sscanf((const char *) buf, "%llu %llu", &a, &b) < 1)
         a = b = 0;
+    free(buf);
     if (second != NULL)
         *second = b;
     return a;
@@ -452,7 +426,6 @@ ota_reporter_send(ota_reporter *r, bool force, ota_report_sent *res)
     r->err[0] = '\0';
     uint64_t *q = NULL;
     size_t nq = 0;
-    char *buf = NULL;
     ota_err rc = list_queue(r, &q, &nq);
     if (rc != OTA_OK)
         return rc;
@@ -461,10 +434,6 @@ ota_reporter_send(ota_reporter *r, bool force, ota_report_sent *res)
     int64_t now = (int64_t) time(NULL);
     if (nq == 0)
         goto out;
-    if ((buf = malloc(OTA_MAX_REPORT_SIZE + 1)) == NULL) {
-        rc = rfail(r, OTA_E_NOMEM, "out of memory");
-        goto out;
-    }
     if (r->url == NULL || r->tr == NULL || r->tr->post == NULL) {
         rc = rfail(r, OTA_E_UNSUPPORTED, "reports: no report URL or transport: %zu queued", nq);
         goto out;
@@ -479,14 +448,15 @@ ota_reporter_send(ota_reporter *r, bool force, ota_report_sent *res)
         size_t len;
         long status = 0;
         seq_name(q[i], name);
-        if (read_small(r->qfd, name, buf, OTA_MAX_REPORT_SIZE + 1, &len, NULL) != OTA_OK) {
+        uint8_t *doc = NULL;
+        if (otac_read_file_at(r->qfd, name, OTA_MAX_REPORT_SIZE, &doc, &len, NULL) != OTA_OK) {
             (void) unlinkat(r->qfd, name, 0); /* unreadable or oversized: never sendable */
             res->refused++;
             res->queued--;
             continue;
         }
-        rc = r->tr->post(r->tr->user, r->url, "application/json", (const uint8_t *) buf, len,
-                         &status, terr);
+        rc = r->tr->post(r->tr->user, r->url, "application/json", doc, len, &status, terr);
+        free(doc);
         res->last_status = status;
         bool final = rc == OTA_OK && status >= 200 && status < 500 && status != 404 &&
                      status != 408 && status != 429 && (status < 300 || status >= 400);
@@ -521,7 +491,6 @@ ota_reporter_send(ota_reporter *r, bool force, ota_report_sent *res)
     if (failures > 0)
         set_backoff(r, 0, 0);
 out:
-    free(buf);
     free(q);
     return rc;
 }

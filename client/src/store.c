@@ -31,21 +31,30 @@ open_dir(const char *dir)
 ota_err
 otac_read_file(const char *dir, const char *name, uint64_t max, uint8_t **out, size_t *len)
 {
-    if (!flat_name(name))
-        return OTA_E_ARG;
     int dfd = open_dir(dir);
     if (dfd < 0)
         return OTA_E_IO;
-    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    int e = errno;
+    ota_err rc = otac_read_file_at(dfd, name, max, out, len, NULL);
     close(dfd);
+    return rc;
+}
+
+ota_err
+otac_read_file_at(int dfd, const char *name, uint64_t max, uint8_t **out, size_t *len,
+                  struct stat *st_out)
+{
+    if (!flat_name(name))
+        return OTA_E_ARG;
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
-        return e == ENOENT ? OTA_E_NOT_FOUND : OTA_E_IO;
+        return errno == ENOENT ? OTA_E_NOT_FOUND : OTA_E_IO;
     uint8_t *buf = NULL;
     struct stat st;
     ota_err rc = OTA_E_IO;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         goto out;
+    if (st_out != NULL)
+        *st_out = st;
     if (st.st_size < 0 || (uint64_t) st.st_size > max || (uint64_t) st.st_size > SIZE_MAX - 1) {
         rc = OTA_E_LENGTH;
         goto out;

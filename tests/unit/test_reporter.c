@@ -150,6 +150,10 @@ test_key(void **state)
     assert_int_equal(symlink("/etc/passwd", path), 0);
     assert_int_not_equal(ota_reporter_new(&cfg, &r, err, sizeof err), OTA_OK);
     assert_int_equal(unlink(path), 0);
+    /* nor is a fifo opened for reading (it would block) */
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_not_equal(ota_reporter_new(&cfg, &r, err, sizeof err), OTA_OK);
+    assert_int_equal(unlink(path), 0);
     /* bad ids */
     cfg.device_id = "gw 0001";
     assert_int_equal(ota_reporter_new(&cfg, &r, err, sizeof err), OTA_E_ARG);
