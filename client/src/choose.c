@@ -7,6 +7,7 @@
  * the floor from the top-level targets role.
  */
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,25 +34,19 @@ ota_verdict_name(ota_verdict v)
 unsigned
 ota_rollout_bucket(const char *device_id, const char *name, const char *version)
 {
-    static const char tag[] = "ota-rollout-v1";
+    /* SHA-256("ota-rollout-v1" 0 id 0 name 0 version), formats/RELEASE.md */
+    static const char tag[] = "ota-rollout-v1"; /* hashed with its NUL */
     const char *parts[] = {device_id, name, version};
-    size_t n = sizeof tag;
-    for (size_t i = 0; i < 3; i++)
-        n += strlen(parts[i] != NULL ? parts[i] : "") + (i < 2);
-    uint8_t *buf = malloc(n), h[OTA_SHA256_LEN];
-    if (buf == NULL)
-        return 99; /* out of memory: the last bucket, inside only a full rollout */
-    size_t off = sizeof tag; /* the tag and its NUL separator */
-    memcpy(buf, tag, sizeof tag);
+    crypto_hash_sha256_state st;
+    uint8_t h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const uint8_t *) tag, sizeof tag);
     for (size_t i = 0; i < 3; i++) {
-        size_t l = strlen(parts[i] != NULL ? parts[i] : "");
-        memcpy(buf + off, parts[i] != NULL ? parts[i] : "", l);
-        off += l;
-        if (i < 2)
-            buf[off++] = 0;
+        const char *p = parts[i] != NULL ? parts[i] : "";
+        /* the separating NUL after the first two parts */
+        crypto_hash_sha256_update(&st, (const uint8_t *) p, strlen(p) + (i < 2));
     }
-    ota_sha256(buf, off, h);
-    free(buf);
+    crypto_hash_sha256_final(&st, h);
     uint64_t v = 0;
     for (size_t i = 0; i < 8; i++)
         v = v << 8 | h[i];
