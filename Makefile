@@ -7,6 +7,7 @@
 #   make demo       end-to-end demo on 127.0.0.1
 #   make powerloss  the long power-cut runs (N=1000 kill points per call kind;
 #                   lost unsynced writes at every sync/rename/write point)
+#   make install    PREFIX=/usr/local DESTDIR= (mk/install.mk); make man
 #   make clean
 #
 # Variables: SAN=address,undefined builds with sanitizers (into build-san/),
@@ -39,7 +40,7 @@ PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd gnutls sqlite3 c
 DEB_PKGS := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev \
             libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev libssl-dev \
             faketime curl openssl strace libubootenv-tool u-boot-tools grub-common \
-            e2fsprogs util-linux
+            e2fsprogs util-linux go-md2man
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wformat=2 \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
@@ -157,7 +158,7 @@ deps:
 	@missing=""; command -v $(PKG_CONFIG) >/dev/null || missing=pkg-config; \
 	for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	for c in faketime curl openssl strace fw_printenv fw_setenv mkenvimage grub-editenv \
-	         mkfs.ext4 e2fsck losetup unshare; do \
+	         mkfs.ext4 e2fsck losetup unshare go-md2man; do \
 	  command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing node"; \
 	if [ -n "$$missing" ]; then \
@@ -189,7 +190,7 @@ interop: all deps-node
 # measured (OTA_SANITIZED).
 integration: all
 	@BUILD=$(BUILD) $(if $(SAN),OTA_SANITIZED=1 ASAN_OPTIONS=verify_asan_link_order=0) \
-	  tests/integration/run.sh
+	  $(if $(SAN),OTA_SAN=$(SAN)) tests/integration/run.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -232,6 +233,9 @@ fuzz: deps
 	    formats/vectors/canonical formats/vectors/tufjs formats/vectors/bundle \
 	    formats/vectors/report 2>&1 | tail -2; \
 	done
+
+# make install, the shared library, manual pages
+include mk/install.mk
 
 clean:
 	rm -rf build build-san build-fuzz build-clang
