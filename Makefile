@@ -2,6 +2,7 @@
 #
 #   make            build everything into $(BUILD)
 #   make deps       install missing Debian packages (apt-get), then npm test deps
+#   make deps-demo  only what the demo needs (no test tools, no Node.js)
 #   make test       deps + build + every test suite (the README's command)
 #   make unit       build + cmocka unit tests only
 #   make demo       end-to-end demo on 127.0.0.1
@@ -34,13 +35,17 @@ else
 BUILD ?= build-san
 endif
 
-# Debian packages needed to build and test, and the pkg-config names that
-# prove each is present. Kept in one place so `make deps` and the README agree.
+# Debian packages: to build; to run `make demo` (no Node.js); to test. Kept in
+# one place so `make deps`, `make deps-demo` and the README agree.
 PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd gnutls sqlite3 cmocka libcrypto
-DEB_PKGS := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev \
-            libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev libssl-dev \
-            faketime curl openssl strace libubootenv-tool u-boot-tools grub-common \
+DEB_PKGS_BUILD := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev \
+            libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev libssl-dev
+DEB_PKGS_DEMO := $(DEB_PKGS_BUILD) curl python3
+DEB_PKGS := $(DEB_PKGS_DEMO) faketime openssl strace libubootenv-tool u-boot-tools grub-common \
             e2fsprogs util-linux go-md2man
+DEMO_CMDS := curl python3
+TEST_CMDS := $(DEMO_CMDS) faketime openssl strace fw_printenv fw_setenv mkenvimage grub-editenv \
+             mkfs.ext4 e2fsck losetup unshare go-md2man
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wformat=2 \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
@@ -146,7 +151,7 @@ $(BUILD)/tests/%: tests/tools/%.c $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(TOOLS_LIBS)
 
 # ---- top-level targets -------------------------------------------------------
-.PHONY: all deps deps-node test unit interop integration demo clean check-deps fuzz powerloss
+.PHONY: all deps deps-demo deps-node test unit interop integration demo clean check-deps fuzz powerloss
 
 all: check-deps $(LIBFORMATS) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(PROGRAMS) $(UNIT_BIN) $(TOOLS_BIN)
 
@@ -154,22 +159,27 @@ check-deps:
 	@missing=""; for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "missing libraries:$$missing — run 'make deps'" >&2; exit 1; fi
 
-deps:
+# apt_install WHAT CMDS DEBS: install DEBS when a library in PKGS or a command
+# in CMDS is missing (sudo when not root)
+define apt_install
 	@missing=""; command -v $(PKG_CONFIG) >/dev/null || missing=pkg-config; \
 	for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for c in faketime curl openssl strace fw_printenv fw_setenv mkenvimage grub-editenv \
-	         mkfs.ext4 e2fsck losetup unshare go-md2man; do \
-	  command -v $$c >/dev/null || missing="$$missing $$c"; done; \
-	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing node"; \
+	for c in $(2); do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "deps: installing Debian packages (missing:$$missing)"; \
+	  echo "$(1): installing Debian packages (missing:$$missing)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PKGS) >/dev/null && \
-	  { command -v node >/dev/null && command -v npm >/dev/null || \
-	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }; \
-	else echo "deps: all present"; fi
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(3) >/dev/null; \
+	else echo "$(1): all present"; fi
+endef
+
+deps:
+	$(call apt_install,deps,$(TEST_CMDS) node npm,$(DEB_PKGS) nodejs npm)
 	@$(MAKE) --no-print-directory deps-node
+
+# what `make demo` needs: the build and curl/python3, not the test tools or Node.js
+deps-demo:
+	$(call apt_install,deps-demo,$(DEMO_CMDS),$(DEB_PKGS_DEMO))
 
 # npm packages for interoperability tests only, pinned by package-lock.json.
 deps-node: tests/interop/node_modules/.package-lock.json
@@ -208,7 +218,7 @@ powerloss: all
 	BUILD=$(BUILD) POWERLOSS_POINTS=all bash tests/integration/test_powerloss.sh || rc=1; \
 	exit $$rc
 
-demo: deps
+demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
 

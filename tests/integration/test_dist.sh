@@ -133,4 +133,9 @@ expect_rc 2 "an inline comment after a value is refused (so the example has none
 sed -n '/^```ini/,/^```/p' "$ROOT/docs/install.md" | sed '1d;$d' >"$T/doc.conf"
 check "docs/install.md shows dist/etc/ota/system.conf.example verbatim" cmp -s "$T/doc.conf" "$ex"
 
+# ---- make demo installs only what the demo needs ------------------------------
+demo_plan=$(make --no-print-directory -n -C "$ROOT" demo 2>&1)
+check "make demo would not install Node.js or npm packages" \
+    bash -c '! grep -qE "nodejs|npm (ci|install)" <<<"$1" && grep -q "deps-demo" <<<"$1"' _ "$demo_plan"
+
 finish
