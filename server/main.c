@@ -95,20 +95,6 @@ fail(int code, const char *fmt, ...)
     return code;
 }
 
-static bool
-parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    if (s[0] < '0' || s[0] > '9')
-        return false;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* --listen: "IPv4:PORT" or "[IPv6]:PORT", numeric only (no DNS). */
 static bool
 parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
@@ -117,8 +103,8 @@ parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
     const char *colon = strrchr(spec, ':');
     if (colon == NULL || (size_t) (colon - spec) >= sizeof host)
         return false;
-    unsigned long port;
-    if (!parse_uint(colon + 1, 0, 65535, &port))
+    uint64_t port;
+    if (ota_parse_u64(colon + 1, 0, 65535, &port) != OTA_OK)
         return false;
     memcpy(host, spec, (size_t) (colon - spec));
     host[colon - spec] = '\0';
@@ -317,7 +303,7 @@ main(int argc, char **argv)
 
     opterr = 0;
     int opt;
-    unsigned long v;
+    uint64_t v;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
         case O_ROOT: cfg->root = optarg; break;
@@ -333,24 +319,24 @@ main(int argc, char **argv)
             return SRV_EXIT_OK;
         case O_HELP: fputs(usage_text, stdout); return SRV_EXIT_OK;
         case O_THREADS:
-            if (!parse_uint(optarg, 1, 64, &v))
+            if (ota_parse_u64(optarg, 1, 64, &v) != OTA_OK)
                 return usage_error("--threads: expected 1..64, got '%s'", optarg);
             cfg->threads = (unsigned) v;
             break;
         case O_MAX_CONNS:
-            if (!parse_uint(optarg, 1, 1000000, &v))
+            if (ota_parse_u64(optarg, 1, 1000000, &v) != OTA_OK)
                 return usage_error("--max-connections: expected 1..1000000, got '%s'", optarg);
             cfg->max_conns = (unsigned) v;
             break;
         case O_MAX_PER_IP:
-            if (!parse_uint(optarg, 0, 1000000, &v))
+            if (ota_parse_u64(optarg, 0, 1000000, &v) != OTA_OK)
                 return usage_error("--max-per-ip: expected 0..1000000, got '%s'", optarg);
             cfg->max_per_ip = (unsigned) v;
             break;
         case O_REQ_TIMEOUT:
         case O_IDLE_TIMEOUT:
         case O_SHUTDOWN_TIMEOUT:
-            if (!parse_uint(optarg, opt == O_SHUTDOWN_TIMEOUT ? 0 : 1, 86400, &v))
+            if (ota_parse_u64(optarg, opt == O_SHUTDOWN_TIMEOUT ? 0 : 1, 86400, &v) != OTA_OK)
                 return usage_error("timeout: expected seconds up to 86400, got '%s'", optarg);
             if (opt == O_REQ_TIMEOUT)
                 cfg->request_timeout = (unsigned) v;
@@ -360,22 +346,22 @@ main(int argc, char **argv)
                 cfg->shutdown_timeout = (unsigned) v;
             break;
         case O_HEADER_MEMORY:
-            if (!parse_uint(optarg, 4096, 1024 * 1024, &v))
+            if (ota_parse_u64(optarg, 4096, 1024 * 1024, &v) != OTA_OK)
                 return usage_error("--header-memory: expected 4096..1048576, got '%s'", optarg);
-            cfg->header_memory = v;
+            cfg->header_memory = (size_t) v;
             break;
         case O_CACHE_SIZE:
-            if (!parse_uint(optarg, 0, 1ul << 40, &v))
+            if (ota_parse_u64(optarg, 0, (uint64_t) 1 << 40, &v) != OTA_OK)
                 return usage_error("--cache-size: expected bytes, got '%s'", optarg);
-            cfg->cache_total = v;
+            cfg->cache_total = (size_t) v;
             break;
         case O_MAX_DEVICES:
-            if (!parse_uint(optarg, 0, 1000000000, &v))
+            if (ota_parse_u64(optarg, 0, 1000000000, &v) != OTA_OK)
                 return usage_error("--max-devices: expected 0..1000000000, got '%s'", optarg);
             cfg->max_devices = (unsigned) v;
             break;
         case O_NEW_PER_MINUTE:
-            if (!parse_uint(optarg, 0, 1000000, &v))
+            if (ota_parse_u64(optarg, 0, 1000000, &v) != OTA_OK)
                 return usage_error("--new-devices-per-minute: expected 0..1000000, got '%s'",
                                    optarg);
             cfg->new_per_minute = (unsigned) v;

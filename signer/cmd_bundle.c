@@ -122,12 +122,10 @@ source_date_epoch(int64_t *t)
     const char *s = getenv("SOURCE_DATE_EPOCH");
     if (s == NULL || *s == '\0')
         return false;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < 0)
+    uint64_t v;
+    if (ota_parse_u64(s, 0, INT64_MAX, &v) != OTA_OK)
         return false;
-    *t = v;
+    *t = (int64_t) v;
     return true;
 }
 
@@ -179,7 +177,7 @@ cmd_bundle(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":n:V:H:c:o:j:fqh", opts, NULL)) != -1) {
-        char *end = NULL;
+        uint64_t num;
         switch (c) {
         case 'n': name = optarg; break;
         case 'V': version = optarg; break;
@@ -208,34 +206,34 @@ cmd_bundle(int argc, char **argv)
         case 'Q': hook_path[OTA_BUNDLE_POST_INSTALL] = optarg; break;
         case 'C': created_arg = optarg; break;
         case 'M':
-            errno = 0;
-            mtime = strtoll(optarg, &end, 10);
-            if (errno != 0 || *end != '\0' || mtime < 0) {
+            if (ota_parse_u64(optarg, 0, INT64_MAX, &num) != OTA_OK) {
                 ret = sign_error(SX_USAGE, "bundle: --mtime wants seconds since 1970");
                 goto out;
             }
+            mtime = (int64_t) num;
             break;
         case 'S':
-            if (!bu_parse_size(optarg, &chunk) || chunk < OTA_BUNDLE_MIN_CHUNK_SIZE ||
-                chunk > OTA_BUNDLE_MAX_CHUNK_SIZE || (chunk & (chunk - 1)) != 0) {
+            if (ota_parse_size(optarg, OTA_BUNDLE_MIN_CHUNK_SIZE, OTA_BUNDLE_MAX_CHUNK_SIZE,
+                               &chunk) != OTA_OK ||
+                (chunk & (chunk - 1)) != 0) {
                 ret = sign_error(SX_USAGE, "bundle: --chunk-size wants a power of two from 64k "
                                            "to 4M");
                 goto out;
             }
             break;
         case 'L':
-            level = strtol(optarg, &end, 10);
-            if (*end != '\0' || level < 1 || level > 9) {
+            if (ota_parse_u64(optarg, 1, 9, &num) != OTA_OK) {
                 ret = sign_error(SX_USAGE, "bundle: --level wants 1..9");
                 goto out;
             }
+            level = (long) num;
             break;
         case 'j':
-            jobs = strtol(optarg, &end, 10);
-            if (*end != '\0' || jobs < 1 || jobs > OTA_BUNDLE_MAX_JOBS) {
+            if (ota_parse_u64(optarg, 1, OTA_BUNDLE_MAX_JOBS, &num) != OTA_OK) {
                 ret = sign_error(SX_USAGE, "bundle: --jobs wants 1..%d", OTA_BUNDLE_MAX_JOBS);
                 goto out;
             }
+            jobs = (long) num;
             break;
         case 'f': force = true; break;
         case 'q': quiet = true; break;

@@ -137,7 +137,7 @@ static const num_case size_cases[] = {
     {"1 k", 0, UINT64_MAX, OTA_E_FORMAT, 0},
     {"0x10k", 0, UINT64_MAX, OTA_E_FORMAT, 0},
     {"18446744073709551616", 0, UINT64_MAX, OTA_E_LIMIT, 0},
-    {"17179869184G", 0, UINT64_MAX, OTA_E_LIMIT, 0}, /* 2^34 G = 2^64 */
+    {"17179869184G", 0, UINT64_MAX, OTA_E_LIMIT, 0},       /* 2^34 G = 2^64 */
     {"18014398509481984k", 0, UINT64_MAX, OTA_E_LIMIT, 0}, /* 2^54 k */
     /* the range applies to the bytes, after the suffix */
     {"64k", 65536, 4u << 20, OTA_OK, 65536},
