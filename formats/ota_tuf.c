@@ -429,13 +429,12 @@ parse_spec_version(const char *s)
         return OTA_E_FORMAT;
     int parts = 0;
     const char *p = s;
-    long major = -1;
+    uint64_t major = 0;
     while (*p) {
-        if (!isdigit((unsigned char) *p))
-            return OTA_E_FORMAT;
-        char *end;
-        long x = strtol(p, &end, 10);
-        if (end - p > 6)
+        uint64_t x;
+        const char *end;
+        /* at most 6 digits a part, leading zeros counted */
+        if (ota_parse_u64_prefix(p, 0, UINT64_MAX, &x, &end) != OTA_OK || end - p > 6)
             return OTA_E_FORMAT;
         if (parts == 0)
             major = x;

@@ -1,6 +1,7 @@
 /*
  * ota_util.c — small shared helpers (ota_util.h): growable buffers, hex,
- * SHA-256/512, bounded whole-file reads, mkdir -p, trimming config lines.
+ * SHA-256/512, bounded whole-file reads, mkdir -p, trimming config lines,
+ * decimal numbers.
  */
 #include "ota_util.h"
 
@@ -193,6 +194,91 @@ ota_time_format(int64_t t, char out[21])
     if (n != 20)
         return OTA_E_ARG;
     memcpy(out, tmp, 21);
+    return OTA_OK;
+}
+
+/* The digits s starts with (at least one) into *v; *over when the value
+ * does not fit 64 bits (the digits are still consumed).  No strtoull: it
+ * takes space, a sign and wraps "-1" to 2^64-1. */
+static ota_err
+scan_u64(const char *s, uint64_t *v, bool *over, const char **end)
+{
+    if (s == NULL || *s < '0' || *s > '9')
+        return OTA_E_FORMAT;
+    uint64_t x = 0;
+    bool o = false;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned) (*s - '0');
+        if (x > (UINT64_MAX - d) / 10)
+            o = true;
+        else
+            x = x * 10 + d;
+    }
+    *v = x;
+    *over = o;
+    *end = s;
+    return OTA_OK;
+}
+
+ota_err
+ota_parse_u64_prefix(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **end)
+{
+    uint64_t v;
+    bool over;
+    const char *e;
+    ota_err rc = scan_u64(s, &v, &over, &e);
+    if (rc != OTA_OK)
+        return rc;
+    if (over || v < min || v > max)
+        return OTA_E_LIMIT;
+    *out = v;
+    *end = e;
+    return OTA_OK;
+}
+
+ota_err
+ota_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    bool over;
+    const char *e;
+    ota_err rc = scan_u64(s, &v, &over, &e);
+    if (rc != OTA_OK)
+        return rc;
+    if (*e != '\0')
+        return OTA_E_FORMAT;
+    if (over || v < min || v > max)
+        return OTA_E_LIMIT;
+    *out = v;
+    return OTA_OK;
+}
+
+ota_err
+ota_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    bool over;
+    const char *e;
+    ota_err rc = scan_u64(s, &v, &over, &e);
+    if (rc != OTA_OK)
+        return rc;
+    unsigned shift = 0;
+    if (*e == 'k' || *e == 'K')
+        shift = 10;
+    else if (*e == 'm' || *e == 'M')
+        shift = 20;
+    else if (*e == 'g' || *e == 'G')
+        shift = 30;
+    if (shift != 0)
+        e++;
+    if (*e != '\0')
+        return OTA_E_FORMAT;
+    if (over || v > (UINT64_MAX >> shift))
+        return OTA_E_LIMIT;
+    v <<= shift;
+    if (v < min || v > max)
+        return OTA_E_LIMIT;
+    *out = v;
     return OTA_OK;
 }
 

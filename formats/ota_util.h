@@ -1,6 +1,8 @@
 /*
  * ota_util.h — small helpers shared by the formats library: hex, digests,
- * a growable byte buffer with a hard cap, RFC 3339 UTC times.
+ * a growable byte buffer with a hard cap, RFC 3339 UTC times, decimal
+ * numbers (the one integer parser of every command line, config file and
+ * header).
  */
 #ifndef OTA_UTIL_H
 #define OTA_UTIL_H
@@ -54,6 +56,23 @@ OTA_NODISCARD ota_err ota_time_parse(const char *s, int64_t *out);
 
 /* Format t as "YYYY-MM-DDTHH:MM:SSZ" into out[21]; years 0..9999 only. */
 OTA_NODISCARD ota_err ota_time_format(int64_t t, char out[21]);
+
+/* Decimal unsigned integers: ASCII digits only, at least one; no sign,
+ * no space, no "0x", nothing after (leading zeros are fine: "007" is 7).
+ * The value must be in [min, max].  Not that syntax: OTA_E_FORMAT; past
+ * 2^64-1 or outside [min, max]: OTA_E_LIMIT.  Writes *out only on success.
+ * Callers keep their own error message (naming the option and its range). */
+OTA_NODISCARD ota_err ota_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* The same for the run of digits s starts with, for "NUMBER UNIT" forms:
+ * *end points at the first byte after the digits (set only on success). */
+OTA_NODISCARD ota_err ota_parse_u64_prefix(const char *s, uint64_t min, uint64_t max,
+                                           uint64_t *out, const char **end);
+
+/* A byte count: digits with an optional k/K, m/M or g/G (powers of 1024:
+ * "262144", "256k", "4M", "1G"), nothing after; the bytes must be in
+ * [min, max].  Errors as ota_parse_u64. */
+OTA_NODISCARD ota_err ota_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Read a whole regular file of at most max bytes (OTA_E_LIMIT beyond; not a
  * regular file: OTA_E_IO; missing: OTA_E_NOT_FOUND).  *out is malloc'd and

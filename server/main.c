@@ -38,7 +38,8 @@ static const char usage_text[] =
     "  --db FILE                SQLite database for device reports (created if missing);\n"
     "                           without it POST /v1/reports answers 404\n"
     "  --admin-token-file FILE  bearer token for GET /v1/devices (file mode 0600);\n"
-    "                           without it the admin API answers 404\n"    "  --max-devices N          most devices the database holds; first reports of new\n"
+    "                           without it the admin API answers 404\n"
+    "  --max-devices N          most devices the database holds; first reports of new\n"
     "                           ids beyond are refused with 507, 0 = no cap (default 100000)\n"
     "  --new-devices-per-minute N  first reports (new device ids) per client address\n"
     "                           (IPv6: per /64) a minute; more get 429, 0 = no limit (default 60)\n"
@@ -95,20 +96,6 @@ fail(int code, const char *fmt, ...)
     return code;
 }
 
-static bool
-parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    if (s[0] < '0' || s[0] > '9')
-        return false;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* --listen: "IPv4:PORT" or "[IPv6]:PORT", numeric only (no DNS). */
 static bool
 parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
@@ -117,8 +104,8 @@ parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
     const char *colon = strrchr(spec, ':');
     if (colon == NULL || (size_t) (colon - spec) >= sizeof host)
         return false;
-    unsigned long port;
-    if (!parse_uint(colon + 1, 0, 65535, &port))
+    uint64_t port;
+    if (ota_parse_u64(colon + 1, 0, 65535, &port) != OTA_OK)
         return false;
     memcpy(host, spec, (size_t) (colon - spec));
     host[colon - spec] = '\0';
@@ -240,6 +227,43 @@ second_signal(void)
     return sigtimedwait(&stop_signals, NULL, &zero) > 0;
 }
 
+/* ---- options: argv -> server_options ------------------------------------------------------ */
+
+/* Everything the command line sets: the server's settings and the --listen
+ * address they name. */
+typedef struct server_options {
+    srv_config cfg;
+    struct sockaddr_storage listen_addr;
+    socklen_t listen_len;
+} server_options;
+
+/* parse_options: go on and serve (any other value is the exit code) */
+#define OPTIONS_RUN (-1)
+
+/* The defaults, all in one place (the usage text above states them). */
+static void
+options_init(server_options *o)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    *o = (server_options){
+        .cfg =
+            {
+                .listen = "127.0.0.1:8080",
+                .access_log = "-",
+                .threads = ncpu > 0 ? (unsigned) (ncpu > 64 ? 64 : ncpu) : 1,
+                .max_conns = OTA_SERVER_DEFAULT_MAX_CONNECTIONS,
+                .max_per_ip = OTA_SERVER_DEFAULT_MAX_PER_IP,
+                .request_timeout = OTA_SERVER_DEFAULT_REQUEST_TIMEOUT,
+                .idle_timeout = OTA_SERVER_DEFAULT_IDLE_TIMEOUT,
+                .shutdown_timeout = OTA_SERVER_DEFAULT_SHUTDOWN_TIMEOUT,
+                .header_memory = OTA_SERVER_DEFAULT_HEADER_MEMORY,
+                .cache_total = OTA_SERVER_DEFAULT_CACHE_TOTAL,
+                .max_devices = SRV_DEFAULT_MAX_DEVICES,
+                .new_per_minute = SRV_DEFAULT_NEW_PER_MINUTE,
+            },
+    };
+}
+
 enum {
     O_ROOT = 256,
     O_LISTEN,
@@ -266,8 +290,115 @@ enum {
     O_HELP,
 };
 
-int
-main(int argc, char **argv)
+/* One option with its argument into cfg; OPTIONS_RUN, or the exit code
+ * (--help, --version, a usage error with its message). */
+static int
+parse_option(int opt, const char *arg, const char *spelled, srv_config *cfg)
+{
+    uint64_t v;
+    switch (opt) {
+    case O_ROOT: cfg->root = arg; break;
+    case O_LISTEN: cfg->listen = arg; break;
+    case O_TLS_CERT: cfg->tls_cert = arg; break;
+    case O_TLS_KEY: cfg->tls_key = arg; break;
+    case O_DB: cfg->db_path = arg; break;
+    case O_TOKEN: cfg->token_file = arg; break;
+    case O_ACCESS_LOG: cfg->access_log = arg; break;
+    case O_VERBOSE: cfg->verbose = true; break;
+    case O_VERSION:
+        printf("ota-server %s (libmicrohttpd %s)\n", OTA_SERVER_VERSION, MHD_get_version());
+        return SRV_EXIT_OK;
+    case O_HELP: fputs(usage_text, stdout); return SRV_EXIT_OK;
+    case O_THREADS:
+        if (ota_parse_u64(arg, 1, 64, &v) != OTA_OK)
+            return usage_error("--threads: expected 1..64, got '%s'", arg);
+        cfg->threads = (unsigned) v;
+        break;
+    case O_MAX_CONNS:
+        if (ota_parse_u64(arg, 1, 1000000, &v) != OTA_OK)
+            return usage_error("--max-connections: expected 1..1000000, got '%s'", arg);
+        cfg->max_conns = (unsigned) v;
+        break;
+    case O_MAX_PER_IP:
+        if (ota_parse_u64(arg, 0, 1000000, &v) != OTA_OK)
+            return usage_error("--max-per-ip: expected 0..1000000, got '%s'", arg);
+        cfg->max_per_ip = (unsigned) v;
+        break;
+    case O_REQ_TIMEOUT:
+    case O_IDLE_TIMEOUT:
+    case O_SHUTDOWN_TIMEOUT:
+        if (ota_parse_u64(arg, opt == O_SHUTDOWN_TIMEOUT ? 0 : 1, 86400, &v) != OTA_OK)
+            return usage_error("timeout: expected seconds up to 86400, got '%s'", arg);
+        if (opt == O_REQ_TIMEOUT)
+            cfg->request_timeout = (unsigned) v;
+        else if (opt == O_IDLE_TIMEOUT)
+            cfg->idle_timeout = (unsigned) v;
+        else
+            cfg->shutdown_timeout = (unsigned) v;
+        break;
+    case O_HEADER_MEMORY:
+        if (ota_parse_u64(arg, 4096, 1024 * 1024, &v) != OTA_OK)
+            return usage_error("--header-memory: expected 4096..1048576, got '%s'", arg);
+        cfg->header_memory = (size_t) v;
+        break;
+    case O_CACHE_SIZE:
+        if (ota_parse_u64(arg, 0, (uint64_t) 1 << 40, &v) != OTA_OK)
+            return usage_error("--cache-size: expected bytes, got '%s'", arg);
+        cfg->cache_total = (size_t) v;
+        break;
+    case O_MAX_DEVICES:
+        if (ota_parse_u64(arg, 0, 1000000000, &v) != OTA_OK)
+            return usage_error("--max-devices: expected 0..1000000000, got '%s'", arg);
+        cfg->max_devices = (unsigned) v;
+        break;
+    case O_NEW_PER_MINUTE:
+        if (ota_parse_u64(arg, 0, 1000000, &v) != OTA_OK)
+            return usage_error("--new-devices-per-minute: expected 0..1000000, got '%s'", arg);
+        cfg->new_per_minute = (unsigned) v;
+        break;
+    case O_ENROLMENT:
+        if (!srv_enrolment_parse(arg, &cfg->enrolment))
+            return usage_error("--enrolment: expected open, registered or certified, got '%s'",
+                               arg);
+        break;
+    case O_DEVICE_KEYS: cfg->device_keys = arg; break;
+    case O_PROV_KEY:
+        if (cfg->n_prov_key_files == SRV_MAX_PROVISIONING_KEYS)
+            return usage_error("--provisioning-key: at most %u", SRV_MAX_PROVISIONING_KEYS);
+        cfg->prov_key_files[cfg->n_prov_key_files++] = arg;
+        break;
+    default: return usage_error("unknown or incomplete option '%s'", spelled);
+    }
+    return OPTIONS_RUN;
+}
+
+/* Options that only make sense together. */
+static int
+check_options(const srv_config *cfg)
+{
+    if (cfg->root == NULL)
+        return usage_error("--root DIR is required");
+    if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+        return usage_error("--tls-cert and --tls-key go together");
+    if (cfg->token_file != NULL && cfg->db_path == NULL)
+        return usage_error("--admin-token-file needs --db");
+    if ((cfg->device_keys != NULL || cfg->n_prov_key_files > 0 ||
+         cfg->enrolment != SRV_ENROL_OPEN) &&
+        cfg->db_path == NULL)
+        return usage_error("--enrolment, --device-keys and --provisioning-key need --db");
+    if (cfg->enrolment == SRV_ENROL_CERTIFIED && cfg->n_prov_key_files == 0)
+        return usage_error("--enrolment certified needs --provisioning-key");
+    if (cfg->enrolment == SRV_ENROL_REGISTERED && cfg->device_keys == NULL &&
+        cfg->token_file == NULL)
+        return usage_error("--enrolment registered needs --device-keys or --admin-token-file "
+                           "(to register keys)");
+    return OPTIONS_RUN;
+}
+
+/* argv into *o, every check and message of the command line.  Returns
+ * OPTIONS_RUN, or the exit code (--help and --version: 0). */
+static int
+parse_options(int argc, char **argv, server_options *o)
 {
     static const struct option longopts[] = {
         {"root", required_argument, NULL, O_ROOT},
@@ -295,206 +426,88 @@ main(int argc, char **argv)
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
-    static srv s; /* large (metrics): not on the stack */
-    srv_config *cfg = &s.cfg;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    *cfg = (srv_config){
-        .listen = "127.0.0.1:8080",
-        .access_log = "-",
-        .threads = ncpu > 0 ? (unsigned) (ncpu > 64 ? 64 : ncpu) : 1,
-        .max_conns = OTA_SERVER_DEFAULT_MAX_CONNECTIONS,
-        .max_per_ip = OTA_SERVER_DEFAULT_MAX_PER_IP,
-        .request_timeout = OTA_SERVER_DEFAULT_REQUEST_TIMEOUT,
-        .idle_timeout = OTA_SERVER_DEFAULT_IDLE_TIMEOUT,
-        .shutdown_timeout = OTA_SERVER_DEFAULT_SHUTDOWN_TIMEOUT,
-        .header_memory = OTA_SERVER_DEFAULT_HEADER_MEMORY,
-        .cache_total = OTA_SERVER_DEFAULT_CACHE_TOTAL,
-        .max_devices = SRV_DEFAULT_MAX_DEVICES,
-        .new_per_minute = SRV_DEFAULT_NEW_PER_MINUTE,
-    };
-    s.root_fd = -1;
-    atomic_store(&s.log_fd, -1);
-
+    options_init(o);
     opterr = 0;
-    int opt;
-    unsigned long v;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (opt) {
-        case O_ROOT: cfg->root = optarg; break;
-        case O_LISTEN: cfg->listen = optarg; break;
-        case O_TLS_CERT: cfg->tls_cert = optarg; break;
-        case O_TLS_KEY: cfg->tls_key = optarg; break;
-        case O_DB: cfg->db_path = optarg; break;
-        case O_TOKEN: cfg->token_file = optarg; break;
-        case O_ACCESS_LOG: cfg->access_log = optarg; break;
-        case O_VERBOSE: cfg->verbose = true; break;
-        case O_VERSION: printf("ota-server %s (libmicrohttpd %s)\n", OTA_SERVER_VERSION,
-                               MHD_get_version());
-            return SRV_EXIT_OK;
-        case O_HELP: fputs(usage_text, stdout); return SRV_EXIT_OK;
-        case O_THREADS:
-            if (!parse_uint(optarg, 1, 64, &v))
-                return usage_error("--threads: expected 1..64, got '%s'", optarg);
-            cfg->threads = (unsigned) v;
-            break;
-        case O_MAX_CONNS:
-            if (!parse_uint(optarg, 1, 1000000, &v))
-                return usage_error("--max-connections: expected 1..1000000, got '%s'", optarg);
-            cfg->max_conns = (unsigned) v;
-            break;
-        case O_MAX_PER_IP:
-            if (!parse_uint(optarg, 0, 1000000, &v))
-                return usage_error("--max-per-ip: expected 0..1000000, got '%s'", optarg);
-            cfg->max_per_ip = (unsigned) v;
-            break;
-        case O_REQ_TIMEOUT:
-        case O_IDLE_TIMEOUT:
-        case O_SHUTDOWN_TIMEOUT:
-            if (!parse_uint(optarg, opt == O_SHUTDOWN_TIMEOUT ? 0 : 1, 86400, &v))
-                return usage_error("timeout: expected seconds up to 86400, got '%s'", optarg);
-            if (opt == O_REQ_TIMEOUT)
-                cfg->request_timeout = (unsigned) v;
-            else if (opt == O_IDLE_TIMEOUT)
-                cfg->idle_timeout = (unsigned) v;
-            else
-                cfg->shutdown_timeout = (unsigned) v;
-            break;
-        case O_HEADER_MEMORY:
-            if (!parse_uint(optarg, 4096, 1024 * 1024, &v))
-                return usage_error("--header-memory: expected 4096..1048576, got '%s'", optarg);
-            cfg->header_memory = v;
-            break;
-        case O_CACHE_SIZE:
-            if (!parse_uint(optarg, 0, 1ul << 40, &v))
-                return usage_error("--cache-size: expected bytes, got '%s'", optarg);
-            cfg->cache_total = v;
-            break;
-        case O_MAX_DEVICES:
-            if (!parse_uint(optarg, 0, 1000000000, &v))
-                return usage_error("--max-devices: expected 0..1000000000, got '%s'", optarg);
-            cfg->max_devices = (unsigned) v;
-            break;
-        case O_NEW_PER_MINUTE:
-            if (!parse_uint(optarg, 0, 1000000, &v))
-                return usage_error("--new-devices-per-minute: expected 0..1000000, got '%s'",
-                                   optarg);
-            cfg->new_per_minute = (unsigned) v;
-            break;
-        case O_ENROLMENT:
-            if (!srv_enrolment_parse(optarg, &cfg->enrolment))
-                return usage_error("--enrolment: expected open, registered or certified, got '%s'",
-                                   optarg);
-            break;
-        case O_DEVICE_KEYS: cfg->device_keys = optarg; break;
-        case O_PROV_KEY:
-            if (cfg->n_prov_key_files == SRV_MAX_PROVISIONING_KEYS)
-                return usage_error("--provisioning-key: at most %u", SRV_MAX_PROVISIONING_KEYS);
-            cfg->prov_key_files[cfg->n_prov_key_files++] = optarg;
-            break;
-        default:
-            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
+    int opt, ret;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+        if ((ret = parse_option(opt, optarg, argv[optind - 1], &o->cfg)) != OPTIONS_RUN)
+            return ret;
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
-    if (cfg->root == NULL)
-        return usage_error("--root DIR is required");
-    if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
-        return usage_error("--tls-cert and --tls-key go together");
-    if (cfg->token_file != NULL && cfg->db_path == NULL)
-        return usage_error("--admin-token-file needs --db");
-    if ((cfg->device_keys != NULL || cfg->n_prov_key_files > 0 ||
-         cfg->enrolment != SRV_ENROL_OPEN) &&
-        cfg->db_path == NULL)
-        return usage_error("--enrolment, --device-keys and --provisioning-key need --db");
-    if (cfg->enrolment == SRV_ENROL_CERTIFIED && cfg->n_prov_key_files == 0)
-        return usage_error("--enrolment certified needs --provisioning-key");
-    if (cfg->enrolment == SRV_ENROL_REGISTERED && cfg->device_keys == NULL &&
-        cfg->token_file == NULL)
-        return usage_error("--enrolment registered needs --device-keys or --admin-token-file "
-                           "(to register keys)");
-    struct sockaddr_storage ss;
-    socklen_t sslen = 0;
-    if (!parse_listen(cfg->listen, &ss, &sslen))
-        return usage_error("--listen: expected IPv4:PORT or [IPv6]:PORT, got '%s'", cfg->listen);
+    if ((ret = check_options(&o->cfg)) != OPTIONS_RUN)
+        return ret;
+    if (!parse_listen(o->cfg.listen, &o->listen_addr, &o->listen_len))
+        return usage_error("--listen: expected IPv4:PORT or [IPv6]:PORT, got '%s'",
+                           o->cfg.listen);
+    return OPTIONS_RUN;
+}
 
-    int ret = SRV_EXIT_OK;
+/* ---- run: options -> a serving server ------------------------------------------------------ */
+
+/* Everything s needs before it serves, then the listener and the daemon.
+ * Returns the exit code (SRV_EXIT_OK: serving); teardown undoes what was
+ * done, whatever failed. */
+static int
+start(srv *s, const server_options *o)
+{
+    srv_config *cfg = &s->cfg;
     umask(077); /* database and log files: owner only */
     if (sodium_init() < 0)
         return fail(SRV_EXIT_FAIL, "libsodium failed to initialise");
     /* SIGPIPE: a client closing mid-sendfile must not kill the server */
     signal(SIGPIPE, SIG_IGN);
 
-    s.root_fd = open(cfg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (s.root_fd < 0) {
-        ret = fail(SRV_EXIT_ROOT, "--root %s: %s", cfg->root, strerror(errno));
-        goto out;
-    }
-    srv_root_warn(s.root_fd, cfg->root);
+    s->root_fd = open(cfg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->root_fd < 0)
+        return fail(SRV_EXIT_ROOT, "--root %s: %s", cfg->root, strerror(errno));
+    srv_root_warn(s->root_fd, cfg->root);
 
     char why[512];
-    if (cfg->token_file != NULL && srv_token_load(&s, cfg->token_file, why, sizeof why) != OTA_OK) {
-        ret = fail(SRV_EXIT_TOKEN, "--admin-token-file %s", why);
-        goto out;
-    }
-    if (s.have_token &&
-        srv_ratelimit_new(OTA_SERVER_AUTH_FAILS_PER_MINUTE, &s.admin_fails) != OTA_OK) {
-        ret = fail(SRV_EXIT_FAIL, "out of memory");
-        goto out;
-    }
+    if (cfg->token_file != NULL && srv_token_load(s, cfg->token_file, why, sizeof why) != OTA_OK)
+        return fail(SRV_EXIT_TOKEN, "--admin-token-file %s", why);
+    if (s->have_token &&
+        srv_ratelimit_new(OTA_SERVER_AUTH_FAILS_PER_MINUTE, &s->admin_fails) != OTA_OK)
+        return fail(SRV_EXIT_FAIL, "out of memory");
 
     if (cfg->tls_cert != NULL) {
         if (!MHD_is_feature_supported(MHD_FEATURE_TLS) ||
-            !MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK)) {
-            ret = fail(SRV_EXIT_TLS, "this libmicrohttpd has no TLS certificate callback support");
-            goto out;
-        }
-        if (srv_tls_load(cfg->tls_cert, cfg->tls_key, why, sizeof why) != OTA_OK) {
-            ret = fail(SRV_EXIT_TLS, "%s", why);
-            goto out;
-        }
+            !MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK))
+            return fail(SRV_EXIT_TLS, "this libmicrohttpd has no TLS certificate callback support");
+        if (srv_tls_load(cfg->tls_cert, cfg->tls_key, why, sizeof why) != OTA_OK)
+            return fail(SRV_EXIT_TLS, "%s", why);
     }
 
-    if (cfg->db_path != NULL && srv_db_open(cfg->db_path, &s.db, why, sizeof why) != OTA_OK) {
-        ret = fail(SRV_EXIT_DB, "--db %s", why);
-        goto out;
-    }
-    if (s.db != NULL) {
-        ota_err erc = srv_enrolment_setup(&s, why, sizeof why);
-        if (erc != OTA_OK) {
-            ret = fail(erc == OTA_E_IO ? SRV_EXIT_DB : erc == OTA_E_NOMEM ? SRV_EXIT_FAIL
-                                                                          : SRV_EXIT_USAGE,
-                       "%s", why);
-            goto out;
-        }
+    if (cfg->db_path != NULL && srv_db_open(cfg->db_path, &s->db, why, sizeof why) != OTA_OK)
+        return fail(SRV_EXIT_DB, "--db %s", why);
+    if (s->db != NULL) {
+        ota_err erc = srv_enrolment_setup(s, why, sizeof why);
+        if (erc != OTA_OK)
+            return fail(erc == OTA_E_IO      ? SRV_EXIT_DB
+                        : erc == OTA_E_NOMEM ? SRV_EXIT_FAIL
+                                             : SRV_EXIT_USAGE,
+                        "%s", why);
     }
 
-    if (cfg->cache_total > 0 && srv_cache_new(cfg->cache_total, &s.cache) != OTA_OK) {
-        ret = fail(SRV_EXIT_FAIL, "out of memory");
-        goto out;
-    }
+    if (cfg->cache_total > 0 && srv_cache_new(cfg->cache_total, &s->cache) != OTA_OK)
+        return fail(SRV_EXIT_FAIL, "out of memory");
 
     if (strcmp(cfg->access_log, "off") == 0) {
-        atomic_store(&s.log_fd, -1);
+        atomic_store(&s->log_fd, -1);
     } else if (strcmp(cfg->access_log, "-") == 0) {
-        atomic_store(&s.log_fd, STDOUT_FILENO);
+        atomic_store(&s->log_fd, STDOUT_FILENO);
     } else {
         int lfd = srv_log_open(cfg->access_log);
-        if (lfd < 0) {
-            ret = fail(SRV_EXIT_USAGE, "--access-log %s: %s", cfg->access_log, strerror(errno));
-            goto out;
-        }
-        atomic_store(&s.log_fd, lfd);
+        if (lfd < 0)
+            return fail(SRV_EXIT_USAGE, "--access-log %s: %s", cfg->access_log, strerror(errno));
+        atomic_store(&s->log_fd, lfd);
     }
 
     fit_fd_limit(cfg);
 
     char bound[INET6_ADDRSTRLEN + 16] = "?";
-    int lfd = open_listener(&ss, sslen, bound, sizeof bound);
-    if (lfd < 0) {
-        ret = fail(SRV_EXIT_LISTEN, "cannot listen on %s: %s", cfg->listen, strerror(errno));
-        goto out;
-    }
+    int lfd = open_listener(&o->listen_addr, o->listen_len, bound, sizeof bound);
+    if (lfd < 0)
+        return fail(SRV_EXIT_LISTEN, "cannot listen on %s: %s", cfg->listen, strerror(errno));
 
     /* signals are taken synchronously by this thread; every thread started
      * from here on inherits the mask */
@@ -506,49 +519,75 @@ main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &main_signals, NULL);
 
     bool tls = cfg->tls_cert != NULL;
-    ota_err rc = srv_http_start(&s, lfd, tls);
-    if (rc != OTA_OK) {
+    if (srv_http_start(s, lfd, tls) != OTA_OK) {
         close(lfd);
-        if (tls) {
-            ret = fail(SRV_EXIT_TLS, "cannot start the TLS server (run with --verbose for details)");
-            goto out;
-        }
-        ret = fail(SRV_EXIT_FAIL, "cannot start the HTTP daemon (run with --verbose for details)");
-        goto out;
+        if (tls)
+            return fail(SRV_EXIT_TLS, "cannot start the TLS server (run with --verbose for details)");
+        return fail(SRV_EXIT_FAIL, "cannot start the HTTP daemon (run with --verbose for details)");
     }
     fprintf(stderr,
             "ota-server: serving %s on %s://%s (%u threads, reports %s, admin %s, cache %s)\n",
-            cfg->root, tls ? "https" : "http", bound, cfg->threads, s.db ? "on" : "off",
-            s.have_token ? "on" : "off", s.cache ? "on" : "off");
+            cfg->root, tls ? "https" : "http", bound, cfg->threads, s->db ? "on" : "off",
+            s->have_token ? "on" : "off", s->cache ? "on" : "off");
     fflush(stderr);
+    return SRV_EXIT_OK;
+}
 
+/* Serve until SIGTERM/SIGINT (SIGHUP reloads), then drain and stop. */
+static void
+serve(srv *s)
+{
     int sig = 0;
     for (;;) {
         while (sigwait(&main_signals, &sig) != 0)
             ;
         if (sig != SIGHUP)
             break;
-        reload(&s);
+        reload(s);
     }
     fprintf(stderr, "ota-server: %s: stopping (in-flight responses get up to %us)\n",
-            sig == SIGINT ? "SIGINT" : "SIGTERM", cfg->shutdown_timeout);
+            sig == SIGINT ? "SIGINT" : "SIGTERM", s->cfg.shutdown_timeout);
     fflush(stderr);
-    unsigned cut = srv_http_stop(&s, second_signal);
+    unsigned cut = srv_http_stop(s, second_signal);
     if (cut > 0)
         fprintf(stderr, "ota-server: closed %u connection(s) still open at shutdown\n", cut);
     fprintf(stderr, "ota-server: stopped\n");
+}
 
-out:
-    /* every exit after the checks above frees what they set up */
-    srv_cache_free(s.cache);
-    srv_enrolment_free(&s);
-    srv_ratelimit_free(s.admin_fails);
-    srv_db_close(s.db);
+/* Frees whatever start set up, as far as it got. */
+static void
+teardown(srv *s)
+{
+    srv_cache_free(s->cache);
+    srv_enrolment_free(s);
+    srv_ratelimit_free(s->admin_fails);
+    srv_db_close(s->db);
     srv_tls_free();
-    int logfd = atomic_load(&s.log_fd);
+    int logfd = atomic_load(&s->log_fd);
     if (logfd > STDERR_FILENO)
         close(logfd);
-    if (s.root_fd >= 0)
-        close(s.root_fd);
+    if (s->root_fd >= 0)
+        close(s->root_fd);
+}
+
+static int
+run(srv *s, const server_options *o)
+{
+    s->cfg = o->cfg;
+    s->root_fd = -1;
+    atomic_store(&s->log_fd, -1);
+    int ret = start(s, o);
+    if (ret == SRV_EXIT_OK)
+        serve(s);
+    teardown(s);
     return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+    static srv s; /* large (metrics): not on the stack */
+    server_options o;
+    int ret = parse_options(argc, argv, &o);
+    return ret == OPTIONS_RUN ? run(&s, &o) : ret;
 }

@@ -203,7 +203,9 @@ srv_api_precheck(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url
         }
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         /* digits only (checked in http.c); longer than 10 digits is too big */
-        if (cl != NULL && (strlen(cl) > 10 || strtoull(cl, NULL, 10) > OTA_MAX_REPORT_SIZE)) {
+        uint64_t cl_n;
+        if (cl != NULL &&
+            (strlen(cl) > 10 || ota_parse_u64(cl, 0, OTA_MAX_REPORT_SIZE, &cl_n) != OTA_OK)) {
             *ret = srv_reply_error(sc, c, 413, "E_LIMIT", "report larger than 8192 bytes");
             atomic_fetch_add_explicit(&s->metrics.reports_rejected, 1, memory_order_relaxed);
             return true;
@@ -454,11 +456,11 @@ handle_devices(srv *s, srv_conn *sc, struct MHD_Connection *c)
     const char *l = query(c, "limit", lim, sizeof lim, &bad);
     unsigned limit = OTA_SERVER_LIST_DEFAULT;
     if (l != NULL) {
-        char *end = NULL;
-        unsigned long x = strtoul(l, &end, 10);
-        if (end == l || *end != '\0' || x < 1 || x > OTA_SERVER_LIST_MAX)
+        uint64_t x;
+        if (ota_parse_u64(l, 1, OTA_SERVER_LIST_MAX, &x) == OTA_OK)
+            limit = (unsigned) x;
+        else
             bad = true;
-        limit = (unsigned) x;
     }
     if (bad || (v && ota_semver_check(v) != OTA_OK) || (b && ota_semver_check(b) != OTA_OK) ||
         (h && !ota_id_valid(h)) || (a && !ota_id_valid(a)))

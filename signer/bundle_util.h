@@ -1,8 +1,9 @@
 /*
  * bundle_util.h — what the bundle commands (bundle, inspect, verify-bundle)
  * share: a file source for the streaming reader that also hashes the whole
- * file, progress on a terminal, and size parsing.  (Extraction goes through
- * the device's slot writers, client/src/slot.h.)
+ * file, and progress on a terminal.  (Sizes are parsed by ota_parse_size,
+ * formats/ota_util.h; extraction goes through the device's slot writers,
+ * client/src/slot.h.)
  */
 #ifndef OTA_SIGN_BUNDLE_UTIL_H
 #define OTA_SIGN_BUNDLE_UTIL_H
@@ -41,9 +42,6 @@ void bu_progress_init(bu_progress *p, const char *what, uint64_t total, bool qui
 void bu_progress_update(bu_progress *p, uint64_t done);
 void bu_progress_done(bu_progress *p);
 double bu_now(void);
-
-/* "262144", "256k", "256K", "4M", "1G" (powers of 1024) into *out. */
-bool bu_parse_size(const char *s, uint64_t *out);
 
 /* "1.5 MiB" style into buf. */
 const char *bu_human(uint64_t n, char buf[32]);

@@ -122,17 +122,155 @@ source_date_epoch(int64_t *t)
     const char *s = getenv("SOURCE_DATE_EPOCH");
     if (s == NULL || *s == '\0')
         return false;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < 0)
+    uint64_t v;
+    if (ota_parse_u64(s, 0, INT64_MAX, &v) != OTA_OK)
         return false;
-    *t = v;
+    *t = (int64_t) v;
     return true;
 }
 
-int
-cmd_bundle(int argc, char **argv)
+/* ---- options: argv -> bundle_opts ------------------------------------------------------- */
+
+/* Everything the command line sets, resolved (SOURCE_DATE_EPOCH applied). */
+typedef struct bundle_opts {
+    const char *name, *version, *output;
+    const char *hook_path[OTA_BUNDLE_NHOOKS];
+    const char **hardware; /* [OTA_BUNDLE_MAX_HARDWARE], on the heap (frame budget) */
+    size_t nhw;
+    spec *specs; /* [MAX_SPECS], names malloc'd */
+    size_t nspecs;
+    char created[21]; /* the manifest's creation time, "" for none */
+    int64_t mtime;    /* of every tree entry; -1 until resolved */
+    uint64_t chunk;   /* 0: the writer's default */
+    long level, jobs; /* 0: the writer's defaults */
+    bool force, quiet;
+} bundle_opts;
+
+#define BUNDLE_OPTS_INIT {.mtime = -1}
+
+/* bundle_parse: go on and build (any other value is the exit code) */
+#define BUNDLE_RUN (-1)
+
+static void
+bundle_opts_free(bundle_opts *o)
+{
+    if (o->specs != NULL)
+        for (size_t i = 0; i < o->nspecs; i++)
+            free(o->specs[i].name);
+    free(o->specs);
+    free(o->hardware);
+}
+
+/* One option with its argument into *o; BUNDLE_RUN or the exit code. */
+static int
+bundle_option(int c, const char *arg, const char *spelled, bundle_opts *o,
+              const char **created_arg)
+{
+    uint64_t num;
+    switch (c) {
+    case 'n': o->name = arg; break;
+    case 'V': o->version = arg; break;
+    case 'H':
+        if (o->nhw >= OTA_BUNDLE_MAX_HARDWARE)
+            return sign_error(SX_USAGE, "bundle: more than %d --hardware ids",
+                              OTA_BUNDLE_MAX_HARDWARE);
+        o->hardware[o->nhw++] = arg;
+        break;
+    case 'c':
+        if (o->nspecs >= MAX_SPECS)
+            return sign_error(SX_USAGE, "bundle: more than %d components", MAX_SPECS);
+        if (parse_spec(arg, &o->specs[o->nspecs]) != 0)
+            return sign_error(SX_USAGE, "bundle: --component '%s': want tree:NAME=DIR, "
+                                        "rootfs:NAME=DIR or image:NAME=FILE", arg);
+        o->nspecs++;
+        break;
+    case 'o': o->output = arg; break;
+    case 'P': o->hook_path[OTA_BUNDLE_PRE_INSTALL] = arg; break;
+    case 'Q': o->hook_path[OTA_BUNDLE_POST_INSTALL] = arg; break;
+    case 'C': *created_arg = arg; break;
+    case 'M':
+        if (ota_parse_u64(arg, 0, INT64_MAX, &num) != OTA_OK)
+            return sign_error(SX_USAGE, "bundle: --mtime wants seconds since 1970");
+        o->mtime = (int64_t) num;
+        break;
+    case 'S':
+        if (ota_parse_size(arg, OTA_BUNDLE_MIN_CHUNK_SIZE, OTA_BUNDLE_MAX_CHUNK_SIZE,
+                           &o->chunk) != OTA_OK ||
+            (o->chunk & (o->chunk - 1)) != 0)
+            return sign_error(SX_USAGE, "bundle: --chunk-size wants a power of two from 64k "
+                                        "to 4M");
+        break;
+    case 'L':
+        if (ota_parse_u64(arg, 1, 9, &num) != OTA_OK)
+            return sign_error(SX_USAGE, "bundle: --level wants 1..9");
+        o->level = (long) num;
+        break;
+    case 'j':
+        if (ota_parse_u64(arg, 1, OTA_BUNDLE_MAX_JOBS, &num) != OTA_OK)
+            return sign_error(SX_USAGE, "bundle: --jobs wants 1..%d", OTA_BUNDLE_MAX_JOBS);
+        o->jobs = (long) num;
+        break;
+    case 'f': o->force = true; break;
+    case 'q': o->quiet = true; break;
+    case ':': return sign_error(SX_USAGE, "bundle: option %s needs a value", spelled);
+    default: return sign_error(SX_USAGE, "bundle: unknown option '%s' (see --help)", spelled);
+    }
+    return BUNDLE_RUN;
+}
+
+/* The ids, checked here to name the one at fault (the writer checks again). */
+static int
+check_ids(const bundle_opts *o)
+{
+    const char *what = NULL, *bad = NULL;
+    if (!ota_id_valid(o->name)) {
+        what = "--name";
+        bad = o->name;
+    }
+    for (size_t i = 0; bad == NULL && i < o->nhw; i++)
+        if (!ota_id_valid(o->hardware[i])) {
+            what = "--hardware";
+            bad = o->hardware[i];
+        }
+    for (size_t i = 0; bad == NULL && i < o->nspecs; i++)
+        if (!ota_id_valid(o->specs[i].name)) {
+            what = "component name";
+            bad = o->specs[i].name;
+        }
+    if (bad != NULL)
+        return sign_error(SX_USAGE, "bundle: %s '%s' is not an id (%s)", what, bad, OTA_ID_RULE);
+    return BUNDLE_RUN;
+}
+
+/* The time fields: given, or SOURCE_DATE_EPOCH, never the clock unless asked. */
+static int
+resolve_times(bundle_opts *o, const char *created_arg)
+{
+    int64_t sde = 0;
+    bool have_sde = source_date_epoch(&sde);
+    if (created_arg != NULL) {
+        int64_t t;
+        if (strcmp(created_arg, "now") == 0) {
+            if (ota_time_format((int64_t) time(NULL), o->created) != OTA_OK)
+                return sign_error(SX_FAIL, "bundle: clock out of range");
+        } else if (ota_time_parse(created_arg, &t) == OTA_OK) {
+            snprintf(o->created, sizeof o->created, "%s", created_arg);
+        } else {
+            return sign_error(SX_USAGE, "bundle: --created wants YYYY-MM-DDTHH:MM:SSZ or 'now'");
+        }
+    } else if (have_sde && ota_time_format(sde, o->created) != OTA_OK) {
+        return sign_error(SX_USAGE, "bundle: SOURCE_DATE_EPOCH out of range");
+    }
+    if (o->mtime < 0)
+        o->mtime = have_sde ? sde : 0;
+    return BUNDLE_RUN;
+}
+
+/* argv into *o (BUNDLE_OPTS_INIT), every check and message of the command
+ * line.  Returns BUNDLE_RUN, or the exit code (--help: 0).  bundle_opts_free
+ * after either. */
+static int
+bundle_parse(int argc, char **argv, bundle_opts *o)
 {
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},
@@ -152,174 +290,99 @@ cmd_bundle(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *name = NULL, *version = NULL, *output = NULL, *created_arg = NULL;
-    const char *hook_path[OTA_BUNDLE_NHOOKS] = {NULL, NULL};
-    const char **hardware = calloc(OTA_BUNDLE_MAX_HARDWARE, sizeof *hardware);
-    size_t nhw = 0, nspecs = 0;
-    spec *specs = calloc(MAX_SPECS, sizeof *specs);
-    char *dir = NULL;
-    int64_t mtime = -1;
-    uint64_t chunk = 0;
-    long level = 0, jobs = 0;
-    bool force = false, quiet = false;
-    int ret = SX_USAGE, c;
-    char created[21] = "";
-    ota_atomic dst = OTA_ATOMIC_INIT;
-    ota_bundle_writer *w = NULL;
-
     if (sign_wants_help(argc, argv)) {
         help(stdout);
-        ret = SX_OK;
-        goto out;
+        return SX_OK;
     }
-    if (hardware == NULL || specs == NULL) {
-        ret = sign_fail(OTA_E_NOMEM, "bundle");
-        goto out;
-    }
+    o->hardware = calloc(OTA_BUNDLE_MAX_HARDWARE, sizeof *o->hardware);
+    o->specs = calloc(MAX_SPECS, sizeof *o->specs);
+    if (o->hardware == NULL || o->specs == NULL)
+        return sign_fail(OTA_E_NOMEM, "bundle");
+    const char *created_arg = NULL;
+    int c, ret;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:V:H:c:o:j:fqh", opts, NULL)) != -1) {
-        char *end = NULL;
-        switch (c) {
-        case 'n': name = optarg; break;
-        case 'V': version = optarg; break;
-        case 'H':
-            if (nhw >= OTA_BUNDLE_MAX_HARDWARE) {
-                ret = sign_error(SX_USAGE, "bundle: more than %d --hardware ids",
-                                 OTA_BUNDLE_MAX_HARDWARE);
-                goto out;
-            }
-            hardware[nhw++] = optarg;
-            break;
-        case 'c':
-            if (nspecs >= MAX_SPECS) {
-                ret = sign_error(SX_USAGE, "bundle: more than %d components", MAX_SPECS);
-                goto out;
-            }
-            if (parse_spec(optarg, &specs[nspecs]) != 0) {
-                ret = sign_error(SX_USAGE, "bundle: --component '%s': want tree:NAME=DIR, "
-                                           "rootfs:NAME=DIR or image:NAME=FILE", optarg);
-                goto out;
-            }
-            nspecs++;
-            break;
-        case 'o': output = optarg; break;
-        case 'P': hook_path[OTA_BUNDLE_PRE_INSTALL] = optarg; break;
-        case 'Q': hook_path[OTA_BUNDLE_POST_INSTALL] = optarg; break;
-        case 'C': created_arg = optarg; break;
-        case 'M':
-            errno = 0;
-            mtime = strtoll(optarg, &end, 10);
-            if (errno != 0 || *end != '\0' || mtime < 0) {
-                ret = sign_error(SX_USAGE, "bundle: --mtime wants seconds since 1970");
-                goto out;
-            }
-            break;
-        case 'S':
-            if (!bu_parse_size(optarg, &chunk) || chunk < OTA_BUNDLE_MIN_CHUNK_SIZE ||
-                chunk > OTA_BUNDLE_MAX_CHUNK_SIZE || (chunk & (chunk - 1)) != 0) {
-                ret = sign_error(SX_USAGE, "bundle: --chunk-size wants a power of two from 64k "
-                                           "to 4M");
-                goto out;
-            }
-            break;
-        case 'L':
-            level = strtol(optarg, &end, 10);
-            if (*end != '\0' || level < 1 || level > 9) {
-                ret = sign_error(SX_USAGE, "bundle: --level wants 1..9");
-                goto out;
-            }
-            break;
-        case 'j':
-            jobs = strtol(optarg, &end, 10);
-            if (*end != '\0' || jobs < 1 || jobs > OTA_BUNDLE_MAX_JOBS) {
-                ret = sign_error(SX_USAGE, "bundle: --jobs wants 1..%d", OTA_BUNDLE_MAX_JOBS);
-                goto out;
-            }
-            break;
-        case 'f': force = true; break;
-        case 'q': quiet = true; break;
-        case ':':
-            ret = sign_error(SX_USAGE, "bundle: option %s needs a value", argv[optind - 1]);
-            goto out;
-        default:
-            ret = sign_error(SX_USAGE, "bundle: unknown option '%s' (see --help)",
-                             argv[optind - 1]);
-            goto out;
-        }
-    }
-    if (optind != argc) {
-        ret = sign_error(SX_USAGE, "bundle: unexpected argument '%s'", argv[optind]);
-        goto out;
-    }
-    if (name == NULL || version == NULL || nhw == 0 || nspecs == 0 || output == NULL) {
-        ret = sign_error(SX_USAGE, "bundle: --name, --version, --hardware, --component and -o "
-                                   "are required (see --help)");
-        goto out;
-    }
-    if (ota_semver_check(version) != OTA_OK) {
-        ret = sign_error(SX_USAGE, "bundle: version '%s' is not %s", version, OTA_VERSION_RULE);
-        goto out;
-    }
-    /* ids, checked here to name the one at fault (the writer checks again) */
-    const char *what = NULL, *bad = NULL;
-    if (!ota_id_valid(name)) {
-        what = "--name";
-        bad = name;
-    }
-    for (size_t i = 0; bad == NULL && i < nhw; i++)
-        if (!ota_id_valid(hardware[i])) {
-            what = "--hardware";
-            bad = hardware[i];
-        }
-    for (size_t i = 0; bad == NULL && i < nspecs; i++)
-        if (!ota_id_valid(specs[i].name)) {
-            what = "component name";
-            bad = specs[i].name;
-        }
-    if (bad != NULL) {
-        ret = sign_error(SX_USAGE, "bundle: %s '%s' is not an id (%s)", what, bad, OTA_ID_RULE);
-        goto out;
-    }
+    while ((c = getopt_long(argc, argv, ":n:V:H:c:o:j:fqh", opts, NULL)) != -1)
+        if ((ret = bundle_option(c, optarg, argv[optind - 1], o, &created_arg)) != BUNDLE_RUN)
+            return ret;
+    if (optind != argc)
+        return sign_error(SX_USAGE, "bundle: unexpected argument '%s'", argv[optind]);
+    if (o->name == NULL || o->version == NULL || o->nhw == 0 || o->nspecs == 0 ||
+        o->output == NULL)
+        return sign_error(SX_USAGE, "bundle: --name, --version, --hardware, --component and -o "
+                                    "are required (see --help)");
+    if (ota_semver_check(o->version) != OTA_OK)
+        return sign_error(SX_USAGE, "bundle: version '%s' is not %s", o->version,
+                          OTA_VERSION_RULE);
+    if ((ret = check_ids(o)) != BUNDLE_RUN || (ret = resolve_times(o, created_arg)) != BUNDLE_RUN)
+        return ret;
+    const char *slash = strrchr(o->output, '/');
+    const char *base = slash ? slash + 1 : o->output;
+    if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return sign_error(SX_USAGE, "bundle: -o wants a file name, not '%s'", o->output);
+    return BUNDLE_RUN;
+}
 
-    /* time fields: given, or SOURCE_DATE_EPOCH, never the clock unless asked */
-    int64_t sde = 0;
-    bool have_sde = source_date_epoch(&sde);
-    if (created_arg != NULL) {
-        int64_t t;
-        if (strcmp(created_arg, "now") == 0) {
-            if (ota_time_format((int64_t) time(NULL), created) != OTA_OK) {
-                ret = sign_error(SX_FAIL, "bundle: clock out of range");
-                goto out;
-            }
-        } else if (ota_time_parse(created_arg, &t) == OTA_OK) {
-            snprintf(created, sizeof created, "%s", created_arg);
-        } else {
-            ret = sign_error(SX_USAGE, "bundle: --created wants YYYY-MM-DDTHH:MM:SSZ or 'now'");
-            goto out;
-        }
-    } else if (have_sde && ota_time_format(sde, created) != OTA_OK) {
-        ret = sign_error(SX_USAGE, "bundle: SOURCE_DATE_EPOCH out of range");
-        goto out;
-    }
-    if (mtime < 0)
-        mtime = have_sde ? sde : 0;
+/* ---- run: bundle_opts -> the bundle file ------------------------------------------------ */
 
-    /* the output: a hidden temporary beside it (ota_atomic), committed at the end */
-    const char *slash = strrchr(output, '/');
+/* The hooks, then the components in order, into w.  Returns an exit code. */
+static int
+add_inputs(const bundle_opts *o, ota_bundle_writer *w, bu_progress *prog)
+{
+    ota_err rc;
+    for (int i = 0; i < OTA_BUNDLE_NHOOKS; i++) {
+        if (o->hook_path[i] == NULL)
+            continue;
+        uint8_t *script = NULL;
+        size_t len = 0;
+        rc = read_hook(o->hook_path[i], &script, &len);
+        if (rc == OTA_OK) {
+            rc = ota_bundle_writer_set_hook(w, (ota_bundle_hook) i, script, len);
+            free(script);
+        }
+        if (rc != OTA_OK)
+            return sign_fail(rc, "bundle: hook %s (at most %u bytes, not empty)", o->hook_path[i],
+                             OTA_BUNDLE_MAX_HOOK);
+    }
+    for (size_t i = 0; i < o->nspecs; i++) {
+        const spec *sp = &o->specs[i];
+        if (strcmp(sp->type, "image") == 0)
+            rc = ota_bundle_writer_add_image(w, sp->name, sp->path);
+        else
+            rc = ota_bundle_writer_add_tree(w, sp->name, sp->path,
+                                            strcmp(sp->type, "rootfs") == 0);
+        if (rc != OTA_OK) {
+            bu_progress_done(prog);
+            if (rc == OTA_E_ARG)
+                return sign_error(SX_USAGE, "bundle: component '%s': %s", sp->name,
+                                  ota_bundle_writer_error(w));
+            if (ota_bundle_writer_error(w)[0] != '\0')
+                return sign_error(sign_exit_code(rc), "bundle: component '%s': %s", sp->name,
+                                  ota_bundle_writer_error(w));
+            return sign_fail(rc, "bundle: component '%s'", sp->name);
+        }
+    }
+    return SX_OK;
+}
+
+/* Build the bundle *o describes into a hidden temporary beside -o
+ * (ota_atomic), committed at the end.  Returns the exit code. */
+static int
+bundle_run(const bundle_opts *o)
+{
+    const char *output = o->output, *slash = strrchr(output, '/');
     const char *base = slash ? slash + 1 : output;
     size_t dl = slash ? (size_t) (slash - output) : 0;
-    if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-        ret = sign_error(SX_USAGE, "bundle: -o wants a file name, not '%s'", output);
-        goto out;
-    }
-    dir = slash ? strndup(output, dl ? dl : 1) : strdup(".");
+    ota_atomic dst = OTA_ATOMIC_INIT;
+    ota_bundle_writer *w = NULL;
+    int ret;
+    char *dir = slash ? strndup(output, dl ? dl : 1) : strdup(".");
     if (dir == NULL) {
         ret = sign_fail(OTA_E_NOMEM, "bundle");
         goto out;
     }
     struct stat st;
-    if (!force && lstat(output, &st) == 0) {
+    if (!o->force && lstat(output, &st) == 0) {
         ret = sign_error(SX_EXISTS, "bundle: %s exists (use --force to replace it)", output);
         goto out;
     }
@@ -331,19 +394,19 @@ cmd_bundle(int argc, char **argv)
     }
 
     bu_progress prog;
-    bu_progress_init(&prog, "bundle", 0, quiet);
+    bu_progress_init(&prog, "bundle", 0, o->quiet);
     ota_bundle_writer_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.size = sizeof cfg;
-    cfg.name = name;
-    cfg.version = version;
-    cfg.hardware = hardware;
-    cfg.nhardware = nhw;
-    cfg.created = created[0] ? created : NULL;
-    cfg.mtime = mtime;
-    cfg.chunk_size = (uint32_t) chunk;
-    cfg.level = (int) level;
-    cfg.jobs = (unsigned) jobs;
+    cfg.name = o->name;
+    cfg.version = o->version;
+    cfg.hardware = o->hardware;
+    cfg.nhardware = o->nhw;
+    cfg.created = o->created[0] ? o->created : NULL;
+    cfg.mtime = o->mtime;
+    cfg.chunk_size = (uint32_t) o->chunk;
+    cfg.level = (int) o->level;
+    cfg.jobs = (unsigned) o->jobs;
     cfg.tmp_dir = dir;
     cfg.progress = on_progress;
     cfg.progress_user = &prog;
@@ -356,41 +419,8 @@ cmd_bundle(int argc, char **argv)
         ret = sign_fail(rc, "bundle");
         goto out;
     }
-    for (int i = 0; i < OTA_BUNDLE_NHOOKS; i++) {
-        if (hook_path[i] == NULL)
-            continue;
-        uint8_t *script = NULL;
-        size_t len = 0;
-        rc = read_hook(hook_path[i], &script, &len);
-        if (rc == OTA_OK) {
-            rc = ota_bundle_writer_set_hook(w, (ota_bundle_hook) i, script, len);
-            free(script);
-        }
-        if (rc != OTA_OK) {
-            ret = sign_fail(rc, "bundle: hook %s (at most %u bytes, not empty)", hook_path[i],
-                            OTA_BUNDLE_MAX_HOOK);
-            goto out;
-        }
-    }
-    for (size_t i = 0; i < nspecs; i++) {
-        if (strcmp(specs[i].type, "image") == 0)
-            rc = ota_bundle_writer_add_image(w, specs[i].name, specs[i].path);
-        else
-            rc = ota_bundle_writer_add_tree(w, specs[i].name, specs[i].path,
-                                            strcmp(specs[i].type, "rootfs") == 0);
-        if (rc != OTA_OK) {
-            bu_progress_done(&prog);
-            if (rc == OTA_E_ARG)
-                ret = sign_error(SX_USAGE, "bundle: component '%s': %s", specs[i].name,
-                                 ota_bundle_writer_error(w));
-            else if (ota_bundle_writer_error(w)[0] != '\0')
-                ret = sign_error(sign_exit_code(rc), "bundle: component '%s': %s", specs[i].name,
-                                 ota_bundle_writer_error(w));
-            else
-                ret = sign_fail(rc, "bundle: component '%s'", specs[i].name);
-            goto out;
-        }
-    }
+    if ((ret = add_inputs(o, w, &prog)) != SX_OK)
+        goto out;
     uint64_t total = 0, head_len = 0;
     uint8_t head_sha[32];
     rc = ota_bundle_writer_finish(w, ota_atomic_fd(&dst), &total, &head_len, head_sha);
@@ -401,17 +431,17 @@ cmd_bundle(int argc, char **argv)
         goto out;
     }
     /* no overwrite without --force: the link fails if output appeared meanwhile */
-    if ((rc = ota_atomic_commit(&dst, base, !force)) != OTA_OK) {
+    if ((rc = ota_atomic_commit(&dst, base, !o->force)) != OTA_OK) {
         ret = rc == OTA_E_EXISTS ? sign_error(SX_EXISTS, "bundle: %s exists", output)
                                  : sign_error(sign_exit_code(rc), "bundle: writing %s: %s", output,
                                               strerror(errno));
         goto out;
     }
-    if (!quiet) {
+    if (!o->quiet) {
         char hex[65], h1[32];
         ota_hex_encode(head_sha, 32, hex);
         double secs = bu_now() - prog.start;
-        printf("%s: %s %s, %s\n", output, name, version, bu_human(total, h1));
+        printf("%s: %s %s, %s\n", output, o->name, o->version, bu_human(total, h1));
         printf("  head: %llu bytes, sha256 %s\n", (unsigned long long) head_len, hex);
         printf("  input %s in %.2f s (%.0f MB/s)\n", bu_human(prog.done, h1), secs,
                secs > 0 ? (double) prog.done / secs / 1e6 : 0.0);
@@ -420,10 +450,17 @@ cmd_bundle(int argc, char **argv)
 out:
     ota_bundle_writer_free(w);
     ota_atomic_abort(&dst);
-    for (size_t i = 0; i < nspecs; i++)
-        free(specs[i].name);
-    free(specs);
-    free(hardware);
     free(dir);
+    return ret;
+}
+
+int
+cmd_bundle(int argc, char **argv)
+{
+    bundle_opts o = BUNDLE_OPTS_INIT;
+    int ret = bundle_parse(argc, argv, &o);
+    if (ret == BUNDLE_RUN)
+        ret = bundle_run(&o);
+    bundle_opts_free(&o);
     return ret;
 }

@@ -1,10 +1,12 @@
 /* ota-sign delegate: delegate target paths to a role with its own keys. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "common.h"
+#include "ota_util.h"
 
 static void
 help(FILE *out)
@@ -98,12 +100,12 @@ cmd_delegate(int argc, char **argv)
             dkeys[ndkeys++] = optarg;
             break;
         case O_THRESHOLD: {
-            char *end;
-            threshold = strtol(optarg, &end, 10);
-            if (*end || end == optarg) {
+            uint64_t t;
+            if (ota_parse_u64(optarg, 0, LONG_MAX, &t) != OTA_OK) {
                 ret = sign_error(SX_USAGE, "bad threshold '%s'", optarg);
                 goto early;
             }
+            threshold = (long) t;
             break;
         }
         case O_TERM: terminating = true; break;

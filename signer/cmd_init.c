@@ -1,10 +1,12 @@
 /* ota-sign init: a new TUF repository. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "ota_util.h"
 #include "repo.h"
 
 static void
@@ -76,10 +78,10 @@ cmd_init(int argc, char **argv)
                 return sign_error(SX_USAGE, "too many keys for one role");
             role_files[role][nrole_files[role]++] = optarg;
         } else if (c >= O_ROLE_TH && c < O_ROLE_TH + OTA_ROLE_COUNT) {
-            char *end;
-            threshold[c - O_ROLE_TH] = strtol(optarg, &end, 10);
-            if (*end != '\0' || end == optarg)
+            uint64_t t;
+            if (ota_parse_u64(optarg, 0, LONG_MAX, &t) != OTA_OK)
                 return sign_error(SX_USAGE, "bad threshold '%s'", optarg);
+            threshold[c - O_ROLE_TH] = (long) t;
         } else if (c >= O_ROLE_EXP && c < O_ROLE_EXP + OTA_ROLE_COUNT) {
             if (parse_duration(optarg, &expires[c - O_ROLE_EXP]) != OTA_OK)
                 return sign_error(SX_USAGE, "bad duration '%s' (e.g. 90d, 12h, 30m)", optarg);

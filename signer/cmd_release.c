@@ -12,6 +12,7 @@
 #include "common.h"
 #include "ota_bundle.h"
 #include "ota_id.h"
+#include "ota_util.h"
 #include "release.h"
 
 /* ---- policy helpers (release.h) ------------------------------------------ */
@@ -65,10 +66,10 @@ release_parse_channels(const char *arg, json_t **list)
 int
 release_parse_rollout(const char *arg, int *out)
 {
-    size_t n = strlen(arg);
-    if (n == 0 || n > 3 || strspn(arg, "0123456789") != n || atoi(arg) > 100)
+    uint64_t v;
+    if (ota_parse_u64(arg, 0, 100, &v) != OTA_OK)
         return sign_error(SX_USAGE, "--rollout: '%s' is not a percentage (an integer 0-100)", arg);
-    *out = atoi(arg);
+    *out = (int) v;
     return SX_OK;
 }
 

@@ -1,10 +1,12 @@
 /* ota-sign rotate: change a role's keys or threshold (key rotation and revocation). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "common.h"
+#include "ota_util.h"
 
 static void
 help(FILE *out)
@@ -130,10 +132,10 @@ cmd_rotate(int argc, char **argv)
             removes[nremoves++] = optarg;
             break;
         case O_THRESHOLD: {
-            char *end;
-            threshold = strtol(optarg, &end, 10);
-            if (*end || end == optarg || threshold < 1)
+            uint64_t t;
+            if (ota_parse_u64(optarg, 1, LONG_MAX, &t) != OTA_OK)
                 return sign_error(SX_USAGE, "bad threshold '%s'", optarg);
+            threshold = (long) t;
             break;
         }
         case 'h': help(stdout); return SX_OK;

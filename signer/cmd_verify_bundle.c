@@ -332,7 +332,7 @@ cmd_verify_bundle(int argc, char **argv)
             have_head_sha = true;
             break;
         case 'L':
-            if (!bu_parse_size(optarg, &head_len))
+            if (ota_parse_size(optarg, 0, UINT64_MAX, &head_len) != OTA_OK)
                 return sign_error(SX_USAGE, "verify-bundle: --head-length wants a number");
             have_head_len = true;
             break;

@@ -42,10 +42,9 @@ short_id(const char *keyid)
 ota_err
 parse_duration(const char *s, int64_t *out)
 {
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || v <= 0 || v > 100000)
+    uint64_t v;
+    const char *end;
+    if (ota_parse_u64_prefix(s, 1, 100000, &v, &end) != OTA_OK)
         return OTA_E_ARG;
     int64_t unit;
     if (strcmp(end, "s") == 0)

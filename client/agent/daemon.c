@@ -17,6 +17,7 @@
  * here directly (as systemd documents it) so no libsystemd is needed.
  */
 #include <errno.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "ota_util.h"
 
 static double g_watchdog_s; /* ping interval; 0: no watchdog */
 static double g_last_ping;
@@ -81,7 +83,9 @@ static void
 watchdog_setup(void)
 {
     const char *us = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
-    if (us == NULL || (pid != NULL && strtol(pid, NULL, 10) != (long) getpid()))
+    uint64_t for_pid;
+    if (us == NULL || (pid != NULL && (ota_parse_u64(pid, 1, INT_MAX, &for_pid) != OTA_OK ||
+                                       for_pid != (uint64_t) getpid())))
         return;
     double v = strtod(us, NULL);
     if (v > 0)

@@ -405,12 +405,10 @@ agent_parse(int argc, char **argv, agent_opts *o)
 static bool
 parse_num(const char *s, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 1000000000L)
+    uint64_t v;
+    if (ota_parse_u64(s, 0, 1000000000, &v) != OTA_OK)
         return false;
-    *out = v;
+    *out = (long) v;
     return true;
 }
 

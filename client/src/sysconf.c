@@ -118,10 +118,8 @@ parse_bool(const char *v, bool *out)
 static bool
 parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(v, &end, 10);
-    if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || n < lo || n > hi)
+    uint64_t n;
+    if (ota_parse_u64(v, lo, hi, &n) != OTA_OK)
         return false;
     *out = (unsigned) n;
     return true;

@@ -151,9 +151,8 @@ main(int argc, char **argv)
         } else if (strcmp(o, "--time") == 0) {
             ok = copy(r.time, sizeof r.time, v);
         } else if (strcmp(o, "--seq") == 0) {
-            char *end = NULL;
-            r.seq = strtoull(v, &end, 10);
-            ok = end != v && *end == '\0';
+            /* any 64-bit value: the tool also makes reports the server refuses */
+            ok = ota_parse_u64(v, 0, UINT64_MAX, &r.seq) == OTA_OK;
         } else if (strcmp(o, "--custom") == 0) {
             custom_text = v;
         } else if (strcmp(o, "--out") == 0) {

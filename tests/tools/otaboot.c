@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ota/boot.h"
+#include "ota_util.h"
 
 #define MAX_SLOTS 16
 
@@ -45,9 +46,8 @@ fail(ota_err rc, const char *msg)
 static bool
 parse_uint(const char *s, unsigned *out)
 {
-    char *end = NULL;
-    unsigned long v = strtoul(s, &end, 10);
-    if (s[0] < '0' || s[0] > '9' || *end != '\0' || v > 0xffffffffUL)
+    uint64_t v;
+    if (ota_parse_u64(s, 0, UINT32_MAX, &v) != OTA_OK)
         return false;
     *out = (unsigned) v;
     return true;

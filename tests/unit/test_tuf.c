@@ -393,7 +393,14 @@ test_wrong_type_and_spec_version(void **state)
               {"0.9", OTA_E_SPEC_VERSION}, {"1", OTA_E_FORMAT},
               {"1.0.0.0", OTA_E_FORMAT}, {"1.0.", OTA_E_FORMAT},
               {"v1.0", OTA_E_FORMAT},    {"1.x", OTA_E_FORMAT},
-              {"", OTA_E_FORMAT}};
+              {"", OTA_E_FORMAT},
+              /* parts of at most 6 digits, leading zeros counted; digits only */
+              {"1.999999.0", OTA_OK},    {"000001.0", OTA_OK},
+              {"1.0000000", OTA_E_FORMAT}, {"0000001.0", OTA_E_FORMAT},
+              {"1.99999999999999999999", OTA_E_FORMAT},
+              {"1.+0", OTA_E_FORMAT},    {"1.-0", OTA_E_FORMAT},
+              {"1. 0", OTA_E_FORMAT},    {" 1.0", OTA_E_FORMAT},
+              {"1.0 ", OTA_E_FORMAT},    {"1..0", OTA_E_FORMAT}};
     for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++) {
         ota_err rc = parse_with(timestamp_doc(1, 1), "spec_version", json_string(sv[i].v),
                                 OTA_ROLE_TIMESTAMP);
