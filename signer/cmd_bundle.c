@@ -55,7 +55,7 @@ help(FILE *out)
             "\n"
             "Refused inputs (exit 20): absolute or '..' paths, device nodes, fifos, sockets,\n"
             "symlinks leaving the tree, names with control characters or invalid UTF-8.\n"
-            "Exit: 0 ok, 2 usage, 6 file system, 9 output exists, 10 refused input.\n");
+            "Exit: 0 ok, 1 I/O, 2 usage, 15 no space, 19 output exists, 20 refused input.\n");
 }
 
 #define MAX_SPECS OTA_BUNDLE_MAX_COMPONENTS

@@ -289,15 +289,25 @@ ota_reporter_queued(ota_reporter *r)
     return n;
 }
 
+/* A counter file: "A" or "A B" (decimal, one space, optional newline).
+ * Anything else reads as 0 0: the file is ours, but a damaged one must not
+ * stop reporting (the seq then restarts above the queue, see below). */
 static uint64_t
 read_u64_file(ota_reporter *r, const char *name, uint64_t *second)
 {
     uint8_t *buf = NULL;
     size_t len;
-    unsigned long long a = 0, b = 0;
-    if (otac_read_file_at(r->qfd, name, 64, &buf, &len, NULL) != OTA_OK ||
-        sscanf((const char *) buf, "%llu %llu", &a, &b) < 1)
-        a = b = 0;
+    uint64_t a = 0, b = 0;
+    if (otac_read_file_at(r->qfd, name, 64, &buf, &len, NULL) == OTA_OK) {
+        char *s = (char *) buf;
+        s[strcspn(s, "\n")] = '\0';
+        char *sp = strchr(s, ' ');
+        if (sp != NULL)
+            *sp = '\0';
+        if (ota_parse_u64(s, 0, UINT64_MAX, &a) != OTA_OK ||
+            (sp != NULL && ota_parse_u64(sp + 1, 0, UINT64_MAX, &b) != OTA_OK))
+            a = b = 0;
+    }
     free(buf);
     if (second != NULL)
         *second = b;
