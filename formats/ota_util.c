@@ -282,6 +282,23 @@ ota_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
     return OTA_OK;
 }
 
+const char *
+ota_human_size(uint64_t n, char buf[32])
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double) n;
+    int u = 0;
+    while (v >= 1024.0 && u < 4) {
+        v /= 1024.0;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, 32, "%llu B", (unsigned long long) n);
+    else
+        snprintf(buf, 32, "%.1f %s", v, unit[u]);
+    return buf;
+}
+
 #define FILE_CHUNK 65536u
 
 ota_err

@@ -74,6 +74,10 @@ OTA_NODISCARD ota_err ota_parse_u64_prefix(const char *s, uint64_t min, uint64_t
  * [min, max].  Errors as ota_parse_u64. */
 OTA_NODISCARD ota_err ota_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* n bytes for people: "512 B", "1.5 KiB", "12.3 MiB" … "TiB" (powers of
+ * 1024, one decimal).  Returns buf. */
+const char *ota_human_size(uint64_t n, char buf[32]);
+
 /* Read a whole regular file of at most max bytes (OTA_E_LIMIT beyond; not a
  * regular file: OTA_E_IO; missing: OTA_E_NOT_FOUND).  *out is malloc'd and
  * NUL-terminated (the NUL is not counted), also for an empty file. */

@@ -1,5 +1,6 @@
 /* bundle_util.c — shared helpers of the bundle commands (see bundle_util.h). */
 #include "bundle_util.h"
+#include "ota_util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -50,23 +51,6 @@ bu_now(void)
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-const char *
-bu_human(uint64_t n, char buf[32])
-{
-    const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = (double) n;
-    int u = 0;
-    while (v >= 1024.0 && u < 4) {
-        v /= 1024.0;
-        u++;
-    }
-    if (u == 0)
-        snprintf(buf, 32, "%llu B", (unsigned long long) n);
-    else
-        snprintf(buf, 32, "%.1f %s", v, unit[u]);
-    return buf;
-}
-
 void
 bu_progress_init(bu_progress *p, const char *what, uint64_t total, bool quiet)
 {
@@ -91,10 +75,10 @@ bu_progress_update(bu_progress *p, uint64_t done)
     char h[32];
     double rate = (double) done / (t - p->start > 1e-6 ? t - p->start : 1e-6) / 1e6;
     if (p->total > 0)
-        fprintf(stderr, "\r%s: %s (%3.0f%%) %.0f MB/s   ", p->what, bu_human(done, h),
+        fprintf(stderr, "\r%s: %s (%3.0f%%) %.0f MB/s   ", p->what, ota_human_size(done, h),
                 100.0 * (double) done / (double) p->total, rate);
     else
-        fprintf(stderr, "\r%s: %s %.0f MB/s   ", p->what, bu_human(done, h), rate);
+        fprintf(stderr, "\r%s: %s %.0f MB/s   ", p->what, ota_human_size(done, h), rate);
     fflush(stderr);
 }
 

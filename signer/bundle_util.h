@@ -43,7 +43,4 @@ void bu_progress_update(bu_progress *p, uint64_t done);
 void bu_progress_done(bu_progress *p);
 double bu_now(void);
 
-/* "1.5 MiB" style into buf. */
-const char *bu_human(uint64_t n, char buf[32]);
-
 #endif

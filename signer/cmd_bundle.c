@@ -441,9 +441,9 @@ bundle_run(const bundle_opts *o)
         char hex[65], h1[32];
         ota_hex_encode(head_sha, 32, hex);
         double secs = bu_now() - prog.start;
-        printf("%s: %s %s, %s\n", output, o->name, o->version, bu_human(total, h1));
+        printf("%s: %s %s, %s\n", output, o->name, o->version, ota_human_size(total, h1));
         printf("  head: %llu bytes, sha256 %s\n", (unsigned long long) head_len, hex);
-        printf("  input %s in %.2f s (%.0f MB/s)\n", bu_human(prog.done, h1), secs,
+        printf("  input %s in %.2f s (%.0f MB/s)\n", ota_human_size(prog.done, h1), secs,
                secs > 0 ? (double) prog.done / secs / 1e6 : 0.0);
     }
     ret = SX_OK;

@@ -143,21 +143,21 @@ print_human(const ota_bundle_head *h, bool chunks)
         printf(" %s", m->hardware[i]);
     printf("\ncreated     %s\n", m->created ? m->created : "(not recorded)");
     printf("length      %llu bytes (%s)\n", (unsigned long long) h->total_len,
-           bu_human(h->total_len, a));
+           ota_human_size(h->total_len, a));
     ota_hex_encode(h->head_sha256, 32, hex);
     printf("head        %llu bytes, sha256 %s\n", (unsigned long long) h->head_len, hex);
-    printf("chunks      %u of %s\n", m->nchunks, bu_human(m->chunk_size, a));
+    printf("chunks      %u of %s\n", m->nchunks, ota_human_size(m->chunk_size, a));
     printf("components  %zu\n", m->ncomponents);
     for (size_t i = 0; i < m->ncomponents; i++) {
         const ota_bundle_component *c = &m->components[i];
         uint64_t st = stored_bytes(h, i);
         printf("  %-16s %-5s %10s -> %10s (%5.1f%%)  chunks %u..%u", c->name, ctype(c->type),
-               bu_human(c->size, a), bu_human(st, b),
+               ota_human_size(c->size, a), ota_human_size(st, b),
                c->size ? 100.0 * (double) st / (double) c->size : 100.0, c->first_chunk,
                c->nchunks ? c->first_chunk + c->nchunks - 1 : c->first_chunk);
         if (c->type == OTA_BUNDLE_TREE)
             printf("  %llu entries, %s of files%s", (unsigned long long) c->entries,
-                   bu_human(c->unpacked, a), c->rootfs ? ", rootfs" : "");
+                   ota_human_size(c->unpacked, a), c->rootfs ? ", rootfs" : "");
         printf("\n");
     }
     for (int i = 0; i < OTA_BUNDLE_NHOOKS; i++) {

@@ -462,10 +462,10 @@ cmd_verify_bundle(int argc, char **argv)
         printf("  sha256 %s, %llu bytes\n", hex, (unsigned long long) src.total);
         ota_hex_encode(h->head_sha256, 32, hex);
         printf("  head   %s, %llu bytes\n", hex, (unsigned long long) h->head_len);
-        printf("  reader memory %s\n", bu_human(ota_bundle_reader_memory(r), a));
+        printf("  reader memory %s\n", ota_human_size(ota_bundle_reader_memory(r), a));
         if (xopen)
             printf("  extracted %llu entries, %s into %s\n", (unsigned long long) x.entries,
-                   bu_human(x.bytes, a), extract_dir);
+                   ota_human_size(x.bytes, a), extract_dir);
     }
     ret = SX_OK;
 out:
