@@ -52,9 +52,10 @@ client() {
 # the run must end within WITHIN seconds when set]
 expect() {
     local want=$1 name=$2 s=$3 st=$4; shift 4
-    local out rc t0=${EPOCHREALTIME/./} ms
+    local out rc t0 ms
+    t0=$(now_ms)
     out=$(client "$s" "$st" "$@" 2>&1); rc=$?
-    ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+    ms=$(($(now_ms) - t0))
     LAST_OUT=$out
     if [ "$rc" -eq "$want" ] && { [ -z "${GREP:-}" ] || grep -q -- "$GREP" <<<"$out"; } &&
         { [ -z "${WITHIN:-}" ] || [ "$ms" -lt $((WITHIN * 1000)) ]; }; then
