@@ -182,9 +182,9 @@ expect_rc 0 "confirm 1.8.0" "${OC[@]}" confirm
 
 # a server that stalls mid-body (SIGSTOP): the speed floor (under 1000 B/s
 # for 3 s) ends the wait.  No overall timeout is set: without the floor only
-# `timeout 120` would end it.
+# `timeout` would end it (-k: with no byte moving, SIGTERM alone did not).
 BIG=1 mkrel 1.8.5 gw-1 || failed "release 1.8.5 (48 more files of 256 KiB)"
-slow timeout 120 "${OC[@]}" --checkpoint-kib 256 --low-speed-limit 1000 --low-speed-time 3 install gw-fw.otab >"$T/i4.out" 2>&1 &
+slow timeout -k 5 120 "${OC[@]}" --checkpoint-kib 256 --low-speed-limit 1000 --low-speed-time 3 install gw-fw.otab >"$T/i4.out" 2>&1 &
 ipid=$!
 wait_journal
 kill -STOP "$SERVER_PID"
