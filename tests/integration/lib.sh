@@ -16,6 +16,22 @@ expect_rc() {
     if [ "$rc" -eq "$want" ]; then pass "$name"; else failed "$name" "exit $rc, wanted $want: $(echo "$out" | tail -3)"; fi
 }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else failed "$name"; fi; }
+# now_ms: milliseconds since the epoch (for elapsed-time checks)
+now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((t / 1000)); }
+# wait_for SECONDS CMD...: run CMD every 0.05 s until it succeeds or SECONDS
+# (whole seconds) pass; returns CMD's last status.  A condition that holds
+# early passes early, a slow machine gets the whole bound, nothing hangs.
+# (To show that something does NOT happen, a plain sleep is the tool.)
+wait_for() {
+    local end=$(($(now_ms) + $1 * 1000)) rc
+    shift
+    while :; do
+        "$@" && return 0
+        rc=$?
+        [ "$(now_ms)" -lt "$end" ] || return "$rc"
+        sleep 0.05
+    done
+}
 finish() { echo "$_pass passed, $_fail failed, $_skip skipped"; [ "$_fail" -eq 0 ]; }
 # free_port: a TCP port on 127.0.0.1 nobody listens on right now
 free_port() {

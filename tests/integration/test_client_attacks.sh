@@ -48,18 +48,22 @@ client() {
     timeout 60 "$C" --metadata-dir "$md" --metadata-url "$BASE/$s/$st/metadata/" \
         --connect-timeout 5 --timeout 30 --low-speed-limit 100 --low-speed-time 2 "$@"
 }
-# expect WANT NAME SCENARIO STAGE ARGS... [; stderr must match GREP when set]
+# expect WANT NAME SCENARIO STAGE ARGS... [; stderr must match GREP when set;
+# the run must end within WITHIN seconds when set]
 expect() {
     local want=$1 name=$2 s=$3 st=$4; shift 4
-    local out rc
+    local out rc t0 ms
+    t0=$(now_ms)
     out=$(client "$s" "$st" "$@" 2>&1); rc=$?
+    ms=$(($(now_ms) - t0))
     LAST_OUT=$out
-    if [ "$rc" -eq "$want" ] && { [ -z "${GREP:-}" ] || grep -q -- "$GREP" <<<"$out"; }; then
+    if [ "$rc" -eq "$want" ] && { [ -z "${GREP:-}" ] || grep -q -- "$GREP" <<<"$out"; } &&
+        { [ -z "${WITHIN:-}" ] || [ "$ms" -lt $((WITHIN * 1000)) ]; }; then
         pass "$name"
     else
-        failed "$name" "exit $rc (wanted $want${GREP:+, output matching '$GREP'}): $(tail -2 <<<"$out")"
+        failed "$name" "exit $rc after $ms ms (wanted $want${GREP:+, output matching '$GREP'}${WITHIN:+, within $WITHIN s}): $(tail -2 <<<"$out")"
     fi
-    GREP=
+    GREP= WITHIN=
 }
 empty_dir() { [ -d "$1" ] && [ -z "$(ls -A "$1")" ]; }
 ts_version() { client "$1" "$2" refresh 2>/dev/null | sed -n 's/.*timestamp v\([0-9]*\).*/\1/p'; }
@@ -101,7 +105,9 @@ GREP=E_LENGTH expect 4 "endless data: endless timestamp.json stopped at the ceil
     endless-timestamp stage1 refresh
 GREP=E_LENGTH expect 4 "endless data: snapshot longer than the timestamp's length -> exit 4" \
     endless-snapshot stage1 refresh
-GREP=E_NETWORK expect 3 "slow retrieval: timestamp dripped at 1 byte/s aborted -> exit 3" \
+# the speed floor (under 100 B/s for 2 s), not the 30 s overall timeout, ends it
+GREP="Operation too slow" WITHIN=10 expect 3 \
+    "slow retrieval: timestamp dripped at 1 byte/s cut off by the speed floor within 10 s -> exit 3" \
     slow-timestamp stage1 refresh
 
 # ---- mix-and-match ---------------------------------------------------------------------

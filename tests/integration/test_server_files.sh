@@ -225,15 +225,14 @@ check "reports disabled without --db -> 404" \
 out=$(curl -sv --max-time 10 "$U/metadata/root.json" "$U/metadata/timestamp.json" "$U/targets/fw.bundle" -o /dev/null -o /dev/null -o /dev/null 2>&1)
 check "keep-alive: three requests on one connection" \
     bash -c '[ "$(printf "%s\n" "$1" | grep -c "Re-using existing connection")" -eq 2 ]' _ "$out"
-sleep 0.2
+# the access log line is written after the response: poll for it (bounded)
 check "access log: common log format line per request" \
-    grep -Eq '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET /metadata/root\.json HTTP/1\.1" 200 [0-9]+$' "$T/a.log.access"
+    wait_for 10 grep -Eq '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET /metadata/root\.json HTTP/1\.1" 200 [0-9]+$' "$T/a.log.access"
 check "access log: refusals are logged with their status" \
-    grep -Eq '"GET /\.\./etc/passwd HTTP/1\.1" 400 ' "$T/a.log.access"
-check "access log: raw bytes are escaped" grep -q 'GET /%00 HTTP/1.1' "$T/a.log.access"
+    wait_for 10 grep -Eq '"GET /\.\./etc/passwd HTTP/1\.1" 400 ' "$T/a.log.access"
+check "access log: raw bytes are escaped" wait_for 10 grep -q 'GET /%00 HTTP/1.1' "$T/a.log.access"
 curl -s --max-time 10 --path-as-is "$U/a\"b" -o /dev/null
-sleep 0.2
-check "access log: a quote in the path cannot break the line" grep -q '"GET /a\\x22b HTTP/1.1" 404' "$T/a.log.access"
+check "access log: a quote in the path cannot break the line" wait_for 10 grep -q '"GET /a\\x22b HTTP/1.1" 404' "$T/a.log.access"
 M=$(C "$U/metrics")
 check "/metrics: Prometheus text" bash -c '[[ "$1" == *"# TYPE ota_http_requests_total counter"* ]]' _ "$M"
 check "/metrics: requests by status" bash -c 'printf "%s\n" "$1" | grep -Eq "^ota_http_requests_total\{code=\"404\"\} [1-9]"' _ "$M"
@@ -259,14 +258,13 @@ stop_server "$SERVER_PID"
 # ---- SIGHUP reopens the access log (rotation) --------------------------------------
 start_server "$T/r.log" --root "$R" --access-log "$T/rot.log" || failed "server starts (log rotation)"
 code "$U/metadata/root.json" >/dev/null
-for _ in $(seq 1 20); do [ -s "$T/rot.log" ] && break; sleep 0.1; done
+wait_for 10 test -s "$T/rot.log"
 mv "$T/rot.log" "$T/rot.log.1"
 kill -HUP "$SERVER_PID"
-for _ in $(seq 1 50); do grep -q "SIGHUP: access log" "$T/r.log" && break; sleep 0.1; done
+wait_for 10 grep -q "SIGHUP: access log" "$T/r.log"
 code "$U/metadata/timestamp.json" >/dev/null
-for _ in $(seq 1 20); do [ -s "$T/rot.log" ] && break; sleep 0.1; done
-check "SIGHUP: a new access log file is created" [ -f "$T/rot.log" ]
-check "SIGHUP: new lines go to the new file" grep -q '"GET /metadata/timestamp.json HTTP/1.1" 200' "$T/rot.log"
+check "SIGHUP: a new access log file is created" wait_for 10 test -s "$T/rot.log"
+check "SIGHUP: new lines go to the new file" wait_for 10 grep -q '"GET /metadata/timestamp.json HTTP/1.1" 200' "$T/rot.log"
 check "SIGHUP: ... and not to the rotated one" \
     bash -c 'grep -q "GET /metadata/root.json" "$1" && ! grep -q "GET /metadata/timestamp.json" "$1"' _ "$T/rot.log.1"
 check "SIGHUP: reopening logged" grep -q "^ota-server: SIGHUP: access log $T/rot.log reopened$" "$T/r.log"
@@ -277,7 +275,7 @@ check "SIGHUP: the server still stops on SIGTERM afterwards" grep -q "ota-server
 # ---- IPv6 -----------------------------------------------------------------------
 if start_server "$T/c.log" --root "$R" --listen '[::1]:0' 2>/dev/null; then
     check "IPv6 [::1]: GET works" [ "$(code -g "http://[::1]:$PORT/metadata/root.json")" = 200 ]
-    check "IPv6: access log shows ::1" bash -c 'sleep 0.2; grep -q "^::1 - - " "$1"' _ "$T/c.log.access"
+    check "IPv6: access log shows ::1" wait_for 10 grep -q "^::1 - - " "$T/c.log.access"
     stop_server "$SERVER_PID"
 else
     skip "IPv6" "no IPv6 loopback on this machine"

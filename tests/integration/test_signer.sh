@@ -44,7 +44,7 @@ expect_rc 16 "keygen without any passphrase source (no terminal) fails" \
     setsid -w "$SIGN" keygen -o k/nopass
 # the passphrase asked on a terminal (script(1) gives the command a pty)
 if command -v script >/dev/null; then
-    tty_keygen() { # NAME FIRST SECOND
+    tty_keygen() { # NAME FIRST SECOND (paced: each answer after its prompt)
         (sleep 0.3; printf '%s\n' "$2"; sleep 0.3; printf '%s\n' "$3") |
             timeout 20 script -qec "'$SIGN' keygen -o '$1' --kdf interactive" /dev/null >/dev/null 2>&1
     }
@@ -492,9 +492,13 @@ if [ -d /proc/self ]; then
     mkfifo pfifo
     OTA_SIGN_PASSPHRASE=env-secret-4711 "$SIGN" sign -k k/e1.key --passphrase-file pfifo ts-copy2.json >/dev/null 2>&1 &
     spid=$!
-    sleep 0.5
-    check "OTA_SIGN_PASSPHRASE is gone from the process environment once read" \
-        sh -c "! tr '\\0' '\\n' < /proc/$spid/environ | grep -q env-secret-4711"
+    # polled once the process is ota-sign itself (the forking shell's
+    # environ never held the secret), blocked on the fifo after reading it
+    scrubbed() {
+        [ "$(readlink "/proc/$spid/exe")" = "$(readlink -f "$SIGN")" ] &&
+            ! tr '\0' '\n' <"/proc/$spid/environ" | grep -q env-secret-4711
+    }
+    check "OTA_SIGN_PASSPHRASE is gone from the process environment once read" wait_for 10 scrubbed
     cat e1pass > pfifo
     wait "$spid"
 fi

@@ -6,12 +6,14 @@
  * Range requests, the byte ceiling (Content-Length and endless bodies),
  * status mapping, slow retrieval, the User-Agent, redirects, connection
  * reuse (one connection for fetches, streams, error pages and posts) and
- * post().  Every wait is bounded by the transport's own timeouts.
+ * post().  Every wait is bounded by the transport's own timeouts; the
+ * server thread shares only atomics and a mutex-guarded last request.
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,16 +34,42 @@
 
 #define BIG (200u * 1024u)
 
+/* test_slow_retrieval: the overall timeout, and how long /stall and
+ * /trickle keep the connection open (past it) */
+#define SLOW_TOTAL_MS 10000
+#define HOLD_MS 15000
+
+/* The last request the server read: written by the server thread under
+ * srv.lock, read by the test through seen(). */
+typedef struct request {
+    char head[4096];
+    char body[4096];
+    size_t body_len;
+} request;
+
+/* Shared by the test thread and the server thread: stop and accepts are
+ * atomics, the last request is behind lock; fd and port are set before the
+ * thread starts. */
 typedef struct srv {
     int fd;
     int port;
     pthread_t th;
-    volatile int stop;
-    char last_head[4096];
-    char last_body[4096];
-    size_t last_body_len;
-    unsigned accepts; /* connections accepted */
+    atomic_int stop;
+    pthread_mutex_t lock;
+    request last;        /* under lock */
+    request copy;        /* the test thread's own, filled by seen() */
+    atomic_uint accepts; /* connections accepted */
 } srv;
+
+/* The last request the server read, copied out under its lock. */
+static const request *
+seen(srv *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->copy = s->last;
+    pthread_mutex_unlock(&s->lock);
+    return &s->copy;
+}
 
 static uint8_t
 pat(size_t i)
@@ -82,7 +110,7 @@ respond_post(srv *s, int c, const char *path, const char *conn)
 {
     char hdr[512];
     if (strcmp(path, "/post/hang") == 0) {
-        for (int i = 0; i < 100 && !s->stop; i++) { /* at most 5 s */
+        for (int i = 0; i < 100 && !atomic_load(&s->stop); i++) { /* at most 5 s */
             struct timespec ts = {0, 50 * 1000 * 1000};
             nanosleep(&ts, NULL);
             char b;
@@ -171,19 +199,25 @@ respond(srv *s, int c, const char *head)
         send_all(c, hdr, strlen(hdr));
         uint8_t buf[8192];
         memset(buf, 'e', sizeof buf);
-        for (int i = 0; i < 8192 && !s->stop; i++) /* at most 64 MiB */
+        for (int i = 0; i < 8192 && !atomic_load(&s->stop); i++) /* at most 64 MiB */
             if (send(c, buf, sizeof buf, MSG_NOSIGNAL) <= 0)
                 break;
-    } else if (strcmp(path, "/stall") == 0) {
+    } else if (strcmp(path, "/stall") == 0 || strcmp(path, "/trickle") == 0) {
+        /* 10 bytes, then nothing (stall) or one byte every 100 ms (trickle,
+         * 10 B/s): either way the connection stays open past the slow
+         * test's overall timeout, until the client hangs up */
+        bool trickle = path[1] == 't';
         snprintf(hdr, sizeof hdr,
                  "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n0123456789");
         send_all(c, hdr, strlen(hdr));
-        for (int i = 0; i < 200 && !s->stop; i++) { /* at most 10 s */
+        for (int i = 0; i < HOLD_MS / 50 && !atomic_load(&s->stop); i++) {
             struct timespec ts = {0, 50 * 1000 * 1000};
             nanosleep(&ts, NULL);
             char b;
             if (recv(c, &b, 1, MSG_DONTWAIT) == 0)
                 break; /* the client hung up */
+            if (trickle && i % 2 == 1 && i / 2 < 990 && send(c, "t", 1, MSG_NOSIGNAL) != 1)
+                break;
         }
     } else {
         snprintf(hdr, sizeof hdr, "HTTP/1.1 400 Bad\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -192,11 +226,12 @@ respond(srv *s, int c, const char *head)
     return false;
 }
 
-/* Read one request head (and its Content-Length body, kept in last_body)
+/* Read one request head (and its Content-Length body; both kept in s->last)
  * from c; false when the peer closed or went quiet. */
 static bool
 read_request(srv *s, int c, char *head, size_t cap)
 {
+    char body[sizeof s->last.body];
     size_t n = 0;
     char *end = NULL;
     while (n < cap - 1) {
@@ -211,24 +246,27 @@ read_request(srv *s, int c, char *head, size_t cap)
     head[n] = '\0';
     if (end == NULL)
         return false;
-    snprintf(s->last_head, sizeof s->last_head, "%s", head);
     const char *cl = strstr(head, "Content-Length: ");
     size_t want = cl != NULL && cl < end ? (size_t) strtoul(cl + 16, NULL, 10) : 0;
     size_t have = n - (size_t) (end + 4 - head);
-    if (want >= sizeof s->last_body)
-        want = sizeof s->last_body - 1;
+    if (want >= sizeof body)
+        want = sizeof body - 1;
     if (have > want)
         have = want;
-    memcpy(s->last_body, end + 4, have);
+    memcpy(body, end + 4, have);
     while (have < want) {
-        ssize_t r = recv(c, s->last_body + have, want - have, 0);
+        ssize_t r = recv(c, body + have, want - have, 0);
         if (r <= 0)
             break;
         have += (size_t) r;
     }
-    s->last_body[have] = '\0';
-    s->last_body_len = have;
+    body[have] = '\0';
     end[4] = '\0';
+    pthread_mutex_lock(&s->lock);
+    snprintf(s->last.head, sizeof s->last.head, "%s", head);
+    memcpy(s->last.body, body, have + 1);
+    s->last.body_len = have;
+    pthread_mutex_unlock(&s->lock);
     return true;
 }
 
@@ -236,17 +274,18 @@ static void *
 serve(void *arg)
 {
     srv *s = arg;
-    while (!s->stop) {
+    while (!atomic_load(&s->stop)) {
         int c = accept(s->fd, NULL, NULL);
         if (c < 0)
             continue;
-        s->accepts++;
+        atomic_fetch_add(&s->accepts, 1);
         /* one thread serves every connection: an idle kept-alive one is
          * given up after 300 ms (curl then opens a new one) */
         struct timeval tv = {0, 300 * 1000};
         setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         char head[4096];
-        while (!s->stop && read_request(s, c, head, sizeof head) && respond(s, c, head))
+        while (!atomic_load(&s->stop) && read_request(s, c, head, sizeof head) &&
+               respond(s, c, head))
             ;
         close(c);
     }
@@ -257,6 +296,9 @@ static int
 setup(void **state)
 {
     srv *s = calloc(1, sizeof *s);
+    atomic_init(&s->stop, 0);
+    atomic_init(&s->accepts, 0);
+    pthread_mutex_init(&s->lock, NULL);
     s->fd = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -276,7 +318,7 @@ static int
 teardown(void **state)
 {
     srv *s = *state;
-    s->stop = 1;
+    atomic_store(&s->stop, 1);
     shutdown(s->fd, SHUT_RDWR);
     /* wake accept() */
     int c = socket(AF_INET, SOCK_STREAM, 0);
@@ -286,6 +328,7 @@ teardown(void **state)
     close(c);
     pthread_join(s->th, NULL);
     close(s->fd);
+    pthread_mutex_destroy(&s->lock);
     free(s);
     return 0;
 }
@@ -374,9 +417,9 @@ test_fetch_whole(void **state)
     assert_int_equal(fetch(s, &t, "/ok", 1000, &b, err), OTA_OK);
     check_pattern(&b, 0, 1000);
     free(b.p);
-    assert_non_null(strstr(s->last_head, "User-Agent: libotaclient/" OTA_CLIENT_VERSION " ("));
-    assert_non_null(strstr(s->last_head, ") test\r\n"));
-    assert_null(strstr(s->last_head, "Accept-Encoding")); /* raw bytes only */
+    assert_non_null(strstr(seen(s)->head, "User-Agent: libotaclient/" OTA_CLIENT_VERSION " ("));
+    assert_non_null(strstr(seen(s)->head, ") test\r\n"));
+    assert_null(strstr(seen(s)->head, "Accept-Encoding")); /* raw bytes only */
     assert_int_equal(fetch(s, &t, "/empty", 10, &b, err), OTA_OK);
     assert_int_equal(b.len, 0);
     free(b.p);
@@ -465,13 +508,13 @@ test_range(void **state)
     sinkbuf b;
     char err[OTA_TRANSPORT_ERRLEN];
     assert_int_equal(pull(s, &t, "/big", 150000, BIG - 150000, 7000, &b, err), OTA_OK);
-    assert_non_null(strstr(s->last_head, "Range: bytes=150000-\r\n"));
+    assert_non_null(strstr(seen(s)->head, "Range: bytes=150000-\r\n"));
     check_pattern(&b, 150000, BIG - 150000);
     free(b.p);
     /* a server that ignores Range (200, the whole file): the transport drops
      * the first `offset` bytes itself, so the bytes are still the asked ones */
     assert_int_equal(pull(s, &t, "/norange", 150000, BIG - 150000, 7000, &b, err), OTA_OK);
-    assert_non_null(strstr(s->last_head, "Range: bytes=150000-\r\n"));
+    assert_non_null(strstr(seen(s)->head, "Range: bytes=150000-\r\n"));
     check_pattern(&b, 150000, BIG - 150000);
     free(b.p);
     assert_int_equal(pull(s, &t, "/norange", 150000, BIG - 150000, 100, &b, err), OTA_OK);
@@ -492,18 +535,50 @@ test_range(void **state)
     ota_curl_transport_free(&t);
 }
 
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* A stalled and a trickling body (the server holds either open past the
+ * overall timeout) are cut off by the speed floor (under 1000 B/s for 1 s),
+ * within a few seconds: well before SLOW_TOTAL_MS, and with curl's "too
+ * slow" reason, not the overall timeout's "timed out". */
 static void
 test_slow_retrieval(void **state)
 {
     srv *s = *state;
-    ota_transport t = make(1000, 1); /* under 1000 B/s for 1 s: abort */
+    ota_curl_config cfg = {.size = sizeof cfg,
+                           .connect_timeout_ms = 5000,
+                           .total_timeout_ms = SLOW_TOTAL_MS,
+                           .low_speed_bytes = 1000,
+                           .low_speed_secs = 1};
+    ota_transport t;
+    assert_int_equal(ota_curl_transport_new(&cfg, &t), OTA_OK);
     sinkbuf b;
     char err[OTA_TRANSPORT_ERRLEN];
-    assert_int_equal(fetch(s, &t, "/stall", 1000, &b, err), OTA_E_NETWORK);
-    free(b.p);
-    assert_int_equal(pull(s, &t, "/stall", 0, 1000, 100, &b, err), OTA_E_NETWORK);
-    assert_int_equal(b.len, 10);
-    free(b.p);
+    static const char *const paths[] = {"/stall", "/trickle"};
+    for (size_t i = 0; i < 2; i++) {
+        for (int stream = 0; stream < 2; stream++) {
+            double t0 = now_s();
+            ota_err rc = stream ? pull(s, &t, paths[i], 0, 1000, 100, &b, err)
+                                : fetch(s, &t, paths[i], 1000, &b, err);
+            double took = now_s() - t0;
+            print_message("%s %s: %s after %.2f s: %s\n", stream ? "pull" : "fetch", paths[i],
+                          ota_strerror(rc), took, err);
+            assert_int_equal(rc, OTA_E_NETWORK);
+            assert_true(took < 5.0);
+            assert_non_null(strstr(err, "Operation too slow"));
+            if (i == 0)
+                assert_int_equal(b.len, 10); /* then nothing */
+            else
+                assert_true(b.len > 10 && b.len < 1000); /* it did trickle */
+            free(b.p);
+        }
+    }
     ota_curl_transport_free(&t);
 }
 
@@ -537,7 +612,7 @@ test_connection_reuse(void **state)
     long status = 0;
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/ka/post/201", s->port);
-    unsigned before = s->accepts;
+    unsigned before = atomic_load(&s->accepts);
     assert_int_equal(fetch(s, &t, "/ka/404", 1000, &b, err), OTA_E_NOT_FOUND);
     free(b.p);
     assert_int_equal(fetch(s, &t, "/ka/404", 6, &b, err), OTA_E_NOT_FOUND); /* page > ceiling */
@@ -557,7 +632,7 @@ test_connection_reuse(void **state)
                      OTA_OK);
     assert_int_equal(fetch(s, &t, "/ka/ok", 1000, &b, err), OTA_OK);
     free(b.p);
-    assert_int_equal(s->accepts - before, 1);
+    assert_int_equal(atomic_load(&s->accepts) - before, 1);
     ota_curl_transport_free(&t);
 }
 
@@ -583,12 +658,12 @@ test_post(void **state)
     assert_non_null(t.post);
     assert_int_equal(post(s, &t, "/post/201", "application/json", rep, &status, err), OTA_OK);
     assert_int_equal(status, 201);
-    assert_non_null(strstr(s->last_head, "POST /post/201 HTTP/1.1\r\n"));
-    assert_non_null(strstr(s->last_head, "\r\nContent-Type: application/json\r\n"));
-    assert_non_null(strstr(s->last_head, "User-Agent: libotaclient/"));
-    assert_null(strstr(s->last_head, "Expect:"));
-    assert_int_equal(s->last_body_len, strlen(rep));
-    assert_string_equal(s->last_body, rep);
+    assert_non_null(strstr(seen(s)->head, "POST /post/201 HTTP/1.1\r\n"));
+    assert_non_null(strstr(seen(s)->head, "\r\nContent-Type: application/json\r\n"));
+    assert_non_null(strstr(seen(s)->head, "User-Agent: libotaclient/"));
+    assert_null(strstr(seen(s)->head, "Expect:"));
+    assert_int_equal(seen(s)->body_len, strlen(rep));
+    assert_string_equal(seen(s)->body, rep);
     assert_int_equal(post(s, &t, "/post/409", "application/json", rep, &status, err), OTA_OK);
     assert_int_equal(status, 409);
     assert_int_equal(post(s, &t, "/post/500", "application/json", rep, &status, err), OTA_OK);
@@ -596,14 +671,14 @@ test_post(void **state)
     /* no redirect is followed: the 302 is the answer */
     assert_int_equal(post(s, &t, "/post/redirect", "application/json", rep, &status, err), OTA_OK);
     assert_int_equal(status, 302);
-    assert_non_null(strstr(s->last_head, "POST /post/redirect "));
+    assert_non_null(strstr(seen(s)->head, "POST /post/redirect "));
     /* a long reply is read only up to the bound; the status stands */
     assert_int_equal(post(s, &t, "/post/big", "application/json", rep, &status, err), OTA_OK);
     assert_int_equal(status, 201);
     /* an empty body */
     assert_int_equal(post(s, &t, "/post/201", "text/plain", NULL, &status, err), OTA_OK);
-    assert_int_equal(s->last_body_len, 0);
-    assert_non_null(strstr(s->last_head, "Content-Length: 0\r\n"));
+    assert_int_equal(seen(s)->body_len, 0);
+    assert_non_null(strstr(seen(s)->head, "Content-Length: 0\r\n"));
     /* one header line only */
     assert_int_equal(post(s, &t, "/post/201", "text/plain\r\nX-Evil: 1", rep, &status, err),
                      OTA_E_ARG);
