@@ -271,15 +271,112 @@ cmd_refresh(ota_client *c)
     return EX_OK;
 }
 
+/* `list` for people: one row per target, printed as a table once all are
+ * known (column widths).  Version and hardware come from the bundle's
+ * signed custom.ota_bundle; other targets show "-". */
+typedef struct list_row {
+    char *path, *version, *hardware;
+    uint64_t length;
+} list_row;
+
+typedef struct list_rows {
+    list_row *v;
+    size_t n, cap;
+} list_rows;
+
+/* the bundle's version and hardware list, terminal-safe, into ver/hw */
+static void
+bundle_fields(const char *custom_json, char *ver, size_t vcap, char *hw, size_t hcap)
+{
+    snprintf(ver, vcap, "-");
+    snprintf(hw, hcap, "-");
+    json_t *root = custom_json != NULL ? json_loads(custom_json, 0, NULL) : NULL;
+    json_t *b = json_object_get(root, "ota_bundle");
+    const char *v = json_string_value(json_object_get(b, "version"));
+    if (v != NULL)
+        shown(v, ver, vcap);
+    json_t *h = json_object_get(b, "hardware");
+    size_t o = 0, i;
+    json_t *e;
+    json_array_foreach(h, i, e)
+    {
+        const char *x = json_string_value(e);
+        if (x == NULL || o + 2 >= hcap)
+            continue;
+        if (o > 0)
+            hw[o++] = ',';
+        shown(x, hw + o, hcap - o);
+        o += strlen(hw + o);
+    }
+    json_decref(root);
+}
+
 static ota_err
 list_text(void *user, const ota_target_info *t)
 {
-    (void) user;
-    char p[1024], r[1024];
-    printf("%s\t%llu\t%s\t%s\n", shown(t->path, p, sizeof p), (unsigned long long) t->length,
-           shown(t->role, r, sizeof r),
-           t->custom_json != NULL ? t->custom_json : "-");
+    list_rows *rows = user;
+    char p[1024], v[128], h[512];
+    if (rows->n == rows->cap) {
+        size_t nc = rows->cap ? rows->cap * 2 : 32;
+        list_row *nv = realloc(rows->v, nc * sizeof *nv);
+        if (nv == NULL)
+            return OTA_E_NOMEM;
+        rows->v = nv;
+        rows->cap = nc;
+    }
+    bundle_fields(t->custom_json, v, sizeof v, h, sizeof h);
+    list_row *r = &rows->v[rows->n];
+    r->path = strdup(shown(t->path, p, sizeof p));
+    r->version = strdup(v);
+    r->hardware = strdup(h);
+    r->length = t->length;
+    if (r->path == NULL || r->version == NULL || r->hardware == NULL) {
+        free(r->path);
+        free(r->version);
+        free(r->hardware);
+        return OTA_E_NOMEM;
+    }
+    rows->n++;
     return OTA_OK;
+}
+
+static int
+width(int w, const char *s)
+{
+    int n = (int) strlen(s);
+    return n > w ? n : w;
+}
+
+static void
+list_print(list_rows *rows)
+{
+    int wp = 6, wv = 7, wh = 8; /* TARGET, VERSION, HARDWARE */
+    for (size_t i = 0; i < rows->n; i++) {
+        wp = width(wp, rows->v[i].path);
+        wv = width(wv, rows->v[i].version);
+        wh = width(wh, rows->v[i].hardware);
+    }
+    if (rows->n == 0) {
+        printf("no targets\n");
+        return;
+    }
+    printf("%-*s  %-*s  %-*s  %10s\n", wp, "TARGET", wv, "VERSION", wh, "HARDWARE", "SIZE");
+    for (size_t i = 0; i < rows->n; i++) {
+        char sz[32];
+        printf("%-*s  %-*s  %-*s  %10s\n", wp, rows->v[i].path, wv, rows->v[i].version, wh,
+               rows->v[i].hardware, ota_human_size(rows->v[i].length, sz));
+    }
+}
+
+static void
+list_free(list_rows *rows)
+{
+    for (size_t i = 0; i < rows->n; i++) {
+        free(rows->v[i].path);
+        free(rows->v[i].version);
+        free(rows->v[i].hardware);
+    }
+    free(rows->v);
 }
 
 static ota_err
@@ -323,12 +420,15 @@ cmd_list(ota_client *c, const agent_opts *o)
     int ex = do_refresh(c);
     if (ex != EX_OK)
         return ex;
+    list_rows rows = {0};
     json_t *arr = o->json ? json_array() : NULL;
     if (o->json && arr == NULL)
         return die(EX_FAIL, "out of memory");
-    ota_err rc = ota_client_list_targets(c, o->json ? list_json : list_text, arr);
+    ota_err rc = ota_client_list_targets(c, o->json ? list_json : list_text,
+                                         o->json ? (void *) arr : (void *) &rows);
     if (rc != OTA_OK) {
         json_decref(arr);
+        list_free(&rows);
         return lib_fail(c, rc);
     }
     if (o->json) {
@@ -338,6 +438,9 @@ cmd_list(ota_client *c, const agent_opts *o)
             return die(EX_FAIL, "out of memory");
         printf("%s\n", s);
         free(s);
+    } else {
+        list_print(&rows);
+        list_free(&rows);
     }
     return EX_OK;
 }

@@ -194,6 +194,8 @@ check "... the timestamp accepted before that step stays persisted; no snapshot"
 # ---- list and fetch --------------------------------------------------------------------------
 MURL=$BASE/scn/good/stage2/metadata/ # the repository has moved on to stage 2
 expect_rc 0 "list" c --metadata-dir "$MD" --metadata-url "$MURL" list
+check "list: a table with a header and one row per target" bash -c \
+    "'$C' --metadata-dir '$MD' --metadata-url '$MURL' list | awk 'NR == 1 && \$1 == \"TARGET\" && \$2 == \"VERSION\" && \$3 == \"HARDWARE\" && \$4 == \"SIZE\" { h = 1 } END { exit !(h && NR == 2) }'"
 check "list --json is JSON with the custom fields" bash -c \
     "'$C' --metadata-dir '$MD' --metadata-url '$MURL' list --json | node -e 'const a=JSON.parse(require(\"fs\").readFileSync(0));if(a.length!==1||a[0].custom.version!==\"1.0.0\"||a[0].length!==4600)process.exit(1)'"
 
@@ -232,9 +234,9 @@ expect_rc 6 "fetch a known and an unknown target -> exit 6" \
     c --metadata-dir "$MDD" --metadata-url "$DURL" fetch nope.bin apps/y.bin -o "$TMP/out/mixed"
 check "... the known one is still fetched" test -s "$TMP/out/mixed/apps%2Fy.bin"
 check "list shows delegated targets, not apps/sub/z.bin ('*' does not match '/')" bash -c \
-    "'$C' --metadata-dir '$MDD' --metadata-url '$DURL' list | cut -f1 | tr '\n' ' ' | grep -qx 'apps/x.bin apps/y.bin firmware/gw-100/1.0.0.bundle tools/diag.txt '"
+    "'$C' --metadata-dir '$MDD' --metadata-url '$DURL' list | awk 'NR > 1 { print \$1 }' | tr '\n' ' ' | grep -qx 'apps/x.bin apps/y.bin firmware/gw-100/1.0.0.bundle tools/diag.txt '"
 check "list: apps/x.bin attributed to apps-a (priority)" bash -c \
-    "'$C' --metadata-dir '$MDD' --metadata-url '$DURL' list | grep -q '^apps/x.bin.*apps-a'"
+    "'$C' --metadata-dir '$MDD' --metadata-url '$DURL' list --json | grep -A3 '\"path\": \"apps/x.bin\"' | grep -q '\"role\": \"apps-a\"'"
 
 # targets on another URL than metadata (CDN layout)
 MDC=$TMP/md-cdn
@@ -367,7 +369,7 @@ expect_rc 0 "interop (@tufjs/models): refresh follows root 1 -> 2 (rotated root 
     c --metadata-dir "$MDT" --metadata-url "$TURL" refresh
 check "interop: trusted root is version 2" grep -q '"version": 2' "$MDT/root.json"
 check "interop: list shows the 3 targets (top-level, by paths, by hash prefix)" bash -c \
-    "'$C' --metadata-dir '$MDT' --metadata-url '$TURL' list | cut -f1 | tr '\n' ' ' | grep -qx 'firmware/gw-100/1.4.2.bundle product-x/app-2.0.0.bundle tools/diag-1.0.txt '"
+    "'$C' --metadata-dir '$MDT' --metadata-url '$TURL' list | awk 'NR > 1 { print \$1 }' | tr '\n' ' ' | grep -qx 'firmware/gw-100/1.4.2.bundle product-x/app-2.0.0.bundle tools/diag-1.0.txt '"
 expect_rc 0 "interop: fetch all three (Ed25519 and ECDSA keys, both hashes)" \
     c --metadata-dir "$MDT" --metadata-url "$TURL" fetch firmware/gw-100/1.4.2.bundle \
       product-x/app-2.0.0.bundle tools/diag-1.0.txt -o "$TMP/out/tufjs"
@@ -385,7 +387,7 @@ if [ $HAVE_SIGN = 1 ]; then
         c --metadata-dir "$MDS" --metadata-url "$BASE/otasign/metadata/" fetch firmware/gw-100/2.0.0.bundle -o "$TMP/out/otasign"
     check "interop (ota-sign): bytes equal the input file" cmp -s "$TMP/out/otasign/firmware%2Fgw-100%2F2.0.0.bundle" "$TMP/fw.bin"
     check "interop (ota-sign): list shows its custom field" bash -c \
-        "'$C' --metadata-dir '$MDS' --metadata-url '$BASE/otasign/metadata/' list | grep -q '\"version\":\"2.0.0\"'"
+        "'$C' --metadata-dir '$MDS' --metadata-url '$BASE/otasign/metadata/' list --json | grep -q '\"version\": \"2.0.0\"'"
 fi
 
 # ---- the library exports only ota_* symbols ------------------------------------------------------------
