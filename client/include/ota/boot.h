@@ -66,7 +66,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ota_err.h"
+#include "ota/err.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -25,8 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ota/err.h"
 #include "ota/transport.h"
-#include "ota_err.h"
 
 #ifdef __cplusplus
 extern "C" {
