@@ -16,6 +16,12 @@ ota_client_version(void)
     return OTA_CLIENT_VERSION;
 }
 
+uint32_t
+ota_client_version_num(void)
+{
+    return OTA_CLIENT_VERSION_NUM;
+}
+
 void
 ota_client_config_init(ota_client_config *cfg)
 {

@@ -49,11 +49,23 @@
 extern "C" {
 #endif
 
-/** Library version, also sent in the User-Agent. */
-#define OTA_CLIENT_VERSION "0.1.0"
+/** Library version, also sent in the User-Agent; the same as numbers, and
+ *  as one number (MAJOR << 16 | MINOR << 8 | PATCH) for `#if` tests such as
+ *  `#if OTA_CLIENT_VERSION_NUM >= 0x000200`. */
+#define OTA_CLIENT_VERSION "0.2.0"
+#define OTA_CLIENT_VERSION_MAJOR 0
+#define OTA_CLIENT_VERSION_MINOR 2
+#define OTA_CLIENT_VERSION_PATCH 0
+#define OTA_CLIENT_VERSION_NUM                                                                     \
+    ((OTA_CLIENT_VERSION_MAJOR << 16) | (OTA_CLIENT_VERSION_MINOR << 8) | OTA_CLIENT_VERSION_PATCH)
 
-/** OTA_CLIENT_VERSION of the library actually linked. */
+/** OTA_CLIENT_VERSION of the library actually linked (the header compiled
+ *  against may be another). */
 OTA_API const char *ota_client_version(void);
+
+/** OTA_CLIENT_VERSION_NUM of the library actually linked: a program built
+ *  against a newer header can test at run time what the library has. */
+OTA_API uint32_t ota_client_version_num(void);
 
 /** Opaque client handle. */
 typedef struct ota_client ota_client;
