@@ -37,9 +37,12 @@
  * with one) is no struct's either: refused, so a field is never cut. */
 #define OTAC_STRUCT_MAX ((size_t) 4096)
 
-/* The bytes of type up to the end of field: the smallest size a release
- * whose struct ended with field passes. */
-#define OTAC_SIZE_THROUGH(type, field) (offsetof(type, field) + sizeof(((type *) 0)->field))
+/* The sizeof a struct of type's fields up to field (rounded up to
+ * alignof(size_t), as every size must be): the size a release whose struct
+ * ended with field passes. */
+#define OTAC_SIZE_THROUGH(type, field)                                                             \
+    ((offsetof(type, field) + sizeof(((type *) 0)->field) + _Alignof(size_t) - 1) /                \
+     _Alignof(size_t) * _Alignof(size_t))
 
 /* The smallest size of an output struct: its size field. */
 #define OTAC_OUT_MIN sizeof(size_t)
