@@ -12,6 +12,7 @@
  *     cfg.target_base_url = "https://cdn.example.com/targets/";
  *     cfg.transport = &curl;             // ota_curl_transport_new()
  *     ota_client *c;
+ *     ota_target_info t = OTA_TARGET_INFO_INIT;
  *     if (ota_client_new(&cfg, &c) == OTA_OK &&
  *         ota_client_refresh(c) == OTA_OK &&
  *         ota_client_get_target(c, "fw/gw-100/2.0.bundle", &t) == OTA_OK)

@@ -12,6 +12,7 @@
  *     ota_reporter_add(r, &(ota_report_event){.size = sizeof(ota_report_event),
  *                      .outcome = OTA_OUTCOME_SUCCESS, .installed_version = "1.1.0",
  *                      .previous_version = "1.0.0"});
+ *     ota_report_sent res = {.size = sizeof res};
  *     ota_reporter_send(r, false, &res);       // whatever is due; keeps the rest
  *
  * Files in state_dir: device.key (0600, the private key), reports/ (the

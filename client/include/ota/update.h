@@ -7,7 +7,7 @@
  *     ota_device dev = OTA_DEVICE_INIT;
  *     dev.device_id = "gw-0001"; dev.hardware_id = "acme-gw-v2";
  *     dev.product = "gw-firmware"; dev.installed_version = "1.1.0";
- *     ota_target_info t; bool found;
+ *     ota_target_info t = OTA_TARGET_INFO_INIT; bool found;
  *     if (ota_client_refresh(c) == OTA_OK &&
  *         ota_client_choose(c, &dev, NULL, NULL, &t, &found) == OTA_OK && found)
  *         ... install t ...
