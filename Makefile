@@ -188,8 +188,23 @@ tests/interop/node_modules/.package-lock.json: tests/interop/package.json tests/
 	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-unit: all
+unit: all headers-check
 	@tests/run-unit.sh $(BUILD)/tests
+
+# libotaclient's public headers stand alone: each compiles by itself with
+# only -Iclient/include (no formats/, no dependency's headers) and includes
+# nothing but ota/ headers and the C library's.
+PUBLIC_HDR := $(sort $(wildcard client/include/ota/*.h))
+.PHONY: headers-check
+headers-check:
+	@for h in $(PUBLIC_HDR); do \
+	  bad=$$(grep -E '^[[:space:]]*#[[:space:]]*include' $$h | \
+	         grep -vE '^#include ("ota/[a-z_]+\.h"|<(stdbool|stddef|stdint|string)\.h>)$$'); \
+	  if [ -n "$$bad" ]; then echo "$$h: not an ota/ or C library header: $$bad" >&2; exit 1; fi; \
+	  printf '#include "%s"\n#include "%s"\n' $${h#client/include/} $${h#client/include/} | \
+	    $(CC) -std=c11 $(WARN) -Iclient/include -fsyntax-only -x c - || \
+	    { echo "$$h does not compile alone with -Iclient/include" >&2; exit 1; }; \
+	done
 
 interop: all deps-node
 	@BUILD=$(BUILD) tests/interop/run.sh

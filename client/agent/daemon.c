@@ -159,7 +159,7 @@ cycle(agent_dev *d)
         say("going back to slot %s: waits for the reboot", st.primary);
         return EX_OK;
     }
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     bool found = false;
     int ex = dev_check(d, false, &t, &found);
     if (ex != EX_OK || !found) {

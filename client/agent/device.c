@@ -214,7 +214,7 @@ dev_send_reports(agent_dev *d, bool force, bool print)
 {
     if (d->rep == NULL)
         return OTA_OK;
-    ota_report_sent res;
+    ota_report_sent res = {.size = sizeof res};
     ota_err rc = ota_reporter_send(d->rep, force, &res);
     if (rc != OTA_OK && (print || rc != OTA_E_UNSUPPORTED))
         fprintf(stderr, "ota-client: %s%s (%s)\n", print ? "" : "warning: reports: ",
@@ -661,7 +661,7 @@ cmd_install(agent_dev *d, const char *target)
     int ex = do_refresh(d->net.c);
     if (ex != EX_OK)
         return ex;
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     ota_err rc = ota_client_get_target(d->net.c, target, &t);
     if (rc != OTA_OK)
         return lib_fail(d->net.c, rc);
@@ -679,7 +679,7 @@ cmd_update(agent_dev *d)
                    st.state == OTA_STATE_INSTALLED ? "installed and waits for a reboot"
                                                    : "running and not yet confirmed",
                    st.state == OTA_STATE_INSTALLED ? "reboot" : "confirm or roll back");
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     bool found = false;
     int ex = dev_check(d, !d->o->json, &t, &found);
     if (ex != EX_OK || !found) {
@@ -718,7 +718,7 @@ cmd_device(agent_opts *o)
     else if (strcmp(cmd, "install") == 0) {
         ex = cmd_install(&d, o->args[0]);
     } else if (strcmp(cmd, "check") == 0) {
-        ota_target_info t;
+        ota_target_info t = OTA_TARGET_INFO_INIT;
         bool found;
         ex = dev_check(&d, true, &t, &found);
     } else if (strcmp(cmd, "update") == 0) {

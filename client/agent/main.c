@@ -177,6 +177,7 @@ net_open(const agent_opts *o, agent_net *n, bool need_metadata)
                           .ca_path = agent_str(o, S_CA_PATH),
                           .ca_file = agent_str(o, S_CA_FILE),
                           .user_agent_suffix = "ota-client"};
+    n->tr.size = sizeof n->tr;
     ota_err rc = ota_curl_transport_new(&cc, &n->tr);
     if (rc != OTA_OK)
         return die(EX_FAIL, "transport: %s", ota_strerror(rc));
@@ -456,7 +457,7 @@ cmd_fetch(ota_client *c, const agent_opts *o)
         return ex;
     int first = EX_OK;
     for (int i = 0; i < o->nargs; i++) {
-        ota_target_info t;
+        ota_target_info t = OTA_TARGET_INFO_INIT;
         bool cached = false;
         ota_err rc = ota_client_get_target(c, o->args[i], &t);
         if (rc == OTA_OK)

@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "boot_int.h"
 #include "ota_util.h"
-
-#define OPS_MIN_SIZE (offsetof(ota_boot_ops, release) + sizeof(((ota_boot_ops *) 0)->release))
 
 void
 otac_boot_msg(char *err, const char *fmt, ...)
@@ -99,16 +98,6 @@ otac_boot_check_set(const otac_boot *b, const char *bootname, ota_slot_state sta
 }
 
 /* ---- settings --------------------------------------------------------------- */
-
-static bool
-tail_zero(const void *p, size_t known, size_t size)
-{
-    const unsigned char *b = p;
-    for (size_t i = known; i < size; i++)
-        if (b[i] != 0)
-            return false;
-    return true;
-}
 
 static void
 free_strv(char **v, size_t n)
@@ -278,21 +267,12 @@ ota_boot_new(const ota_boot_config *cfg, ota_boot_ops *out, char *err)
         otac_boot_msg(err, "no settings or no table");
         return OTA_E_ARG;
     }
-    if (cfg->size < sizeof cfg->size ||
-        !tail_zero(cfg, sizeof(ota_boot_config), cfg->size)) {
-        otac_boot_msg(err, "ota_boot_config.size %zu: too small, or unknown non-zero fields",
-                      cfg->size);
+    /* the growth rule (abi.h) */
+    if (otac_struct_in(&c, sizeof c, cfg, cfg->size, OTAC_MIN_BOOT_CONFIG, "ota_boot_config",
+                       err, err != NULL ? OTA_BOOT_ERRLEN : 0) != OTA_OK ||
+        otac_struct_out_ok(out->size, OTAC_MIN_BOOT_OPS, "ota_boot_ops", err,
+                           err != NULL ? OTA_BOOT_ERRLEN : 0) != OTA_OK)
         return OTA_E_ARG;
-    }
-    /* out->size 0: a zeroed table, filled as this library knows it */
-    if ((out->size != 0 && out->size < OPS_MIN_SIZE) ||
-        !tail_zero(out, sizeof(ota_boot_ops), out->size)) {
-        otac_boot_msg(err, "ota_boot_ops.size %zu: not 0 or sizeof(ota_boot_ops), or unknown "
-                           "non-zero fields", out->size);
-        return OTA_E_ARG;
-    }
-    memset(&c, 0, sizeof c);
-    memcpy(&c, cfg, cfg->size < sizeof c ? cfg->size : sizeof c);
 
     b = calloc(1, sizeof *b);
     if (b == NULL) {
@@ -324,17 +304,18 @@ ota_boot_new(const ota_boot_config *cfg, ota_boot_ops *out, char *err)
     if ((rc = copy_names(b, &c, err)) != OTA_OK || (rc = copy_backend(b, &c, err)) != OTA_OK)
         goto out;
 
-    size_t keep = out->size != 0 ? out->size : sizeof *out;
-    memset(out, 0, sizeof *out);
-    out->size = keep;
+    ota_boot_ops ops;
+    memset(&ops, 0, sizeof ops);
+    ops.size = sizeof ops;
     switch (b->kind) {
-    case OTAC_BOOT_KIND_SYMLINK: otac_boot_symlink_ops(out); break;
+    case OTAC_BOOT_KIND_SYMLINK: otac_boot_symlink_ops(&ops); break;
     case OTAC_BOOT_KIND_UBOOT:
-    case OTAC_BOOT_KIND_GRUB: otac_boot_ordered_ops(out); break;
-    default: otac_boot_custom_ops(out); break;
+    case OTAC_BOOT_KIND_GRUB: otac_boot_ordered_ops(&ops); break;
+    default: otac_boot_custom_ops(&ops); break;
     }
-    out->user = b;
-    out->release = boot_release;
+    ops.user = b;
+    ops.release = boot_release;
+    otac_struct_out(out, out->size, &ops, sizeof ops);
     b = NULL;
     rc = OTA_OK;
 out:
@@ -345,12 +326,12 @@ out:
 void
 ota_boot_free(ota_boot_ops *ops)
 {
-    if (ops == NULL || ops->size < OPS_MIN_SIZE)
+    if (ops == NULL || ops->size < OTAC_MIN_BOOT_OPS)
         return;
     if (ops->release != NULL)
         ops->release(ops->user);
-    size_t keep = ops->size;
-    memset(ops, 0, sizeof *ops);
+    size_t keep = ops->size; /* the caller's: nothing past it is written */
+    memset(ops, 0, keep < sizeof *ops ? keep : sizeof *ops);
     ops->size = keep;
 }
 

@@ -260,7 +260,8 @@ consider(void *user, const ota_target_info *t)
         ch->best_version = ver;
     }
     if (ch->cb != NULL) {
-        ota_release_info info = {.target = t,
+        ota_release_info info = {.size = sizeof info,
+                                 .target = t,
                                  .name = r.name,
                                  .version = r.version,
                                  .channels = r.channels,
@@ -279,9 +280,16 @@ ota_err
 ota_client_choose(ota_client *c, const ota_device *dev, ota_release_cb cb, void *user,
                   ota_target_info *chosen, bool *found)
 {
-    if (c == NULL || dev == NULL || chosen == NULL || found == NULL ||
-        dev->size < offsetof(ota_device, nbad) + sizeof dev->nbad)
+    if (c == NULL || dev == NULL || chosen == NULL || found == NULL)
         return OTA_E_ARG;
+    char msg[256];
+    ota_device d;
+    if (otac_struct_in(&d, sizeof d, dev, dev->size, OTAC_MIN_DEVICE, "ota_device", msg,
+                       sizeof msg) != OTA_OK ||
+        otac_struct_out_ok(chosen->size, OTAC_OUT_MIN, "ota_target_info", msg, sizeof msg) !=
+            OTA_OK)
+        return otac_fail(c, OTA_E_ARG, "%s", msg);
+    dev = &d;
     *found = false;
     if (dev->device_id == NULL || !ota_id_valid(dev->device_id) ||
         dev->hardware_id == NULL || !ota_id_valid(dev->hardware_id) ||

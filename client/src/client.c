@@ -16,13 +16,10 @@ ota_client_version(void)
     return OTA_CLIENT_VERSION;
 }
 
-void
-ota_client_config_init(ota_client_config *cfg)
+uint32_t
+ota_client_version_num(void)
 {
-    if (cfg == NULL)
-        return;
-    memset(cfg, 0, sizeof *cfg);
-    cfg->size = sizeof *cfg;
+    return OTA_CLIENT_VERSION_NUM;
 }
 
 ota_err
@@ -76,10 +73,12 @@ dup_base_url(const char *url, char **out)
     return OTA_OK;
 }
 
-/* The sizes ota_client_config has had (client.h, growth rule): the first
- * release's ended with clock_user.  Only these are accepted, never a size
- * that would cut a field in two. */
-#define CONFIG_SIZE_V1 offsetof(ota_client_config, progress)
+ota_err
+otac_transport_in(ota_transport *dst, const ota_transport *src, char *err, size_t errcap)
+{
+    return otac_struct_in(dst, sizeof *dst, src, src->size, OTAC_MIN_TRANSPORT, "ota_transport",
+                          err, errcap);
+}
 
 ota_err
 ota_client_new(const ota_client_config *user_cfg, ota_client **out)
@@ -87,21 +86,22 @@ ota_client_new(const ota_client_config *user_cfg, ota_client **out)
     ota_err rc = OTA_E_ARG;
     ota_client *c = NULL;
     ota_client_config full, *cfg = &full;
+    ota_transport tr;
 
-    if (user_cfg == NULL || (user_cfg->size != CONFIG_SIZE_V1 && user_cfg->size != sizeof full))
+    /* fields the caller's (older) struct does not have read as zero */
+    if (user_cfg == NULL ||
+        otac_struct_in(&full, sizeof full, user_cfg, user_cfg->size, OTAC_MIN_CLIENT_CONFIG,
+                       "ota_client_config", NULL, 0) != OTA_OK)
         goto out;
     if (sodium_init() < 0) { /* the library's own: callers need not know it uses libsodium */
         rc = OTA_E_CRYPTO;
         goto out;
     }
-    /* fields the caller's (older) struct does not have read as zero */
-    memset(&full, 0, sizeof full);
-    memcpy(&full, user_cfg, user_cfg->size);
     if (out == NULL || cfg->metadata_dir == NULL ||
         cfg->metadata_dir[0] == '\0' || strlen(cfg->metadata_dir) > OTAC_MAX_URL / 2)
         goto out;
-    if (cfg->transport != NULL && (cfg->transport->open == NULL ||
-                                   cfg->transport->read == NULL || cfg->transport->close == NULL))
+    if (cfg->transport != NULL && (otac_transport_in(&tr, cfg->transport, NULL, 0) != OTA_OK ||
+                                   tr.open == NULL || tr.read == NULL || tr.close == NULL))
         goto out;
     rc = OTA_E_NOMEM;
     c = calloc(1, sizeof *c);
@@ -114,7 +114,7 @@ ota_client_new(const ota_client_config *user_cfg, ota_client **out)
         (rc = dup_base_url(cfg->target_base_url, &c->target_base_url)) != OTA_OK)
         goto out;
     if (cfg->transport != NULL) {
-        c->tr = *cfg->transport;
+        c->tr = tr;
         c->have_tr = true;
     }
     c->max_root_size = cfg->max_root_size ? cfg->max_root_size : OTAC_DEFAULT_ROOT_LEN;
@@ -186,12 +186,12 @@ otac_fetch(ota_client *c, const char *url, uint64_t max_len, uint8_t **out, size
     s.buf.max = (size_t) max_len;
     ota_fetch_req req = {.size = sizeof req, .url = url, .offset = 0, .max_len = max_len};
     if (c->tr.fetch != NULL) {
-        rc = c->tr.fetch(c->tr.user, &req, sink_append, &s, err);
+        rc = c->tr.fetch(c->tr.user, &req, sink_append, &s, err, sizeof err);
     } else {
-        rc = c->tr.open(c->tr.user, &req, &stream, err);
+        rc = c->tr.open(c->tr.user, &req, &stream, err, sizeof err);
         while (rc == OTA_OK) {
             size_t got = 0;
-            rc = c->tr.read(c->tr.user, stream, chunk, sizeof chunk, &got, err);
+            rc = c->tr.read(c->tr.user, stream, chunk, sizeof chunk, &got, err, sizeof err);
             if (rc != OTA_OK || got == 0)
                 break;
             if (got > sizeof chunk) {

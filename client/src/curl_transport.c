@@ -225,18 +225,26 @@ common_opts(curl_tr *t, CURL *e, const char *url, bool follow, char *errbuf)
 }
 
 static ota_err
-setup(curl_tr *t, xfer *x, const ota_fetch_req *req, char *err)
+setup(curl_tr *t, xfer *x, const ota_fetch_req *user_req, char *err, size_t errcap)
 {
     char range[48];
-    if (req == NULL || req->size < sizeof *req || req->url == NULL || req->max_len == 0) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "invalid request");
+    ota_fetch_req r, *req = &r; /* read by the growth rule (abi.h) */
+    if (user_req == NULL) {
+        snprintf(err, errcap, "invalid request");
+        return OTA_E_ARG;
+    }
+    if (otac_struct_in(&r, sizeof r, user_req, user_req->size, OTAC_MIN_FETCH_REQ, "ota_fetch_req",
+                       err, errcap) != OTA_OK)
+        return OTA_E_ARG;
+    if (req->url == NULL || req->max_len == 0) {
+        snprintf(err, errcap, "invalid request");
         return OTA_E_ARG;
     }
     x->offset = req->offset;
     x->max = req->max_len;
     x->easy = curl_easy_init();
     if (x->easy == NULL) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "curl_easy_init failed");
+        snprintf(err, errcap, "curl_easy_init failed");
         return OTA_E_NOMEM;
     }
     CURL *e = x->easy;
@@ -249,7 +257,7 @@ setup(curl_tr *t, xfer *x, const ota_fetch_req *req, char *err)
         SET(CURLOPT_RANGE, range); /* copied by libcurl */
     }
     if (cc != CURLE_OK) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "curl: %s", curl_easy_strerror(cc));
+        snprintf(err, errcap, "curl: %s", curl_easy_strerror(cc));
         return OTA_E_NETWORK;
     }
     return OTA_OK;
@@ -257,22 +265,22 @@ setup(curl_tr *t, xfer *x, const ota_fetch_req *req, char *err)
 
 /* Map a finished transfer to an ota_err and a message. */
 static ota_err
-finish(xfer *x, CURLcode cc, char *err)
+finish(xfer *x, CURLcode cc, char *err, size_t errcap)
 {
     if (x->err != OTA_OK) { /* our callback stopped it */
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "%s", x->msg[0] ? x->msg : ota_strerror(x->err));
+        snprintf(err, errcap, "%s", x->msg[0] ? x->msg : ota_strerror(x->err));
         return x->err;
     }
     if (cc != CURLE_OK) {
         const char *why = cc == CURLE_OPERATION_TIMEDOUT ? " (timeout or too slow)" : "";
-        if (snprintf(err, OTA_TRANSPORT_ERRLEN, "%s%s",
-                     x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc), why) < 0)
+        const char *what = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
+        if (snprintf(err, errcap, "%s%s", what, why) < 0 && errcap > 0)
             err[0] = '\0'; /* truncation is fine: it is a message */
         return OTA_E_NETWORK;
     }
     ota_err rc = check_status(x); /* an empty body never reached write_cb */
     if (rc != OTA_OK)
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "%s", x->msg);
+        snprintf(err, errcap, "%s", x->msg);
     return rc;
 }
 
@@ -292,41 +300,44 @@ xfer_free(xfer *x)
 }
 
 static ota_err
-tr_fetch(void *user, const ota_fetch_req *req, ota_sink_fn sink, void *ctx, char *err)
+tr_fetch(void *user, const ota_fetch_req *req, ota_sink_fn sink, void *ctx, char *err,
+         size_t errcap)
 {
     xfer *x = calloc(1, sizeof *x);
     ota_err rc = OTA_E_NOMEM;
-    err[0] = '\0';
+    if (errcap > 0)
+        err[0] = '\0';
     if (x == NULL || sink == NULL) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, x == NULL ? "out of memory" : "no sink");
+        snprintf(err, errcap, x == NULL ? "out of memory" : "no sink");
         rc = x == NULL ? OTA_E_NOMEM : OTA_E_ARG;
         goto out;
     }
     x->sink = sink;
     x->ctx = ctx;
-    if ((rc = setup(user, x, req, err)) != OTA_OK)
+    if ((rc = setup(user, x, req, err, errcap)) != OTA_OK)
         goto out;
-    rc = finish(x, curl_easy_perform(x->easy), err);
+    rc = finish(x, curl_easy_perform(x->easy), err, errcap);
 out:
     xfer_free(x);
     return rc;
 }
 
 static ota_err
-tr_open(void *user, const ota_fetch_req *req, void **stream, char *err)
+tr_open(void *user, const ota_fetch_req *req, void **stream, char *err, size_t errcap)
 {
     xfer *x = calloc(1, sizeof *x);
     ota_err rc = OTA_E_NOMEM;
-    err[0] = '\0';
+    if (errcap > 0)
+        err[0] = '\0';
     if (x == NULL || (x->buf = malloc(STREAM_BUF)) == NULL) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "out of memory");
+        snprintf(err, errcap, "out of memory");
         goto out;
     }
-    if ((rc = setup(user, x, req, err)) != OTA_OK)
+    if ((rc = setup(user, x, req, err, errcap)) != OTA_OK)
         goto out;
     x->multi = curl_multi_init();
     if (x->multi == NULL || curl_multi_add_handle(x->multi, x->easy) != CURLM_OK) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "curl multi handle failed");
+        snprintf(err, errcap, "curl multi handle failed");
         rc = OTA_E_NETWORK;
         goto out;
     }
@@ -339,11 +350,12 @@ out:
 }
 
 static ota_err
-tr_read(void *user, void *stream, uint8_t *out, size_t cap, size_t *got, char *err)
+tr_read(void *user, void *stream, uint8_t *out, size_t cap, size_t *got, char *err, size_t errcap)
 {
     xfer *x = stream;
     (void) user;
-    err[0] = '\0';
+    if (errcap > 0)
+        err[0] = '\0';
     *got = 0;
     for (;;) {
         if (x->len > 0) {
@@ -361,11 +373,11 @@ tr_read(void *user, void *stream, uint8_t *out, size_t cap, size_t *got, char *e
             return OTA_OK;
         }
         if (x->done)
-            return finish(x, x->result, err);
+            return finish(x, x->result, err, errcap);
         int running = 0;
         CURLMcode mc = curl_multi_perform(x->multi, &running);
         if (mc != CURLM_OK) {
-            snprintf(err, OTA_TRANSPORT_ERRLEN, "curl: %s", curl_multi_strerror(mc));
+            snprintf(err, errcap, "curl: %s", curl_multi_strerror(mc));
             return OTA_E_NETWORK;
         }
         int left = 0;
@@ -379,7 +391,7 @@ tr_read(void *user, void *stream, uint8_t *out, size_t cap, size_t *got, char *e
             /* bounded wait; curl's own timeouts end a stalled transfer */
             mc = curl_multi_poll(x->multi, NULL, 0, 1000, NULL);
             if (mc != CURLM_OK) {
-                snprintf(err, OTA_TRANSPORT_ERRLEN, "curl: %s", curl_multi_strerror(mc));
+                snprintf(err, errcap, "curl: %s", curl_multi_strerror(mc));
                 return OTA_E_NETWORK;
             }
         }
@@ -408,7 +420,7 @@ discard_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 
 static ota_err
 tr_post(void *user, const char *url, const char *content_type, const uint8_t *body, size_t len,
-        long *status, char *err)
+        long *status, char *err, size_t errcap)
 {
     curl_tr *t = user;
     char errbuf[CURL_ERROR_SIZE], ctype[sizeof "Content-Type: " + POST_CTYPE_MAX];
@@ -418,23 +430,25 @@ tr_post(void *user, const char *url, const char *content_type, const uint8_t *bo
     CURL *e = NULL;
     long code = 0;
 
-    err[0] = errbuf[0] = '\0';
+    errbuf[0] = '\0';
+    if (errcap > 0)
+        err[0] = '\0';
     if (url == NULL || content_type == NULL || status == NULL || (body == NULL && len > 0) ||
         len > (size_t) INT64_MAX) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "invalid request");
+        snprintf(err, errcap, "invalid request");
         goto out;
     }
     /* one header line: no CR/LF may smuggle in another */
     if (content_type[0] == '\0' || strlen(content_type) > POST_CTYPE_MAX ||
         strpbrk(content_type, "\r\n") != NULL) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "invalid Content-Type");
+        snprintf(err, errcap, "invalid Content-Type");
         goto out;
     }
     snprintf(ctype, sizeof ctype, "Content-Type: %s", content_type);
     rc = OTA_E_NOMEM;
     if ((hdrs = curl_slist_append(NULL, ctype)) == NULL ||
         (more = curl_slist_append(hdrs, "Expect:")) == NULL || (e = curl_easy_init()) == NULL) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "out of memory");
+        snprintf(err, errcap, "out of memory");
         goto out;
     }
     hdrs = more; /* "Expect:" (empty) stops curl from waiting for a 100 Continue */
@@ -448,7 +462,7 @@ tr_post(void *user, const char *url, const char *content_type, const uint8_t *bo
     SET(CURLOPT_WRITEFUNCTION, discard_cb);
     SET(CURLOPT_WRITEDATA, &got);
     if (cc != CURLE_OK) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "curl: %s", curl_easy_strerror(cc));
+        snprintf(err, errcap, "curl: %s", curl_easy_strerror(cc));
         rc = OTA_E_NETWORK;
         goto out;
     }
@@ -457,10 +471,10 @@ tr_post(void *user, const char *url, const char *content_type, const uint8_t *bo
     /* a reply past POST_REPLY_MAX is cut off, but the server did answer */
     if ((cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && code > 0)) || code <= 0) {
         const char *why = cc == CURLE_OPERATION_TIMEDOUT ? " (timeout or too slow)" : "";
+        const char *what = errbuf[0] ? errbuf : curl_easy_strerror(cc);
         if (cc == CURLE_OK)
-            snprintf(err, OTA_TRANSPORT_ERRLEN, "no HTTP status");
-        else if (snprintf(err, OTA_TRANSPORT_ERRLEN, "%s%s",
-                          errbuf[0] ? errbuf : curl_easy_strerror(cc), why) < 0)
+            snprintf(err, errcap, "no HTTP status");
+        else if (snprintf(err, errcap, "%s%s", what, why) < 0 && errcap > 0)
             err[0] = '\0';
         rc = OTA_E_NETWORK;
         goto out;
@@ -486,10 +500,18 @@ dup_opt(const char *s, bool *fail)
 }
 
 ota_err
-ota_curl_transport_new(const ota_curl_config *cfg, ota_transport *out)
+ota_curl_transport_new(const ota_curl_config *user_cfg, ota_transport *out)
 {
-    if (out == NULL || (cfg != NULL && cfg->size != sizeof *cfg))
+    ota_curl_config full, *cfg = NULL;
+    if (out == NULL ||
+        otac_struct_out_ok(out->size, OTAC_MIN_TRANSPORT, "ota_transport", NULL, 0) != OTA_OK)
         return OTA_E_ARG;
+    if (user_cfg != NULL) { /* the growth rule (abi.h) */
+        if (otac_struct_in(&full, sizeof full, user_cfg, user_cfg->size, OTAC_MIN_CURL_CONFIG,
+                           "ota_curl_config", NULL, 0) != OTA_OK)
+            return OTA_E_ARG;
+        cfg = &full;
+    }
     curl_tr *t = calloc(1, sizeof *t);
     if (t == NULL)
         return OTA_E_NOMEM;
@@ -529,25 +551,28 @@ ota_curl_transport_new(const ota_curl_config *cfg, ota_transport *out)
         free(t);
         return fail ? OTA_E_NOMEM : OTA_E_NETWORK;
     }
-    memset(out, 0, sizeof *out);
-    out->user = t;
-    out->fetch = tr_fetch;
-    out->open = tr_open;
-    out->read = tr_read;
-    out->close = tr_close;
-    out->post = tr_post;
+    ota_transport tr = {.size = sizeof tr,
+                        .user = t,
+                        .fetch = tr_fetch,
+                        .open = tr_open,
+                        .read = tr_read,
+                        .close = tr_close,
+                        .post = tr_post};
+    otac_struct_out(out, out->size, &tr, sizeof tr);
     return OTA_OK;
 }
 
 void
 ota_curl_transport_free(ota_transport *tr)
 {
-    if (tr == NULL || tr->user == NULL)
+    if (tr == NULL || tr->size < OTAC_MIN_TRANSPORT || tr->user == NULL)
         return;
     curl_tr *t = tr->user;
     curl_share_cleanup(t->share); /* closes the cached connections */
     free(t->ca_path);
     free(t->ca_file);
     free(t);
-    memset(tr, 0, sizeof *tr);
+    size_t keep = tr->size; /* the caller's: nothing past it is written */
+    memset(tr, 0, keep < sizeof *tr ? keep : sizeof *tr);
+    tr->size = keep;
 }

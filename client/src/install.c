@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "ota_atomic.h"
 #include "ota_bundle.h"
 #include "ota_limits.h"
@@ -327,23 +328,21 @@ ota_installer_new(const ota_install_config *cfg, ota_installer **out, char *errb
     char berr[OTA_BOOT_ERRLEN];
     if (errbuf != NULL && errcap > 0)
         errbuf[0] = '\0';
-    if (out == NULL || cfg == NULL || cfg->size == 0) {
-        if (errbuf != NULL)
+    if (out == NULL || cfg == NULL) {
+        if (errbuf != NULL && errcap > 0)
             snprintf(errbuf, errcap, "no config");
         return rc;
     }
     /* the caller's struct may be older (smaller) or newer with a zero tail;
-     * only its first cfg->size bytes may be read */
+     * only its first cfg->size bytes are read; the same for the boot table */
     ota_install_config c;
-    memset(&c, 0, sizeof c);
-    size_t n = cfg->size < sizeof c ? cfg->size : sizeof c;
-    memcpy(&c, cfg, n);
-    for (size_t i = sizeof c; i < cfg->size; i++)
-        if (((const uint8_t *) cfg)[i] != 0) {
-            if (errbuf != NULL)
-                snprintf(errbuf, errcap, "config: unknown fields set (size %zu)", cfg->size);
-            return rc;
-        }
+    ota_boot_ops boot;
+    if (otac_struct_in(&c, sizeof c, cfg, cfg->size, OTAC_MIN_INSTALL_CONFIG, "ota_install_config",
+                       errbuf, errcap) != OTA_OK ||
+        (c.boot != NULL &&
+         otac_struct_in(&boot, sizeof boot, c.boot, c.boot->size, OTAC_MIN_BOOT_OPS, "ota_boot_ops",
+                        errbuf, errcap) != OTA_OK))
+        return rc;
     if (c.state_dir == NULL || c.system_conf == NULL) {
         if (errbuf != NULL)
             snprintf(errbuf, errcap, "state_dir and system_conf are required");
@@ -364,14 +363,15 @@ ota_installer_new(const ota_install_config *cfg, ota_installer **out, char *errb
         goto out;
     }
     if (c.boot != NULL) {
-        if (c.boot->get_primary == NULL || c.boot->set_primary == NULL ||
-            c.boot->get_state == NULL || c.boot->set_state == NULL) {
+        if (boot.get_primary == NULL || boot.set_primary == NULL || boot.get_state == NULL ||
+            boot.set_state == NULL) {
             rc = fail(in, OTA_E_ARG, "boot backend: every function is required");
             goto out;
         }
-        in->boot = *c.boot;
+        in->boot = boot;
     } else {
         berr[0] = '\0';
+        in->boot.size = sizeof in->boot;
         if ((rc = otac_sysconf_boot(in->sc, &in->boot, berr)) != OTA_OK) {
             rc = fail(in, rc, "%s: bootloader: %s", c.system_conf, berr);
             goto out;
@@ -1006,8 +1006,10 @@ finish_switch(ota_installer *in, run *r)
 }
 
 ota_err
-ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *t)
+ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *user_t)
 {
+    ota_target_info ti; /* the caller's entry, read by the growth rule (abi.h) */
+    const ota_target_info *t = &ti;
     char booted[OTA_BOOT_NAME_MAX];
     uint8_t head[32];
     uint64_t head_len = 0;
@@ -1021,7 +1023,12 @@ ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *t
     in->err[0] = '\0';
     in->cancel = 0;
     istate *s = &in->s;
-    if (c == NULL || t == NULL || t->path == NULL)
+    if (c == NULL || user_t == NULL)
+        return fail(in, rc, "no client or target");
+    if (otac_struct_in(&ti, sizeof ti, user_t, user_t->size, OTAC_MIN_TARGET_INFO,
+                       "ota_target_info", in->err, sizeof in->err) != OTA_OK)
+        return rc;
+    if (t->path == NULL)
         return fail(in, rc, "no client or target");
     if ((rc = bundle_entry(in, t, &head_len, head, &r.c_name, &r.c_version, &hw_ok,
                            &downgrade)) != OTA_OK)
@@ -1229,8 +1236,14 @@ ota_installer_rollback(ota_installer *in, const char *reason)
 ota_err
 ota_installer_status(ota_installer *in, ota_install_status *st)
 {
-    if (in == NULL || st == NULL || st->size < sizeof *st)
+    if (in == NULL || st == NULL)
         return OTA_E_ARG;
+    if (otac_struct_out_ok(st->size, OTAC_OUT_MIN, "ota_install_status", in->err, sizeof in->err) !=
+        OTA_OK)
+        return OTA_E_ARG;
+    /* filled whole here, handed back as far as the caller's size goes */
+    ota_install_status full, *user_st = st;
+    st = &full;
     istate *s = &in->s;
     memset(st, 0, sizeof *st);
     st->size = sizeof *st;
@@ -1254,6 +1267,7 @@ ota_installer_status(ota_installer *in, ota_install_status *st)
     snprintf(st->installed_name, sizeof st->installed_name, "%s",
              s->installed_name != NULL ? s->installed_name : "");
     snprintf(st->hardware_id, sizeof st->hardware_id, "%s", in->hwid);
+    otac_struct_out(user_st, user_st->size, &full, sizeof full);
     return OTA_OK;
 }
 
@@ -1282,12 +1296,13 @@ ota_err
 ota_installer_choose(ota_installer *in, ota_client *c, const ota_device *dev, ota_release_cb cb,
                      void *user, ota_target_info *chosen, bool *found)
 {
-    if (in == NULL || c == NULL || dev == NULL || found == NULL ||
-        dev->size < offsetof(ota_device, nbad) + sizeof dev->nbad)
+    if (in == NULL || c == NULL || dev == NULL || found == NULL)
         return OTA_E_ARG;
     istate *s = &in->s;
-    ota_device d = *dev;
-    d.size = sizeof d;
+    ota_device d;
+    if (otac_struct_in(&d, sizeof d, dev, dev->size, OTAC_MIN_DEVICE, "ota_device", in->err,
+                       sizeof in->err) != OTA_OK)
+        return OTA_E_ARG;
     if (d.hardware_id == NULL)
         d.hardware_id = in->hwid;
     if (d.installed_version == NULL)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi.h"
 #include "ota/client.h"
 #include "ota/transport.h"
 #include "ota_tuf.h"
@@ -66,6 +67,12 @@ ota_err otac_fail(ota_client *c, ota_err rc, const char *fmt, ...)
 void otac_ok(ota_client *c);
 
 /* ---- fetching (client.c) ------------------------------------------------ */
+
+/* Copy the application's transport table src into *dst by the growth rule
+ * (abi.h; the first release's table ended with close, so post is NULL when
+ * src->size does not cover it).  OTA_E_ARG with a message in err[errcap]
+ * (may be NULL) otherwise. */
+ota_err otac_transport_in(ota_transport *dst, const ota_transport *src, char *err, size_t errcap);
 
 /* GET url whole into *out (malloc'd, NUL-terminated, *len without NUL), at
  * most max_len bytes: OTA_E_LENGTH past it, whatever the transport does. */

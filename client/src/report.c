@@ -42,7 +42,8 @@
 
 struct ota_reporter {
     char *state_dir, *url, *device_id, *hardware_id;
-    const ota_transport *tr;
+    ota_transport tr; /* the caller's table, copied by the growth rule */
+    bool have_tr;
     unsigned max_queued;
     int qfd;         /* STATE_DIR/reports */
     uint8_t *sk;     /* sodium_malloc'd seed || public key */
@@ -156,12 +157,22 @@ ota_reporter_free(ota_reporter *r)
 }
 
 ota_err
-ota_reporter_new(const ota_reporter_config *cfg, ota_reporter **out, char *err, size_t errlen)
+ota_reporter_new(const ota_reporter_config *user_cfg, ota_reporter **out, char *err, size_t errlen)
 {
+    ota_reporter_config full, *cfg = &full;
+    ota_transport tr;
     if (err != NULL && errlen > 0)
         err[0] = '\0';
-    if (cfg == NULL || out == NULL || cfg->size < sizeof *cfg || cfg->state_dir == NULL ||
-        cfg->device_id == NULL || cfg->hardware_id == NULL) {
+    if (user_cfg == NULL || out == NULL) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "reporter: no config");
+        return OTA_E_ARG;
+    }
+    if (otac_struct_in(&full, sizeof full, user_cfg, user_cfg->size, OTAC_MIN_REPORTER_CONFIG,
+                       "ota_reporter_config", err, errlen) != OTA_OK ||
+        (cfg->transport != NULL && otac_transport_in(&tr, cfg->transport, err, errlen) != OTA_OK))
+        return OTA_E_ARG;
+    if (cfg->state_dir == NULL || cfg->device_id == NULL || cfg->hardware_id == NULL) {
         if (err != NULL && errlen > 0)
             snprintf(err, errlen, "reporter: state_dir, device_id and hardware_id are required");
         return OTA_E_ARG;
@@ -182,7 +193,10 @@ ota_reporter_new(const ota_reporter_config *cfg, ota_reporter **out, char *err, 
     if (r->state_dir == NULL || r->device_id == NULL || r->hardware_id == NULL || r->sk == NULL ||
         (cfg->url != NULL && r->url == NULL))
         goto out;
-    r->tr = cfg->transport;
+    if (cfg->transport != NULL) {
+        r->tr = tr;
+        r->have_tr = true;
+    }
     r->max_queued = cfg->max_queued != 0 ? cfg->max_queued : DEFAULT_MAX_QUEUED;
     rc = OTA_E_ARG;
     if (!ota_id_valid(r->device_id) || !ota_id_valid(r->hardware_id)) {
@@ -335,12 +349,17 @@ clean_error(const char *in, char *out, size_t cap)
 }
 
 ota_err
-ota_reporter_add(ota_reporter *r, const ota_report_event *ev)
+ota_reporter_add(ota_reporter *r, const ota_report_event *user_ev)
 {
-    if (r == NULL || ev == NULL || ev->size < sizeof *ev || ev->installed_version == NULL ||
-        (unsigned) ev->outcome > OTA_OUTCOME_ROLLBACK)
+    ota_report_event full, *ev = &full;
+    if (r == NULL || user_ev == NULL)
         return OTA_E_ARG;
     r->err[0] = '\0';
+    if (otac_struct_in(&full, sizeof full, user_ev, user_ev->size, OTAC_MIN_REPORT_EVENT,
+                       "ota_report_event", r->err, sizeof r->err) != OTA_OK)
+        return OTA_E_ARG;
+    if (ev->installed_version == NULL || (unsigned) ev->outcome > OTA_OUTCOME_ROLLBACK)
+        return rfail(r, OTA_E_ARG, "report: no installed version, or an unknown outcome");
     ota_report rep;
     memset(&rep, 0, sizeof rep);
     snprintf(rep.device_id, sizeof rep.device_id, "%s", r->device_id);
@@ -427,13 +446,29 @@ set_backoff(ota_reporter *r, uint64_t failures, int64_t next)
         (void) unlinkat(r->qfd, BACKOFF_FILE, 0); /* no backoff recorded: the next send tries */
 }
 
+static ota_err send_queue(ota_reporter *r, bool force, ota_report_sent *res);
+
 ota_err
-ota_reporter_send(ota_reporter *r, bool force, ota_report_sent *res)
+ota_reporter_send(ota_reporter *r, bool force, ota_report_sent *user_res)
 {
-    if (r == NULL || res == NULL)
+    if (r == NULL || user_res == NULL)
         return OTA_E_ARG;
-    memset(res, 0, sizeof *res);
     r->err[0] = '\0';
+    if (otac_struct_out_ok(user_res->size, OTAC_OUT_MIN, "ota_report_sent", r->err,
+                           sizeof r->err) != OTA_OK)
+        return OTA_E_ARG;
+    /* filled whole here, handed back as far as the caller's size goes */
+    ota_report_sent res;
+    memset(&res, 0, sizeof res);
+    res.size = sizeof res;
+    ota_err rc = send_queue(r, force, &res);
+    otac_struct_out(user_res, user_res->size, &res, sizeof res);
+    return rc;
+}
+
+static ota_err
+send_queue(ota_reporter *r, bool force, ota_report_sent *res)
+{
     uint64_t *q = NULL;
     size_t nq = 0;
     ota_err rc = list_queue(r, &q, &nq);
@@ -444,7 +479,7 @@ ota_reporter_send(ota_reporter *r, bool force, ota_report_sent *res)
     int64_t now = (int64_t) time(NULL);
     if (nq == 0)
         goto out;
-    if (r->url == NULL || r->tr == NULL || r->tr->post == NULL) {
+    if (r->url == NULL || !r->have_tr || r->tr.post == NULL) {
         rc = rfail(r, OTA_E_UNSUPPORTED, "reports: no report URL or transport: %zu queued", nq);
         goto out;
     }
@@ -465,7 +500,9 @@ ota_reporter_send(ota_reporter *r, bool force, ota_report_sent *res)
             res->queued--;
             continue;
         }
-        rc = r->tr->post(r->tr->user, r->url, "application/json", doc, len, &status, terr);
+        rc = r->tr.post(r->tr.user, r->url, "application/json", doc, len, &status, terr,
+                        sizeof terr);
+        terr[sizeof terr - 1] = '\0';
         free(doc);
         res->last_status = status;
         bool final = rc == OTA_OK && status >= 200 && status < 500 && status != 404 &&

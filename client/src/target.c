@@ -112,10 +112,18 @@ toolong:
     return otac_fail(c, OTA_E_LIMIT, "URL for target %s too long", t->path);
 }
 
+/* Read the caller's entry user_t into *t (the growth rule, abi.h) and check
+ * it can be fetched. */
 static ota_err
-check_info(ota_client *c, const ota_target_info *t)
+check_info(ota_client *c, const ota_target_info *user_t, ota_target_info *t)
 {
-    if (t == NULL || t->path == NULL || t->path[0] == '\0')
+    char msg[256];
+    if (user_t == NULL)
+        return otac_fail(c, OTA_E_ARG, "no target");
+    if (otac_struct_in(t, sizeof *t, user_t, user_t->size, OTAC_MIN_TARGET_INFO, "ota_target_info",
+                       msg, sizeof msg) != OTA_OK)
+        return otac_fail(c, OTA_E_ARG, "%s", msg);
+    if (t->path == NULL || t->path[0] == '\0')
         return otac_fail(c, OTA_E_ARG, "no target");
     if (!c->refreshed || c->root == NULL)
         return otac_fail(c, OTA_E_ARG, "refresh first");
@@ -136,10 +144,12 @@ ota_client_target_open(ota_client *c, const ota_target_info *t, ota_target_strea
  * bytes (which the caller has), so the stream checks the whole file at its
  * end; NULL: a partial stream that checks only the length. */
 static ota_err
-stream_open(ota_client *c, const ota_target_info *t, uint64_t offset, const hashes *seed,
+stream_open(ota_client *c, const ota_target_info *user_t, uint64_t offset, const hashes *seed,
             ota_target_stream **out)
 {
     char err[OTA_TRANSPORT_ERRLEN];
+    ota_target_info ti;
+    const ota_target_info *t = &ti;
     ota_target_stream *s = NULL;
     char *url = NULL;
     ota_err rc = OTA_E_ARG;
@@ -150,7 +160,7 @@ stream_open(ota_client *c, const ota_target_info *t, uint64_t offset, const hash
         rc = otac_fail(c, rc, "no output");
         goto out;
     }
-    if ((rc = check_info(c, t)) != OTA_OK)
+    if ((rc = check_info(c, user_t, &ti)) != OTA_OK)
         goto out;
     if (offset > t->length || (offset == t->length && offset > 0)) {
         rc = otac_fail(c, OTA_E_ARG, "%s: offset %" PRIu64 " beyond its length", t->path, offset);
@@ -181,7 +191,7 @@ stream_open(ota_client *c, const ota_target_info *t, uint64_t offset, const hash
                          .offset = offset,
                          .max_len = t->length > 0 ? t->length - offset : 1};
     err[0] = '\0';
-    rc = c->tr.open(c->tr.user, &req, &s->ts, err);
+    rc = c->tr.open(c->tr.user, &req, &s->ts, err, sizeof err);
     err[sizeof err - 1] = '\0';
     if (rc != OTA_OK) {
         s->ts = NULL;
@@ -230,7 +240,7 @@ ota_target_stream_read(ota_target_stream *s, uint8_t *buf, size_t cap, size_t *g
     size_t want = left == 0 ? 1 : (left < (uint64_t) cap ? (size_t) left : cap);
     size_t n = 0;
     err[0] = '\0';
-    ota_err rc = s->c->tr.read(s->c->tr.user, s->ts, dst, want, &n, err);
+    ota_err rc = s->c->tr.read(s->c->tr.user, s->ts, dst, want, &n, err, sizeof err);
     err[sizeof err - 1] = '\0';
     if (rc == OTA_E_LENGTH || (rc == OTA_OK && left == 0 && n > 0))
         return stream_fail(s, OTA_E_LENGTH, "more bytes than the signed length (endless data?)");
@@ -464,8 +474,10 @@ commit_part(ota_client *c, int dfd, int fd, const char *dir, const char *pname, 
 }
 
 ota_err
-ota_client_fetch_target(ota_client *c, const ota_target_info *t, const char *dir, bool *cached)
+ota_client_fetch_target(ota_client *c, const ota_target_info *user_t, const char *dir, bool *cached)
 {
+    ota_target_info ti;
+    const ota_target_info *t = &ti;
     char name[768]; /* longer names exceed NAME_MAX anyway */
     char pname[PART_NAME_MAX], what[512]; /* what: messages only */
     uint8_t *buf = NULL;
@@ -484,7 +496,7 @@ ota_client_fetch_target(ota_client *c, const ota_target_info *t, const char *dir
         rc = otac_fail(c, rc, "no output directory");
         goto out;
     }
-    if ((rc = check_info(c, t)) != OTA_OK)
+    if ((rc = check_info(c, user_t, &ti)) != OTA_OK)
         goto out;
     if ((rc = ota_target_filename(t->path, name, sizeof name)) != OTA_OK) {
         rc = otac_fail(c, rc, "%s: file name too long", t->path);

@@ -803,6 +803,7 @@ static ota_err
 fill_info(const ota_target *t, const char *role, ota_target_info *out, char **custom)
 {
     memset(out, 0, sizeof *out);
+    out->size = sizeof *out;
     *custom = NULL;
     if (t->custom != NULL) {
         /* ordinary JSON (control characters escaped, unlike canonical JSON),
@@ -833,6 +834,9 @@ ota_client_get_target(ota_client *c, const char *path, ota_target_info *out)
     otac_ok(c);
     if (path == NULL || out == NULL || path[0] == '\0')
         return otac_fail(c, OTA_E_ARG, "no target path");
+    char msg[160];
+    if (otac_struct_out_ok(out->size, OTAC_OUT_MIN, "ota_target_info", msg, sizeof msg) != OTA_OK)
+        return otac_fail(c, OTA_E_ARG, "%s", msg);
     if (!c->refreshed)
         return otac_fail(c, OTA_E_ARG, "refresh first");
     ota_err rc = search(c, path, &t, &role);
@@ -843,7 +847,7 @@ ota_client_get_target(ota_client *c, const char *path, ota_target_info *out)
         return otac_fail(c, rc, "%s: custom field: %s", path, ota_strerror(rc));
     free(c->info_custom);
     c->info_custom = custom;
-    *out = info;
+    otac_struct_out(out, out->size, &info, sizeof info);
     return OTA_OK;
 }
 

@@ -957,8 +957,9 @@ test_new_args(void **state)
     assert_null(ops.user);
 }
 
-/* The size rule: a smaller config reads its missing fields as zero; a
- * larger one is fine only with an all-zero tail; the same for the table. */
+/* The size rule (docs/libotaclient.md "Growing the API"): a smaller config
+ * reads its missing fields as zero; a larger one is fine only with an
+ * all-zero tail.  The table is filled only as far as its size goes. */
 static void
 test_size_rule(void **state)
 {
@@ -976,39 +977,48 @@ test_size_rule(void **state)
     ota_boot_free(&ops);
     big.future[3] = 1;
     assert_int_equal(ota_boot_new(&big.c, &ops, err), OTA_E_ARG);
-    assert_non_null(strstr(err, "size"));
+    assert_non_null(strstr(err, "ota_boot_config.size"));
 
     /* a caller compiled before `program` existed: program reads as NULL */
     ota_boot_config c = big.c;
     c.size = offsetof(ota_boot_config, program);
     assert_int_equal(ota_boot_new(&c, &ops, err), OTA_E_ARG);
     assert_non_null(strstr(err, "program"));
-    /* ... and before timeout_ms: a uboot config still works on defaults */
-    c = (ota_boot_config){.size = offsetof(ota_boot_config, timeout_ms), .backend = "uboot",
-                          .bootnames = AB, .nbootnames = 2, .timeout_ms = 1};
+    /* ... and before attempts and timeout_ms: a uboot config still works on
+     * defaults (the values past its size are never read) */
+    c = (ota_boot_config){.size = offsetof(ota_boot_config, attempts), .backend = "uboot",
+                          .bootnames = AB, .nbootnames = 2, .attempts = 99999, .timeout_ms = 1};
     assert_int_equal(ota_boot_new(&c, &ops, err), OTA_OK);
     ota_boot_free(&ops);
     c.size = 4;
     assert_int_equal(ota_boot_new(&c, &ops, err), OTA_E_ARG);
+    c.size = offsetof(ota_boot_config, nbootnames); /* below the required fields */
+    assert_int_equal(ota_boot_new(&c, &ops, err), OTA_E_ARG);
+    assert_non_null(strstr(err, "smaller than any release's"));
 
-    /* the table: 0 (zeroed) is taken as this library's size */
+    /* the table's size is the caller's: 0 is not taken as the library's */
     c.size = sizeof c;
+    c.attempts = 0;
     ota_boot_ops zero;
     memset(&zero, 0, sizeof zero);
-    assert_int_equal(ota_boot_new(&c, &zero, err), OTA_OK);
-    assert_int_equal(zero.size, sizeof zero);
-    ota_boot_free(&zero);
+    assert_int_equal(ota_boot_new(&c, &zero, err), OTA_E_ARG);
+    assert_non_null(strstr(err, "ota_boot_ops.size 0"));
+    /* a newer caller's larger table: the library's part filled, its size
+     * says how much, the rest untouched */
     struct {
         ota_boot_ops o;
         unsigned char future[16];
     } bigops;
     memset(&bigops, 0, sizeof bigops);
     bigops.o.size = sizeof bigops;
-    assert_int_equal(ota_boot_new(&c, &bigops.o, err), OTA_OK);
-    assert_int_equal(bigops.o.size, sizeof bigops);
-    ota_boot_free(&bigops.o);
     bigops.future[0] = 7;
-    assert_int_equal(ota_boot_new(&c, &bigops.o, err), OTA_E_ARG);
+    assert_int_equal(ota_boot_new(&c, &bigops.o, err), OTA_OK);
+    assert_int_equal(bigops.o.size, sizeof(ota_boot_ops));
+    assert_non_null(bigops.o.release);
+    assert_int_equal(bigops.future[0], 7);
+    ota_boot_free(&bigops.o);
+    assert_null(bigops.o.user);
+    assert_int_equal(bigops.future[0], 7);
     ota_boot_ops small = {.size = offsetof(ota_boot_ops, release)};
     assert_int_equal(ota_boot_new(&c, &small, err), OTA_E_ARG);
 }

@@ -85,7 +85,7 @@ choose(world *w, const ota_device *d, seen *s, char *chosen_path, size_t cap)
 {
     ota_client *c = world_client(w, NULL);
     assert_int_equal(ota_client_refresh(c), OTA_OK);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     bool found = true;
     memset(s, 0, sizeof *s);
     ota_err rc = ota_client_choose(c, d, collect, s, &t, &found);
@@ -250,7 +250,7 @@ test_device_fields(void **state)
     add_release(w, NULL, "r", "gw-fw", "2.0.0", "gw-1", NULL);
     world_publish(w);
     ota_client *c = world_client(w, NULL);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     bool found;
     ota_device d = device();
     /* before a refresh */
@@ -385,7 +385,7 @@ check_policy_case(json_t *x, bool valid)
     ota_client *cl = world_client(w, NULL);
     assert_int_equal(ota_client_refresh(cl), OTA_OK);
     ota_device d = device();
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     bool found;
     vec_release got = {0};
     ota_err rc = ota_client_choose(cl, &d, keep_release, &got, &t, &found);

@@ -86,7 +86,7 @@ test_happy_path(void **state)
     assert_string_equal(ota_client_errmsg(c), "");
     assert_int_equal(version_of(c, "root"), 1);
     assert_int_equal(version_of(c, "targets"), 1);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
     assert_int_equal(t.length, 11);
     assert_true(t.has_sha256);
@@ -108,7 +108,7 @@ test_fetch_target_and_stream(void **state)
     serve_target(w, "fw/a.bin", "firmware A\n", 11, "firmware A\n", 11);
     ota_client *c = world_client(w, NULL);
     assert_int_equal(ota_client_refresh(c), OTA_OK);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
     char out[128];
     snprintf(out, sizeof out, "%s/out", w->dir);
@@ -158,7 +158,7 @@ test_fetch_target_rejects(void **state)
         serve_target(w, "fw/a.bin", "firmware A\n", 11, cases[i].served, cases[i].len);
         ota_client *c = world_client(w, NULL);
         assert_int_equal(ota_client_refresh(c), OTA_OK);
-        ota_target_info t;
+        ota_target_info t = OTA_TARGET_INFO_INIT;
         assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
         char out[128];
         snprintf(out, sizeof out, "%s/out", w->dir);
@@ -419,7 +419,7 @@ test_expiry_uses_fixed_start_time(void **state)
     cfg.clock_user = &tc;
     ota_client *c = world_client(w, &cfg);
     assert_int_equal(ota_client_refresh(c), OTA_OK);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     assert_int_equal(ota_client_get_target(c, "apps/x", &t), OTA_OK); /* same cycle */
     assert_int_equal(tc.calls, 1);
     assert_int_equal(ota_client_refresh(c), OTA_E_EXPIRED); /* a new cycle reads it again */
@@ -613,7 +613,7 @@ test_delegations_search(void **state)
     world_publish(w);
     ota_client *c = world_client(w, NULL);
     assert_int_equal(ota_client_refresh(c), OTA_OK);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     assert_int_equal(ota_client_get_target(c, "apps/x", &t), OTA_OK);
     assert_string_equal(t.role, "a"); /* listed first wins */
     assert_int_equal(ota_client_get_target(c, "apps/y", &t), OTA_OK);
@@ -644,7 +644,7 @@ test_delegations_terminating(void **state)
     world_publish(w);
     ota_client *c = world_client(w, NULL);
     assert_int_equal(ota_client_refresh(c), OTA_OK);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     assert_int_equal(ota_client_get_target(c, "apps/deep", &t), OTA_OK);
     assert_string_equal(t.role, "a1"); /* a's subtree is still searched */
     assert_int_equal(ota_client_get_target(c, "apps/y", &t), OTA_E_NOT_FOUND);
@@ -675,7 +675,7 @@ test_delegations_cycle_and_cap(void **state)
     world_publish(w);
     ota_client *c = world_client(w, NULL);
     assert_int_equal(ota_client_refresh(c), OTA_OK);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     assert_int_equal(ota_client_get_target(c, "missing", &t), OTA_E_NOT_FOUND);
     assert_non_null(strstr(ota_client_errmsg(c), "limit"));
     assert_int_equal(ota_client_get_target(c, "deep", &t), OTA_E_NOT_FOUND); /* beyond cap */
@@ -697,7 +697,7 @@ test_delegated_role_not_in_snapshot(void **state)
     world_publish(w);
     ota_client *c = world_client(w, NULL);
     assert_int_equal(ota_client_refresh(c), OTA_OK);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     assert_int_equal(ota_client_get_target(c, "g/x", &t), OTA_E_FORMAT);
     assert_non_null(strstr(ota_client_errmsg(c), "snapshot"));
     world_free(w);
@@ -715,7 +715,7 @@ test_delegated_role_bad_signature(void **state)
     world_publish(w); /* signed by del[0], delegated to del[5] */
     ota_client *c = world_client(w, NULL);
     assert_int_equal(ota_client_refresh(c), OTA_OK);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     assert_int_equal(ota_client_get_target(c, "apps/x", &t), OTA_E_SIGNATURE);
     assert_false(local_exists(w, "a.json"));
     world_free(w);
@@ -780,7 +780,7 @@ test_percent_encoding(void **state)
     world_publish(w);
     ota_client *c = world_client(w, NULL);
     assert_int_equal(ota_client_refresh(c), OTA_OK);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     assert_int_equal(ota_client_get_target(c, "odd/../t", &t), OTA_OK);
     assert_string_equal(w->f.last_url, MURL "1...%2Fx%2F%3F%23.json");
     assert_true(local_exists(w, "..%2Fx%2F%3F%23.json")); /* inside the dir */
@@ -852,6 +852,7 @@ rworld_new(rworld *r)
     cfg.progress_user = &r->p;
     r->c = world_client(r->w, &cfg);
     assert_int_equal(ota_client_refresh(r->c), OTA_OK);
+    r->t.size = sizeof r->t;
     assert_int_equal(ota_client_get_target(r->c, "fw/big.bin", &r->t), OTA_OK);
     snprintf(r->out, sizeof r->out, "%s/out", r->w->dir);
     mkdir(r->out, 0755);
@@ -1053,14 +1054,14 @@ test_api_arguments(void **state)
     c = NULL;
     cfg.progress = NULL;
     cfg.size = sizeof cfg;
-    ota_transport half = {.open = f_open};
+    ota_transport half = {.size = sizeof half, .open = f_open};
     cfg.transport = &half;
     assert_int_equal(ota_client_new(&cfg, &c), OTA_E_ARG);
     assert_null(c);
     cfg.transport = NULL;
     assert_int_equal(ota_client_new(&cfg, &c), OTA_OK);
     assert_int_equal(ota_client_refresh(c), OTA_E_ARG); /* no transport */
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     assert_int_equal(ota_client_get_target(c, "x", &t), OTA_E_ARG);
     assert_non_null(strstr(ota_client_errmsg(c), "refresh"));
     ota_client_free(c);

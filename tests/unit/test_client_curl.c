@@ -357,7 +357,7 @@ make(long low_bytes, long low_secs)
                            .low_speed_bytes = low_bytes,
                            .low_speed_secs = low_secs,
                            .user_agent_suffix = "test"};
-    ota_transport t;
+    ota_transport t = {.size = sizeof t};
     assert_int_equal(ota_curl_transport_new(&cfg, &t), OTA_OK);
     return t;
 }
@@ -369,7 +369,7 @@ fetch(srv *s, ota_transport *t, const char *path, uint64_t max, sinkbuf *out, ch
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s->port, path);
     ota_fetch_req req = {.size = sizeof req, .url = url, .max_len = max};
     memset(out, 0, sizeof *out);
-    return t->fetch(t->user, &req, sink, out, err);
+    return t->fetch(t->user, &req, sink, out, err, OTA_TRANSPORT_ERRLEN);
 }
 
 /* Pull a whole stream in `piece`-byte reads. */
@@ -382,11 +382,11 @@ pull(srv *s, ota_transport *t, const char *path, uint64_t offset, uint64_t max, 
     ota_fetch_req req = {.size = sizeof req, .url = url, .offset = offset, .max_len = max};
     void *st = NULL;
     memset(out, 0, sizeof *out);
-    ota_err rc = t->open(t->user, &req, &st, err);
+    ota_err rc = t->open(t->user, &req, &st, err, OTA_TRANSPORT_ERRLEN);
     uint8_t *buf = malloc(piece);
     while (rc == OTA_OK) {
         size_t got = 0;
-        rc = t->read(t->user, st, buf, piece, &got, err);
+        rc = t->read(t->user, st, buf, piece, &got, err, OTA_TRANSPORT_ERRLEN);
         if (rc != OTA_OK || got == 0)
             break;
         assert_true(got <= piece);
@@ -453,12 +453,12 @@ test_status_mapping(void **state)
     snprintf(url, sizeof url, "http://127.0.0.1:1/x");
     ota_fetch_req req = {.size = sizeof req, .url = url, .max_len = 10};
     memset(&b, 0, sizeof b);
-    assert_int_equal(t.fetch(t.user, &req, sink, &b, err), OTA_E_NETWORK);
+    assert_int_equal(t.fetch(t.user, &req, sink, &b, err, sizeof err), OTA_E_NETWORK);
     free(b.p);
     /* not HTTP(S) */
     ota_fetch_req fr = {.size = sizeof fr, .url = "file:///etc/passwd", .max_len = 10000};
     memset(&b, 0, sizeof b);
-    assert_int_equal(t.fetch(t.user, &fr, sink, &b, err), OTA_E_NETWORK);
+    assert_int_equal(t.fetch(t.user, &fr, sink, &b, err, sizeof err), OTA_E_NETWORK);
     assert_int_equal(b.len, 0);
     free(b.p);
     ota_curl_transport_free(&t);
@@ -524,13 +524,13 @@ test_range(void **state)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/norange", s->port);
     ota_fetch_req req = {.size = sizeof req, .url = url, .offset = 1000, .max_len = BIG - 1000};
     memset(&b, 0, sizeof b);
-    assert_int_equal(t.fetch(t.user, &req, sink, &b, err), OTA_OK);
+    assert_int_equal(t.fetch(t.user, &req, sink, &b, err, sizeof err), OTA_OK);
     check_pattern(&b, 1000, BIG - 1000);
     free(b.p);
     /* the ceiling still counts the bytes delivered */
     req.max_len = BIG - 1001;
     memset(&b, 0, sizeof b);
-    assert_int_equal(t.fetch(t.user, &req, sink, &b, err), OTA_E_LENGTH);
+    assert_int_equal(t.fetch(t.user, &req, sink, &b, err, sizeof err), OTA_E_LENGTH);
     free(b.p);
     ota_curl_transport_free(&t);
 }
@@ -628,7 +628,7 @@ test_connection_reuse(void **state)
     assert_int_equal(pull(s, &t, "/ka/404", 0, 1000, 300, &b, err), OTA_E_NOT_FOUND);
     free(b.p);
     assert_int_equal(t.post(t.user, url, "application/json", (const uint8_t *) "{}", 2, &status,
-                            err),
+                            err, sizeof err),
                      OTA_OK);
     assert_int_equal(fetch(s, &t, "/ka/ok", 1000, &b, err), OTA_OK);
     free(b.p);
@@ -644,7 +644,7 @@ post(srv *s, ota_transport *t, const char *path, const char *ctype, const char *
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s->port, path);
     *status = -1;
     return t->post(t->user, url, ctype, (const uint8_t *) body, body ? strlen(body) : 0, status,
-                   err);
+                   err, OTA_TRANSPORT_ERRLEN);
 }
 
 static void
@@ -684,8 +684,8 @@ test_post(void **state)
                      OTA_E_ARG);
     assert_int_equal(status, -1);
     /* nothing listening */
-    ota_err rc = t.post(t.user, "http://127.0.0.1:1/r", "application/json",
-                        (const uint8_t *) "{}", 2, &status, err);
+    ota_err rc = t.post(t.user, "http://127.0.0.1:1/r", "application/json", (const uint8_t *) "{}",
+                        2, &status, err, sizeof err);
     assert_int_equal(rc, OTA_E_NETWORK);
     assert_true(err[0] != '\0');
     ota_curl_transport_free(&t);
@@ -704,7 +704,7 @@ static void
 test_config_checks(void **state)
 {
     (void) state;
-    ota_transport t;
+    ota_transport t = {.size = sizeof t};
     ota_curl_config cfg = {.size = 3};
     assert_int_equal(ota_curl_transport_new(&cfg, &t), OTA_E_ARG);
     assert_int_equal(ota_curl_transport_new(NULL, NULL), OTA_E_ARG);

@@ -35,7 +35,7 @@ typedef struct fakepost {
 
 static ota_err
 f_post(void *user, const char *url, const char *ctype, const uint8_t *body, size_t len,
-       long *status, char *err)
+       long *status, char *err, size_t err_cap)
 {
     fakepost *f = user;
     assert_string_equal(url, URL);
@@ -47,7 +47,7 @@ f_post(void *user, const char *url, const char *ctype, const uint8_t *body, size
     snprintf(f->last_error, sizeof f->last_error, "%s", r.error);
     f->calls++;
     if (f->status == 0) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "connection refused");
+        snprintf(err, err_cap, "connection refused");
         return OTA_E_NETWORK;
     }
     *status = f->status;
@@ -66,7 +66,7 @@ setup(void **state)
     ctx *c = calloc(1, sizeof *c);
     snprintf(c->dir, sizeof c->dir, "/tmp/ota-test-reporter.XXXXXX");
     assert_non_null(mkdtemp(c->dir));
-    c->tr = (ota_transport){.user = &c->f, .post = f_post};
+    c->tr = (ota_transport){.size = sizeof c->tr, .user = &c->f, .post = f_post};
     *state = c;
     return 0;
 }
@@ -167,7 +167,7 @@ test_queue_and_send(void **state)
     add(r, OTA_OUTCOME_NONE, NULL);
     add(r, OTA_OUTCOME_SUCCESS, NULL);
     assert_int_equal(ota_reporter_queued(r), 2);
-    ota_report_sent res;
+    ota_report_sent res = {.size = sizeof res};
     c->f.status = 0; /* down */
     assert_int_equal(ota_reporter_send(r, false, &res), OTA_E_NETWORK);
     assert_int_equal(res.queued, 2);
@@ -207,7 +207,7 @@ test_refusals_and_retries(void **state)
 {
     ctx *c = *state;
     ota_reporter *r = open_rep(c, 0);
-    ota_report_sent res;
+    ota_report_sent res = {.size = sizeof res};
     static const long final[] = {400, 403, 409, 413, 415};
     for (size_t i = 0; i < 5; i++) {
         add(r, OTA_OUTCOME_NONE, NULL);
@@ -239,7 +239,7 @@ test_bounded_queue(void **state)
         add(r, OTA_OUTCOME_NONE, NULL);
     assert_int_equal(ota_reporter_queued(r), 3);
     c->f.status = 201;
-    ota_report_sent res;
+    ota_report_sent res = {.size = sizeof res};
     assert_int_equal(ota_reporter_send(r, true, &res), OTA_OK);
     assert_int_equal(c->f.seqs[0], 3); /* the oldest two were dropped */
     assert_int_equal(c->f.seqs[2], 5);
@@ -257,7 +257,7 @@ test_error_text(void **state)
     memcpy(big, "bad\n\tname \xc3\xa9\xff", 13);
     add(r, OTA_OUTCOME_FAILURE, big);
     c->f.status = 201;
-    ota_report_sent res;
+    ota_report_sent res = {.size = sizeof res};
     assert_int_equal(ota_reporter_send(r, true, &res), OTA_OK);
     assert_int_equal(res.sent, 1);
     assert_int_equal(strlen(c->f.last_error), OTA_MAX_REPORT_ERROR_LEN);
@@ -279,7 +279,7 @@ test_no_post(void **state)
     c->tr.post = NULL;
     ota_reporter *r = open_rep(c, 0);
     add(r, OTA_OUTCOME_NONE, NULL);
-    ota_report_sent res;
+    ota_report_sent res = {.size = sizeof res};
     assert_int_equal(ota_reporter_send(r, true, &res), OTA_E_UNSUPPORTED);
     assert_int_equal(res.queued, 1);
     ota_reporter_free(r);

@@ -191,6 +191,7 @@ test_valid_three_groups_symlink(void **state)
     assert_string_equal(s->bootnames[2], "rescue_1");
     ota_boot_ops ops;
     memset(&ops, 0, sizeof ops);
+    ops.size = sizeof ops;
     char berr[OTA_BOOT_ERRLEN] = "";
     assert_int_equal(otac_sysconf_boot(s, &ops, berr), OTA_OK);
     assert_non_null(ops.get_primary);

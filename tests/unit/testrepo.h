@@ -124,14 +124,14 @@ fake_free(fake *f)
 }
 
 static inline ota_err
-f_open(void *user, const ota_fetch_req *req, void **stream, char *err)
+f_open(void *user, const ota_fetch_req *req, void **stream, char *err, size_t err_cap)
 {
     fake *f = user;
     f->requests++;
     snprintf(f->last_url, sizeof f->last_url, "%s", req->url);
     fentry *e = fake_find(f, req->url);
     if (e == NULL || e->mode == M_404) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "HTTP status 404");
+        snprintf(err, err_cap, "HTTP status 404");
         return OTA_E_NOT_FOUND;
     }
     e->hits++;
@@ -141,7 +141,7 @@ f_open(void *user, const ota_fetch_req *req, void **stream, char *err)
     if (f->trace != NULL)
         f->trace(f->trace_ctx, "open", e, req->offset, 0);
     if (e->mode == M_NET) {
-        snprintf(err, OTA_TRANSPORT_ERRLEN, "connection refused");
+        snprintf(err, err_cap, "connection refused");
         return OTA_E_NETWORK;
     }
     fstream *s = calloc(1, sizeof *s);
@@ -154,7 +154,7 @@ f_open(void *user, const ota_fetch_req *req, void **stream, char *err)
 
 /* A careless transport: never enforces max_len (the library must). */
 static inline ota_err
-f_read(void *user, void *stream, uint8_t *buf, size_t cap, size_t *got, char *err)
+f_read(void *user, void *stream, uint8_t *buf, size_t cap, size_t *got, char *err, size_t err_cap)
 {
     fake *f = user;
     fstream *s = stream;
@@ -171,7 +171,7 @@ f_read(void *user, void *stream, uint8_t *buf, size_t cap, size_t *got, char *er
     if (s->e->cut && s->off + n > s->e->cut_at) {
         if (s->off >= s->e->cut_at) {
             s->e->cut = false;
-            snprintf(err, OTA_TRANSPORT_ERRLEN, "connection reset by peer");
+            snprintf(err, err_cap, "connection reset by peer");
             return OTA_E_NETWORK;
         }
         n = (size_t) (s->e->cut_at - s->off);
@@ -337,7 +337,8 @@ world_new(void)
         tkey_gen(&w->del[i]);
     snprintf(w->dir, sizeof w->dir, "/tmp/ota-test-client.XXXXXX");
     assert_non_null(mkdtemp(w->dir));
-    w->tr = (ota_transport){.user = &w->f, .open = f_open, .read = f_read, .close = f_close};
+    w->tr = (ota_transport){
+        .size = sizeof w->tr, .user = &w->f, .open = f_open, .read = f_read, .close = f_close};
     w->root_v = w->ts_v = w->sn_v = 1;
     w->ts_exp = w->sn_exp = w->tg_exp = w->root_exp = FUTURE;
     w->tgt = targets_obj(1, FUTURE);

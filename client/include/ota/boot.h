@@ -66,7 +66,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ota_err.h"
+#include "ota/err.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -135,13 +135,15 @@ typedef struct ota_boot_config {
 
 /**
  * Fill *out with the built-in backend cfg->backend.  No environment is
- * touched here.  cfg->size may be smaller than this library's
- * sizeof(ota_boot_config) (missing fields read as zero) or larger when the
- * unknown tail is all zero.  out->size is 0 (a zeroed table: set to
- * sizeof(ota_boot_ops)) or the caller's sizeof(ota_boot_ops); a larger
- * table's unknown tail must be zero.  Errors: OTA_E_ARG (unknown backend,
+ * touched here.  cfg->size is read by the growth rule (docs/libotaclient.md
+ * "Growing the API": at least the first release's struct, missing fields
+ * read as zero; larger only when the unknown tail is all zero).
+ * out->size is the caller's sizeof(ota_boot_ops): the first out->size bytes
+ * of the table are written and out->size then says how many.  Errors:
+ * OTA_E_ARG (unknown backend,
  * missing setting, bad or repeated bootname, more than 16 bootnames, a size
- * rule broken, attempts > 9999, grubenv starting with '-'), OTA_E_NOMEM.
+ * the growth rule refuses, attempts > 9999, grubenv starting with '-'),
+ * OTA_E_NOMEM.
  * A message goes to err[OTA_BOOT_ERRLEN] (may be NULL).  Release with
  * ota_boot_free.
  */

@@ -12,6 +12,7 @@
  *     cfg.target_base_url = "https://cdn.example.com/targets/";
  *     cfg.transport = &curl;             // ota_curl_transport_new()
  *     ota_client *c;
+ *     ota_target_info t = OTA_TARGET_INFO_INIT;
  *     if (ota_client_new(&cfg, &c) == OTA_OK &&
  *         ota_client_refresh(c) == OTA_OK &&
  *         ota_client_get_target(c, "fw/gw-100/2.0.bundle", &t) == OTA_OK)
@@ -41,19 +42,32 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "ota/err.h"
 #include "ota/transport.h"
-#include "ota_err.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** Library version, also sent in the User-Agent. */
-#define OTA_CLIENT_VERSION "0.1.0"
+/** Library version, also sent in the User-Agent; the same as numbers, and
+ *  as one number (MAJOR << 16 | MINOR << 8 | PATCH) for `#if` tests such as
+ *  `#if OTA_CLIENT_VERSION_NUM >= 0x000200`. */
+#define OTA_CLIENT_VERSION "0.2.0"
+#define OTA_CLIENT_VERSION_MAJOR 0
+#define OTA_CLIENT_VERSION_MINOR 2
+#define OTA_CLIENT_VERSION_PATCH 0
+#define OTA_CLIENT_VERSION_NUM                                                                     \
+    ((OTA_CLIENT_VERSION_MAJOR << 16) | (OTA_CLIENT_VERSION_MINOR << 8) | OTA_CLIENT_VERSION_PATCH)
 
-/** OTA_CLIENT_VERSION of the library actually linked. */
+/** OTA_CLIENT_VERSION of the library actually linked (the header compiled
+ *  against may be another). */
 OTA_API const char *ota_client_version(void);
+
+/** OTA_CLIENT_VERSION_NUM of the library actually linked: a program built
+ *  against a newer header can test at run time what the library has. */
+OTA_API uint32_t ota_client_version_num(void);
 
 /** Opaque client handle. */
 typedef struct ota_client ota_client;
@@ -75,16 +89,18 @@ typedef ota_err (*ota_progress_fn)(void *progress_user, uint64_t done, uint64_t 
                                    uint64_t resumed_from);
 
 /**
- * Client configuration.  Initialise with ota_client_config_init() (sets
- * `size` and the defaults), then set fields.  Strings are copied by
- * ota_client_new(); the transport table is copied, its `user` is retained
- * (not owned) and must outlive the client.
+ * Client configuration.  Initialise with ota_client_config_init() (zeroes
+ * the struct and sets `size` to the sizeof this header gives), then set
+ * fields.  Strings are copied by ota_client_new(); the transport table is
+ * copied, its `user` is retained (not owned) and must outlive the client.
  *
- * Growth rule: fields are only ever appended, and a zero field always means
- * "the default / off".  A program built against an older header passes its
- * smaller `size`; ota_client_new() accepts the size of every release's
- * struct (the first ended with clock_user) and takes the fields the
- * caller's struct does not have as zero.
+ * Growth rule (every public struct's, docs/libotaclient.md "Growing the
+ * API"): fields are only ever appended, and a zero field always means "the
+ * default / off".  A program built against an older header passes its
+ * smaller `size`; ota_client_new() accepts every size from the first
+ * release's struct (which ended with clock_user) on and takes the fields the
+ * caller's struct does not have as zero; a larger struct (a newer header
+ * than the library) only when every byte the library does not know is zero.
  */
 typedef struct ota_client_config {
     /** sizeof(ota_client_config) as the caller compiled it. */
@@ -122,12 +138,21 @@ typedef struct ota_client_config {
     void *progress_user;
 } ota_client_config;
 
-/** Zero *cfg and set cfg->size; all limits then take their defaults. */
-OTA_API void ota_client_config_init(ota_client_config *cfg);
+/** Zero *cfg and set cfg->size to the caller's sizeof (inline, so it is
+ *  the size the caller compiled, never the library's); all limits then take
+ *  their defaults. */
+static inline void
+ota_client_config_init(ota_client_config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->size = sizeof *cfg;
+}
 
 /**
  * Create a client from cfg.  No I/O happens here.  Errors: OTA_E_ARG
- * (NULL, cfg->size not the size of any release's struct, no
+ * (NULL, a cfg->size or transport size the growth rule refuses, no
  * metadata_dir, a transport without open/read/close), OTA_E_NOMEM.  *out is
  * written only on success.
  */
@@ -194,8 +219,17 @@ OTA_API OTA_NODISCARD ota_err ota_client_role_version(const ota_client *c, const
  * A trusted target.  Pointers are borrowed from the client: valid until the
  * next ota_client_get_target / ota_client_refresh / ota_client_free on it
  * (inside a list callback: until the callback returns).
+ *
+ * `size`: as an output (ota_client_get_target, ota_client_choose) the
+ * caller sets it (OTA_TARGET_INFO_INIT) and the library writes only the
+ * first `size` bytes, then sets size to the count written.  Handed to a
+ * callback, it is the library's sizeof: a field past it is absent.  As an
+ * input (fetch, open, install) it is read by the growth rule; keep a copy
+ * of a callback's entry with ota_target_info_copy, never `*mine = *t`
+ * (that would carry the library's size with the caller's smaller struct).
  */
 typedef struct ota_target_info {
+    size_t size;
     const char *path;        /* target path as signed, e.g. "fw/gw-100/2.0.bundle" */
     uint64_t length;         /* exact length in bytes */
     bool has_sha256;
@@ -206,6 +240,20 @@ typedef struct ota_target_info {
     const char *role;        /* the targets role that signed this entry */
 } ota_target_info;
 
+#define OTA_TARGET_INFO_INIT                                                                       \
+    {sizeof(ota_target_info), NULL, 0, false, false, {0}, {0}, NULL, NULL}
+
+/** Copy *src (of any size) into the caller's *dst: the fields both have,
+ *  zero for the rest; dst->size is the caller's sizeof. */
+static inline void
+ota_target_info_copy(ota_target_info *dst, const ota_target_info *src)
+{
+    size_t n = src->size < sizeof *dst ? src->size : sizeof *dst;
+    memset(dst, 0, sizeof *dst);
+    memcpy(dst, src, n);
+    dst->size = sizeof *dst;
+}
+
 /**
  * Find `path` in the trusted targets metadata: pre-order depth-first search
  * from the top-level targets role through delegations whose `paths` or
@@ -214,8 +262,9 @@ typedef struct ota_target_info {
  * visited; each delegated role is loaded (local copy if still current, else
  * downloaded and verified) when first reached.  Needs a successful refresh
  * first (OTA_E_ARG otherwise).  Errors: OTA_E_NOT_FOUND (no trusted role
- * lists path), the refresh errors for delegated roles.  *out written only on
- * success.  path is borrowed.
+ * lists path), the refresh errors for delegated roles, OTA_E_ARG (out->size
+ * not set).  *out (its first out->size bytes) written only on success.
+ * path is borrowed.
  */
 OTA_API OTA_NODISCARD ota_err ota_client_get_target(ota_client *c, const char *path,
                                                     ota_target_info *out);

@@ -88,8 +88,10 @@ typedef enum ota_install_phase {
     OTA_PHASE_DONE = 6,
 } ota_install_phase;
 
+/** Handed to the progress callback; `size` is the library's sizeof: a field
+ *  past it is absent (a library older than the caller's header). */
 typedef struct ota_install_progress {
-    size_t size;           /* sizeof(ota_install_progress) */
+    size_t size;           /* the library's sizeof(ota_install_progress) */
     ota_install_phase phase;
     uint64_t done;         /* bundle bytes verified so far (before a resume too) */
     uint64_t total;        /* bundle length */
@@ -98,7 +100,8 @@ typedef struct ota_install_progress {
 } ota_install_progress;
 
 /** Installer settings.  Strings are copied; `boot` is copied (its `user`
- *  is retained, not owned). */
+ *  is retained, not owned).  `size` and the boot table's size are read by
+ *  the growth rule (docs/libotaclient.md "Growing the API"). */
 typedef struct ota_install_config {
     /** sizeof(ota_install_config) as the caller compiled it
      *  (OTA_INSTALL_CONFIG_INIT sets it). */
@@ -200,7 +203,7 @@ OTA_API void ota_installer_cancel(ota_installer *in);
 
 /** A snapshot of the state, for status displays. */
 typedef struct ota_install_status {
-    size_t size;                     /* sizeof(ota_install_status) */
+    size_t size;                     /* the caller's sizeof; after the call: bytes written */
     ota_install_state state;
     char booted[OTA_BOOT_NAME_MAX];  /* "" when unknown */
     char primary[OTA_BOOT_NAME_MAX]; /* "" when unknown */
@@ -214,8 +217,10 @@ typedef struct ota_install_status {
     char hardware_id[129];           /* this device's, as the installer checks it */
 } ota_install_status;
 
-/** Fill *st (st->size set by the caller).  Asks the backend for the primary
- *  slot (failures leave it ""). */
+/** Fill *st: st->size is set by the caller (sizeof), only the first
+ *  st->size bytes are written and st->size then says how many (OTA_E_ARG
+ *  when it does not cover the size field).  Asks the backend for the
+ *  primary slot (failures leave it ""). */
 OTA_API OTA_NODISCARD ota_err ota_installer_status(ota_installer *in, ota_install_status *st);
 
 /** ota_client_choose for this device: dev's NULL fields are filled from

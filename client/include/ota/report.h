@@ -12,6 +12,7 @@
  *     ota_reporter_add(r, &(ota_report_event){.size = sizeof(ota_report_event),
  *                      .outcome = OTA_OUTCOME_SUCCESS, .installed_version = "1.1.0",
  *                      .previous_version = "1.0.0"});
+ *     ota_report_sent res = {.size = sizeof res};
  *     ota_reporter_send(r, false, &res);       // whatever is due; keeps the rest
  *
  * Files in state_dir: device.key (0600, the private key), reports/ (the
@@ -25,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ota/err.h"
 #include "ota/transport.h"
-#include "ota_err.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,8 +43,9 @@ typedef enum ota_outcome {
 
 typedef struct ota_reporter ota_reporter;
 
-/** `size` is the caller's sizeof (OTA_REPORTER_CONFIG_INIT).  Strings are
- *  copied; transport is borrowed and must outlive the reporter. */
+/** `size` is the caller's sizeof (OTA_REPORTER_CONFIG_INIT; read by the
+ *  growth rule of docs/libotaclient.md).  Strings are copied; the transport
+ *  table is copied, its `user` must outlive the reporter. */
 typedef struct ota_reporter_config {
     size_t size;
     const char *state_dir;   /* required */
@@ -56,9 +58,10 @@ typedef struct ota_reporter_config {
 
 #define OTA_REPORTER_CONFIG_INIT {sizeof(ota_reporter_config), NULL, NULL, NULL, NULL, NULL, 0}
 
-/** One report's content.  installed_version is required (a semantic
- *  version; "0.0.0" when unknown); previous_version, error, custom_json
- *  (a JSON object's text) may be NULL. */
+/** One report's content.  `size` is the caller's sizeof (growth rule).
+ *  installed_version is required (a semantic version; "0.0.0" when
+ *  unknown); previous_version, error, custom_json (a JSON object's text)
+ *  may be NULL. */
 typedef struct ota_report_event {
     size_t size;
     ota_outcome outcome;
@@ -68,8 +71,10 @@ typedef struct ota_report_event {
     const char *custom_json;
 } ota_report_event;
 
-/** Result of a send. */
+/** Result of a send.  `size` is set by the caller (sizeof); the library
+ *  writes only the first `size` bytes and sets size to the count written. */
 typedef struct ota_report_sent {
+    size_t size;
     unsigned sent;     /* accepted by the server (200/201) and removed */
     unsigned refused;  /* refused for good (other 4xx: replay, key, syntax) and removed */
     unsigned queued;   /* still waiting */

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ota_err.h"
+#include "ota/err.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,8 +30,9 @@ extern "C" {
  *  back are always the file's from offset on: when a server ignores Range
  *  and sends the whole file (200), the transport drops the first `offset`
  *  bytes itself (the curl transport does) or fails with OTA_E_NETWORK.
- *  `size` is sizeof(ota_fetch_req), so the struct can grow.  Strings are
- *  borrowed for the duration of the call. */
+ *  `size` is the library's sizeof(ota_fetch_req): a field past it is absent
+ *  (a library older than the transport's header).  Strings are borrowed for
+ *  the duration of the call. */
 typedef struct ota_fetch_req {
     size_t size;
     const char *url;
@@ -43,14 +44,21 @@ typedef struct ota_fetch_req {
  *  transfer; the transport's fetch then returns that value. */
 typedef ota_err (*ota_sink_fn)(void *ctx, const uint8_t *buf, size_t len);
 
-/** Error-message buffer every transport call fills (NUL-terminated, may be
- *  truncated) when it fails. */
+/** The err_cap this library passes to a transport (a transport must go by
+ *  the err_cap it is given, never by this number). */
 #define OTA_TRANSPORT_ERRLEN 256
 
 /**
- * A transport.  `open`, `read` and `close` are required; `fetch` and
- * `post` are optional (the library falls back to open/read/close for
- * fetch; without post, device reports stay queued).
+ * A transport: a table the application fills (or ota_curl_transport_new
+ * does).  `size` is sizeof(ota_transport) as the application compiled it;
+ * `open`, `read` and `close` are required; `fetch` and `post` are optional
+ * (the library falls back to open/read/close for fetch; without post,
+ * device reports stay queued).  `post` was appended after the first
+ * release: it is there only when `size` covers it (a smaller table, from a
+ * program built against the first release's fields, has none), and a
+ * table's size below the end of `close` is refused (OTA_E_ARG).  Tables
+ * grow by the rule of every public struct (docs/libotaclient.md "Growing
+ * the API"): a larger table's unknown tail must be zero.
  *
  * fetch: deliver the whole body of req to sink.  Returns OTA_OK at the end
  *   of the body; OTA_E_NOT_FOUND when the server says the file does not exist
@@ -64,32 +72,36 @@ typedef ota_err (*ota_sink_fn)(void *ctx, const uint8_t *buf, size_t len);
  *   normally.  Errors as for fetch.  Blocks until at least one byte, the
  *   end, or an error (bounded by the transport's own timeouts).
  * close: end the stream and free it; stream may be mid-transfer.
- * err: on failure, a one-line reason into err[OTA_TRANSPORT_ERRLEN].
+ * err, err_cap: on failure, a one-line reason into err[err_cap]
+ *   (NUL-terminated within err_cap bytes, cut if longer; err_cap >= 1).
  *
  * `user` is handed back unchanged to every call and never freed by the
  * library.
  */
 typedef struct ota_transport {
+    size_t size;
     void *user;
-    ota_err (*fetch)(void *user, const ota_fetch_req *req, ota_sink_fn sink, void *ctx,
-                     char *err);
-    ota_err (*open)(void *user, const ota_fetch_req *req, void **stream, char *err);
-    ota_err (*read)(void *user, void *stream, uint8_t *buf, size_t cap, size_t *got,
-                    char *err);
+    ota_err (*fetch)(void *user, const ota_fetch_req *req, ota_sink_fn sink, void *ctx, char *err,
+                     size_t err_cap);
+    ota_err (*open)(void *user, const ota_fetch_req *req, void **stream, char *err, size_t err_cap);
+    ota_err (*read)(void *user, void *stream, uint8_t *buf, size_t cap, size_t *got, char *err,
+                    size_t err_cap);
     void (*close)(void *user, void *stream);
+    /* ---- appended after the first release: present when size covers it ---- */
     /** Optional (NULL: reports cannot be sent, OTA_E_UNSUPPORTED).  POST
      *  body[len] with Content-Type content_type to url; no redirect is
      *  followed.  Returns OTA_OK when the server answered (any status, put
      *  in *status), OTA_E_NETWORK when it could not be reached or did not
      *  answer in time.  The response body is discarded. */
     ota_err (*post)(void *user, const char *url, const char *content_type, const uint8_t *body,
-                    size_t len, long *status, char *err);
+                    size_t len, long *status, char *err, size_t err_cap);
 } ota_transport;
 
 /**
- * Settings for the libcurl transport.  `size` must be
- * sizeof(ota_curl_config); zero fields take the documented defaults.
- * Strings are copied by ota_curl_transport_new.
+ * Settings for the libcurl transport.  `size` is sizeof(ota_curl_config) as
+ * the caller compiled it (the growth rule of docs/libotaclient.md); zero
+ * fields take the documented defaults.  Strings are copied by
+ * ota_curl_transport_new.
  */
 typedef struct ota_curl_config {
     size_t size;
@@ -127,8 +139,11 @@ typedef struct ota_curl_config {
  * (+TLS) connection per server while it stays open; error pages (404 ...)
  * up to 16 KiB are read rather than cut off, so they keep it too.
  * The application calls curl_global_init() before and curl_global_cleanup()
- * after.  cfg may be NULL for all defaults.  Errors: OTA_E_ARG (bad
- * cfg->size), OTA_E_NOMEM, OTA_E_NETWORK (curl could not be initialised).
+ * after.  cfg may be NULL for all defaults.  out->size is set by the caller
+ * (sizeof(ota_transport)); the first out->size bytes of the table are
+ * written (a table too small for post gets none), and out->size then says
+ * how many.  Errors: OTA_E_ARG (a cfg->size or out->size the growth rule
+ * refuses), OTA_E_NOMEM, OTA_E_NETWORK (curl could not be initialised).
  * *out is written only on success; release with ota_curl_transport_free(),
  * which closes the pooled connections.
  * Memory: one 64 KiB buffer per open stream, plus curl's connection pool.
@@ -137,7 +152,8 @@ OTA_API OTA_NODISCARD ota_err ota_curl_transport_new(const ota_curl_config *cfg,
                                                      ota_transport *out);
 
 /** Release what ota_curl_transport_new allocated; every stream must be
- *  closed first.  NULL, or a zeroed table, is a no-op. */
+ *  closed first.  The table is then zeroed but its size.  NULL, or a
+ *  table without user, is a no-op. */
 OTA_API void ota_curl_transport_free(ota_transport *t);
 
 #ifdef __cplusplus

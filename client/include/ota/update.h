@@ -7,7 +7,7 @@
  *     ota_device dev = OTA_DEVICE_INIT;
  *     dev.device_id = "gw-0001"; dev.hardware_id = "acme-gw-v2";
  *     dev.product = "gw-firmware"; dev.installed_version = "1.1.0";
- *     ota_target_info t; bool found;
+ *     ota_target_info t = OTA_TARGET_INFO_INIT; bool found;
  *     if (ota_client_refresh(c) == OTA_OK &&
  *         ota_client_choose(c, &dev, NULL, NULL, &t, &found) == OTA_OK && found)
  *         ... install t ...
@@ -45,7 +45,8 @@ typedef enum ota_verdict {
 OTA_API const char *ota_verdict_name(ota_verdict v);
 
 /** The device as the choice sees it.  `size` is the caller's
- *  sizeof(ota_device) (OTA_DEVICE_INIT sets it); strings are borrowed. */
+ *  sizeof(ota_device) (OTA_DEVICE_INIT sets it; read by the growth rule of
+ *  docs/libotaclient.md); strings are borrowed. */
 typedef struct ota_device {
     size_t size;
     const char *device_id;         /* required: the rollout bucket's input */
@@ -59,8 +60,11 @@ typedef struct ota_device {
 
 #define OTA_DEVICE_INIT {sizeof(ota_device), NULL, NULL, NULL, NULL, NULL, NULL, 0}
 
-/** One release considered, for display.  Valid during the callback only. */
+/** One release considered, for display.  Valid during the callback only.
+ *  `size` is the library's sizeof(ota_release_info): a field past it is
+ *  absent (a library older than the caller's header). */
 typedef struct ota_release_info {
+    size_t size;
     const ota_target_info *target;
     const char *name;     /* bundle name */
     const char *version;
@@ -78,9 +82,12 @@ typedef void (*ota_release_cb)(void *user, const ota_release_info *r);
  * .ota_bundle) the trusted metadata lists, calling cb (may be NULL) for
  * each with its verdict, and choose the eligible one with the highest
  * version (formats/RELEASE.md "Choosing").  *found says whether there is
- * one; then *chosen is its entry (pointers as for ota_client_get_target).
+ * one; then *chosen is its entry (pointers as for ota_client_get_target;
+ * chosen->size set by the caller, only its first chosen->size bytes
+ * written).
  * Nothing eligible is OTA_OK with *found false.  Errors: OTA_E_ARG (no
- * refresh, missing device fields, an id that is not an id), OTA_E_FORMAT
+ * refresh, a dev->size or chosen->size the growth rule refuses, missing
+ * device fields, an id that is not an id), OTA_E_FORMAT
  * (the top-level targets' ota_policy is malformed: a floor that cannot be
  * read is never ignored), those of ota_client_list_targets.
  */
