@@ -259,8 +259,9 @@ fuzz: deps
 	    formats/vectors/report 2>&1 | tail -2; \
 	done
 
-# make install, the shared library, manual pages
+# make install, the shared library, manual pages; examples/ built like an embedder's code
 include mk/install.mk
+include mk/examples.mk
 
 clean:
 	rm -rf build build-san build-fuzz build-clang

@@ -201,7 +201,8 @@ validate(parser *p)
     if (s->compatible == NULL)
         return perr(p, "[system] compatible (this device's hardware id) is required");
     if (s->bootloader == NULL)
-        return perr(p, "[system] bootloader is required (symlink, uboot, grub or custom)");
+        return perr(p, "[system] bootloader is required (symlink, uboot, grub, custom or "
+                       "application)");
     if (s->nslots == 0)
         return perr(p, "no [slot.CLASS.INDEX] sections");
     for (size_t i = 0; i < s->nslots; i++) {
@@ -270,8 +271,9 @@ validate(parser *p)
     } else if (strcmp(bl, "custom") == 0) {
         if (s->custom_program == NULL)
             return perr(p, "bootloader custom needs [system] custom-program = PATH");
-    } else if (strcmp(bl, "uboot") != 0 && strcmp(bl, "grub") != 0) {
-        return perr(p, "bootloader '%s': symlink, uboot, grub or custom", bl);
+    } else if (strcmp(bl, "uboot") != 0 && strcmp(bl, "grub") != 0 &&
+               strcmp(bl, "application") != 0) {
+        return perr(p, "bootloader '%s': symlink, uboot, grub, custom or application", bl);
     }
     return OTA_OK;
 }
@@ -399,6 +401,12 @@ ota_err
 otac_sysconf_boot(const otac_sysconf *s, ota_boot_ops *ops, char *err)
 {
     const char *targets[16];
+    if (strcmp(s->bootloader, "application") == 0) {
+        snprintf(err, OTA_BOOT_ERRLEN,
+                 "'application': the program using libotaclient supplies the switch backend "
+                 "(ota_install_config.boot); this one has none");
+        return OTA_E_ARG;
+    }
     if (s->nbootnames > 16) {
         snprintf(err, OTA_BOOT_ERRLEN, "more than 16 bootnames");
         return OTA_E_ARG;

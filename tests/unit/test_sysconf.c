@@ -199,6 +199,29 @@ test_valid_three_groups_symlink(void **state)
     otac_sysconf_free(s);
 }
 
+/* bootloader = application: the file loads, and the built-in backends are
+ * refused with the reason (the program must pass ota_install_config.boot). */
+static void
+test_application_backend(void **state)
+{
+    (void) state;
+    otac_sysconf *s;
+    char err[512];
+    static const char text[] = "[system]\ncompatible = gw\nbootloader = application\n"
+                               "[slot.rootfs.0]\ntype = dir\npath = /a\nbootname = A\n"
+                               "[slot.rootfs.1]\ntype = dir\npath = /b\nbootname = B\n";
+    assert_int_equal(load(text, &s, err, sizeof err), OTA_OK);
+    assert_string_equal(s->bootloader, "application");
+    ota_boot_ops ops;
+    memset(&ops, 0, sizeof ops);
+    ops.size = sizeof ops;
+    char berr[OTA_BOOT_ERRLEN] = "";
+    assert_int_equal(otac_sysconf_boot(s, &ops, berr), OTA_E_ARG);
+    assert_non_null(strstr(berr, "ota_install_config.boot"));
+    assert_null(ops.get_primary);
+    otac_sysconf_free(s);
+}
+
 /* ---- rejections ---------------------------------------------------------- */
 
 #define SYS "[system]\ncompatible = gw\nbootloader = uboot\n"
@@ -280,7 +303,7 @@ static const reject k_rejects[] = {
     {"custom without program", "[system]\ncompatible = gw\nbootloader = custom\n" SLOT_A SLOT_B,
      "bootloader = custom", "bootloader custom needs [system] custom-program = PATH"},
     {"unknown bootloader", "[system]\ncompatible = gw\nbootloader = lilo\n" SLOT_A SLOT_B,
-     "bootloader = lilo", "bootloader 'lilo': symlink, uboot, grub or custom"},
+     "bootloader = lilo", "bootloader 'lilo': symlink, uboot, grub, custom or application"},
     {"section without ']'", SYS "[slot.rootfs.0\n" SLOT_B, "[slot.rootfs.0",
      "section header without ']'"},
     {"slot section without index", SYS "[slot.rootfs]\n" SLOT_B, "[slot.rootfs]",
@@ -427,6 +450,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_valid_docs_example, setup, teardown),
         cmocka_unit_test_setup_teardown(test_valid_three_groups_symlink, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_application_backend, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejections_name_file_and_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nul_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
