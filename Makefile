@@ -39,7 +39,7 @@ PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd gnutls sqlite3 c
 DEB_PKGS := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev \
             libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev libssl-dev \
             faketime curl openssl strace libubootenv-tool u-boot-tools grub-common \
-            e2fsprogs util-linux
+            e2fsprogs util-linux chromium chromium-driver
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wformat=2 \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
@@ -172,7 +172,7 @@ deps:
 	@missing=""; command -v $(PKG_CONFIG) >/dev/null || missing=pkg-config; \
 	for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	for c in faketime curl openssl strace fw_printenv fw_setenv mkenvimage grub-editenv \
-	         mkfs.ext4 e2fsck losetup unshare; do \
+	         mkfs.ext4 e2fsck losetup unshare chromium chromedriver; do \
 	  command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing node"; \
 	if [ -n "$$missing" ]; then \
