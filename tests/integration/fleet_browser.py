@@ -9,7 +9,8 @@ shows as JSON.
 Steps, as a person would take them: open URL/fleet; type WRONG_TOKEN into
 the token field and press Show; type TOKEN and press Show; take the
 screenshot; open the page again (the token is remembered for the browser
-session); press "Forget token".  After each step the DOM is read with one
+session); press "Forget token"; give the token again, then a wrong one
+while the data is shown.  After each step the DOM is read with one
 script (tables, chart bars, status line, every element's tag, storage,
 the URLs the page fetched) into OUT.json: {"steps": {NAME: {...}}}.
 
@@ -195,6 +196,14 @@ def main():
         d.click("#forget")
         d.wait("return document.getElementById('data').hidden", "forgetting the token")
         steps["forgotten"] = d.js(OBSERVE)
+
+        d.type("#token", token)
+        d.click("#show")
+        d.wait("return !document.getElementById('data').hidden", "the data again")
+        d.type("#token", wrong)
+        d.click("#show")
+        d.wait("return document.getElementById('status').className === 'error'", "the refusal")
+        steps["wrong_after_data"] = d.js(OBSERVE)
     except Exception as e:  # the suite reports a failed step
         steps["error"] = str(e)
     finally:

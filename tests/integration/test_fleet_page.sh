@@ -143,6 +143,13 @@ check "POST /fleet: 405" [ "$(code -X POST "$U/fleet")" = 405 ]
 check "/fleet/ and /fleet.html are not the page: 404" \
     bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" "$1/fleet/")" = 404 ] && [ "$(curl -s -o /dev/null -w "%{http_code}" "$1/fleet.html")" = 404 ]' _ "$U"
 
+printf '<script>alert(1)</script>' >"$R/targets/page.html"
+cp "$R/targets/page.html" "$R/targets/page.svg"
+check "repository files are never HTML or SVG on the page's origin" \
+    bash -c '[ "$(curl -s -o /dev/null -w "%{content_type}" "$1/targets/page.html")" = application/octet-stream ] &&
+             [ "$(curl -s -o /dev/null -w "%{content_type}" "$1/targets/page.svg")" = application/octet-stream ]' _ "$U"
+rm -f "$R/targets/page.html" "$R/targets/page.svg"
+
 # ---- malformed metadata: an error on its role, not a failed page ---------------------------
 R2=$T/repo-broken
 cp -a "$R" "$R2"
@@ -208,6 +215,8 @@ else
         b 's=o["steps"]["reopened"]; not s["data_hidden"] and len(s["devices"]) == 6'
     check "forget token: the data goes, the token too" \
         b 's=o["steps"]["forgotten"]; s["data_hidden"] and s["devices"]==[] and s["stored_token"] is None and "forgotten" in s["status"]'
+    check "a wrong token while the data is shown: the data goes, the token too" \
+        b 's=o["steps"]["wrong_after_data"]; s["data_hidden"] and "refused" in s["status"] and s["devices"]==[] and s["releases"]==[] and s["roles"]==[] and s["bars"]==[] and s["summary"]=="" and s["stored_token"] is None and "gw-c" not in s["body_text"]'
     check "a screenshot was taken" bash -c '[ "$(head -c 8 "$1" | od -An -tx1 | tr -d " ")" = 89504e470d0a1a0a ]' _ "$shot"
 fi
 finish
