@@ -42,10 +42,10 @@ DEB_PKGS_BUILD := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-op
             libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev libssl-dev
 DEB_PKGS_DEMO := $(DEB_PKGS_BUILD) curl python3
 DEB_PKGS := $(DEB_PKGS_DEMO) faketime openssl strace libubootenv-tool u-boot-tools grub-common \
-            e2fsprogs util-linux go-md2man
+            e2fsprogs util-linux go-md2man chromium chromium-driver
 DEMO_CMDS := curl python3
 TEST_CMDS := $(DEMO_CMDS) faketime openssl strace fw_printenv fw_setenv mkenvimage grub-editenv \
-             mkfs.ext4 e2fsck losetup unshare go-md2man
+             mkfs.ext4 e2fsck losetup unshare go-md2man chromium chromedriver
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wformat=2 \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
@@ -119,6 +119,21 @@ $(BUILD)/ota-sign: $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(LIBCLIENT) $(LIBFORMATS)
 $(BUILD)/ota-server: $(SERVER_SRC:%.c=$(BUILD)/%.o) $(LIBFORMATS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(SERVER_LIBS) $(DEP_LIBS)
+
+# The fleet page (server/fleet/*: HTML, CSS, JS) is compiled into ota-server:
+# each file becomes a C array named after it (fleet.js -> fleet_js[]), made
+# with od and sed (no xxd needed); nothing is looked up at run time.
+FLEET_ASSETS := $(sort $(wildcard server/fleet/*))
+$(BUILD)/gen/fleet_assets.h: $(FLEET_ASSETS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q){ echo "/* generated from server/fleet/ by the Makefile: do not edit */"; \
+	  for f in $(FLEET_ASSETS); do \
+	    echo "static const unsigned char $$(basename $$f | tr -c 'A-Za-z0-9\n' _)[] = {"; \
+	    od -An -v -tx1 $$f | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo "};"; \
+	  done; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/server/fleetpage.o: $(BUILD)/gen/fleet_assets.h
+$(BUILD)/server/fleetpage.o: ALL_CFLAGS += -I$(BUILD)/gen
 
 $(BUILD)/ota-client: $(AGENT_SRC:%.c=$(BUILD)/%.o) $(LIBCLIENT) $(LIBFORMATS)
 	@$(if $(Q),echo "  LD      $@")

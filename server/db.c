@@ -926,3 +926,129 @@ srv_db_key_get(srv_db *d, const char *device_id, char **out_json)
     pthread_mutex_unlock(&d->lock);
     return rc == OTA_OK ? dump(o, out_json) : rc;
 }
+
+/* ---- the fleet page ------------------------------------------------------------ */
+
+/* Rows of a two-column (text, count) query as [{key: text, "count": n}]. */
+static int
+count_rows(sqlite3 *db, const char *sql, unsigned limit, const char *key, json_t *arr,
+           int64_t *listed)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return rc;
+    }
+    sqlite3_bind_int(st, 1, (int) limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(st, 1);
+        json_t *o = json_pack("{s:o, s:I}", key, col_text(st, 0), "count", (json_int_t) n);
+        if (o == NULL || json_array_append_new(arr, o) != 0) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        *listed += n;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+ota_err
+srv_db_fleet(srv_db *d, unsigned limit, json_t **out)
+{
+    static const char *const names[] = {"device_id", "hardware_id", "installed_version",
+                                        "result",    "error",       "last_seen",
+                                        "reports",   "key_conflicts", "failures"};
+    ota_err rc = OTA_E_IO;
+    sqlite3_stmt *st = NULL;
+    json_t *versions = json_array(), *states = json_array(), *list = json_array();
+    int total = 0;
+    int64_t listed = 0, ignored = 0;
+    *out = NULL;
+    pthread_mutex_lock(&d->lock);
+    if (versions == NULL || states == NULL || list == NULL) {
+        rc = OTA_E_NOMEM;
+        goto out;
+    }
+    /* one read transaction: the counts and the list agree */
+    if (sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        goto out;
+    if (int_query(d->db, "SELECT count(*) FROM devices", &total) != SQLITE_OK ||
+        count_rows(d->db,
+                   "SELECT installed_version, count(*) AS n FROM devices"
+                   " GROUP BY installed_version ORDER BY n DESC, installed_version LIMIT ?1",
+                   SRV_FLEET_MAX_VERSIONS, "version", versions, &listed) != SQLITE_OK ||
+        count_rows(d->db,
+                   "SELECT result, count(*) AS n FROM devices GROUP BY result"
+                   " ORDER BY n DESC, result LIMIT ?1",
+                   16, "state", states, &ignored) != SQLITE_OK)
+        goto rollback;
+    /* the devices that reported last (last_seen is RFC 3339 UTC: text
+     * order is time order); failures counted in the kept history */
+    if (sqlite3_prepare_v2(d->db,
+                           "SELECT device_id, hardware_id, installed_version, result, error,"
+                           " last_seen, reports, key_conflicts,"
+                           " (SELECT count(*) FROM reports r WHERE r.device_id = d.device_id"
+                           "  AND r.result IN ('failure', 'rollback'))"
+                           " FROM devices d ORDER BY last_seen DESC, device_id LIMIT ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto rollback;
+    sqlite3_bind_int(st, 1, (int) limit);
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        if (o == NULL || json_array_append_new(list, o) != 0) {
+            rc = OTA_E_NOMEM;
+            goto rollback;
+        }
+        for (int i = 0; i < (int) (sizeof names / sizeof names[0]); i++) {
+            json_t *v = i >= 6 ? json_integer(sqlite3_column_int64(st, i)) : col_text(st, i);
+            if (json_object_set_new(o, names[i], v) != 0) {
+                rc = OTA_E_NOMEM;
+                goto rollback;
+            }
+        }
+    }
+    if (s != SQLITE_DONE)
+        goto rollback;
+    sqlite3_finalize(st);
+    st = NULL;
+    sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
+    *out = json_pack("{s:i, s:O, s:I, s:O, s:O}", "total", total, "versions", versions,
+                     "other_versions", (json_int_t) (total - listed), "states", states,
+                     "devices", list);
+    rc = *out != NULL ? OTA_OK : OTA_E_NOMEM;
+    goto out;
+rollback:
+    sqlite3_finalize(st);
+    sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+    pthread_mutex_unlock(&d->lock);
+    json_decref(versions);
+    json_decref(states);
+    json_decref(list);
+    return rc;
+}
+
+ota_err
+srv_db_count_below(srv_db *d, const char *hardware, const char *version, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    ota_err rc = OTA_E_IO;
+    pthread_mutex_lock(&d->lock);
+    if (sqlite3_prepare_v2(d->db,
+                           "SELECT count(*) FROM devices WHERE hardware_id = ?1"
+                           " AND semver_cmp(installed_version, ?2) < 0",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, hardware, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            *out = sqlite3_column_int64(st, 0);
+            rc = OTA_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}

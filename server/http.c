@@ -498,6 +498,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     }
     if (is_api(url))
         return srv_api_handle(s, sc, c, url);
+    enum MHD_Result page = MHD_NO;
+    if (srv_fleet_page(s, sc, c, url, &page))
+        return page;
     return srv_files_serve(s, sc, c, url);
 }
 

@@ -10,6 +10,7 @@
  *                               Ed25519 key object)
  *   GET    /v1/devices/ID/key   the registration (admin)
  *   DELETE /v1/devices/ID/key   unregister (admin)
+ *   GET    /v1/fleet            the fleet page's data (admin; fleetpage.c)
  *
  * Reports are refused with a 4xx and a JSON reason before anything is
  * stored: too large (413, from Content-Length before the body is read),
@@ -151,7 +152,7 @@ reply_405(srv_conn *sc, struct MHD_Connection *c, const char *allow)
 
 /* ---- routing ---------------------------------------------------------------- */
 
-typedef enum route { R_NONE, R_REPORTS, R_DEVICES, R_DEVICE, R_DEVICE_KEY } route;
+typedef enum route { R_NONE, R_REPORTS, R_DEVICES, R_DEVICE, R_DEVICE_KEY, R_FLEET } route;
 
 static route
 route_of(const char *url)
@@ -160,6 +161,8 @@ route_of(const char *url)
         return R_REPORTS;
     if (strcmp(url, "/v1/devices") == 0)
         return R_DEVICES;
+    if (strcmp(url, "/v1/fleet") == 0)
+        return R_FLEET;
     size_t n = strlen(url);
     if (strncmp(url, "/v1/devices/", 12) == 0 && n > 16 && strcmp(url + n - 4, "/key") == 0 &&
         memchr(url + 12, '/', n - 16) == NULL)
@@ -217,13 +220,15 @@ srv_api_precheck(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url
     case R_DEVICES:
     case R_DEVICE:
     case R_DEVICE_KEY:
+    case R_FLEET:
         if (s->db == NULL || !s->have_token) {
             *ret = srv_reply_error(sc, c, 404, "E_NOT_FOUND",
                                    "admin API is not enabled (--db and --admin-token-file)");
             return true;
         }
         if (!(sc->method == SRV_M_GET || sc->method == SRV_M_HEAD ||
-              (r != R_DEVICES && sc->method == SRV_M_DELETE) ||
+              (r == R_DEVICE && sc->method == SRV_M_DELETE) ||
+              (r == R_DEVICE_KEY && sc->method == SRV_M_DELETE) ||
               (r == R_DEVICE_KEY && sc->method == SRV_M_PUT))) {
             *ret = reply_405(sc, c,
                              r == R_DEVICE_KEY ? "GET, HEAD, PUT, DELETE"
@@ -574,6 +579,7 @@ srv_api_handle(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url)
     case R_DEVICES: return handle_devices(s, sc, c);
     case R_DEVICE: return handle_device(s, sc, c, url);
     case R_DEVICE_KEY: return handle_device_key(s, sc, c, url);
+    case R_FLEET: return srv_fleet_handle(s, sc, c);
     case R_NONE: break;
     }
     return srv_reply_error(sc, c, 404, "E_NOT_FOUND", "no such API endpoint");

@@ -15,6 +15,10 @@
  *               failed admin-token attempts: 429)
  *   metrics.c   counters and /metrics (Prometheus text format)
  *   rootscan.c  startup warnings about what --root holds (no timestamp, keys)
+ *   fleet.c     the fleet page's data: releases and role expiry read from
+ *               the repository's metadata, devices behind the newest release
+ *   fleetpage.c GET /fleet (+ .js, .css, embedded at build time from
+ *               server/fleet/) and GET /v1/fleet (admin token)
  *
  * Only main.c has process-wide state (the daemon it starts); everything
  * else hangs off one srv context handed to libmicrohttpd as its closure.
@@ -22,6 +26,7 @@
 #ifndef OTA_SERVER_H
 #define OTA_SERVER_H
 
+#include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -386,6 +391,44 @@ OTA_NODISCARD ota_err srv_db_list(srv_db *db, const char *version, const char *h
 OTA_NODISCARD ota_err srv_db_get(srv_db *db, const char *device_id, char **out_json);
 /* Forget a device (its pinned key and history); OTA_E_NOT_FOUND. */
 OTA_NODISCARD ota_err srv_db_delete(srv_db *db, const char *device_id);
+
+/* The fleet page's view of the devices (GET /v1/fleet): a new object
+ * {"total", "versions":[{"version","count"}] (the SRV_FLEET_MAX_VERSIONS
+ * most common), "other_versions" (devices on versions not listed),
+ * "states":[{"state","count"}] (by the latest report's result),
+ * "devices":[...] (the `limit` that reported last: device_id, hardware_id,
+ * installed_version, result, error, last_seen, reports, key_conflicts,
+ * failures = failure and rollback reports among the history kept)}. */
+OTA_NODISCARD ota_err srv_db_fleet(srv_db *db, unsigned limit, json_t **out);
+/* Devices of hardware whose installed version is below version (semver). */
+OTA_NODISCARD ota_err srv_db_count_below(srv_db *db, const char *hardware, const char *version,
+                                         int64_t *out);
+
+/* ---- fleet.c, fleetpage.c: the fleet page --------------------------------- */
+#define SRV_FLEET_MAX_ROLES 64u       /* targets roles read (top-level included) */
+#define SRV_FLEET_MAX_RELEASES 1000u  /* releases listed */
+#define SRV_FLEET_MAX_VERSIONS 64u    /* version counts listed (the most common) */
+#define SRV_FLEET_MAX_DEVICES 1000u   /* devices listed (the latest to report) */
+/* What the repository under root_fd publishes, read from its metadata
+ * files: a new object {"roles":[{"role","file","version","expires",
+ * "seconds_left"} or {"role","file","error"}], "releases":[{"role","path",
+ * "length","name","version","hardware","valid", and "channels","rollout",
+ * "downgrade" or "error"}] (by name, newest first), "floors":{...},
+ * "notes":[...]}.  A file that is missing, too large or malformed is an
+ * error on its role, never a failure: only OTA_E_NOMEM fails. */
+OTA_NODISCARD ota_err srv_fleet_repo(int root_fd, int64_t now, json_t **out);
+/* On a document with "releases", "floors", "devices" and "versions":
+ * "newest":{HW:{"version","name","path"}} (the newest valid release with a
+ * rollout above 0 that lists HW), on each device "newest" (version or
+ * null), "behind" (runs less) and "below_floor"; "versions" sorted newest
+ * first.  OTA_E_NOMEM only. */
+OTA_NODISCARD ota_err srv_fleet_annotate(json_t *fleet);
+/* /fleet, /fleet.js, /fleet.css (no token: they hold no data); false when
+ * url is none of them. */
+bool srv_fleet_page(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url,
+                    enum MHD_Result *ret);
+/* GET /v1/fleet, after the admin token was checked. */
+enum MHD_Result srv_fleet_handle(srv *s, srv_conn *sc, struct MHD_Connection *c);
 
 /* ---- tls.c ------------------------------------------------------------------ */
 /* Load (or on SIGHUP reload) the certificate chain and key: checked, then

@@ -1,0 +1,66 @@
+/*
+ * ota_release.c — validity of custom.ota_release and ota_policy
+ * (formats/RELEASE.md "Per release" and "Fleet-wide").  Every rule below
+ * is a row of those tables; formats/vectors/release/ has a case for each.
+ */
+#include <string.h>
+
+#include "ota_id.h"
+#include "ota_release.h"
+
+const char *
+ota_release_invalid(const json_t *rel)
+{
+    if (rel == NULL)
+        return NULL;
+    if (!json_is_object(rel))
+        return "ota_release is not an object";
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *) rel, key, v)
+    {
+        if (strcmp(key, "channels") == 0) {
+            size_t n = json_array_size(v);
+            if (!json_is_array(v) || n < 1 || n > OTA_RELEASE_MAX_CHANNELS)
+                return "channels is not an array of 1-16 names";
+            for (size_t i = 0; i < n; i++) {
+                const char *c = json_string_value(json_array_get(v, i));
+                if (c == NULL || !ota_id_valid(c))
+                    return "a channel is not a valid name";
+                if (i > 0 && strcmp(json_string_value(json_array_get(v, i - 1)), c) >= 0)
+                    return "channels are not sorted and distinct";
+            }
+        } else if (strcmp(key, "rollout") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
+                return "rollout is not an integer 0-100";
+        } else if (strcmp(key, "downgrade") == 0) {
+            if (!json_is_boolean(v))
+                return "downgrade is not true or false";
+        } else {
+            return "ota_release has an unknown member";
+        }
+    }
+    return NULL;
+}
+
+const char *
+ota_policy_invalid(const json_t *policy)
+{
+    if (!json_is_object(policy))
+        return "ota_policy is not an object";
+    const json_t *floors = json_object_get(policy, "floors");
+    if (json_object_size(policy) != 1 || !json_is_object(floors))
+        return "ota_policy must have exactly one member, the object floors";
+    if (json_object_size(floors) > OTA_POLICY_MAX_FLOORS)
+        return "more than 256 floors";
+    const char *name;
+    const json_t *v;
+    json_object_foreach((json_t *) floors, name, v)
+    {
+        if (!ota_id_valid(name))
+            return "a floor's bundle name is not a valid name";
+        if (ota_semver_check(json_string_value(v)) != OTA_OK)
+            return "a floor is not a semantic version of at most 64 bytes";
+    }
+    return NULL;
+}
