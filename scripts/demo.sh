@@ -133,6 +133,18 @@ d = json.load(open(sys.argv[1]))
 for h in reversed(d["history"]):
     print("  seq %-3s %-9s runs %-6s %s" % (h["seq"], h["result"], h["installed_version"], h["error"] or ""))' \
     "$D/device.json"
+echo "The fleet at a glance (GET /v1/fleet; the page for a browser is $URL/fleet, admin token in $D/admin.token):"
+run curl -s -H "Authorization: Bearer $(cat "$D/admin.token")" -o "$D/fleet.json" "$URL/v1/fleet"
+python3 -c 'import json, sys
+f = json.load(open(sys.argv[1]))
+print("  releases: " + ", ".join("%s %s (%s%%)" % (r["name"], r["version"], r.get("rollout", "?"))
+                                  for r in f["releases"] if r.get("valid")))
+print("  roles:    " + ", ".join("%s v%s, %dh left" % (r["role"], r["version"], r["seconds_left"] // 3600)
+                                  for r in f["roles"] if "error" not in r))
+for d in f["devices"]:
+    print("  device %s: runs %s, newest for its hardware %s, last result %s%s" % (
+        d["device_id"], d["installed_version"], d.get("newest") or "-", d.get("result") or "-",
+        " (behind)" if d.get("behind") else ""))' "$D/fleet.json"
 
 step "9. build machine: a signed floor retires every gw-fw below 1.1.0, fleet-wide"
 run "$SIGN" floor -r "$D/repo" "${ONLINE[@]}" gw-fw 1.1.0
