@@ -234,8 +234,9 @@ fuzz: deps
 	    formats/vectors/report 2>&1 | tail -2; \
 	done
 
-# make install, the shared library, manual pages
+# make install, the shared library, manual pages; make deb (Debian packages)
 include mk/install.mk
+include mk/deb.mk
 
 clean:
 	rm -rf build build-san build-fuzz build-clang
