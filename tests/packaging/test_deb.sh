@@ -69,8 +69,8 @@ check "libotaclient0.1: the shared library under its soname" \
 check "libotaclient-dev: headers, static library, .so link, pkg-config file" \
     has libotaclient-dev /usr/include/ota/client.h /usr/include/ota/install.h \
     "/usr/lib/$MA/libotaclient.a" "/usr/lib/$MA/libotaclient.so" "/usr/lib/$MA/pkgconfig/libotaclient.pc"
-check "every public header is in libotaclient-dev" \
-    has libotaclient-dev $(cd "$ROOT/client/include" && printf '/usr/include/%s\n' ota/*.h)
+mapfile -t headers < <(cd "$ROOT/client/include" && printf '/usr/include/%s\n' ota/*.h)
+check "every public header is in libotaclient-dev" has libotaclient-dev "${headers[@]}"
 check "each program only in its own package" \
     bash -c 'for p in ota-sign ota-server ota-client; do
                n=$(cat "$1"/*.files | grep -c "^/usr/bin/$p\$"); [ "$n" -eq 1 ] || exit 1
