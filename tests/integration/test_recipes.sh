@@ -216,6 +216,9 @@ run_checker() {  # RECIPE WORKDIR: the checker's PASS/FAIL lines as checks
     done < <(python3 "$T/bbcheck.py" "$1" "$ROOT" "$BUILD" "$2" 2>&1)
 }
 
+# the recipe builds this tree: its version is the library's
+HVER=$(sed -n 's/^#define OTA_CLIENT_VERSION "\([0-9.]*\)".*/\1/p' "$ROOT/client/include/ota/client.h")
+SO=libotaclient.so.${HVER%.*}
 recipes=("$ROOT"/packaging/yocto/*.bb)
 check "packaging/yocto holds a recipe" test -e "${recipes[0]}"
 for r in "${recipes[@]}"; do
@@ -225,9 +228,10 @@ for r in "${recipes[@]}"; do
     # what the client recipe must install, and must not
     case "$r" in */ota-client_*.bb)
         I=$w/image
+        check "ota-client recipe: its version is the library's ($HVER)" test "${r##*/}" = "ota-client_$HVER.bb"
         pkg() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], "-"))' "$w/owner.json" "$1"; }
         check "ota-client recipe: /usr/bin/ota-client in ota-client" test "$(pkg /usr/bin/ota-client)" = ota-client
-        check "ota-client recipe: libotaclient.so.0.1 in libotaclient" test "$(pkg /usr/lib/libotaclient.so.0.1)" = libotaclient
+        check "ota-client recipe: $SO in libotaclient" test "$(pkg "/usr/lib/$SO")" = libotaclient
         check "ota-client recipe: headers, .so link and .pc in ota-client-dev" \
             test "$(pkg /usr/include/ota/client.h) $(pkg /usr/lib/libotaclient.so) $(pkg /usr/lib/pkgconfig/libotaclient.pc)" = "ota-client-dev ota-client-dev ota-client-dev"
         check "ota-client recipe: libotaclient.a in ota-client-staticdev" test "$(pkg /usr/lib/libotaclient.a)" = ota-client-staticdev
@@ -245,13 +249,13 @@ done
 # the checker can fail: a broken recipe is refused on each count
 B=$T/broken
 mkdir -p "$B"
-cp "$ROOT"/packaging/yocto/ota-client_*.bb "$B/ok.bb" 2>/dev/null || true
+cp "$ROOT/packaging/yocto/ota-client_$HVER.bb" "$B/ok.bb" 2>/dev/null || true
 n=0
 breakit() {  # NAME SED-SCRIPT EXPECTED-FAILURE
-    sed "$2" "$B/ok.bb" >"$B/ota-client_0.1.0.bb"
+    sed "$2" "$B/ok.bb" >"$B/ota-client_$HVER.bb"
     local out
     n=$((n + 1))
-    out=$(python3 "$T/bbcheck.py" "$B/ota-client_0.1.0.bb" "$ROOT" "$BUILD" "$B/w$n" 2>&1)
+    out=$(python3 "$T/bbcheck.py" "$B/ota-client_$HVER.bb" "$ROOT" "$BUILD" "$B/w$n" 2>&1)
     check "the checker refuses $1" grep -q "^FAIL .*$3" <<<"$out"
 }
 breakit "a wrong license md5" 's/md5=3/md5=4/' "LIC_FILES_CHKSUM md5 of LICENSE"

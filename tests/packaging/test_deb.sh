@@ -19,7 +19,14 @@ trap 'rm -rf "$T"' EXIT
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 ARCH=$(dpkg-architecture -qDEB_HOST_ARCH)
 VER=$(cd "$ROOT" && dpkg-parsechangelog -S Version)
-PKGS=(ota-sign ota-server ota-client libotaclient0.1 libotaclient-dev)
+# the library's version is its header's; the shared library's package is
+# named after the soname (libotaclient.so.0.MINOR: libotaclient0.MINOR)
+HVER=$(sed -n 's/^#define OTA_CLIENT_VERSION "\([0-9.]*\)".*/\1/p' "$ROOT/client/include/ota/client.h")
+SO=libotaclient.so.${HVER%.*}
+LIB=libotaclient${HVER%.*}
+PKGS=(ota-sign ota-server ota-client "$LIB" libotaclient-dev)
+check "debian/changelog's version ($VER) is the library's ($HVER)" test "${VER%-*}" = "$HVER"
+check "debian/control has the package $LIB (named after $SO)" grep -qx "Package: $LIB" "$ROOT/debian/control"
 
 # ---- 1. build ---------------------------------------------------------------
 DEB=${OTA_DEB_DIR:-}
@@ -64,8 +71,7 @@ check "ota-client: the program, manuals (1, 5), unit, client.conf, the system.co
     has ota-client /usr/bin/ota-client /usr/share/man/man1/ota-client.1.gz \
     /usr/share/man/man5/ota-client.conf.5.gz /lib/systemd/system/ota-client.service \
     /etc/ota/client.conf /usr/share/doc/ota-client/examples/system.conf
-check "libotaclient0.1: the shared library under its soname" \
-    has libotaclient0.1 "/usr/lib/$MA/libotaclient.so.0.1"
+check "$LIB: the shared library under its soname" has "$LIB" "/usr/lib/$MA/$SO"
 check "libotaclient-dev: headers, static library, .so link, pkg-config file" \
     has libotaclient-dev /usr/include/ota/client.h /usr/include/ota/install.h \
     "/usr/lib/$MA/libotaclient.a" "/usr/lib/$MA/libotaclient.so" "/usr/lib/$MA/pkgconfig/libotaclient.pc"
@@ -75,7 +81,7 @@ check "each program only in its own package" \
     bash -c 'for p in ota-sign ota-server ota-client; do
                n=$(cat "$1"/*.files | grep -c "^/usr/bin/$p\$"); [ "$n" -eq 1 ] || exit 1
                [ "$(grep -l "^/usr/bin/$p\$" "$1"/*.files)" = "$1/$p.files" ] || exit 1; done' _ "$T"
-check "libotaclient0.1 has no development link, no headers" lacks libotaclient0.1 '\.so$|/include/|\.a$'
+check "$LIB has no development link, no headers" lacks "$LIB" '\.so$|/include/|\.a$'
 check "no package installs under /usr/local or outside /usr, /lib, /etc" \
     bash -c '! cat "$1"/*.files | grep -vE "^/(usr|lib|etc)?(/|$)" | grep -q . && ! grep -q "^/usr/local" "$1"/*.files' _ "$T"
 
@@ -85,10 +91,10 @@ for p in "${PKGS[@]}"; do dpkg-deb -e "$(deb "$p")" "$T/ctl/$p"; done
 check "ota-client: /etc/ota/client.conf is a conffile" grep -qx /etc/ota/client.conf "$T/ctl/ota-client/conffiles"
 check "ota-server: /etc/default/ota-server is a conffile" grep -qx /etc/default/ota-server "$T/ctl/ota-server/conffiles"
 check "ota-sign: /etc/default/ota-sign-renew is a conffile" grep -qx /etc/default/ota-sign-renew "$T/ctl/ota-sign/conffiles"
-check "libotaclient0.1: shlibs names the package for the soname" \
-    grep -q "^libotaclient 0.1 libotaclient0.1 " "$T/ctl/libotaclient0.1/shlibs"
+check "$LIB: shlibs names the package for the soname" \
+    grep -q "^libotaclient ${HVER%.*} $LIB " "$T/ctl/$LIB/shlibs"
 DEV_DEPENDS=$(dpkg-deb -f "$(deb libotaclient-dev)" Depends)
-check "libotaclient-dev depends on libotaclient0.1 (= $VER)" grep -qF "libotaclient0.1 (= $VER)" <<<"$DEV_DEPENDS"
+check "libotaclient-dev depends on $LIB (= $VER)" grep -qF "$LIB (= $VER)" <<<"$DEV_DEPENDS"
 # every module libotaclient.pc's Requires.private names must come with the
 # -dev package: the host's package owning that module's .pc is a dependency
 dpkg-deb --fsys-tarfile "$(deb libotaclient-dev)" | tar -xOf - "./usr/lib/$MA/pkgconfig/libotaclient.pc" >"$T/libotaclient.pc"
@@ -174,10 +180,10 @@ check "pkg-config finds libotaclient in the root (--cflags --libs: $flags)" \
     grep -qF -- "-I$R/usr/include" <<<"$flags"
 if out=$(cc -std=c11 -Wall -Wextra -Werror "$T/prog.c" -o "$T/prog" $flags 2>&1); then
     pass "a program compiles and links against the shared libotaclient"
-    check "it runs on the unpacked libotaclient.so.0.1 and reports $VER's library version" \
-        test "$(LD_LIBRARY_PATH=$R/usr/lib/$MA "$T/prog")" = "${VER%-*}"
-    check "it loads the unpacked libotaclient.so.0.1" \
-        grep -qF "libotaclient.so.0.1 => $R/usr/lib/$MA/libotaclient.so.0.1" <<<"$(LD_LIBRARY_PATH=$R/usr/lib/$MA ldd "$T/prog")"
+    check "it runs on the unpacked $SO and reports the library version $HVER" \
+        test "$(LD_LIBRARY_PATH=$R/usr/lib/$MA "$T/prog")" = "$HVER"
+    check "it loads the unpacked $SO" \
+        grep -qF "$SO => $R/usr/lib/$MA/$SO" <<<"$(LD_LIBRARY_PATH=$R/usr/lib/$MA ldd "$T/prog")"
 else
     failed "a program compiles and links against the shared libotaclient" "$(head -5 <<<"$out")"
 fi
@@ -187,7 +193,7 @@ static=$(pkg-config --cflags libotaclient) && static+=" -L$R/usr/lib/$MA -l:libo
 if out=$(cc -std=c11 -Wall -Wextra -Werror "$T/prog.c" -o "$T/prog-static" $static 2>&1); then
     pass "a program links libotaclient.a with only the .pc's Requires.private"
     check "the statically linked program runs without libotaclient.so" \
-        bash -c '[ "$("$1")" = "$2" ] && ! ldd "$1" | grep -q libotaclient' _ "$T/prog-static" "${VER%-*}"
+        bash -c '[ "$("$1")" = "$2" ] && ! ldd "$1" | grep -q libotaclient' _ "$T/prog-static" "$HVER"
 else
     failed "a program links libotaclient.a with only the .pc's Requires.private" "$(head -5 <<<"$out")"
 fi
@@ -195,7 +201,7 @@ unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR
 check "the shared library exports only ota_* functions" \
     bash -c '[ -n "$(nm -D --defined-only "$1" | grep " T ota_")" ] &&
              ! nm -D --defined-only "$1" | awk "\$2 ~ /[TDBR]/ && \$3 !~ /^(ota_|OTACLIENT_)/" | grep -q .' \
-    _ "$R/usr/lib/$MA/libotaclient.so.0.1"
+    _ "$R/usr/lib/$MA/$SO"
 
 # ---- 6. ota-server's postinst in the scratch root -------------------------------
 # The debhelper parts call deb-systemd-helper and systemctl: stubs log them
