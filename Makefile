@@ -274,8 +274,10 @@ fuzz: deps
 	    formats/vectors/report 2>&1 | tail -2; \
 	done
 
-# make install, the shared library, manual pages; examples/ built like an embedder's code
+# make install, the shared library, manual pages; make deb (Debian packages);
+# examples/ built like an embedder's code
 include mk/install.mk
+include mk/deb.mk
 include mk/examples.mk
 
 clean:

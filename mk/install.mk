@@ -7,6 +7,14 @@
 #        systemd units, the default /etc/ota/client.conf (never overwritten)
 #        and examples
 #   make man                                      manual pages into $(BUILD)/man
+#   make install-build     what `make install` installs, without the tests
+#                          (no cmocka needed: for packagers)
+#   make client / make install-client   the same for the device side only:
+#        libotaclient and ota-client (the Yocto recipe's build and install)
+#
+# INSTALL_PROGRAMS (default: all three) chooses the programs and, with them,
+# their units, manual pages and configuration; MANPAGES=0 builds and installs
+# no manual pages (go-md2man is not needed then).
 #
 # Directories follow the GNU conventions; SYSCONFDIR is /etc for PREFIX=/usr
 # and PREFIX/etc otherwise, SYSTEMDUNITDIR PREFIX/lib/systemd/system.
@@ -22,6 +30,8 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 INSTALL ?= install
+INSTALL_PROGRAMS ?= ota-sign ota-server ota-client
+MANPAGES ?= 1
 
 # the library's version is the one in its public header; the soname carries
 # the major number (0.x: every minor release may break the ABI, so 0.MINOR)
@@ -97,25 +107,47 @@ $(BUILD)/man/ota-client.conf.5: docs/ota-client.md mk/install.mk
 	  printf '# SEE ALSO\n\nota-client(1), ota-server(1), ota-sign(1)\n'; } | $(MD2MAN) >$@.tmp && mv $@.tmp $@
 
 # ---- install -------------------------------------------------------------------
-.PHONY: install man
-install: all $(LIBCLIENT_SO) $(LIBCLIENT_DIST) $(MAN_PAGES)
+# what INSTALL_PROGRAMS brings along: the manual pages of those programs (and
+# ota-client.conf(5) with ota-client), the units named after them
+# (ota-sign-renew.* with ota-sign), the client's configuration and the
+# server's and renewal's /etc/default examples
+has = $(filter $(1),$(INSTALL_PROGRAMS))
+INSTALL_BIN = $(INSTALL_PROGRAMS:%=$(BUILD)/%)
+INSTALL_MAN = $(strip $(if $(filter 1,$(MANPAGES)),$(INSTALL_PROGRAMS:%=$(BUILD)/man/%.1) \
+                $(if $(call has,ota-client),$(BUILD)/man/ota-client.conf.5)))
+INSTALL_UNITS = $(wildcard $(INSTALL_PROGRAMS:%=dist/systemd/%.*) $(if $(call has,ota-sign),dist/systemd/ota-sign-renew.*))
+INSTALL_DEFAULTS = $(strip $(if $(call has,ota-server),dist/default/ota-server) \
+                   $(if $(call has,ota-sign),dist/default/ota-sign-renew))
+
+.PHONY: install man install-build client install-client
+install-build: $(INSTALL_BIN) $(LIBCLIENT_SO) $(LIBCLIENT_DIST) $(INSTALL_MAN)
+client:
+	@$(MAKE) --no-print-directory install-build INSTALL_PROGRAMS=ota-client
+install-client:
+	@$(MAKE) --no-print-directory install INSTALL_PROGRAMS=ota-client
+
+install: install-build
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
-	  $(DESTDIR)$(INCLUDEDIR)/ota $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/ota $(DESTDIR)$(DOCDIR)/examples
-	$(INSTALL) -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	  $(DESTDIR)$(INCLUDEDIR)/ota $(DESTDIR)$(DOCDIR) $(if $(INSTALL_UNITS),$(DESTDIR)$(SYSTEMDUNITDIR)) \
+	  $(if $(INSTALL_MAN),$(DESTDIR)$(MANDIR)/man1) $(if $(filter %.5,$(INSTALL_MAN)),$(DESTDIR)$(MANDIR)/man5) \
+	  $(if $(call has,ota-client),$(DESTDIR)$(SYSCONFDIR)/ota) \
+	  $(if $(call has,ota-client)$(INSTALL_DEFAULTS),$(DESTDIR)$(DOCDIR)/examples)
+	$(INSTALL) -m 755 $(INSTALL_BIN) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 644 $(LIBCLIENT_DIST) $(DESTDIR)$(LIBDIR)/libotaclient.a
 	$(INSTALL) -m 755 $(LIBCLIENT_SO) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libotaclient.so
 	$(INSTALL) -m 644 client/include/ota/*.h $(DESTDIR)$(INCLUDEDIR)/ota/
 	printf '%s\n' "$$LIBOTACLIENT_PC" >$(DESTDIR)$(PKGCONFIGDIR)/libotaclient.pc
-	$(INSTALL) -m 644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man1/
-	$(INSTALL) -m 644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
-	for u in dist/systemd/*; do \
+	$(if $(filter %.1,$(INSTALL_MAN)),$(INSTALL) -m 644 $(filter %.1,$(INSTALL_MAN)) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(filter %.5,$(INSTALL_MAN)),$(INSTALL) -m 644 $(filter %.5,$(INSTALL_MAN)) $(DESTDIR)$(MANDIR)/man5/)
+	for u in $(INSTALL_UNITS); do \
 	  sed 's#/usr/bin/#$(BINDIR)/#g; s#/etc/#$(SYSCONFDIR)/#g' $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}.tmp && \
 	  chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}.tmp && \
 	  mv $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}.tmp $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}; done
+ifneq ($(call has,ota-client),)
 	test -e $(DESTDIR)$(SYSCONFDIR)/ota/client.conf || \
 	  $(INSTALL) -m 644 dist/etc/ota/client.conf $(DESTDIR)$(SYSCONFDIR)/ota/client.conf
 	$(INSTALL) -m 644 dist/etc/ota/system.conf.example $(DESTDIR)$(DOCDIR)/examples/system.conf
-	$(INSTALL) -m 644 dist/default/ota-server dist/default/ota-sign-renew $(DESTDIR)$(DOCDIR)/examples/
+endif
+	$(if $(INSTALL_DEFAULTS),$(INSTALL) -m 644 $(INSTALL_DEFAULTS) $(DESTDIR)$(DOCDIR)/examples/)
 	$(INSTALL) -m 644 README.md CHANGELOG.md LICENSE $(DESTDIR)$(DOCDIR)/

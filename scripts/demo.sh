@@ -5,11 +5,14 @@
 # check and the device goes back → the server shows every signed report → a
 # signed floor retires old versions → an attack is refused.  Uses the demo
 # keys in keys-example/ (unencrypted, public: never for production).
+# The programs are $BUILD's (default build/), or OTA_BINDIR's (e.g. /usr/bin
+# of the installed packages); the demo's files go into $BUILD/demo either way.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${BUILD:-build}
 case "$B" in /*) ;; *) B="$ROOT/$B" ;; esac
-SIGN="$B/ota-sign" SERVER="$B/ota-server" CLIENT="$B/ota-client"
+BIN=${OTA_BINDIR:-$B}
+SIGN="$BIN/ota-sign" SERVER="$BIN/ota-server" CLIENT="$BIN/ota-client"
 D="$B/demo"
 rm -rf "$D"
 mkdir -p "$D/keys" "$D/src"
