@@ -1,4 +1,4 @@
-# packaging/yocto/ota-client_0.1.0.bb — BitBake recipe for the device side of
+# packaging/yocto/ota-client_0.2.0.bb — BitBake recipe for the device side of
 # ota: libotaclient (shared and static) and the ota-client agent with its
 # systemd unit and default /etc/ota/client.conf.  The server and the signer
 # are not built (`make client` / `make install-client`).  Needs Yocto 3.4
