@@ -166,7 +166,7 @@ $(BUILD)/tests/%: tests/tools/%.c $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(TOOLS_LIBS)
 
 # ---- top-level targets -------------------------------------------------------
-.PHONY: all deps deps-demo deps-node test unit interop integration demo clean check-deps fuzz powerloss
+.PHONY: bench all deps deps-demo deps-node test unit interop integration demo clean check-deps fuzz powerloss
 
 all: check-deps $(LIBFORMATS) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(PROGRAMS) $(UNIT_BIN) $(TOOLS_BIN)
 
@@ -251,6 +251,11 @@ powerloss: all
 demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
+
+# every benchmark with its baseline; rewrites bench/RESULTS.md (bench/run.sh:
+# QUICK=1, ONLY="server bundle")
+bench: all deps-node
+	@BUILD=$(BUILD) bench/run.sh
 
 # libFuzzer targets (clang): one per parser, tests/fuzz/fuzz_*.c, seeded from
 # formats/vectors.  FUZZ_SECONDS per target; crashes are saved in build-fuzz/.

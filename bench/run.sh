@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# bench/run.sh — `make bench`: every benchmark under bench/, each with its
+# baseline in the same run (see each script's header), then bench/RESULTS.md
+# rewritten: the machine, the commit, and per benchmark the command line and
+# what it printed (its tables and ratios).  Not part of `make test` (minutes,
+# and timings on a shared machine are only comparable within one run).
+#
+#   bench/run.sh                 every benchmark with its defaults
+#   QUICK=1 bench/run.sh         smaller inputs (a smoke run: ratios noisier)
+#   ONLY="server bundle" bench/run.sh   a subset; the other sections keep
+#                                their previous text
+#   BUILD=build  OUT=bench/RESULTS.md
+#
+# The earlier hand-written analysis lives in bench/HISTORY.md.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+export BUILD=${BUILD:-build}
+OUT=${OUT:-bench/RESULTS.md}
+ALL="bundle install metadata server"
+ONLY=${ONLY:-$ALL}
+
+# name -> command line (QUICK: smaller inputs, same comparisons)
+cmd_of() {
+    if [ -n "${QUICK:-}" ]; then
+        case $1 in
+        bundle) echo "REPEAT=1 bench/bundle.sh /usr/include /usr/share/perl5" ;;
+        install) echo "SIZES=16 REPEAT=1 bench/install.sh" ;;
+        metadata) echo "bench/metadata.sh 2000 1" ;;
+        server) echo "DUR=3 ROUNDS=1 bench/server.sh" ;;
+        esac
+    else
+        case $1 in
+        bundle) echo "bench/bundle.sh" ;;
+        install) echo "bench/install.sh" ;;
+        metadata) echo "bench/metadata.sh" ;;
+        server) echo "bench/server.sh" ;;
+        esac
+    fi
+}
+title_of() {
+    case $1 in
+    bundle) echo "Bundles: ota-sign bundle / verify-bundle vs tar -czf, gzip, sha256sum" ;;
+    install) echo "Install engine: ota-client install vs curl | tar -xz" ;;
+    metadata) echo "Metadata verification: formats library vs tuf-js" ;;
+    server) echo "ota-server vs nginx (wrk on loopback)" ;;
+    esac
+}
+
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+# previous sections, to keep the ones not run now
+if [ -f "$OUT" ]; then
+    awk -v dir="$W" '/^<!-- bench:[a-z]+ -->$/ { name = substr($0, 12); sub(/ -->$/, "", name); f = dir "/old-" name; next }
+                     /^<!-- end -->$/ { f = ""; next } f != "" { print > f }' "$OUT"
+fi
+
+rc=0
+for b in $ALL; do
+    case " $ONLY " in *" $b "*) ;; *) continue ;; esac
+    c=$(cmd_of "$b")
+    echo "== bench: $c" >&2
+    start=$(date +%s)
+    if bash -c "$c" >"$W/$b.out" 2>"$W/$b.err"; then
+        status="ok"
+    else
+        status="FAILED (exit $?)"
+        rc=1
+        tail -5 "$W/$b.err" >&2
+    fi
+    secs=$(($(date +%s) - start))
+    {
+        echo "Command: \`$c\` — $status, ${secs} s, run $(date -u +%Y-%m-%dT%H:%MZ) at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')${QUICK:+ (QUICK: smaller inputs)}."
+        echo
+        # markdown tables as they are; plain text in a code block
+        if grep -q '^|' "$W/$b.out"; then cat "$W/$b.out"; else echo '```'; cat "$W/$b.out"; echo '```'; fi
+    } >"$W/new-$b"
+    cat "$W/$b.out" >&2
+done
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+distro=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")
+libs=""
+for p in libcurl libsodium libarchive zlib libcrypto jansson libmicrohttpd; do
+    v=$(pkg-config --modversion "$p" 2>/dev/null) && libs="$libs $p $v,"
+done
+{
+    echo "# Benchmark results"
+    echo
+    echo "Written by \`make bench\` (bench/run.sh): each benchmark runs its baseline"
+    echo "in the same invocation and prints the ratios; timings are comparable"
+    echo "within one run only. Earlier runs and their analysis: bench/HISTORY.md."
+    echo
+    echo "Machine: $(nproc) CPUs ($cpu), $mem RAM, $distro, Linux $(uname -r)."
+    echo "Libraries:${libs%,}."
+    for b in $ALL; do
+        echo
+        echo "## $(title_of "$b")"
+        echo
+        echo "<!-- bench:$b -->"
+        if [ -f "$W/new-$b" ]; then cat "$W/new-$b"
+        elif [ -f "$W/old-$b" ]; then cat "$W/old-$b"
+        else echo "Not run yet: \`make bench ONLY=$b\`."
+        fi
+        echo "<!-- end -->"
+    done
+} >"$W/results.md"
+mv "$W/results.md" "$OUT"
+echo "bench: wrote $OUT" >&2
+exit $rc
