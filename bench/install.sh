@@ -60,6 +60,8 @@ BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 S=$BUILD/ota-sign
 C=$BUILD/ota-client
+# write_sysconf: the simulated device's system.conf, as the suites write it
+source "$ROOT/tests/integration/sysconf.sh"
 SIZES=${SIZES:-16 1024}
 REPEAT=${REPEAT:-3}
 for b in "$S" "$C" "$BUILD/ota-server"; do
@@ -227,37 +229,11 @@ mkdevice() {
     D=$(mktemp -d "$W/runs/dev.XXXXXX")
     local d=$D
     mkdir -p "$d/state" "$d/slot-a" "$d/slot-b"
-    : >"$d/disk-a"
-    : >"$d/disk-b"
+    : >"$d/disk-a.img"
+    : >"$d/disk-b.img"
     ln -s "$d/slot-a" "$d/current"
     echo "ota.slot=A" >"$d/cmdline"
-    cat >"$d/system.conf" <<EOF
-[system]
-compatible = bench-1
-bootloader = symlink
-symlink = $d/current
-cmdline = $d/cmdline
-
-[slot.rootfs.0]
-type = dir
-path = $d/slot-a
-bootname = A
-
-[slot.rootfs.1]
-type = dir
-path = $d/slot-b
-bootname = B
-
-[slot.disk.0]
-type = raw
-path = $d/disk-a
-parent = rootfs.0
-
-[slot.disk.1]
-type = raw
-path = $d/disk-b
-parent = rootfs.1
-EOF
+    SYS_COMPAT=bench-1 write_sysconf "$d/system.conf" "$d" disk
     "$C" --state-dir "$d/state" --system-conf "$d/system.conf" init \
         --root "$W/repo/metadata/1.root.json" >/dev/null
 }
@@ -291,7 +267,7 @@ ours() {
     if [ "$kind" = tree ]; then
         diff -r --no-dereference "$src" "$D/slot-b" >/dev/null || die "$target: slot B differs from the tree"
     else
-        cmp -s "$src" "$D/disk-b" || die "$target: slot B differs from the image"
+        cmp -s "$src" "$D/disk-b.img" || die "$target: slot B differs from the image"
     fi
     echo "$(sub "$t1" "$t0") $(tail -1 "$W/rss.ours" | awk '{print $1, $2 + $3}')"
 }

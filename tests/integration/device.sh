@@ -58,49 +58,21 @@ mkdevice() {
     : >"$d/kernel-a.img"
     : >"$d/kernel-b.img"
     echo "root=/dev/fake ota.slot=A quiet" >"$d/cmdline"
-    cat >"$d/system.conf" <<EOF
-# simulated device $1
-[system]
-compatible = gw-1
-bootloader = $2
-cmdline = $d/cmdline
-EOF
+    local extra=""
     case $2 in
     symlink)
-        ln -s "$d/slot-a" "$d/current"
-        echo "symlink = $d/current" >>"$d/system.conf" ;;
+        ln -s "$d/slot-a" "$d/current" ;;
     grub)
         grub-editenv "$d/grubenv" create
         grub-editenv "$d/grubenv" set ORDER="A B" A_OK=1 A_TRY=0 B_OK=1 B_TRY=0
-        echo "grubenv = $d/grubenv" >>"$d/system.conf" ;;
+        extra="grubenv = $d/grubenv" ;;
     uboot)
         printf 'BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=3\n' >"$d/env.txt"
         mkenvimage -s 0x4000 -o "$d/uboot.env" "$d/env.txt"
         echo "$d/uboot.env 0x0000 0x4000" >"$d/fw_env.config"
-        echo "fw-env-config = $d/fw_env.config" >>"$d/system.conf" ;;
+        extra="fw-env-config = $d/fw_env.config" ;;
     esac
-    cat >>"$d/system.conf" <<EOF
-
-[slot.rootfs.0]
-type = dir
-path = $d/slot-a
-bootname = A
-
-[slot.rootfs.1]
-type = dir
-path = $d/slot-b
-bootname = B
-
-[slot.kernel.0]
-type = raw
-path = $d/kernel-a.img
-parent = rootfs.0
-
-[slot.kernel.1]
-type = raw
-path = $d/kernel-b.img
-parent = rootfs.1
-EOF
+    SYS_BOOT=$2 SYS_EXTRA=$extra write_sysconf "$d/system.conf" "$d" kernel
     DEV=$d
     OC=("$C" --state-dir "$d/state" --system-conf "$d/system.conf" --metadata-url "$U/metadata/")
     "${OC[@]}" init --root "$T/repo/metadata/1.root.json" >/dev/null

@@ -85,3 +85,6 @@ kill_servers() {
 tree_hash() {
     (cd "$1" && find . -type f ! -name lock -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64
 }
+
+# write_sysconf: the simulated devices' system.conf (also used by bench/)
+source "$(dirname "${BASH_SOURCE[0]}")/sysconf.sh"

@@ -60,29 +60,7 @@ head -c 300000 /dev/zero >"$D0/kernel-a.img"
 echo "ota.slot=A" >"$D0/cmdline"
 ln -s "$D/slot-a" "$D0/current"
 D=$T/dev
-cat >"$D0/system.conf" <<EOF
-[system]
-compatible = gw-1
-bootloader = symlink
-symlink = $D/current
-cmdline = $D/cmdline
-[slot.rootfs.0]
-type = dir
-path = $D/slot-a
-bootname = A
-[slot.rootfs.1]
-type = dir
-path = $D/slot-b
-bootname = B
-[slot.kernel.0]
-type = raw
-path = $D/kernel-a.img
-parent = rootfs.0
-[slot.kernel.1]
-type = raw
-path = $D/kernel-b.img
-parent = rootfs.1
-EOF
+write_sysconf "$D0/system.conf" "$D" kernel # paths of the copy the runs use
 "$C" --state-dir "$D0/state" init --root "$T/repo/metadata/1.root.json" >/dev/null
 OLD_A=$(tree_hash "$D0/slot-a")
 OLD_KA=$(sha256sum <"$D0/kernel-a.img")

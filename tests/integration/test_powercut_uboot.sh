@@ -76,22 +76,9 @@ fi
 exec "$REAL_SETENV" "\$@"
 EOF
 chmod +x "$T/fw_setenv"
-cat >"$D0/system.conf" <<EOF
-[system]
-compatible = gw-1
-bootloader = uboot
-fw-env-config = $D/fw_env.config
-fw-setenv = $T/fw_setenv
-cmdline = $D/cmdline
-[slot.rootfs.0]
-type = dir
-path = $D/slot-a
-bootname = A
-[slot.rootfs.1]
-type = dir
-path = $D/slot-b
-bootname = B
-EOF
+SYS_BOOT=uboot SYS_EXTRA="fw-env-config = $D/fw_env.config
+fw-setenv = $T/fw_setenv" \
+    write_sysconf "$D0/system.conf" "$D" # paths of the copy the runs use
 "$C" --state-dir "$D0/state" init --root "$T/repo/metadata/1.root.json" >/dev/null
 OLD_A=$(tree_hash "$D0/slot-a")
 reset_device() { rm -rf "$D"; cp -a "$D0" "$D"; rm -f "$T/calls"; }

@@ -154,29 +154,7 @@ head -c 300000 /dev/zero >"$D/kernel-a.img"
 : >"$D/kernel-b.img"
 echo "ota.slot=A" >"$D/cmdline"
 ln -s "$D/slot-a" "$D/current"
-cat >"$D/system.conf" <<EOF
-[system]
-compatible = gw-1
-bootloader = symlink
-symlink = $D/current
-cmdline = $D/cmdline
-[slot.rootfs.0]
-type = dir
-path = $D/slot-a
-bootname = A
-[slot.rootfs.1]
-type = dir
-path = $D/slot-b
-bootname = B
-[slot.kernel.0]
-type = raw
-path = $D/kernel-a.img
-parent = rootfs.0
-[slot.kernel.1]
-type = raw
-path = $D/kernel-b.img
-parent = rootfs.1
-EOF
+write_sysconf "$D/system.conf" "$D" kernel
 "$C" --state-dir "$D/state" init --root "$T/repo/metadata/1.root.json" >/dev/null ||
     fatal "ota-client init on the device"
 OLD_A=$(tree_hash "$D/slot-a")
