@@ -163,7 +163,7 @@ $(TOOLS_BIN): $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(if $(CLIENT_SRC),$(LI
 
 # ---- top-level targets -------------------------------------------------------
 .PHONY: all deps deps-node deps-clang test unit interop integration demo clean check-deps fuzz \
-        powerloss
+        fuzz-build powerloss
 
 all: check-deps $(LIBFORMATS) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(PROGRAMS) $(UNIT_BIN) $(TOOLS_BIN)
 
@@ -232,24 +232,44 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
 
-# libFuzzer targets (clang): one per parser, tests/fuzz/fuzz_*.c, seeded from
-# formats/vectors.  FUZZ_SECONDS per target; crashes are saved in build-fuzz/.
+# ---- libFuzzer targets (clang): tests/fuzz/fuzz_*.c --------------------------
+# `make fuzz` builds everything a fuzzer links (libotaformats, libotaclient and
+# the server's pure parsers) into build-fuzz/ with clang, ASan + UBSan and
+# libFuzzer's coverage (a sub-make: BUILD=build-fuzz, target fuzz-build), then
+# runs each target FUZZ_SECONDS.  Seeds: the committed tests/fuzz/corpus/NAME/
+# (tests/fuzz/mkcorpus.py), tests/fuzz/regressions/NAME/ (inputs that found
+# bugs, replayed by tests/unit/test_fuzz_regressions.c) and formats/vectors;
+# new inputs go to build-fuzz/corpus/NAME, crashes to build-fuzz/NAME-crash-*.
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/%)
+FUZZ_SEEDS := formats/vectors/canonical formats/vectors/tufjs formats/vectors/bundle \
+              formats/vectors/report
+# server/path.c and server/headers.c make no libmicrohttpd calls (they only
+# include its header): linked without it
+FUZZ_SERVER_OBJ := $(BUILD)/server/path.o $(BUILD)/server/headers.o
+FUZZ_LIBS := $(FUZZ_SERVER_OBJ) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
+
+# only meaningful in the sub-make (CC=clang, CFLAGS=-fsanitize=fuzzer-no-link)
+$(FUZZ_BIN): $(BUILD)/%: tests/fuzz/%.c $(FUZZ_LIBS)
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -DOTA_SOURCE_DIR=\"$(CURDIR)\" -MMD -MP $< $(FUZZ_LIBS) \
+	  -o $@ $(ALL_LDFLAGS) $(CLIENT_LIBS) $(DEP_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
 fuzz: deps deps-clang
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined WERROR=0 \
-	  CFLAGS="-fsanitize=fuzzer-no-link" build-fuzz/libotaformats.a
+	  CFLAGS="-fsanitize=fuzzer-no-link" fuzz-build
 	@set -eo pipefail; for f in $(FUZZ_NAMES); do \
-	  clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iformats \
-	    -DOTA_SOURCE_DIR=\"$(CURDIR)\" $(DEP_CFLAGS) tests/fuzz/$$f.c build-fuzz/libotaformats.a \
-	    $(DEP_LIBS) -o build-fuzz/$$f; \
 	  mkdir -p build-fuzz/corpus/$$f; \
+	  seeds="$(FUZZ_SEEDS)"; \
+	  for d in tests/fuzz/corpus/$$f tests/fuzz/regressions/$$f; do [ -d $$d ] && seeds="$$d $$seeds"; done; \
 	  echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=build-fuzz/$$f- -print_final_stats=0 build-fuzz/corpus/$$f \
-	    formats/vectors/canonical formats/vectors/tufjs formats/vectors/bundle \
-	    formats/vectors/report 2>&1 | tail -2; \
+	    $$seeds 2>&1 | tail -2; \
 	done
 
 # clang: the fuzzers' compiler and CI's second one (Debian's clang brings
@@ -264,4 +284,4 @@ clean:
 
 ALL_OBJ := $(FORMATS_OBJ) $(CLIENT_OBJ) $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(SERVER_SRC:%.c=$(BUILD)/%.o) \
            $(AGENT_SRC:%.c=$(BUILD)/%.o)
--include $(ALL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d)
+-include $(ALL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(FUZZ_BIN:=.d)
