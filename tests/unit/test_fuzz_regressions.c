@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ota_keyfile.h"
 #include "ota_limits.h"
 #include "ota_pkey.h"
 
@@ -41,6 +45,35 @@ load(const char *fuzzer, const char *name, size_t *len)
     return buf;
 }
 
+/* fuzz_keyfile: an unencrypted key file (keys-example/root.key).  Decoding
+ * one in a process that had not called sodium_init() aborted in
+ * sodium_malloc; the library now calls it itself.  Runs first, in a child
+ * (an abort must not take the other tests with it), and main() never calls
+ * sodium_init(): nothing before this test initialises libsodium. */
+static void
+test_keyfile_secret_without_sodium_init(void **state)
+{
+    (void) state;
+    size_t len = 0;
+    uint8_t *in = load("fuzz_keyfile", "secret-before-sodium-init", &len);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        ota_secret_key *k = NULL;
+        ota_err rc = ota_keyfile_decode(in, len, NULL, 0, &k);
+        bool ok = rc == OTA_OK && ota_secret_key_type(k) == OTA_KEY_ED25519;
+        ota_secret_key_free(k);
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("decoding in a fresh process: %s %d",
+                 WIFSIGNALED(status) ? "killed by signal" : "exit status",
+                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    free(in);
+}
+
 /* fuzz_pem mode 3 (a PEM private key), RSA: an RSA-2048 PKCS#8 key with one
  * base64 digit of its modulus changed.  ota_pkey_public_from_private handed
  * out its public key although ota_pkey_pem_to_spki refuses that key
@@ -72,6 +105,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keyfile_secret_without_sodium_init), /* first: see there */
         cmocka_unit_test(test_pem_rsa_private_key_gets_the_public_key_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
