@@ -15,7 +15,16 @@
  *   4  the same for a DER PKCS#8 key the harness wraps as PEM;
  *   5  a PEM public key as a TUF key object (ota_key_pem_json,
  *      ota_key_parse, ota_key_id): usable exactly when
- *      ota_pkey_pem_to_spki accepts it, with the same DER. */
+ *      ota_pkey_pem_to_spki accepts it, with the same DER.
+ *
+ * "Accepted again" holds for ECDSA only.  OpenSSL's RSA public-key check
+ * (ota_pkey_pem_to_spki, and ota_pkey_public_from_private since the fix
+ * replayed by test_fuzz_regressions) runs a Miller-Rabin test with random
+ * bases on the modulus: for a modulus that is not a product of two large
+ * primes it may find a factor on one call and not on the next, so the same
+ * RSA key can be accepted once and refused once (seen: 1 refusal in 30
+ * `openssl pkey -check` runs).  For RSA the harness therefore only checks
+ * that whatever is accepted is consistent (same DER, signatures verify). */
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,10 +83,12 @@ public_pem(ota_pkey_alg alg, const char *pem, size_t len, const uint8_t *want, s
     char *again = pem_wrap("PUBLIC KEY", der, dlen, &plen);
     uint8_t der2[OTA_MAX_SPKI_DER_LEN];
     size_t dlen2 = 0;
-    if (again == NULL || ota_pkey_pem_to_spki(alg, again, plen, der2, sizeof der2, &dlen2) !=
-                             OTA_OK ||
-        dlen2 != dlen || memcmp(der, der2, dlen) != 0)
+    if (again == NULL)
         abort();
+    ota_err rc = ota_pkey_pem_to_spki(alg, again, plen, der2, sizeof der2, &dlen2);
+    if ((rc != OTA_OK && alg == OTA_PKEY_ECDSA_P256) ||
+        (rc == OTA_OK && (dlen2 != dlen || memcmp(der, der2, dlen) != 0)))
+        abort(); /* (RSA: see the header) */
     free(again);
 }
 
@@ -89,8 +100,12 @@ private_pem(ota_pkey_alg alg, const char *pem, size_t len)
         return;
     uint8_t sig[OTA_MAX_SIG_LEN], der[OTA_MAX_SPKI_DER_LEN];
     size_t slen = 0, dlen = 0;
-    if (ota_pkey_pem_to_spki(alg, pub, strlen(pub), der, sizeof der, &dlen) != OTA_OK)
-        abort(); /* the public key we derived is one we accept */
+    if (ota_pkey_pem_to_spki(alg, pub, strlen(pub), der, sizeof der, &dlen) != OTA_OK) {
+        if (alg == OTA_PKEY_ECDSA_P256)
+            abort(); /* the public key we derived is one we accept (RSA: see the header) */
+        free(pub);
+        return;
+    }
     if (ota_pkey_sign(alg, pem, len, (const uint8_t *) MESSAGE, sizeof MESSAGE - 1, sig,
                       sizeof sig, &slen) == OTA_OK &&
         ota_pkey_verify(alg, der, dlen, (const uint8_t *) MESSAGE, sizeof MESSAGE - 1, sig,
@@ -118,8 +133,10 @@ key_object(ota_pkey_alg alg, const uint8_t *data, size_t size)
         bool direct = ota_pkey_pem_to_spki(alg, pem, len, der, sizeof der, &dlen) == OTA_OK;
         if (ota_key_id(obj, id) != OTA_OK || ota_key_parse(id, obj, &k) != OTA_OK)
             abort();
-        if ((k.type == type) != direct ||
-            (direct && (k.pub_len != dlen || memcmp(k.pub, der, dlen) != 0)))
+        /* both ran the public-key check: for RSA either may refuse alone */
+        bool both = k.type == type && direct;
+        if (((k.type == type) != direct && alg == OTA_PKEY_ECDSA_P256) ||
+            (both && (k.pub_len != dlen || memcmp(k.pub, der, dlen) != 0)))
             abort();
         json_decref(obj);
     }
