@@ -2,13 +2,16 @@
  * lookups, listing and target streams) over a fake in-memory transport.
  *
  * Input: one mode byte, then files, each
- *     name length (1 byte) | name | data length (3 bytes, big-endian) | data
- * (lengths past the end are cut short; at most MAX_FILES files).  A file
+ *     FF FE | name | LF | data
+ * (the data runs to the next FF FE, which no JSON text holds: bytes can be
+ * inserted into or cut from a file without breaking the framing; a name is
+ * 1..255 bytes without NUL; at most MAX_FILES files).  A file
  * named "local/NAME" is put in the metadata directory as NAME before the
  * refresh (trusted copies from an earlier cycle); every other file is served
  * by the transport at metadata URL "mem://x/" + name, targets under
- * "mem://x/targets/" (a consistent-snapshot target URL's HASH. prefix is
- * dropped when no file has that name).  Anything not there is a 404.
+ * "mem://x/targets/" (a consistent-snapshot URL's VERSION. or HASH. prefix
+ * is ignored when no file has that name: see lookup).  Anything not there
+ * is a 404.
  *
  * The metadata directory (on /dev/shm: writes and fsyncs cost little) holds
  * a fixed, valid root built at startup: version 1, consistent snapshots,
@@ -33,14 +36,16 @@
  *   0xf0  transport piece size: 0 whole, else n * 61 bytes per read/sink call.
  *
  * Checks besides the sanitizers: after a successful refresh the roles have
- * versions, and a second refresh with the same files (now against the
- * trusted copies it persisted) succeeds too.
+ * versions, every listed target is found by ota_client_get_target, and a
+ * second refresh with the same files (now against the trusted copies it
+ * persisted) succeeds too.
  * FUZZ_CLIENT_VERBOSE=1 in the environment prints each refresh's and target
  * read's outcome (to see how far a seed gets).
  *
  * NOTE: the transport table is filled with designated initialisers, so a
  * new field (`size`) or parameter (`err_cap`) is a local change here.
  */
+#define _GNU_SOURCE /* memmem */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -152,34 +157,29 @@ find(files *fs, const char *name)
     return NULL;
 }
 
+/* Split p[n] at each FF FE into "name LF data" files. */
 static void
 parse_files(const uint8_t *p, size_t n, files *fs)
 {
-    while (n > 0 && fs->n < MAX_FILES) {
-        size_t nl = p[0];
-        if (nl == 0 || nl > n - 1)
-            break;
-        file *f = &fs->f[fs->n];
-        memcpy(f->name, p + 1, nl);
-        f->name[nl] = '\0';
-        p += 1 + nl;
-        n -= 1 + nl;
-        size_t dl = 0;
-        for (int i = 0; i < 3 && n > 0; i++, p++, n--)
-            dl = dl << 8 | *p;
-        if (dl > n)
-            dl = n;
-        f->data = malloc(dl + 1);
+    static const uint8_t sep[2] = {0xff, 0xfe};
+    const uint8_t *end = p + n;
+    const uint8_t *at = memmem(p, n, sep, sizeof sep);
+    while (at != NULL && fs->n < MAX_FILES) {
+        const uint8_t *start = at + sizeof sep;
+        at = memmem(start, (size_t) (end - start), sep, sizeof sep);
+        const uint8_t *stop = at != NULL ? at : end;
+        const uint8_t *nl = memchr(start, '\n', (size_t) (stop - start));
+        size_t nlen = nl != NULL ? (size_t) (nl - start) : 0;
+        if (nlen == 0 || nlen > 255 || memchr(start, '\0', nlen) != NULL)
+            continue;
+        file *f = &fs->f[fs->n++];
+        memcpy(f->name, start, nlen);
+        f->name[nlen] = '\0';
+        f->len = (size_t) (stop - (nl + 1));
+        f->data = malloc(f->len + 1);
         if (f->data == NULL)
             abort();
-        memcpy(f->data, p, dl);
-        f->len = dl;
-        p += dl;
-        n -= dl;
-        if (strlen(f->name) == nl) /* a NUL inside the name: dropped */
-            fs->n++;
-        else
-            free(f->data);
+        memcpy(f->data, nl + 1, f->len);
     }
 }
 
@@ -194,8 +194,19 @@ free_files(files *fs)
 
 #define BASE "mem://x/"
 
-/* The file a URL names; a consistent-snapshot target's "HASH." is dropped
- * when no file has the full name. */
+/* name without a leading consistent-snapshot "VERSION." */
+static const char *
+unversioned(const char *name)
+{
+    size_t d = strspn(name, "0123456789");
+    return d > 0 && name[d] == '.' ? name + d + 1 : name;
+}
+
+/* The file a URL names.  When no file has that exact name, a metadata URL's
+ * "VERSION." and a consistent-snapshot target URL's "HASH." prefix are
+ * ignored (so a fuzzed version or hash does not merely move the URL away
+ * from the file; the version and hash checks still see the mismatch) —
+ * except for N.root.json: the root chain ends at the first 404. */
 static file *
 lookup(files *fs, const char *url)
 {
@@ -203,8 +214,17 @@ lookup(files *fs, const char *url)
         return NULL;
     const char *name = url + strlen(BASE);
     file *f = find(fs, name);
-    if (f != NULL || strncmp(name, "targets/", 8) != 0)
+    if (f != NULL)
         return f;
+    if (strncmp(name, "targets/", 8) != 0) {
+        if (strcmp(unversioned(name), "root.json") == 0)
+            return NULL;
+        for (size_t i = 0; i < fs->n; i++)
+            if (strchr(fs->f[i].name, '/') == NULL &&
+                strcmp(unversioned(fs->f[i].name), unversioned(name)) == 0)
+                return &fs->f[i];
+        return NULL;
+    }
     const char *base = strrchr(name, '/') + 1;
     size_t h = strspn(base, "0123456789abcdef");
     if ((h != 64 && h != 128) || base[h] != '.')
@@ -357,9 +377,7 @@ role_of(const char *name)
         name += 6;
     else if (strchr(name, '/') != NULL)
         return 0;
-    name += strspn(name, "0123456789") > 0 && name[strspn(name, "0123456789")] == '.'
-                ? strspn(name, "0123456789") + 1
-                : 0;
+    name = unversioned(name);
     size_t n = strlen(name);
     if (n < 6 || strcmp(name + n - 5, ".json") != 0)
         return 0;

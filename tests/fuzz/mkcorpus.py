@@ -13,6 +13,7 @@ without it that corpus is left as it is).  Deterministic except those key
 files (new keys each run).
 """
 import base64
+import json
 import os
 import shutil
 import struct
@@ -39,12 +40,12 @@ def write_corpus(name, seeds):
             f.write(data)
 
 
-# ---- fuzz_client: mode byte, then (name length, name, 3-byte length, data)* --
+# ---- fuzz_client: mode byte, then (FF FE, name, LF, data)* ------------------
 def container(mode, files):
     out = bytes([mode])
     for name, data in files:
-        n = name.encode()
-        out += bytes([len(n)]) + n + struct.pack(">I", len(data))[1:] + data
+        assert b"\xff\xfe" not in data
+        out += b"\xff\xfe" + name.encode() + b"\n" + data
     return out
 
 
@@ -68,7 +69,17 @@ def client_seeds():
         ("local/snapshot.json", read(t, "snapshot.json")),
         ("local/targets.json", read(t, "targets.json")),
     ]
+    # compact, unsigned copies for the re-signing mode: small inputs, so the
+    # fuzzer's mutations land on the fields behind the signatures
+    def bare(data):
+        doc = json.loads(data)
+        doc["signatures"] = []
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
     return {
+        "resign-compact": container(0x07, [(n, bare(d)) for n, d in meta] + small_target),
+        "resign-compact-rotation": container(
+            0x07, [("2.root.json", bare(read(t, "2.root.json")))] + [(n, bare(d)) for n, d in meta[:3]]),
         # the tuf-js repository as it is: valid for the harness's root
         "tufjs-raw": container(0x00, meta + small_target + [("lookup", b"tools/diag-1.0.txt")]),
         # every target file, metadata re-signed with fix-ups (lengths, hashes, versions)
