@@ -6,6 +6,7 @@
 #   make test       deps + build + every test suite (the README's command)
 #   make unit       build + cmocka unit tests only
 #   make demo       end-to-end demo on 127.0.0.1
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (clang; build-fuzz/)
 #   make powerloss  the long power-cut runs (N=1000 kill points per call kind;
 #                   lost unsynced writes at every sync/rename/write point)
 #   make install    PREFIX=/usr/local DESTDIR= (mk/install.mk); make man
@@ -65,22 +66,30 @@ HARDEN := -fPIC
 SANFLAGS := -fsanitize=$(SAN) -fno-sanitize-recover=all
 endif
 
-# pkg-config is asked lazily (=) so `make deps` works before the packages exist.
+# pkg-config answers, each asked at most once per make invocation and only
+# when a recipe first needs it, so `make deps` (and a no-op make) works before
+# the packages exist.  $(call pc_memo,VAR,ARGS) defines VAR recursively as
+# "ask pkg-config ARGS, store the answer as the simple variable VAR, then
+# expand it": the first expansion replaces the definition by its value.
 # formats/ (shared by every program) needs libsodium, jansson, OpenSSL libcrypto
 # (ECDSA/RSA keys only), zlib and libarchive (bundles).
-pc = $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null)
+pc_memo = $(eval $(1) = $$(eval $(1) := $$$$(shell $$(PKG_CONFIG) $(2) 2>/dev/null))$$($(1)))
 FORMATS_PKGS := libsodium jansson libcrypto zlib libarchive
-DEP_CFLAGS = $(call pc,--cflags,$(FORMATS_PKGS))
-DEP_LIBS = $(call pc,--libs,$(FORMATS_PKGS)) -lpthread
-CMOCKA_LIBS = $(call pc,--libs,cmocka)
-SERVER_LIBS = $(call pc,--libs,libmicrohttpd gnutls sqlite3)
-CLIENT_LIBS = $(call pc,--libs,libcurl)
+$(call pc_memo,DEP_CFLAGS,--cflags $(FORMATS_PKGS))
+$(call pc_memo,PC_FORMATS_LIBS,--libs $(FORMATS_PKGS))
+DEP_LIBS = $(PC_FORMATS_LIBS) -lpthread
+$(call pc_memo,CMOCKA_LIBS,--libs cmocka)
+$(call pc_memo,SERVER_LIBS,--libs libmicrohttpd gnutls sqlite3)
+$(call pc_memo,CLIENT_LIBS,--libs libcurl)
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(HARDEN) \
              $(SANFLAGS) -fvisibility=hidden -Iformats -Iclient/include $(DEP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
 
-$(BUILD)/%.o: %.c
+# Every object waits for check-deps (order-only: it never makes an object out
+# of date), so under -j a missing library stops the build with its one clear
+# message before any compiler error.
+$(BUILD)/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
@@ -141,37 +150,49 @@ $(BUILD)/ota-client: $(AGENT_SRC:%.c=$(BUILD)/%.o) $(LIBCLIENT) $(LIBFORMATS)
 
 # ---- unit tests (cmocka): one binary per tests/unit/test_*.c ----------------
 # Each links every library we build (static: only what it uses is pulled in).
+# Objects are compiled on their own ($(BUILD)/tests/unit/test_X.o), so a
+# library change relinks the tests without recompiling them.
 # cmocka's macros cast between integer types; conversion warnings there are noise.
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_CFLAGS = $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion -Wno-frame-larger-than \
               -DOTA_SOURCE_DIR=\"$(CURDIR)\"
 TEST_LIBS = $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS) $(CLIENT_LIBS) $(DEP_LIBS) $(CMOCKA_LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
+$(UNIT_OBJ): $(BUILD)/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CCLD    $@")
-	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(TEST_LIBS)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(UNIT_BIN): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $< -o $@ $(TEST_LIBS)
 
 # ---- test tools: small programs the shell/interop suites drive --------------
 # Linked like the unit tests with every library we build (static: a tool
-# pulls in only what it uses, e.g. otaboot the switch backends).
+# pulls in only what it uses, e.g. otaboot the switch backends); compiled by
+# the generic rule into $(BUILD)/tests/tools/X.o.
 TOOLS_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOLS_OBJ := $(TOOLS_SRC:%.c=$(BUILD)/%.o)
 TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 TOOLS_LIBS = $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS) $(CLIENT_LIBS) $(DEP_LIBS)
 
-$(BUILD)/tests/%: tests/tools/%.c $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< -o $@ $(ALL_LDFLAGS) $(TOOLS_LIBS)
+$(TOOLS_BIN): $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $< -o $@ $(TOOLS_LIBS)
 
 # ---- top-level targets -------------------------------------------------------
-.PHONY: bench all deps deps-demo deps-node test unit interop integration demo clean check-deps fuzz powerloss
+.PHONY: bench all deps deps-demo deps-node deps-clang test unit interop integration demo clean \
+        check-deps fuzz fuzz-build powerloss
 
 all: check-deps $(LIBFORMATS) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(PROGRAMS) $(UNIT_BIN) $(TOOLS_BIN)
 
+# One pkg-config run when everything is there; one per package to name the
+# missing ones otherwise.
 check-deps:
-	@missing=""; for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && exit 0; \
+	missing=""; for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "missing libraries:$$missing — run 'make deps'" >&2; exit 1; fi
 
 # apt_install WHAT CMDS DEBS: install DEBS when a library in PKGS or a command
@@ -257,27 +278,52 @@ demo: deps-demo
 bench: all deps-node
 	@BUILD=$(BUILD) bench/run.sh
 
-# libFuzzer targets (clang): one per parser, tests/fuzz/fuzz_*.c, seeded from
-# formats/vectors.  FUZZ_SECONDS per target; crashes are saved in build-fuzz/.
+# ---- libFuzzer targets (clang): tests/fuzz/fuzz_*.c --------------------------
+# `make fuzz` builds everything a fuzzer links (libotaformats, libotaclient and
+# the server's pure parsers) into build-fuzz/ with clang, ASan + UBSan and
+# libFuzzer's coverage (a sub-make: BUILD=build-fuzz, target fuzz-build), then
+# runs each target FUZZ_SECONDS.  Seeds: the committed tests/fuzz/corpus/NAME/
+# (tests/fuzz/mkcorpus.py), tests/fuzz/regressions/NAME/ (inputs that found
+# bugs, replayed by tests/unit/test_fuzz_regressions.c) and formats/vectors;
+# new inputs go to build-fuzz/corpus/NAME, crashes to build-fuzz/NAME-crash-*.
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
-fuzz: deps
-	@command -v clang >/dev/null || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
+FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/%)
+FUZZ_SEEDS := formats/vectors/canonical formats/vectors/tufjs formats/vectors/bundle \
+              formats/vectors/report
+# server/path.c and server/headers.c make no libmicrohttpd calls (they only
+# include its header): linked without it
+FUZZ_SERVER_OBJ := $(BUILD)/server/path.o $(BUILD)/server/headers.o
+FUZZ_LIBS := $(FUZZ_SERVER_OBJ) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
+
+# only meaningful in the sub-make (CC=clang, CFLAGS=-fsanitize=fuzzer-no-link)
+$(FUZZ_BIN): $(BUILD)/%: tests/fuzz/%.c $(FUZZ_LIBS)
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -DOTA_SOURCE_DIR=\"$(CURDIR)\" -MMD -MP $< $(FUZZ_LIBS) \
+	  -o $@ $(ALL_LDFLAGS) $(CLIENT_LIBS) $(DEP_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps deps-clang
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined WERROR=0 \
-	  CFLAGS="-fsanitize=fuzzer-no-link" build-fuzz/libotaformats.a
+	  CFLAGS="-fsanitize=fuzzer-no-link" fuzz-build
 	@set -eo pipefail; for f in $(FUZZ_NAMES); do \
-	  clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iformats \
-	    -DOTA_SOURCE_DIR=\"$(CURDIR)\" $(DEP_CFLAGS) tests/fuzz/$$f.c build-fuzz/libotaformats.a \
-	    $(DEP_LIBS) -o build-fuzz/$$f; \
 	  mkdir -p build-fuzz/corpus/$$f; \
+	  seeds="$(FUZZ_SEEDS)"; \
+	  for d in tests/fuzz/corpus/$$f tests/fuzz/regressions/$$f; do [ -d $$d ] && seeds="$$d $$seeds"; done; \
 	  echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=build-fuzz/$$f- -print_final_stats=0 build-fuzz/corpus/$$f \
-	    formats/vectors/canonical formats/vectors/tufjs formats/vectors/bundle \
-	    formats/vectors/report 2>&1 | tail -2; \
+	    $$seeds 2>&1 | tail -2; \
 	done
+
+# clang: the fuzzers' compiler and CI's second one (Debian's clang brings
+# libFuzzer and the sanitizer runtimes)
+deps-clang:
+	@command -v clang >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang >/dev/null; }
 
 # make install, the shared library, manual pages; make deb (Debian packages);
 # examples/ built like an embedder's code
@@ -290,4 +336,4 @@ clean:
 
 ALL_OBJ := $(FORMATS_OBJ) $(CLIENT_OBJ) $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(SERVER_SRC:%.c=$(BUILD)/%.o) \
            $(AGENT_SRC:%.c=$(BUILD)/%.o)
--include $(ALL_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOLS_BIN:=.d)
+-include $(ALL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(FUZZ_BIN:=.d)

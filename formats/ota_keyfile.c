@@ -31,9 +31,15 @@ struct ota_secret_key {
     char secret[SECRET_MAX]; /* ecdsa: PKCS#8 PEM, NUL-terminated */
 };
 
+/* sodium_malloc aborts before sodium_init (idempotent): called here, as
+ * ota_pkey_generate and ota_report do, so no caller has to know (a caller
+ * without it aborted on any key file holding a secret: found by
+ * tests/fuzz/fuzz_keyfile.c). */
 static ota_secret_key *
 key_alloc(void)
 {
+    if (sodium_init() < 0)
+        return NULL;
     ota_secret_key *k = sodium_malloc(sizeof *k);
     if (k != NULL)
         memset(k, 0, sizeof *k);

@@ -216,17 +216,19 @@ load_private(ota_pkey_alg alg, const char *pem, size_t len, EVP_PKEY **out)
     }
     /* An EC PKCS#8 may carry a public point that does not match the scalar;
      * we would then hand out the wrong public key.  The check is one scalar
-     * multiplication.  (RSA's takes ~100 ms; a bad RSA key is caught by the
-     * self-check in ota_pkey_sign() instead.) */
-    if (alg == OTA_PKEY_ECDSA_P256) {
-        cctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-        if (cctx == NULL) {
-            rc = OTA_E_NOMEM;
-            goto out;
-        }
-        if (EVP_PKEY_pairwise_check(cctx) != 1)
-            goto out;
+     * multiplication.  (RSA's takes ~100 ms; a modulus that is not p*q is
+     * caught by the self-check in ota_pkey_sign() instead.)  An RSA key gets
+     * the public-key check ota_pkey_pem_to_spki() applies (a few ms), so
+     * ota_pkey_public_from_private() never hands out a public key that
+     * ota_pkey_pem_to_spki() refuses (found by tests/fuzz/fuzz_pem.c). */
+    cctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    if (cctx == NULL) {
+        rc = OTA_E_NOMEM;
+        goto out;
     }
+    if ((alg == OTA_PKEY_ECDSA_P256 ? EVP_PKEY_pairwise_check(cctx)
+                                    : EVP_PKEY_public_check(cctx)) != 1)
+        goto out;
     *out = pkey;
     pkey = NULL;
     rc = OTA_OK;

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""tests/fuzz/mkcorpus.py — writes the committed seed corpora tests/fuzz/corpus/NAME/.
+
+Each fuzzer's first input byte(s) select what it fuzzes (see the header of
+tests/fuzz/fuzz_NAME.c); the seeds here are the repository's vectors
+(formats/vectors, keys-example) with those bytes in front, so every mode
+starts from inputs that get deep.  `make fuzz` reads them besides
+formats/vectors and keeps what it finds in build-fuzz/corpus/NAME.
+
+Run from anywhere:  python3 tests/fuzz/mkcorpus.py [path/to/ota-sign]
+(ota-sign, default build/ota-sign, makes the key files for fuzz_keyfile;
+without it that corpus is left as it is).  Deterministic except those key
+files (new keys each run).
+"""
+import base64
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, "tests", "fuzz", "corpus")
+VEC = os.path.join(ROOT, "formats", "vectors")
+
+
+def read(*parts):
+    with open(os.path.join(*parts), "rb") as f:
+        return f.read()
+
+
+def write_corpus(name, seeds):
+    d = os.path.join(OUT, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for fname, data in seeds.items():
+        with open(os.path.join(d, fname), "wb") as f:
+            f.write(data)
+
+
+# ---- fuzz_client: mode byte, then (FF FE, name, LF, data)* ------------------
+def container(mode, files):
+    out = bytes([mode])
+    for name, data in files:
+        assert b"\xff\xfe" not in data
+        out += b"\xff\xfe" + name.encode() + b"\n" + data
+    return out
+
+
+def client_seeds():
+    t = os.path.join(VEC, "tufjs")
+    meta = [
+        ("timestamp.json", read(t, "timestamp.json")),
+        ("1.snapshot.json", read(t, "snapshot.json")),
+        ("1.targets.json", read(t, "targets.json")),
+        ("1.product-x.json", read(t, "product-x.json")),
+        ("1.hashed-bin.json", read(t, "hashed-bin.json")),
+    ]
+    small_target = [("targets/tools/diag-1.0.txt", read(t, "targets", "tools", "diag-1.0.txt"))]
+    targets = small_target + [
+        ("targets/product-x/app-2.0.0.bundle", read(t, "targets", "product-x", "app-2.0.0.bundle")),
+        ("targets/firmware/gw-100/1.4.2.bundle",
+         read(t, "targets", "firmware", "gw-100", "1.4.2.bundle")),
+    ]
+    local = [
+        ("local/timestamp.json", read(t, "timestamp.json")),
+        ("local/snapshot.json", read(t, "snapshot.json")),
+        ("local/targets.json", read(t, "targets.json")),
+    ]
+    # compact, unsigned copies for the re-signing mode: small inputs, so the
+    # fuzzer's mutations land on the fields behind the signatures
+    def bare(data):
+        doc = json.loads(data)
+        doc["signatures"] = []
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
+    return {
+        "resign-compact": container(0x07, [(n, bare(d)) for n, d in meta] + small_target),
+        "resign-compact-rotation": container(
+            0x07, [("2.root.json", bare(read(t, "2.root.json")))] + [(n, bare(d)) for n, d in meta[:3]]),
+        # the tuf-js repository as it is: valid for the harness's root
+        "tufjs-raw": container(0x00, meta + small_target + [("lookup", b"tools/diag-1.0.txt")]),
+        # every target file, metadata re-signed with fix-ups (lengths, hashes, versions)
+        "tufjs-resign-fixup": container(0x07, meta + targets),
+        # root rotation to the repository's version 2 (new root keys)
+        "tufjs-rotation": container(0x00, [("2.root.json", read(t, "2.root.json"))] + meta),
+        # trusted copies from an earlier cycle in the metadata directory
+        "tufjs-local": container(0x00, local + meta[:2]),
+        # no fetch(): open/read/close in 61 * 3 byte pieces
+        "tufjs-stream": container(0x08 | 0x30, meta + small_target),
+    }
+
+
+# ---- fuzz_server: selector byte, then the parser's input -----------------------
+def server_seeds():
+    s = {}
+    paths = ["/metadata/timestamp.json", "/targets/ab%20c/1.2.bundle", "//metadata//a/./b",
+             "/metadata/%2e%2e/keys/root.key", "/targets/" + "a" * 64 + ".fw.bin",
+             "/metadata/12.root.json", "/.git/config", "/metadata/x%00y", "/metadata/"]
+    for i, p in enumerate(paths):
+        s["path-%d" % i] = b"\x00\xff" + p.encode()
+    s["path-small-cap"] = b"\x00\x10/metadata/timestamp.json"
+    for i, q in enumerate(["1.2.3", "a%20b%2Fc", "%zz", "x%7f"]):
+        s["query-%d" % i] = b"\x01\x40" + q.encode()
+    size = struct.pack(">Q", 4096)
+    for i, r in enumerate(["bytes=0-99", "bytes=100-", "bytes=-500", "bytes=0-0,5-9",
+                           "bytes=4096-", "BYTES=1-2", "bytes=999999999999999999-"]):
+        s["range-%d" % i] = b"\x02" + size + r.encode()
+    for i, d in enumerate(["Sun, 06 Nov 1994 08:49:37 GMT", "Sat, 29 Feb 2020 23:59:60 GMT",
+                           "Sunday, 06-Nov-94 08:49:37 GMT"]):
+        s["date-%d" % i] = b"\x03" + d.encode()
+    for i, e in enumerate(['"1000-5f5e100-0"', 'W/"1000-5f5e100-0", "x"', "*", '"a", W/"b"']):
+        s["etag-%d" % i] = b"\x04\x0e" + b"1000-5f5e100-0" + e.encode()
+    return s
+
+
+# ---- fuzz_pem: (mode << 1 | alg) byte, then the key ---------------------------
+def pem_body(pem):
+    lines = [l for l in pem.decode().splitlines() if l and not l.startswith("-----")]
+    return base64.b64decode("".join(lines))
+
+
+def pem_seeds():
+    p = os.path.join(VEC, "pkey")
+    ec, rsa = 0, 1
+
+    def b(mode, alg):
+        return bytes([mode << 1 | alg])
+
+    s = {}
+    for alg, f in [(ec, "p256-pub.pem"), (ec, "p256-pub-compressed.pem"),
+                   (ec, "p256-pub-explicit.pem"), (rsa, "rsa2048-pub.pem"),
+                   (rsa, "rsapss-pub.pem"), (rsa, "rsa2048-pub-pkcs1.pem")]:
+        s["pub-" + f] = b(0, alg) + read(p, f)
+    s["der-p256-pub"] = b(1, ec) + read(p, "p256-pub.der")
+    s["der-rsa2048-pub"] = b(1, rsa) + read(p, "rsa2048-pub.der")
+    for alg, k, sig in [(ec, "p256-pub.der", "p256-sig.der"),
+                        (rsa, "rsa2048-pub.der", "rsa2048-sig-pss32.bin")]:
+        der = read(p, k)
+        s["verify-" + k] = b(2, alg) + struct.pack(">H", len(der)) + der + read(p, sig)
+    s["priv-p256"] = b(3, ec) + read(p, "p256-priv.pem")
+    s["priv-rsa2048"] = b(3, rsa) + read(p, "rsa2048-priv.pem")
+    s["priv-p256-sec1"] = b(3, ec) + read(p, "p256-priv-sec1.pem")
+    s["der-priv-p256"] = b(4, ec) + pem_body(read(p, "p256-priv.pem"))
+    s["keyobj-p256"] = b(5, ec) + read(p, "p256-pub.pem")
+    return s
+
+
+# ---- fuzz_bundle: selector byte (see its header), then the bundle -------------
+def bundle_seeds():
+    good = read(VEC, "bundle", "good-tree-image.otab")
+    mlen, tlen = struct.unpack(">QQ", good[24:40])
+    manifest = good[80:80 + mlen]
+    table = good[80 + mlen:80 + mlen + tlen]
+    return {
+        "manifest": b"\x00" + manifest,
+        "head": b"\x01" + struct.pack(">H", mlen) + manifest + table,
+        # the reader with a local chunk provider and a skip function
+        "reader-local-skip": bytes([2 + 3 * 3]) + good,
+    }
+
+
+# ---- fuzz_keyfile: key files as ota-sign writes them -----------------------
+def keyfile_seeds(sign):
+    s = {"example-root.key": read(ROOT, "keys-example", "root.key"),
+         "example-root.pub": read(ROOT, "keys-example", "root.pub")}
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, OTA_SIGN_PASSPHRASE="fuzz corpus")
+        for name, args in [("ecdsa-clear", ["--type", "ecdsa-p256", "--unencrypted"]),
+                           ("ed25519-enc", ["--kdf", "interactive"])]:
+            subprocess.run([sign, "keygen", "-o", os.path.join(d, name)] + args, env=env,
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            s[name + ".key"] = read(d, name + ".key")
+        s["ecdsa.pub"] = read(d, "ecdsa-clear.pub")
+    return s
+
+
+def main():
+    sign = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "ota-sign")
+    write_corpus("fuzz_client", client_seeds())
+    write_corpus("fuzz_server", server_seeds())
+    write_corpus("fuzz_pem", pem_seeds())
+    write_corpus("fuzz_bundle", bundle_seeds())
+    if os.access(sign, os.X_OK):
+        write_corpus("fuzz_keyfile", keyfile_seeds(sign))
+    else:
+        print("no %s: fuzz_keyfile corpus left as it is" % sign, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
