@@ -123,6 +123,19 @@
 /* Compression threads in the writer. */
 #define OTA_BUNDLE_MAX_JOBS 64
 
+/* ---- the release policy in signed targets metadata (formats/RELEASE.md) ---
+ * Read by formats/ota_release.c for ota-sign, libotaclient and ota-server. */
+
+/* Channels one release is offered on (custom.ota_release.channels): a
+ * release goes to a handful (stable, beta, a customer's pilot); 16 bounds
+ * the list a device scans and the line ota-sign prints. */
+#define OTA_RELEASE_MAX_CHANNELS 16u
+
+/* Bundle names with a floor (ota_policy.floors of the top-level targets):
+ * one per product of the repository; 256 bounds the work of checking the
+ * policy, which a client does before every choice. */
+#define OTA_POLICY_MAX_FLOORS 256u
+
 /* ---- ota-server and device status reports (formats/ota_report.h) --------
  * Owned by the server/report issue; see formats/REPORT.md and
  * docs/ota-server.md. */

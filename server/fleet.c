@@ -175,7 +175,7 @@ release_of(const char *role, const ota_target *t, bool *nomem)
     const char *version = json_string_value(json_object_get(b, "version"));
     if (name == NULL || version == NULL)
         return NULL; /* a plain target: not a release (as the client reads it) */
-    const json_t *rel = json_object_get(t->custom, "ota_release");
+    ota_release_policy rel;
     json_t *hw = string_array(json_object_get(b, "hardware"));
     const char *why = NULL;
     if (ota_semver_check(version) != OTA_OK)
@@ -183,7 +183,7 @@ release_of(const char *role, const ota_target *t, bool *nomem)
     else if (hw == NULL)
         why = "hardware is not a list of ids";
     else
-        why = ota_release_invalid(rel);
+        why = ota_release_read(json_object_get(t->custom, "ota_release"), &rel);
     json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:b}", "role", role, "path", t->path,
                           "length", (json_int_t) t->length, "name", name, "version", version,
                           "hardware", hw ? hw : json_array(), "valid", why == NULL);
@@ -196,16 +196,12 @@ release_of(const char *role, const ota_target *t, bool *nomem)
         /* the client never offers it: show why, not values it would not use */
         bad = json_object_set_new(o, "error", json_string(why));
     } else {
-        const json_t *ch = json_object_get(rel, "channels");
-        const json_t *ro = json_object_get(rel, "rollout");
-        bad = json_object_set_new(o, "channels",
-                                  ch ? json_deep_copy(ch)
-                                     : json_pack("[s]", OTA_RELEASE_DEFAULT_CHANNEL)) |
-              json_object_set_new(o, "rollout",
-                                  json_integer(ro ? json_integer_value(ro)
-                                                  : OTA_RELEASE_DEFAULT_ROLLOUT)) |
-              json_object_set_new(o, "downgrade",
-                                  json_boolean(json_is_true(json_object_get(rel, "downgrade"))));
+        json_t *ch = json_array();
+        for (size_t i = 0; ch != NULL && i < rel.nchannels; i++)
+            bad |= json_array_append_new(ch, json_string(rel.channels[i]));
+        bad |= json_object_set_new(o, "channels", ch) |
+               json_object_set_new(o, "rollout", json_integer(rel.rollout)) |
+               json_object_set_new(o, "downgrade", json_boolean(rel.downgrade));
     }
     if (bad) {
         json_decref(o);

@@ -40,7 +40,7 @@ static json_t *
 floors_of(const ota_md *targets, const char **why)
 {
     const json_t *policy = json_object_get(targets->signed_obj, "ota_policy");
-    *why = policy ? policy_invalid(policy) : NULL;
+    *why = policy ? ota_policy_invalid(policy) : NULL;
     return *why ? NULL : json_object_get(policy, "floors");
 }
 
@@ -116,18 +116,19 @@ cmd_floor(int argc, char **argv)
 
     repo r;
     int ret = common_open(&co, &r, false);
-    const char *why = NULL;
     repo_role *top = ret == SX_OK ? repo_role_get(&r, "targets") : NULL;
-    json_t *floors = top ? floors_of(top->md, &why) : NULL;
+    const json_t *policy = top ? json_object_get(top->md->signed_obj, "ota_policy") : NULL;
+    const char *old = NULL;
     if (ret != SX_OK)
         goto out;
-    if (why != NULL) {
-        ret = sign_error(SX_VERIFY, "targets.json: %s; fix it before changing floors", why);
+    if (ota_policy_floor(policy, name, &old) != OTA_OK) {
+        ret = sign_error(SX_VERIFY, "targets.json: %s; fix it before changing floors",
+                         ota_policy_invalid(policy));
         goto out;
     }
+    json_t *floors = json_object_get(policy, "floors");
     /* a copy: clearing frees the string in the metadata */
     char oldbuf[OTA_MAX_VERSION_LEN + 1];
-    const char *old = json_string_value(json_object_get(floors, name));
     if (old != NULL)
         old = memcpy(oldbuf, old, strlen(old) + 1); /* valid: at most 64 bytes */
     if (clear && old == NULL) {
@@ -138,8 +139,8 @@ cmd_floor(int argc, char **argv)
         printf("floor %s >= %s (unchanged)\n", name, old);
         goto out;
     }
-    if (!clear && old == NULL && json_object_size(floors) >= POLICY_MAX_FLOORS) {
-        ret = sign_error(SX_INPUT, "at most %d floors", POLICY_MAX_FLOORS);
+    if (!clear && old == NULL && json_object_size(floors) >= OTA_POLICY_MAX_FLOORS) {
+        ret = sign_error(SX_INPUT, "at most %u floors", OTA_POLICY_MAX_FLOORS);
         goto out;
     }
     ota_err rc = repo_edit_role(&r, top);

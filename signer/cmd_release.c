@@ -29,8 +29,8 @@ insert_sorted(json_t *list, const char *name)
         if (c > 0)
             break;
     }
-    if (n >= RELEASE_MAX_CHANNELS)
-        return sign_error(SX_USAGE, "--channel: at most %d channels", RELEASE_MAX_CHANNELS);
+    if (n >= OTA_RELEASE_MAX_CHANNELS)
+        return sign_error(SX_USAGE, "--channel: at most %u channels", OTA_RELEASE_MAX_CHANNELS);
     if (json_array_insert_new(list, i, json_string(name)) != 0)
         return sign_fail(OTA_E_NOMEM, "--channel");
     return SX_OK;
@@ -86,91 +86,32 @@ release_opt(int c, const char *arg, json_t **channels, int *rollout)
 json_t *
 release_new(const json_t *channels, int rollout, bool downgrade)
 {
-    json_t *ch = channels ? json_deep_copy(channels) : json_pack("[s]", RELEASE_DEFAULT_CHANNEL);
+    json_t *ch =
+        channels ? json_deep_copy(channels) : json_pack("[s]", OTA_RELEASE_DEFAULT_CHANNEL);
     if (ch == NULL)
         return NULL;
     return json_pack("{s:o, s:i, s:b}", "channels", ch, "rollout", rollout, "downgrade",
                      downgrade);
 }
 
-const char *
-release_invalid(const json_t *rel)
-{
-    if (rel == NULL)
-        return NULL;
-    if (!json_is_object(rel))
-        return "not an object";
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *) rel, key, v)
-    {
-        if (strcmp(key, "channels") == 0) {
-            size_t n = json_array_size(v);
-            if (!json_is_array(v) || n < 1 || n > RELEASE_MAX_CHANNELS)
-                return "channels is not an array of 1-16 names";
-            for (size_t i = 0; i < n; i++) {
-                const char *c = json_string_value(json_array_get(v, i));
-                if (c == NULL || !ota_id_valid(c))
-                    return "a channel is not a valid name";
-                if (i > 0 && strcmp(json_string_value(json_array_get(v, i - 1)), c) >= 0)
-                    return "channels are not sorted and distinct";
-            }
-        } else if (strcmp(key, "rollout") == 0) {
-            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
-                return "rollout is not an integer 0-100";
-        } else if (strcmp(key, "downgrade") == 0) {
-            if (!json_is_boolean(v))
-                return "downgrade is not true or false";
-        } else
-            return "unknown member";
-    }
-    return NULL;
-}
-
-const char *
-policy_invalid(const json_t *policy)
-{
-    if (!json_is_object(policy))
-        return "ota_policy is not an object";
-    const json_t *floors = json_object_get(policy, "floors");
-    if (json_object_size(policy) != 1 || !json_is_object(floors))
-        return "ota_policy must have exactly one member, the object floors";
-    if (json_object_size(floors) > POLICY_MAX_FLOORS)
-        return "more than 256 floors";
-    const char *name;
-    const json_t *v;
-    json_object_foreach((json_t *) floors, name, v)
-    {
-        if (!ota_id_valid(name))
-            return "a floor's bundle name is not a valid name";
-        const char *ver = json_string_value(v);
-        if (ver == NULL || ota_semver_check(ver) != OTA_OK)
-            return "a floor is not a semantic version of at most 64 bytes";
-    }
-    return NULL;
-}
-
 char *
 release_describe(const json_t *rel)
 {
     /* 16 channels of 128 bytes and their commas, and the rest */
-    size_t cap = RELEASE_MAX_CHANNELS * 129 + 128, off;
+    size_t cap = OTA_RELEASE_MAX_CHANNELS * (OTA_MAX_ID_LEN + 1) + 128, off;
     char *buf = malloc(cap);
-    const char *why = release_invalid(rel);
+    ota_release_policy p;
+    const char *why = ota_release_read(rel, &p);
     if (buf == NULL || why != NULL) {
         if (buf)
             snprintf(buf, cap, "invalid: %s", why);
         return buf;
     }
-    const json_t *ch = json_object_get(rel, "channels");
-    const json_t *ro = json_object_get(rel, "rollout");
-    off = (size_t) snprintf(buf, cap, "channels %s", ch ? "" : RELEASE_DEFAULT_CHANNEL);
-    for (size_t i = 0; i < json_array_size(ch); i++)
-        off += (size_t) snprintf(buf + off, cap - off, "%s%s", i ? "," : "",
-                                 json_string_value(json_array_get(ch, i)));
-    snprintf(buf + off, cap - off, ", rollout %lld %%, downgrade %s",
-             ro ? (long long) json_integer_value(ro) : 100LL,
-             json_is_true(json_object_get(rel, "downgrade")) ? "yes" : "no");
+    off = (size_t) snprintf(buf, cap, "channels ");
+    for (size_t i = 0; i < p.nchannels; i++)
+        off += (size_t) snprintf(buf + off, cap - off, "%s%s", i ? "," : "", p.channels[i]);
+    snprintf(buf + off, cap - off, ", rollout %u %%, downgrade %s", p.rollout,
+             p.downgrade ? "yes" : "no");
     return buf;
 }
 
@@ -271,15 +212,13 @@ cmd_release(int argc, char **argv)
     /* start from what is there: an absent member, or every member of an
      * invalid policy, reads as its default; the result is complete and valid */
     before = json_incref(json_object_get(t->custom, "ota_release"));
-    const json_t *old_ch = json_object_get(before, "channels");
-    const json_t *old_ro = json_object_get(before, "rollout");
-    const json_t *old_dg = json_object_get(before, "downgrade");
-    bool valid = release_invalid(before) == NULL;
-    after = release_new(channels ? channels : valid ? old_ch : NULL,
-                        rollout >= 0 ? rollout
-                        : valid && old_ro ? (int) json_integer_value(old_ro)
-                                          : 100,
-                        downgrade >= 0 ? downgrade == 1 : valid && json_is_true(old_dg));
+    ota_release_policy old;
+    bool valid = ota_release_read(before, &old) == NULL;
+    after = release_new(channels ? channels
+                        : valid  ? json_object_get(before, "channels")
+                                 : NULL,
+                        rollout >= 0 ? rollout : (int) old.rollout,
+                        downgrade >= 0 ? downgrade == 1 : old.downgrade);
     if (after == NULL) {
         ret = sign_fail(OTA_E_NOMEM, "%s", path);
         goto out;

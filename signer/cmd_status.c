@@ -64,7 +64,7 @@ report_policy(status_ctx *s, repo *r)
 {
     const repo_role *top = repo_role_get(r, "targets");
     const json_t *policy = top ? json_object_get(top->md->signed_obj, "ota_policy") : NULL;
-    const char *why = policy ? policy_invalid(policy) : NULL;
+    const char *why = policy ? ota_policy_invalid(policy) : NULL;
     const json_t *floors = why ? NULL : json_object_get(policy, "floors");
     if (s->json) {
         json_object_set_new(s->out, "floors", floors ? json_deep_copy(floors) : json_object());
@@ -87,7 +87,7 @@ report_policy(status_ctx *s, repo *r)
                 continue;
             const char *bname = json_string_value(json_object_get(b, "name"));
             const char *bver = json_string_value(json_object_get(b, "version"));
-            const char *bad = release_invalid(rel);
+            const char *bad = ota_release_invalid(rel);
             if (s->json) {
                 json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:O?, s:b}", "target", t->path,
                                       "role", r->roles[i].name, "name", bname, "version", bver,

@@ -2,7 +2,9 @@
  * release.h — the release policy ota-sign writes (formats/RELEASE.md):
  * custom.ota_release of a bundle target and ota_policy.floors in the
  * top-level targets role.  Shared by add, release, floor and status; the
- * definitions live in cmd_release.c.
+ * definitions live in cmd_release.c.  Reading a policy (its validity, its
+ * values, a floor) is formats/ota_release.h's, shared with the client and
+ * ota-server; this is the writer's side.
  */
 #ifndef OTA_SIGN_RELEASE_H
 #define OTA_SIGN_RELEASE_H
@@ -12,9 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RELEASE_MAX_CHANNELS 16
-#define RELEASE_DEFAULT_CHANNEL "stable"
-#define POLICY_MAX_FLOORS 256
+#include "ota_release.h"
 
 /* --channel and --rollout, shared by add and release: append to a
  * command's getopt_long table, hand each result to release_opt. */
@@ -36,13 +36,6 @@ int release_parse_rollout(const char *arg, int *out);
 
 /* A complete ota_release object (channels NULL: ["stable"]); NULL on OOM. */
 json_t *release_new(const json_t *channels, int rollout, bool downgrade);
-
-/* NULL when rel is a valid ota_release (NULL rel: absent, valid), else
- * why not, one short phrase. */
-const char *release_invalid(const json_t *rel);
-
-/* NULL when policy is a valid ota_policy, else why not. */
-const char *policy_invalid(const json_t *policy);
 
 /* One line for humans: "channels beta,stable, rollout 25 %, downgrade no";
  * an absent policy reads as the defaults, an invalid one as "invalid: WHY".

@@ -16,10 +16,7 @@
 #include "ota/update.h"
 #include "ota_bundle.h"
 #include "ota_id.h"
-
-#define MAX_CHANNELS 16u
-#define MAX_FLOORS 256u
-#define DEFAULT_CHANNEL "stable"
+#include "ota_release.h"
 
 static const char *const verdict_names[] = {"eligible", "invalid",    "other-product",
                                             "hardware", "channel",    "floor",
@@ -55,34 +52,21 @@ ota_rollout_bucket(const char *device_id, const char *name, const char *version)
 
 /* ---- the signed floor ------------------------------------------------------------------------ */
 
-/* The top-level targets' ota_policy.floors, validated; NULL (OK) when none. */
+/* The floor of bundle name in the top-level targets' ota_policy (NULL:
+ * none, or no policy).  OTA_E_FORMAT when the policy cannot be read:
+ * nothing is chosen from such metadata. */
 static ota_err
-floors_of(ota_client *c, const json_t **out)
+floor_of(ota_client *c, const char *name, const char **floor)
 {
-    *out = NULL;
+    *floor = NULL;
     if (!c->refreshed || c->nroles == 0 || c->roles[0].md == NULL)
         return otac_fail(c, OTA_E_ARG, "no trusted targets metadata: refresh first");
-    const json_t *pol = json_object_get(c->roles[0].md->signed_obj, "ota_policy");
-    if (pol == NULL)
-        return OTA_OK;
-    const json_t *floors = json_object_get(pol, "floors");
-    if (!json_is_object(pol) || json_object_size(pol) != 1 || !json_is_object(floors) ||
-        json_object_size(floors) > MAX_FLOORS)
+    const json_t *policy = json_object_get(c->roles[0].md->signed_obj, "ota_policy");
+    if (ota_policy_floor(policy, name, floor) != OTA_OK)
         return otac_fail(c, OTA_E_FORMAT,
-                         "targets.json: ota_policy is malformed (formats/RELEASE.md): no release "
-                         "is chosen from it");
-    const char *k;
-    const json_t *v;
-    json_object_foreach((json_t *) floors, k, v)
-    {
-        if (!ota_id_valid(k) || !json_is_string(v) ||
-            ota_semver_check(json_string_value(v)) != OTA_OK)
-            return otac_fail(c, OTA_E_FORMAT,
-                             "targets.json: ota_policy.floors: '%.64s' is not a bundle name with "
-                             "a semantic version",
-                             k);
-    }
-    *out = floors;
+                         "targets.json: ota_policy is malformed (formats/RELEASE.md: %s): no "
+                         "release is chosen from it",
+                         ota_policy_invalid(policy));
     return OTA_OK;
 }
 
@@ -91,11 +75,10 @@ ota_client_floor(ota_client *c, const char *name, char *out, size_t cap)
 {
     if (c == NULL || name == NULL || out == NULL || cap == 0)
         return OTA_E_ARG;
-    const json_t *floors = NULL;
-    ota_err rc = floors_of(c, &floors);
+    const char *v;
+    ota_err rc = floor_of(c, name, &v);
     if (rc != OTA_OK)
         return rc;
-    const char *v = json_string_value(json_object_get(floors, name));
     if (v == NULL)
         v = "";
     if (strlen(v) >= cap)
@@ -109,68 +92,11 @@ ota_client_floor(ota_client *c, const char *name, char *out, size_t cap)
 
 typedef struct release {
     const char *name, *version;
-    char channels[MAX_CHANNELS * (OTA_MAX_ID_LEN + 1) + 1];
-    unsigned rollout;
-    bool downgrade, valid;
+    ota_release_policy policy; /* custom.ota_release; all zero when !valid */
+    char channels[OTA_RELEASE_MAX_CHANNELS * (OTA_MAX_ID_LEN + 1) + 1]; /* joined by ',' */
+    bool valid;
     const json_t *hardware;
 } release;
-
-/* custom.ota_release into r (defaults when absent); false when malformed. */
-static bool
-parse_release(const json_t *rel, release *r)
-{
-    r->rollout = 100;
-    r->downgrade = false;
-    snprintf(r->channels, sizeof r->channels, "%s", DEFAULT_CHANNEL);
-    if (rel == NULL)
-        return true;
-    if (!json_is_object(rel))
-        return false;
-    const char *k;
-    const json_t *v;
-    json_object_foreach((json_t *) rel, k, v)
-    {
-        if (strcmp(k, "channels") == 0) {
-            size_t n = json_array_size(v), off = 0;
-            if (!json_is_array(v) || n < 1 || n > MAX_CHANNELS)
-                return false;
-            for (size_t i = 0; i < n; i++) {
-                const char *ch = json_string_value(json_array_get(v, i));
-                const char *prev = i > 0 ? json_string_value(json_array_get(v, i - 1)) : NULL;
-                if (ch == NULL || !ota_id_valid(ch) ||
-                    (prev != NULL && strcmp(prev, ch) >= 0)) /* sorted, distinct */
-                    return false;
-                off += (size_t) snprintf(r->channels + off, sizeof r->channels - off, "%s%s",
-                                         i > 0 ? "," : "", ch);
-            }
-        } else if (strcmp(k, "rollout") == 0) {
-            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
-                return false;
-            r->rollout = (unsigned) json_integer_value(v);
-        } else if (strcmp(k, "downgrade") == 0) {
-            if (!json_is_boolean(v))
-                return false;
-            r->downgrade = json_is_true(v);
-        } else {
-            return false; /* a policy we cannot read is not one we may guess */
-        }
-    }
-    return true;
-}
-
-static bool
-channel_listed(const char *channels, const char *ch)
-{
-    size_t n = strlen(ch);
-    for (const char *p = channels; *p != '\0';) {
-        const char *e = strchr(p, ',');
-        size_t l = e != NULL ? (size_t) (e - p) : strlen(p);
-        if (l == n && memcmp(p, ch, n) == 0)
-            return true;
-        p += l + (e != NULL);
-    }
-    return false;
-}
 
 static bool
 hardware_listed(const json_t *hw, const char *id)
@@ -188,7 +114,7 @@ hardware_listed(const json_t *hw, const char *id)
 typedef struct choice {
     ota_client *c;
     const ota_device *dev;
-    const json_t *floors;
+    const char *floor; /* of the device's product; NULL: none */
     ota_release_cb cb;
     void *user;
     char *best_path, *best_version;
@@ -205,10 +131,11 @@ judge(const choice *ch, const release *r, unsigned *bucket)
         return OTA_VERDICT_PRODUCT;
     if (!hardware_listed(r->hardware, d->hardware_id))
         return OTA_VERDICT_HARDWARE;
-    if (!channel_listed(r->channels, d->channel != NULL ? d->channel : DEFAULT_CHANNEL))
+    if (!ota_release_has_channel(&r->policy,
+                                 d->channel != NULL ? d->channel : OTA_RELEASE_DEFAULT_CHANNEL))
         return OTA_VERDICT_CHANNEL;
-    const char *floor = json_string_value(json_object_get(ch->floors, r->name));
-    if (floor != NULL && ota_semver_cmp(r->version, floor) < 0)
+    /* r->name is the device's product here */
+    if (ch->floor != NULL && ota_semver_cmp(r->version, ch->floor) < 0)
         return OTA_VERDICT_FLOOR;
     for (size_t i = 0; i < d->nbad; i++)
         if (d->bad_versions[i] != NULL && strcmp(d->bad_versions[i], r->version) == 0)
@@ -217,7 +144,7 @@ judge(const choice *ch, const release *r, unsigned *bucket)
         ota_semver_check(d->installed_version) == OTA_OK &&
         ota_semver_cmp(r->version, d->installed_version) <= 0)
         return OTA_VERDICT_NOT_NEWER;
-    if (*bucket >= r->rollout)
+    if (*bucket >= r->policy.rollout)
         return OTA_VERDICT_ROLLOUT;
     return OTA_VERDICT_ELIGIBLE;
 }
@@ -240,7 +167,16 @@ consider(void *user, const ota_target_info *t)
         return OTA_OK;
     }
     r.valid = ota_semver_check(r.version) == OTA_OK && json_is_array(r.hardware) &&
-              parse_release(json_object_get(custom, "ota_release"), &r);
+              ota_release_read(json_object_get(custom, "ota_release"), &r.policy) == NULL;
+    if (r.valid) {
+        size_t off = 0;
+        for (size_t i = 0; i < r.policy.nchannels; i++)
+            off += (size_t) snprintf(r.channels + off, sizeof r.channels - off, "%s%s",
+                                     i > 0 ? "," : "", r.policy.channels[i]);
+    } else {
+        /* a policy that cannot be read is not shown as one: offered to nobody */
+        memset(&r.policy, 0, sizeof r.policy);
+    }
     unsigned bucket = 0;
     ota_verdict v = judge(ch, &r, &bucket);
     ota_err rc = OTA_OK;
@@ -265,9 +201,9 @@ consider(void *user, const ota_target_info *t)
                                  .name = r.name,
                                  .version = r.version,
                                  .channels = r.channels,
-                                 .rollout = r.rollout,
+                                 .rollout = r.policy.rollout,
                                  .bucket = bucket,
-                                 .downgrade = r.downgrade,
+                                 .downgrade = r.policy.downgrade,
                                  .verdict = v};
         ch->cb(ch->user, &info);
     }
@@ -300,7 +236,7 @@ ota_client_choose(ota_client *c, const ota_device *dev, ota_release_cb cb, void 
                          "device id, hardware id, product and channel must be ids (%s)",
                          OTA_ID_RULE);
     choice ch = {.c = c, .dev = dev, .cb = cb, .user = user};
-    ota_err rc = floors_of(c, &ch.floors);
+    ota_err rc = floor_of(c, dev->product, &ch.floor);
     if (rc == OTA_OK)
         rc = ota_client_list_targets(c, consider, &ch);
     if (rc == OTA_OK && ch.best_path != NULL) {

@@ -35,6 +35,7 @@
 #include "ota_atomic.h"
 #include "ota_bundle.h"
 #include "ota_limits.h"
+#include "ota_release.h"
 #include "ota_util.h"
 #include "run.h"
 #include "slot.h"
@@ -941,8 +942,10 @@ bundle_entry(ota_installer *in, const ota_target_info *t, uint64_t *head_len, ui
         if (json_is_string(h) && strcmp(json_string_value(h), in->hwid) == 0)
             *hw_ok = true;
     }
-    json_t *dg = json_object_get(json_object_get(custom, "ota_release"), "downgrade");
-    *downgrade = json_is_true(dg);
+    /* an ota_release that cannot be read permits nothing (formats/RELEASE.md) */
+    ota_release_policy rel;
+    *downgrade = ota_release_read(json_object_get(custom, "ota_release"), &rel) == NULL &&
+                 rel.downgrade;
     *name = strdup(n);
     *version = strdup(v);
     if (*name == NULL || *version == NULL) {

@@ -165,6 +165,20 @@ agentdev down gw-0002
 "$DEV/reboot.sh"
 "${CC[@]}" daemon --once >/dev/null 2>&1
 check "a second device runs 1.3.0" test "$(st '["installed_version"]')" = 1.3.0
+# a downgrade permission in an ota_release the client cannot read grants
+# nothing (written behind ota-sign's back, then signed with the next change)
+for f in "$T/repo/metadata/targets.json" \
+    "$T/repo/metadata/$(json 'd["signed"]["version"]' <"$T/repo/metadata/targets.json").targets.json"; do
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+d["signed"]["targets"]["gw-fw-1.1.0.otab"]["custom"]["ota_release"]={"channels":["stable"],"downgrade":True,"rollout":101}
+json.dump(d, open(sys.argv[1], "w"))' "$f"
+done
+"$S" floor -r "$T/repo" "${KEYS[@]}" other-fw 0.0.1 >/dev/null
+check "an unreadable ota_release is signed: 1.1.0 is invalid" \
+    test "$("${CC[@]}" check --json | json '[r["verdict"] for r in d["releases"] if r["version"]=="1.1.0"][0]')" = invalid
+expect_rc 9 "--allow-downgrade with downgrade:true in an unreadable ota_release: still exit 9" \
+    "${CC[@]}" install --allow-downgrade gw-fw-1.1.0.otab
+"$S" floor -r "$T/repo" "${KEYS[@]}" other-fw --clear >/dev/null
 "$S" release -r "$T/repo" "${KEYS[@]}" gw-fw-1.1.0.otab --allow-downgrade >/dev/null
 expect_rc 0 "signed downgrade permission + --allow-downgrade: 1.1.0 installs" "${CC[@]}" install --allow-downgrade gw-fw-1.1.0.otab
 check "... into the other slot, waiting for a reboot" test "$(st '["state"]')/$(st '["target"]["version"]')" = installed/1.1.0

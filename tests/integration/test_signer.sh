@@ -379,6 +379,29 @@ check "... removes that floor only" tj '!("gw-fw" in s.ota_policy.floors) && s.o
 expect_rc 0 "floor --clear of the last one" "$SIGN" floor -r "$R" "${TK[@]}" other-fw --clear
 check "... removes ota_policy" tj '!("ota_policy" in s)'
 check "floor lists none" sh -c "'$SIGN' floor -r '$R' | grep -qx 'no floors'"
+# a policy ota-sign cannot read (written behind its back) is shown as
+# invalid and never read for its values (formats/ota_release.c, the reader
+# the client and ota-server share)
+for f in "$R/metadata/targets.json" "$R/metadata/$(tv).targets.json"; do
+    node -e 'const fs=require("fs"), d=JSON.parse(fs.readFileSync(process.argv[1]));
+d.signed.targets["gw-fw-2.2.0.otab"].custom.ota_release={channels:["beta"],downgrade:true,rollout:101};
+d.signed.ota_policy={floors:{"gw-fw":"1.0"}}; fs.writeFileSync(process.argv[1], JSON.stringify(d))' "$f"
+done
+"$SIGN" status -r "$R" >st2.txt 2>&1
+check "status shows an unreadable ota_policy as invalid" \
+    grep -q '^ota_policy *INVALID: a floor is not a semantic version' st2.txt
+check "status shows an unreadable ota_release as invalid" \
+    grep -q '^release *gw-fw-2.2.0.otab: gw-fw 2.2.0, invalid: rollout is not an integer 0-100' st2.txt
+expect_rc 4 "floor will not list an unreadable ota_policy" "$SIGN" floor -r "$R"
+expect_rc 4 "floor will not change an unreadable ota_policy" "$SIGN" floor -r "$R" "${TK[@]}" gw-fw 2.0.0
+for f in "$R/metadata/targets.json" "$R/metadata/$(tv).targets.json"; do
+    node -e 'const fs=require("fs"), d=JSON.parse(fs.readFileSync(process.argv[1]));
+delete d.signed.ota_policy; fs.writeFileSync(process.argv[1], JSON.stringify(d))' "$f"
+done
+expect_rc 0 "release of an unreadable ota_release starts from the defaults" sh -c \
+    "'$SIGN' release -r '$R' ${TK[*]} gw-fw-2.2.0.otab --rollout 90 | grep -q 'invalid: rollout is not an integer 0-100 -> channels stable, rollout 90 %, downgrade no'"
+check "... nothing of the unreadable one is kept" tj \
+    'JSON.stringify(P("gw-fw-2.2.0.otab"))===JSON.stringify({channels:["stable"],downgrade:false,rollout:90})'
 
 # ---- status and expiry ------------------------------------------------------------
 expect_rc 0 "status: all fine" "$SIGN" status -r "$R"

@@ -442,6 +442,32 @@ test_policy_vectors(void **state)
     }
 }
 
+/* an invalid ota_release is shown as offered to nobody: no values from it,
+ * not even those read before the member that breaks a rule */
+static void
+test_invalid_shows_nothing(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    add_release(w, NULL, "r", "gw-fw", "2.0.0", "gw-1",
+                "{\"channels\":[\"beta\",\"stable\"],\"downgrade\":true,\"rollout\":101}");
+    world_publish(w);
+    ota_client *cl = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(cl), OTA_OK);
+    ota_device d = device();
+    ota_target_info t = OTA_TARGET_INFO_INIT;
+    bool found = true;
+    vec_release got = {0};
+    assert_int_equal(ota_client_choose(cl, &d, keep_release, &got, &t, &found), OTA_OK);
+    assert_false(found);
+    assert_true(got.seen);
+    assert_int_equal(got.v, OTA_VERDICT_INVALID);
+    assert_string_equal(got.channels, "");
+    assert_int_equal(got.rollout, 0);
+    assert_false(got.downgrade);
+    world_free(w);
+}
+
 /* about the right share of 1,000 devices, and a different set per release */
 static void
 test_bucket_share(void **state)
@@ -471,6 +497,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_rule),
         cmocka_unit_test(test_invalid_release),
+        cmocka_unit_test(test_invalid_shows_nothing),
         cmocka_unit_test(test_policy),
         cmocka_unit_test(test_device_fields),
         cmocka_unit_test(test_ties_and_rollout_edge),

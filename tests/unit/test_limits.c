@@ -2,7 +2,8 @@
  * test_limits.c — every input limit in formats/ota_limits.h, in one table:
  * for each, the input exactly at the limit is accepted and one past it is
  * refused, through the real function that enforces it (JSON, TUF metadata,
- * keys, ids and versions, bundles, reports, the client's download ceilings
+ * keys, ids and versions, the release policy, bundles, reports, the
+ * client's download ceilings
  * and caps, the server's path rule).  Limits a unit test cannot reasonably
  * reach (the server's defaults, its scan and rate limits) are listed at the
  * end of the table with where they are tested.  The closing line counts the
@@ -36,6 +37,7 @@
 #include "ota_key.h"
 #include "ota_limits.h"
 #include "ota_pkey.h"
+#include "ota_release.h"
 #include "ota_report.h"
 #include "ota_tuf.h"
 #include "ota_util.h"
@@ -443,6 +445,49 @@ version_len(uint64_t n)
     memcpy(s, "1.0.0-", 6);
     ota_err rc = ota_semver_check(s);
     free(s);
+    return rc;
+}
+
+/* ---- the release policy (formats/RELEASE.md) ------------------------------ */
+
+/* custom.ota_release with n channels c000, c001, ... (sorted): OTA_OK when
+ * it is read with all n, else OTA_E_FORMAT. */
+static ota_err
+release_channels(uint64_t n)
+{
+    json_t *ch = json_array();
+    char name[16];
+    for (uint64_t i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "c%03u", (unsigned) i);
+        assert_int_equal(json_array_append_new(ch, json_string(name)), 0);
+    }
+    json_t *rel = json_pack("{s:o}", "channels", ch);
+    assert_non_null(rel);
+    ota_release_policy p;
+    ota_err rc = ota_release_read(rel, &p) == NULL && p.nchannels == n ? OTA_OK : OTA_E_FORMAT;
+    json_decref(rel);
+    return rc;
+}
+
+/* ota_policy with n floors b000, b001, ...: the floor of b000. */
+static ota_err
+policy_floors(uint64_t n)
+{
+    json_t *floors = json_object();
+    char name[16];
+    for (uint64_t i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "b%03u", (unsigned) i);
+        assert_int_equal(json_object_set_new(floors, name, json_string("1.0.0")), 0);
+    }
+    json_t *policy = json_pack("{s:o}", "floors", floors);
+    assert_non_null(policy);
+    const char *v = NULL;
+    ota_err rc = ota_policy_floor(policy, "b000", &v);
+    if (rc == OTA_OK) {
+        assert_non_null(v);
+        assert_string_equal(v, "1.0.0");
+    }
+    json_decref(policy);
     return rc;
 }
 
@@ -1154,6 +1199,12 @@ static const limit_case cases[] = {
      OTA_E_FORMAT},
     {"OTA_MAX_VERSION_LEN", "ota_semver_check", OTA_MAX_VERSION_LEN, OTA_MAX_VERSION_LEN + 1,
      version_len, OTA_OK, OTA_E_FORMAT},
+    /* the release policy */
+    {"OTA_RELEASE_MAX_CHANNELS", "ota_release_read: channels of a release",
+     OTA_RELEASE_MAX_CHANNELS, OTA_RELEASE_MAX_CHANNELS + 1, release_channels, OTA_OK,
+     OTA_E_FORMAT},
+    {"OTA_POLICY_MAX_FLOORS", "ota_policy_floor: floors", OTA_POLICY_MAX_FLOORS,
+     OTA_POLICY_MAX_FLOORS + 1, policy_floors, OTA_OK, OTA_E_FORMAT},
     /* bundles */
     {"OTA_BUNDLE_MIN_CHUNK_SIZE", "ota_bundle_header_decode (at; half: refused)",
      OTA_BUNDLE_MIN_CHUNK_SIZE, OTA_BUNDLE_MIN_CHUNK_SIZE / 2, header_chunk_size, OTA_OK,

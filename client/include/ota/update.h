@@ -68,7 +68,8 @@ typedef struct ota_release_info {
     const ota_target_info *target;
     const char *name;     /* bundle name */
     const char *version;
-    const char *channels; /* comma-separated, as signed (or the default) */
+    const char *channels; /* comma-separated, as signed (or the default);
+                             "" (rollout 0, downgrade false) when invalid */
     unsigned rollout;     /* 0..100 */
     unsigned bucket;      /* this device's bucket for the release, 0..99 */
     bool downgrade;       /* signed permission for --allow-downgrade */
