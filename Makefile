@@ -189,10 +189,14 @@ $(TOOLS_BIN): $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(if $(CLIENT_SRC),$(LI
 all: check-deps $(LIBFORMATS) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(PROGRAMS) $(UNIT_BIN) $(TOOLS_BIN)
 
 # One pkg-config run when everything is there; one per package to name the
-# missing ones otherwise.
+# missing ones otherwise.  A packaging build (make install / install-build,
+# mk/install.mk) builds no unit test, so it does not ask for cmocka, and a
+# client-only one (INSTALL_PROGRAMS=ota-client) not for the server's libraries.
+CHECK_PKGS = $(if $(filter install install-build client install-client,$(MAKECMDGOALS)),$(filter-out \
+               cmocka $(if $(filter ota-client,$(INSTALL_PROGRAMS)),$(if $(filter-out ota-client,$(INSTALL_PROGRAMS)),,libmicrohttpd gnutls sqlite3)),$(PKGS)),$(PKGS))
 check-deps:
-	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && exit 0; \
-	missing=""; for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	@$(PKG_CONFIG) --exists $(CHECK_PKGS) 2>/dev/null && exit 0; \
+	missing=""; for p in $(CHECK_PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "missing libraries:$$missing — run 'make deps'" >&2; exit 1; fi
 
 # apt_install WHAT CMDS DEBS: install DEBS when a library in PKGS or a command
