@@ -37,9 +37,9 @@ endif
 
 # Debian packages: to build; to run `make demo` (no Node.js); to test. Kept in
 # one place so `make deps`, `make deps-demo` and the README agree.
-PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd gnutls sqlite3 cmocka libcrypto
+PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd gnutls sqlite3 libpq cmocka libcrypto
 DEB_PKGS_BUILD := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev \
-            libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev libssl-dev
+            libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libpq-dev libcmocka-dev libssl-dev
 DEB_PKGS_DEMO := $(DEB_PKGS_BUILD) curl python3
 DEB_PKGS := $(DEB_PKGS_DEMO) faketime openssl strace libubootenv-tool u-boot-tools grub-common \
             e2fsprogs util-linux go-md2man chromium chromium-driver
@@ -73,7 +73,7 @@ FORMATS_PKGS := libsodium jansson libcrypto zlib libarchive
 DEP_CFLAGS = $(call pc,--cflags,$(FORMATS_PKGS))
 DEP_LIBS = $(call pc,--libs,$(FORMATS_PKGS)) -lpthread
 CMOCKA_LIBS = $(call pc,--libs,cmocka)
-SERVER_LIBS = $(call pc,--libs,libmicrohttpd gnutls sqlite3)
+SERVER_LIBS = $(call pc,--libs,libmicrohttpd gnutls sqlite3 libpq)
 CLIENT_LIBS = $(call pc,--libs,libcurl)
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(HARDEN) \
@@ -134,6 +134,8 @@ $(BUILD)/gen/fleet_assets.h: $(FLEET_ASSETS)
 	  done; } >$@.tmp && mv $@.tmp $@
 $(BUILD)/server/fleetpage.o: $(BUILD)/gen/fleet_assets.h
 $(BUILD)/server/fleetpage.o: ALL_CFLAGS += -I$(BUILD)/gen
+# libpq's header lives in /usr/include/postgresql
+$(BUILD)/server/db_pg.o: ALL_CFLAGS += $(call pc,--cflags,libpq)
 
 $(BUILD)/ota-client: $(AGENT_SRC:%.c=$(BUILD)/%.o) $(LIBCLIENT) $(LIBFORMATS)
 	@$(if $(Q),echo "  LD      $@")

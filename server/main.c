@@ -477,7 +477,8 @@ start(srv *s, const server_options *o)
             return fail(SRV_EXIT_TLS, "%s", why);
     }
 
-    if (cfg->db_path != NULL && srv_db_open(cfg->db_path, &s->db, why, sizeof why) != OTA_OK)
+    if (cfg->db_path != NULL && srv_db_open(cfg->db_path, cfg->threads, &s->db, why,
+                                                  sizeof why) != OTA_OK)
         return fail(SRV_EXIT_DB, "--db %s", why);
     if (s->db != NULL) {
         ota_err erc = srv_enrolment_setup(s, why, sizeof why);
