@@ -24,7 +24,8 @@
  * Several servers may store reports of one device at once (PostgreSQL):
  * what keeps them right is the database, not this process's memory.  A
  * store is one transaction that first takes the backend's per-device lock
- * (PostgreSQL: an advisory lock held to the commit), and whose writes are
+ * (PostgreSQL: an advisory lock held to the commit; it also orders stores
+ * against key registrations, which take it too), and whose writes are
  * conditional on what it read: the pin is INSERT ... ON CONFLICT DO
  * NOTHING, the update WHERE public_key = the pinned key AND seq < the new
  * one.  A write that changes no row lost a race: the transaction is rolled
@@ -239,19 +240,16 @@ tx_rollback(tx *t)
     t->d->be->script(t->c, "ROLLBACK");
 }
 
-/* Begin a writing transaction holding the per-device lock (when the
- * backend has one). */
+/* Begin a writing transaction holding the per-device lock. */
 static bool
 tx_begin_device(tx *t, const char *device_id)
 {
-    if (!tx_script(t, t->d->be->begin_write))
-        return false;
-    srv_dbv id = {.kind = SRV_DBV_TEXT, .s = device_id};
-    if (t->d->be->lock_device != NULL && !tx_run(t, t->d->be->lock_device, &id, 1, NULL, NULL)) {
+    srv_dbrc rc = t->d->be->begin_device(t->c, device_id);
+    if (rc != SRV_DB_OK) {
+        t->rc = rc;
         tx_rollback(t);
-        return false;
     }
-    return true;
+    return rc == SRV_DB_OK;
 }
 
 #define TEXT(v) ((srv_dbv){.kind = SRV_DBV_TEXT, .s = (v)})
@@ -538,19 +536,23 @@ store_once(tx *t, const store_req *q, srv_store_info *info, srv_store_rc *out)
     memset(info, 0, sizeof *info);
     if (!tx_begin_device(t, r->device_id))
         return t->rc != SRV_DB_RETRY;
-    if (!tx_text(t, "SELECT public_key FROM device_keys WHERE device_id = $1", &id, 1, ps.reg,
-                 sizeof ps.reg, &ps.registered))
-        goto rollback;
-    res_init(&res, 3);
-    if (!tx_run(t, "SELECT public_key, seq, enrolment FROM devices WHERE device_id = $1", &id, 1,
-                &res, NULL)) {
+    /* the registration and the pin, in one statement (one row, NULLs for
+     * what is not there) */
+    res_init(&res, 5);
+    if (!tx_run(t,
+                "SELECT (SELECT public_key FROM device_keys WHERE device_id = $1),"
+                " d.device_id, d.public_key, d.seq, d.enrolment"
+                " FROM (SELECT 1) AS one LEFT JOIN devices d ON d.device_id = $1",
+                &id, 1, &res, NULL)) {
         res_clear(&res);
         goto rollback;
     }
-    if ((ps.exists = res_rows(&res) > 0)) {
-        snprintf(ps.pinned, sizeof ps.pinned, "%s", or_empty(res_text(&res, 0, 0)));
-        ps.last = res_int(&res, 0, 1);
-        snprintf(ps.enrol, sizeof ps.enrol, "%s", or_empty(res_text(&res, 0, 2)));
+    if ((ps.registered = res_text(&res, 0, 0) != NULL))
+        snprintf(ps.reg, sizeof ps.reg, "%s", res_text(&res, 0, 0));
+    if ((ps.exists = res_text(&res, 0, 1) != NULL)) {
+        snprintf(ps.pinned, sizeof ps.pinned, "%s", or_empty(res_text(&res, 0, 2)));
+        ps.last = res_int(&res, 0, 3);
+        snprintf(ps.enrol, sizeof ps.enrol, "%s", or_empty(res_text(&res, 0, 4)));
     }
     res_clear(&res);
 

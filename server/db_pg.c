@@ -30,10 +30,16 @@
 #define PG_INT8_OID 20u
 #define PG_BYTEA_OID 17u
 
+#define PG_PREPARED_MAX 64
+
 struct srv_dbconn {
     PGconn *pg;
     struct srv_dbconn *next; /* in the idle list */
     char err[512];
+    /* statements prepared on this connection: "s<index>" (parsed and
+     * planned once, not per report) */
+    char *prepared[PG_PREPARED_MAX];
+    unsigned nprepared;
 };
 
 typedef struct pg_pool {
@@ -98,6 +104,23 @@ set_err(struct srv_dbconn *c, const char *msg)
     char *nl;
     while ((nl = strchr(c->err, '\n')) != NULL)
         *nl = nl[1] != '\0' ? ' ' : '\0';
+}
+
+/* Forget the statements prepared on c (gone with its session). */
+static void
+forget_prepared(struct srv_dbconn *c)
+{
+    for (unsigned i = 0; i < c->nprepared; i++)
+        free(c->prepared[i]);
+    c->nprepared = 0;
+}
+
+static void
+conn_free(struct srv_dbconn *c)
+{
+    forget_prepared(c);
+    PQfinish(c->pg);
+    free(c);
 }
 
 /* NOTICEs ("relation already exists, skipping") are not for the log */
@@ -170,8 +193,7 @@ pg_close(void *be)
     pg_pool *p = be;
     for (struct srv_dbconn *c = p->idle, *n; c != NULL; c = n) {
         n = c->next;
-        PQfinish(c->pg);
-        free(c);
+        conn_free(c);
     }
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->cond);
@@ -197,13 +219,13 @@ pg_acquire(void *be)
          * failover) reads as EOF here: connect again before using it */
         if (PQconsumeInput(c->pg) == 1 && PQstatus(c->pg) == CONNECTION_OK)
             return c;
+        forget_prepared(c);
         PQreset(c->pg);
         if (PQstatus(c->pg) == CONNECTION_OK)
             return c;
         set_err(c, PQerrorMessage(c->pg));
         fprintf(stderr, "ota-server: database connection lost: %s\n", c->err);
-        PQfinish(c->pg);
-        free(c);
+        conn_free(c);
         pthread_mutex_lock(&p->lock);
         p->open--;
         pthread_cond_signal(&p->cond);
@@ -234,8 +256,7 @@ pg_release(void *be, srv_dbconn *c)
         c->next = p->idle;
         p->idle = c;
     } else {
-        PQfinish(c->pg);
-        free(c);
+        conn_free(c);
         p->open--;
     }
     pthread_cond_signal(&p->cond);
@@ -326,7 +347,29 @@ pg_run(srv_dbconn *c, const char *sql, const srv_dbv *p, unsigned n, srv_dbres *
             break;
         }
     }
-    return take(c, PQexecParams(c->pg, sql, (int) n, types, vals, lens, fmts, 0), out, changes);
+    /* prepared once per connection (db.c's statements are a few dozen) */
+    char name[16];
+    unsigned i = 0;
+    while (i < c->nprepared && strcmp(c->prepared[i], sql) != 0)
+        i++;
+    if (i == c->nprepared && i < PG_PREPARED_MAX) {
+        snprintf(name, sizeof name, "s%u", i);
+        PGresult *res = PQprepare(c->pg, name, sql, (int) n, types);
+        srv_dbrc rc = take(c, res, NULL, NULL);
+        if (rc != SRV_DB_OK)
+            return rc;
+        if ((c->prepared[i] = strdup(sql)) == NULL) {
+            /* prepared but not remembered: the name is taken for good */
+            set_err(c, "out of memory");
+            return SRV_DB_FAIL;
+        }
+        c->nprepared++;
+    }
+    if (i == PG_PREPARED_MAX)
+        return take(c, PQexecParams(c->pg, sql, (int) n, types, vals, lens, fmts, 0), out,
+                    changes);
+    snprintf(name, sizeof name, "s%u", i);
+    return take(c, PQexecPrepared(c->pg, name, (int) n, vals, lens, fmts, 0), out, changes);
 }
 
 static srv_dbrc
@@ -335,24 +378,40 @@ pg_script(srv_dbconn *c, const char *sql)
     return take(c, PQexec(c->pg, sql), NULL, NULL);
 }
 
+/* Advisory lock keys (two int4 keys: a space of their own): 'ota' << 8 | n */
+#define PG_LOCK_KEYS "1869897985"
+#define PG_LOCK_DEVICE "1869897986"
+#define PG_LOCK_MIGRATE "1869897987"
+
+/* BEGIN and the device's lock in one round trip: the key is the id's
+ * FNV-1a hash (every server computes it alike), written into the SQL as a
+ * number; the reloading of --device-keys holds the other side of the
+ * shared lock. */
+static srv_dbrc
+pg_begin_device(srv_dbconn *c, const char *device_id)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *) device_id; *p != '\0'; p++)
+        h = (h ^ *p) * 16777619u;
+    char sql[192];
+    snprintf(sql, sizeof sql,
+             "BEGIN; SELECT pg_advisory_xact_lock_shared(" PG_LOCK_KEYS ", 0),"
+             " pg_advisory_xact_lock(" PG_LOCK_DEVICE ", %ld)",
+             (long) h - 2147483648L); /* int4 */
+    return pg_script(c, sql);
+}
+
 static const char *
 pg_error(srv_dbconn *c)
 {
     return c->err[0] != '\0' ? c->err : "unknown error";
 }
 
-/* Advisory lock keys (two int4 keys: a space of their own): 'ota' << 8 | n */
-#define PG_LOCK_KEYS "1869897985"
-#define PG_LOCK_DEVICE "1869897986"
-#define PG_LOCK_MIGRATE "1869897987"
-
 const srv_db_backend srv_db_pg = {
     .name = "postgresql",
     .shared = true,
     .begin_write = "BEGIN",
     .begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-    .lock_device = "SELECT pg_advisory_xact_lock_shared(" PG_LOCK_KEYS ", 0),"
-                   " pg_advisory_xact_lock(" PG_LOCK_DEVICE ", hashtext($1))",
     .lock_all = "SELECT pg_advisory_xact_lock(" PG_LOCK_KEYS ", 0)",
     .lock_migrate = "SELECT pg_advisory_xact_lock(" PG_LOCK_MIGRATE ", 0)",
     .count_tables = "SELECT count(*) FROM pg_catalog.pg_class c"
@@ -367,5 +426,6 @@ const srv_db_backend srv_db_pg = {
     .release = pg_release,
     .run = pg_run,
     .script = pg_script,
+    .begin_device = pg_begin_device,
     .error = pg_error,
 };

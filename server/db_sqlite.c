@@ -10,6 +10,7 @@
  * here by name.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +18,18 @@
 
 #include "server.h"
 
+#define SQ_PREPARED_MAX 64
+
 struct srv_dbconn {
     sqlite3 *db;
     pthread_mutex_t lock; /* the one connection: acquire..release */
     char err[256];        /* a failure that is not the connection's (out of memory) */
+    /* statements prepared once (db.c's are a few dozen), reset after use */
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+    } prepared[SQ_PREPARED_MAX];
+    unsigned nprepared;
 };
 
 /* Schema 1: devices and their reports. */
@@ -120,6 +129,10 @@ static void
 sq_close(void *be)
 {
     struct srv_dbconn *c = be;
+    for (unsigned i = 0; i < c->nprepared; i++) {
+        sqlite3_finalize(c->prepared[i].st);
+        free(c->prepared[i].sql);
+    }
     sqlite3_close(c->db);
     pthread_mutex_destroy(&c->lock);
     free(c);
@@ -169,7 +182,22 @@ sq_run(srv_dbconn *c, const char *sql, const srv_dbv *p, unsigned n, srv_dbres *
        int64_t *changes)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+    bool kept = false;
+    int rc = SQLITE_OK;
+    for (unsigned i = 0; i < c->nprepared && st == NULL; i++)
+        if (strcmp(c->prepared[i].sql, sql) == 0)
+            st = c->prepared[i].st;
+    if (st != NULL) {
+        kept = true;
+    } else {
+        rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        char *copy = rc == SQLITE_OK && c->nprepared < SQ_PREPARED_MAX ? strdup(sql) : NULL;
+        if (copy != NULL) {
+            c->prepared[c->nprepared].sql = copy;
+            c->prepared[c->nprepared++].st = st;
+            kept = true;
+        }
+    }
     if (rc == SQLITE_OK)
         rc = bind_params(st, p, n);
     int cols = st != NULL ? sqlite3_column_count(st) : 0;
@@ -191,18 +219,28 @@ sq_run(srv_dbconn *c, const char *sql, const srv_dbv *p, unsigned n, srv_dbres *
             }
         }
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return SRV_DB_FAIL;
-    if (changes != NULL)
+    if (rc == SQLITE_DONE && changes != NULL)
         *changes = (int64_t) sqlite3_changes64(c->db);
-    return SRV_DB_OK;
+    if (kept) { /* ready for the next use; the error message stays */
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    } else {
+        sqlite3_finalize(st);
+    }
+    return rc == SQLITE_DONE ? SRV_DB_OK : SRV_DB_FAIL;
 }
 
 static srv_dbrc
 sq_script(srv_dbconn *c, const char *sql)
 {
     return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ? SRV_DB_OK : SRV_DB_FAIL;
+}
+
+static srv_dbrc
+sq_begin_device(srv_dbconn *c, const char *device_id)
+{
+    (void) device_id; /* one writer at a time already */
+    return sq_script(c, "BEGIN IMMEDIATE");
 }
 
 static const char *
@@ -216,7 +254,6 @@ const srv_db_backend srv_db_sqlite = {
     .shared = false,
     .begin_write = "BEGIN IMMEDIATE",
     .begin_read = "BEGIN",
-    .lock_device = NULL,
     .lock_all = NULL,
     .lock_migrate = NULL,
     .count_tables = "SELECT count(*) FROM sqlite_master WHERE name != 'schema_version'",
@@ -228,5 +265,6 @@ const srv_db_backend srv_db_sqlite = {
     .release = sq_release,
     .run = sq_run,
     .script = sq_script,
+    .begin_device = sq_begin_device,
     .error = sq_error,
 };

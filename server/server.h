@@ -452,10 +452,8 @@ typedef struct srv_db_backend {
     /* statements db.c runs as they are */
     const char *begin_write;  /* a transaction that will write */
     const char *begin_read;   /* a read-only one whose statements agree (one snapshot) */
-    const char *lock_device;  /* $1 device id: serialise writers of one device across
-                                 servers until the transaction ends (NULL: begin_write
-                                 serialises every writer already) */
-    const char *lock_all;     /* excludes every lock_device holder (the --device-keys load) */
+    const char *lock_all;     /* excludes every begin_device holder (the --device-keys
+                                 load); NULL: begin_write serialises writers already */
     const char *lock_migrate; /* one server migrates at a time */
     const char *count_tables; /* tables in the database but schema_version */
     const char *version;      /* the schema version: one integer, 0 for a new database */
@@ -475,6 +473,9 @@ typedef struct srv_db_backend {
                     srv_dbres *out, int64_t *changes);
     /* statements without parameters, separated by ';' */
     srv_dbrc (*script)(srv_dbconn *c, const char *sql);
+    /* begin a writing transaction that serialises the writers of one
+     * device, across servers, until it ends (one round trip) */
+    srv_dbrc (*begin_device)(srv_dbconn *c, const char *device_id);
     const char *(*error)(srv_dbconn *c); /* the last failure's message */
 } srv_db_backend;
 extern const srv_db_backend srv_db_sqlite;
