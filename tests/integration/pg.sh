@@ -7,8 +7,9 @@
 # production.
 #
 #   pg_available            the binaries are there (else: skip, never pass)
-#   start_pg DIR            initdb + pg_ctl -w start under DIR; sets PG_PORT,
-#                           PG_PASSWORD; fails with the log on stderr
+#   start_pg DIR            initdb + pg_ctl -w start under DIR (PG_OPTS: more
+#                           server options, default -c fsync=off); sets
+#                           PG_PORT, PG_PASSWORD; fails with the log on stderr
 #   pg_uri NAME             a new, empty database NAME: its URI on stdout
 #   pg_sql NAME SQL         run SQL in database NAME (psql, -At: bare rows)
 #   stop_pg                 stop the server (fast); call from the EXIT trap
@@ -45,10 +46,10 @@ start_pg() {
         return 1
     fi
     PG_PORT=$(free_port) || return 1
-    # fsync off: a test cluster, thrown away (the server's durability is
-    # PostgreSQL's own, not under test)
+    # PG_OPTS: fsync off by default, a test cluster thrown away (the
+    # server's durability is PostgreSQL's own, not under test)
     if ! _pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -t 60 -l "$PG_DIR/log" \
-        -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
+        -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 ${PG_OPTS:--c fsync=off}" \
         start >/dev/null 2>&1; then
         cat "$PG_DIR/log" >&2
         return 1
