@@ -61,7 +61,9 @@
 struct srv_db {
     const srv_db_backend *be;
     void *h;
-    _Atomic int64_t count; /* devices: kept here when !be->shared, else last read */
+    _Atomic int64_t count;   /* devices: kept here when !be->shared, else last read
+                                plus this server's changes since */
+    _Atomic int64_t read_ms; /* be->shared: when count was read (srv_now_ms) */
 };
 
 /* ---- results ---------------------------------------------------------------- */
@@ -500,11 +502,12 @@ device_count(tx *t, int64_t *out)
     return true;
 }
 
+/* This server changed the number of devices by n (for a shared database,
+ * on top of the count last read). */
 static void
 count_add(srv_db *d, int64_t n)
 {
-    if (!d->be->shared)
-        atomic_fetch_add(&d->count, n);
+    atomic_fetch_add(&d->count, n);
 }
 
 /* The report to store, with its strings made once. */
@@ -705,7 +708,11 @@ srv_db_store(srv_db *d, const ota_report *r, const uint8_t *doc, size_t doc_len,
 int64_t
 srv_db_count(srv_db *d)
 {
-    if (d->be->shared) {
+    /* several servers: the database's count, read at most once a second
+     * (a gauge, asked after every first report) */
+    int64_t now = srv_now_ms();
+    if (d->be->shared && now - atomic_load(&d->read_ms) >= 1000) {
+        atomic_store(&d->read_ms, now);
         tx t;
         int64_t n = 0;
         if (tx_begin(&t, d)) {
