@@ -468,7 +468,8 @@ typedef struct srv_db_backend {
     void (*release)(void *be, srv_dbconn *c);
     /* one statement with n parameters; rows appended to *out (when not
      * NULL), *changes (when not NULL) the rows an INSERT, UPDATE or DELETE
-     * changed */
+     * changed.  Statements are prepared once per connection, known by
+     * their text (db.c has a few dozen) */
     srv_dbrc (*run)(srv_dbconn *c, const char *sql, const srv_dbv *p, unsigned n,
                     srv_dbres *out, int64_t *changes);
     /* statements without parameters, separated by ';' */
