@@ -38,15 +38,15 @@ endif
 
 # Debian packages: to build; to run `make demo` (no Node.js); to test. Kept in
 # one place so `make deps`, `make deps-demo` and the README agree.
-PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd gnutls sqlite3 cmocka libcrypto
+PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd gnutls sqlite3 libpq cmocka libcrypto
 DEB_PKGS_BUILD := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev \
-            libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev libssl-dev
+            libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libpq-dev libcmocka-dev libssl-dev
 DEB_PKGS_DEMO := $(DEB_PKGS_BUILD) curl python3
 DEB_PKGS := $(DEB_PKGS_DEMO) faketime openssl strace libubootenv-tool u-boot-tools grub-common \
-            e2fsprogs util-linux go-md2man chromium chromium-driver
+            e2fsprogs util-linux go-md2man chromium chromium-driver postgresql haproxy
 DEMO_CMDS := curl python3
 TEST_CMDS := $(DEMO_CMDS) faketime openssl strace fw_printenv fw_setenv mkenvimage grub-editenv \
-             mkfs.ext4 e2fsck losetup unshare go-md2man chromium chromedriver
+             mkfs.ext4 e2fsck losetup unshare go-md2man chromium chromedriver pg_ctlcluster haproxy
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wformat=2 \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
@@ -79,7 +79,7 @@ $(call pc_memo,DEP_CFLAGS,--cflags $(FORMATS_PKGS))
 $(call pc_memo,PC_FORMATS_LIBS,--libs $(FORMATS_PKGS))
 DEP_LIBS = $(PC_FORMATS_LIBS) -lpthread
 $(call pc_memo,CMOCKA_LIBS,--libs cmocka)
-$(call pc_memo,SERVER_LIBS,--libs libmicrohttpd gnutls sqlite3)
+$(call pc_memo,SERVER_LIBS,--libs libmicrohttpd gnutls sqlite3 libpq)
 $(call pc_memo,CLIENT_LIBS,--libs libcurl)
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(HARDEN) \
@@ -143,6 +143,9 @@ $(BUILD)/gen/fleet_assets.h: $(FLEET_ASSETS)
 	  done; } >$@.tmp && mv $@.tmp $@
 $(BUILD)/server/fleetpage.o: $(BUILD)/gen/fleet_assets.h
 $(BUILD)/server/fleetpage.o: ALL_CFLAGS += -I$(BUILD)/gen
+# libpq's header lives in /usr/include/postgresql
+$(call pc_memo,PQ_CFLAGS,--cflags libpq)
+$(BUILD)/server/db_pg.o: ALL_CFLAGS += $(PQ_CFLAGS)
 
 $(BUILD)/ota-client: $(AGENT_SRC:%.c=$(BUILD)/%.o) $(LIBCLIENT) $(LIBFORMATS)
 	@$(if $(Q),echo "  LD      $@")
@@ -193,7 +196,7 @@ all: check-deps $(LIBFORMATS) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(PROGRAMS) $(UNI
 # mk/install.mk) builds no unit test, so it does not ask for cmocka, and a
 # client-only one (INSTALL_PROGRAMS=ota-client) not for the server's libraries.
 CHECK_PKGS = $(if $(filter install install-build client install-client,$(MAKECMDGOALS)),$(filter-out \
-               cmocka $(if $(filter ota-client,$(INSTALL_PROGRAMS)),$(if $(filter-out ota-client,$(INSTALL_PROGRAMS)),,libmicrohttpd gnutls sqlite3)),$(PKGS)),$(PKGS))
+               cmocka $(if $(filter ota-client,$(INSTALL_PROGRAMS)),$(if $(filter-out ota-client,$(INSTALL_PROGRAMS)),,libmicrohttpd gnutls sqlite3 libpq)),$(PKGS)),$(PKGS))
 check-deps:
 	@$(PKG_CONFIG) --exists $(CHECK_PKGS) 2>/dev/null && exit 0; \
 	missing=""; for p in $(CHECK_PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \

@@ -17,7 +17,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 export BUILD=${BUILD:-build}
 OUT=${OUT:-bench/RESULTS.md}
-ALL="bundle install metadata server"
+ALL="bundle install metadata server reports"
 ONLY=${ONLY:-$ALL}
 
 # name -> command line (QUICK: smaller inputs, same comparisons)
@@ -28,6 +28,7 @@ cmd_of() {
         install) echo "SIZES=16 REPEAT=1 bench/install.sh" ;;
         metadata) echo "bench/metadata.sh 2000 1" ;;
         server) echo "DUR=3 ROUNDS=1 bench/server.sh" ;;
+        reports) echo "DUR=5 bench/reports.sh" ;;
         esac
     else
         case $1 in
@@ -35,6 +36,7 @@ cmd_of() {
         install) echo "bench/install.sh" ;;
         metadata) echo "bench/metadata.sh" ;;
         server) echo "bench/server.sh" ;;
+        reports) echo "bench/reports.sh" ;;
         esac
     fi
 }
@@ -44,6 +46,7 @@ title_of() {
     install) echo "Install engine: ota-client install vs curl | tar -xz" ;;
     metadata) echo "Metadata verification: formats library vs tuf-js" ;;
     server) echo "ota-server vs nginx (wrk on loopback)" ;;
+    reports) echo "Reports: two ota-servers on PostgreSQL behind a balancer vs one on SQLite" ;;
     esac
 }
 

@@ -1,14 +1,15 @@
 /*
- * db.c — device status reports in SQLite: one file, WAL journal, created on
- * first start, schema version in PRAGMA user_version.  One connection
- * behind a mutex: reports are rare next to file requests, and SQLite
- * serialises writers anyway.
+ * db.c — device status reports, pinned and registered keys: every
+ * statement, rule and migration, run on one of two backends (server.h):
+ * an SQLite file (db_sqlite.c, the embedded default: one server) or
+ * PostgreSQL (db_pg.c: several servers on one database), chosen by --db.
  *
  *   devices(device_id PK, public_key, keyid, latest report fields, seq,
  *           first_seen, last_seen, reports, remote_addr,
  *           key_conflicts, last_conflict_at, enrolment)          [v2: last 3]
  *   reports(id PK, device_id, received_at, seq, report fields, document)
  *   device_keys(device_id PK, public_key, keyid, source, registered_at) [v2]
+ *   schema_version(version PK, applied_at): one row per migration applied
  *
  * The first report of a device id pins its key: trust on first use, or
  * the key registered for the id (device_keys, from the admin API or the
@@ -20,15 +21,28 @@
  * outranks a key pinned by trust on first use: the device pinned to the
  * other key is forgotten, history and all.
  *
- * Schema versions: 1 (no enrolment) is migrated to 2 in place on open; a
- * new database is made as 1 and migrated, so there is one path.
+ * Several servers may store reports of one device at once (PostgreSQL):
+ * what keeps them right is the database, not this process's memory.  A
+ * store is one transaction that first takes the backend's per-device lock
+ * (PostgreSQL: an advisory lock held to the commit; it also orders stores
+ * against key registrations, which take it too), and whose writes are
+ * conditional on what it read: the pin is INSERT ... ON CONFLICT DO
+ * NOTHING, the update WHERE public_key = the pinned key AND seq < the new
+ * one.  A write that changes no row lost a race: the transaction is rolled
+ * back and run again, and then reads the winner's row (a key conflict, a
+ * replay).  SQLite runs the same statements behind its one writer.
+ *
+ * Schema versions: migrations numbered alike in both backends (1: devices
+ * and reports, 2: enrolment), applied at open in one transaction, each
+ * recorded in schema_version (SQLite also keeps PRAGMA user_version, what
+ * older servers read).  A new database is made as 1 and migrated, so there
+ * is one path; a database newer than SCHEMA_VERSION is refused.
  * Each report's signed document is kept as received, so anyone can verify
  * it again later.  History is trimmed to OTA_SERVER_REPORTS_PER_DEVICE.
  */
 #include <errno.h>
 #include <jansson.h>
-#include <pthread.h>
-#include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,59 +54,377 @@
 #include "server.h"
 
 #define SCHEMA_VERSION 2
+#define STORE_ATTEMPTS 5  /* a store that keeps losing races gives up (503) */
+#define LIST_CHUNK 500u   /* rows read at a time when filtering by semver */
+#define DB_NAME_MAX 512u
 
 struct srv_db {
-    sqlite3 *db;
-    pthread_mutex_t lock;
-    int64_t count; /* rows in devices, under lock */
+    const srv_db_backend *be;
+    void *h;
+    _Atomic int64_t count;   /* devices: kept here when !be->shared, else last read
+                                plus this server's changes since */
+    _Atomic int64_t read_ms; /* be->shared: when count was read (srv_now_ms) */
 };
 
-static const char SCHEMA[] =
-    "CREATE TABLE devices ("
-    " device_id TEXT PRIMARY KEY NOT NULL,"
-    " public_key TEXT NOT NULL,"
-    " keyid TEXT NOT NULL,"
-    " hardware_id TEXT NOT NULL,"
-    " installed_version TEXT NOT NULL,"
-    " previous_version TEXT,"
-    " result TEXT NOT NULL,"
-    " error TEXT NOT NULL,"
-    " device_time TEXT NOT NULL,"
-    " seq INTEGER NOT NULL,"
-    " first_seen TEXT NOT NULL,"
-    " last_seen TEXT NOT NULL,"
-    " reports INTEGER NOT NULL,"
-    " remote_addr TEXT NOT NULL);"
-    "CREATE INDEX devices_version ON devices(installed_version);"
-    "CREATE INDEX devices_hardware ON devices(hardware_id);"
-    "CREATE TABLE reports ("
-    " id INTEGER PRIMARY KEY,"
-    " device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,"
-    " received_at TEXT NOT NULL,"
-    " seq INTEGER NOT NULL,"
-    " installed_version TEXT NOT NULL,"
-    " previous_version TEXT,"
-    " result TEXT NOT NULL,"
-    " error TEXT NOT NULL,"
-    " device_time TEXT NOT NULL,"
-    " remote_addr TEXT NOT NULL,"
-    " document BLOB NOT NULL);"
-    "CREATE INDEX reports_device ON reports(device_id, id);"
-    "PRAGMA user_version = 1;";
+/* ---- results ---------------------------------------------------------------- */
 
-/* 1 -> 2: enrolment.  ALTER TABLE ADD COLUMN with constant defaults does
- * not rewrite the table: instant on a big database. */
-static const char MIGRATE_2[] =
-    "ALTER TABLE devices ADD COLUMN key_conflicts INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE devices ADD COLUMN last_conflict_at TEXT;"
-    "ALTER TABLE devices ADD COLUMN enrolment TEXT NOT NULL DEFAULT 'tofu';"
-    "CREATE TABLE device_keys ("
-    " device_id TEXT PRIMARY KEY NOT NULL,"
-    " public_key TEXT NOT NULL,"
-    " keyid TEXT NOT NULL,"
-    " source TEXT NOT NULL,"
-    " registered_at TEXT NOT NULL);"
-    "PRAGMA user_version = 2;";
+ota_err
+srv_dbres_put(srv_dbres *r, const void *p, size_t len)
+{
+    if (r->cells == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        size_t *off = realloc(r->off, cap * sizeof *off);
+        if (off == NULL)
+            return OTA_E_NOMEM;
+        r->off = off;
+        size_t *l = realloc(r->len, cap * sizeof *l);
+        if (l == NULL)
+            return OTA_E_NOMEM;
+        r->len = l;
+        r->cap = cap;
+    }
+    size_t at = r->data.len;
+    if (p != NULL && (ota_buf_append(&r->data, p, len) != OTA_OK ||
+                      ota_buf_putc(&r->data, '\0') != OTA_OK)) {
+        r->data.len = at;
+        return OTA_E_NOMEM;
+    }
+    r->off[r->cells] = p != NULL ? at : SIZE_MAX;
+    r->len[r->cells] = len;
+    r->cells++;
+    return OTA_OK;
+}
+
+static void
+res_init(srv_dbres *r, size_t cols)
+{
+    memset(r, 0, sizeof *r);
+    r->cols = cols;
+    r->data.max = SIZE_MAX;
+}
+
+static void
+res_clear(srv_dbres *r)
+{
+    free(r->off);
+    free(r->len);
+    ota_buf_free(&r->data);
+    res_init(r, r->cols);
+}
+
+static size_t
+res_rows(const srv_dbres *r)
+{
+    return r->cols ? r->cells / r->cols : 0;
+}
+
+/* A cell as text, NULL for SQL NULL (and for a row or column not there). */
+static const char *
+res_text(const srv_dbres *r, size_t row, size_t col)
+{
+    size_t i = row * r->cols + col;
+    if (col >= r->cols || i >= r->cells || r->off[i] == SIZE_MAX)
+        return NULL;
+    return (const char *) r->data.p + r->off[i];
+}
+
+static size_t
+res_len(const srv_dbres *r, size_t row, size_t col)
+{
+    size_t i = row * r->cols + col;
+    return col < r->cols && i < r->cells ? r->len[i] : 0;
+}
+
+static const char *
+or_empty(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
+static int64_t
+res_int(const srv_dbres *r, size_t row, size_t col)
+{
+    const char *s = res_text(r, row, col);
+    return s != NULL ? strtoll(s, NULL, 10) : 0;
+}
+
+static json_t *
+res_json_text(const srv_dbres *r, size_t row, size_t col)
+{
+    const char *s = res_text(r, row, col);
+    return s ? json_string(s) : json_null();
+}
+
+/* ---- transactions --------------------------------------------------------- */
+
+/* One operation on one connection; the first failure is kept. */
+typedef struct tx {
+    srv_db *d;
+    srv_dbconn *c;
+    srv_dbrc rc;
+} tx;
+
+static bool
+tx_begin(tx *t, srv_db *d)
+{
+    t->d = d;
+    t->rc = SRV_DB_OK;
+    t->c = d->be->acquire(d->h);
+    if (t->c == NULL)
+        t->rc = SRV_DB_FAIL;
+    return t->c != NULL;
+}
+
+static void
+tx_end(tx *t)
+{
+    if (t->c != NULL)
+        t->d->be->release(t->d->h, t->c);
+    t->c = NULL;
+}
+
+static bool
+tx_script(tx *t, const char *sql)
+{
+    srv_dbrc rc = t->d->be->script(t->c, sql);
+    if (rc != SRV_DB_OK)
+        t->rc = rc;
+    return rc == SRV_DB_OK;
+}
+
+/* Run sql; rows into out (res_init'ed by the caller with its columns) */
+static bool
+tx_run(tx *t, const char *sql, const srv_dbv *p, unsigned n, srv_dbres *out, int64_t *changes)
+{
+    srv_dbrc rc = t->d->be->run(t->c, sql, p, n, out, changes);
+    if (rc != SRV_DB_OK)
+        t->rc = rc;
+    return rc == SRV_DB_OK;
+}
+
+/* The first column of the first row as an integer (0 when no row). */
+static bool
+tx_int(tx *t, const char *sql, const srv_dbv *p, unsigned n, int64_t *out)
+{
+    srv_dbres r;
+    res_init(&r, 1);
+    bool ok = tx_run(t, sql, p, n, &r, NULL);
+    *out = ok ? res_int(&r, 0, 0) : 0;
+    res_clear(&r);
+    return ok;
+}
+
+/* The one text column of a one-row query into out[cap] ("" for NULL);
+ * *found says whether there was a row. */
+static bool
+tx_text(tx *t, const char *sql, const srv_dbv *p, unsigned n, char *out, size_t cap,
+        bool *found)
+{
+    srv_dbres r;
+    res_init(&r, 1);
+    bool ok = tx_run(t, sql, p, n, &r, NULL);
+    const char *v = res_text(&r, 0, 0);
+    *found = ok && res_rows(&r) > 0;
+    snprintf(out, cap, "%s", v ? v : "");
+    res_clear(&r);
+    return ok;
+}
+
+static bool
+tx_commit(tx *t)
+{
+    return tx_script(t, "COMMIT");
+}
+
+static void
+tx_rollback(tx *t)
+{
+    t->d->be->script(t->c, "ROLLBACK");
+}
+
+/* Begin a writing transaction holding the per-device lock. */
+static bool
+tx_begin_device(tx *t, const char *device_id)
+{
+    srv_dbrc rc = t->d->be->begin_device(t->c, device_id);
+    if (rc != SRV_DB_OK) {
+        t->rc = rc;
+        tx_rollback(t);
+    }
+    return rc == SRV_DB_OK;
+}
+
+#define TEXT(v) ((srv_dbv){.kind = SRV_DBV_TEXT, .s = (v)})
+#define TEXT_OR_NULL(v) ((v) != NULL ? TEXT(v) : (srv_dbv){.kind = SRV_DBV_NULL})
+#define INT(v) ((srv_dbv){.kind = SRV_DBV_INT, .i = (int64_t) (v)})
+
+/* ---- open ----------------------------------------------------------------- */
+
+static void
+now_rfc3339(char out[21])
+{
+    if (ota_time_format((int64_t) time(NULL), out) != OTA_OK)
+        snprintf(out, 21, "1970-01-01T00:00:00Z");
+}
+
+static bool
+is_pg_uri(const char *target)
+{
+    return strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0;
+}
+
+/* Append s[n] to out[cap] at *o, as far as it fits. */
+static void
+put(char *out, size_t cap, size_t *o, const char *s, size_t n)
+{
+    if (*o + n >= cap)
+        n = cap - 1 - *o;
+    memcpy(out + *o, s, n);
+    *o += n;
+    out[*o] = '\0';
+}
+
+/* target for messages: a URI's password (user:PASSWORD@ or password=)
+ * replaced with "***". */
+static void
+target_name(const char *target, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    if (!is_pg_uri(target)) {
+        put(out, cap, &o, target, strlen(target));
+        return;
+    }
+    const char *p = strstr(target, "://") + 3, *at = NULL;
+    put(out, cap, &o, target, (size_t) (p - target));
+    size_t auth = strcspn(p, "/?#");
+    for (size_t i = 0; i < auth; i++)
+        if (p[i] == '@')
+            at = p + i; /* the last one ends the user info */
+    if (at != NULL) {
+        const char *colon = memchr(p, ':', (size_t) (at - p));
+        put(out, cap, &o, p, (size_t) ((colon != NULL ? colon : at) - p));
+        if (colon != NULL)
+            put(out, cap, &o, ":***", 4);
+        p = at;
+    }
+    const char *query = strchr(p, '?');
+    if (query == NULL) {
+        put(out, cap, &o, p, strlen(p));
+        return;
+    }
+    put(out, cap, &o, p, (size_t) (query - p));
+    for (p = query; *p != '\0';) { /* p at '?' or '&' */
+        put(out, cap, &o, p++, 1);
+        size_t seg = strcspn(p, "&");
+        if (seg >= 9 && strncmp(p, "password=", 9) == 0) {
+            put(out, cap, &o, p, 9);
+            put(out, cap, &o, "***", 3);
+        } else {
+            put(out, cap, &o, p, seg);
+        }
+        p += seg;
+    }
+}
+
+/* Create or migrate the schema, all or nothing. */
+static bool
+migrate(tx *t, const char *name, char *why, size_t why_cap)
+{
+    const srv_db_backend *be = t->d->be;
+    int64_t tables = 0, version = 0;
+    char now[21];
+    now_rfc3339(now);
+    if (!tx_script(t, be->begin_write))
+        return false;
+    if ((be->lock_migrate != NULL && !tx_run(t, be->lock_migrate, NULL, 0, NULL, NULL)) ||
+        !tx_int(t, be->count_tables, NULL, 0, &tables) ||
+        !tx_script(t, "CREATE TABLE IF NOT EXISTS schema_version ("
+                      " version INTEGER PRIMARY KEY, applied_at TEXT)") ||
+        !tx_int(t, be->version, NULL, 0, &version))
+        goto fail;
+    if (version == 0 && tables != 0) {
+        snprintf(why, why_cap, "%s: not an ota-server database (has other tables)", name);
+        goto refuse;
+    }
+    if (version < 0 || version > SCHEMA_VERSION) {
+        snprintf(why, why_cap,
+                 "%s: schema version %lld, this ota-server knows up to %d (a newer ota-server "
+                 "made it: run that one, or restore a backup)",
+                 name, (long long) version, SCHEMA_VERSION);
+        goto refuse;
+    }
+    for (int64_t v = 1; v <= SCHEMA_VERSION; v++) {
+        if (v > version && !tx_script(t, be->migrations[v - 1]))
+            goto fail;
+        /* applied now, or before there was a table to say when (NULL) */
+        srv_dbv p[2] = {INT(v), v > version ? TEXT(now) : (srv_dbv){.kind = SRV_DBV_NULL}};
+        if (!tx_run(t,
+                    "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)"
+                    " ON CONFLICT (version) DO NOTHING",
+                    p, 2, NULL, NULL))
+            goto fail;
+    }
+    if (tx_commit(t))
+        return true;
+fail:
+    snprintf(why, why_cap, "%s: %s", name, be->error(t->c));
+refuse:
+    tx_rollback(t);
+    return false;
+}
+
+ota_err
+srv_db_open(const char *target, unsigned conns, srv_db **out, char *why, size_t why_cap)
+{
+    char name[DB_NAME_MAX];
+    target_name(target, name, sizeof name);
+    srv_db *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        snprintf(why, why_cap, "out of memory");
+        return OTA_E_NOMEM;
+    }
+    d->be = is_pg_uri(target) ? &srv_db_pg : &srv_db_sqlite;
+    char msg[512];
+    d->h = d->be->open(target, conns, msg, sizeof msg);
+    if (d->h == NULL) {
+        /* SQLite's message names the file already */
+        if (d->be->shared)
+            snprintf(why, why_cap, "%s: %s", name, msg);
+        else
+            snprintf(why, why_cap, "%s", msg);
+        free(d);
+        return OTA_E_IO;
+    }
+    tx t;
+    int64_t count = 0;
+    bool ok = tx_begin(&t, d);
+    if (!ok)
+        snprintf(why, why_cap, "%s: no connection", name);
+    else if ((ok = migrate(&t, name, why, why_cap)) &&
+             !(ok = tx_int(&t, "SELECT count(*) FROM devices", NULL, 0, &count)))
+        snprintf(why, why_cap, "%s: %s", name, d->be->error(t.c));
+    tx_end(&t);
+    if (!ok) {
+        d->be->close(d->h);
+        free(d);
+        return OTA_E_IO;
+    }
+    atomic_store(&d->count, count);
+    *out = d;
+    return OTA_OK;
+}
+
+void
+srv_db_close(srv_db *d)
+{
+    if (d == NULL)
+        return;
+    d->be->close(d->h);
+    free(d);
+}
+
+/* ---- store ------------------------------------------------------------------ */
 
 static const char *const enrolment_names[] = {"tofu", "registered", "certified"};
 
@@ -105,435 +437,324 @@ enrolment_index(const char *name)
     return SRV_NEW_TOFU;
 }
 
-static void
-sql_semver_cmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    (void) argc;
-    const char *a = (const char *) sqlite3_value_text(argv[0]);
-    const char *b = (const char *) sqlite3_value_text(argv[1]);
-    if (a == NULL || b == NULL || ota_semver_check(a) != OTA_OK ||
-        ota_semver_check(b) != OTA_OK) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    sqlite3_result_int(ctx, ota_semver_cmp(a, b));
-}
+/* What the database says about a device id when its report comes in. */
+typedef struct pin_state {
+    bool registered; /* a key is registered for the id: reg */
+    char reg[65];
+    bool exists; /* the id is pinned: pinned, enrol, last */
+    char pinned[65];
+    char enrol[16];
+    int64_t last;
+} pin_state;
 
-/* ---- open ----------------------------------------------------------------- */
-
-static int
-int_query(sqlite3 *db, const char *sql, int *out)
+/* Who vouches for the report's key pub?  (docs/ota-server.md "Enrolment")
+ * Returns the refusal, or SRV_STORE_ERROR for none; *how: the enrolment
+ * the device gets (or has), *drop: the device pinned to another key is to
+ * be forgotten first. */
+static srv_store_rc
+decide(const pin_state *ps, const char *pub, const srv_store_policy *p, int *how, bool *drop)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = sqlite3_column_int(st, 0);
-        rc = SQLITE_OK;
+    bool same = ps->exists && strcmp(ps->pinned, pub) == 0;
+    *how = SRV_NEW_TOFU;
+    *drop = false;
+    if (ps->registered) {
+        *how = SRV_NEW_REGISTERED;
+        if (strcmp(ps->reg, pub) != 0)
+            return SRV_STORE_KEY;
+        if (ps->exists && !same)
+            *drop = true; /* pinned by someone else before the registration */
+        return SRV_STORE_ERROR;
     }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-ota_err
-srv_db_open(const char *path, srv_db **out, char *why, size_t why_cap)
-{
-    srv_db *d = calloc(1, sizeof *d);
-    char *err = NULL;
-    if (d == NULL) {
-        snprintf(why, why_cap, "out of memory");
-        return OTA_E_NOMEM;
-    }
-    pthread_mutex_init(&d->lock, NULL);
-    int rc = sqlite3_open_v2(path, &d->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX |
-                                 SQLITE_OPEN_NOFOLLOW,
-                             NULL);
-    if (rc != SQLITE_OK)
-        goto fail;
-    sqlite3_extended_result_codes(d->db, 1);
-    sqlite3_busy_timeout(d->db, 5000);
-    /* WAL: readers never block the writer; NORMAL sync is durable across
-     * process crashes, and loses at most the last reports on power loss */
-    char mode[16] = "";
-    sqlite3_stmt *st = NULL;
-    rc = sqlite3_prepare_v2(d->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        snprintf(mode, sizeof mode, "%s", (const char *) sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-        goto fail;
-    if (strcmp(mode, "wal") != 0) {
-        snprintf(why, why_cap, "%s: cannot switch to WAL journal mode", path);
-        goto fail_why;
-    }
-    rc = sqlite3_exec(d->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL, NULL,
-                      &err);
-    if (rc != SQLITE_OK)
-        goto fail;
-    int version = -1;
-    rc = int_query(d->db, "PRAGMA user_version", &version);
-    if (rc != SQLITE_OK)
-        goto fail;
-    if (version == 0) {
-        int tables = -1;
-        rc = int_query(d->db, "SELECT count(*) FROM sqlite_master", &tables);
-        if (rc != SQLITE_OK)
-            goto fail;
-        if (tables != 0) {
-            snprintf(why, why_cap, "%s: not an ota-server database (has other tables)", path);
-            goto fail_why;
+    if (p->mode == SRV_ENROL_REGISTERED)
+        return SRV_STORE_UNREGISTERED;
+    if (p->certified) {
+        *how = SRV_NEW_CERTIFIED;
+        if (ps->exists && !same) {
+            if (strcmp(ps->enrol, "tofu") != 0)
+                return SRV_STORE_KEY;
+            *drop = true; /* a certificate outranks trust on first use */
         }
-    } else if (version < 0 || version > SCHEMA_VERSION) {
-        snprintf(why, why_cap, "%s: schema version %d, this ota-server knows up to %d", path,
-                 version, SCHEMA_VERSION);
-        goto fail_why;
+        return SRV_STORE_ERROR;
     }
-    if (version < SCHEMA_VERSION) { /* create and/or migrate, all or nothing */
-        rc = sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, &err);
-        if (rc == SQLITE_OK && version < 1)
-            rc = sqlite3_exec(d->db, SCHEMA, NULL, NULL, &err);
-        if (rc == SQLITE_OK && version < 2)
-            rc = sqlite3_exec(d->db, MIGRATE_2, NULL, NULL, &err);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_exec(d->db, "COMMIT", NULL, NULL, &err);
-        if (rc != SQLITE_OK) {
-            sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
-            goto fail;
-        }
+    if (ps->exists) {
+        *how = enrolment_index(ps->enrol);
+        if (!same)
+            return SRV_STORE_KEY;
+        if (p->mode == SRV_ENROL_CERTIFIED && *how == SRV_NEW_TOFU)
+            return SRV_STORE_UNCERTIFIED;
+        return SRV_STORE_ERROR;
     }
-    int count = 0;
-    rc = int_query(d->db, "SELECT count(*) FROM devices", &count);
-    if (rc != SQLITE_OK)
-        goto fail;
-    d->count = count;
-    rc = sqlite3_create_function(d->db, "semver_cmp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-                                 sql_semver_cmp, NULL, NULL);
-    if (rc != SQLITE_OK)
-        goto fail;
-    *out = d;
-    return OTA_OK;
-fail:
-    snprintf(why, why_cap, "%s: %s", path,
-             err ? err : d->db ? sqlite3_errmsg(d->db) : sqlite3_errstr(rc));
-fail_why:
-    sqlite3_free(err);
-    sqlite3_close(d->db);
-    pthread_mutex_destroy(&d->lock);
-    free(d);
-    return OTA_E_IO;
+    return p->mode == SRV_ENROL_CERTIFIED ? SRV_STORE_UNCERTIFIED : SRV_STORE_ERROR;
 }
 
-void
-srv_db_close(srv_db *d)
+/* Devices in the database, inside t: counted by the database when other
+ * servers write too, else kept here. */
+static bool
+device_count(tx *t, int64_t *out)
 {
-    if (d == NULL)
-        return;
-    sqlite3_close(d->db);
-    pthread_mutex_destroy(&d->lock);
-    free(d);
+    if (!t->d->be->shared) {
+        *out = atomic_load(&t->d->count);
+        return true;
+    }
+    if (!tx_int(t, "SELECT count(*) FROM devices", NULL, 0, out))
+        return false;
+    atomic_store(&t->d->count, *out);
+    return true;
 }
 
-/* ---- store ------------------------------------------------------------------ */
-
+/* This server changed the number of devices by n (for a shared database,
+ * on top of the count last read). */
 static void
-now_rfc3339(char out[21])
+count_add(srv_db *d, int64_t n)
 {
-    if (ota_time_format((int64_t) time(NULL), out) != OTA_OK)
-        snprintf(out, 21, "1970-01-01T00:00:00Z");
+    atomic_fetch_add(&d->count, n);
 }
 
-static int
-step_done(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
+/* The report to store, with its strings made once. */
+typedef struct store_req {
+    const ota_report *r;
+    const uint8_t *doc;
+    size_t doc_len;
+    const char *remote;
+    const srv_store_policy *p;
+    char pub[65];
+    char now[21];
+} store_req;
 
-static void
-bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+/* One attempt at storing a report, one transaction.  False when it lost a
+ * race with another writer of the same device (rolled back: try again);
+ * else *out is the outcome. */
+static bool
+store_once(tx *t, const store_req *q, srv_store_info *info, srv_store_rc *out)
 {
-    if (s[0] == '\0')
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-}
+    const ota_report *r = q->r;
+    const srv_store_policy *p = q->p;
+    pin_state ps = {0};
+    srv_dbres res;
+    int64_t n = 0;
+    int how = SRV_NEW_TOFU;
+    bool drop = false;
+    srv_dbv id = TEXT(r->device_id);
+    *out = SRV_STORE_ERROR;
+    memset(info, 0, sizeof *info);
+    if (!tx_begin_device(t, r->device_id))
+        return t->rc != SRV_DB_RETRY;
+    /* the registration and the pin, in one statement (one row, NULLs for
+     * what is not there) */
+    res_init(&res, 5);
+    if (!tx_run(t,
+                "SELECT (SELECT public_key FROM device_keys WHERE device_id = $1),"
+                " d.device_id, d.public_key, d.seq, d.enrolment"
+                " FROM (SELECT 1) AS one LEFT JOIN devices d ON d.device_id = $1",
+                &id, 1, &res, NULL)) {
+        res_clear(&res);
+        goto rollback;
+    }
+    if ((ps.registered = res_text(&res, 0, 0) != NULL))
+        snprintf(ps.reg, sizeof ps.reg, "%s", res_text(&res, 0, 0));
+    if ((ps.exists = res_text(&res, 0, 1) != NULL)) {
+        snprintf(ps.pinned, sizeof ps.pinned, "%s", or_empty(res_text(&res, 0, 2)));
+        ps.last = res_int(&res, 0, 3);
+        snprintf(ps.enrol, sizeof ps.enrol, "%s", or_empty(res_text(&res, 0, 4)));
+    }
+    res_clear(&res);
 
-/* The one text column of a one-row query with ?1 = key into out[cap]
- * ("" when NULL).  SQLITE_ROW when found, SQLITE_DONE when not. */
-static int
-text_row(sqlite3 *db, const char *sql, const char *key, char *out, size_t cap)
-{
-    sqlite3_stmt *st = NULL;
-    out[0] = '\0';
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            const char *v = (const char *) sqlite3_column_text(st, 0);
-            snprintf(out, cap, "%s", v ? v : "");
+    srv_store_rc refuse = decide(&ps, q->pub, p, &how, &drop);
+    info->enrolled = how;
+    if (refuse == SRV_STORE_KEY) {
+        /* counted on the device, committed: the refusal is the news */
+        info->conflict = true;
+        if (ps.exists) {
+            srv_dbv u[2] = {id, TEXT(q->now)};
+            if (!tx_run(t,
+                        "UPDATE devices SET key_conflicts = key_conflicts + 1,"
+                        " last_conflict_at = $2 WHERE device_id = $1",
+                        u, 2, NULL, NULL) ||
+                !tx_commit(t))
+                goto rollback;
+            *out = SRV_STORE_KEY;
+            return true;
         }
     }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* Run sql with ?1 = key; the rows changed, or -1 on error. */
-static int
-exec_key(sqlite3 *db, const char *sql, const char *key)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
-        return -1;
+    if (refuse != SRV_STORE_ERROR) {
+        *out = refuse; /* refused: change nothing */
+        tx_rollback(t);
+        return true;
     }
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    return step_done(st) == SQLITE_OK ? sqlite3_changes(db) : -1;
+    if (ps.exists && !drop && (int64_t) r->seq <= ps.last) {
+        *out = SRV_STORE_STALE;
+        tx_rollback(t);
+        return true;
+    }
+    if (drop) {
+        srv_dbv dk[2] = {id, TEXT(ps.pinned)};
+        if (!tx_run(t, "DELETE FROM devices WHERE device_id = $1 AND public_key = $2", dk, 2,
+                    NULL, &n))
+            goto rollback;
+        if (n != 1)
+            goto lost;
+        ps.exists = false;
+    }
+    if (!ps.exists && how != SRV_NEW_REGISTERED) {
+        /* growth nobody registered: capped, and rate-limited per address */
+        int64_t count = 0;
+        if (p->max_devices != 0) {
+            if (!device_count(t, &count))
+                goto rollback;
+            if (!t->d->be->shared && drop)
+                count--; /* not yet counted down */
+            if (count >= (int64_t) p->max_devices) {
+                *out = SRV_STORE_FULL;
+                tx_rollback(t);
+                return true;
+            }
+        }
+        if (p->admit != NULL && (info->retry_after = p->admit(p->ctx)) != 0) {
+            *out = SRV_STORE_RATE;
+            tx_rollback(t);
+            return true;
+        }
+    }
+
+    const char *res_name = ota_report_result_name(r->result);
+    const char *prev = r->previous_version[0] != '\0' ? r->previous_version : NULL;
+    srv_dbv dv[13] = {id,
+                      TEXT(r->hardware_id),
+                      TEXT(r->installed_version),
+                      TEXT_OR_NULL(prev),
+                      TEXT(res_name),
+                      TEXT(r->error),
+                      TEXT(r->time),
+                      INT(r->seq),
+                      TEXT(q->now),
+                      TEXT(q->remote),
+                      TEXT(q->pub),
+                      TEXT(r->keyid),
+                      TEXT(enrolment_names[how])};
+    /* conditional: a row another writer changed since the read above
+     * (another key, a seq as high) is left alone, and the race is lost */
+    if (!tx_run(t,
+                ps.exists
+                    ? "UPDATE devices SET hardware_id=$2, installed_version=$3, previous_version=$4,"
+                      " result=$5, error=$6, device_time=$7, seq=$8, last_seen=$9,"
+                      " reports=reports+1, remote_addr=$10, enrolment=$13"
+                      " WHERE device_id=$1 AND public_key=$11 AND seq < $8"
+                    : "INSERT INTO devices (device_id, hardware_id, installed_version,"
+                      " previous_version, result, error, device_time, seq, last_seen, remote_addr,"
+                      " first_seen, reports, public_key, keyid, enrolment)"
+                      " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$9,1,$11,$12,$13)"
+                      " ON CONFLICT (device_id) DO NOTHING",
+                dv, 13, NULL, &n))
+        goto rollback;
+    if (n != 1)
+        goto lost;
+
+    srv_dbv rv[10] = {id,
+                      TEXT(q->now),
+                      INT(r->seq),
+                      TEXT(r->installed_version),
+                      TEXT_OR_NULL(prev),
+                      TEXT(res_name),
+                      TEXT(r->error),
+                      TEXT(r->time),
+                      TEXT(q->remote),
+                      {.kind = SRV_DBV_BLOB, .s = (const char *) q->doc, .len = q->doc_len}};
+    srv_dbv trim[2] = {id, INT(OTA_SERVER_REPORTS_PER_DEVICE)};
+    if (!tx_run(t,
+                "INSERT INTO reports (device_id, received_at, seq, installed_version,"
+                " previous_version, result, error, device_time, remote_addr, document)"
+                " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+                rv, 10, NULL, NULL) ||
+        /* the newest rows stay: ids grow in commit order per device, since
+         * its writers are serialised on the devices row */
+        !tx_run(t,
+                "DELETE FROM reports WHERE device_id=$1 AND id <= (SELECT id FROM"
+                " reports WHERE device_id=$1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
+                trim, 2, NULL, NULL) ||
+        !tx_commit(t))
+        goto rollback;
+    if (!ps.exists)
+        count_add(t->d, drop ? 0 : 1);
+    *out = ps.exists ? SRV_STORE_UPDATED : SRV_STORE_NEW;
+    return true;
+lost:
+    tx_rollback(t);
+    return false;
+rollback:
+    tx_rollback(t);
+    *out = SRV_STORE_ERROR;
+    return t->rc != SRV_DB_RETRY;
 }
 
 srv_store_rc
 srv_db_store(srv_db *d, const ota_report *r, const uint8_t *doc, size_t doc_len,
              const char *remote, const srv_store_policy *p, srv_store_info *info)
 {
-    srv_store_rc result = SRV_STORE_ERROR;
-    char pub[65], now[21], reg[65], pinned[65] = "", enrol[16] = "";
-    sqlite3_stmt *st = NULL;
-    sqlite3_int64 last = 0;
-    bool exists = false, drop = false;
-    int how = SRV_NEW_TOFU;
+    store_req q = {.r = r, .doc = doc, .doc_len = doc_len, .remote = remote, .p = p};
+    srv_store_rc rc = SRV_STORE_ERROR;
+    tx t;
     memset(info, 0, sizeof *info);
-    ota_hex_encode(r->public_key, sizeof r->public_key, pub);
-    now_rfc3339(now);
-    const char *res = ota_report_result_name(r->result);
-
-    pthread_mutex_lock(&d->lock);
-    if (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        goto out_unlock;
-    int rc = text_row(d->db, "SELECT public_key FROM device_keys WHERE device_id = ?1",
-                      r->device_id, reg, sizeof reg);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        goto rollback;
-    bool registered = rc == SQLITE_ROW;
-    if (sqlite3_prepare_v2(d->db,
-                           "SELECT public_key, seq, enrolment FROM devices WHERE device_id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto rollback;
-    sqlite3_bind_text(st, 1, r->device_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *k = (const char *) sqlite3_column_text(st, 0);
-        const char *e = (const char *) sqlite3_column_text(st, 2);
-        exists = true;
-        snprintf(pinned, sizeof pinned, "%s", k ? k : "");
-        snprintf(enrol, sizeof enrol, "%s", e ? e : "");
-        last = sqlite3_column_int64(st, 1);
-    } else if (rc != SQLITE_DONE) {
-        goto rollback;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-
-    /* who vouches for this key?  (docs/ota-server.md "Enrolment") */
-    bool same = exists && strcmp(pinned, pub) == 0;
-    srv_store_rc refuse = SRV_STORE_ERROR; /* none */
-    if (registered) {
-        how = SRV_NEW_REGISTERED;
-        if (strcmp(reg, pub) != 0)
-            refuse = SRV_STORE_KEY;
-        else if (exists && !same)
-            drop = true; /* pinned by someone else before the registration */
-    } else if (p->mode == SRV_ENROL_REGISTERED) {
-        refuse = SRV_STORE_UNREGISTERED;
-    } else if (p->certified) {
-        how = SRV_NEW_CERTIFIED;
-        if (exists && !same) {
-            if (strcmp(enrol, "tofu") == 0)
-                drop = true; /* a certificate outranks trust on first use */
-            else
-                refuse = SRV_STORE_KEY;
-        }
-    } else if (exists) {
-        how = enrolment_index(enrol);
-        if (!same)
-            refuse = SRV_STORE_KEY;
-        else if (p->mode == SRV_ENROL_CERTIFIED && how == SRV_NEW_TOFU)
-            refuse = SRV_STORE_UNCERTIFIED;
-    } else if (p->mode == SRV_ENROL_CERTIFIED) {
-        refuse = SRV_STORE_UNCERTIFIED;
-    }
-    info->enrolled = how;
-    if (refuse == SRV_STORE_KEY) {
-        /* counted on the device, committed: the refusal is the news */
-        info->conflict = true;
-        if (exists) {
-            if (sqlite3_prepare_v2(d->db,
-                                   "UPDATE devices SET key_conflicts = key_conflicts + 1,"
-                                   " last_conflict_at = ?2 WHERE device_id = ?1",
-                                   -1, &st, NULL) != SQLITE_OK)
-                goto rollback;
-            sqlite3_bind_text(st, 1, r->device_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-            rc = step_done(st);
-            st = NULL;
-            if (rc != SQLITE_OK || sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-                goto rollback;
-            result = SRV_STORE_KEY;
-            goto out_unlock;
-        }
-    }
-    if (refuse != SRV_STORE_ERROR) {
-        result = refuse;
-        goto rollback; /* refused: change nothing */
-    }
-    if (exists && !drop && (sqlite3_int64) r->seq <= last) {
-        result = SRV_STORE_STALE;
-        goto rollback;
-    }
-    if (drop) {
-        if (exec_key(d->db, "DELETE FROM devices WHERE device_id = ?1", r->device_id) != 1)
-            goto rollback;
-        exists = false;
-    }
-    if (!exists && how != SRV_NEW_REGISTERED) {
-        /* growth nobody registered: capped, and rate-limited per address */
-        if (p->max_devices != 0 && d->count - (drop ? 1 : 0) >= (int64_t) p->max_devices) {
-            result = SRV_STORE_FULL;
-            goto rollback;
-        }
-        if (p->admit != NULL && (info->retry_after = p->admit(p->ctx)) != 0) {
-            result = SRV_STORE_RATE;
-            goto rollback;
-        }
-    }
-
-    const char *sql =
-        exists ? "UPDATE devices SET hardware_id=?2, installed_version=?3, previous_version=?4,"
-                 " result=?5, error=?6, device_time=?7, seq=?8, last_seen=?9,"
-                 " reports=reports+1, remote_addr=?10, enrolment=?13 WHERE device_id=?1"
-               : "INSERT INTO devices (device_id, hardware_id, installed_version,"
-                 " previous_version, result, error, device_time, seq, last_seen, remote_addr,"
-                 " first_seen, reports, public_key, keyid, enrolment)"
-                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?9,1,?11,?12,?13)";
-    if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
-        goto rollback;
-    sqlite3_bind_text(st, 1, r->device_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->hardware_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, r->installed_version, -1, SQLITE_STATIC);
-    bind_text_or_null(st, 4, r->previous_version);
-    sqlite3_bind_text(st, 5, res, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, r->error, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, r->time, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64) r->seq);
-    sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, remote, -1, SQLITE_STATIC);
-    if (!exists) {
-        sqlite3_bind_text(st, 11, pub, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 12, r->keyid, -1, SQLITE_STATIC);
-    }
-    sqlite3_bind_text(st, 13, enrolment_names[how], -1, SQLITE_STATIC);
-    rc = step_done(st);
-    st = NULL;
-    if (rc != SQLITE_OK)
-        goto rollback;
-
-    if (sqlite3_prepare_v2(d->db,
-                           "INSERT INTO reports (device_id, received_at, seq, installed_version,"
-                           " previous_version, result, error, device_time, remote_addr, document)"
-                           " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto rollback;
-    sqlite3_bind_text(st, 1, r->device_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64) r->seq);
-    sqlite3_bind_text(st, 4, r->installed_version, -1, SQLITE_STATIC);
-    bind_text_or_null(st, 5, r->previous_version);
-    sqlite3_bind_text(st, 6, res, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, r->error, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, r->time, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, remote, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 10, doc, (int) doc_len, SQLITE_STATIC);
-    rc = step_done(st);
-    st = NULL;
-    if (rc != SQLITE_OK)
-        goto rollback;
-
-    if (sqlite3_prepare_v2(d->db,
-                           "DELETE FROM reports WHERE device_id=?1 AND id <= (SELECT id FROM"
-                           " reports WHERE device_id=?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto rollback;
-    sqlite3_bind_text(st, 1, r->device_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, OTA_SERVER_REPORTS_PER_DEVICE);
-    rc = step_done(st);
-    st = NULL;
-    if (rc != SQLITE_OK || sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        goto rollback;
-    if (!exists)
-        d->count += drop ? 0 : 1;
-    result = exists ? SRV_STORE_UPDATED : SRV_STORE_NEW;
-    goto out_unlock;
-rollback:
-    sqlite3_finalize(st);
-    sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
-out_unlock:
-    pthread_mutex_unlock(&d->lock);
-    return result;
+    ota_hex_encode(r->public_key, sizeof r->public_key, q.pub);
+    now_rfc3339(q.now);
+    if (!tx_begin(&t, d))
+        return SRV_STORE_ERROR;
+    bool done = false;
+    for (int i = 0; i < STORE_ATTEMPTS && !done; i++)
+        done = store_once(&t, &q, info, &rc);
+    tx_end(&t);
+    return done ? rc : SRV_STORE_ERROR;
 }
 
 int64_t
 srv_db_count(srv_db *d)
 {
-    pthread_mutex_lock(&d->lock);
-    int64_t n = d->count;
-    pthread_mutex_unlock(&d->lock);
-    return n;
+    /* several servers: the database's count, read at most once a second
+     * (a gauge, asked after every first report) */
+    int64_t now = srv_now_ms();
+    if (d->be->shared && now - atomic_load(&d->read_ms) >= 1000) {
+        atomic_store(&d->read_ms, now);
+        tx t;
+        int64_t n = 0;
+        if (tx_begin(&t, d)) {
+            if (tx_int(&t, "SELECT count(*) FROM devices", NULL, 0, &n))
+                atomic_store(&d->count, n);
+            tx_end(&t);
+        }
+    }
+    return atomic_load(&d->count);
 }
 
 /* ---- registered keys ------------------------------------------------------------ */
 
-/* Upsert one registration and forget a device pinned to another key; in a
- * transaction, under the lock.  *dropped += devices forgotten; -1 on a
+/* Upsert one registration and forget a device pinned to another key;
+ * inside a writing transaction.  *dropped += devices forgotten; -1 on a
  * database error, else whether the id was registered before (1) or not. */
 static int
-put_key_locked(srv_db *d, const char *device_id, const char *pub, const char *keyid,
-               const char *source, const char *now, unsigned *dropped)
+put_key(tx *t, const char *device_id, const char *pub, const char *keyid, const char *source,
+        const char *now, unsigned *dropped)
 {
     char old[16];
-    int had = text_row(d->db, "SELECT source FROM device_keys WHERE device_id = ?1", device_id,
-                       old, sizeof old);
-    if (had != SQLITE_ROW && had != SQLITE_DONE)
+    bool had = false;
+    srv_dbv id = TEXT(device_id);
+    if (!tx_text(t, "SELECT source FROM device_keys WHERE device_id = $1", &id, 1, old,
+                 sizeof old, &had))
         return -1;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(
-            d->db,
-            "INSERT INTO device_keys (device_id, public_key, keyid, source, registered_at)"
-            " VALUES (?1,?2,?3,?4,?5) ON CONFLICT(device_id) DO UPDATE SET"
-            " registered_at = CASE WHEN public_key = excluded.public_key THEN registered_at"
-            " ELSE excluded.registered_at END,"
-            " public_key = excluded.public_key, keyid = excluded.keyid, source = excluded.source",
-            -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
+    srv_dbv p[5] = {id, TEXT(pub), TEXT(keyid), TEXT(source), TEXT(now)};
+    if (!tx_run(t,
+                "INSERT INTO device_keys (device_id, public_key, keyid, source, registered_at)"
+                " VALUES ($1,$2,$3,$4,$5) ON CONFLICT (device_id) DO UPDATE SET"
+                " registered_at = CASE WHEN device_keys.public_key = excluded.public_key"
+                " THEN device_keys.registered_at ELSE excluded.registered_at END,"
+                " public_key = excluded.public_key, keyid = excluded.keyid,"
+                " source = excluded.source",
+                p, 5, NULL, NULL))
         return -1;
-    }
-    sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, pub, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, keyid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, source, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
-    if (step_done(st) != SQLITE_OK)
+    int64_t n = 0;
+    if (!tx_run(t, "DELETE FROM devices WHERE device_id = $1 AND public_key != $2", p, 2, NULL,
+                &n))
         return -1;
-    if (sqlite3_prepare_v2(d->db, "DELETE FROM devices WHERE device_id = ?1 AND public_key != ?2",
-                           -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
-        return -1;
-    }
-    sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, pub, -1, SQLITE_STATIC);
-    if (step_done(st) != SQLITE_OK)
-        return -1;
-    *dropped += (unsigned) sqlite3_changes(d->db);
-    return had == SQLITE_ROW;
+    *dropped += (unsigned) n;
+    return had;
 }
 
 static ota_err
@@ -558,28 +779,33 @@ srv_db_key_put(srv_db *d, const char *device_id, const uint8_t pk[32], const cha
         return rc;
     now_rfc3339(now);
     unsigned n = 0;
+    bool had = false;
+    tx t;
+    srv_dbv id = TEXT(device_id);
+    if (!tx_begin(&t, d))
+        return OTA_E_IO;
     rc = OTA_E_IO;
-    pthread_mutex_lock(&d->lock);
-    if (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    if (!tx_begin_device(&t, device_id))
         goto out;
-    int had = text_row(d->db, "SELECT source FROM device_keys WHERE device_id = ?1", device_id,
-                       old, sizeof old);
-    if (had == SQLITE_ROW && strcmp(source, "file") != 0 && strcmp(old, "file") == 0) {
+    if (!tx_text(&t, "SELECT source FROM device_keys WHERE device_id = $1", &id, 1, old,
+                 sizeof old, &had))
+        goto rollback;
+    if (had && strcmp(source, "file") != 0 && strcmp(old, "file") == 0) {
         rc = OTA_E_EXISTS;
         goto rollback;
     }
-    int put = put_key_locked(d, device_id, pub, keyid, source, now, &n);
-    if (put < 0 || sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    int put = put_key(&t, device_id, pub, keyid, source, now, &n);
+    if (put < 0 || !tx_commit(&t))
         goto rollback;
-    d->count -= n;
+    count_add(d, -(int64_t) n);
     *created = put == 0;
     *dropped = n > 0;
     rc = OTA_OK;
     goto out;
 rollback:
-    sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+    tx_rollback(&t);
 out:
-    pthread_mutex_unlock(&d->lock);
+    tx_end(&t);
     return rc;
 }
 
@@ -587,18 +813,31 @@ ota_err
 srv_db_key_delete(srv_db *d, const char *device_id)
 {
     char old[16];
+    bool had = false;
     ota_err rc = OTA_E_IO;
-    pthread_mutex_lock(&d->lock);
-    int had = text_row(d->db, "SELECT source FROM device_keys WHERE device_id = ?1", device_id,
-                       old, sizeof old);
-    if (had == SQLITE_DONE)
+    tx t;
+    srv_dbv id = TEXT(device_id);
+    if (!tx_begin(&t, d))
+        return OTA_E_IO;
+    if (!tx_begin_device(&t, device_id))
+        goto out;
+    if (!tx_text(&t, "SELECT source FROM device_keys WHERE device_id = $1", &id, 1, old,
+                 sizeof old, &had))
+        goto rollback;
+    if (!had)
         rc = OTA_E_NOT_FOUND;
-    else if (had == SQLITE_ROW && strcmp(old, "file") == 0)
+    else if (strcmp(old, "file") == 0)
         rc = OTA_E_EXISTS;
-    else if (had == SQLITE_ROW &&
-             exec_key(d->db, "DELETE FROM device_keys WHERE device_id = ?1", device_id) >= 0)
-        rc = OTA_OK;
-    pthread_mutex_unlock(&d->lock);
+    else if (tx_run(&t, "DELETE FROM device_keys WHERE device_id = $1", &id, 1, NULL, NULL) &&
+             tx_commit(&t))
+        goto out_ok;
+rollback:
+    tx_rollback(&t);
+    goto out;
+out_ok:
+    rc = OTA_OK;
+out:
+    tx_end(&t);
     return rc;
 }
 
@@ -636,12 +875,18 @@ srv_db_keys_load(srv_db *d, const char *path, unsigned *count, unsigned *dropped
     unsigned lineno = 0, n = 0, gone = 0;
     ota_err rc = OTA_E_IO;
     now_rfc3339(now);
-    pthread_mutex_lock(&d->lock);
-    /* entries from the previous load that the file no longer has go */
-    if (sqlite3_exec(d->db,
-                     "BEGIN IMMEDIATE; UPDATE device_keys SET source = 'file-old'"
-                     " WHERE source = 'file'",
-                     NULL, NULL, NULL) != SQLITE_OK)
+    tx t;
+    if (!tx_begin(&t, d)) {
+        snprintf(why, why_cap, "%s: database: no connection", path);
+        fclose(f);
+        return OTA_E_IO;
+    }
+    /* entries from the previous load that the file no longer has go; no
+     * report is stored meanwhile, by this server or another */
+    if (!tx_script(&t, d->be->begin_write))
+        goto fail;
+    if ((d->be->lock_all != NULL && !tx_run(&t, d->be->lock_all, NULL, 0, NULL, NULL)) ||
+        !tx_script(&t, "UPDATE device_keys SET source = 'file-old' WHERE source = 'file'"))
         goto rollback;
     while (fgets(line, sizeof line, f) != NULL) {
         lineno++;
@@ -663,18 +908,21 @@ srv_db_keys_load(srv_db *d, const char *path, unsigned *count, unsigned *dropped
         if (id == NULL)
             continue;
         char old[16], keyid[65], pub[65];
+        bool had = false;
         uint8_t pk[32];
         size_t pk_len = 0;
-        if (text_row(d->db, "SELECT source FROM device_keys WHERE device_id = ?1", id, old,
-                     sizeof old) == SQLITE_ROW &&
-            strcmp(old, "file") == 0) {
+        srv_dbv idv = TEXT(id);
+        if (!tx_text(&t, "SELECT source FROM device_keys WHERE device_id = $1", &idv, 1, old,
+                     sizeof old, &had))
+            goto rollback;
+        if (had && strcmp(old, "file") == 0) {
             snprintf(why, why_cap, "%s:%u: device id %s listed twice", path, lineno, id);
             rc = OTA_E_ARG;
             goto rollback;
         }
         if (ota_hex_decode(hex, 64, pk, sizeof pk, &pk_len) != OTA_OK || pk_len != 32 ||
             key_strings(pk, pub, keyid) != OTA_OK ||
-            put_key_locked(d, id, pub, keyid, "file", now, &gone) < 0)
+            put_key(&t, id, pub, keyid, "file", now, &gone) < 0)
             goto rollback;
         n++;
     }
@@ -683,53 +931,48 @@ srv_db_keys_load(srv_db *d, const char *path, unsigned *count, unsigned *dropped
         rc = OTA_E_ARG;
         goto rollback;
     }
-    int total = 0;
-    if (sqlite3_exec(d->db, "DELETE FROM device_keys WHERE source = 'file-old'", NULL, NULL,
-                     NULL) != SQLITE_OK ||
-        int_query(d->db, "SELECT count(*) FROM devices", &total) != SQLITE_OK ||
-        sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    int64_t total = 0;
+    if (!tx_script(&t, "DELETE FROM device_keys WHERE source = 'file-old'") ||
+        !tx_int(&t, "SELECT count(*) FROM devices", NULL, 0, &total) || !tx_commit(&t))
         goto rollback;
-    d->count = total;
+    atomic_store(&d->count, total);
     *count = n;
     *dropped = gone;
     rc = OTA_OK;
     goto out;
 rollback:
     if (rc == OTA_E_IO)
-        snprintf(why, why_cap, "%s: database error: %s", path, sqlite3_errmsg(d->db));
-    sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+        snprintf(why, why_cap, "%s: database error: %s", path, d->be->error(t.c));
+    tx_rollback(&t);
+    goto out;
+fail:
+    snprintf(why, why_cap, "%s: database error: %s", path, d->be->error(t.c));
 out:
-    pthread_mutex_unlock(&d->lock);
+    tx_end(&t);
     fclose(f);
     return rc;
 }
 
 /* ---- queries ----------------------------------------------------------------- */
 
-static json_t *
-col_text(sqlite3_stmt *st, int i)
-{
-    const char *s = (const char *) sqlite3_column_text(st, i);
-    return s ? json_string(s) : json_null();
-}
-
 #define DEVICE_COLUMNS                                                                       \
     "device_id, hardware_id, installed_version, previous_version, result, error,"           \
     " device_time, seq, keyid, public_key, first_seen, last_seen, reports, remote_addr,"    \
     " key_conflicts, last_conflict_at, enrolment"
+#define DEVICE_NCOLUMNS 17u
 
 static json_t *
-device_row(sqlite3_stmt *st)
+device_row(const srv_dbres *r, size_t row)
 {
-    static const char *const names[] = {
+    static const char *const names[DEVICE_NCOLUMNS] = {
         "device_id", "hardware_id", "installed_version", "previous_version", "result",
         "error",     "device_time", "seq",               "keyid",            "public_key",
         "first_seen", "last_seen",  "reports",           "remote_addr",      "key_conflicts",
         "last_conflict_at", "enrolment"};
     json_t *o = json_object();
-    for (int i = 0; o != NULL && i < (int) (sizeof names / sizeof names[0]); i++) {
-        json_t *v = (i == 7 || i == 12 || i == 14) ? json_integer(sqlite3_column_int64(st, i))
-                                        : col_text(st, i);
+    for (size_t i = 0; o != NULL && i < DEVICE_NCOLUMNS; i++) {
+        json_t *v = (i == 7 || i == 12 || i == 14) ? json_integer(res_int(r, row, i))
+                                                   : res_json_text(r, row, i);
         if (json_object_set_new(o, names[i], v) != 0) {
             json_decref(o);
             return NULL;
@@ -748,54 +991,76 @@ dump(json_t *v, char **out)
     return *out ? OTA_OK : OTA_E_NOMEM;
 }
 
+/* installed version v is strictly below `below` in semver order (a version
+ * that is not semver is never below anything) */
+static bool
+version_below(const char *v, const char *below)
+{
+    return v != NULL && ota_semver_check(v) == OTA_OK && ota_semver_check(below) == OTA_OK &&
+           ota_semver_cmp(v, below) < 0;
+}
+
 ota_err
 srv_db_list(srv_db *d, const char *version, const char *hardware, const char *below,
             const char *after, unsigned limit, char **out_json)
 {
     ota_err rc = OTA_E_IO;
-    sqlite3_stmt *st = NULL;
     json_t *list = json_array(), *next = json_null();
-    pthread_mutex_lock(&d->lock);
-    if (list == NULL ||
-        sqlite3_prepare_v2(d->db,
-                           "SELECT " DEVICE_COLUMNS " FROM devices"
-                           " WHERE (?1 IS NULL OR installed_version = ?1)"
-                           " AND (?2 IS NULL OR hardware_id = ?2)"
-                           " AND (?3 IS NULL OR semver_cmp(installed_version, ?3) < 0)"
-                           " AND (?4 IS NULL OR device_id > ?4)"
-                           " ORDER BY device_id LIMIT ?5",
-                           -1, &st, NULL) != SQLITE_OK)
+    char cursor[OTA_MAX_ID_LEN + 1];
+    srv_dbres res;
+    tx t;
+    res_init(&res, DEVICE_NCOLUMNS);
+    if (list == NULL || !tx_begin(&t, d)) {
+        json_decref(list);
+        return list == NULL ? OTA_E_NOMEM : OTA_E_IO;
+    }
+    snprintf(cursor, sizeof cursor, "%s", after ? after : "");
+    /* the semver order is the C library's: without `below` one page of
+     * limit + 1 rows; with it, rows in chunks until limit + 1 match */
+    unsigned chunk = below != NULL ? LIST_CHUNK : limit + 1, n = 0;
+    bool more = true;
+    if (!tx_script(&t, d->be->begin_read))
         goto out;
-    if (version)
-        sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
-    if (hardware)
-        sqlite3_bind_text(st, 2, hardware, -1, SQLITE_STATIC);
-    if (below)
-        sqlite3_bind_text(st, 3, below, -1, SQLITE_STATIC);
-    if (after)
-        sqlite3_bind_text(st, 4, after, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, (int) limit + 1);
-    unsigned n = 0;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ == limit) { /* one more exists: the page ends at the previous one */
-            json_t *last = json_array_get(list, limit - 1);
-            json_decref(next);
-            next = json_incref(json_object_get(last, "device_id"));
-            break;
-        }
-        json_t *row = device_row(st);
-        if (row == NULL || json_array_append_new(list, row) != 0) {
-            rc = OTA_E_NOMEM;
-            goto out;
+    while (more && n <= limit) {
+        srv_dbv p[4] = {TEXT_OR_NULL(version), TEXT_OR_NULL(hardware),
+                        TEXT_OR_NULL(cursor[0] ? cursor : NULL), INT(chunk)};
+        res_clear(&res);
+        if (!tx_run(&t,
+                    "SELECT " DEVICE_COLUMNS " FROM devices"
+                    " WHERE ($1 IS NULL OR installed_version = $1)"
+                    " AND ($2 IS NULL OR hardware_id = $2)"
+                    " AND ($3 IS NULL OR device_id > $3)"
+                    " ORDER BY device_id LIMIT $4",
+                    p, 4, &res, NULL))
+            goto rollback;
+        size_t rows = res_rows(&res);
+        more = below != NULL && rows == chunk;
+        for (size_t i = 0; i < rows && n <= limit; i++) {
+            snprintf(cursor, sizeof cursor, "%s", or_empty(res_text(&res, i, 0)));
+            if (below != NULL && !version_below(res_text(&res, i, 2), below))
+                continue;
+            if (n++ == limit) { /* one more exists: the page ends at the previous one */
+                json_t *last = json_array_get(list, limit - 1);
+                json_decref(next);
+                next = json_incref(json_object_get(last, "device_id"));
+                break;
+            }
+            json_t *row = device_row(&res, i);
+            if (row == NULL || json_array_append_new(list, row) != 0) {
+                rc = OTA_E_NOMEM;
+                goto rollback;
+            }
         }
     }
-    if (s != SQLITE_ROW && s != SQLITE_DONE)
+    if (tx_commit(&t)) {
+        rc = OTA_OK;
         goto out;
-    rc = OTA_OK;
+    }
+rollback:
+    tx_rollback(&t);
 out:
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&d->lock);
+    tx_end(&t);
+    res_clear(&res);
     if (rc == OTA_OK) {
         json_t *doc = json_pack("{s:o, s:o}", "devices", list, "next", next);
         return dump(doc, out_json);
@@ -809,70 +1074,76 @@ ota_err
 srv_db_get(srv_db *d, const char *device_id, char **out_json)
 {
     ota_err rc = OTA_E_IO;
-    sqlite3_stmt *st = NULL;
     json_t *dev = NULL, *hist = json_array(), *last_doc = json_null();
-    pthread_mutex_lock(&d->lock);
-    if (hist == NULL ||
-        sqlite3_prepare_v2(d->db, "SELECT " DEVICE_COLUMNS " FROM devices WHERE device_id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_DONE) {
-        rc = OTA_E_NOT_FOUND;
-        goto out;
+    srv_dbv id = TEXT(device_id);
+    srv_dbres res;
+    tx t;
+    res_init(&res, DEVICE_NCOLUMNS);
+    if (hist == NULL || !tx_begin(&t, d)) {
+        json_decref(hist);
+        return hist == NULL ? OTA_E_NOMEM : OTA_E_IO;
     }
-    if (s != SQLITE_ROW || (dev = device_row(st)) == NULL)
+    if (!tx_script(&t, d->be->begin_read))
         goto out;
-    sqlite3_finalize(st);
-    st = NULL;
-    if (sqlite3_prepare_v2(d->db,
-                           "SELECT received_at, seq, installed_version, previous_version, result,"
-                           " error, device_time, remote_addr, document FROM reports"
-                           " WHERE device_id = ?1 ORDER BY id DESC LIMIT 20",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
-    bool first = true;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    if (!tx_run(&t, "SELECT " DEVICE_COLUMNS " FROM devices WHERE device_id = $1", &id, 1, &res,
+                NULL))
+        goto rollback;
+    if (res_rows(&res) == 0) {
+        rc = OTA_E_NOT_FOUND;
+        goto rollback;
+    }
+    if ((dev = device_row(&res, 0)) == NULL) {
+        rc = OTA_E_NOMEM;
+        goto rollback;
+    }
+    res_clear(&res);
+    res_init(&res, 9);
+    if (!tx_run(&t,
+                "SELECT received_at, seq, installed_version, previous_version, result,"
+                " error, device_time, remote_addr, document FROM reports"
+                " WHERE device_id = $1 ORDER BY id DESC LIMIT 20",
+                &id, 1, &res, NULL))
+        goto rollback;
+    for (size_t i = 0; i < res_rows(&res); i++) {
         json_t *h = json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "received_at",
-                              col_text(st, 0), "seq", (json_int_t) sqlite3_column_int64(st, 1),
-                              "installed_version", col_text(st, 2), "previous_version",
-                              col_text(st, 3), "result", col_text(st, 4), "error",
-                              col_text(st, 5), "device_time", col_text(st, 6), "remote_addr",
-                              col_text(st, 7));
+                              res_json_text(&res, i, 0), "seq", (json_int_t) res_int(&res, i, 1),
+                              "installed_version", res_json_text(&res, i, 2),
+                              "previous_version", res_json_text(&res, i, 3), "result",
+                              res_json_text(&res, i, 4), "error", res_json_text(&res, i, 5),
+                              "device_time", res_json_text(&res, i, 6), "remote_addr",
+                              res_json_text(&res, i, 7));
         if (h == NULL || json_array_append_new(hist, h) != 0) {
             rc = OTA_E_NOMEM;
-            goto out;
+            goto rollback;
         }
-        if (first) { /* the latest signed document, as received */
-            json_t *doc = json_loadb(sqlite3_column_blob(st, 8),
-                                     (size_t) sqlite3_column_bytes(st, 8), 0, NULL);
+        if (i == 0 && res_text(&res, i, 8) != NULL) { /* the latest signed document, as received */
+            json_t *doc = json_loadb(res_text(&res, i, 8), res_len(&res, i, 8), 0, NULL);
             if (doc != NULL) {
                 json_decref(last_doc);
                 last_doc = doc;
             }
-            first = false;
         }
     }
-    if (s != SQLITE_DONE)
-        goto out;
     char reg[65];
-    s = text_row(d->db, "SELECT public_key FROM device_keys WHERE device_id = ?1", device_id, reg,
-                 sizeof reg);
-    if (s != SQLITE_ROW && s != SQLITE_DONE)
-        goto out;
-    if (json_object_set_new(dev, "registered_key", s == SQLITE_ROW ? json_string(reg)
-                                                                   : json_null()) != 0 ||
+    bool registered = false;
+    if (!tx_text(&t, "SELECT public_key FROM device_keys WHERE device_id = $1", &id, 1, reg,
+                 sizeof reg, &registered) ||
+        !tx_commit(&t))
+        goto rollback;
+    if (json_object_set_new(dev, "registered_key", registered ? json_string(reg) : json_null()) !=
+            0 ||
         json_object_set(dev, "history", hist) != 0 ||
         json_object_set(dev, "last_report", last_doc) != 0) {
         rc = OTA_E_NOMEM;
         goto out;
     }
     rc = OTA_OK;
+    goto out;
+rollback:
+    tx_rollback(&t);
 out:
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&d->lock);
+    tx_end(&t);
+    res_clear(&res);
     json_decref(hist);
     json_decref(last_doc);
     if (rc == OTA_OK)
@@ -885,18 +1156,21 @@ ota_err
 srv_db_delete(srv_db *d, const char *device_id)
 {
     ota_err rc = OTA_E_IO;
-    sqlite3_stmt *st = NULL;
-    pthread_mutex_lock(&d->lock);
-    if (sqlite3_prepare_v2(d->db, "DELETE FROM devices WHERE device_id = ?1", -1, &st, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            rc = sqlite3_changes(d->db) > 0 ? OTA_OK : OTA_E_NOT_FOUND;
-        if (rc == OTA_OK)
-            d->count--;
+    int64_t n = 0;
+    srv_dbv id = TEXT(device_id);
+    tx t;
+    if (!tx_begin(&t, d))
+        return OTA_E_IO;
+    if (tx_begin_device(&t, device_id)) {
+        if (tx_run(&t, "DELETE FROM devices WHERE device_id = $1", &id, 1, NULL, &n) &&
+            tx_commit(&t)) {
+            rc = n > 0 ? OTA_OK : OTA_E_NOT_FOUND;
+            count_add(d, -n);
+        } else {
+            tx_rollback(&t);
+        }
     }
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&d->lock);
+    tx_end(&t);
     return rc;
 }
 
@@ -904,54 +1178,51 @@ ota_err
 srv_db_key_get(srv_db *d, const char *device_id, char **out_json)
 {
     ota_err rc = OTA_E_IO;
-    sqlite3_stmt *st = NULL;
     json_t *o = NULL;
-    pthread_mutex_lock(&d->lock);
-    if (sqlite3_prepare_v2(d->db,
-                           "SELECT public_key, keyid, source, registered_at FROM device_keys"
-                           " WHERE device_id = ?1",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
-        int s = sqlite3_step(st);
-        if (s == SQLITE_DONE) {
+    srv_dbv id = TEXT(device_id);
+    srv_dbres res;
+    tx t;
+    res_init(&res, 4);
+    if (!tx_begin(&t, d))
+        return OTA_E_IO;
+    if (tx_run(&t,
+               "SELECT public_key, keyid, source, registered_at FROM device_keys"
+               " WHERE device_id = $1",
+               &id, 1, &res, NULL)) {
+        if (res_rows(&res) == 0) {
             rc = OTA_E_NOT_FOUND;
-        } else if (s == SQLITE_ROW) {
+        } else {
             o = json_pack("{s:s, s:o, s:o, s:o, s:o}", "device_id", device_id, "public_key",
-                          col_text(st, 0), "keyid", col_text(st, 1), "source", col_text(st, 2),
-                          "registered_at", col_text(st, 3));
+                          res_json_text(&res, 0, 0), "keyid", res_json_text(&res, 0, 1),
+                          "source", res_json_text(&res, 0, 2), "registered_at",
+                          res_json_text(&res, 0, 3));
             rc = o ? OTA_OK : OTA_E_NOMEM;
         }
     }
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&d->lock);
+    tx_end(&t);
+    res_clear(&res);
     return rc == OTA_OK ? dump(o, out_json) : rc;
 }
 
 /* ---- the fleet page ------------------------------------------------------------ */
 
 /* Rows of a two-column (text, count) query as [{key: text, "count": n}]. */
-static int
-count_rows(sqlite3 *db, const char *sql, unsigned limit, const char *key, json_t *arr,
-           int64_t *listed)
+static bool
+count_rows(tx *t, const char *sql, unsigned limit, const char *key, json_t *arr, int64_t *listed)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(st);
-        return rc;
-    }
-    sqlite3_bind_int(st, 1, (int) limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t n = sqlite3_column_int64(st, 1);
-        json_t *o = json_pack("{s:o, s:I}", key, col_text(st, 0), "count", (json_int_t) n);
-        if (o == NULL || json_array_append_new(arr, o) != 0) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
+    srv_dbres res;
+    srv_dbv lim = INT(limit);
+    res_init(&res, 2);
+    bool ok = tx_run(t, sql, &lim, 1, &res, NULL);
+    for (size_t i = 0; ok && i < res_rows(&res); i++) {
+        int64_t n = res_int(&res, i, 1);
+        json_t *o = json_pack("{s:o, s:I}", key, res_json_text(&res, i, 0), "count", (json_int_t) n);
+        if (o == NULL || json_array_append_new(arr, o) != 0)
+            ok = false;
         *listed += n;
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    res_clear(&res);
+    return ok;
 }
 
 ota_err
@@ -960,71 +1231,71 @@ srv_db_fleet(srv_db *d, unsigned limit, json_t **out)
     static const char *const names[] = {"device_id", "hardware_id", "installed_version",
                                         "result",    "error",       "last_seen",
                                         "reports",   "key_conflicts", "failures"};
+    const size_t ncols = sizeof names / sizeof names[0];
     ota_err rc = OTA_E_IO;
-    sqlite3_stmt *st = NULL;
     json_t *versions = json_array(), *states = json_array(), *list = json_array();
-    int total = 0;
-    int64_t listed = 0, ignored = 0;
+    int64_t total = 0, listed = 0, ignored = 0;
+    srv_dbres res;
+    srv_dbv lim = INT(limit);
+    tx t;
     *out = NULL;
-    pthread_mutex_lock(&d->lock);
+    res_init(&res, ncols);
     if (versions == NULL || states == NULL || list == NULL) {
         rc = OTA_E_NOMEM;
-        goto out;
+        goto out_free;
     }
+    if (!tx_begin(&t, d))
+        goto out_free;
     /* one read transaction: the counts and the list agree */
-    if (sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    if (!tx_script(&t, d->be->begin_read))
         goto out;
-    if (int_query(d->db, "SELECT count(*) FROM devices", &total) != SQLITE_OK ||
-        count_rows(d->db,
-                   "SELECT installed_version, count(*) AS n FROM devices"
-                   " GROUP BY installed_version ORDER BY n DESC, installed_version LIMIT ?1",
-                   SRV_FLEET_MAX_VERSIONS, "version", versions, &listed) != SQLITE_OK ||
-        count_rows(d->db,
-                   "SELECT result, count(*) AS n FROM devices GROUP BY result"
-                   " ORDER BY n DESC, result LIMIT ?1",
-                   16, "state", states, &ignored) != SQLITE_OK)
+    if (!tx_int(&t, "SELECT count(*) FROM devices", NULL, 0, &total) ||
+        !count_rows(&t,
+                    "SELECT installed_version, count(*) AS n FROM devices"
+                    " GROUP BY installed_version ORDER BY n DESC, installed_version LIMIT $1",
+                    SRV_FLEET_MAX_VERSIONS, "version", versions, &listed) ||
+        !count_rows(&t,
+                    "SELECT result, count(*) AS n FROM devices GROUP BY result"
+                    " ORDER BY n DESC, result LIMIT $1",
+                    16, "state", states, &ignored))
         goto rollback;
     /* the devices that reported last (last_seen is RFC 3339 UTC: text
      * order is time order); failures counted in the kept history */
-    if (sqlite3_prepare_v2(d->db,
-                           "SELECT device_id, hardware_id, installed_version, result, error,"
-                           " last_seen, reports, key_conflicts,"
-                           " (SELECT count(*) FROM reports r WHERE r.device_id = d.device_id"
-                           "  AND r.result IN ('failure', 'rollback'))"
-                           " FROM devices d ORDER BY last_seen DESC, device_id LIMIT ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (!tx_run(&t,
+                "SELECT device_id, hardware_id, installed_version, result, error,"
+                " last_seen, reports, key_conflicts,"
+                " (SELECT count(*) FROM reports r WHERE r.device_id = d.device_id"
+                "  AND r.result IN ('failure', 'rollback'))"
+                " FROM devices d ORDER BY last_seen DESC, device_id LIMIT $1",
+                &lim, 1, &res, NULL))
         goto rollback;
-    sqlite3_bind_int(st, 1, (int) limit);
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    for (size_t row = 0; row < res_rows(&res); row++) {
         json_t *o = json_object();
         if (o == NULL || json_array_append_new(list, o) != 0) {
             rc = OTA_E_NOMEM;
             goto rollback;
         }
-        for (int i = 0; i < (int) (sizeof names / sizeof names[0]); i++) {
-            json_t *v = i >= 6 ? json_integer(sqlite3_column_int64(st, i)) : col_text(st, i);
+        for (size_t i = 0; i < ncols; i++) {
+            json_t *v = i >= 6 ? json_integer(res_int(&res, row, i)) : res_json_text(&res, row, i);
             if (json_object_set_new(o, names[i], v) != 0) {
                 rc = OTA_E_NOMEM;
                 goto rollback;
             }
         }
     }
-    if (s != SQLITE_DONE)
+    if (!tx_commit(&t))
         goto rollback;
-    sqlite3_finalize(st);
-    st = NULL;
-    sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
-    *out = json_pack("{s:i, s:O, s:I, s:O, s:O}", "total", total, "versions", versions,
-                     "other_versions", (json_int_t) (total - listed), "states", states,
+    *out = json_pack("{s:I, s:O, s:I, s:O, s:O}", "total", (json_int_t) total, "versions",
+                     versions, "other_versions", (json_int_t) (total - listed), "states", states,
                      "devices", list);
     rc = *out != NULL ? OTA_OK : OTA_E_NOMEM;
     goto out;
 rollback:
-    sqlite3_finalize(st);
-    sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+    tx_rollback(&t);
 out:
-    pthread_mutex_unlock(&d->lock);
+    tx_end(&t);
+out_free:
+    res_clear(&res);
     json_decref(versions);
     json_decref(states);
     json_decref(list);
@@ -1034,21 +1305,25 @@ out:
 ota_err
 srv_db_count_below(srv_db *d, const char *hardware, const char *version, int64_t *out)
 {
-    sqlite3_stmt *st = NULL;
-    ota_err rc = OTA_E_IO;
-    pthread_mutex_lock(&d->lock);
-    if (sqlite3_prepare_v2(d->db,
-                           "SELECT count(*) FROM devices WHERE hardware_id = ?1"
-                           " AND semver_cmp(installed_version, ?2) < 0",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, hardware, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            *out = sqlite3_column_int64(st, 0);
-            rc = OTA_OK;
-        }
-    }
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&d->lock);
-    return rc;
+    /* per installed version (few), the semver order here */
+    srv_dbres res;
+    srv_dbv hw = TEXT(hardware);
+    tx t;
+    res_init(&res, 2);
+    if (!tx_begin(&t, d))
+        return OTA_E_IO;
+    bool ok = tx_run(&t,
+                     "SELECT installed_version, count(*) FROM devices WHERE hardware_id = $1"
+                     " GROUP BY installed_version",
+                     &hw, 1, &res, NULL);
+    tx_end(&t);
+    int64_t n = 0;
+    for (size_t i = 0; ok && i < res_rows(&res); i++)
+        if (version != NULL && version_below(res_text(&res, i, 0), version))
+            n += res_int(&res, i, 1);
+    res_clear(&res);
+    if (!ok)
+        return OTA_E_IO;
+    *out = n;
+    return OTA_OK;
 }

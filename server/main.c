@@ -35,8 +35,11 @@ static const char usage_text[] =
     "                           port 0 picks a free port (printed on stderr)\n"
     "  --tls-cert FILE          PEM certificate chain: serve HTTPS (with --tls-key)\n"
     "  --tls-key FILE           PEM private key\n"
-    "  --db FILE                SQLite database for device reports (created if missing);\n"
-    "                           without it POST /v1/reports answers 404\n"
+    "  --db FILE|URI            database for device reports: an SQLite file (created if\n"
+    "                           missing), or postgresql://USER@HOST:PORT/DB (several\n"
+    "                           servers on one database; password: PGPASSFILE or\n"
+    "                           ~/.pgpass, not the URI); without it POST /v1/reports\n"
+    "                           answers 404.  docs/scaling.md\n"
     "  --admin-token-file FILE  bearer token for GET /v1/devices (file mode 0600);\n"
     "                           without it the admin API answers 404\n"
     "  --max-devices N          most devices the database holds; first reports of new\n"
@@ -49,7 +52,8 @@ static const char usage_text[] =
     "  --device-keys FILE       registered keys, lines `device_id public_key_hex`\n"
     "  --provisioning-key FILE  public key (.pub) that certifies device keys; up to 8\n"
     "  --access-log FILE|-|off  common-log-format access log (default: - = stdout)\n"
-    "  --threads N              worker threads (default: number of CPUs)\n"
+    "  --threads N              worker threads (default: number of CPUs); with PostgreSQL\n"
+    "                           also the most database connections\n"
     "  --max-connections N      open connections in total (default 4096)\n"
     "  --max-per-ip N           open connections per client address, 0 = no limit (default 64)\n"
     "  --request-timeout SEC    a request (head and body) must arrive within SEC of the\n"
@@ -477,7 +481,8 @@ start(srv *s, const server_options *o)
             return fail(SRV_EXIT_TLS, "%s", why);
     }
 
-    if (cfg->db_path != NULL && srv_db_open(cfg->db_path, &s->db, why, sizeof why) != OTA_OK)
+    if (cfg->db_path != NULL && srv_db_open(cfg->db_path, cfg->threads, &s->db, why,
+                                                  sizeof why) != OTA_OK)
         return fail(SRV_EXIT_DB, "--db %s", why);
     if (s->db != NULL) {
         ota_err erc = srv_enrolment_setup(s, why, sizeof why);

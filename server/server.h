@@ -10,7 +10,10 @@
  *   files.c     static files: Range, conditional requests, cache headers,
  *               Content-Type, the in-memory cache of small files
  *   reports.c   POST /v1/reports, GET/DELETE /v1/devices (admin token)
- *   db.c        SQLite storage of devices, reports and registered keys
+ *   db.c        storage of devices, reports and registered keys: every
+ *               statement, rule and migration, on one of two backends:
+ *   db_sqlite.c   an SQLite file (the embedded default, one server)
+ *   db_pg.c       PostgreSQL through libpq (several servers, one database)
  *   ratelimit.c per-address token buckets (first reports of new devices,
  *               failed admin-token attempts: 429)
  *   metrics.c   counters and /metrics (Prometheus text format)
@@ -354,9 +357,12 @@ typedef struct srv_store_info {
     bool conflict;         /* SRV_STORE_KEY: a key conflict was counted */
 } srv_store_info;
 
-/* Open or create the database at path (WAL, schema version checked).  On
- * failure why[] says what went wrong. */
-OTA_NODISCARD ota_err srv_db_open(const char *path, srv_db **out, char *why, size_t why_cap);
+/* Open or create the database: a PostgreSQL URI (postgresql://... or
+ * postgres://...; up to conns connections) or else an SQLite file (WAL).
+ * Migrations are applied; a database of a newer schema is refused.  On
+ * failure why[] says what went wrong (never the URI's password). */
+OTA_NODISCARD ota_err srv_db_open(const char *target, unsigned conns, srv_db **out, char *why,
+                                  size_t why_cap);
 void srv_db_close(srv_db *db);
 srv_store_rc srv_db_store(srv_db *db, const struct ota_report *r, const uint8_t *doc,
                           size_t doc_len, const char *remote, const srv_store_policy *p,
@@ -403,6 +409,78 @@ OTA_NODISCARD ota_err srv_db_fleet(srv_db *db, unsigned limit, json_t **out);
 /* Devices of hardware whose installed version is below version (semver). */
 OTA_NODISCARD ota_err srv_db_count_below(srv_db *db, const char *hardware, const char *version,
                                          int64_t *out);
+
+/* ---- db_sqlite.c, db_pg.c: the backends under db.c -------------------------- */
+/* db.c holds every statement (the same SQL for both where the dialects
+ * agree, parameters $1..$n) and every rule; a backend opens connections,
+ * runs one statement and hands back its rows as bytes. */
+typedef enum srv_dbv_kind {
+    SRV_DBV_NULL = 0, /* SQL NULL (of type text) */
+    SRV_DBV_TEXT,     /* s, NUL-terminated */
+    SRV_DBV_INT,      /* i */
+    SRV_DBV_BLOB,     /* s[len], any bytes */
+} srv_dbv_kind;
+typedef struct srv_dbv {
+    srv_dbv_kind kind;
+    const char *s;
+    size_t len;
+    int64_t i;
+} srv_dbv;
+
+/* A statement's rows: cells row by row, each SQL NULL or bytes (text as
+ * the database spells it: integers in decimal; blobs raw) followed by a
+ * NUL that is not counted. */
+typedef struct srv_dbres {
+    size_t cols, cells;
+    size_t *off, *len; /* per cell; off SIZE_MAX: NULL */
+    size_t cap;
+    ota_buf data;
+} srv_dbres;
+/* Append the next cell (p NULL: SQL NULL).  OTA_E_NOMEM. */
+OTA_NODISCARD ota_err srv_dbres_put(srv_dbres *r, const void *p, size_t len);
+
+typedef enum srv_dbrc {
+    SRV_DB_OK = 0,
+    SRV_DB_RETRY = 1, /* serialization failure or deadlock: run the transaction again */
+    SRV_DB_FAIL = 2,  /* anything else (the connection's error() says what) */
+} srv_dbrc;
+
+typedef struct srv_dbconn srv_dbconn; /* one connection, the backend's */
+typedef struct srv_db_backend {
+    const char *name;
+    bool shared; /* other servers may write at once: counts come from the database */
+    /* statements db.c runs as they are */
+    const char *begin_write;  /* a transaction that will write */
+    const char *begin_read;   /* a read-only one whose statements agree (one snapshot) */
+    const char *lock_all;     /* excludes every begin_device holder (the --device-keys
+                                 load); NULL: begin_write serialises writers already */
+    const char *lock_migrate; /* one server migrates at a time */
+    const char *count_tables; /* tables in the database but schema_version */
+    const char *version;      /* the schema version: one integer, 0 for a new database */
+    const char *const *migrations; /* [i]: the script from schema i to i+1 */
+    /* open the target (a file name or a URI) with up to conns connections:
+     * NULL with why[] set on failure */
+    void *(*open)(const char *target, unsigned conns, char *why, size_t why_cap);
+    void (*close)(void *be);
+    /* a connection for one operation (waits for a free one); NULL when none
+     * can be made (stderr says why) */
+    srv_dbconn *(*acquire)(void *be);
+    void (*release)(void *be, srv_dbconn *c);
+    /* one statement with n parameters; rows appended to *out (when not
+     * NULL), *changes (when not NULL) the rows an INSERT, UPDATE or DELETE
+     * changed.  Statements are prepared once per connection, known by
+     * their text (db.c has a few dozen) */
+    srv_dbrc (*run)(srv_dbconn *c, const char *sql, const srv_dbv *p, unsigned n,
+                    srv_dbres *out, int64_t *changes);
+    /* statements without parameters, separated by ';' */
+    srv_dbrc (*script)(srv_dbconn *c, const char *sql);
+    /* begin a writing transaction that serialises the writers of one
+     * device, across servers, until it ends (one round trip) */
+    srv_dbrc (*begin_device)(srv_dbconn *c, const char *device_id);
+    const char *(*error)(srv_dbconn *c); /* the last failure's message */
+} srv_db_backend;
+extern const srv_db_backend srv_db_sqlite;
+extern const srv_db_backend srv_db_pg;
 
 /* ---- fleet.c, fleetpage.c: the fleet page --------------------------------- */
 #define SRV_FLEET_MAX_ROLES 64u       /* targets roles read (top-level included) */

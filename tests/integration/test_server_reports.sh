@@ -10,16 +10,58 @@
 # (issue 11): the cap on devices, the per-address limit on first reports,
 # key conflicts counted per device, registered keys (admin API and
 # --device-keys), provisioning certificates, migration of a schema-1 database.
+#
+# DB_BACKEND=sqlite (default: --db FILE) or postgresql (--db postgresql://…
+# on a PostgreSQL this suite starts, tests/integration/pg.sh): the same
+# checks prove both backends; test_server_reports_pg.sh runs it that way.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pg.sh"
 SRV="$BUILD/ota-server"
 MK="$BUILD/tests/mkreport"
 VEC="$ROOT/formats/vectors/report"
+DB_BACKEND=${DB_BACKEND:-sqlite}
 T=$(mktemp -d /tmp/ota-srv-reports.XXXXXX)
 cleanup() {
     kill_servers
+    stop_pg
     rm -rf "$T"
 }
 trap cleanup EXIT
+echo "# backend: $DB_BACKEND"
+case $DB_BACKEND in
+sqlite) ;;
+postgresql)
+    if ! pg_available; then
+        skip "the report suite on PostgreSQL" "no PostgreSQL server binaries (Debian postgresql)"
+        finish
+        exit
+    fi
+    start_pg "$T" || { failed "a PostgreSQL server starts for the suite"; finish; exit 1; } ;;
+*) failed "DB_BACKEND=$DB_BACKEND: sqlite or postgresql"; finish; exit 1 ;;
+esac
+# db NAME: the --db argument for database NAME (a file under $T, or a
+# PostgreSQL database made on first use)
+db() {
+    if [ "$DB_BACKEND" = sqlite ]; then
+        echo "$T/$1.db"
+    elif [ -n "$(pg_sql postgres "SELECT 1 FROM pg_database WHERE datname = '$1'")" ]; then
+        echo "postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$1"
+    else
+        pg_uri "$1"
+    fi
+}
+# tables NAME: tables in database NAME (0: untouched)
+tables() {
+    if [ "$DB_BACKEND" = sqlite ]; then
+        if [ -e "$T/$1.db" ]; then sqlite3 "$T/$1.db" "SELECT count(*) FROM sqlite_master WHERE type = 'table'"; else echo 0; fi
+    else
+        pg_sql "$1" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+    fi
+}
+# sql NAME SQL: run SQL in database NAME
+sql() {
+    if [ "$DB_BACKEND" = sqlite ]; then sqlite3 "$T/$1.db" "$2"; else pg_sql "$1" "$2"; fi
+}
 
 # post FILE [CURL-ARGS...]: POST a report; prints "STATUS BODY"
 post() {
@@ -45,25 +87,63 @@ printf '%s\n' "$TOKEN" >"$T/token"
 chmod 600 "$T/token"
 
 # ---- startup refusals -----------------------------------------------------------
+X=$(db x)
 cp "$T/token" "$T/token-open" && chmod 644 "$T/token-open"
-expect_rc 16 "token file readable by others: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-open"
+expect_rc 16 "token file readable by others: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$X" --admin-token-file "$T/token-open"
 printf 'short\n' >"$T/token-short" && chmod 600 "$T/token-short"
-expect_rc 16 "token shorter than 32 characters: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-short"
+expect_rc 16 "token shorter than 32 characters: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$X" --admin-token-file "$T/token-short"
 printf 'has a space in it, long enough\n' >"$T/token-space" && chmod 600 "$T/token-space"
-expect_rc 16 "token with spaces: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/token-space"
-expect_rc 16 "missing token file: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/x.db" --admin-token-file "$T/none"
+expect_rc 16 "token with spaces: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$X" --admin-token-file "$T/token-space"
+expect_rc 16 "missing token file: exit 16" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$X" --admin-token-file "$T/none"
 expect_rc 2 "--admin-token-file without --db: exit 2" "$SRV" --root "$R" --listen 127.0.0.1:0 --admin-token-file "$T/token"
-expect_rc 21 "--db in a missing directory: exit 21" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/no/dir/r.db"
-echo "not a database at all, just text that is long enough to have a header" >"$T/text.db"
-expect_rc 21 "--db that is not SQLite: exit 21" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/text.db"
-check "a refused start leaves no database behind" [ ! -e "$T/x.db" ]
+if [ "$DB_BACKEND" = sqlite ]; then
+    expect_rc 21 "--db in a missing directory: exit 21" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/no/dir/r.db"
+    echo "not a database at all, just text that is long enough to have a header" >"$T/text.db"
+    expect_rc 21 "--db that is not SQLite: exit 21" "$SRV" --root "$R" --listen 127.0.0.1:0 --db "$T/text.db"
+    check "a refused start leaves no database behind" [ ! -e "$(db x)" ]
+else
+    check "a refused start leaves the database empty" [ "$(tables x)" = 0 ]
+    expect_rc 21 "--db naming a database that does not exist: exit 21" "$SRV" --root "$R" --listen 127.0.0.1:0 \
+        --db "postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/no_such_db"
+    expect_rc 21 "--db on a port where no server listens: exit 21" "$SRV" --root "$R" --listen 127.0.0.1:0 \
+        --db "postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:$(free_port)/x?connect_timeout=2"
+    out=$("$SRV" --root "$R" --listen 127.0.0.1:0 --db "postgresql://$PG_USER:Wr0ngSecret@127.0.0.1:$PG_PORT/x" 2>&1); rc=$?
+    check "a wrong password: exit 21, the message says so and shows *** for the password" \
+        bash -c '[ "$1" = 21 ] && [[ "$2" == *"password authentication failed"* && "$2" == *":***@"* && "$2" != *Wr0ngSecret* ]]' _ "$rc" "$out"
+    out=$("$SRV" --root "$R" --listen 127.0.0.1:0 --db "postgresql://$PG_USER@127.0.0.1:$PG_PORT/no_such_db?password=Wr0ngSecret&sslmode=disable" 2>&1); rc=$?
+    check "a password= parameter is not shown either" \
+        bash -c '[ "$1" = 21 ] && [[ "$2" == *"password=***&sslmode"* && "$2" != *Wr0ngSecret* ]]' _ "$rc" "$out"
+    printf '127.0.0.1:%s:*:%s:%s\n' "$PG_PORT" "$PG_USER" "$PG_PASSWORD" >"$T/pgpass" && chmod 600 "$T/pgpass"
+    PGPASSFILE=$T/pgpass start_server "$T/pgpass.log" --root "$R" --db "postgresql://$PG_USER@127.0.0.1:$PG_PORT/x"
+    check "no password in the URI: libpq takes it from PGPASSFILE" grep -q "ota-server: serving" "$T/pgpass.log"
+    stop_server
+    out=$(PGPASSFILE=/nonexistent "$SRV" --root "$R" --listen 127.0.0.1:0 --db "postgresql://$PG_USER@127.0.0.1:$PG_PORT/x" 2>&1); rc=$?
+    check "... and without one: exit 21" bash -c '[ "$1" = 21 ] && [[ "$2" == *"password"* ]]' _ "$rc" "$out"
+fi
+HAVE_SQL=1 # sql and tables work (the sqlite3 command for SQLite)
+[ "$DB_BACKEND" = sqlite ] && ! command -v sqlite3 >/dev/null && HAVE_SQL=
+if [ -n "$HAVE_SQL" ]; then
+    O=$(db other)
+    sql other "CREATE TABLE inventory (id INTEGER PRIMARY KEY, name TEXT)" >/dev/null
+    out=$("$SRV" --root "$R" --listen 127.0.0.1:0 --db "$O" 2>&1); rc=$?
+    check "another application's database (other tables): exit 21, not an ota-server database" \
+        bash -c '[ "$1" = 21 ] && [[ "$2" == *"not an ota-server database"* ]]' _ "$rc" "$out"
+    check "... and it is left as it was" [ "$(tables other)" = 1 ]
+else
+    skip "another application's database" "sqlite3 missing"
+fi
 
 # ---- the server ------------------------------------------------------------------------
-DB=$T/reports.db
+DB=$(db reports)
 start_server "$T/a.log" --root "$R" --db "$DB" --admin-token-file "$T/token" ||
     failed "server starts with --db and --admin-token-file" "$(cat "$T/a.log")"
-check "database created on first start, mode 0600" [ "$(stat -c %a "$DB")" = 600 ]
-check "database uses WAL" [ -e "$DB-wal" ]
+if [ "$DB_BACKEND" = sqlite ]; then
+    check "database created on first start, mode 0600" [ "$(stat -c %a "$DB")" = 600 ]
+    check "database uses WAL" [ -e "$DB-wal" ]
+fi
+[ -n "$HAVE_SQL" ] &&
+check "schema created on first start: migrations 1 and 2 recorded in schema_version" \
+    bash -c '[ "$(printf "%s" "$1" | tr "\n" " ")" = "1 2" ]' _ "$(sql reports "SELECT version FROM schema_version WHERE applied_at IS NOT NULL ORDER BY version")"
 
 # ---- vectors -----------------------------------------------------------------------------
 out=$(post "$VEC/valid-checkin.json")
@@ -235,7 +315,7 @@ metric() { curl -s --max-time 10 "$U/metrics" | sed -n "s/^$1 //p"; }
 export -f jget # for the bash -c checks
 for i in 1 2 3 4 5; do mk cap$i "cap-key-$i" "cap-$i" 1; done
 mk cap1b cap-key-1 cap-1 2
-start_server "$T/cap.log" --root "$R" --db "$T/cap.db" --admin-token-file "$T/token" --max-devices 3 \
+start_server "$T/cap.log" --root "$R" --db "$(db cap)" --admin-token-file "$T/token" --max-devices 3 \
     --new-devices-per-minute 0 || failed "server starts with --max-devices 3" "$(cat "$T/cap.log")"
 check "cap 3: three new devices accepted" \
     bash -c '[ "$1 $2 $3" = "201 201 201" ]' _ "$(status "$T/cap1.json")" "$(status "$T/cap2.json")" "$(status "$T/cap3.json")"
@@ -257,7 +337,7 @@ stop_server
 # ---- enrolment: first reports per address ------------------------------------------------------
 for i in 1 2 3; do mk rate$i "rate-key-$i" "rate-$i" 1; done
 mk rate1b rate-key-1 rate-1 2
-start_server "$T/rate.log" --root "$R" --db "$T/rate.db" --new-devices-per-minute 2 ||
+start_server "$T/rate.log" --root "$R" --db "$(db rate)" --new-devices-per-minute 2 ||
     failed "server starts with --new-devices-per-minute 2" "$(cat "$T/rate.log")"
 check "2 first reports a minute: two new ids accepted" \
     bash -c '[ "$1 $2" = "201 201" ]' _ "$(status "$T/rate1.json")" "$(status "$T/rate2.json")"
@@ -268,16 +348,16 @@ check "the third new id from the same address: 429 E_RATE with Retry-After 1..30
 check "... not stored: a known device is not limited (200)" [ "$(status "$T/rate1b.json")" = 200 ]
 check "metrics: 1 first report refused for rate" [ "$(metric 'ota_devices_refused_total{reason="rate"}')" = 1 ]
 stop_server
-expect_rc 2 "--max-devices x: exit 2" "$SRV" --root "$R" --db "$T/x.db" --max-devices x
-expect_rc 2 "--enrolment bogus: exit 2" "$SRV" --root "$R" --db "$T/x.db" --enrolment bogus
-expect_rc 2 "--enrolment certified without --provisioning-key: exit 2" "$SRV" --root "$R" --db "$T/x.db" --enrolment certified
+expect_rc 2 "--max-devices x: exit 2" "$SRV" --root "$R" --db "$(db x)" --max-devices x
+expect_rc 2 "--enrolment bogus: exit 2" "$SRV" --root "$R" --db "$(db x)" --enrolment bogus
+expect_rc 2 "--enrolment certified without --provisioning-key: exit 2" "$SRV" --root "$R" --db "$(db x)" --enrolment certified
 expect_rc 2 "--device-keys without --db: exit 2" "$SRV" --root "$R" --device-keys "$T/none"
 
 # ---- enrolment: squatting, key conflicts, registered keys (admin API) -------------------------
 mk sq-evil squatter sq-1 1 --version 0.0.1
 mk sq-good genuine-sq-1 sq-1 1 --version 1.0.0
 mk sq-good2 genuine-sq-1 sq-1 2 --version 1.0.0
-start_server "$T/sq.log" --root "$R" --db "$T/sq.db" --admin-token-file "$T/token" ||
+start_server "$T/sq.log" --root "$R" --db "$(db sq)" --admin-token-file "$T/token" ||
     failed "server for squatting" "$(cat "$T/sq.log")"
 check "a squatter reports first for a guessable id: 201 (trust on first use)" [ "$(status "$T/sq-evil.json")" = 201 ]
 check "the genuine device is refused: 403 E_KEY" bash -c '[[ "$1" == "403 "*"E_KEY"* ]]' _ "$(post "$T/sq-good.json")"
@@ -317,11 +397,11 @@ mk reg-b reg-key-b reg-b 1
 printf '# registered devices\n\nreg-a %s\n  reg-c\t%s  \n' "$(pubhex reg-key-a)" "$(pubhex reg-key-c)" >"$T/keys"
 printf 'reg-a %s\nreg-a %s\n' "$(pubhex reg-key-a)" "$(pubhex reg-key-c)" >"$T/keys-dup"
 printf 'reg-a %s extra\n' "$(pubhex reg-key-a)" >"$T/keys-bad"
-out=$("$SRV" --root "$R" --db "$T/kb.db" --device-keys "$T/keys-bad" --listen 127.0.0.1:0 2>&1); rc=$?
+out=$("$SRV" --root "$R" --db "$(db kb)" --device-keys "$T/keys-bad" --listen 127.0.0.1:0 2>&1); rc=$?
 check "--device-keys with a malformed line: exit 2 naming the line" bash -c '[ "$1" = 2 ] && [[ "$2" == *"keys-bad:1:"* ]]' _ "$rc" "$out"
-out=$("$SRV" --root "$R" --db "$T/kb.db" --device-keys "$T/keys-dup" --listen 127.0.0.1:0 2>&1); rc=$?
+out=$("$SRV" --root "$R" --db "$(db kb)" --device-keys "$T/keys-dup" --listen 127.0.0.1:0 2>&1); rc=$?
 check "--device-keys listing an id twice: exit 2" bash -c '[ "$1" = 2 ] && [[ "$2" == *"keys-dup:2:"*"twice"* ]]' _ "$rc" "$out"
-start_server "$T/reg.log" --root "$R" --db "$T/reg.db" --admin-token-file "$T/token" --enrolment registered \
+start_server "$T/reg.log" --root "$R" --db "$(db reg)" --admin-token-file "$T/token" --enrolment registered \
     --device-keys "$T/keys" || failed "server with --enrolment registered" "$(cat "$T/reg.log")"
 check "startup says how many keys were loaded" grep -q "2 registered device key(s)" "$T/reg.log"
 check "registered mode: a listed device: 201" [ "$(status "$T/reg-a.json")" = 201 ]
@@ -339,9 +419,9 @@ stop_server
 # ---- enrolment certified: provisioning certificates ---------------------------------------------
 EV=$VEC/enrolment
 PK=$EV/provisioning-key.pub
-out=$("$SRV" --root "$R" --db "$T/x2.db" --provisioning-key "$T/token" --listen 127.0.0.1:0 2>&1); rc=$?
+out=$("$SRV" --root "$R" --db "$(db x2)" --provisioning-key "$T/token" --listen 127.0.0.1:0 2>&1); rc=$?
 check "--provisioning-key that is not a key: exit 2" bash -c '[ "$1" = 2 ] && [[ "$2" == *"not an Ed25519 public key"* ]]' _ "$rc" "$out"
-start_server "$T/cert.log" --root "$R" --db "$T/cert.db" --admin-token-file "$T/token" --enrolment certified \
+start_server "$T/cert.log" --root "$R" --db "$(db cert)" --admin-token-file "$T/token" --enrolment certified \
     --provisioning-key "$PK" || failed "server with --enrolment certified" "$(cat "$T/cert.log")"
 check "certified mode: the vector with a valid certificate: 201, enrolment certified" \
     bash -c '[ "$1" = 201 ] && [ "$(jget "$2" enrolment)" = certified ]' _ "$(status "$EV/valid-enrolled.json")" "$(admin "$U/v1/devices/gw-0001" | sed 's/"history".*//')"
@@ -356,7 +436,7 @@ check "certified mode: a report for a new id certified for another id: 403" \
     [ "$(status "$EV/certificate-invalid/E_SIGNATURE-certifies-another-device-id.json")" = 403 ]
 stop_server
 # open mode with a provisioning key: a certificate outranks a squatter's trust-on-first-use pin
-start_server "$T/open.log" --root "$R" --db "$T/open.db" --admin-token-file "$T/token" --provisioning-key "$PK" ||
+start_server "$T/open.log" --root "$R" --db "$(db open)" --admin-token-file "$T/token" --provisioning-key "$PK" ||
     failed "open mode with --provisioning-key" "$(cat "$T/open.log")"
 mk gw-squat squatter-gw gw-0001 50
 check "open mode: a squatter pins gw-0001 first: 201" [ "$(status "$T/gw-squat.json")" = 201 ]
@@ -372,8 +452,28 @@ check "metrics: 1 certified, 1 tofu" \
 stop_server
 
 # ---- a schema-1 database (before enrolment) is migrated in place ---------------------------------
-if command -v sqlite3 >/dev/null; then
-    sqlite3 "$T/v1.db" "PRAGMA journal_mode=WAL;
+# (the schema as the first version of each backend made it)
+OLD_ROW="'old-1','$(pubhex old-key)','x','hw','1.0.0',NULL,'none','','2024-01-01T00:00:00Z',1,
+ '2024-01-01T00:00:00Z','2024-01-01T00:00:00Z',1,'127.0.0.1'"
+if [ "$DB_BACKEND" = postgresql ]; then
+    V1=$(db v1)
+    pg_sql v1 "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT);
+INSERT INTO schema_version VALUES (1, '2024-01-01T00:00:00Z');
+CREATE TABLE devices (device_id text COLLATE \"C\" PRIMARY KEY, public_key text NOT NULL, keyid text NOT NULL,
+ hardware_id text NOT NULL, installed_version text NOT NULL, previous_version text, result text NOT NULL,
+ error text NOT NULL, device_time text NOT NULL, seq bigint NOT NULL, first_seen text NOT NULL,
+ last_seen text NOT NULL, reports bigint NOT NULL, remote_addr text NOT NULL);
+CREATE INDEX devices_version ON devices(installed_version);
+CREATE INDEX devices_hardware ON devices(hardware_id);
+CREATE TABLE reports (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+ device_id text COLLATE \"C\" NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+ received_at text NOT NULL, seq bigint NOT NULL, installed_version text NOT NULL, previous_version text,
+ result text NOT NULL, error text NOT NULL, device_time text NOT NULL, remote_addr text NOT NULL, document bytea NOT NULL);
+CREATE INDEX reports_device ON reports(device_id, id);
+INSERT INTO devices VALUES ($OLD_ROW);" >/dev/null
+elif command -v sqlite3 >/dev/null; then
+    V1=$(db v1)
+    sqlite3 "$V1" "PRAGMA journal_mode=WAL;
 CREATE TABLE devices (device_id TEXT PRIMARY KEY NOT NULL, public_key TEXT NOT NULL, keyid TEXT NOT NULL,
  hardware_id TEXT NOT NULL, installed_version TEXT NOT NULL, previous_version TEXT, result TEXT NOT NULL,
  error TEXT NOT NULL, device_time TEXT NOT NULL, seq INTEGER NOT NULL, first_seen TEXT NOT NULL,
@@ -384,10 +484,14 @@ CREATE TABLE reports (id INTEGER PRIMARY KEY, device_id TEXT NOT NULL REFERENCES
  received_at TEXT NOT NULL, seq INTEGER NOT NULL, installed_version TEXT NOT NULL, previous_version TEXT,
  result TEXT NOT NULL, error TEXT NOT NULL, device_time TEXT NOT NULL, remote_addr TEXT NOT NULL, document BLOB NOT NULL);
 CREATE INDEX reports_device ON reports(device_id, id);
-INSERT INTO devices VALUES ('old-1','$(pubhex old-key)','x','hw','1.0.0',NULL,'none','','2024-01-01T00:00:00Z',1,
- '2024-01-01T00:00:00Z','2024-01-01T00:00:00Z',1,'127.0.0.1');
+INSERT INTO devices VALUES ($OLD_ROW);
 PRAGMA user_version = 1;" >/dev/null
-    start_server "$T/v1.log" --root "$R" --db "$T/v1.db" --admin-token-file "$T/token" ||
+else
+    V1=
+    skip "schema-1 migration" "sqlite3 missing"
+fi
+if [ -n "$V1" ]; then
+    start_server "$T/v1.log" --root "$R" --db "$V1" --admin-token-file "$T/token" ||
         failed "server starts on a schema-1 database" "$(cat "$T/v1.log")"
     D=$(admin "$U/v1/devices/old-1")
     check "schema 1 migrated: the old device is there, enrolment tofu, key_conflicts 0" \
@@ -395,11 +499,17 @@ PRAGMA user_version = 1;" >/dev/null
     mk old2 old-key old-1 2
     check "schema 1 migrated: the old device reports on (200)" [ "$(status "$T/old2.json")" = 200 ]
     stop_server
-    check "schema 1 migrated: user_version 2" [ "$(sqlite3 "$T/v1.db" 'PRAGMA user_version')" = 2 ]
-    sqlite3 "$T/v1.db" 'PRAGMA user_version = 9'
-    expect_rc 21 "a database of a newer schema: exit 21" "$SRV" --root "$R" --db "$T/v1.db" --listen 127.0.0.1:0
-else
-    skip "schema-1 migration" "sqlite3 missing"
+    check "schema 1 migrated: schema_version has 1 and 2, 2 applied now" \
+        bash -c '[[ "$(printf "%s" "$1" | tr "\n" " ")" == "1|"*" 2|20"*"Z" ]]' _ "$(sql v1 "SELECT version, applied_at FROM schema_version ORDER BY version")"
+    if [ "$DB_BACKEND" = sqlite ]; then
+        check "schema 1 migrated: user_version 2 (what older servers read)" [ "$(sqlite3 "$V1" 'PRAGMA user_version')" = 2 ]
+        sqlite3 "$V1" 'PRAGMA user_version = 9'
+    else
+        pg_sql v1 "INSERT INTO schema_version VALUES (9, '2030-01-01T00:00:00Z')"
+    fi
+    out=$("$SRV" --root "$R" --db "$V1" --listen 127.0.0.1:0 2>&1); rc=$?
+    check "a database of a newer schema: exit 21, saying which version" \
+        bash -c '[ "$1" = 21 ] && [[ "$2" == *"schema version 9, this ota-server knows up to 2"* ]]' _ "$rc" "$out"
 fi
 
 finish
