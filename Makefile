@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ota — top-level, non-recursive makefile (GNU make).
 #
 #   make            build everything into $(BUILD)

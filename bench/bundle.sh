@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Bundle benchmark (not part of `make test`): ota-sign bundle against
 # `tar -czf` of the same tree, and ota-sign verify-bundle against `sha256sum`
 # of the same file, in the same run, page cache warm for both.  Prints a

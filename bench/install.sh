@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/install.sh — the install engine (`ota-client install`) against the
 # unverified baseline `curl | tar -xz` / `curl | gunzip`, same content, same
 # ota-server, same run, on 127.0.0.1.  Not part of `make test`.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Metadata verification: parse + canonicalise + verify a large targets file
 # with the formats library (tuftool verify) against tuf-js' @tufjs/models
 # (tests/interop/tufjs-verify.js) on the same files, in the same run.

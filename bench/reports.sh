@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/reports.sh — device reports under load: two ota-servers on one
 # PostgreSQL behind a load balancer, against one ota-server on SQLite; the
 # same load, machine and run.  Not part of `make test`.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/run.sh — `make bench`: every benchmark under bench/, each with its
 # baseline in the same run (see each script's header), then bench/RESULTS.md
 # rewritten: the machine, the commit, and per benchmark the command line and

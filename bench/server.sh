@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/server.sh — ota-server against nginx, same files, same machine, same
 # run, measured with wrk on loopback.  Not part of `make test`.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * examples/embed.c — firmware using libotaclient through its public API
  * only (the headers in client/include/ota/), with a switch backend of its own.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota_atomic.c — atomic file replacement (see ota_atomic.h). */
 #include "ota_atomic.h"
 

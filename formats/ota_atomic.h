@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_atomic.h — the one way any ota program replaces a file: a hidden
  * temporary beside it (".ota-tmp.XXXXXXXX", same directory, so the rename

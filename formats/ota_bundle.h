@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_bundle.h — update bundles: one file, one TUF target.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_bundle_format.c — the bundle's byte format: header, chunk table,
  * manifest, archive path rules, and the head as a whole (see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_bundle_int.h — internal symbols shared by the ota_bundle*.c files
  * (prefix otab_, hidden from the library's exports).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_bundle_reader.c — the streaming, verify-before-use bundle reader.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_bundle_writer.c — builds a bundle from file trees and images.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_err.c — the one error enum's names and messages (ota_err.h): the stable
  * E_* names tests and logs match on, and one human sentence each.

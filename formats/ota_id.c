@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_id.c — ids and semantic versions, one implementation for bundles,
  * reports, the release policy and ota-server (ota_id.h; the rule is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_id.h — the one id syntax and the one version syntax every format
  * shares: bundle names, component names and hardware ids (BUNDLE.md),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_json.c — strict JSON input (size, depth, duplicate keys, NUL, 64-bit
  * integer limits) and the canonical JSON encoder whose bytes TUF signs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_json.h — strict JSON input (jansson) and the canonical JSON encoder.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_key.c — TUF key objects: parsing Ed25519, ECDSA P-256 and RSA-PSS
  * public keys, key ids (SHA-256 of the canonical key object), and

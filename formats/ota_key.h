@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_key.h — TUF public keys: parsing, key ids, signature verification.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_keyfile.c — private key files (formats/KEYFILE.md): Argon2id +
  * XSalsa20-Poly1305 encryption at rest, secrets only in sodium_malloc

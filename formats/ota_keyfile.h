@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_keyfile.h — private key files for ota-sign (format: KEYFILE.md).
  *

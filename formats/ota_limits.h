@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_limits.h — every input limit in one place, each with its reason.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_pkey.c — ECDSA P-256 and RSASSA-PSS-SHA256 keys and signatures for
  * TUF, on OpenSSL 3 EVP.  See ota_pkey.h for the rules each function applies.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_pkey.h — OpenSSL-backed public-key algorithms for TUF keys.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_release.c — the release policy read in one place (ota_release.h):
  * custom.ota_release and ota_policy (formats/RELEASE.md "Per release" and

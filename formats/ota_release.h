@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_release.h — the release policy in signed targets metadata
  * (formats/RELEASE.md), read in one place: custom.ota_release of a bundle

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_report.c — device status report documents (formats/REPORT.md); ids
  * and versions are checked by ota_id.c.

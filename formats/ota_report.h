@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_report.h — device status reports: the signed document a device POSTs
  * to ota-server (/v1/reports) to say which version it runs and how its last

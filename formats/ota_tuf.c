@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_tuf.c — the TUF 1.0 metadata model (ota_tuf.h): parse and validate
  * root, timestamp, snapshot, targets and delegations; verify signature

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_tuf.h — the TUF 1.0 metadata model: parse, validate, verify, sign,
  * serialize root / timestamp / snapshot / targets (with delegations).

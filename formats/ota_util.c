@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_util.c — small shared helpers (ota_util.h): growable buffers, hex,
  * SHA-256/512, bounded whole-file reads, mkdir -p, trimming config lines,

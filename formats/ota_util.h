@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota_util.h — small helpers shared by the formats library: hex, digests,
  * a growable byte buffer with a hard cap, RFC 3339 UTC times, decimal

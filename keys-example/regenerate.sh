@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Regenerates the demo keys in this directory.  DEMO ONLY: these private keys
 # are unencrypted and public (they are in git).  Never use them for a real
 # repository: make your own with `ota-sign keygen` (see README, key ceremony).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mk/deb.mk — `make deb`: the Debian packages (debian/) built with
 # dpkg-buildpackage -us -uc -b; included by the top-level Makefile.
 #

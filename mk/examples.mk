@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mk/examples.mk — examples/*.c: programs an embedder would write, built
 # against the public headers only (-Iclient/include, never -Iformats) and
 # the libraries, so they break the build when the public API drifts; run by

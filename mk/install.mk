@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mk/install.mk — `make install`, the shared libotaclient and the manual
 # pages; included by the top-level Makefile (BUILD, CC, flags and the object
 # lists come from there).

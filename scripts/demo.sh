@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make demo: the whole chain on 127.0.0.1 — sign → bundle → publish → serve →
 # the device agent checks, updates into A/B slots, its health check confirms;
 # a broken release is staged (rollout 0 %, then 100 %), fails its health

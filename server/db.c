@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * db.c — device status reports, pinned and registered keys: every
  * statement, rule and migration, run on one of two backends (server.h):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * db_pg.c — the PostgreSQL backend of db.c, through libpq: for several
  * ota-servers on one database.  A pool of up to `conns` connections per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * db_sqlite.c — the SQLite backend of db.c: one file, WAL journal,
  * synchronous=NORMAL, foreign keys on; one connection behind a mutex

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * files.c — static files of the repository: GET/HEAD, single Range (206,
  * 416), ETag / Last-Modified with If-None-Match / If-Modified-Since (304)

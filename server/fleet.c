@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fleet.c — the data of the fleet page (GET /v1/fleet, docs/ota-server.md
  * "Fleet page"): what the repository under --root publishes, read from

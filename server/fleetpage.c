@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fleetpage.c — the fleet page (docs/ota-server.md "Fleet page"):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * headers.c — pure helpers for file responses (no libmicrohttpd calls, so
  * the unit tests compile this file directly): Content-Type by extension,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http.c — the libmicrohttpd daemon: request dispatch, request-level
  * checks MHD does not make, connection tracking with a timeout reaper,

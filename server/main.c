@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c — ota-server: options, startup checks, signals, graceful stop.
  * Manual: docs/ota-server.md.

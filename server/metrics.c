@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics.c — /metrics in the Prometheus text exposition format (0.0.4).
  * Counters are relaxed atomics bumped by the request threads; a scrape

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * path.c — URL path safety.  The request path is decoded exactly once
  * (libmicrohttpd's own unescaping is switched off, see http.c), checked

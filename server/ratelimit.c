@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ratelimit.c — per-client-address token buckets, used to bound how many
  * new device ids one address can create through POST /v1/reports.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rootscan.c — startup warnings about what --root holds.  The server hands
  * out only metadata/ and targets/ (path.c), but a root pointed at the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * server.h — internal interfaces between ota-server's files (prefix srv_).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tls.c — the TLS certificate and key, loaded at start and again on
  * SIGHUP (certificate renewal without a restart).

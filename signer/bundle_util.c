@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bundle_util.c — shared helpers of the bundle commands (see bundle_util.h). */
 #include "bundle_util.h"
 #include "ota_util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bundle_util.h — what the bundle commands (bundle, inspect, verify-bundle)
  * share: a file source for the streaming reader that also hashes the whole

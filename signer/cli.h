@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli.h — what every ota-sign command shares: the command table, the exit
  * codes (documented in `ota-sign --help` and docs/ota-sign.md), and error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign add: add or replace targets, then publish. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign bundle: build an update bundle (formats/BUNDLE.md, docs/bundle.md). */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign delegate: delegate target paths to a role with its own keys. */
 #include <limits.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign discard: drop staged changes (metadata and their target files). */
 #include <stdio.h>
 

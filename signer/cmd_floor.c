@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota-sign floor: the fleet-wide minimum version of a bundle name
  * (ota_policy.floors in the top-level targets.json, formats/RELEASE.md):

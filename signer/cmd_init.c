@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign init: a new TUF repository. */
 #include <getopt.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign inspect: show a bundle's header, manifest and chunk table. */
 #include <getopt.h>
 #include <stdio.h>

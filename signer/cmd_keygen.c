@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign keygen: a new signing key pair. */
 #include <getopt.h>
 #include <sodium.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign passwd: change the passphrase of a key file (atomic rewrite, 0600). */
 #include <errno.h>
 #include <getopt.h>

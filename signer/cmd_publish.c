@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign publish: publish staged metadata once its thresholds are met. */
 #include <stdio.h>
 

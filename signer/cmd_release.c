@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota-sign release: change who is offered a published bundle (its
  * custom.ota_release: channels, rollout, downgrade) without touching the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign remove: remove targets, then publish. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota-sign renew: the one command for cron.  Re-signs every online role
  * (timestamp, snapshot) that expires within its margin, re-signs a targets

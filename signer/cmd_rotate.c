@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign rotate: change a role's keys or threshold (key rotation and revocation). */
 #include <limits.h>
 #include <stdio.h>

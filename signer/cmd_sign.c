@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign sign: add signatures to staged metadata (offline threshold signing). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign status: expiry report per role, with an exit code for monitoring. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign timestamp / snapshot: re-sign with a new expiry (cron, online keys). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign verify: check a whole repository offline, as a client would. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign verify-bundle: stream a bundle through the device's reader. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * common.c — what every repository command of ota-sign does the same way:
  * option parsing shared by the commands, opening the repository with its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * common.h — options every repository command shares (-r REPO, -k KEY...,
  * --passphrase-file) and the open step that applies them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fsutil.c — ota-sign's file-system helpers: path joins; staging files
  * (written and hashed through formats/ota_atomic.h, committed together or

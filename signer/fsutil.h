@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fsutil.h — file-system steps for ota-sign: hashing files, and staging
  * files to publish later (over ota_atomic: write temp, fsync, rename, fsync

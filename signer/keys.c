@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keys.c — ota-sign's private keys: loading key files, passphrases per key
  * (files, environment, terminal), matching keys to the roles that need

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota-sign — the build-machine tool: keys, update bundles, and a TUF
  * repository any TUF client accepts.  Each command lives in its own file.

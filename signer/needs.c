@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * needs.c — which keys a run needs, checked before anything is signed: a
  * wrong -k (a key of another role, a revoked or foreign key) is an error

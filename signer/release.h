@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * release.h — the release policy ota-sign writes (formats/RELEASE.md):
  * custom.ota_release of a bundle target and ota_policy.floors in the

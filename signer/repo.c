@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * repo.c — the repository ota-sign keeps: loading and locking it, staging
  * changes below a threshold, publishing new metadata (and staged target

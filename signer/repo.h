@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * repo.h — an ota-sign repository on disk, and the one publishing pipeline
  * every command goes through.

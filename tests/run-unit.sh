@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Run every cmocka unit-test binary in DIR; fail if any fails.  Each binary
 # prints cmocka's own summary lines; this script adds one closing line.
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent.h — ota-client's shared declarations: the exit-code table, the
  * settings (one name each: the config key, the flag is the key with '-'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * device.c — ota-client's device commands: install, status, check, update,
  * confirm, rollback, boot-check, report (and the steps the daemon repeats).

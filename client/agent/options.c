@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * options.c — ota-client's settings: one table, one name per setting (the
  * config key; the flag is the same with '-' for '_'), the config file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * abi.c — the one size rule of libotaclient's public structs (abi.h): read a
  * caller's struct of any release's size, hand back a filled one without

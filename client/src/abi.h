@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * abi.h — the one size rule of libotaclient's public structs (internal,
  * prefix otac_): how a struct from a caller built against another release's

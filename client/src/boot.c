@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boot.c — the switch-backend API (ota/boot.h): settings checked and
  * copied, the backend chosen, bootnames, and the booted slot from the

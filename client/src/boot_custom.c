@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boot_custom.c — the custom backend: a program implementing RAUC's
  * custom-bootloader protocol, run without a shell:

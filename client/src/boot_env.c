@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boot_env.c — `name=value` listings as fw_printenv and grub-editenv print
  * them, attempt counters and slot orders ("A B").

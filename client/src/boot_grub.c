@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boot_grub.c — the GRUB backend with RAUC's variables:
  *

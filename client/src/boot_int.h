@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boot_int.h — the switch backends' shared internals (prefix otac_boot_),
  * not installed.  boot.c holds the public API and the settings; one file per

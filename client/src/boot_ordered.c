@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boot_ordered.c — the verbs of a bootloader whose environment holds a slot
  * order and per-slot variables (U-Boot, GRUB), once for both; each backend

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boot_symlink.c — the symlink backend: a symbolic link (e.g. /data/current)
  * whose target is the primary slot's directory, for systems where no

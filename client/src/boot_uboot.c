@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boot_uboot.c — the U-Boot backend with RAUC's variables:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * choose.c — which release a device installs (formats/RELEASE.md): every
  * bundle target of the trusted metadata is judged against the device

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * client.c — the ota_client handle: configuration, errors, fetching whole
  * files through the pluggable transport with a hard byte ceiling, and the

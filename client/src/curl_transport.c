@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * curl_transport.c — the default transport, on libcurl.  Whole files through
  * the easy interface; pull-style streams by driving the multi interface from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * install.c — the install engine (ota/install.h): bundle reader → slot
  * writers, journal and state in STATE_DIR/install.json, switch backend.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * internal.h — libotaclient's cross-file declarations (prefix otac_), not
  * installed.  The handle's layout lives here so the TUF workflow (trust.c),

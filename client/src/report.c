@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report.c — the device side of status reports (ota/report.h): the
  * device's Ed25519 key, the seq counter, and the on-disk queue of signed

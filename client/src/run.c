@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * run.c — run one helper program (fw_printenv, fw_setenv, grub-editenv, a
  * custom backend, an install hook) the safe way: fork + execvp, no shell;

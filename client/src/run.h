@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * run.h — the one way libotaclient runs a helper program: bootloader tools,
  * custom backends and install hooks (internal, prefix otac_).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * slot.h — slot writers: where verified component bytes land (internal,
  * prefix otac_).  The bundle reader has already checked every byte and

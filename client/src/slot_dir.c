@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * slot_dir.c — the `dir` slot writer (see slot.h): a file tree extracted
  * beneath one directory descriptor, never through a symbolic link.

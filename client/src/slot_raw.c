@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * slot_raw.c — the `raw` slot writer (see slot.h): image bytes written at
  * their offsets into a block device or a regular file, fsync'd, then read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store.c — the metadata directory: bounded reads, atomic writes
  * (ota_atomic: temporary file, fsync, rename, fsync directory), removals.

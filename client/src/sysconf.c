@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sysconf.c — system.conf: slots, bootnames and the switch backend (sysconf.h). */
 #include "sysconf.h"
 

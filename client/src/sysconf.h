@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sysconf.h — the slot configuration file (system.conf, docs/install.md),
  * internal to libotaclient (prefix otac_).  RAUC-like INI:

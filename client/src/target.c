@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * target.c — target files: the verified pull-style stream, and downloads
  * into a directory that only ever gain complete, verified files; an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * trust.c — the TUF 1.0 detailed client workflow (specification section 5):
  * root chain, timestamp, snapshot, targets, delegated targets search.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fleet.js — ota-server's fleet page: asks for the admin token, fetches
 // /v1/fleet with it as a bearer token, and draws the releases, the expiry
 // of each role, the devices and a chart of devices per version.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: bundle parsers.  The first byte picks what to fuzz:
  *   0  the manifest parser (authenticated bytes in real use, but it must
  *      still never crash on anything);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: libotaclient's whole update cycle (ota_client_refresh, target
  * lookups, listing and target streams) over a fake in-memory transport.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: strict JSON parser + canonical encoder never crash, and
  * canonical output of an accepted document is a fixed point when it has no
  * control characters (canonical JSON leaves them raw, which is not JSON). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: key files — peek, and decode without a passphrase (an
  * encrypted file is parsed and bounds-checked up to the point where the
  * passphrase is needed, so no Argon2id run per input). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: TUF metadata of every role type, verified against the root of
  * the committed tuf-js vectors; serialize/reparse of anything accepted. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: PEM / DER keys (formats/ota_pkey.c, the TUF key object of
  * formats/ota_key.c).  The first byte: bit 0 picks the algorithm (ECDSA
  * P-256, RSA-PSS), the rest / 2 % 6 what to fuzz with the other bytes:

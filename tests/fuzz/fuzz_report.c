@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: signed device status reports (the server parses these from
  * anyone on the network). */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: ota-server's request parsers, the pure ones of server/path.c
  * and server/headers.c (no libmicrohttpd calls, so linked without it).  The
  * first byte picks the parser, the rest is the header value or URL as a C

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/fuzz/mkcorpus.py — writes the committed seed corpora tests/fuzz/corpus/NAME/.
 
 Each fuzzer's first input byte(s) select what it fuzzes (see the header of

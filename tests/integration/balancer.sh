@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # balancer.sh — a load balancer in front of several ota-servers, for the
 # cluster test and bench/reports.sh (sourced after lib.sh): Debian's
 # haproxy, or nginx when that is what is installed; round robin, HTTP/1.1

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bootsim.sh — "reboot" a simulated A/B device: apply the slot-selection logic
 # a boot script runs (RAUC's documented U-Boot script and grub.cfg, see
 # docs/boot.md) to a real, file-backed bootloader environment, and write the
@@ -30,7 +31,7 @@ set -o pipefail
 
 say() { echo "bootsim: $*" >&2; }
 die() { say "$*"; exit 2; }
-usage() { sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 name_ok() { [[ $1 =~ ^[A-Za-z0-9_][A-Za-z0-9_-]{0,30}$ ]]; }
 count_ok() { [[ $1 =~ ^[0-9]{1,4}$ ]]; }

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # device.sh — a simulated A/B device and its releases, for the suites that
 # install (test_install.sh, test_agent.sh); sourced after lib.sh, with S
 # (ota-sign), C (ota-client) and T (scratch dir) set, and U (the server

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """fleet_browser.py — drive ota-server's fleet page in headless Chromium
 for tests/integration/test_fleet_page.sh, through chromedriver's W3C
 WebDriver HTTP protocol (urllib only: no selenium), and print what the page

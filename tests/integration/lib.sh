@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers for shell-driven suites.  Source it; call `ok NAME CMD...`
 # or `check NAME COND` and finish with `finish`.
 set -u

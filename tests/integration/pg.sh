@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # pg.sh — a throwaway PostgreSQL server for the suites that test ota-server
 # on PostgreSQL (sourced after lib.sh).  No mocks: Debian's postgresql
 # binaries, a cluster made by initdb in a temporary directory, run by an

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every tests/integration/test_*.sh.  Each suite prints its own
 # "N passed, N failed" line; this sums them into one closing line.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // A small static file server for the client's integration tests (loopback
 // only, test code only): plays an honest repository or a hostile one.
 //

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # sysconf.sh — sourced by lib.sh and bench/install.sh.
 # write_sysconf FILE DIR [RAWCLASS]: the one system.conf writer of the
 # simulated A/B devices (suites and bench/install.sh).  Slots DIR/slot-a and

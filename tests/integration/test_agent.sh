@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The device agent end to end with real processes on 127.0.0.1: ota-sign
 # publishes releases with channels, rollouts and a signed floor; ota-server
 # serves them and records device reports (SQLite); ota-client check /

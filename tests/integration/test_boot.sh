@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Switch backends through whole simulated boot cycles: the library (driven by
 # build/tests/otaboot) writes a real bootloader environment — a U-Boot image
 # read by fw_printenv/fw_setenv, a grubenv edited by grub-editenv, a symlink

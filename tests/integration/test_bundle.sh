@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ota-sign bundle / inspect / verify-bundle as real processes: help, exit
 # codes, reproducibility, refused inputs, corrupted bundles, extraction,
 # the committed vectors, an independent reader, and bounded memory.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ota-client against crafted, hostile repositories served by a real HTTP
 # server process on 127.0.0.1: one test per TUF attack.  Each scenario is made
 # by tests/interop/client-scenarios.js (read it for what each stage holds);

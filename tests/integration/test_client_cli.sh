@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ota-client as a program: command line, exit codes, the metadata directory
 # (exact contents, atomic files, corrupt copies treated as absent), what is
 # and is not downloaded again, percent-encoded role names, targets on another

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # test_dist.sh — what `make install` and the packages ship besides the
 # programs: the systemd units (dist/systemd), the default /etc/ota/client.conf,
 # the system.conf example and the /etc/default files.  The units are checked
@@ -132,6 +133,17 @@ expect_rc 2 "an inline comment after a value is refused (so the example has none
     "$C" --state-dir "$T/cs" --system-conf "$T/bad.conf" status
 sed -n '/^```ini/,/^```/p' "$ROOT/docs/install.md" | sed '1d;$d' >"$T/doc.conf"
 check "docs/install.md shows dist/etc/ota/system.conf.example verbatim" cmp -s "$T/doc.conf" "$ex"
+
+# ---- licence: LICENSE and an SPDX line in every source file -----------------
+check "LICENSE is the Apache License 2.0" grep -q "Apache License" "$ROOT/LICENSE"
+nospdx=$(cd "$ROOT" && git ls-files 2>/dev/null | grep -E '\.(c|h|sh|py|js)$|^Makefile$|^mk/.*\.mk$|^scripts/|^debian/rules$|^\.ci/run$' |
+    grep -vE 'node_modules|formats/vectors|tests/fuzz/(corpus|regressions)|\.md$' |
+    while read -r f; do head -3 "$f" | grep -q 'SPDX-License-Identifier: Apache-2.0' || echo "$f"; done)
+if [ -d "$ROOT/.git" ]; then
+    check "every source file names its licence (SPDX) in its first lines${nospdx:+: missing in $(echo $nospdx | head -c 200)}" test -z "$nospdx"
+else
+    skip "SPDX lines" "not a git checkout"
+fi
 
 # ---- make demo installs only what the demo needs ------------------------------
 demo_plan=$(make --no-print-directory -n -C "$ROOT" demo 2>&1)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # test_embed.sh — examples/embed.c, firmware that uses libotaclient through
 # the public headers only with a switch backend of its own ("bootloader =
 # application" in system.conf), updates a simulated A/B device from a real

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ota-server's fleet page (issue 13): a repository made with ota-sign
 # (releases on two hardware ids, channels, a paused rollout, a floor),
 # devices seeded with signed reports (mkreport) on several versions and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The install engine end to end, with real processes on 127.0.0.1: ota-sign
 # builds and publishes bundles, ota-server serves them, ota-client installs
 # them into A/B slots (dir + raw) of a simulated device, switches, confirms,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # test_make_install.sh — `make install` (mk/install.mk) into a scratch
 # prefix and a DESTDIR stage: the programs, libotaclient static and shared
 # (soname, only the public API exported), the public headers standing alone,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Power cuts during an install, enumerated deterministically.
 #
 # A full install is traced once to count every durability-relevant system

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Power cuts inside the bootloader-environment writes of an install, U-Boot
 # backend, with the real libubootenv tools on a REDUNDANT file-backed
 # environment (two copies, as fw_env.config lists them on real boards: the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Power cuts that lose what was not yet on the disk.
 #
 # test_powercut.sh kills ota-client with the kernel still running: every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # test_recipes.sh — the build recipes in packaging/ (packaging/yocto/*.bb)
 # without BitBake: a small checker parses each recipe (every line an
 # assignment, inherit, comment or task; quotes and ${...} balanced; SUMMARY,

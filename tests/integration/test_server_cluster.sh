@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Several ota-servers, one fleet (issue 14): two servers on one repository
 # directory and one PostgreSQL database (tests/integration/pg.sh starts a
 # real one), then

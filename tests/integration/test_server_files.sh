@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ota-server, serving the repository: command line and exit codes, GET/HEAD,
 # Content-Type, Cache-Control per name kind, ETag/Last-Modified and 304s,
 # Range (206/416) edge cases, the metadata cache following a publish by

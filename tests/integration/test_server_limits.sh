@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ota-server under hostile or heavy clients: oversized request heads,
 # conflicting Content-Length / Transfer-Encoding (request smuggling),
 # slowloris (head and body), a slow client not blocking others, per-address

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ota-server, device status reports and the admin API: startup refusals
 # (token file, database), the committed report vectors, trust on first use,
 # forged / key-mismatch / replayed / oversize / malformed reports (each

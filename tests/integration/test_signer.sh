@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ota-sign end to end: keys, init, publishing, threshold signing, rotation,
 # delegation, verify/status, bad input — and an independent TUF client
 # (tuf-js' Updater) fetching from the repository over HTTP on 127.0.0.1.

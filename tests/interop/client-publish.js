@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Lays out a repository made by tufjs-make-repo.js (plain file names) the way
 // a consistent-snapshot server publishes it, so a real HTTP server can serve
 // it to ota-client:

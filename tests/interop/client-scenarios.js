@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Crafted TUF repositories for ota-client's attack and behaviour tests
 // (tests/integration/test_client_*.sh).  Independent of our C code: metadata
 // is written as plain JSON and signed here over @tufjs/canonical-json with

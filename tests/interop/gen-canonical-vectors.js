@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Writes canonical-JSON test vectors produced by @tufjs/canonical-json, an
 // implementation independent of ours.
 //

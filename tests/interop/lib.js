@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers shared by the interop scripts: keys in the formats tuf-js accepts,
 // key ids, signers for @tufjs/models' Metadata.sign(), JSON file I/O.
 'use strict';

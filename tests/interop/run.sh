@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Interoperability suite: our C TUF code (through build/tests/tuftool) against
 # tuf-js / @tufjs/models / @tufjs/canonical-json, an independent
 # implementation. `make interop` runs it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Writes a copy of a signed metadata file, changed so that it must no longer
 // verify.
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Builds UNSIGNED TUF metadata with @tufjs/models around keys made by the C
 // tool, for the C tool to sign and tuf-js to verify (ours -> tuf-js).
 //

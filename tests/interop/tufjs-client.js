@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Runs tuf-js' real client (Updater: the TUF 1.0 client workflow) against a
 // directory of signed metadata, as if it were served by a consistent-snapshot
 // repository, and downloads and verifies the given targets.

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Builds a complete signed TUF repository's metadata with @tufjs/models and
 // keys made by node's crypto module (an implementation independent of ours).
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // tuf-js' real client (Updater, the TUF 1.0 client workflow) over real HTTP:
 // refreshes metadata from METADATA_URL and downloads and verifies targets
 // from TARGETS_URL, trusting TRUSTED_ROOT.  Used to check that repositories

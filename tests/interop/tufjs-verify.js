@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Verifies a metadata file with @tufjs/models, the way tuf-js' client does.
 //
 //   node tufjs-verify.js DELEGATOR.json ROLE FILE.json

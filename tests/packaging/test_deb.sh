@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # test_deb.sh — the Debian packages end to end: `make deb` builds them
 # (dpkg-buildpackage -us -uc -b), each .deb holds what it should (and not what
 # another package holds), the control data is right (conffiles, the -dev

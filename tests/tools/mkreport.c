@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mkreport — make a signed device status report (formats/REPORT.md) for the
  * tests and for trying ota-server by hand.  Keys are derived from a seed so

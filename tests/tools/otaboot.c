@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * otaboot — a command line over libotaclient's switch backends
  * (ota/boot.h), for the shell suites and for trying a boot integration by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reportload — many simulated devices sending signed status reports to
  * ota-server (POST /v1/reports), for the load test (bench/reports.sh) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tuftool — a thin command-line face on the formats library, used by the
  * interoperability suite (tests/interop/run.sh) to exchange metadata with

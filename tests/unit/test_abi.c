@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_abi.c — libotaclient's public structs can grow without breaking a
  * program built against another release's header (docs/libotaclient.md

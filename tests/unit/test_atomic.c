@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Atomic file replacement (formats/ota_atomic.h). */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_boot.c — the switch backends (ota/boot.h) against the REAL tools on
  * file-backed environments: fw_printenv/fw_setenv (libubootenv-tool) on an

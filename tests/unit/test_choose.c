@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_choose.c — ota_client_choose (formats/RELEASE.md) over a fake
  * repository: each eligibility rule and its verdict, the highest version

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_client.c — libotaclient's TUF workflow through a fake transport that
  * serves crafted responses from memory (no network): every check of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_client_curl.c — the libcurl transport against a tiny HTTP responder
  * running in a thread of this test on 127.0.0.1 (test code only: it answers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-server's fleet page data (server/fleet.c): a signed repository
  * written to a directory (testrepo.h's world, consistent snapshots, a
  * delegated role), read back as the page shows it — roles and expiry,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_fuzz_regressions.c — replays the inputs the libFuzzer targets
  * (tests/fuzz/fuzz_*.c) found bugs with, kept in tests/fuzz/regressions/NAME/

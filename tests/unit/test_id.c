@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Ids and semantic versions (formats/ota_id.h, formats/BUNDLE.md "Ids and
  * semantic versions"): the rule at and past its limits, semver precedence,
  * and that bundles and reports accept exactly what the rule accepts. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The install engine (client/src/install.c, ota/install.h) on a simulated
  * device: dir + raw slots in a temporary directory, an in-memory switch

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Strict JSON input and the canonical JSON encoder. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Passphrase-encrypted key files (formats/KEYFILE.md). */
 #include <sodium.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_limits.c — every input limit in formats/ota_limits.h, in one table:
  * for each, the input exactly at the limit is accepted and one past it is

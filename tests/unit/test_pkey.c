@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_pkey.c — ECDSA P-256 / RSASSA-PSS-SHA256 keys and signatures
  * (formats/ota_pkey.c) against the openssl-CLI vectors in

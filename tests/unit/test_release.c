@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* formats/ota_release: validity of custom.ota_release and ota_policy
  * (formats/RELEASE.md) against every case of formats/vectors/release/
  * policy-valid.json and policy-invalid.json, and the absent member; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Device status reports (formats/ota_report.h, formats/REPORT.md). */
 #include <sodium.h>
 #include <stdint.h>

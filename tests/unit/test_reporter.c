@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_reporter.c — the device side of reports (ota/report.h) over a fake
  * transport: the device key (made once, 0600, reused, a foreign or

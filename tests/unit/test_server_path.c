@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ota-server's pure parts: URL path safety and opening under the root
  * (server/path.c), header helpers (server/headers.c); the version order
  * the fleet listing filters by is ota_semver_cmp (tests/unit/test_id.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Slot writers (client/src/slot_dir.c, slot_raw.c): every defence against an
  * earlier bundle's leftovers gets a case that fails if the defence is gone —

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * system.conf (client/src/sysconf.c): RAUC-like slot configurations that
  * parse, with parents, several classes, comments and blank lines; every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TUF 1.0 metadata model: parsing, validation, threshold verification. */
 #include <sodium.h>
 #include <stdint.h>

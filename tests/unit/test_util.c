@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Decimal numbers (formats/ota_util.h ota_parse_u64, ota_parse_u64_prefix,
  * ota_parse_size): the one integer parser of every option, config value,
  * environment variable and header.  Each refusal below is refused by one

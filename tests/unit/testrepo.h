@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * testrepo.h — a fake transport serving crafted responses from memory and an
  * in-memory TUF repository ("world": keys, signed roles, a metadata dir, a

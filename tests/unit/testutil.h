@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared helpers for the cmocka unit tests (header-only, test code only). */
 #ifndef OTA_TESTUTIL_H
 #define OTA_TESTUTIL_H

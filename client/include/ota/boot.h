@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota/boot.h — switch backends: which A/B slot the device starts next.
  *

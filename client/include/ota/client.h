@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota/client.h — libotaclient: the device side of TUF 1.0.
  *

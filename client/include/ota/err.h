@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota/err.h — the one error enum shared by every ota component, and the
  * OTA_API / OTA_NODISCARD markers of libotaclient's public functions.

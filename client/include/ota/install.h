@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota/install.h — the install engine: stream a verified bundle into the
  * inactive A/B slot, switch, then commit or fall back.

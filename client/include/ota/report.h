@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota/report.h — signed device status reports (formats/REPORT.md) from the
  * device side: the device's own Ed25519 key (made on first use, 0600 in the

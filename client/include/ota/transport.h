@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota/transport.h — how libotaclient fetches bytes: a function-pointer table
  * any transport implements (HTTP via libcurl by default, a crafted-response

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ota/update.h — which release this device should install, decided from
  * signed metadata only (formats/RELEASE.md): the device's product, hardware
