@@ -133,6 +133,7 @@ install: install-build
 	  $(if $(call has,ota-client),$(DESTDIR)$(SYSCONFDIR)/ota) \
 	  $(if $(call has,ota-client)$(INSTALL_DEFAULTS),$(DESTDIR)$(DOCDIR)/examples)
 	$(INSTALL) -m 755 $(INSTALL_BIN) $(DESTDIR)$(BINDIR)/
+	$(if $(call has,ota-sign),$(INSTALL) -m 755 scripts/ota-publish $(DESTDIR)$(BINDIR)/)
 	$(INSTALL) -m 644 $(LIBCLIENT_DIST) $(DESTDIR)$(LIBDIR)/libotaclient.a
 	$(INSTALL) -m 755 $(LIBCLIENT_SO) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libotaclient.so
