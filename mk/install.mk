@@ -2,8 +2,9 @@
 # pages; included by the top-level Makefile (BUILD, CC, flags and the object
 # lists come from there).
 #
-#   make install [PREFIX=/usr/local] [DESTDIR=]   programs, libotaclient
-#        (static and shared), public headers, libotaclient.pc, manual pages,
+#   make install [PREFIX=/usr/local] [DESTDIR=]   programs (ota-publish with
+#        ota-sign), libotaclient (static and shared), public headers,
+#        libotaclient.pc, manual pages,
 #        systemd units, the default /etc/ota/client.conf (never overwritten)
 #        and examples
 #   make man                                      manual pages into $(BUILD)/man
