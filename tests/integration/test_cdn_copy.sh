@@ -163,9 +163,9 @@ check "... and it is 1.3.0" test "$(version_of "$T/got/fw.bin")" = 1.3.0
 # leaves a window whatever the order; adding, publishing, then removing
 # leaves none)
 "$S" keygen -o "$T/keys/ts2" --unencrypted >/dev/null 2>&1 || failed "ota-sign keygen"
-expect_rc 0 "ota-sign rotate: the timestamp role gets a second key (root v2), signed with it" \
+expect_rc 0 "ota-sign rotate: the timestamp role gets a second key (root v2), signed with both" \
     "$S" rotate -r "$T/repo" --role timestamp --add-key "$T/keys/ts2.pub" \
-    -k "$T/keys/root.key" -k "$T/keys/ts2.key" -k "$T/keys/snapshot.key"
+    -k "$T/keys/root.key" -k "$T/keys/timestamp.key" -k "$T/keys/ts2.key" -k "$T/keys/snapshot.key"
 publish_reading
 check "root v2 published under a reading client: exit 0, no failed round" test "$rc" -eq 0 -a -z "$(failures)"
 failures | head -2 | sed 's/^/#   /'
@@ -255,6 +255,54 @@ out=$("$P" "$T/repo" "$W" 2>&1)
 check "a publish without --delete-old copies the deleted files back (a mirror of REPO)" \
     grep -q "1/4 targets: [1-9][0-9]* new" <<<"$out"
 
+# ---- the nginx example of docs/scaling.md, on the destination -------------------
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if [ ! -x "$NGINX" ]; then
+    skip "docs/scaling.md's nginx example" "nginx not installed"
+else
+    NP=$(free_port)
+    mkdir -p "$T/nginx"
+    # the map and server blocks as printed, on 127.0.0.1 without TLS
+    awk '/^    map "\$status \$uri"/ {on = 1} on {print substr($0, 5)} on && /^    }$/ && ++n == 2 {exit}' \
+        "$ROOT/docs/scaling.md" |
+        sed "s|listen 443 ssl;|listen 127.0.0.1:$NP;|; s|root /var/www/ota;|root $W;|" >"$T/nginx/site.conf"
+    cat >"$T/nginx/nginx.conf" <<EOF
+daemon off;
+master_process off;
+pid $T/nginx/pid;
+error_log $T/nginx/error.log;
+events {}
+http {
+    access_log off;
+    client_body_temp_path $T/nginx/t1; proxy_temp_path $T/nginx/t2; fastcgi_temp_path $T/nginx/t3;
+    uwsgi_temp_path $T/nginx/t4; scgi_temp_path $T/nginx/t5;
+    include $T/nginx/site.conf;
+}
+EOF
+    # one process (master_process off): the kill at exit stops all of it
+    "$NGINX" -p "$T/nginx" -c "$T/nginx/nginx.conf" >>"$T/nginx/error.log" 2>&1 &
+    PIDS+=("$!")
+    NU=http://127.0.0.1:$NP
+    cc() { curl -s --max-time 10 -o /dev/null -D - "$@" | tr -d '\r' | awk 'NR == 1 {s = $2} tolower($0) ~ /^cache-control:/ {sub(/^[^:]*: */, ""); c = $0} END {print s " " c}'; }
+    if ! wait_for 10 curl -s -o /dev/null "$NU/metadata/timestamp.json"; then
+        failed "nginx starts with docs/scaling.md's configuration" "$(tail -3 "$T/nginx/error.log")"
+    else
+        tv=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signed"]["meta"]["snapshot.json"]["version"])' "$W/metadata/timestamp.json")
+        tf=$(cd "$W/targets" && find . -name '*.fw.bin' -printf '%P\n' | head -1)
+        check "nginx example: timestamp.json no-cache" test "$(cc "$NU/metadata/timestamp.json")" = "200 no-cache"
+        check "nginx example: N.snapshot.json immutable" \
+            test "$(cc "$NU/metadata/$tv.snapshot.json")" = "200 public, max-age=31536000, immutable"
+        check "nginx example: a hash-named target immutable, a range of it too" \
+            test "$(cc "$NU/targets/$tf")/$(cc -r 0-9 "$NU/targets/$tf")" = \
+            "200 public, max-age=31536000, immutable/206 public, max-age=31536000, immutable"
+        check "nginx example: the next N.root.json, a 404, is no-store" test "$(cc "$NU/metadata/99.root.json")" = "404 no-store"
+        check "nginx example: ota-publish's lock file is not served" test "$(cc "$NU/metadata/.ota-publish.lock")" = "404 "
+        OC2=("$C" --state-dir "$T/dev2" --metadata-dir "$T/dev2/md" --metadata-url "$NU/metadata/")
+        mkdir -p "$T/dev2" && "${OC2[@]}" init --root "$T/repo/metadata/1.root.json" >/dev/null
+        expect_rc 0 "nginx example: a new device refreshes and fetches through it" "${OC2[@]}" fetch fw.bin -o "$T/got2"
+    fi
+fi
+
 # ---- rclone --------------------------------------------------------------------
 if ! command -v rclone >/dev/null; then
     skip "ota-publish to an rclone remote" "rclone not installed (make deps installs it)"
@@ -274,11 +322,14 @@ rm -f "$T/steps.log"
 OTA_PUBLISH_STEP="$T/step.sh \"\$1\" \"\$2\"" STEP_NOWAIT=1 STEP_DEST=$R "$P" --delete-old "$T/repo" "dst:$R" >"$T/pub.out" 2>&1
 check "ota-publish of 1.8.0 to the remote: exit 0" test $? -eq 0
 check "... one rclone call per phase, timestamp.json last" \
-    test "$(awk '{print $1}' "$T/steps.log" | tr '\n' ' ')" = "targets versioned unversioned root timestamp "
+    test "$(awk '{print $1}' "$T/steps.log" | tr '\n' ' ')" = "targets versioned unversioned timestamp "
 check "... and ota-sign verify passed after each" test -z "$(grep -v 'verify=0$' "$T/steps.log")"
 check "... the remote holds the 1.8.0 file" test -f "$R/targets/$(hashed 1.8.0)"
 check "... --delete-old through rclone: 1.6.0's file is gone" \
     test ! -e "$R/targets/$(hashed 1.6.0)"
+out=$("$P" "$T/repo" "dst:$R" 2>&1)
+check "... publishing again uploads nothing (sizes, and MD5s of the metadata)" \
+    grep -q "4/4 timestamp.json: unchanged" <<<"$out"
 f=$(newest "$R/metadata" targets)
 printf ' ' >>"$R/metadata/$f"
 rel 1.9.0 || failed "release 1.9.0"
