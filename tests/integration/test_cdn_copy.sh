@@ -255,6 +255,17 @@ out=$("$P" "$T/repo" "$W" 2>&1)
 check "a publish without --delete-old copies the deleted files back (a mirror of REPO)" \
     grep -q "1/4 targets: [1-9][0-9]* new" <<<"$out"
 
+# a stale REPO (a restored backup): its older timestamp.json would be a
+# rollback for every device that has DEST's
+cp -a "$T/repo" "$T/stale"
+rel 1.6.1 || failed "release 1.6.1"
+expect_rc 0 "1.6.1 published" "$P" "$T/repo" "$W"
+before=$(tree_hash "$W")
+out=$("$P" "$T/stale" "$W" 2>&1)
+check "publishing a stale copy of REPO (an older timestamp.json): exit 19" test $? -eq 19
+check "... saying why" grep -q "timestamp.json: DEST has version [0-9]*, REPO [0-9]*: devices would refuse the older one as a rollback" <<<"$out"
+check "... and nothing was written" test "$(tree_hash "$W")" = "$before"
+
 # ---- the nginx example of docs/scaling.md, on the destination -------------------
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 if [ ! -x "$NGINX" ]; then
@@ -330,6 +341,9 @@ check "... --delete-old through rclone: 1.6.0's file is gone" \
 out=$("$P" "$T/repo" "dst:$R" 2>&1)
 check "... publishing again uploads nothing (sizes, and MD5s of the metadata)" \
     grep -q "4/4 timestamp.json: unchanged" <<<"$out"
+before=$(tree_hash "$R")
+expect_rc 19 "... a stale REPO (older timestamp.json than the remote's): exit 19" "$P" "$T/stale" "dst:$R"
+check "... and nothing was written" test "$(tree_hash "$R")" = "$before"
 f=$(newest "$R/metadata" targets)
 printf ' ' >>"$R/metadata/$f"
 rel 1.9.0 || failed "release 1.9.0"
