@@ -63,7 +63,8 @@ reader() {
 # the step hook ota-publish runs after each file: record the rounds done when
 # the file landed, wait (at most 20 s) until the reader has finished two more
 # (the second begun after the file landed; STEP_NOWAIT=1: no reader), run
-# `ota-sign verify` on STEP_DEST; one line "PHASE FILE round=N verify=RC"
+# `ota-sign verify` on STEP_DEST; one line "PHASE FILE round=N end=M
+# verify=RC" (M: rounds done when the hook returns, all before the next file)
 cat >"$T/step.sh" <<EOF
 #!/usr/bin/env bash
 done_rounds() { local n=0; read -r n <"$T/round" 2>/dev/null; echo "\${n:-0}"; }
@@ -76,7 +77,8 @@ if [ -z "\${STEP_NOWAIT:-}" ]; then
     [ "\$(done_rounds)" -ge \$((start + 2)) ] || { echo "reader stalled" >&2; exit 1; }
 fi
 "$S" verify -r "\$STEP_DEST" -q >/dev/null 2>&1
-echo "\$1 \$2 round=\$start verify=\$?" >>"$T/steps.log"
+rc=\$?
+echo "\$1 \$2 round=\$start end=\$(done_rounds) verify=\$rc" >>"$T/steps.log"
 EOF
 chmod +x "$T/step.sh"
 start_reader() {
@@ -114,10 +116,11 @@ failures | head -3 | sed 's/^/#   /'
 check "the client saw 1.0.0 while the copy ran, then 1.1.0 and never 1.0.0 again" \
     test "$(awk '{print $3}' "$T/rounds.log" | uniq | tr '\n' ' ')" = "1.0.0 1.1.0 "
 check "ota-sign verify passed on the destination after every file" test -z "$(grep -v 'verify=0$' "$T/steps.log")"
-# rounds up to the one done when timestamp.json landed began before it
-ts_round=$(sed -n 's/^timestamp .* round=\([0-9]*\) .*/\1/p' "$T/steps.log")
-check "the new release became visible only with timestamp.json (every round before it saw 1.0.0)" \
-    test -n "$ts_round" -a -z "$(awk -v r="${ts_round:-0}" '$1 <= r && $3 != "1.0.0"' "$T/rounds.log")"
+# the rounds done when the step before timestamp.json returned all ended
+# before timestamp.json was copied
+pre_ts=$(awk '$1 == "timestamp" {print e; exit} {e = $4}' "$T/steps.log" | sed 's/^end=//')
+check "until timestamp.json landed every round saw 1.0.0 (rounds 1-${pre_ts:-?})" \
+    test -n "$pre_ts" -a -z "$(awk -v r="${pre_ts:-0}" '$1 <= r && $3 != "1.0.0"' "$T/rounds.log")"
 expect_rc 0 "after the copy the client fetches 1.1.0" "${OC[@]}" fetch fw.bin -o "$T/got"
 check "... and it is 1.1.0" test "$(version_of "$T/got/fw.bin")" = 1.1.0
 
