@@ -3,8 +3,9 @@
 # pages; included by the top-level Makefile (BUILD, CC, flags and the object
 # lists come from there).
 #
-#   make install [PREFIX=/usr/local] [DESTDIR=]   programs, libotaclient
-#        (static and shared), public headers, libotaclient.pc, manual pages,
+#   make install [PREFIX=/usr/local] [DESTDIR=]   programs (ota-publish with
+#        ota-sign), libotaclient (static and shared), public headers,
+#        libotaclient.pc, manual pages,
 #        systemd units, the default /etc/ota/client.conf (never overwritten)
 #        and examples
 #   make man                                      manual pages into $(BUILD)/man
@@ -134,6 +135,7 @@ install: install-build
 	  $(if $(call has,ota-client),$(DESTDIR)$(SYSCONFDIR)/ota) \
 	  $(if $(call has,ota-client)$(INSTALL_DEFAULTS),$(DESTDIR)$(DOCDIR)/examples)
 	$(INSTALL) -m 755 $(INSTALL_BIN) $(DESTDIR)$(BINDIR)/
+	$(if $(call has,ota-sign),$(INSTALL) -m 755 scripts/ota-publish $(DESTDIR)$(BINDIR)/)
 	$(INSTALL) -m 644 $(LIBCLIENT_DIST) $(DESTDIR)$(LIBDIR)/libotaclient.a
 	$(INSTALL) -m 755 $(LIBCLIENT_SO) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libotaclient.so

@@ -22,6 +22,7 @@ expect_rc 0 "make install PREFIX=$P" mk install PREFIX="$P"
 for p in ota-sign ota-server ota-client; do
     check "bin/$p installed and runs" bash -c '"$1" --version >/dev/null' _ "$P/bin/$p"
 done
+check "bin/ota-publish installed beside ota-sign and runs" bash -c '"$1" --help >/dev/null' _ "$P/bin/ota-publish"
 so=$(cd "$P/lib" && ls libotaclient.so.* 2>/dev/null)
 check "lib/libotaclient.so.X.Y installed" test -n "$so" -a -f "$P/lib/$so"
 check "lib/libotaclient.so links to it" test "$(readlink "$P/lib/libotaclient.so")" = "$so"
