@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # test_cdn_copy.sh — scripts/ota-publish, the copy of a repository to a
 # static destination (docs/scaling.md, "The repository on a CDN or object
 # store").  A destination directory is served by ota-server; while a new
