@@ -60,6 +60,8 @@ int main(void)
 }
 C
 export PKG_CONFIG_PATH=$P/lib/pkgconfig
+# a sanitizer build's static library needs the sanitizer runtime at link time
+SANLINK=${OTA_SAN:+-fsanitize=$OTA_SAN}
 check "pkg-config knows libotaclient" pkg-config --exists libotaclient
 check "libotaclient.pc version is the header's" \
     test "$(pkg-config --modversion libotaclient)" = "$(sed -n 's/^#define OTA_CLIENT_VERSION "\(.*\)"/\1/p' "$P/include/ota/client.h")"
@@ -74,7 +76,7 @@ deps=$(pkg-config --print-requires-private libotaclient | tr '\n' ' ')
 check "libotaclient.pc lists its dependencies ($deps)" test -n "$deps"
 # shellcheck disable=SC2046,SC2086
 check "build against the static library (+ pkg-config --libs of its Requires.private)" \
-    cc -o "$T/hello-static" "$T/hello.c" $(pkg-config --cflags libotaclient) "$P/lib/libotaclient.a" \
+    cc $SANLINK -o "$T/hello-static" "$T/hello.c" $(pkg-config --cflags libotaclient) "$P/lib/libotaclient.a" \
     $(pkg-config --libs $deps) -lpthread
 check "the static one runs without the .so" bash -c '! readelf -d "$1" | grep -q libotaclient && "$1" >/dev/null' _ "$T/hello-static"
 
