@@ -4,7 +4,7 @@
 # prints cmocka's own summary lines; this script adds one closing line.
 set -u
 dir=${1:?usage: run-unit.sh BUILD/tests}
-pass=0 fail=0 skipped=0
+pass=0 fail=0 skipped=0 allskipped=0
 for t in "$dir"/test_*; do
     [ -x "$t" ] && [ -f "$t" ] || continue
     case "$t" in *.d) continue ;; esac
@@ -14,7 +14,11 @@ for t in "$dir"/test_*; do
     # cmocka's skip(): a case that did not run here, reported as such
     n=$(printf '%s\n' "$out" | grep '^\[  SKIPPED \] test_' | sort -u | wc -l)
     skipped=$((skipped + n))
-    if [ "$rc" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t" >&2; fi
+    # a binary none of whose cases ran is a skip, never a pass
+    ran=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+    if [ "$rc" -ne 0 ]; then fail=$((fail + 1)); echo "FAILED: $t" >&2
+    elif [ "${ran:-0}" -eq 0 ] && [ "$n" -gt 0 ]; then allskipped=$((allskipped + 1))
+    else pass=$((pass + 1)); fi
 done
-echo "unit: $pass passed, $fail failed, $skipped test cases skipped"
+echo "unit: $pass passed, $fail failed, $allskipped skipped (no case ran), $skipped test cases skipped"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
