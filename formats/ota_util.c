@@ -221,6 +221,16 @@ scan_u64(const char *s, uint64_t *v, bool *over, const char **end)
     return OTA_OK;
 }
 
+/* The scanned value into *out when it fits and lies in [min, max]. */
+static ota_err
+in_range(uint64_t v, bool over, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (over || v < min || v > max)
+        return OTA_E_LIMIT;
+    *out = v;
+    return OTA_OK;
+}
+
 ota_err
 ota_parse_u64_prefix(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **end)
 {
@@ -228,13 +238,9 @@ ota_parse_u64_prefix(const char *s, uint64_t min, uint64_t max, uint64_t *out, c
     bool over;
     const char *e;
     ota_err rc = scan_u64(s, &v, &over, &e);
-    if (rc != OTA_OK)
-        return rc;
-    if (over || v < min || v > max)
-        return OTA_E_LIMIT;
-    *out = v;
-    *end = e;
-    return OTA_OK;
+    if (rc == OTA_OK && (rc = in_range(v, over, min, max, out)) == OTA_OK)
+        *end = e;
+    return rc;
 }
 
 ota_err
@@ -248,10 +254,7 @@ ota_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
         return rc;
     if (*e != '\0')
         return OTA_E_FORMAT;
-    if (over || v < min || v > max)
-        return OTA_E_LIMIT;
-    *out = v;
-    return OTA_OK;
+    return in_range(v, over, min, max, out);
 }
 
 ota_err

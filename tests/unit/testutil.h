@@ -11,29 +11,6 @@
 
 #ifndef OTA_SOURCE_DIR
 #define OTA_SOURCE_DIR "."
-/* Deterministic test data (splitmix64): junk that shapes a test's path comes
- * from a seed, so a failure replays.  *state is the seed, then advances. */
-static inline uint64_t
-tu_rand(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-/* Fill buf[n] from *state. */
-static inline void
-tu_rand_fill(uint64_t *state, void *buf, size_t n)
-{
-    unsigned char *p = buf;
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t v = tu_rand(state);
-        for (size_t j = 0; j < 8 && i + j < n; j++)
-            p[i + j] = (unsigned char) (v >> (8 * j));
-    }
-}
-
 #endif
 
 /* Read OTA_SOURCE_DIR/rel whole; NULL if missing.  Caller frees. */
