@@ -10,7 +10,6 @@
 #include "ota_bundle.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -23,14 +22,6 @@
 #include "ota_json.h"
 #include "ota_limits.h"
 #include "ota_util.h"
-
-void
-otab_sha256(const uint8_t *p, size_t n, uint8_t out[32])
-{
-    unsigned int len = 0;
-    if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 || len != 32)
-        crypto_hash_sha256(out, p, n);
-}
 
 /* ---- header and table ---------------------------------------------------- */
 
@@ -603,10 +594,7 @@ ota_bundle_head_parse(const uint8_t *buf, size_t len, ota_bundle_head **out)
     const uint8_t *man = buf + OTA_BUNDLE_HEADER_LEN;
     const uint8_t *tab = man + hd.manifest_len;
     uint8_t dig[32];
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, man, hd.manifest_len + hd.table_len);
-    crypto_hash_sha256_final(&st, dig);
+    ota_sha256(man, (size_t) (hd.manifest_len + hd.table_len), dig);
     if (sodium_memcmp(dig, hd.digest, 32) != 0)
         return OTA_E_HASH;
     ota_bundle_head *h = calloc(1, sizeof *h);

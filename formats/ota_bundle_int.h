@@ -39,11 +39,6 @@ otab_get64(const uint8_t *p)
     return (uint64_t) otab_get32(p) << 32 | otab_get32(p + 4);
 }
 
-/* SHA-256 of chunk data: OpenSSL's (SHA-NI / ARMv8 crypto extensions where
- * the CPU has them: ~5x libsodium's portable code on the benchmark machine),
- * libsodium's if OpenSSL fails.  Thread-safe. */
-void otab_sha256(const uint8_t *p, size_t n, uint8_t out[32]);
-
 /* Component as the writer records it (before the manifest exists). */
 typedef struct otab_wcomp {
     char *name;

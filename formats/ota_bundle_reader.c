@@ -326,7 +326,7 @@ read_head(ota_bundle_reader *r)
         if (rc != OTA_OK)
             goto out;
         uint8_t h[32];
-        otab_sha256(buf, len, h);
+        ota_sha256(buf, len, h);
         if (sodium_memcmp(h, r->cfg.head_sha256, 32) != 0) {
             rc = OTA_E_HASH;
             goto out;
@@ -389,7 +389,7 @@ load_local(ota_bundle_reader *r, uint32_t idx, const ota_bundle_chunk *c, bool *
     if (rc != OTA_OK || !found)
         return rc;
     uint8_t h[32];
-    otab_sha256(r->ubuf, c->ulen, h);
+    ota_sha256(r->ubuf, c->ulen, h);
     if (sodium_memcmp(h, c->usha, 32) != 0) {
         r->local_rejected++;
         return OTA_OK;
@@ -411,7 +411,7 @@ load_stored(ota_bundle_reader *r, const ota_bundle_chunk *c)
     if (rc != OTA_OK)
         return rc;
     uint8_t h[32];
-    otab_sha256(r->cbuf, c->clen, h);
+    ota_sha256(r->cbuf, c->clen, h);
     if (sodium_memcmp(h, c->csha, 32) != 0)
         return OTA_E_HASH; /* never reaches zlib */
     if (c->clen == c->ulen) {
@@ -432,7 +432,7 @@ load_stored(ota_bundle_reader *r, const ota_bundle_chunk *c)
             return OTA_E_FORMAT;
         r->data = r->ubuf;
     }
-    otab_sha256(r->data, c->ulen, h);
+    ota_sha256(r->data, c->ulen, h);
     if (sodium_memcmp(h, c->usha, 32) != 0)
         return OTA_E_HASH;
     return OTA_OK;

@@ -109,7 +109,7 @@ fail(ota_bundle_writer *w, ota_err rc, const char *fmt, ...)
 static void
 compress_slot(z_stream *z, bool zok, wslot *s)
 {
-    otab_sha256(s->ubuf, s->ulen, s->usha);
+    ota_sha256(s->ubuf, s->ulen, s->usha);
     s->clen = s->ulen; /* stored unless deflate is strictly smaller */
     if (zok && s->ulen > 1) {
         if (deflateReset(z) != Z_OK) {
@@ -131,7 +131,7 @@ compress_slot(z_stream *z, bool zok, wslot *s)
     if (s->clen == s->ulen)
         memcpy(s->csha, s->usha, 32);
     else
-        otab_sha256(s->cbuf, s->clen, s->csha);
+        ota_sha256(s->cbuf, s->clen, s->csha);
 }
 
 static void *
@@ -886,19 +886,28 @@ ota_bundle_writer_finish(ota_bundle_writer *w, int out_fd, uint64_t *total_len,
     h.manifest_len = man_len;
     h.table_len = w->table.len;
     h.payload_len = w->payload_len;
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, man, man_len);
-    crypto_hash_sha256_update(&st, w->table.p, w->table.len);
-    crypto_hash_sha256_final(&st, h.digest);
     uint8_t hb[OTA_BUNDLE_HEADER_LEN];
-    ota_bundle_header_encode(&h, hb);
     uint8_t hs[32];
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, hb, sizeof hb);
-    crypto_hash_sha256_update(&st, man, man_len);
-    crypto_hash_sha256_update(&st, w->table.p, w->table.len);
-    crypto_hash_sha256_final(&st, hs);
+    ota_hash st;
+    rc = ota_hash_init(&st, OTA_HASH_SHA256);
+    if (rc == OTA_OK) {
+        ota_hash_update(&st, man, man_len);
+        ota_hash_update(&st, w->table.p, w->table.len);
+        rc = ota_hash_final(&st, h.digest);
+    }
+    ota_bundle_header_encode(&h, hb);
+    if (rc == OTA_OK)
+        rc = ota_hash_init(&st, OTA_HASH_SHA256);
+    if (rc == OTA_OK) {
+        ota_hash_update(&st, hb, sizeof hb);
+        ota_hash_update(&st, man, man_len);
+        ota_hash_update(&st, w->table.p, w->table.len);
+        rc = ota_hash_final(&st, hs);
+    }
+    if (rc != OTA_OK) {
+        rc = fail(w, rc, "hashing the bundle head");
+        goto out;
+    }
     if (write_all(out_fd, hb, sizeof hb) != OTA_OK || write_all(out_fd, man, man_len) != OTA_OK ||
         (w->table.len && write_all(out_fd, w->table.p, w->table.len) != OTA_OK)) {
         rc = fail(w, OTA_E_IO, "writing the bundle: %s", strerror(errno));

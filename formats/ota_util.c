@@ -104,18 +104,6 @@ ota_hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t cap, size_t
     return OTA_OK;
 }
 
-void
-ota_sha256(const uint8_t *in, size_t n, uint8_t out[OTA_SHA256_LEN])
-{
-    crypto_hash_sha256(out, in, n);
-}
-
-void
-ota_sha512(const uint8_t *in, size_t n, uint8_t out[OTA_SHA512_LEN])
-{
-    crypto_hash_sha512(out, in, n);
-}
-
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
  * days_from_civil), valid for all years we accept. */
 static int64_t

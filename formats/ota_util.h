@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ota_util.h — small helpers shared by the formats library: hex, digests,
+ * ota_util.h — small helpers shared by the formats library: hex,
  * a growable byte buffer with a hard cap, RFC 3339 UTC times, decimal
  * numbers (the one integer parser of every command line, config file and
  * header).
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "ota_err.h"
+#include "ota_hash.h"
 
 /* Growable buffer.  `max` is the hard cap: appends past it fail with
  * OTA_E_LIMIT and leave the buffer unchanged.  Zero-initialise, set max. */
@@ -44,11 +45,7 @@ char *ota_trim(char *s);
 OTA_NODISCARD ota_err ota_hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t cap,
                                      size_t *out_len);
 
-#define OTA_SHA256_LEN 32u
-#define OTA_SHA512_LEN 64u
-
-void ota_sha256(const uint8_t *in, size_t n, uint8_t out[OTA_SHA256_LEN]);
-void ota_sha512(const uint8_t *in, size_t n, uint8_t out[OTA_SHA512_LEN]);
+/* SHA-256 / SHA-512: ota_hash.h */
 
 /* Parse "YYYY-MM-DDTHH:MM:SSZ" exactly (the TUF `expires` format) into
  * seconds since the epoch.  Anything else (offsets, fractions, out-of-range

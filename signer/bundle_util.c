@@ -11,12 +11,12 @@
 
 /* ---- source ------------------------------------------------------------------ */
 
-void
+ota_err
 bu_source_init(bu_source *s, int fd)
 {
     s->fd = fd;
     s->total = 0;
-    crypto_hash_sha256_init(&s->sha);
+    return ota_hash_init(&s->sha, OTA_HASH_SHA256);
 }
 
 ota_err
@@ -29,17 +29,17 @@ bu_source_read(void *user, uint8_t *buf, size_t cap, size_t *got)
             continue;
         if (r < 0)
             return OTA_E_IO;
-        crypto_hash_sha256_update(&s->sha, buf, (unsigned long long) r);
+        ota_hash_update(&s->sha, buf, (size_t) r);
         s->total += (uint64_t) r;
         *got = (size_t) r;
         return OTA_OK;
     }
 }
 
-void
+ota_err
 bu_source_final(bu_source *s, uint8_t out[32])
 {
-    crypto_hash_sha256_final(&s->sha, out);
+    return ota_hash_final(&s->sha, out);
 }
 
 /* ---- progress ------------------------------------------------------------------ */

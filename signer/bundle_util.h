@@ -15,18 +15,20 @@
 #include <stdio.h>
 
 #include "ota_bundle.h"
+#include "ota_hash.h"
 
 /* A reader source over an open file: counts and SHA-256s every byte. */
 typedef struct bu_source {
     int fd;
     uint64_t total;
-    crypto_hash_sha256_state sha;
+    ota_hash sha;
 } bu_source;
 
-void bu_source_init(bu_source *s, int fd);
+/* OTA_OK or OTA_E_NOMEM; bu_source_final releases it. */
+ota_err bu_source_init(bu_source *s, int fd);
 ota_err bu_source_read(void *user, uint8_t *buf, size_t cap, size_t *got);
-/* SHA-256 of everything read so far. */
-void bu_source_final(bu_source *s, uint8_t out[32]);
+/* SHA-256 of everything read so far (OTA_E_CRYPTO: the hash failed). */
+ota_err bu_source_final(bu_source *s, uint8_t out[32]);
 
 /* Progress line on stderr when it is a terminal ("\r" + text), at most
  * five times a second; bu_progress_done ends the line. */

@@ -413,7 +413,10 @@ cmd_verify_bundle(int argc, char **argv)
     ota_bundle_sink sink = {&ch, c_manifest, c_begin, c_image, c_entry, c_data, c_eend, c_cend,
                             c_chunk, NULL};
     bu_source src;
-    bu_source_init(&src, fd);
+    if (bu_source_init(&src, fd) != OTA_OK) {
+        ret = sign_fail(OTA_E_NOMEM, "verify-bundle: %s", path);
+        goto out;
+    }
     ota_bundle_reader_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.size = sizeof cfg;
@@ -445,9 +448,13 @@ cmd_verify_bundle(int argc, char **argv)
                                         "at byte %llu: %s", path, vchunks,
                              (unsigned long long) (r ? ota_bundle_reader_bytes_read(r) : 0),
                              ota_strerror(rc));
+        ota_hash_free(&src.sha);
         goto out;
     }
-    bu_source_final(&src, got_sha);
+    if (bu_source_final(&src, got_sha) != OTA_OK) {
+        ret = sign_fail(OTA_E_CRYPTO, "verify-bundle: %s: hashing", path);
+        goto out;
+    }
     if (have_file_sha && sodium_memcmp(got_sha, file_sha, 32) != 0) {
         ret = sign_error(SX_VERIFY, "verify-bundle: %s: SHA-256 of the file does not match",
                          path);

@@ -6,6 +6,7 @@
  * following links.
  */
 #include "fsutil.h"
+#include "ota_hash.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -68,8 +69,8 @@ fs_stage(fs_pending *p, const char *path, const void *data, size_t len, mode_t m
 }
 
 typedef struct hasher {
-    crypto_hash_sha256_state s256;
-    crypto_hash_sha512_state s512;
+    ota_hash s256;
+    ota_hash s512;
     uint64_t length;
 } hasher;
 
@@ -90,8 +91,8 @@ copy_and_hash(int in, ota_atomic *out, hasher *h)
         }
         if (n == 0)
             break;
-        crypto_hash_sha256_update(&h->s256, buf, (size_t) n);
-        crypto_hash_sha512_update(&h->s512, buf, (size_t) n);
+        ota_hash_update(&h->s256, buf, (size_t) n);
+        ota_hash_update(&h->s512, buf, (size_t) n);
         h->length += (uint64_t) n;
         if (out != NULL && (rc = ota_atomic_write(out, buf, (size_t) n)) != OTA_OK)
             break;
@@ -104,17 +105,21 @@ copy_and_hash(int in, ota_atomic *out, hasher *h)
 static ota_err
 hash_fd(int in, ota_atomic *out, uint64_t *length, uint8_t sha256[32], uint8_t sha512[64])
 {
-    hasher h;
-    crypto_hash_sha256_init(&h.s256);
-    crypto_hash_sha512_init(&h.s512);
-    h.length = 0;
-    ota_err rc = copy_and_hash(in, out, &h);
-    if (rc != OTA_OK)
-        return rc;
-    crypto_hash_sha256_final(&h.s256, sha256);
-    crypto_hash_sha512_final(&h.s512, sha512);
-    *length = h.length;
-    return OTA_OK;
+    hasher h = {.length = 0};
+    ota_err rc = ota_hash_init(&h.s256, OTA_HASH_SHA256);
+    if (rc == OTA_OK)
+        rc = ota_hash_init(&h.s512, OTA_HASH_SHA512);
+    if (rc == OTA_OK)
+        rc = copy_and_hash(in, out, &h);
+    if (rc == OTA_OK)
+        rc = ota_hash_final(&h.s256, sha256);
+    if (rc == OTA_OK)
+        rc = ota_hash_final(&h.s512, sha512);
+    ota_hash_free(&h.s256);
+    ota_hash_free(&h.s512);
+    if (rc == OTA_OK)
+        *length = h.length;
+    return rc;
 }
 
 /* Open path for reading if it is a regular file. */

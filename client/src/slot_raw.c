@@ -20,6 +20,7 @@
 #endif
 
 #include "ota_atomic.h"
+#include "ota_hash.h"
 #include "slot.h"
 
 /* Largest offset pwrite/pread take (off_t is 64-bit here). */
@@ -206,7 +207,7 @@ otac_raw_verify(otac_raw *r, const ota_bundle_head *h, const ota_bundle_componen
         return raw_fail(r, "drop the cache of", e);
     for (uint32_t i = 0; i < c->nchunks; i++) {
         ota_bundle_chunk ch;
-        uint8_t md[crypto_hash_sha256_BYTES];
+        uint8_t md[OTA_SHA256_LEN];
         uint64_t off = (uint64_t) i * csize;
         if (i > UINT32_MAX - c->first_chunk ||
             (rc = ota_bundle_head_chunk(h, c->first_chunk + i, &ch)) != OTA_OK ||
@@ -223,7 +224,7 @@ otac_raw_verify(otac_raw *r, const ota_bundle_head *h, const ota_bundle_componen
                      r->path, (unsigned long long) (off + got), i);
             return OTA_E_HASH;
         }
-        crypto_hash_sha256(md, buf, ch.ulen);
+        ota_sha256(buf, ch.ulen, md);
         if (sodium_memcmp(md, ch.usha, sizeof md) != 0) {
             snprintf(r->err, sizeof r->err,
                      "verify %s: bytes at offset %llu..%llu differ from the bundle (chunk %u)",
