@@ -11,6 +11,8 @@
 #   make powerloss  the long power-cut runs (N=1000 kill points per call kind;
 #                   lost unsynced writes at every sync/rename/write point)
 #   make install    PREFIX=/usr/local DESTDIR= (mk/install.mk); make man
+#   make cross-test ARCH=s390x|arm64|armhf   the device side on other CPUs
+#                   under qemu-user (mk/cross.mk)
 #   make clean
 #
 # Variables: SAN=address,undefined builds with sanitizers (into build-san/),
@@ -161,7 +163,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_CFLAGS = $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion -Wno-frame-larger-than \
-              -DOTA_SOURCE_DIR=\"$(CURDIR)\"
+              -DOTA_SOURCE_DIR=\"$(CURDIR)\" $(TEST_EXTRA_CFLAGS)
 TEST_LIBS = $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS) $(CLIENT_LIBS) $(DEP_LIBS) $(CMOCKA_LIBS)
 
 $(UNIT_OBJ): $(BUILD)/%.o: %.c | check-deps
@@ -338,9 +340,11 @@ deps-clang:
 include mk/install.mk
 include mk/deb.mk
 include mk/examples.mk
+# make cross-test ARCH=s390x|arm64|armhf: other CPUs under qemu-user
+include mk/cross.mk
 
 clean:
-	rm -rf build build-san build-fuzz build-clang
+	rm -rf build build-san build-fuzz build-clang build-cross-*
 
 ALL_OBJ := $(FORMATS_OBJ) $(CLIENT_OBJ) $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(SERVER_SRC:%.c=$(BUILD)/%.o) \
            $(AGENT_SRC:%.c=$(BUILD)/%.o)

@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: Apache-2.0
 # Run every cmocka unit-test binary in DIR; fail if any fails.  Each binary
 # prints cmocka's own summary lines; this script adds one closing line.
+# RUNNER: a command that runs each binary (make cross-test: qemu-user).
 set -u
+RUNNER=${RUNNER:-}
 dir=${1:?usage: run-unit.sh BUILD/tests}
 pass=0 fail=0 skipped=0 allskipped=0
 for t in "$dir"/test_*; do
     [ -x "$t" ] && [ -f "$t" ] || continue
     case "$t" in *.d) continue ;; esac
     echo "== $(basename "$t")"
-    out=$("$t" 2>&1); rc=$?
+    # shellcheck disable=SC2086 # RUNNER is a command line
+    out=$($RUNNER "$t" 2>&1); rc=$?
     printf '%s\n' "$out"
     # cmocka's skip(): a case that did not run here, reported as such
     n=$(printf '%s\n' "$out" | grep '^\[  SKIPPED \] test_' | sort -u | wc -l)

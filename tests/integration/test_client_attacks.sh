@@ -11,7 +11,8 @@
 # the client's timeouts and `timeout`.
 source "$(dirname "$0")/lib.sh"
 
-C=$BUILD/ota-client
+# OTA_CLIENT: another ota-client to attack (make cross-test: one under qemu)
+C=${OTA_CLIENT:-$BUILD/ota-client}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ota-client-attacks.XXXXXX")
 SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$TMP"; }

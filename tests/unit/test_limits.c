@@ -1093,9 +1093,11 @@ client_visits(uint64_t n)
     world_publish(w);
     ota_client *c = world_client(w, NULL);
     ota_err rc = ota_client_refresh(c);
-    ota_target_info t;
+    ota_target_info t = OTA_TARGET_INFO_INIT;
     if (rc == OTA_OK)
         rc = ota_client_get_target(c, "fw/x.bin", &t);
+    if (rc != OTA_OK && rc != OTA_E_NOT_FOUND)
+        print_message("client_visits(%llu): %s\n", (unsigned long long) n, ota_client_errmsg(c));
     world_free(w);
     return rc;
 }

@@ -1,0 +1,269 @@
+build-cross-s390x/formats/ota_pkey.o: formats/ota_pkey.c \
+ formats/ota_pkey.h formats/ota_err.h formats/../client/include/ota/err.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/bio.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/macros.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/s390x-linux-gnu/openssl/opensslconf.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/s390x-linux-gnu/openssl/configuration.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/opensslv.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/e_os2.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/crypto.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/safestack.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/stack.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/types.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/cryptoerr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/symhacks.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/cryptoerr_legacy.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/core.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/bioerr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/core_names.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/ec.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/asn1.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/asn1err.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/bn.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/bnerr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/ecerr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/params.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/err.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/lhash.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/evp.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/core_dispatch.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/evperr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/objects.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/obj_mac.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/objectserr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/pem.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/x509.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/buffer.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/buffererr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/rsa.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/rsaerr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/dsa.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/dh.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/dherr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/dsaerr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/sha.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/x509err.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/x509_vfy.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/pkcs7.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/pkcs7err.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/http.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/conf.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/conferr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/conftypes.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/openssl/pemerr.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/version.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/export.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/core.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_aead_aes256gcm.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_aead_chacha20poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_aead_xchacha20poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth_hmacsha512256.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth_hmacsha512.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_hash_sha512.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth_hmacsha256.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_hash_sha256.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth_hmacsha512.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth_hmacsha512256.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_box.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_box_curve25519xsalsa20poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_xsalsa20.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_box_curve25519xsalsa20poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_hsalsa20.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_hchacha20.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_salsa20.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_salsa2012.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_salsa208.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_generichash.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_generichash_blake2b.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_generichash_blake2b.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_hash.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_hash_sha256.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_hash_sha512.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_kdf.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_kdf_blake2b.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_kdf_blake2b.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_kx.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_onetimeauth.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_onetimeauth_poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_onetimeauth_poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_pwhash.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_pwhash_argon2i.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_pwhash_argon2id.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_pwhash_argon2i.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_scalarmult.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_scalarmult_curve25519.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_scalarmult_curve25519.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_secretbox.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_secretbox_xsalsa20poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_secretbox_xsalsa20poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_secretstream_xchacha20poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_aead_xchacha20poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_chacha20.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_shorthash.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_shorthash_siphash24.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_shorthash_siphash24.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_sign.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_sign_ed25519.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_sign_ed25519.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_chacha20.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_salsa20.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_xsalsa20.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_verify_16.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_verify_32.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_verify_64.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/randombytes.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/randombytes_internal_random.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/randombytes.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/randombytes_sysrandom.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/runtime.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/utils.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_box_curve25519xchacha20poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_xchacha20.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_ed25519.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_ristretto255.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_scalarmult_ed25519.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_scalarmult_ristretto255.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_secretbox_xchacha20poly1305.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_pwhash_scryptsalsa208sha256.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_salsa2012.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_salsa208.h \
+ /work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_xchacha20.h \
+ formats/ota_limits.h
+formats/ota_pkey.h:
+formats/ota_err.h:
+formats/../client/include/ota/err.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/bio.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/macros.h:
+/work/main/build-cross-s390x/sysroot/usr/include/s390x-linux-gnu/openssl/opensslconf.h:
+/work/main/build-cross-s390x/sysroot/usr/include/s390x-linux-gnu/openssl/configuration.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/opensslv.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/e_os2.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/crypto.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/safestack.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/stack.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/types.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/cryptoerr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/symhacks.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/cryptoerr_legacy.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/core.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/bioerr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/core_names.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/ec.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/asn1.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/asn1err.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/bn.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/bnerr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/ecerr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/params.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/err.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/lhash.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/evp.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/core_dispatch.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/evperr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/objects.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/obj_mac.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/objectserr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/pem.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/x509.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/buffer.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/buffererr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/rsa.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/rsaerr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/dsa.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/dh.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/dherr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/dsaerr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/sha.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/x509err.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/x509_vfy.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/pkcs7.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/pkcs7err.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/http.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/conf.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/conferr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/conftypes.h:
+/work/main/build-cross-s390x/sysroot/usr/include/openssl/pemerr.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/version.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/export.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/core.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_aead_aes256gcm.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_aead_chacha20poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_aead_xchacha20poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth_hmacsha512256.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth_hmacsha512.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_hash_sha512.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth_hmacsha256.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_hash_sha256.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth_hmacsha512.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_auth_hmacsha512256.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_box.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_box_curve25519xsalsa20poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_xsalsa20.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_box_curve25519xsalsa20poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_hsalsa20.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_hchacha20.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_salsa20.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_salsa2012.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_salsa208.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_generichash.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_generichash_blake2b.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_generichash_blake2b.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_hash.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_hash_sha256.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_hash_sha512.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_kdf.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_kdf_blake2b.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_kdf_blake2b.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_kx.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_onetimeauth.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_onetimeauth_poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_onetimeauth_poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_pwhash.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_pwhash_argon2i.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_pwhash_argon2id.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_pwhash_argon2i.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_scalarmult.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_scalarmult_curve25519.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_scalarmult_curve25519.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_secretbox.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_secretbox_xsalsa20poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_secretbox_xsalsa20poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_secretstream_xchacha20poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_aead_xchacha20poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_chacha20.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_shorthash.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_shorthash_siphash24.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_shorthash_siphash24.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_sign.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_sign_ed25519.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_sign_ed25519.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_chacha20.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_salsa20.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_xsalsa20.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_verify_16.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_verify_32.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_verify_64.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/randombytes.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/randombytes_internal_random.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/randombytes.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/randombytes_sysrandom.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/runtime.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/utils.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_box_curve25519xchacha20poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_xchacha20.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_ed25519.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_core_ristretto255.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_scalarmult_ed25519.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_scalarmult_ristretto255.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_secretbox_xchacha20poly1305.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_pwhash_scryptsalsa208sha256.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_salsa2012.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_salsa208.h:
+/work/main/build-cross-s390x/sysroot/usr/include/sodium/crypto_stream_xchacha20.h:
+formats/ota_limits.h:
