@@ -344,7 +344,7 @@ include mk/examples.mk
 include mk/cross.mk
 
 clean:
-	rm -rf build build-san build-fuzz build-clang build-cross-*
+	rm -rf build build-san build-fuzz build-clang build-os build-cross-*
 
 ALL_OBJ := $(FORMATS_OBJ) $(CLIENT_OBJ) $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(SERVER_SRC:%.c=$(BUILD)/%.o) \
            $(AGENT_SRC:%.c=$(BUILD)/%.o)

@@ -54,13 +54,17 @@ cross-deps:
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	if ! command -v $$t-gcc >/dev/null || ! command -v $(CROSS_QEMU) >/dev/null; then \
 	  echo "cross-deps: installing gcc-$$t and qemu-user"; \
-	  $$SUDO apt-get update -qq; \
+	  $$SUDO apt-get update -qq || true; \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gcc-$$t qemu-user >/dev/null; \
 	fi; \
 	if [ -f $(CROSS_SYSROOT)/.complete ]; then echo "cross-deps: $(CROSS_SYSROOT) present"; exit 0; fi; \
 	if ! dpkg --print-foreign-architectures | grep -qx $(ARCH); then \
-	  $$SUDO dpkg --add-architecture $(ARCH); $$SUDO apt-get update -qq; \
-	elif ! apt-cache show libsodium-dev:$(ARCH) >/dev/null 2>&1; then $$SUDO apt-get update -qq; fi; \
+	  $$SUDO dpkg --add-architecture $(ARCH); fi; \
+	if ! apt-cache show libsodium-dev:$(ARCH) >/dev/null 2>&1; then \
+	  $$SUDO apt-get update -qq || echo "cross-deps: apt-get update reported errors (a mirror's foreign-architecture index can lag; continuing)"; \
+	fi; \
+	apt-cache show libsodium-dev:$(ARCH) >/dev/null 2>&1 || \
+	  { echo "cross-deps: no $(ARCH) package index (apt-get update failed?)" >&2; exit 1; }; \
 	rm -rf $(CROSS_DIR)/debs $(CROSS_SYSROOT); mkdir -p $(CROSS_DIR)/debs $(CROSS_SYSROOT); \
 	pk=$$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
 	      --no-replaces --no-enhances $(CROSS_DEV:%=%:$(ARCH)) 2>/dev/null | \
