@@ -33,6 +33,20 @@ PKG_CONFIG ?= pkg-config
 WERROR ?= 1
 SAN ?=
 
+# NO_OPENSSL=1: the device side without OpenSSL's libcrypto, into
+# build-nossl/ (`make client NO_OPENSSL=1`, or the unit tests): hashing by
+# libsodium, Ed25519 keys only — ECDSA and RSA keys in metadata are ignored
+# like unknown key types, and a threshold only they could meet fails with a
+# message naming this build.  ota-sign and ota-server always need libcrypto.
+NO_OPENSSL ?=
+ifeq ($(NO_OPENSSL),1)
+BUILD ?= build-nossl
+SSL_PKG :=
+NOSSL_CFLAGS := -DOTA_NO_OPENSSL
+else
+SSL_PKG := libcrypto
+endif
+
 ifeq ($(SAN),)
 BUILD ?= build
 else
@@ -41,7 +55,7 @@ endif
 
 # Debian packages: to build; to run `make demo` (no Node.js); to test. Kept in
 # one place so `make deps`, `make deps-demo` and the README agree.
-PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd gnutls sqlite3 libpq cmocka libcrypto
+PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd gnutls sqlite3 libpq cmocka $(SSL_PKG)
 DEB_PKGS_BUILD := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev \
             libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libpq-dev libcmocka-dev libssl-dev
 DEB_PKGS_DEMO := $(DEB_PKGS_BUILD) curl python3
@@ -77,7 +91,7 @@ endif
 # formats/ (shared by every program) needs libsodium, jansson, OpenSSL libcrypto
 # (ECDSA/RSA keys only), zlib and libarchive (bundles).
 pc_memo = $(eval $(1) = $$(eval $(1) := $$$$(shell $$(PKG_CONFIG) $(2) 2>/dev/null))$$($(1)))
-FORMATS_PKGS := libsodium jansson libcrypto zlib libarchive
+FORMATS_PKGS := libsodium jansson $(SSL_PKG) zlib libarchive
 $(call pc_memo,DEP_CFLAGS,--cflags $(FORMATS_PKGS))
 $(call pc_memo,PC_FORMATS_LIBS,--libs $(FORMATS_PKGS))
 DEP_LIBS = $(PC_FORMATS_LIBS) -lpthread
@@ -86,7 +100,7 @@ $(call pc_memo,SERVER_LIBS,--libs libmicrohttpd gnutls sqlite3 libpq)
 $(call pc_memo,CLIENT_LIBS,--libs libcurl)
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(HARDEN) \
-             $(SANFLAGS) -fvisibility=hidden -Iformats -Iclient/include $(DEP_CFLAGS) $(CFLAGS)
+             $(SANFLAGS) $(NOSSL_CFLAGS) -fvisibility=hidden -Iformats -Iclient/include $(DEP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
 
 # Every object waits for check-deps (order-only: it never makes an object out
@@ -344,7 +358,7 @@ include mk/examples.mk
 include mk/cross.mk
 
 clean:
-	rm -rf build build-san build-fuzz build-clang build-os build-cross-*
+	rm -rf build build-san build-fuzz build-clang build-nossl build-os build-cross-*
 
 ALL_OBJ := $(FORMATS_OBJ) $(CLIENT_OBJ) $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(SERVER_SRC:%.c=$(BUILD)/%.o) \
            $(AGENT_SRC:%.c=$(BUILD)/%.o)

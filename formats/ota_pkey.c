@@ -15,6 +15,63 @@
 #include <stdbool.h>
 #include <string.h>
 
+#ifdef OTA_NO_OPENSSL
+
+/* A build without libcrypto (make NO_OPENSSL=1: a device whose repository
+ * signs with Ed25519 only).  Every ECDSA or RSA operation is unsupported:
+ * such keys in metadata are ignored like unknown key types (ota_key.c), and
+ * a threshold they would have met fails; the client names this build in
+ * that message (ota_pkey_available). */
+
+bool
+ota_pkey_available(void)
+{
+    return false;
+}
+
+ota_err
+ota_pkey_pem_to_spki(ota_pkey_alg alg, const char *pem, size_t pem_len, uint8_t *der, size_t cap,
+                     size_t *der_len)
+{
+    (void) alg, (void) pem, (void) pem_len, (void) der, (void) cap, (void) der_len;
+    return OTA_E_UNSUPPORTED;
+}
+
+ota_err
+ota_pkey_verify(ota_pkey_alg alg, const uint8_t *spki, size_t spki_len, const uint8_t *msg,
+                size_t msg_len, const uint8_t *sig, size_t sig_len)
+{
+    (void) alg, (void) spki, (void) spki_len, (void) msg, (void) msg_len, (void) sig,
+        (void) sig_len;
+    return OTA_E_UNSUPPORTED;
+}
+
+ota_err
+ota_pkey_generate(ota_pkey_alg alg, char **priv_pem, char **pub_pem)
+{
+    (void) alg, (void) priv_pem, (void) pub_pem;
+    return OTA_E_UNSUPPORTED;
+}
+
+ota_err
+ota_pkey_sign(ota_pkey_alg alg, const char *priv_pem, size_t priv_len, const uint8_t *msg,
+              size_t msg_len, uint8_t *sig, size_t cap, size_t *sig_len)
+{
+    (void) alg, (void) priv_pem, (void) priv_len, (void) msg, (void) msg_len, (void) sig,
+        (void) cap, (void) sig_len;
+    return OTA_E_UNSUPPORTED;
+}
+
+ota_err
+ota_pkey_public_from_private(ota_pkey_alg alg, const char *priv_pem, size_t priv_len,
+                             char **pub_pem)
+{
+    (void) alg, (void) priv_pem, (void) priv_len, (void) pub_pem;
+    return OTA_E_UNSUPPORTED;
+}
+
+#else /* OpenSSL */
+
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -596,3 +653,11 @@ out:
     ERR_pop_to_mark();
     return rc;
 }
+
+bool
+ota_pkey_available(void)
+{
+    return true;
+}
+
+#endif

@@ -27,6 +27,7 @@
 #ifndef OTA_PKEY_H
 #define OTA_PKEY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -162,6 +163,12 @@ OTA_API OTA_NODISCARD ota_err ota_pkey_sign(ota_pkey_alg alg, const char *priv_p
  */
 OTA_API OTA_NODISCARD ota_err ota_pkey_public_from_private(ota_pkey_alg alg, const char *priv_pem,
                                                            size_t priv_len, char **pub_pem);
+
+/**
+ * false in a build without OpenSSL (make NO_OPENSSL=1, OTA_NO_OPENSSL):
+ * every function above then returns OTA_E_UNSUPPORTED.
+ */
+bool ota_pkey_available(void);
 
 #ifdef __cplusplus
 }

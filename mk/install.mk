@@ -74,7 +74,7 @@ includedir=$(INCLUDEDIR)
 Name: libotaclient
 Description: ota device library: TUF 1.0 client, verified bundles, A/B installer
 Version: $(OTA_VERSION)
-Requires.private: libcurl libsodium jansson libcrypto zlib libarchive
+Requires.private: libcurl $(FORMATS_PKGS)
 Cflags: -I$${includedir}
 Libs: -L$${libdir} -lotaclient
 Libs.private: -lpthread
