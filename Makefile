@@ -11,6 +11,7 @@
 #   make powerloss  the long power-cut runs (N=1000 kill points per call kind;
 #                   lost unsynced writes at every sync/rename/write point)
 #   make install    PREFIX=/usr/local DESTDIR= (mk/install.mk); make man
+#   make valgrind   unit tests and the client suites under valgrind (slow)
 #   make cross-test ARCH=s390x|arm64|armhf   the device side on other CPUs
 #                   under qemu-user (mk/cross.mk)
 #   make clean
@@ -356,6 +357,8 @@ include mk/deb.mk
 include mk/examples.mk
 # make cross-test ARCH=s390x|arm64|armhf: other CPUs under qemu-user
 include mk/cross.mk
+# make valgrind: unit tests and the client suites under memcheck
+include mk/valgrind.mk
 
 clean:
 	rm -rf build build-san build-fuzz build-clang build-nossl build-os build-cross-*

@@ -27,7 +27,7 @@ if ! node "$ROOT/tests/interop/client-scenarios.js" "$TMP/scn" >"$TMP/gen.log" 2
     finish; exit 1
 fi
 node "$ROOT/tests/integration/static-server.js" --root "$TMP/scn" --port-file "$TMP/port" \
-    --log "$TMP/requests.log" --max-seconds 300 &
+    --log "$TMP/requests.log" --max-seconds $((300 * ${OTA_TIME_FACTOR:-1})) &
 SERVER_PID=$!
 for _ in $(seq 1 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 PORT=$(cat "$TMP/port" 2>/dev/null)
@@ -51,7 +51,8 @@ client() {
         --connect-timeout 5 --timeout 30 --low-speed-limit 100 --low-speed-time 2 "$@"
 }
 # expect WANT NAME SCENARIO STAGE ARGS... [; stderr must match GREP when set;
-# the run must end within WITHIN seconds when set]
+# the run must end within WITHIN seconds when set (times OTA_TIME_FACTOR: a
+# client under valgrind starts seconds late)]
 expect() {
     local want=$1 name=$2 s=$3 st=$4; shift 4
     local out rc t0 ms
@@ -60,7 +61,7 @@ expect() {
     ms=$(($(now_ms) - t0))
     LAST_OUT=$out
     if [ "$rc" -eq "$want" ] && { [ -z "${GREP:-}" ] || grep -q -- "$GREP" <<<"$out"; } &&
-        { [ -z "${WITHIN:-}" ] || [ "$ms" -lt $((WITHIN * 1000)) ]; }; then
+        { [ -z "${WITHIN:-}" ] || [ "$ms" -lt $((WITHIN * 1000 * ${OTA_TIME_FACTOR:-1})) ]; }; then
         pass "$name"
     else
         failed "$name" "exit $rc after $ms ms (wanted $want${GREP:+, output matching '$GREP'}${WITHIN:+, within $WITHIN s}): $(tail -2 <<<"$out")"

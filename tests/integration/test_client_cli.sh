@@ -15,7 +15,8 @@
 # ota-server serving one of them when build/ota-server is built.
 source "$(dirname "$0")/lib.sh"
 
-C=$BUILD/ota-client
+# OTA_CLIENT: another ota-client command (make valgrind: one under valgrind)
+C=${OTA_CLIENT:-$BUILD/ota-client}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ota-client-cli.XXXXXX")
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"; }
@@ -36,7 +37,7 @@ start_node() {
     shift 2
     rm -f "$TMP/port"
     node "$ROOT/tests/integration/static-server.js" --root "$dir" --port-file "$TMP/port" \
-        --log "$log" --max-seconds 300 "$@" &
+        --log "$log" --max-seconds $((300 * ${OTA_TIME_FACTOR:-1})) "$@" &
     PIDS+=($!)
     for _ in $(seq 1 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
     PORT=$(cat "$TMP/port" 2>/dev/null)

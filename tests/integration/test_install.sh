@@ -12,7 +12,8 @@
 source "$(dirname "$0")/lib.sh"
 
 S=$BUILD/ota-sign
-C=$BUILD/ota-client
+# OTA_CLIENT: another ota-client command (make valgrind: one under valgrind)
+C=${OTA_CLIENT:-$BUILD/ota-client}
 T=$(mktemp -d "${TMPDIR:-/tmp}/ota-install.XXXXXX")
 cleanup() { kill_servers; rm -rf "$T"; }
 trap cleanup EXIT
@@ -169,7 +170,8 @@ slow "${OC[@]}" --checkpoint-kib 256 install gw-fw.otab >"$T/i3.out" 2>&1 &
 ipid=$!
 wait_journal
 # only this run's ota-client: a child of the backgrounded subshell or of its strace
-for p in "$ipid" $(pgrep -P "$ipid"); do pkill -TERM -x -P "$p" ota-client 2>/dev/null; done
+# (OTA_CLIENT_COMM: its process name when it runs under another program)
+for p in "$ipid" $(pgrep -P "$ipid"); do pkill -TERM -x -P "$p" "${OTA_CLIENT_COMM:-ota-client}" 2>/dev/null; done
 wait $ipid
 rc=$?
 check "SIGTERM mid-download: canceled, resumable (exit 14), got $rc" test "$rc" -eq 14
