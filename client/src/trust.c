@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "ota_pkey.h"
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -107,8 +108,12 @@ verify_sig(ota_client *c, const ota_md *delegator, const char *role, const ota_m
         return OTA_OK;
     if (rc == OTA_E_SIGNATURE)
         return otac_fail(c, rc, "%s: only %zu valid signature(s), below the threshold for role "
-                                "'%s' (arbitrary software / key compromise?)",
-                         what, nvalid, role);
+                                "'%s' (arbitrary software / key compromise?)%s",
+                         what, nvalid, role,
+                         ota_pkey_available() ? ""
+                                              : "; this ota-client is built without OpenSSL "
+                                                "(NO_OPENSSL): ECDSA and RSA keys are not verified, "
+                                                "only Ed25519");
     return otac_fail(c, rc, "%s: cannot verify as role '%s': %s", what, role, ota_strerror(rc));
 }
 
