@@ -557,7 +557,7 @@ test_slow_retrieval(void **state)
                            .total_timeout_ms = SLOW_TOTAL_MS,
                            .low_speed_bytes = 1000,
                            .low_speed_secs = 1};
-    ota_transport t;
+    ota_transport t = {.size = sizeof t};
     assert_int_equal(ota_curl_transport_new(&cfg, &t), OTA_OK);
     sinkbuf b;
     char err[OTA_TRANSPORT_ERRLEN];
