@@ -11,7 +11,7 @@
 #endif
 
 static size_t
-digest_len(int alg)
+digest_len(ota_hash_alg alg)
 {
     return alg == OTA_HASH_SHA512 ? OTA_SHA512_LEN : OTA_SHA256_LEN;
 }
@@ -52,7 +52,7 @@ ota_hash_update(ota_hash *h, const void *p, size_t n)
 ota_err
 ota_hash_final(ota_hash *h, uint8_t *out)
 {
-    int alg = h->alg;
+    ota_hash_alg alg = h->alg;
     if (alg == OTA_HASH_SHA256)
         crypto_hash_sha256_final(&h->u.s256, out);
     else if (alg == OTA_HASH_SHA512)

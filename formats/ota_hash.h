@@ -31,7 +31,7 @@
 typedef enum ota_hash_alg { OTA_HASH_SHA256 = 1, OTA_HASH_SHA512 = 2 } ota_hash_alg;
 
 typedef struct ota_hash {
-    int alg;    /* 0: not initialised or released */
+    ota_hash_alg alg; /* 0: not initialised or released */
     int failed; /* an update failed: final reports it */
 #ifdef OTA_NO_OPENSSL
     union {
