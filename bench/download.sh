@@ -177,7 +177,10 @@ if [ "${PROFILE:-0}" = 1 ] && perf stat -e task-clock true >/dev/null 2>&1; then
     perf record -q -e cpu-clock -g -o "$W/perf.data" \
         "$C" --state-dir "$W/run/state" --metadata-url "$U/metadata/" \
         fetch "t$n.bin" -o "$W/run/out" >/dev/null 2>&1 || echo "bench: the perf run failed" >&2
-    echo "--- perf cpu-clock, ours, $n MiB: by function (self) ---"
+    echo "--- perf cpu-clock, ours, $n MiB: by library (self) ---"
+    perf report -i "$W/perf.data" --no-children -g none --sort dso --stdio 2>/dev/null |
+        grep '%' | head -8 || true
+    echo "--- by function (self) ---"
     perf report -i "$W/perf.data" --no-children -g none --sort dso,sym --stdio 2>/dev/null |
         grep '%' | head -20 || true
     echo '```'

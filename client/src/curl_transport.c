@@ -33,6 +33,11 @@
 
 #define STREAM_BUF (64u * 1024u) /* >= CURL_MAX_WRITE_SIZE (16 KiB) */
 
+/* Whole-file fetches: curl's receive buffer (its default is 16 KiB), so a
+ * large target arrives in fewer, larger reads from the socket.  Streams keep
+ * the default: a pause there makes curl copy what is left of its buffer. */
+#define FETCH_RECV_BUF (512L * 1024L)
+
 /* post(): device reports are small; the whole exchange is capped, and what
  * the server answers is read (bounded) and dropped. */
 #define POST_TOTAL_MS 30000L
@@ -317,6 +322,8 @@ tr_fetch(void *user, const ota_fetch_req *req, ota_sink_fn sink, void *ctx, char
     x->ctx = ctx;
     if ((rc = setup(user, x, req, err, errcap)) != OTA_OK)
         goto out;
+    /* a request, not an order: curl may keep a smaller buffer */
+    (void) curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, FETCH_RECV_BUF);
     rc = finish(x, curl_easy_perform(x->easy), err, errcap);
 out:
     xfer_free(x);
