@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -539,6 +541,133 @@ commit_part(ota_client *c, int dfd, int fd, const char *dir, const char *pname, 
  * little left to do. */
 #define WRITEBACK_BYTES (8u << 20)
 
+/* Hashing beside the transfer (push path, targets of HASHER_MIN_LEN bytes
+ * or more): a second thread reads back what the transfer has written to the
+ * partial file (from the page cache: pread into its own HASHER_BUF buffer)
+ * and hashes it, so the hashes no longer hold up receiving and writing; on a
+ * machine with a free core they cost no wall time.  The bytes hashed are the
+ * file's, which is what gets renamed into place.  No thread (it could not be
+ * started, or the target is small): the sink hashes each piece itself. */
+#define HASHER_MIN_LEN (1u << 20)
+#define HASHER_BUF (256u * 1024u)
+
+typedef struct hasher {
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int fd;
+    const ota_target_info *t;
+    hashes *h;        /* the thread's until hasher_stop */
+    uint8_t *buf;
+    uint64_t from;    /* where the thread starts (h covers the bytes before) */
+    uint64_t written; /* under mu: the file's bytes written so far */
+    bool finished;    /* under mu: nothing more will be written */
+    bool stop;        /* under mu: give up (the download failed) */
+    int err;          /* the thread's read error (errno), 0: none; read after join */
+    uint64_t hashed;  /* read after join */
+} hasher;
+
+static void *
+hasher_main(void *arg)
+{
+    hasher *k = arg;
+    uint64_t pos = k->from;
+    pthread_mutex_lock(&k->mu);
+    for (;;) {
+        while (pos == k->written && !k->finished && !k->stop)
+            pthread_cond_wait(&k->cv, &k->mu);
+        if (k->stop || pos == k->written)
+            break; /* given up, or finished and all of it hashed */
+        uint64_t avail = k->written - pos;
+        pthread_mutex_unlock(&k->mu);
+        ssize_t r = pread(k->fd, k->buf, avail < HASHER_BUF ? (size_t) avail : HASHER_BUF,
+                          (off_t) pos);
+        if (r > 0) {
+            hashes_update(k->h, k->t, k->buf, (size_t) r);
+            pos += (uint64_t) r;
+        }
+        pthread_mutex_lock(&k->mu);
+        if (r < 0 && errno != EINTR) {
+            k->err = errno;
+            break;
+        }
+        if (r == 0) { /* shorter than written: someone else truncated it */
+            k->err = EIO;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&k->mu);
+    k->hashed = pos;
+    return NULL;
+}
+
+/* Start hashing fd from `from` (h covers the bytes before) in a thread;
+ * false when it cannot be (the caller hashes itself, h untouched). */
+static bool
+hasher_start(hasher *k, int fd, const ota_target_info *t, hashes *h, uint64_t from)
+{
+    sigset_t all, old;
+    memset(k, 0, sizeof *k);
+    k->fd = fd;
+    k->t = t;
+    k->h = h;
+    k->from = k->written = from;
+    if ((k->buf = malloc(HASHER_BUF)) == NULL)
+        return false;
+    if (pthread_mutex_init(&k->mu, NULL) != 0)
+        goto nomutex;
+    if (pthread_cond_init(&k->cv, NULL) != 0)
+        goto nocond;
+    /* the thread takes no signals: they stay with the caller's thread */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int e = pthread_create(&k->tid, NULL, hasher_main, k);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e == 0)
+        return true;
+    pthread_cond_destroy(&k->cv);
+nocond:
+    pthread_mutex_destroy(&k->mu);
+nomutex:
+    free(k->buf);
+    k->buf = NULL;
+    return false;
+}
+
+/* The file now holds `written` bytes. */
+static void
+hasher_wrote(hasher *k, uint64_t written)
+{
+    pthread_mutex_lock(&k->mu);
+    k->written = written;
+    pthread_cond_signal(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+}
+
+/* End the thread: drain (hash everything written first) or give up.  After
+ * a drain, OTA_OK when every byte written was hashed; OTA_E_IO (errno set)
+ * when the thread could not read them back. */
+static ota_err
+hasher_stop(hasher *k, bool drain)
+{
+    pthread_mutex_lock(&k->mu);
+    k->finished = true;
+    k->stop = !drain;
+    uint64_t written = k->written;
+    pthread_cond_signal(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    pthread_join(k->tid, NULL);
+    pthread_cond_destroy(&k->cv);
+    pthread_mutex_destroy(&k->mu);
+    free(k->buf);
+    k->buf = NULL;
+    if (drain && (k->err != 0 || k->hashed != written)) {
+        errno = k->err != 0 ? k->err : EIO;
+        return OTA_E_IO;
+    }
+    return OTA_OK;
+}
+
 /* One download of t into the partial file fd, by either path below. */
 typedef struct dl {
     ota_client *c;
@@ -546,6 +675,7 @@ typedef struct dl {
     const char *what; /* the partial file, for messages */
     int fd;
     hashes *h;        /* push path: the hashes, seeded with the first `have` bytes */
+    hasher *k;        /* push path: the thread hashing them, or NULL */
     uint64_t have;    /* where this transfer starts */
     uint64_t done;    /* bytes of the file in fd */
     uint64_t flushed; /* write-back started up to here */
@@ -592,15 +722,19 @@ dl_sink(void *ctx, const uint8_t *p, size_t n)
                            "%s: more bytes than the signed length (endless data?)", d->t->path);
         return d->err;
     }
-    hashes_update(d->h, d->t, p, n);
+    if (d->k == NULL)
+        hashes_update(d->h, d->t, p, n);
     d->err = dl_write(d, p, n);
+    if (d->k != NULL && n > 0)
+        hasher_wrote(d->k, d->done); /* what failed to be written is not hashed */
     return d->err;
 }
 
 /* Push path: the transport's whole-file fetch (from d->have: a Range
  * request) calls dl_sink with its own buffers; no stream, no copy.  Checks
  * the length and every hash at the end. */
-static ota_err
+/* not inlined: keeps ota_client_fetch_target within the 4 KiB frame budget */
+__attribute__((noinline)) static ota_err
 fetch_push(dl *d)
 {
     char err[OTA_TRANSPORT_ERRLEN];
@@ -618,13 +752,23 @@ fetch_push(dl *d)
                          .url = url,
                          .offset = d->have,
                          .max_len = t->length > d->have ? t->length - d->have : 1};
+    hasher k;
+    if (t->length - d->have >= HASHER_MIN_LEN && hasher_start(&k, d->fd, t, d->h, d->have))
+        d->k = &k;
     err[0] = '\0';
     rc = c->tr.fetch(c->tr.user, &req, dl_sink, d, err, sizeof err);
     err[sizeof err - 1] = '\0';
+    ota_err hrc = OTA_OK;
+    if (d->k != NULL) { /* h is the thread's until it ends */
+        hrc = hasher_stop(d->k, d->err == OTA_OK && rc == OTA_OK);
+        d->k = NULL;
+    }
     if (d->err != OTA_OK) /* ours, whatever the transport made of it */
         rc = d->err;
     else if (rc != OTA_OK)
         rc = transfer_fail(c, t->path, rc, err);
+    else if (hrc != OTA_OK)
+        rc = otac_fail(c, hrc, "%s: %s", d->what, strerror(errno));
     else
         rc = end_check(c, t, d->done, d->h);
 out:

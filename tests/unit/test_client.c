@@ -806,7 +806,9 @@ test_percent_encoding(void **state)
 
 /* ---- resuming fetch_target ------------------------------------------------- */
 
-#define RLEN (300u * 1024u)
+/* more than 1 MiB: big enough that the push path hashes in its second
+ * thread (target.c, HASHER_MIN_LEN), also after a resume from 150000 */
+#define RLEN (1280u * 1024u)
 
 typedef struct prog {
     unsigned calls;
@@ -1117,6 +1119,37 @@ BOTH_PATHS(fetch_resume_tampered)
 BOTH_PATHS(fetch_resume_odd_partials)
 BOTH_PATHS(fetch_cancel)
 
+/* The push path hashes the partial file's bytes (its second thread reads
+ * them back): a file changed under the download (here: emptied half-way,
+ * so the writes go on past a hole of zeros) fails it and places nothing. */
+static void
+truncate_midway(void *ctx, const char *what, const fentry *e, uint64_t off, size_t n)
+{
+    const rworld *r = ctx;
+    (void) e;
+    (void) n;
+    if (strcmp(what, "read") == 0 && off <= RLEN / 2 && off + n > RLEN / 2)
+        assert_int_equal(truncate(r->part, 0), 0);
+}
+
+static void
+test_fetch_push_hashes_the_file(void **state)
+{
+    (void) state;
+    rworld r;
+    rworld_new(&r, true);
+    r.w->f.trace = truncate_midway;
+    r.w->f.trace_ctx = &r;
+    ota_err rc = rfetch(&r);
+    assert_true(rc == OTA_E_HASH || rc == OTA_E_IO);
+    assert_int_equal(fsize(r.final), -1);
+    assert_int_equal(fsize(r.part), -1);
+    r.w->f.trace = NULL;
+    assert_int_equal(rfetch(&r), OTA_OK);
+    check_final(&r);
+    rworld_free(&r);
+}
+
 /* A push transport that ignores the sink's refusal and reports success:
  * the download still fails for the sink's reason and places nothing.  The
  * right 11 bytes come first, in a piece of their own, so only the refusal
@@ -1173,6 +1206,7 @@ main(void)
         cmocka_unit_test(test_fetch_cancel_pull),
         cmocka_unit_test(test_fetch_cancel_push),
         cmocka_unit_test(test_fetch_push_refusal_wins),
+        cmocka_unit_test(test_fetch_push_hashes_the_file),
         cmocka_unit_test(test_endless_remote_metadata),
         cmocka_unit_test(test_timestamp_prefixes_and_bitflips),
         cmocka_unit_test(test_root_chain),
