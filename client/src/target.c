@@ -561,6 +561,7 @@ typedef struct hasher {
     uint8_t *buf;
     uint64_t from;    /* where the thread starts (h covers the bytes before) */
     uint64_t written; /* under mu: the file's bytes written so far */
+    uint64_t told;    /* the caller's: `written` when it last woke the thread */
     bool finished;    /* under mu: nothing more will be written */
     bool stop;        /* under mu: give up (the download failed) */
     int err;          /* the thread's read error (errno), 0: none; read after join */
@@ -574,7 +575,8 @@ hasher_main(void *arg)
     uint64_t pos = k->from;
     pthread_mutex_lock(&k->mu);
     for (;;) {
-        while (pos == k->written && !k->finished && !k->stop)
+        /* woken per HASHER_BUF written (hasher_wrote), not per piece */
+        while (k->written - pos < HASHER_BUF && !k->finished && !k->stop)
             pthread_cond_wait(&k->cv, &k->mu);
         if (k->stop || pos == k->written)
             break; /* given up, or finished and all of it hashed */
@@ -611,7 +613,7 @@ hasher_start(hasher *k, int fd, const ota_target_info *t, hashes *h, uint64_t fr
     k->fd = fd;
     k->t = t;
     k->h = h;
-    k->from = k->written = from;
+    k->from = k->written = k->told = from;
     if ((k->buf = malloc(HASHER_BUF)) == NULL)
         return false;
     if (pthread_mutex_init(&k->mu, NULL) != 0)
@@ -634,13 +636,17 @@ nomutex:
     return false;
 }
 
-/* The file now holds `written` bytes. */
+/* The file now holds `written` bytes.  The thread is woken once a buffer's
+ * worth more is there (a wake-up per piece costs a system call each). */
 static void
 hasher_wrote(hasher *k, uint64_t written)
 {
     pthread_mutex_lock(&k->mu);
     k->written = written;
-    pthread_cond_signal(&k->cv);
+    if (written - k->told >= HASHER_BUF) {
+        k->told = written;
+        pthread_cond_signal(&k->cv);
+    }
     pthread_mutex_unlock(&k->mu);
 }
 
