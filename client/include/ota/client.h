@@ -34,6 +34,9 @@
  *
  * Thread-safety: one handle per thread; different handles are independent
  * (they should not share a metadata_dir while refreshing concurrently).
+ * ota_client_fetch_target may run a thread of its own while it downloads a
+ * target of 1 MiB or more (hashing; all signals blocked there), always
+ * joined before it returns.
  * Memory: each metadata document is held whole (bounded by the max_*_len
  * ceilings); target data goes through 64 KiB buffers (streams) or
  * straight from the transport's (ota_client_fetch_target with a transport
