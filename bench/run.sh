@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 export BUILD=${BUILD:-build}
 OUT=${OUT:-bench/RESULTS.md}
-ALL="bundle install metadata server reports size"
+ALL="bundle install download metadata server reports size"
 ONLY=${ONLY:-$ALL}
 
 # name -> command line (QUICK: smaller inputs, same comparisons)
@@ -27,6 +27,7 @@ cmd_of() {
         case $1 in
         bundle) echo "REPEAT=1 bench/bundle.sh /usr/include /usr/share/perl5" ;;
         install) echo "SIZES=16 REPEAT=1 bench/install.sh" ;;
+        download) echo "SIZES=\"16 64\" REPEAT=3 bench/download.sh" ;;
         metadata) echo "bench/metadata.sh 2000 1" ;;
         server) echo "DUR=3 ROUNDS=1 bench/server.sh" ;;
         reports) echo "DUR=5 bench/reports.sh" ;;
@@ -36,6 +37,7 @@ cmd_of() {
         case $1 in
         bundle) echo "bench/bundle.sh" ;;
         install) echo "bench/install.sh" ;;
+        download) echo "bench/download.sh" ;;
         metadata) echo "bench/metadata.sh" ;;
         server) echo "bench/server.sh" ;;
         reports) echo "bench/reports.sh" ;;
@@ -47,6 +49,7 @@ title_of() {
     case $1 in
     bundle) echo "Bundles: ota-sign bundle / verify-bundle vs tar -czf, gzip, sha256sum" ;;
     install) echo "Install engine: ota-client install vs curl | tar -xz" ;;
+    download) echo "Verified download: ota-client fetch vs curl -o" ;;
     metadata) echo "Metadata verification: formats library vs tuf-js" ;;
     server) echo "ota-server vs nginx (wrk on loopback)" ;;
     reports) echo "Reports: two ota-servers on PostgreSQL behind a balancer vs one on SQLite" ;;

@@ -8,7 +8,6 @@
  * the floor from the top-level targets role.
  */
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "internal.h"
 #include "ota/update.h"
 #include "ota_bundle.h"
+#include "ota_hash.h"
 #include "ota_id.h"
 #include "ota_release.h"
 
@@ -35,16 +35,18 @@ ota_rollout_bucket(const char *device_id, const char *name, const char *version)
     /* SHA-256("ota-rollout-v1" 0 id 0 name 0 version), formats/RELEASE.md */
     static const char tag[] = "ota-rollout-v1"; /* hashed with its NUL */
     const char *parts[] = {device_id, name, version};
-    crypto_hash_sha256_state st;
-    uint8_t h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, (const uint8_t *) tag, sizeof tag);
+    uint8_t h[OTA_SHA256_LEN];
+    ota_hash st;
+    if (ota_hash_init(&st, OTA_HASH_SHA256) != OTA_OK)
+        return 99; /* out of memory: the last bucket, only in a rollout to all */
+    ota_hash_update(&st, tag, sizeof tag);
     for (size_t i = 0; i < 3; i++) {
         const char *p = parts[i] != NULL ? parts[i] : "";
         /* the separating NUL after the first two parts */
-        crypto_hash_sha256_update(&st, (const uint8_t *) p, strlen(p) + (i < 2));
+        ota_hash_update(&st, p, strlen(p) + (i < 2));
     }
-    crypto_hash_sha256_final(&st, h);
+    if (ota_hash_final(&st, h) != OTA_OK)
+        return 99; /* the backend failed: as above */
     uint64_t v = 0;
     for (size_t i = 0; i < 8; i++)
         v = v << 8 | h[i];

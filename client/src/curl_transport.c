@@ -12,6 +12,11 @@
  * content encoding (the bytes hashed are the bytes sent), the proxy
  * environment as libcurl reads it.
  *
+ * Streams copy each byte once where they can: while read() drives curl, the
+ * write callback puts what arrives straight into read()'s buffer, and only
+ * what does not fit there goes to the 64 KiB buffer (and the transfer pauses
+ * only when that is full too).
+ *
  * Connection reuse: every transfer gets a fresh easy handle (no option of one
  * request can leak into the next, a POST's into a GET), and all of them are
  * attached to one CURLSH share object holding the connection cache, the DNS
@@ -32,6 +37,11 @@
 #include "internal.h"
 
 #define STREAM_BUF (64u * 1024u) /* >= CURL_MAX_WRITE_SIZE (16 KiB) */
+
+/* Whole-file fetches: curl's receive buffer (its default is 16 KiB), so a
+ * large target arrives in fewer, larger reads from the socket.  Streams keep
+ * the default: a pause there makes curl copy what is left of its buffer. */
+#define FETCH_RECV_BUF (512L * 1024L)
 
 /* post(): device reports are small; the whole exchange is capped, and what
  * the server answers is read (bounded) and dropped. */
@@ -70,6 +80,8 @@ typedef struct xfer {
     /* stream mode */
     uint8_t *buf;
     size_t head, len;
+    uint8_t *dst; /* read()'s buffer while it drives curl (buf empty), or NULL */
+    size_t dst_cap, dst_len;
     bool paused, done;
     CURLcode result;
 } xfer;
@@ -160,16 +172,29 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
         x->received += n;
         return whole;
     }
+    const char *src = ptr + drop;
+    size_t direct = 0; /* bytes for read()'s buffer */
+    if (x->dst != NULL && x->len == 0) {
+        direct = x->dst_cap - x->dst_len < n ? x->dst_cap - x->dst_len : n;
+        if (n - direct > STREAM_BUF)
+            direct = 0; /* the rest would not fit: all of it the slow way */
+    }
     if (x->head > 0 && x->len > 0)
         memmove(x->buf, x->buf + x->head, x->len);
     x->head = 0;
-    if (STREAM_BUF - x->len < n) {
+    if (STREAM_BUF - x->len < n - direct) {
         x->paused = true;
         return CURL_WRITEFUNC_PAUSE; /* curl re-delivers all of it: skip untouched */
     }
-    memcpy(x->buf + x->len, ptr + drop, n);
+    /* the whole piece is taken now: its start for read(), the rest after */
+    if (direct > 0) {
+        memcpy(x->dst + x->dst_len, src, direct);
+        x->dst_len += direct;
+    }
+    if (n > direct)
+        memcpy(x->buf + x->len, src + direct, n - direct);
     x->skip -= drop;
-    x->len += n;
+    x->len += n - direct;
     x->received += n;
     return whole;
 }
@@ -317,6 +342,8 @@ tr_fetch(void *user, const ota_fetch_req *req, ota_sink_fn sink, void *ctx, char
     x->ctx = ctx;
     if ((rc = setup(user, x, req, err, errcap)) != OTA_OK)
         goto out;
+    /* a request, not an order: curl may keep a smaller buffer */
+    (void) curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, FETCH_RECV_BUF);
     rc = finish(x, curl_easy_perform(x->easy), err, errcap);
 out:
     xfer_free(x);
@@ -376,7 +403,11 @@ tr_read(void *user, void *stream, uint8_t *out, size_t cap, size_t *got, char *e
         if (x->done)
             return finish(x, x->result, err, errcap);
         int running = 0;
+        x->dst = out;
+        x->dst_cap = cap;
+        x->dst_len = 0;
         CURLMcode mc = curl_multi_perform(x->multi, &running);
+        x->dst = NULL;
         if (mc != CURLM_OK) {
             snprintf(err, errcap, "curl: %s", curl_multi_strerror(mc));
             return OTA_E_NETWORK;
@@ -388,6 +419,10 @@ tr_read(void *user, void *stream, uint8_t *out, size_t cap, size_t *got, char *e
                 x->done = true;
                 x->result = m->data.result;
             }
+        if (x->dst_len > 0) { /* the rest, if any, waits in buf */
+            *got = x->dst_len;
+            return OTA_OK;
+        }
         if (x->len == 0 && !x->done) {
             /* bounded wait; curl's own timeouts end a stalled transfer */
             mc = curl_multi_poll(x->multi, NULL, 0, 1000, NULL);

@@ -101,10 +101,10 @@ test_happy_path(void **state)
 }
 
 static void
-test_fetch_target_and_stream(void **state)
+fetch_target_and_stream(bool push)
 {
-    (void) state;
     world *w = world_new();
+    w->push = push;
     world_publish(w);
     serve_target(w, "fw/a.bin", "firmware A\n", 11, "firmware A\n", 11);
     ota_client *c = world_client(w, NULL);
@@ -140,9 +140,8 @@ test_fetch_target_and_stream(void **state)
 /* A target whose served bytes are wrong in each way never reaches the
  * directory, and leaves no temporary file behind. */
 static void
-test_fetch_target_rejects(void **state)
+fetch_target_rejects(bool push)
 {
-    (void) state;
     struct {
         const char *served;
         size_t len;
@@ -151,10 +150,14 @@ test_fetch_target_rejects(void **state)
         {"firmware B\n", 11, OTA_E_HASH},     /* same length, other bytes */
         {"firmware A", 10, OTA_E_LENGTH},     /* truncated */
         {"firmware A\nXX", 13, OTA_E_LENGTH}, /* longer (endless data) */
+        /* longer, the extra bytes in a piece of their own (the fake's
+         * short reads: 11, then 9) */
+        {"firmware A\nXXXXXXXXX", 20, OTA_E_LENGTH},
         {"", 0, OTA_E_LENGTH},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         world *w = world_new();
+        w->push = push;
         world_publish(w);
         serve_target(w, "fw/a.bin", "firmware A\n", 11, cases[i].served, cases[i].len);
         ota_client *c = world_client(w, NULL);
@@ -803,7 +806,9 @@ test_percent_encoding(void **state)
 
 /* ---- resuming fetch_target ------------------------------------------------- */
 
-#define RLEN (300u * 1024u)
+/* more than 1 MiB: big enough that the push path hashes in its second
+ * thread (target.c, HASHER_MIN_LEN), also after a resume from 150000 */
+#define RLEN (1280u * 1024u)
 
 typedef struct prog {
     unsigned calls;
@@ -837,10 +842,11 @@ typedef struct rworld {
 } rworld;
 
 static void
-rworld_new(rworld *r)
+rworld_new(rworld *r, bool push)
 {
     memset(r, 0, sizeof *r);
     r->w = world_new();
+    r->w->push = push;
     r->data = malloc(RLEN);
     for (size_t i = 0; i < RLEN; i++)
         r->data[i] = (uint8_t) (i * 7u + (i >> 9));
@@ -913,11 +919,10 @@ check_final(rworld *r)
 /* A broken connection keeps the bytes received; the next fetch asks only
  * for the rest and still checks the hashes over the whole file. */
 static void
-test_fetch_resume(void **state)
+fetch_resume(bool push)
 {
-    (void) state;
     rworld r;
-    rworld_new(&r);
+    rworld_new(&r, push);
     rfetch_cut(&r, 100000);
     assert_true(r.p.calls >= 1 && r.p.first_done == 0 && r.p.first_from == 0);
     assert_int_equal(r.p.last_total, RLEN);
@@ -934,11 +939,10 @@ test_fetch_resume(void **state)
 /* Bytes in the partial file that are not the target's: the check at the
  * end fails, the partial file is deleted, the next fetch starts over. */
 static void
-test_fetch_resume_tampered(void **state)
+fetch_resume_tampered(bool push)
 {
-    (void) state;
     rworld r;
-    rworld_new(&r);
+    rworld_new(&r, push);
     rfetch_cut(&r, 100000);
     FILE *f = fopen(r.part, "r+b");
     assert_non_null(f);
@@ -958,11 +962,10 @@ test_fetch_resume_tampered(void **state)
 /* Odd partial files: longer than the target, complete but not renamed, a
  * symlink planted at its name, another download holding it. */
 static void
-test_fetch_resume_odd_partials(void **state)
+fetch_resume_odd_partials(bool push)
 {
-    (void) state;
     rworld r;
-    rworld_new(&r);
+    rworld_new(&r, push);
     FILE *f = fopen(r.part, "wb");
     fwrite(r.data, 1, RLEN, f);
     fwrite("extra", 1, 5, f);
@@ -1012,11 +1015,10 @@ test_fetch_resume_odd_partials(void **state)
 
 /* The progress callback stops the download: OTA_E_CANCELED, resumable. */
 static void
-test_fetch_cancel(void **state)
+fetch_cancel(bool push)
 {
-    (void) state;
     rworld r;
-    rworld_new(&r);
+    rworld_new(&r, push);
     r.p.cancel_after = 1; /* at the first call, before any byte */
     assert_int_equal(rfetch(&r), OTA_E_CANCELED);
     assert_int_equal(fsize(r.part), 0);
@@ -1096,6 +1098,94 @@ test_not_consistent(void **state)
     world_free(w);
 }
 
+/* Each fetch_target test runs through both paths of a download: the
+ * transport's stream (open/read, which every transport has) and its
+ * whole-file fetch (push: the curl transport has one). */
+#define BOTH_PATHS(name)                                                                           \
+    static void test_##name##_pull(void **state)                                                   \
+    {                                                                                              \
+        (void) state;                                                                              \
+        name(false);                                                                               \
+    }                                                                                              \
+    static void test_##name##_push(void **state)                                                   \
+    {                                                                                              \
+        (void) state;                                                                              \
+        name(true);                                                                                \
+    }
+BOTH_PATHS(fetch_target_and_stream)
+BOTH_PATHS(fetch_target_rejects)
+BOTH_PATHS(fetch_resume)
+BOTH_PATHS(fetch_resume_tampered)
+BOTH_PATHS(fetch_resume_odd_partials)
+BOTH_PATHS(fetch_cancel)
+
+/* The push path hashes the partial file's bytes (its second thread reads
+ * them back): a file changed under the download (here: emptied half-way,
+ * so the writes go on past a hole of zeros) fails it and places nothing. */
+static void
+truncate_midway(void *ctx, const char *what, const fentry *e, uint64_t off, size_t n)
+{
+    const rworld *r = ctx;
+    (void) e;
+    (void) n;
+    if (strcmp(what, "read") == 0 && off <= RLEN / 2 && off + n > RLEN / 2)
+        assert_int_equal(truncate(r->part, 0), 0);
+}
+
+static void
+test_fetch_push_hashes_the_file(void **state)
+{
+    (void) state;
+    rworld r;
+    rworld_new(&r, true);
+    r.w->f.trace = truncate_midway;
+    r.w->f.trace_ctx = &r;
+    ota_err rc = rfetch(&r);
+    assert_true(rc == OTA_E_HASH || rc == OTA_E_IO);
+    assert_int_equal(fsize(r.final), -1);
+    assert_int_equal(fsize(r.part), -1);
+    r.w->f.trace = NULL;
+    assert_int_equal(rfetch(&r), OTA_OK);
+    check_final(&r);
+    rworld_free(&r);
+}
+
+/* A push transport that ignores the sink's refusal and reports success:
+ * the download still fails for the sink's reason and places nothing.  The
+ * right 11 bytes come first, in a piece of their own, so only the refusal
+ * of what follows tells this apart from a good download. */
+static void
+test_fetch_push_refusal_wins(void **state)
+{
+    (void) state;
+    const int modes[] = {M_OK, M_ENDLESS};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        world *w = world_new();
+        w->push = true;
+        w->f.fetch_ignores_sink = true;
+        world_publish(w);
+        serve_target(w, "fw/a.bin", "firmware A\n", 11, "firmware A\nXXXXXXXXX", 20)->mode =
+            modes[i];
+        ota_client *c = world_client(w, NULL);
+        assert_int_equal(ota_client_refresh(c), OTA_OK);
+        ota_target_info t = OTA_TARGET_INFO_INIT;
+        assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
+        char out[128];
+        snprintf(out, sizeof out, "%s/out", w->dir);
+        mkdir(out, 0755);
+        assert_int_equal(ota_client_fetch_target(c, &t, out, NULL), OTA_E_LENGTH);
+        assert_non_null(strstr(ota_client_errmsg(c), "endless"));
+        DIR *d = opendir(out);
+        struct dirent *e;
+        int n = 0;
+        while ((e = readdir(d)) != NULL)
+            n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+        closedir(d);
+        assert_int_equal(n, 0);
+        world_free(w);
+    }
+}
+
 int
 main(void)
 {
@@ -1103,12 +1193,20 @@ main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_happy_path),
-        cmocka_unit_test(test_fetch_target_and_stream),
-        cmocka_unit_test(test_fetch_target_rejects),
-        cmocka_unit_test(test_fetch_resume),
-        cmocka_unit_test(test_fetch_resume_tampered),
-        cmocka_unit_test(test_fetch_resume_odd_partials),
-        cmocka_unit_test(test_fetch_cancel),
+        cmocka_unit_test(test_fetch_target_and_stream_pull),
+        cmocka_unit_test(test_fetch_target_and_stream_push),
+        cmocka_unit_test(test_fetch_target_rejects_pull),
+        cmocka_unit_test(test_fetch_target_rejects_push),
+        cmocka_unit_test(test_fetch_resume_pull),
+        cmocka_unit_test(test_fetch_resume_push),
+        cmocka_unit_test(test_fetch_resume_tampered_pull),
+        cmocka_unit_test(test_fetch_resume_tampered_push),
+        cmocka_unit_test(test_fetch_resume_odd_partials_pull),
+        cmocka_unit_test(test_fetch_resume_odd_partials_push),
+        cmocka_unit_test(test_fetch_cancel_pull),
+        cmocka_unit_test(test_fetch_cancel_push),
+        cmocka_unit_test(test_fetch_push_refusal_wins),
+        cmocka_unit_test(test_fetch_push_hashes_the_file),
         cmocka_unit_test(test_endless_remote_metadata),
         cmocka_unit_test(test_timestamp_prefixes_and_bitflips),
         cmocka_unit_test(test_root_chain),

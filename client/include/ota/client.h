@@ -34,8 +34,13 @@
  *
  * Thread-safety: one handle per thread; different handles are independent
  * (they should not share a metadata_dir while refreshing concurrently).
+ * ota_client_fetch_target may run a thread of its own while it downloads a
+ * target of 1 MiB or more (hashing; all signals blocked there), always
+ * joined before it returns.
  * Memory: each metadata document is held whole (bounded by the max_*_len
- * ceilings); target data is streamed in 64 KiB pieces.
+ * ceilings); target data goes through 64 KiB buffers (streams) or
+ * straight from the transport's (ota_client_fetch_target with a transport
+ * that has fetch: curl's 512 KiB receive buffer).
  */
 #ifndef OTA_CLIENT_H
 #define OTA_CLIENT_H
@@ -79,9 +84,9 @@ typedef struct ota_client ota_client;
  * `resumed_from` of them kept from an earlier, interrupted download (0 for a
  * fresh start).  Called once when the transfer starts (done ==
  * resumed_from), then at most every 100 ms and at most once per piece
- * received (pieces are at most 64 KiB), and once more with done == total
- * when the file has been verified and put in place (its return value is
- * then ignored).  Return OTA_OK to go on; anything else stops the download:
+ * received (curl's pieces are at most 16 KiB, a stream's 64 KiB), and once
+ * more with done == total when the file has been verified and put in place
+ * (its return value is then ignored).  Return OTA_OK to go on; anything else stops the download:
  * ota_client_fetch_target returns OTA_E_CANCELED and keeps the partial file
  * for the next fetch to resume.  Runs on the caller's thread, inside
  * ota_client_fetch_target; it must not call into the same client.

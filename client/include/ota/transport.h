@@ -147,7 +147,8 @@ typedef struct ota_curl_config {
  * refuses), OTA_E_NOMEM, OTA_E_NETWORK (curl could not be initialised).
  * *out is written only on success; release with ota_curl_transport_free(),
  * which closes the pooled connections.
- * Memory: one 64 KiB buffer per open stream, plus curl's connection pool.
+ * Memory: one 64 KiB buffer per open stream, curl's 512 KiB receive buffer
+ * during a whole-file fetch, plus curl's connection pool.
  */
 OTA_API OTA_NODISCARD ota_err ota_curl_transport_new(const ota_curl_config *cfg,
                                                      ota_transport *out);

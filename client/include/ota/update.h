@@ -103,7 +103,8 @@ OTA_API OTA_NODISCARD ota_err ota_client_choose(ota_client *c, const ota_device 
 OTA_API OTA_NODISCARD ota_err ota_client_floor(ota_client *c, const char *name, char *out,
                                                size_t cap);
 
-/** The rollout bucket 0..99 of (device_id, bundle name, version). */
+/** The rollout bucket 0..99 of (device_id, bundle name, version); 99 (in
+ *  a rollout to all only) when it cannot be computed (out of memory). */
 OTA_API unsigned ota_rollout_bucket(const char *device_id, const char *name,
                                     const char *version);
 
