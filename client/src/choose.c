@@ -62,9 +62,11 @@ static ota_err
 floor_of(ota_client *c, const char *name, const char **floor)
 {
     *floor = NULL;
-    if (!c->refreshed || c->nroles == 0 || c->roles[0].md == NULL)
-        return otac_fail(c, OTA_E_ARG, "no trusted targets metadata: refresh first");
-    const json_t *policy = json_object_get(c->roles[0].md->signed_obj, "ota_policy");
+    const ota_md *targets = NULL;
+    ota_err rc = otac_targets(c, &targets);
+    if (rc != OTA_OK)
+        return rc;
+    const json_t *policy = json_object_get(targets->signed_obj, "ota_policy");
     if (ota_policy_floor(policy, name, floor) != OTA_OK)
         return otac_fail(c, OTA_E_FORMAT,
                          "targets.json: ota_policy is malformed (formats/RELEASE.md: %s): no "

@@ -117,4 +117,9 @@ ota_err otac_remove(const char *dir, const char *name);
 
 void otac_state_clear(ota_client *c);
 
+/* The top-level targets role of this update cycle, loaded and checked now
+ * if refresh left it for its first use (nothing new); *out is borrowed
+ * from c.  Errors as ota_client_refresh's, with c's message set. */
+ota_err otac_targets(ota_client *c, const ota_md **out);
+
 #endif

@@ -384,8 +384,25 @@ out:
 
 /* ---- 5.5: snapshot ------------------------------------------------------- */
 
+/* The same entry: version, length and hashes (listed or not) all equal. */
+static bool
+same_metafile(const ota_metafile *a, const ota_metafile *b)
+{
+    return a != NULL && b != NULL && a->version == b->version &&
+           a->has_length == b->has_length && (!a->has_length || a->length == b->length) &&
+           a->hashes.count == b->hashes.count && a->hashes.has_sha256 == b->hashes.has_sha256 &&
+           a->hashes.has_sha512 == b->hashes.has_sha512 &&
+           (!a->hashes.has_sha256 ||
+            memcmp(a->hashes.sha256, b->hashes.sha256, sizeof a->hashes.sha256) == 0) &&
+           (!a->hashes.has_sha512 ||
+            memcmp(a->hashes.sha512, b->hashes.sha512, sizeof a->hashes.sha512) == 0);
+}
+
+/* *targets_same: the trusted snapshot's targets.json entry is the one the
+ * previously trusted snapshot listed (nothing new for the top-level targets
+ * role, which is then loaded at its first lookup, not here). */
 static ota_err
-update_snapshot(ota_client *c)
+update_snapshot(ota_client *c, bool *targets_same)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -405,6 +422,7 @@ update_snapshot(ota_client *c)
          * hashes were checked when it was accepted) */
         c->snapshot = prev;
         prev = NULL;
+        *targets_same = ota_md_find_meta(c->snapshot, "targets.json") != NULL;
         rc = OTA_OK;
         goto out;
     }
@@ -448,6 +466,8 @@ update_snapshot(ota_client *c)
         goto out;
     if ((rc = persist(c, "snapshot.json", buf, len)) != OTA_OK)
         goto out;
+    *targets_same = prev != NULL && same_metafile(ota_md_find_meta(prev, "targets.json"),
+                                                  ota_md_find_meta(md, "targets.json"));
     c->snapshot = md;
     md = NULL;
     rc = OTA_OK;
@@ -547,6 +567,7 @@ ota_client_refresh(ota_client *c)
 {
     ota_md *initial = NULL;
     ota_md *targets = NULL;
+    bool targets_same = false;
     ota_err rc = OTA_E_ARG;
 
     if (c == NULL)
@@ -579,9 +600,15 @@ ota_client_refresh(ota_client *c)
     }
     if ((rc = update_timestamp(c)) != OTA_OK)
         goto out;
-    if ((rc = update_snapshot(c)) != OTA_OK)
+    if ((rc = update_snapshot(c, &targets_same)) != OTA_OK)
         goto out;
-    if ((rc = load_role(c, "targets", "root", c->root, &targets)) != OTA_OK)
+    /* 5.6: new targets metadata is downloaded and checked now; when the
+     * snapshot names the same targets.json as before, the stored copy is
+     * not even read: it is checked in full (hashes and length against this
+     * snapshot, signatures under this root, version, expiry against this
+     * cycle's start time) at the first lookup, or replaced by a download
+     * when it fails any of them (otac_targets). */
+    if (!targets_same && (rc = load_role(c, "targets", "root", c->root, &targets)) != OTA_OK)
         goto out;
     c->refreshed = true;
     otac_ok(c);
@@ -607,10 +634,31 @@ ota_client_role_version(const ota_client *c, const char *role, int64_t *version)
         for (size_t i = 0; i < c->nroles && md == NULL; i++)
             if (strcmp(c->roles[i].name, role) == 0)
                 md = c->roles[i].md;
+    if (md == NULL && c->refreshed && strcmp(role, "targets") == 0) {
+        /* not loaded yet (nothing new at refresh): the version the trusted
+         * snapshot names, the only one a lookup will accept */
+        const ota_metafile *mf = ota_md_find_meta(c->snapshot, "targets.json");
+        if (mf == NULL)
+            return OTA_E_NOT_FOUND;
+        *version = mf->version;
+        return OTA_OK;
+    }
     if (md == NULL)
         return OTA_E_NOT_FOUND;
     *version = md->version;
     return OTA_OK;
+}
+
+ota_err
+otac_targets(ota_client *c, const ota_md **out)
+{
+    ota_md *md = NULL;
+    if (!c->refreshed)
+        return otac_fail(c, OTA_E_ARG, "no trusted targets metadata: refresh first");
+    ota_err rc = load_role(c, "targets", "root", c->root, &md);
+    if (rc == OTA_OK)
+        *out = md;
+    return rc;
 }
 
 /* ---- init ------------------------------------------------------------------- */

@@ -593,6 +593,166 @@ test_local_corruption_is_absence(void **state)
     world_free(w);
 }
 
+/* Nothing new for targets (same snapshot, or a new snapshot naming the same
+ * targets.json): refresh leaves the stored targets.json alone, the first
+ * lookup checks it in full.  The stored copy is garbage here: had refresh
+ * read it, it would have found it bad and downloaded it again. */
+static void
+test_no_change_refresh_skips_targets(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    unsigned t1 = fake_hits(&w->f, "1.targets.json");
+    assert_int_equal(t1, 1);
+    size_t good_len;
+    char *good = read_local(w, "targets.json", &good_len);
+    assert_non_null(good);
+    write_local(w, "targets.json", "garbage", 7);
+    for (int round = 0; round < 3; round++) {
+        /* 0: same timestamp; 1: a new timestamp, same snapshot; 2: a new
+         * snapshot too, listing the same targets.json */
+        if (round == 1)
+            w->ts_v = 2;
+        if (round == 2)
+            w->ts_v = w->sn_v = 3;
+        world_publish(w);
+        assert_int_equal(ota_client_refresh(c), OTA_OK);
+        assert_int_equal(fake_hits(&w->f, "1.targets.json"), t1); /* not downloaded */
+        size_t len;
+        char *now = read_local(w, "targets.json", &len);
+        assert_true(len == 7 && memcmp(now, "garbage", 7) == 0); /* not touched */
+        free(now);
+        /* the version the trusted snapshot names */
+        assert_int_equal(version_of(c, "targets"), 1);
+    }
+    /* the first lookup checks the stored copy, finds it bad, downloads */
+    ota_target_info t = OTA_TARGET_INFO_INIT;
+    assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
+    assert_int_equal(t.length, 11);
+    assert_int_equal(fake_hits(&w->f, "1.targets.json"), t1 + 1);
+    size_t len;
+    char *now = read_local(w, "targets.json", &len);
+    assert_true(len == good_len && memcmp(now, good, len) == 0);
+    free(now);
+    /* a second lookup in the same cycle: loaded once */
+    assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
+    assert_int_equal(fake_hits(&w->f, "1.targets.json"), t1 + 1);
+    /* new targets: downloaded by refresh itself, before any lookup */
+    add_target(w->tgt, "fw/b.bin", "firmware B\n", 11);
+    json_object_set_new(w->tgt, "version", json_integer(2));
+    w->ts_v = w->sn_v = 4;
+    world_publish(w);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(fake_hits(&w->f, "2.targets.json"), 1);
+    assert_int_equal(version_of(c, "targets"), 2);
+    free(good);
+    world_free(w);
+}
+
+static ota_err
+count_target(void *user, const ota_target_info *t)
+{
+    (void) t;
+    (*(int *) user)++;
+    return OTA_OK;
+}
+
+/* The stored targets.json replaced, after a refresh that skipped it, by
+ * another validly signed targets of the same version and the same length
+ * (fw/a.bin with other contents): only the snapshot's hash tells them apart.
+ * The lookup checks it and rejects it; served by the repository too, the
+ * lookup fails and returns nothing. */
+static void
+test_lazy_targets_tampered_local(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    world_publish(w);
+    ota_client *c = world_client(w, NULL);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    json_t *evil = targets_obj(1, FUTURE);
+    add_target(evil, "fw/a.bin", "evil  ware\n", 11);
+    tkey *k[1] = {&w->tg};
+    size_t elen, glen;
+    uint8_t *eb = sign_doc(evil, OTA_ROLE_TARGETS, k, 1, &elen);
+    free(read_local(w, "targets.json", &glen));
+    assert_int_equal(elen, glen);
+    write_local(w, "targets.json", eb, elen);
+    uint8_t good[32];
+    ota_sha256((const uint8_t *) "firmware A\n", 11, good);
+    w->ts_v = 2;
+    world_publish(w);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    /* the repository's copy is the good one: the bad local copy is replaced */
+    ota_target_info t = OTA_TARGET_INFO_INIT;
+    assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
+    assert_true(t.has_sha256);
+    assert_memory_equal(t.sha256, good, 32);
+    /* and when the repository serves it too (a mirror in the attacker's
+     * hands): nothing is returned, the error says why */
+    w->ts_v = 3;
+    world_publish(w);
+    write_local(w, "targets.json", eb, elen);
+    fake_meta(&w->f, "1.targets.json", eb, elen);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    ota_target_info t2 = OTA_TARGET_INFO_INIT;
+    ota_err rc = ota_client_get_target(c, "fw/a.bin", &t2);
+    assert_true(rc == OTA_E_HASH || rc == OTA_E_LENGTH);
+    assert_non_null(strstr(ota_client_errmsg(c), "targets.json"));
+    assert_null(t2.path);
+    int n = 0;
+    assert_int_equal(ota_client_list_targets(c, count_target, &n), rc);
+    assert_int_equal(n, 0);
+    free(eb);
+    world_free(w);
+}
+
+/* Targets expired while timestamp and snapshot stay valid and unchanged:
+ * refresh no longer reads targets, so the lookup refuses it (spec 5.6.5
+ * against this cycle's start time), the stored copy and a download alike. */
+static void
+test_lazy_targets_expired(void **state)
+{
+    (void) state;
+    world *w = world_new();
+    w->tg_exp = "2030-01-01T00:00:00Z";
+    world_publish(w);
+    int64_t before = 1893455999; /* 2029-12-31T23:59:59Z */
+    int64_t after = 1893456000;  /* exactly the expiry: expired */
+    ota_client_config cfg;
+    ota_client_config_init(&cfg);
+    cfg.clock = fixed_clock;
+    cfg.clock_user = &before;
+    ota_client *c = world_client(w, &cfg);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    ota_target_info t = OTA_TARGET_INFO_INIT;
+    assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
+    cfg.clock_user = &after;
+    c = world_client(w, &cfg);
+    unsigned t1 = fake_hits(&w->f, "1.targets.json");
+    assert_int_equal(ota_client_refresh(c), OTA_OK); /* timestamp, snapshot: valid */
+    assert_int_equal(fake_hits(&w->f, "1.targets.json"), t1);
+    ota_target_info t2 = OTA_TARGET_INFO_INIT;
+    assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t2), OTA_E_EXPIRED);
+    assert_non_null(strstr(ota_client_errmsg(c), "targets.json"));
+    assert_non_null(strstr(ota_client_errmsg(c), "expired"));
+    assert_null(t2.path);
+    int n = 0;
+    assert_int_equal(ota_client_list_targets(c, count_target, &n), OTA_E_EXPIRED);
+    assert_int_equal(n, 0);
+    /* renewed by the repository: accepted at the next lookup */
+    w->tg_exp = FUTURE;
+    json_object_set_new(w->tgt, "version", json_integer(2));
+    w->ts_v = w->sn_v = 2;
+    world_publish(w);
+    assert_int_equal(ota_client_refresh(c), OTA_OK);
+    assert_int_equal(ota_client_get_target(c, "fw/a.bin", &t), OTA_OK);
+    world_free(w);
+}
+
 static void
 test_delegations_search(void **state)
 {
@@ -1223,6 +1383,9 @@ main(void)
         cmocka_unit_test(test_rotation_deletes_trusted_copies),
         cmocka_unit_test(test_mix_and_match_snapshot),
         cmocka_unit_test(test_local_corruption_is_absence),
+        cmocka_unit_test(test_no_change_refresh_skips_targets),
+        cmocka_unit_test(test_lazy_targets_tampered_local),
+        cmocka_unit_test(test_lazy_targets_expired),
         cmocka_unit_test(test_delegations_search),
         cmocka_unit_test(test_delegations_terminating),
         cmocka_unit_test(test_delegations_cycle_and_cap),

@@ -189,10 +189,16 @@ OTA_API OTA_NODISCARD ota_err ota_client_init_root(ota_client *c, const uint8_t 
                                                    size_t len, bool replace);
 
 /**
- * Run one TUF update cycle (spec section 5.1 to 5.4): afterwards the handle
+ * Run one TUF update cycle (spec section 5.1 to 5.6): afterwards the handle
  * holds trusted, unexpired root, timestamp, snapshot and top-level targets
  * metadata, all persisted.  Metadata accepted before a later step fails
  * stays persisted (as the specification asks).
+ * When the trusted snapshot names the same targets.json as the one trusted
+ * before (nothing new), the stored copy is not read here: the first lookup
+ * (get_target, list_targets, choose, floor) checks it in full against this
+ * cycle's root, snapshot and start time (hashes, length, signatures,
+ * version, expiry), downloads it again when it fails, and returns that
+ * step's error (OTA_E_EXPIRED, OTA_E_HASH...) when the download fails too.
  * Errors:
  *   OTA_E_NOT_FOUND  no usable trusted root.json in metadata_dir (missing or
  *                    corrupt: run init)
@@ -216,7 +222,9 @@ OTA_API OTA_NODISCARD ota_err ota_client_refresh(ota_client *c);
 /**
  * Trusted version of a loaded role ("root", "timestamp", "snapshot",
  * "targets" or a delegated role) after refresh.  OTA_E_NOT_FOUND when that
- * role is not loaded.  role is borrowed.
+ * role is not loaded.  "targets" not loaded yet (nothing new at refresh):
+ * the version the trusted snapshot names, the only one a lookup accepts.
+ * role is borrowed.
  */
 OTA_API OTA_NODISCARD ota_err ota_client_role_version(const ota_client *c, const char *role,
                                                       int64_t *version);
@@ -268,8 +276,9 @@ ota_target_info_copy(ota_target_info *dst, const ota_target_info *src)
  * visited; each delegated role is loaded (local copy if still current, else
  * downloaded and verified) when first reached.  Needs a successful refresh
  * first (OTA_E_ARG otherwise).  Errors: OTA_E_NOT_FOUND (no trusted role
- * lists path), the refresh errors for delegated roles, OTA_E_ARG (out->size
- * not set).  *out (its first out->size bytes) written only on success.
+ * lists path), the refresh errors for the top-level targets role when
+ * refresh left it for its first lookup and for delegated roles, OTA_E_ARG
+ * (out->size not set).  *out (its first out->size bytes) written only on success.
  * path is borrowed.
  */
 OTA_API OTA_NODISCARD ota_err ota_client_get_target(ota_client *c, const char *path,
