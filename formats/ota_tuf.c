@@ -632,7 +632,7 @@ ota_err
 ota_md_refresh(ota_md *md)
 {
     views nv, old;
-    if (md == NULL)
+    if (md == NULL || md->compact)
         return OTA_E_ARG;
     ota_err rc = build_views(md->doc, md->type, &nv);
     if (rc != OTA_OK)
@@ -643,11 +643,44 @@ ota_md_refresh(ota_md *md)
     return OTA_OK;
 }
 
+ota_err
+ota_md_compact(ota_md *md)
+{
+    if (md == NULL)
+        return OTA_E_ARG;
+    if (md->compact || md->type != OTA_ROLE_TARGETS)
+        return OTA_OK;
+    size_t total = 0;
+    for (size_t i = 0; i < md->ntargets; i++)
+        total += strlen(md->targets[i].path) + 1; /* each <= OTA_MAX_PATH_LEN */
+    char *paths = malloc(total ? total : 1);
+    if (paths == NULL)
+        return OTA_E_NOMEM;
+    size_t off = 0;
+    for (size_t i = 0; i < md->ntargets; i++) {
+        size_t n = strlen(md->targets[i].path) + 1;
+        memcpy(paths + off, md->targets[i].path, n);
+        md->targets[i].path = paths + off;
+        off += n;
+        json_incref((json_t *) md->targets[i].custom);
+    }
+    md->paths = paths;
+    md->compact = true;
+    /* the last reference to every entry but the customs kept above */
+    json_object_del(md->signed_obj, "targets");
+    return OTA_OK;
+}
+
 void
 ota_md_free(ota_md *md)
 {
     if (md == NULL)
         return;
+    if (md->compact) {
+        for (size_t i = 0; i < md->ntargets; i++)
+            json_decref((json_t *) md->targets[i].custom);
+        free(md->paths);
+    }
     views v;
     take_views(md, &v);
     views_free(&v);
@@ -851,7 +884,8 @@ ota_delegation_matches(const ota_delegation *d, const char *path)
 ota_err
 ota_md_set_signature(ota_md *md, const char *keyid, const uint8_t *sig, size_t sig_len)
 {
-    if (md == NULL || keyid == NULL || sig == NULL || sig_len == 0 || sig_len > OTA_MAX_SIG_LEN)
+    if (md == NULL || md->compact || keyid == NULL || sig == NULL || sig_len == 0 ||
+        sig_len > OTA_MAX_SIG_LEN)
         return OTA_E_ARG;
     char hex[2 * OTA_MAX_SIG_LEN + 1];
     ota_hex_encode(sig, sig_len, hex);
@@ -873,7 +907,7 @@ ota_err
 ota_md_sign_ed25519(ota_md *md, const char *keyid, const uint8_t sk[64])
 {
     uint8_t sig[crypto_sign_BYTES];
-    if (md == NULL || sk == NULL)
+    if (md == NULL || md->compact || sk == NULL)
         return OTA_E_ARG;
     if (crypto_sign_detached(sig, NULL, md->canon, md->canon_len, sk) != 0)
         return OTA_E_CRYPTO;
@@ -883,7 +917,7 @@ ota_md_sign_ed25519(ota_md *md, const char *keyid, const uint8_t sk[64])
 ota_err
 ota_md_clear_signatures(ota_md *md)
 {
-    if (md == NULL)
+    if (md == NULL || md->compact)
         return OTA_E_ARG;
     json_t *arr = json_object_get(md->doc, "signatures");
     if (!json_is_array(arr) || json_array_clear(arr) != 0)
@@ -894,7 +928,7 @@ ota_md_clear_signatures(ota_md *md)
 ota_err
 ota_md_serialize(const ota_md *md, uint8_t **out, size_t *out_len)
 {
-    if (md == NULL || out == NULL)
+    if (md == NULL || md->compact || out == NULL)
         return OTA_E_ARG;
     /* Ordinary JSON (control characters escaped): canonical JSON is only
      * the signed form; it leaves control characters raw, which is not JSON. */

@@ -121,6 +121,11 @@ typedef struct ota_md {
     bool has_delegations;
     ota_delegation *dels; /* in listed order: it is the search priority */
     size_t ndels;
+
+    /* ota_md_compact: the JSON of `targets` is gone, target paths live in
+     * `paths` and each target's custom holds its own reference */
+    bool compact;
+    char *paths;
 } ota_md;
 
 /*
@@ -152,6 +157,19 @@ OTA_NODISCARD ota_err ota_md_from_json(json_t *doc, ota_role_type expect, ota_md
 OTA_NODISCARD ota_err ota_md_refresh(ota_md *md);
 
 void ota_md_free(ota_md *md);
+
+/*
+ * For a reader done with the document, such as a client once a targets
+ * role is verified: drop the JSON of its `targets` object, the bulk of a
+ * large role (some allocations per target), keeping the views.  The paths
+ * move to one block of their exact total size; each `custom` is kept (its
+ * own reference); signatures and canonical bytes stay, so ota_md_verify
+ * still works.  signed_obj no longer holds "targets": ota_md_refresh,
+ * ota_md_set_signature, ota_md_sign_ed25519, ota_md_clear_signatures and
+ * ota_md_serialize refuse a compact md (OTA_E_ARG).  No-op for other roles
+ * and when already compact.  OTA_E_NOMEM leaves md as it was.
+ */
+OTA_NODISCARD ota_err ota_md_compact(ota_md *md);
 
 /*
  * Count valid signatures on md by keys authorised in rk and found in ring:

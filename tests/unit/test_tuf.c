@@ -562,6 +562,63 @@ test_unknown_fields_preserved(void **state)
     ota_md_free(root);
 }
 
+/* A verified targets role without the JSON of its targets: same answers,
+ * still verifiable, and no longer editable or serializable. */
+static void
+test_compact(void **state)
+{
+    (void) state;
+    ota_md *root = signed_root(1);
+    json_t *doc = targets_doc();
+    json_t *tobj = json_object_get(json_object_get(doc, "signed"), "targets");
+    json_object_set_new(tobj, "fw/b.bin",
+                        json_pack("{s:i, s:{s:s}}", "length", 7, "hashes", "sha256",
+                                  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    json_object_set_new(json_object_get(doc, "signed"), "ota_policy", json_pack("{s:i}", "x", 1));
+    ota_md *signer = md_of(doc, OTA_ROLE_TARGETS);
+    assert_int_equal(ota_md_sign_ed25519(signer, K[4].id, K[4].sk), OTA_OK);
+    ota_md *t = reparse(signer);
+    ota_md_free(signer);
+    const json_t *before = ota_md_find_target(t, "fw/a.bin")->custom;
+    assert_int_equal(ota_md_compact(t), OTA_OK);
+    assert_true(t->compact);
+    assert_int_equal(ota_md_compact(t), OTA_OK); /* idempotent */
+    /* the JSON of the targets is gone, the rest of the document stays */
+    assert_null(json_object_get(t->signed_obj, "targets"));
+    assert_non_null(json_object_get(t->signed_obj, "ota_policy"));
+    /* same views: paths in their own block, customs alive */
+    assert_int_equal(t->ntargets, 2);
+    const ota_target *a = ota_md_find_target(t, "fw/a.bin");
+    const ota_target *b = ota_md_find_target(t, "fw/b.bin");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_ptr_equal(a->path, t->paths);
+    assert_string_equal(b->path, "fw/b.bin");
+    assert_int_equal(b->length, 7);
+    assert_true(b->hashes.has_sha256);
+    assert_null(b->custom);
+    assert_ptr_equal(a->custom, before);
+    assert_string_equal(json_string_value(json_object_get(a->custom, "version")), "1.2.3");
+    assert_null(ota_md_find_target(t, "fw/c.bin"));
+    /* the signed bytes stay: verification still works */
+    assert_int_equal(ota_md_verify_role(root, "targets", t, NULL), OTA_OK);
+    /* what would rebuild from, or write out, the JSON refuses */
+    uint8_t *out = NULL;
+    size_t n = 0;
+    assert_int_equal(ota_md_refresh(t), OTA_E_ARG);
+    assert_int_equal(ota_md_serialize(t, &out, &n), OTA_E_ARG);
+    assert_int_equal(ota_md_sign_ed25519(t, K[4].id, K[4].sk), OTA_E_ARG);
+    assert_int_equal(ota_md_clear_signatures(t), OTA_E_ARG);
+    assert_null(out);
+    /* other roles: nothing to do */
+    ota_md *ts = md_of(timestamp_doc(3, 9), OTA_ROLE_TIMESTAMP);
+    assert_int_equal(ota_md_compact(ts), OTA_OK);
+    assert_false(ts->compact);
+    ota_md_free(ts);
+    ota_md_free(t);
+    ota_md_free(root);
+}
+
 static void
 test_targets_and_meta_views(void **state)
 {
@@ -933,6 +990,7 @@ main(void)
         cmocka_unit_test(test_root_schema),
         cmocka_unit_test(test_ecdsa_root_role),
         cmocka_unit_test(test_tufjs_repository_verifies),
+        cmocka_unit_test(test_compact),
     };
     return cmocka_run_group_tests_name("tuf", tests, setup_keys, teardown_keys);
 }
