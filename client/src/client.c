@@ -171,7 +171,8 @@ sink_append(void *ctx, const uint8_t *p, size_t n)
 }
 
 ota_err
-otac_fetch(ota_client *c, const char *url, uint64_t max_len, uint8_t **out, size_t *len)
+otac_fetch(ota_client *c, const char *url, uint64_t max_len, bool exact, uint8_t **out,
+           size_t *len)
 {
     ota_err rc = OTA_E_ARG;
     char err[OTA_TRANSPORT_ERRLEN];
@@ -185,6 +186,17 @@ otac_fetch(ota_client *c, const char *url, uint64_t max_len, uint8_t **out, size
         goto out;
     }
     s.buf.max = (size_t) max_len;
+    if (exact && max_len <= OTA_MAX_METADATA_SIZE) {
+        /* the signed length: one buffer of that size (and the NUL), not a
+         * doubling one (bigger, and copied at each step); never above what
+         * the parser would take anyway */
+        s.buf.p = malloc((size_t) max_len + 1);
+        if (s.buf.p == NULL) {
+            rc = otac_fail(c, OTA_E_NOMEM, "out of memory");
+            goto out;
+        }
+        s.buf.cap = (size_t) max_len + 1;
+    }
     ota_fetch_req req = {.size = sizeof req, .url = url, .offset = 0, .max_len = max_len};
     if (c->tr.fetch != NULL) {
         rc = c->tr.fetch(c->tr.user, &req, sink_append, &s, err, sizeof err);

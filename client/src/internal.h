@@ -76,8 +76,10 @@ void otac_ok(ota_client *c);
 ota_err otac_transport_in(ota_transport *dst, const ota_transport *src, char *err, size_t errcap);
 
 /* GET url whole into *out (malloc'd, NUL-terminated, *len without NUL), at
- * most max_len bytes: OTA_E_LENGTH past it, whatever the transport does. */
-ota_err otac_fetch(ota_client *c, const char *url, uint64_t max_len, uint8_t **out,
+ * most max_len bytes: OTA_E_LENGTH past it, whatever the transport does.
+ * exact: max_len is the signed length (the buffer is allocated at that size
+ * at once, up to OTA_MAX_METADATA_SIZE), else a ceiling (it grows). */
+ota_err otac_fetch(ota_client *c, const char *url, uint64_t max_len, bool exact, uint8_t **out,
                    size_t *len);
 
 /* Percent-encode s into out[cap]: every byte but [A-Za-z0-9._~-] (and '/'

@@ -168,12 +168,13 @@ meta_url(ota_client *c, const char *file)
 
 /* Fetch a metadata file that must exist: a 404 is a network failure. */
 static ota_err
-fetch_required(ota_client *c, const char *file, uint64_t max, uint8_t **buf, size_t *len)
+fetch_required(ota_client *c, const char *file, uint64_t max, bool exact, uint8_t **buf,
+               size_t *len)
 {
     char *url = meta_url(c, file);
     if (url == NULL)
         return c->last;
-    ota_err rc = otac_fetch(c, url, max, buf, len);
+    ota_err rc = otac_fetch(c, url, max, exact, buf, len);
     if (rc == OTA_E_NOT_FOUND)
         rc = otac_fail(c, OTA_E_NETWORK, "%s: not found on the server", url);
     free(url);
@@ -233,7 +234,7 @@ update_root(ota_client *c)
         char *url = meta_url(c, file);
         if (url == NULL)
             return c->last;
-        rc = otac_fetch(c, url, c->max_root_size, &buf, &len);
+        rc = otac_fetch(c, url, c->max_root_size, false, &buf, &len);
         free(url);
         if (rc == OTA_E_NOT_FOUND) {
             otac_ok(c); /* the end of the chain, not an error */
@@ -334,7 +335,7 @@ update_timestamp(ota_client *c)
     ota_md *md = NULL;
     ota_md *trusted = load_local(c, "timestamp.json", OTA_ROLE_TIMESTAMP, c->root, "timestamp",
                                  c->max_timestamp_size, NULL);
-    ota_err rc = fetch_required(c, "timestamp.json", c->max_timestamp_size, &buf, &len);
+    ota_err rc = fetch_required(c, "timestamp.json", c->max_timestamp_size, false, &buf, &len);
     if (rc != OTA_OK)
         goto out;
     if ((rc = parse_md(c, buf, len, OTA_ROLE_TIMESTAMP, "timestamp.json", &md)) != OTA_OK)
@@ -431,7 +432,7 @@ update_snapshot(ota_client *c, bool *targets_same)
     else
         snprintf(file, sizeof file, "snapshot.json");
     uint64_t max = tm->has_length ? (uint64_t) tm->length : c->max_snapshot_size;
-    if ((rc = fetch_required(c, file, max, &buf, &len)) != OTA_OK)
+    if ((rc = fetch_required(c, file, max, tm->has_length, &buf, &len)) != OTA_OK)
         goto out;
     if ((rc = check_meta_bytes(c, tm, buf, len, file)) != OTA_OK)
         goto out;
@@ -527,7 +528,7 @@ load_role(ota_client *c, const char *name, const char *parent_name, const ota_md
         snprintf(rfile, sizeof rfile, "%" PRId64 ".%s", mf->version, file);
     else
         snprintf(rfile, sizeof rfile, "%s", file);
-    if ((rc = fetch_required(c, rfile, max, &buf, &len)) != OTA_OK)
+    if ((rc = fetch_required(c, rfile, max, mf->has_length, &buf, &len)) != OTA_OK)
         goto out;
     if ((rc = check_meta_bytes(c, mf, buf, len, rfile)) != OTA_OK)
         goto out;
@@ -547,7 +548,10 @@ load_role(ota_client *c, const char *name, const char *parent_name, const ota_md
     if ((rc = persist(c, file, buf, len)) != OTA_OK)
         goto out;
 keep:
-    if ((rc = add_role(c, name, parent_name, md)) != OTA_OK) {
+    /* verified: the JSON of its targets is no longer needed (the views,
+     * signatures and signed bytes stay) */
+    if ((rc = ota_md_compact(md)) != OTA_OK ||
+        (rc = add_role(c, name, parent_name, md)) != OTA_OK) {
         rc = otac_fail(c, rc, "out of memory");
         goto out;
     }
