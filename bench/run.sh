@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 export BUILD=${BUILD:-build}
 OUT=${OUT:-bench/RESULTS.md}
-ALL="bundle install download metadata server reports size"
+ALL="bundle install download metadata refresh server reports size"
 ONLY=${ONLY:-$ALL}
 
 # name -> command line (QUICK: smaller inputs, same comparisons)
@@ -29,6 +29,7 @@ cmd_of() {
         install) echo "SIZES=16 REPEAT=1 bench/install.sh" ;;
         download) echo "SIZES=\"16 64\" REPEAT=3 bench/download.sh" ;;
         metadata) echo "bench/metadata.sh 2000 1" ;;
+        refresh) echo "TUFJS_RUNS=1 bench/refresh.sh 2000 5" ;;
         server) echo "DUR=3 ROUNDS=1 bench/server.sh" ;;
         reports) echo "DUR=5 bench/reports.sh" ;;
         size) echo "bench/size.sh" ;;
@@ -39,6 +40,7 @@ cmd_of() {
         install) echo "bench/install.sh" ;;
         download) echo "bench/download.sh" ;;
         metadata) echo "bench/metadata.sh" ;;
+        refresh) echo "TUFJS_RUNS=1 bench/refresh.sh" ;;
         server) echo "bench/server.sh" ;;
         reports) echo "bench/reports.sh" ;;
         size) echo "bench/size.sh" ;;
@@ -51,6 +53,7 @@ title_of() {
     install) echo "Install engine: ota-client install vs curl | tar -xz" ;;
     download) echo "Verified download: ota-client fetch vs curl -o" ;;
     metadata) echo "Metadata verification: formats library vs tuf-js" ;;
+    refresh) echo "A refresh with nothing new: ota-client vs tuf-js" ;;
     server) echo "ota-server vs nginx (wrk on loopback)" ;;
     reports) echo "Reports: two ota-servers on PostgreSQL behind a balancer vs one on SQLite" ;;
     size) echo "Code size of the device side (goal: libotaclient .text <= 150 KiB)" ;;
