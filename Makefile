@@ -12,6 +12,7 @@
 #                   lost unsynced writes at every sync/rename/write point)
 #   make install    PREFIX=/usr/local DESTDIR= (mk/install.mk); make man
 #   make valgrind   unit tests and the client suites under valgrind (slow)
+#   make tsan       ThreadSanitizer: unit tests and the threaded programs' suites
 #   make cross-test ARCH=s390x|arm64|armhf   the device side on other CPUs
 #                   under qemu-user (mk/cross.mk)
 #   make clean
@@ -278,6 +279,18 @@ integration: all
 	@BUILD=$(BUILD) $(if $(SAN),OTA_SANITIZED=1 ASAN_OPTIONS=verify_asan_link_order=0) \
 	  $(if $(SAN),OTA_SAN=$(SAN)) tests/integration/run.sh
 
+# ThreadSanitizer (gcc): the unit tests, then the suites whose programs run
+# threads — ota-server's request handling, ota-sign bundle's compression
+# workers — against build-tsan/ (a reported race exits 66: the suite fails)
+TSAN_SUITES := test_server_files test_server_reports test_server_limits test_bundle
+.PHONY: tsan
+tsan: deps
+	@$(MAKE) --no-print-directory SAN=thread BUILD=build-tsan all
+	@$(MAKE) --no-print-directory SAN=thread BUILD=build-tsan unit
+	@rc=0; for s in $(TSAN_SUITES); do echo "tsan: $$s"; \
+	  BUILD=build-tsan OTA_SANITIZED=1 OTA_SAN=thread TSAN_OPTIONS=exitcode=66 \
+	    bash tests/integration/$$s.sh | tail -1; [ "$${PIPESTATUS[0]}" -eq 0 ] || rc=1; done; exit $$rc
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
@@ -361,7 +374,7 @@ include mk/cross.mk
 include mk/valgrind.mk
 
 clean:
-	rm -rf build build-san build-fuzz build-clang build-nossl build-os build-cross-*
+	rm -rf build build-san build-tsan build-fuzz build-clang build-nossl build-os build-cross-*
 
 ALL_OBJ := $(FORMATS_OBJ) $(CLIENT_OBJ) $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(SERVER_SRC:%.c=$(BUILD)/%.o) \
            $(AGENT_SRC:%.c=$(BUILD)/%.o)
