@@ -53,7 +53,7 @@ typedef struct repo {
 
     sign_keys keys;
     fs_pending *files; /* target files staged for publishing */
-    size_t nfiles;
+    size_t nfiles, cap_files;
     bool quiet;
     bool from_staged; /* changes came from .ota/staged: clear it on publish */
     bool stage;       /* --stage: staging without any key of a role is wanted */
