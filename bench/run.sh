@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 export BUILD=${BUILD:-build}
 OUT=${OUT:-bench/RESULTS.md}
-ALL="bundle install metadata server reports"
+ALL="bundle install metadata server reports sign"
 ONLY=${ONLY:-$ALL}
 
 # name -> command line (QUICK: smaller inputs, same comparisons)
@@ -30,6 +30,7 @@ cmd_of() {
         metadata) echo "bench/metadata.sh 2000 1" ;;
         server) echo "DUR=3 ROUNDS=1 bench/server.sh" ;;
         reports) echo "DUR=5 bench/reports.sh" ;;
+        sign) echo "SIZES='1000 2000' ONE=2000 bench/sign.sh" ;;
         esac
     else
         case $1 in
@@ -38,6 +39,7 @@ cmd_of() {
         metadata) echo "bench/metadata.sh" ;;
         server) echo "bench/server.sh" ;;
         reports) echo "bench/reports.sh" ;;
+        sign) echo "REPEAT=3 bench/sign.sh" ;;
         esac
     fi
 }
@@ -48,6 +50,7 @@ title_of() {
     metadata) echo "Metadata verification: formats library vs tuf-js" ;;
     server) echo "ota-server vs nginx (wrk on loopback)" ;;
     reports) echo "Reports: two ota-servers on PostgreSQL behind a balancer vs one on SQLite" ;;
+    sign) echo "Signer: ota-sign add of many files vs cp -r + sync of the same files" ;;
     esac
 }
 

@@ -229,10 +229,8 @@ cmd_add(int argc, char **argv)
         repo_role *role = &r.roles[k];
         if (adds[k] == NULL)
             continue;
-        if ((rc = repo_edit_role(&r, role)) != OTA_OK ||
-            json_object_update(json_object_get(role->md->signed_obj, "targets"), adds[k]) != 0 ||
-            (rc = ota_md_refresh(role->md)) != OTA_OK)
-            ret = sign_fail(rc ? rc : OTA_E_NOMEM, "role %s", role->name);
+        if ((rc = repo_set_targets(&r, role, adds[k])) != OTA_OK)
+            ret = sign_fail(rc, "role %s", role->name);
     }
     if (ret == SX_OK) {
         ret = sign_and_publish(&r);

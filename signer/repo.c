@@ -636,16 +636,44 @@ repo_role_for_path(repo *r, const char *path)
     return cur;
 }
 
+/* Before the first change: keep the role's "targets" as published. */
+static ota_err
+keep_published(repo_role *role)
+{
+    if (role->published == NULL &&
+        (role->published = json_deep_copy(json_object_get(role->md->signed_obj, "targets"))) ==
+            NULL)
+        return OTA_E_NOMEM;
+    return OTA_OK;
+}
+
 ota_err
 repo_edit_role(repo *r, repo_role *role)
 {
     if (role->changed)
         return OTA_OK;
-    if (role->published == NULL &&
-        (role->published = json_deep_copy(json_object_get(role->md->signed_obj, "targets"))) ==
-            NULL)
+    if (keep_published(role) != OTA_OK)
         return OTA_E_NOMEM;
     ota_err rc = repo_bump(r, role->md, r->expires[OTA_ROLE_TARGETS], 0);
+    if (rc == OTA_OK)
+        role->changed = true;
+    return rc;
+}
+
+ota_err
+repo_set_targets(repo *r, repo_role *role, json_t *entries)
+{
+    json_t *targets = json_object_get(role->md->signed_obj, "targets");
+    if (!json_is_object(targets))
+        return OTA_E_FORMAT;
+    bool first = !role->changed;
+    if (first && keep_published(role) != OTA_OK)
+        return OTA_E_NOMEM;
+    if (json_object_update(targets, entries) != 0)
+        return OTA_E_NOMEM;
+    /* one refresh: the bump's on the first change */
+    ota_err rc = first ? repo_bump(r, role->md, r->expires[OTA_ROLE_TARGETS], 0)
+                       : ota_md_refresh(role->md);
     if (rc == OTA_OK)
         role->changed = true;
     return rc;
@@ -830,7 +858,7 @@ published_same(const repo_role *role, const ota_target *t)
  * (hashed again when its entry changed). */
 static ota_err
 target_file_ok(repo *r, const repo_role *role, const ota_target *t, const char *final,
-               json_t *copied)
+               json_t *copied, bool any_staged)
 {
     if (json_object_get(copied, final) != NULL)
         return OTA_OK;
@@ -843,7 +871,7 @@ target_file_ok(repo *r, const repo_role *role, const ota_target *t, const char *
     uint8_t *want512 = t->hashes.has_sha512 ? h512 : NULL; /* only when listed */
     ota_err rc = OTA_OK;
     const char *what = staged;
-    if (lstat(staged, &st) == 0) {
+    if (any_staged && lstat(staged, &st) == 0) {
         fs_pending *p = files_slot(r);
         if (p == NULL)
             rc = OTA_E_NOMEM;
@@ -898,6 +926,11 @@ check_target_files(repo *r)
             json_decref(copied);
             return OTA_E_NOMEM;
         }
+    /* no staged target files (the usual case): no lstat per target */
+    char *staged_targets = fs_join(r->staged_dir, "targets");
+    struct stat st;
+    bool any_staged = staged_targets == NULL || lstat(staged_targets, &st) == 0;
+    free(staged_targets);
     ota_err rc = OTA_OK;
     for (size_t i = 0; rc == OTA_OK && i < r->nroles; i++) {
         const repo_role *role = &r->roles[i];
@@ -910,7 +943,7 @@ check_target_files(repo *r)
             }
             char *final = repo_target_file(r->targets_dir, r->consistent, t->path,
                                            t->hashes.sha256);
-            rc = final ? target_file_ok(r, role, t, final, copied) : OTA_E_NOMEM;
+            rc = final ? target_file_ok(r, role, t, final, copied, any_staged) : OTA_E_NOMEM;
             free(final);
             if (rc != OTA_OK)
                 break;

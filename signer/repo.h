@@ -133,6 +133,11 @@ repo_role *repo_role_for_path(repo *r, const char *path);
  * and expiry (clearing signatures); later calls do nothing. */
 OTA_NODISCARD ota_err repo_edit_role(repo *r, repo_role *role);
 
+/* Add or replace entries (an object: path -> target) in the "targets" of a
+ * targets role, marking it changed as repo_edit_role does: one refresh of
+ * its metadata however many entries (ota-sign add of thousands of files). */
+OTA_NODISCARD ota_err repo_set_targets(repo *r, repo_role *role, json_t *entries);
+
 /* Sign every changed role with the keys given; OTA_E_SIGNATURE (not an
  * error yet: publish stages) when some threshold is not met. */
 OTA_NODISCARD ota_err repo_sign_changed(repo *r);
