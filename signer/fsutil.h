@@ -2,7 +2,8 @@
 /*
  * fsutil.h — file-system steps for ota-sign: hashing files, and staging
  * files to publish later (over ota_atomic: write temp, fsync, rename, fsync
- * directory).
+ * directory; or, for many files at once, write every temporary, one syncfs,
+ * the renames, one syncfs).
  */
 #ifndef OTA_SIGN_FSUTIL_H
 #define OTA_SIGN_FSUTIL_H

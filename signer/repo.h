@@ -13,7 +13,8 @@
  *                    target files it names, laid out as in targets/), lock
  *
  * Publishing writes every new file under a hidden temporary name first
- * (fsync'd), then renames them into place in an order that keeps the
+ * (fsync'd; target files synced together, one syncfs per file system: see
+ * fs_commit_all), then renames them into place in an order that keeps the
  * repository valid for a reader at every instant: target files, delegated
  * roles, targets, snapshot, root, and timestamp.json last.  A failure before
  * the renames leaves the published repository byte-for-byte unchanged.

@@ -14,9 +14,9 @@
 # length and hash), timestamp.json is the old or the new one (and the new
 # one when add had exited 0), and the same add run again publishes.
 #
-# SIGNER_POWERLOSS_POINTS=N (default 24, every syncfs always included) or all.  Needs root, loop devices,
-# mkfs.ext4, e2fsck and strace; without them the suite FAILS (it does not
-# skip).
+# SIGNER_POWERLOSS_POINTS=N (default 24; every syncfs is always one) or
+# all.  Needs root, loop devices, mkfs.ext4, e2fsck and strace; without them
+# the suite FAILS (it does not skip).
 
 if [ -z "${OTA_POWERLOSS_NS:-}" ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
     unshare --mount --propagation private true 2>/dev/null; then
@@ -116,12 +116,13 @@ timeout -k 5 "$LIMIT" strace -f -qq -o "$T/count.log" -e trace="$(echo $SYNCS wr
 check "an uninterrupted traced add of $NFILES files on the loop device publishes" \
     "$S" verify -r "$R" -q
 declare -A N
-for sc in $SYNCS write; do N[$sc]=$(grep -c "^\([0-9]* \)\?$sc(" "$T/count.log"); done
+for sc in $SYNCS write; do N[$sc]=$(grep -cE "^([0-9]+ +)?$sc\(" "$T/count.log"); done
 echo "# calls in one add: $(for sc in $SYNCS write; do printf '%s=%s ' "$sc" "${N[$sc]}"; done)"
 check "the add syncs its target files together (syncfs called: ${N[syncfs]})" test "${N[syncfs]}" -ge 1
 
 syncs=()
 for sc in $SYNCS; do for j in $(seq 1 "${N[$sc]}"); do syncs+=("$sc:$j"); done; done
+[ "${#syncs[@]}" -gt 0 ] || fatal "the traced add made no fsync/syncfs/rename call" "$(head -3 "$T/count.log")"
 spread() { local j; for j in $(seq 1 "$1"); do echo $(((j * $2 + $1 - 1) / $1)); done; }
 nw=4
 [ "$WANT" = all ] && WANT=$((${#syncs[@]} + nw))
