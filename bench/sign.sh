@@ -42,9 +42,12 @@ make_files() { # N DIR
         f = sprintf("%s/fw-%05d.bin", d, i); printf "firmware image %d of %d, %s\n", i, n, d > f; close(f) } }'
 }
 
+# Every run writes into a new directory; the old ones are deleted only after
+# a size's rounds (ext4 without a journal, as here, slows the creation of
+# files while inodes freed in the last seconds are nearby: bench/HISTORY.md).
 # one ota-sign add of every file of DIR into a fresh repository REPO
 add_all() { # DIR REPO
-    rm -rf "$2"; cp -a empty "$2"; sync
+    cp -a empty "$2"; sync
     local t0 t1
     t0=$(now)
     "$S" add -r "$2" "${KEYS[@]}" --prefix p/ "$1"/*.bin >/dev/null
@@ -52,7 +55,7 @@ add_all() { # DIR REPO
     sub "$t1" "$t0"
 }
 copy_all() { # DIR DST
-    rm -rf "$2"; sync
+    sync
     local t0 t1
     t0=$(now)
     cp -r "$1" "$2" && sync
@@ -66,16 +69,18 @@ first_n="" first_t="" last_n="" last_t=""
 for n in $SIZES; do
     make_files "$n" "in-$n"
     best_ours="" best_base=""
-    for _ in $(seq 1 "$REPEAT"); do
-        best_ours=$(min "$best_ours" "$(add_all "in-$n" "repo-$n")")
-        best_base=$(min "$best_base" "$(copy_all "in-$n" "copy-$n")")
+    for r in $(seq 1 "$REPEAT"); do
+        best_ours=$(min "$best_ours" "$(add_all "in-$n" "repo-$n-$r")")
+        best_base=$(min "$best_base" "$(copy_all "in-$n" "copy-$n-$r")")
     done
+    mv "repo-$n-1" "repo-$n"
+    rm -rf "repo-$n"-* "copy-$n"-*
     got=$(find "repo-$n/targets/p" -type f | wc -l)
     [ "$got" = "$n" ] || { echo "ota-sign add published $got target files, not $n" >&2; exit 1; }
     printf '| %d | %.3f | %.3f | %.1f |\n' "$n" "$best_ours" "$best_base" "$(ratio "$best_ours" "$best_base")"
     [ -n "$first_n" ] || { first_n=$n; first_t=$best_ours; }
     last_n=$n last_t=$best_ours
-    [ "$n" = "$ONE" ] || rm -rf "repo-$n" "copy-$n"
+    [ "$n" = "$ONE" ] || rm -rf "repo-$n"
 done
 
 # one more file into a repository holding ONE targets
