@@ -20,7 +20,6 @@
 
 #define IO_CHUNK 65536u
 
-static ota_err fs_sync_pending(fs_pending *v, size_t n);
 
 char *
 fs_join(const char *a, const char *b)
@@ -294,7 +293,7 @@ sync_file_systems(fs_pending *v, size_t n, bool only_unsynced)
     return OTA_OK;
 }
 
-static ota_err
+ota_err
 fs_sync_pending(fs_pending *v, size_t n)
 {
     ota_err rc = sync_file_systems(v, n, true);

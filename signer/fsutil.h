@@ -51,6 +51,10 @@ OTA_NODISCARD ota_err fs_commit(fs_pending *p);
  * (the rest stays pending: fs_abort them). */
 OTA_NODISCARD ota_err fs_commit_all(fs_pending *v, size_t n);
 void fs_abort(fs_pending *p);
+/* Make the unsynced temporaries among v[0..n) durable: one syncfs per file
+ * system (fs_commit, fs_commit_all and fs_move_pending do it themselves;
+ * before moving many, one call instead of one per move). */
+OTA_NODISCARD ota_err fs_sync_pending(fs_pending *v, size_t n);
 
 /* Keep a staged write at another path instead (any directory, created
  * beforehand): the temporary is renamed there (copied across file

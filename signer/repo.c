@@ -809,7 +809,7 @@ staged_target_path(repo *r, const char *final)
 static ota_err
 stage_target_files(repo *r)
 {
-    ota_err rc = OTA_OK;
+    ota_err rc = fs_sync_pending(r->files, r->nfiles); /* at once, not per move */
     for (size_t i = 0; rc == OTA_OK && i < r->nfiles; i++) {
         if (r->files[i].path == NULL)
             continue;
