@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 export BUILD=${BUILD:-build}
 OUT=${OUT:-bench/RESULTS.md}
-ALL="bundle install download metadata refresh server reports size"
+ALL="bundle install download metadata refresh server reports sign size"
 ONLY=${ONLY:-$ALL}
 
 # name -> command line (QUICK: smaller inputs, same comparisons)
@@ -33,6 +33,7 @@ cmd_of() {
         server) echo "DUR=3 ROUNDS=1 bench/server.sh" ;;
         reports) echo "DUR=5 bench/reports.sh" ;;
         size) echo "bench/size.sh" ;;
+        sign) echo "SIZES='1000 2000' ONE=2000 bench/sign.sh" ;;
         esac
     else
         case $1 in
@@ -44,6 +45,7 @@ cmd_of() {
         server) echo "bench/server.sh" ;;
         reports) echo "bench/reports.sh" ;;
         size) echo "bench/size.sh" ;;
+        sign) echo "REPEAT=3 bench/sign.sh" ;;
         esac
     fi
 }
@@ -57,6 +59,7 @@ title_of() {
     server) echo "ota-server vs nginx (wrk on loopback)" ;;
     reports) echo "Reports: two ota-servers on PostgreSQL behind a balancer vs one on SQLite" ;;
     size) echo "Code size of the device side (goal: libotaclient .text <= 150 KiB)" ;;
+    sign) echo "Signer: ota-sign add of many files vs cp -r + sync of the same files" ;;
     esac
 }
 

@@ -146,8 +146,8 @@ ota_write_all(int fd, const void *buf, size_t len)
     return OTA_OK;
 }
 
-ota_err
-ota_atomic_finish(ota_atomic *a)
+static ota_err
+close_temp(ota_atomic *a, bool sync)
 {
     if (a->tmp[0] == '\0')
         return OTA_E_ARG; /* never begun, or committed or aborted already */
@@ -155,7 +155,7 @@ ota_atomic_finish(ota_atomic *a)
         return OTA_OK; /* finished already */
     int fd = a->fd;
     a->fd = -1;
-    int r = fsync(fd), e = errno;
+    int r = sync ? fsync(fd) : 0, e = errno;
     if (close(fd) != 0 && r == 0) { /* close reports delayed write errors (NFS) */
         r = -1;
         e = errno;
@@ -170,7 +170,19 @@ ota_atomic_finish(ota_atomic *a)
 }
 
 ota_err
-ota_atomic_commit(ota_atomic *a, const char *name, bool exclusive)
+ota_atomic_finish(ota_atomic *a)
+{
+    return close_temp(a, true);
+}
+
+ota_err
+ota_atomic_close_unsynced(ota_atomic *a)
+{
+    return close_temp(a, false);
+}
+
+static ota_err
+commit(ota_atomic *a, const char *name, bool exclusive, bool sync_dir)
 {
     ota_err rc = OTA_E_ARG;
     if (!flat(name) || a->tmp[0] == '\0')
@@ -189,10 +201,22 @@ ota_atomic_commit(ota_atomic *a, const char *name, bool exclusive)
     if (exclusive)
         (void) unlinkat(a->dfd, a->tmp, 0);
     a->tmp[0] = '\0';
-    rc = fsync(a->dfd) == 0 ? OTA_OK : OTA_E_IO;
+    rc = !sync_dir || fsync(a->dfd) == 0 ? OTA_OK : OTA_E_IO;
 out:
     ota_atomic_abort(a); /* the temporary after a failure; the directory */
     return rc;
+}
+
+ota_err
+ota_atomic_commit(ota_atomic *a, const char *name, bool exclusive)
+{
+    return commit(a, name, exclusive, true);
+}
+
+ota_err
+ota_atomic_commit_unsynced(ota_atomic *a, const char *name)
+{
+    return commit(a, name, false, false);
 }
 
 void

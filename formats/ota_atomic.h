@@ -90,6 +90,13 @@ OTA_NODISCARD ota_err ota_write_all(int fd, const void *buf, size_t len);
  * was not done. */
 OTA_NODISCARD ota_err ota_atomic_finish(ota_atomic *a);
 
+/* Close the temporary WITHOUT fsync: its bytes may still be in the page
+ * cache only.  For a writer staging many files that makes them durable
+ * together — one syncfs(2) of their file system — before committing any
+ * (ota-sign add of thousands of targets); commit does not fsync it then.
+ * Like finish, holds no descriptor afterwards. */
+OTA_NODISCARD ota_err ota_atomic_close_unsynced(ota_atomic *a);
+
 /* Finish, rename the temporary over name, fsync the directory.  With
  * `exclusive`, never replace: link(2) to name then unlink the temporary
  * (OTA_E_EXISTS when name exists, whatever it is, even a dangling symlink).
@@ -97,6 +104,11 @@ OTA_NODISCARD ota_err ota_atomic_finish(ota_atomic *a);
  * only the final directory fsync failed: then the new file is in place and
  * OTA_E_IO is returned).  A name that is not flat: OTA_E_ARG. */
 OTA_NODISCARD ota_err ota_atomic_commit(ota_atomic *a, const char *name, bool exclusive);
+
+/* ota_atomic_commit (not exclusive) without the directory fsync: for many
+ * commits in a row made durable together by one syncfs(2) afterwards,
+ * before anything that names the new files is committed. */
+OTA_NODISCARD ota_err ota_atomic_commit_unsynced(ota_atomic *a, const char *name);
 
 /* Remove the temporary and release what *a holds (see above: always safe). */
 void ota_atomic_abort(ota_atomic *a);

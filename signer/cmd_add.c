@@ -144,7 +144,11 @@ cmd_add(int argc, char **argv)
     ota_err rc = OTA_OK;
     char *path = malloc(OTA_MAX_PATH_LEN + 2);
     json_t *done = json_array(); /* what to report once published */
-    if (done == NULL && ret == SX_OK)
+    /* The new entries of each role (by index in r.roles), put into its
+     * metadata at once after the loop: one refresh, one canonical encoding
+     * and one signature per command, whatever the number of files. */
+    json_t **adds = ret == SX_OK ? calloc(r.nroles, sizeof *adds) : NULL;
+    if ((done == NULL || adds == NULL) && ret == SX_OK)
         ret = sign_fail(OTA_E_NOMEM, "add");
     if (path == NULL && ret == SX_OK)
         ret = sign_fail(OTA_E_NOMEM, "add");
@@ -208,17 +212,25 @@ cmd_add(int argc, char **argv)
         if (json_object_size(cust) > 0)
             json_object_set(entry, "custom", cust);
         json_decref(cust);
-        bool replaced = ota_md_find_target(role->md, path) != NULL;
-        if ((rc = repo_edit_role(&r, role)) != OTA_OK ||
-            json_object_set_new(json_object_get(role->md->signed_obj, "targets"), path, entry) !=
-                0 ||
-            (rc = ota_md_refresh(role->md)) != OTA_OK) {
-            ret = sign_fail(rc ? rc : OTA_E_NOMEM, "%s", path);
+        size_t ri = (size_t) (role - r.roles);
+        json_t *targets = json_object_get(role->md->signed_obj, "targets");
+        bool replaced = json_object_get(adds[ri], path) != NULL ||
+                        json_object_get(targets, path) != NULL;
+        if ((adds[ri] == NULL && (adds[ri] = json_object()) == NULL) ||
+            json_object_set_new(adds[ri], path, entry) != 0) {
+            ret = sign_fail(OTA_E_NOMEM, "%s", path);
             break;
         }
         json_array_append_new(done, json_pack("{s:b, s:s, s:I, s:s}", "replaced", replaced,
                                               "path", path, "length", (json_int_t) length,
                                               "role", role->name));
+    }
+    for (size_t k = 0; ret == SX_OK && adds != NULL && k < r.nroles; k++) {
+        repo_role *role = &r.roles[k];
+        if (adds[k] == NULL)
+            continue;
+        if ((rc = repo_set_targets(&r, role, adds[k])) != OTA_OK)
+            ret = sign_fail(rc, "role %s", role->name);
     }
     if (ret == SX_OK) {
         ret = sign_and_publish(&r);
@@ -237,6 +249,9 @@ cmd_add(int argc, char **argv)
                ret == SX_OK ? "" : " (not published yet)");
     }
     json_decref(done);
+    for (size_t k = 0; adds != NULL && k < r.nroles; k++)
+        json_decref(adds[k]);
+    free(adds);
     free(path);
     repo_close(&r);
 out:

@@ -5,6 +5,7 @@
  * not at all); regular-file checks on inputs; removing a tree without
  * following links.
  */
+#define _GNU_SOURCE /* syncfs */
 #include "fsutil.h"
 #include "ota_hash.h"
 
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #define IO_CHUNK 65536u
+
 
 char *
 fs_join(const char *a, const char *b)
@@ -42,19 +44,26 @@ stage_begin(fs_pending *p, const char *path, mode_t mode)
     if (p->path == NULL)
         return OTA_E_NOMEM;
     ota_err rc = ota_atomic_begin_path(&p->a, path, (unsigned) mode);
-    if (rc != OTA_OK)
+    struct stat st;
+    if (rc == OTA_OK)
+        rc = fstat(ota_atomic_fd(&p->a), &st) == 0 ? OTA_OK : ota_errno_err(errno);
+    if (rc == OTA_OK)
+        p->dev = st.st_dev;
+    else
         fs_abort(p);
     return rc;
 }
 
-/* After the writes: fsync and close, so that nothing stays open until the
- * commit. */
+/* After the writes: fsync (or not: see fs_stage_copy) and close, so that
+ * nothing stays open until the commit. */
 static ota_err
-stage_end(fs_pending *p, ota_err rc)
+stage_end(fs_pending *p, ota_err rc, bool sync)
 {
     if (rc == OTA_OK)
-        rc = ota_atomic_finish(&p->a);
-    if (rc != OTA_OK)
+        rc = sync ? ota_atomic_finish(&p->a) : ota_atomic_close_unsynced(&p->a);
+    if (rc == OTA_OK)
+        p->unsynced = !sync;
+    else
         fs_abort(p);
     return rc;
 }
@@ -65,12 +74,13 @@ fs_stage(fs_pending *p, const char *path, const void *data, size_t len, mode_t m
     ota_err rc = stage_begin(p, path, mode);
     if (rc != OTA_OK)
         return rc;
-    return stage_end(p, ota_atomic_write(&p->a, data, len));
+    return stage_end(p, ota_atomic_write(&p->a, data, len), true);
 }
 
 typedef struct hasher {
     ota_hash s256;
     ota_hash s512;
+    bool with512;
     uint64_t length;
 } hasher;
 
@@ -92,7 +102,8 @@ copy_and_hash(int in, ota_atomic *out, hasher *h)
         if (n == 0)
             break;
         ota_hash_update(&h->s256, buf, (size_t) n);
-        ota_hash_update(&h->s512, buf, (size_t) n);
+        if (h->with512)
+            ota_hash_update(&h->s512, buf, (size_t) n);
         h->length += (uint64_t) n;
         if (out != NULL && (rc = ota_atomic_write(out, buf, (size_t) n)) != OTA_OK)
             break;
@@ -105,18 +116,19 @@ copy_and_hash(int in, ota_atomic *out, hasher *h)
 static ota_err
 hash_fd(int in, ota_atomic *out, uint64_t *length, uint8_t sha256[32], uint8_t sha512[64])
 {
-    hasher h = {.length = 0};
+    hasher h = {.length = 0, .with512 = sha512 != NULL};
     ota_err rc = ota_hash_init(&h.s256, OTA_HASH_SHA256);
-    if (rc == OTA_OK)
+    if (rc == OTA_OK && h.with512)
         rc = ota_hash_init(&h.s512, OTA_HASH_SHA512);
     if (rc == OTA_OK)
         rc = copy_and_hash(in, out, &h);
     if (rc == OTA_OK)
         rc = ota_hash_final(&h.s256, sha256);
-    if (rc == OTA_OK)
+    if (rc == OTA_OK && h.with512)
         rc = ota_hash_final(&h.s512, sha512);
     ota_hash_free(&h.s256);
-    ota_hash_free(&h.s512);
+    if (h.with512)
+        ota_hash_free(&h.s512);
     if (rc == OTA_OK)
         *length = h.length;
     return rc;
@@ -153,7 +165,7 @@ fs_hash_file(const char *path, uint64_t *length, uint8_t sha256[32], uint8_t sha
 
 ota_err
 fs_stage_copy(fs_pending *p, const char *path, const char *src, uint64_t *length,
-              uint8_t sha256[32], uint8_t sha512[64])
+              uint8_t sha256[32], uint8_t sha512[64], bool sync)
 {
     int in;
     *p = (fs_pending) {.a = OTA_ATOMIC_INIT, .path = NULL};
@@ -161,7 +173,7 @@ fs_stage_copy(fs_pending *p, const char *path, const char *src, uint64_t *length
     if (rc != OTA_OK)
         return rc;
     if ((rc = stage_begin(p, path, 0644)) == OTA_OK)
-        rc = stage_end(p, hash_fd(in, &p->a, length, sha256, sha512));
+        rc = stage_end(p, hash_fd(in, &p->a, length, sha256, sha512), sync);
     close(in);
     return rc;
 }
@@ -174,7 +186,9 @@ fs_move_pending(fs_pending *p, const char *dst)
         fs_abort(p);
         return OTA_E_ARG;
     }
-    ota_err rc = ota_atomic_finish(&p->a);
+    ota_err rc = fs_sync_pending(p, 1);
+    if (rc == OTA_OK)
+        rc = ota_atomic_finish(&p->a);
     size_t dl = (size_t) (slash - p->path);
     char *dir = rc == OTA_OK ? strndup(p->path, dl) : NULL;
     char *tmp = dir ? fs_join(dir, p->a.tmp) : NULL;
@@ -191,8 +205,8 @@ fs_move_pending(fs_pending *p, const char *dst)
     } else if (rc == OTA_OK && errno == EXDEV) {
         fs_pending copy;
         uint64_t len;
-        uint8_t h256[32], h512[64];
-        if ((rc = fs_stage_copy(&copy, dst, tmp, &len, h256, h512)) == OTA_OK)
+        uint8_t h256[32];
+        if ((rc = fs_stage_copy(&copy, dst, tmp, &len, h256, NULL, true)) == OTA_OK)
             rc = fs_commit(&copy);
     } else if (rc == OTA_OK)
         rc = ota_errno_err(errno);
@@ -238,14 +252,90 @@ fs_retarget(fs_pending *p, char *path)
     p->path = path;
 }
 
+/* syncfs(2) of the file system holding p's directory (where its temporary
+ * is, and its final name). */
+static ota_err
+sync_fs_of(const fs_pending *p)
+{
+    const char *slash = strrchr(p->path, '/');
+    char *dir = slash == NULL ? strdup(".") : strndup(p->path, (size_t) (slash - p->path) + 1);
+    if (dir == NULL)
+        return OTA_E_NOMEM;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0)
+        return ota_errno_err(errno);
+    int r = syncfs(fd), e = errno;
+    close(fd);
+    return r == 0 ? OTA_OK : ota_errno_err(e);
+}
+
+/* One syncfs per file system among v[0..n) (all, or only the unsynced). */
+static ota_err
+sync_file_systems(fs_pending *v, size_t n, bool only_unsynced)
+{
+    dev_t done[16];
+    size_t ndone = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].path == NULL || (only_unsynced && !v[i].unsynced))
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < ndone && !seen; j++)
+            seen = done[j] == v[i].dev;
+        if (seen)
+            continue;
+        ota_err rc = sync_fs_of(&v[i]);
+        if (rc != OTA_OK)
+            return rc;
+        if (ndone < sizeof done / sizeof done[0])
+            done[ndone++] = v[i].dev; /* (more file systems: synced again, still right) */
+    }
+    return OTA_OK;
+}
+
+ota_err
+fs_sync_pending(fs_pending *v, size_t n)
+{
+    ota_err rc = sync_file_systems(v, n, true);
+    for (size_t i = 0; rc == OTA_OK && i < n; i++)
+        v[i].unsynced = false;
+    return rc;
+}
+
+static const char *
+base_name(const char *path)
+{
+    const char *name = strrchr(path, '/');
+    return name != NULL ? name + 1 : path;
+}
+
 ota_err
 fs_commit(fs_pending *p)
 {
     if (p->path == NULL)
         return OTA_E_ARG;
-    const char *name = strrchr(p->path, '/');
-    ota_err rc = ota_atomic_commit(&p->a, name != NULL ? name + 1 : p->path, false);
+    ota_err rc = fs_sync_pending(p, 1);
+    if (rc == OTA_OK)
+        rc = ota_atomic_commit(&p->a, base_name(p->path), false);
     fs_abort(p);
+    return rc;
+}
+
+ota_err
+fs_commit_all(fs_pending *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].path == NULL)
+            return OTA_E_ARG;
+    ota_err rc = fs_sync_pending(v, n);
+    /* (the committed keep their path and device for the syncfs after) */
+    for (size_t i = 0; rc == OTA_OK && i < n; i++)
+        rc = ota_atomic_commit_unsynced(&v[i].a, base_name(v[i].path));
+    if (rc == OTA_OK)
+        rc = sync_file_systems(v, n, false);
+    if (rc == OTA_OK)
+        for (size_t i = 0; i < n; i++)
+            fs_abort(&v[i]);
     return rc;
 }
 

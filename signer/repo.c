@@ -561,11 +561,26 @@ repo_target_file(const char *targets_dir, bool consistent, const char *path,
     return out;
 }
 
+/* A new slot at the end of r->files (not counted until filled). */
+static fs_pending *
+files_slot(repo *r)
+{
+    if (r->nfiles == r->cap_files) {
+        size_t cap = r->cap_files ? 2 * r->cap_files : 16;
+        fs_pending *nv = realloc(r->files, cap * sizeof *nv);
+        if (nv == NULL)
+            return NULL;
+        r->files = nv;
+        r->cap_files = cap;
+    }
+    return &r->files[r->nfiles];
+}
+
 ota_err
 repo_stage_target_file(repo *r, const char *path, const char *src, uint64_t *length,
                        uint8_t sha256[32])
 {
-    uint8_t sha512[64], h[32];
+    uint8_t h[32];
     uint64_t len = 0;
     /* The consistent name holds the hash, known only once the file is read:
      * copy it once, hashing on the way, to a temporary in the target's
@@ -579,13 +594,13 @@ repo_stage_target_file(repo *r, const char *path, const char *src, uint64_t *len
     *strrchr(dir, '/') = '\0';
     ota_err rc = ota_mkdirs(dir, 0755);
     free(dir);
-    fs_pending *nv = rc == OTA_OK ? realloc(r->files, (r->nfiles + 1) * sizeof *nv) : NULL;
-    if (rc == OTA_OK && nv == NULL)
+    fs_pending *p = rc == OTA_OK ? files_slot(r) : NULL;
+    if (rc == OTA_OK && p == NULL)
         rc = OTA_E_NOMEM;
     if (rc == OTA_OK) {
-        r->files = nv;
-        fs_pending *p = &r->files[r->nfiles];
-        rc = fs_stage_copy(p, plain, src, &len, h, sha512);
+        /* no fsync per file: publishing syncs them all at once (the
+         * metadata lists no SHA-512: not computed) */
+        rc = fs_stage_copy(p, plain, src, &len, h, NULL, false);
         if (rc == OTA_OK && r->consistent) {
             char *dst = repo_target_file(r->targets_dir, true, path, h);
             if (dst == NULL) {
@@ -621,16 +636,44 @@ repo_role_for_path(repo *r, const char *path)
     return cur;
 }
 
+/* Before the first change: keep the role's "targets" as published. */
+static ota_err
+keep_published(repo_role *role)
+{
+    if (role->published == NULL &&
+        (role->published = json_deep_copy(json_object_get(role->md->signed_obj, "targets"))) ==
+            NULL)
+        return OTA_E_NOMEM;
+    return OTA_OK;
+}
+
 ota_err
 repo_edit_role(repo *r, repo_role *role)
 {
     if (role->changed)
         return OTA_OK;
-    if (role->published == NULL &&
-        (role->published = json_deep_copy(json_object_get(role->md->signed_obj, "targets"))) ==
-            NULL)
+    if (keep_published(role) != OTA_OK)
         return OTA_E_NOMEM;
     ota_err rc = repo_bump(r, role->md, r->expires[OTA_ROLE_TARGETS], 0);
+    if (rc == OTA_OK)
+        role->changed = true;
+    return rc;
+}
+
+ota_err
+repo_set_targets(repo *r, repo_role *role, json_t *entries)
+{
+    json_t *targets = json_object_get(role->md->signed_obj, "targets");
+    if (!json_is_object(targets))
+        return OTA_E_FORMAT;
+    bool first = !role->changed;
+    if (first && keep_published(role) != OTA_OK)
+        return OTA_E_NOMEM;
+    if (json_object_update(targets, entries) != 0)
+        return OTA_E_NOMEM;
+    /* one refresh: the bump's on the first change */
+    ota_err rc = first ? repo_bump(r, role->md, r->expires[OTA_ROLE_TARGETS], 0)
+                       : ota_md_refresh(role->md);
     if (rc == OTA_OK)
         role->changed = true;
     return rc;
@@ -766,7 +809,7 @@ staged_target_path(repo *r, const char *final)
 static ota_err
 stage_target_files(repo *r)
 {
-    ota_err rc = OTA_OK;
+    ota_err rc = fs_sync_pending(r->files, r->nfiles); /* at once, not per move */
     for (size_t i = 0; rc == OTA_OK && i < r->nfiles; i++) {
         if (r->files[i].path == NULL)
             continue;
@@ -814,28 +857,30 @@ published_same(const repo_role *role, const ota_target *t)
  * copy (copied in now, checked on the way), or the file published before
  * (hashed again when its entry changed). */
 static ota_err
-target_file_ok(repo *r, const repo_role *role, const ota_target *t, const char *final)
+target_file_ok(repo *r, const repo_role *role, const ota_target *t, const char *final,
+               json_t *copied, bool any_staged)
 {
-    for (size_t j = 0; j < r->nfiles; j++)
-        if (r->files[j].path != NULL && strcmp(r->files[j].path, final) == 0)
-            return OTA_OK;
+    if (json_object_get(copied, final) != NULL)
+        return OTA_OK;
     char *staged = staged_target_path(r, final);
     if (staged == NULL)
         return OTA_E_NOMEM;
     struct stat st;
     uint64_t len = 0;
     uint8_t h256[32], h512[64];
+    uint8_t *want512 = t->hashes.has_sha512 ? h512 : NULL; /* only when listed */
     ota_err rc = OTA_OK;
     const char *what = staged;
-    if (lstat(staged, &st) == 0) {
-        fs_pending *nv = realloc(r->files, (r->nfiles + 1) * sizeof *nv);
-        if (nv == NULL)
+    if (any_staged && lstat(staged, &st) == 0) {
+        fs_pending *p = files_slot(r);
+        if (p == NULL)
             rc = OTA_E_NOMEM;
-        else if ((rc = fs_stage_copy(&nv[r->nfiles], final, staged, &len, h256, h512)) ==
-                 OTA_OK)
+        else if ((rc = fs_stage_copy(p, final, staged, &len, h256, want512, false)) ==
+                 OTA_OK) {
             r->nfiles++;
-        if (nv != NULL)
-            r->files = nv;
+            if (json_object_set_new_nocheck(copied, final, json_true()) != 0)
+                rc = OTA_E_NOMEM;
+        }
         if (rc != OTA_OK)
             sign_fail(rc, "target %s: staged file %s", t->path, staged);
     } else if (stat(final, &st) != 0) {
@@ -849,7 +894,7 @@ target_file_ok(repo *r, const repo_role *role, const ota_target *t, const char *
         return OTA_OK;
     } else {
         what = final;
-        rc = fs_hash_file(final, &len, h256, h512);
+        rc = fs_hash_file(final, &len, h256, want512);
         if (rc != OTA_OK)
             sign_fail(rc, "target %s: %s", t->path, final);
     }
@@ -870,23 +915,42 @@ target_file_ok(repo *r, const repo_role *role, const ota_target *t, const char *
 static ota_err
 check_target_files(repo *r)
 {
-    for (size_t i = 0; i < r->nroles; i++) {
+    /* the final paths of the files copied in this run: a hash table, not a
+     * scan per target (thousands of files added at once) */
+    json_t *copied = json_object();
+    if (copied == NULL)
+        return OTA_E_NOMEM;
+    for (size_t i = 0; i < r->nfiles; i++)
+        if (r->files[i].path != NULL &&
+            json_object_set_new_nocheck(copied, r->files[i].path, json_true()) != 0) {
+            json_decref(copied);
+            return OTA_E_NOMEM;
+        }
+    /* no staged target files (the usual case): no lstat per target */
+    char *staged_targets = fs_join(r->staged_dir, "targets");
+    struct stat st;
+    bool any_staged = staged_targets == NULL || lstat(staged_targets, &st) == 0;
+    free(staged_targets);
+    ota_err rc = OTA_OK;
+    for (size_t i = 0; rc == OTA_OK && i < r->nroles; i++) {
         const repo_role *role = &r->roles[i];
         for (size_t j = 0; role->changed && j < role->md->ntargets; j++) {
             const ota_target *t = &role->md->targets[j];
             if (!t->hashes.has_sha256) {
                 sign_error(SX_VERIFY, "target %s (role %s) has no sha256", t->path, role->name);
-                return OTA_E_FORMAT;
+                rc = OTA_E_FORMAT;
+                break;
             }
             char *final = repo_target_file(r->targets_dir, r->consistent, t->path,
                                            t->hashes.sha256);
-            ota_err rc = final ? target_file_ok(r, role, t, final) : OTA_E_NOMEM;
+            rc = final ? target_file_ok(r, role, t, final, copied, any_staged) : OTA_E_NOMEM;
             free(final);
             if (rc != OTA_OK)
-                return rc;
+                break;
         }
     }
-    return OTA_OK;
+    json_decref(copied);
+    return rc;
 }
 
 ota_err
@@ -1121,8 +1185,8 @@ repo_publish(repo *r)
         goto out;
     }
     /* now rename: targets files, roles, snapshot, root, timestamp last */
-    for (size_t i = 0; rc == OTA_OK && i < r->nfiles; i++)
-        rc = fs_commit(&r->files[i]);
+    if (rc == OTA_OK)
+        rc = fs_commit_all(r->files, r->nfiles);
     for (size_t i = 0; rc == OTA_OK && i < npend; i++)
         rc = fs_commit(&pend[i]);
     if (rc != OTA_OK) {

@@ -13,7 +13,8 @@
  *                    target files it names, laid out as in targets/), lock
  *
  * Publishing writes every new file under a hidden temporary name first
- * (fsync'd), then renames them into place in an order that keeps the
+ * (fsync'd; target files synced together, one syncfs per file system: see
+ * fs_commit_all), then renames them into place in an order that keeps the
  * repository valid for a reader at every instant: target files, delegated
  * roles, targets, snapshot, root, and timestamp.json last.  A failure before
  * the renames leaves the published repository byte-for-byte unchanged.
@@ -53,7 +54,7 @@ typedef struct repo {
 
     sign_keys keys;
     fs_pending *files; /* target files staged for publishing */
-    size_t nfiles;
+    size_t nfiles, cap_files;
     bool quiet;
     bool from_staged; /* changes came from .ota/staged: clear it on publish */
     bool stage;       /* --stage: staging without any key of a role is wanted */
@@ -132,6 +133,11 @@ repo_role *repo_role_for_path(repo *r, const char *path);
 /* Mark a targets role as changed: the first call in a run bumps its version
  * and expiry (clearing signatures); later calls do nothing. */
 OTA_NODISCARD ota_err repo_edit_role(repo *r, repo_role *role);
+
+/* Add or replace entries (an object: path -> target) in the "targets" of a
+ * targets role, marking it changed as repo_edit_role does: one refresh of
+ * its metadata however many entries (ota-sign add of thousands of files). */
+OTA_NODISCARD ota_err repo_set_targets(repo *r, repo_role *role, json_t *entries);
 
 /* Sign every changed role with the keys given; OTA_E_SIGNATURE (not an
  * error yet: publish stages) when some threshold is not met. */

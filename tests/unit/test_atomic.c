@@ -449,6 +449,43 @@ test_path_pending(void **state)
     assert_int_equal(count_fds(), fds);
 }
 
+/* Unsynced (many files made durable by one syncfs): closing holds nothing
+ * open, the commit renames; abort still removes the temporary. */
+static void
+test_unsynced(void **state)
+{
+    fixture *f = *state;
+    const char *dir = f->dir;
+    char path[512];
+    snprintf(path, sizeof path, "%s/u", dir);
+    put(dir, "u", "old", 0644);
+    int fds = count_fds();
+    ota_atomic a, b;
+    assert_int_equal(ota_atomic_begin_path(&a, path, 0644), OTA_OK);
+    assert_int_equal(ota_atomic_write(&a, "new", 3), OTA_OK);
+    assert_int_equal(ota_atomic_close_unsynced(&a), OTA_OK);
+    assert_int_equal(ota_atomic_fd(&a), -1);
+    assert_int_equal(ota_atomic_begin_path(&b, path, 0644), OTA_OK);
+    assert_int_equal(ota_atomic_write(&b, "other", 5), OTA_OK);
+    assert_int_equal(ota_atomic_close_unsynced(&b), OTA_OK);
+    assert_int_equal(count_fds(), fds);
+    assert_int_equal(count_temps(dir), 2);
+    assert_holds(dir, "u", "old");
+    assert_int_equal(ota_atomic_commit_unsynced(&a, "u"), OTA_OK);
+    assert_holds(dir, "u", "new");
+    assert_int_equal(ota_atomic_commit_unsynced(&a, "u"), OTA_E_ARG); /* done already */
+    ota_atomic_abort(&b);
+    assert_int_equal(count_temps(dir), 0);
+    assert_int_equal(count_fds(), fds);
+    /* not flat: refused, the temporary removed */
+    assert_int_equal(ota_atomic_begin_path(&a, path, 0644), OTA_OK);
+    assert_int_equal(ota_atomic_close_unsynced(&a), OTA_OK);
+    assert_int_equal(ota_atomic_commit_unsynced(&a, "d/u"), OTA_E_ARG);
+    assert_int_equal(count_temps(dir), 0);
+    assert_holds(dir, "u", "new");
+    assert_int_equal(count_fds(), fds);
+}
+
 /* The temporary is recognisable and hidden; other names are not it. */
 static void
 test_is_temp(void **state)
@@ -495,6 +532,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_planted_symlink_not_followed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_failure_removes_temp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_pending, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsynced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_is_temp, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
