@@ -501,7 +501,7 @@ OTA_API OTA_NODISCARD ota_err ota_bundle_reader_new(const ota_bundle_reader_conf
  * entry OTA_E_UNSAFE / OTA_E_LIMIT (entries or bytes beyond the manifest's
  * counts); truncation or trailing bytes OTA_E_LENGTH (after applying a
  * pending skip).  Memory: head + 2 x chunk size + the decoder (zlib ~44 KiB,
- * zstd ~160 KiB: one-shot decoding into the chunk buffer, no window buffer)
+ * zstd ~94 KiB: one-shot decoding into the chunk buffer, no window buffer)
  * + libarchive, see ota_bundle_reader_memory().  Call once.
  */
 OTA_API OTA_NODISCARD ota_err ota_bundle_reader_run(ota_bundle_reader *r);
