@@ -62,10 +62,10 @@ DEB_PKGS_BUILD := pkg-config libsodium-dev libarchive-dev zlib1g-dev libzstd-dev
             libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libpq-dev libcmocka-dev libssl-dev
 DEB_PKGS_DEMO := $(DEB_PKGS_BUILD) curl python3
 DEB_PKGS := $(DEB_PKGS_DEMO) faketime openssl strace libubootenv-tool u-boot-tools grub-common \
-            e2fsprogs util-linux go-md2man chromium chromium-driver postgresql haproxy rclone
+            e2fsprogs util-linux zstd go-md2man chromium chromium-driver postgresql haproxy rclone
 DEMO_CMDS := curl python3
 TEST_CMDS := $(DEMO_CMDS) faketime openssl strace fw_printenv fw_setenv mkenvimage grub-editenv \
-             mkfs.ext4 e2fsck losetup unshare go-md2man chromium chromedriver pg_ctlcluster haproxy rclone
+             mkfs.ext4 e2fsck losetup unshare zstd go-md2man chromium chromedriver pg_ctlcluster haproxy rclone
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wformat=2 \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
