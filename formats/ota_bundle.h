@@ -92,7 +92,7 @@ typedef enum ota_bundle_codec {
 } ota_bundle_codec;
 
 /* The writer's zstd level when the config says 0 (bench/RESULTS.md "bundle"). */
-#define OTA_BUNDLE_ZSTD_DEFAULT_LEVEL 9
+#define OTA_BUNDLE_ZSTD_DEFAULT_LEVEL 19
 
 /* "deflate" / "zstd" (the manifest's spelling), NULL for another value. */
 OTA_API const char *ota_bundle_codec_name(ota_bundle_codec c);
