@@ -3373,7 +3373,7 @@ test_zstd_hostile_frames(void **state)
         case TRUNCATED: {
             uint8_t t[1000];
             for (size_t k = 0; k < sizeof t; k++)
-                t[k] = (uint8_t) ("abcdefgh"[k % 8] + k / 100);
+                t[k] = (uint8_t) ((uint8_t) "abcdefgh"[k % 8] + k / 100);
             memcpy(x, t, sizeof t);
             size_t n = ZSTD_compress(z.b, sizeof z.b, t, sizeof t, 3);
             assert_false(ZSTD_isError(n));
