@@ -11,7 +11,7 @@
 #
 #   bench/bundle.sh [TREE [TREE2]]     default: /usr/bin (binaries) + /usr/include (text)
 #   BUILD=build  REPEAT=2 (best of N)  KEEP=1 (keep the work directory)
-#   ZLEVELS="3 9 19" (zstd levels compared)
+#   ZLEVELS="3 9 19" (zstd levels compared)  IMGMB=256 (image size, 3/4 libraries)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -131,7 +131,7 @@ xrows=""
 for L in $(echo "$ZLEVELS $ZDEF" | tr ' ' '\n' | sort -n -u); do
     read -r w c <<<"$(best_x "$S" verify-bundle -q --extract "$X" "$W/z$L.otab")"
     [ "$L" = "$ZDEF" ] && { w_xz=$w; c_xz=$c; }
-    xrows="$xrows| ota-sign verify-bundle --extract, zstd -$L bundle ($(mb "$(fsize "$W/z$L.otab")") MB)$([ "$L" = "$ZDEF" ] && echo ', the default level') | $w | WXGZ/$w | $c | CXGZ/$c |\n"
+    xrows="$xrows| ota-sign verify-bundle --extract, zstd -$L bundle ($(mb "$(fsize "$W/z$L.otab")") MB)$([ "$L" != "$ZDEF" ] || echo ', the default level') | $w | WXGZ/$w | $c | CXGZ/$c |\n"
 done
 read -r w_xgz2 c_xgz2 <<<"$(best_x tar -xzf "$W/t.tgz" -C "$X")"
 w_xgz=$(echo "if ($w_xgz2 < $w_xgz) $w_xgz2 else $w_xgz" | bc -l); c_xgz=$(echo "if ($c_xgz2 < $c_xgz) $c_xgz2 else $c_xgz" | bc -l)
@@ -152,8 +152,8 @@ rm -rf "$X"
 
 # an image: 192 MiB of shared libraries + 64 MiB of zeros (a typical partition)
 find /usr/lib/x86_64-linux-gnu -maxdepth 1 -name '*.so*' -type f -print0 2>/dev/null |
-    xargs -0 cat 2>/dev/null | head -c $((192 << 20)) > "$W/img" || true
-truncate -s $((256 << 20)) "$W/img"
+    xargs -0 cat 2>/dev/null | head -c $((${IMGMB:-256} * 3 / 4 << 20)) > "$W/img" || true
+truncate -s $((${IMGMB:-256} << 20)) "$W/img"
 IMG=$(fsize "$W/img")
 t_gz=$(best sh -c "gzip -6 -c '$W/img' > '$W/img.gz'")
 s_gz=$(fsize "$W/img.gz")
@@ -186,7 +186,7 @@ Tree: $TREE1 + $TREE2, $(mb "$IN") MB as tar. Best of $REPEAT, page cache warm.
 | sha256sum | $t_sha | $(rate "$s_b" "$t_sha") | 1.00x |
 | ota-sign verify-bundle (every chunk: 2 x SHA-256 + inflate + tar checks) | $t_ver | $(rate "$s_b" "$t_ver") | $(ratio "$t_sha" "$t_ver")x |
 
-| image ($(mb "$IMG") MB: 192 MiB libraries + 64 MiB zeros) | seconds | MB/s in | output MB | vs gzip -6 |
+| image ($(mb "$IMG") MB: $((${IMGMB:-256} * 3 / 4)) MiB libraries + $((${IMGMB:-256} / 4)) MiB zeros) | seconds | MB/s in | output MB | vs gzip -6 |
 |---|---|---|---|---|
 | gzip -6 -c | $t_gz | $(rate "$IMG" "$t_gz") | $(mb "$s_gz") | 1.00x |
 | ota-sign bundle (image, --jobs 2) | $t_bi | $(rate "$IMG" "$t_bi") | $(mb "$s_bi") | $(ratio "$t_gz" "$t_bi")x faster |
