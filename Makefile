@@ -57,15 +57,15 @@ endif
 
 # Debian packages: to build; to run `make demo` (no Node.js); to test. Kept in
 # one place so `make deps`, `make deps-demo` and the README agree.
-PKGS := libsodium libarchive zlib libcurl jansson libmicrohttpd gnutls sqlite3 libpq cmocka $(SSL_PKG)
-DEB_PKGS_BUILD := pkg-config libsodium-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev \
+PKGS := libsodium libarchive zlib libzstd libcurl jansson libmicrohttpd gnutls sqlite3 libpq cmocka $(SSL_PKG)
+DEB_PKGS_BUILD := pkg-config libsodium-dev libarchive-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev \
             libjansson-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libpq-dev libcmocka-dev libssl-dev
 DEB_PKGS_DEMO := $(DEB_PKGS_BUILD) curl python3
 DEB_PKGS := $(DEB_PKGS_DEMO) faketime openssl strace libubootenv-tool u-boot-tools grub-common \
-            e2fsprogs util-linux go-md2man chromium chromium-driver postgresql haproxy rclone
+            e2fsprogs util-linux zstd go-md2man chromium chromium-driver postgresql haproxy rclone
 DEMO_CMDS := curl python3
 TEST_CMDS := $(DEMO_CMDS) faketime openssl strace fw_printenv fw_setenv mkenvimage grub-editenv \
-             mkfs.ext4 e2fsck losetup unshare go-md2man chromium chromedriver pg_ctlcluster haproxy rclone
+             mkfs.ext4 e2fsck losetup unshare zstd go-md2man chromium chromedriver pg_ctlcluster haproxy rclone
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wformat=2 \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
@@ -91,9 +91,9 @@ endif
 # "ask pkg-config ARGS, store the answer as the simple variable VAR, then
 # expand it": the first expansion replaces the definition by its value.
 # formats/ (shared by every program) needs libsodium, jansson, OpenSSL libcrypto
-# (ECDSA/RSA keys only), zlib and libarchive (bundles).
+# (ECDSA/RSA keys only), zlib, libzstd and libarchive (bundles).
 pc_memo = $(eval $(1) = $$(eval $(1) := $$$$(shell $$(PKG_CONFIG) $(2) 2>/dev/null))$$($(1)))
-FORMATS_PKGS := libsodium jansson $(SSL_PKG) zlib libarchive
+FORMATS_PKGS := libsodium jansson $(SSL_PKG) zlib libzstd libarchive
 $(call pc_memo,DEP_CFLAGS,--cflags $(FORMATS_PKGS))
 $(call pc_memo,PC_FORMATS_LIBS,--libs $(FORMATS_PKGS))
 DEP_LIBS = $(PC_FORMATS_LIBS) -lpthread

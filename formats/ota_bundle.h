@@ -43,7 +43,12 @@ extern "C" {
  * newline catches text-mode conversion (as PNG's signature does). */
 #define OTA_BUNDLE_MAGIC "\x89OTABUN\n"
 #define OTA_BUNDLE_MAGIC_LEN 8u
-#define OTA_BUNDLE_FORMAT_VERSION 1u
+/* The newest format this library reads and writes (2: a codec in the
+ * manifest, zstd chunks); it still reads format 1 (raw deflate, no codec
+ * key) and writes it for deflate bundles, which deployed readers of format 1
+ * understand (BUNDLE.md "Versioning"). */
+#define OTA_BUNDLE_FORMAT_VERSION 2u
+#define OTA_BUNDLE_FORMAT_MIN 1u
 #define OTA_BUNDLE_HEADER_LEN 80u
 /* compressed length (u32 BE) | SHA-256 compressed | SHA-256 uncompressed */
 #define OTA_BUNDLE_ENTRY_LEN 68u
@@ -51,8 +56,8 @@ extern "C" {
 /* ---- header ------------------------------------------------------------- */
 
 typedef struct ota_bundle_header {
-    uint32_t format;       /* OTA_BUNDLE_FORMAT_VERSION */
-    uint32_t flags;        /* 0 in format 1 (reserved: encrypted payloads) */
+    uint32_t format;       /* OTA_BUNDLE_FORMAT_MIN .. OTA_BUNDLE_FORMAT_VERSION */
+    uint32_t flags;        /* 0 in formats 1 and 2 (reserved: encrypted payloads) */
     uint32_t chunk_size;   /* uncompressed bytes per chunk */
     uint32_t chunk_count;  /* table entries */
     uint64_t manifest_len; /* bytes of canonical JSON */
@@ -77,6 +82,25 @@ OTA_API void ota_bundle_header_encode(const ota_bundle_header *h,
                                       uint8_t out[OTA_BUNDLE_HEADER_LEN]);
 
 /* ---- chunk table entries ------------------------------------------------- */
+
+/* How a chunk with clen < ulen is compressed: one codec per bundle, named
+ * in the signed manifest (format 2 "compression"; format 1 is deflate). */
+typedef enum ota_bundle_codec {
+    OTA_BUNDLE_CODEC_DEFAULT = 0, /* writer config only: OTA_BUNDLE_DEFLATE */
+    OTA_BUNDLE_DEFLATE = 1,       /* raw deflate (RFC 1951), zlib */
+    OTA_BUNDLE_ZSTD = 2,          /* one zstd frame (RFC 8878) per chunk, libzstd */
+} ota_bundle_codec;
+
+/* The writer's zstd level when the config says 0 (bench/RESULTS.md "bundle"). */
+#define OTA_BUNDLE_ZSTD_DEFAULT_LEVEL 19
+
+/* "deflate" / "zstd" (the manifest's spelling), NULL for another value. */
+OTA_API const char *ota_bundle_codec_name(ota_bundle_codec c);
+
+/* Compression levels the writer accepts per codec (zlib 1..9, zstd 1..19)
+ * and the default when the config says 0 (6 and 9).  false for an unknown
+ * codec. */
+OTA_API bool ota_bundle_codec_levels(ota_bundle_codec c, int *min, int *max, int *dflt);
 
 typedef struct ota_bundle_chunk {
     uint32_t clen;          /* stored (compressed) length; == ulen means stored raw */
@@ -119,6 +143,7 @@ typedef struct ota_bundle_component {
 /* A parsed, validated manifest.  Every pointer is owned by it. */
 typedef struct ota_bundle_manifest {
     uint32_t format;
+    ota_bundle_codec codec;       /* format 1: deflate; format 2: "compression" */
     const char *name;
     const char *version;          /* semantic version 2.0.0 */
     const char *created;          /* "YYYY-MM-DDTHH:MM:SSZ" or NULL when not given */
@@ -137,7 +162,7 @@ typedef struct ota_bundle_manifest {
  * authenticated).  Requires: strict JSON that is exactly its own canonical
  * encoding, every key known, every value in range (BUNDLE.md "Manifest").
  * Errors: OTA_E_JSON, OTA_E_FORMAT, OTA_E_LIMIT, OTA_E_UNSUPPORTED (format
- * field other than 1), OTA_E_NOMEM.  *out (free with
+ * field other than 1 or 2, an unknown "compression"), OTA_E_NOMEM.  *out (free with
  * ota_bundle_manifest_free) is written only on success.
  */
 OTA_API OTA_NODISCARD ota_err ota_bundle_manifest_parse(const uint8_t *buf, size_t len,
@@ -235,12 +260,15 @@ typedef struct ota_bundle_writer_config {
     const char *created;         /* RFC 3339 "...Z" or NULL: no creation time in the manifest */
     int64_t mtime;               /* mtime of every tree entry (normalised), >= 0 */
     uint32_t chunk_size;         /* 0: OTA_BUNDLE_DEFAULT_CHUNK_SIZE */
-    int level;                   /* zlib level 1..9, 0: 6 */
+    int level;                   /* per codec (ota_bundle_codec_levels), 0: its default */
     unsigned jobs;               /* compression threads, 0: online CPUs */
     const char *tmp_dir;         /* where the payload is staged (unlinked file); NULL: "." */
     /* Called on the writer's thread after each chunk is read; may be NULL. */
     void (*progress)(void *user, uint64_t bytes_in);
     void *progress_user;
+    /* 0 / OTA_BUNDLE_DEFLATE: format 1 (readable by every reader);
+     * OTA_BUNDLE_ZSTD: format 2 (readers of format 2 and later). */
+    ota_bundle_codec codec;
 } ota_bundle_writer_config;
 
 /*
@@ -464,13 +492,17 @@ OTA_API OTA_NODISCARD ota_err ota_bundle_reader_new(const ota_bundle_reader_conf
  * one and the limits (OTA_E_LIMIT / OTA_E_LENGTH), head SHA-256
  * (OTA_E_HASH), header/manifest/table (OTA_E_FORMAT, OTA_E_JSON,
  * OTA_E_UNSUPPORTED), then per chunk: SHA-256 of the stored bytes
- * (OTA_E_HASH) before inflating, inflated length (OTA_E_LIMIT: bomb) and
+ * (OTA_E_HASH) before decompressing, decompressed length (OTA_E_LIMIT: bomb;
+ * zstd: also a declared content size above the chunk's length or a window
+ * above the chunk size; OTA_E_FORMAT: a frame that is not exactly one zstd
+ * frame of the chunk's length without checksum or dictionary) and
  * SHA-256 (OTA_E_HASH) — or, for a chunk from cfg.local_chunk, the
  * SHA-256 of its bytes (a mismatch falls back to the source); per tree
  * entry OTA_E_UNSAFE / OTA_E_LIMIT (entries or bytes beyond the manifest's
  * counts); truncation or trailing bytes OTA_E_LENGTH (after applying a
- * pending skip).  Memory: head + 2 x chunk size + ~50 KiB (zlib,
- * libarchive), see ota_bundle_reader_memory().  Call once.
+ * pending skip).  Memory: head + 2 x chunk size + the decoder (zlib ~44 KiB,
+ * zstd ~94 KiB: one-shot decoding into the chunk buffer, no window buffer)
+ * + libarchive, see ota_bundle_reader_memory().  Call once.
  */
 OTA_API OTA_NODISCARD ota_err ota_bundle_reader_run(ota_bundle_reader *r);
 
@@ -497,7 +529,7 @@ OTA_API uint32_t ota_bundle_reader_local_used(const ota_bundle_reader *r);
 OTA_API uint32_t ota_bundle_reader_local_rejected(const ota_bundle_reader *r);
 
 /* Bytes of buffers the reader itself allocated (head, chunk buffers, the
- * inflate state), the peak of the run; libarchive's own state excluded. */
+ * decoder state), the peak of the run; libarchive's own state excluded. */
 OTA_API size_t ota_bundle_reader_memory(const ota_bundle_reader *r);
 
 /* NULL is a no-op. */

@@ -23,6 +23,37 @@
 #include "ota_limits.h"
 #include "ota_util.h"
 
+/* ---- codecs -------------------------------------------------------------- */
+
+const char *
+ota_bundle_codec_name(ota_bundle_codec c)
+{
+    switch (c) {
+    case OTA_BUNDLE_DEFLATE: return "deflate";
+    case OTA_BUNDLE_ZSTD: return "zstd";
+    default: return NULL;
+    }
+}
+
+bool
+ota_bundle_codec_levels(ota_bundle_codec c, int *min, int *max, int *dflt)
+{
+    int lo, hi, d;
+    switch (c) {
+    case OTA_BUNDLE_DEFLATE: lo = 1, hi = 9, d = 6; break;
+    /* 20..22 ("ultra") only differ by windows beyond the largest chunk */
+    case OTA_BUNDLE_ZSTD: lo = 1, hi = 19, d = OTA_BUNDLE_ZSTD_DEFAULT_LEVEL; break;
+    default: return false;
+    }
+    if (min != NULL)
+        *min = lo;
+    if (max != NULL)
+        *max = hi;
+    if (dflt != NULL)
+        *dflt = d;
+    return true;
+}
+
 /* ---- header and table ---------------------------------------------------- */
 
 static bool
@@ -47,7 +78,7 @@ ota_bundle_header_decode(const uint8_t *buf, size_t len, ota_bundle_header *out)
     h.table_len = otab_get64(buf + 32);
     h.payload_len = otab_get64(buf + 40);
     memcpy(h.digest, buf + 48, 32);
-    if (h.format != OTA_BUNDLE_FORMAT_VERSION || h.flags != 0)
+    if (h.format < OTA_BUNDLE_FORMAT_MIN || h.format > OTA_BUNDLE_FORMAT_VERSION || h.flags != 0)
         return OTA_E_UNSUPPORTED;
     if (!is_pow2(h.chunk_size) || h.chunk_size < OTA_BUNDLE_MIN_CHUNK_SIZE)
         return OTA_E_FORMAT;
@@ -370,21 +401,46 @@ parse_hooks(manifest_priv *p, const json_t *hooks)
     return OTA_OK;
 }
 
+/* Format 1: no "compression" key, deflate.  Format 2: the key is required
+ * and names the codec; an unknown name is a codec this reader lacks. */
+static ota_err
+parse_codec(manifest_priv *p, const json_t *j)
+{
+    const json_t *v = json_object_get(j, "compression");
+    p->pub.codec = OTA_BUNDLE_DEFLATE;
+    if (p->pub.format == 1)
+        return v == NULL ? OTA_OK : OTA_E_FORMAT;
+    if (!json_is_string(v))
+        return OTA_E_FORMAT;
+    const char *name = json_string_value(v);
+    if (strcmp(name, "deflate") == 0)
+        p->pub.codec = OTA_BUNDLE_DEFLATE;
+    else if (strcmp(name, "zstd") == 0)
+        p->pub.codec = OTA_BUNDLE_ZSTD;
+    else
+        return OTA_E_UNSUPPORTED;
+    return OTA_OK;
+}
+
 static ota_err
 parse_manifest_obj(manifest_priv *p)
 {
-    static const char *const keys[] = {"chunk_size", "components", "created", "format", "hardware",
-                                       "hooks",      "name",       "type",    "version", NULL};
+    static const char *const keys[] = {"chunk_size", "components", "compression", "created",
+                                       "format",     "hardware",   "hooks",       "name",
+                                       "type",       "version",    NULL};
     const json_t *j = p->json;
     uint64_t v = 0;
     if (!get_uint(j, "format", UINT32_MAX, &v))
         return OTA_E_FORMAT;
-    if (v != OTA_BUNDLE_FORMAT_VERSION)
+    if (v < OTA_BUNDLE_FORMAT_MIN || v > OTA_BUNDLE_FORMAT_VERSION)
         return OTA_E_UNSUPPORTED;
     p->pub.format = (uint32_t) v;
     const char *type = get_str(j, "type");
     if (type == NULL || strcmp(type, "ota-bundle") != 0 || !keys_only(j, keys))
         return OTA_E_FORMAT;
+    ota_err crc = parse_codec(p, j);
+    if (crc != OTA_OK)
+        return crc;
     p->pub.name = get_str(j, "name");
     p->pub.version = get_str(j, "version");
     if (!ota_id_valid(p->pub.name) || ota_semver_check(p->pub.version) != OTA_OK)
@@ -475,6 +531,7 @@ ota_bundle_manifest_has_hardware(const ota_bundle_manifest *m, const char *hwid)
 ota_err
 otab_manifest_build(const char *name, const char *version, char *const *hardware,
                     size_t nhardware, const char *created, uint32_t chunk_size,
+                    ota_bundle_codec codec,
                     const otab_wcomp *comps, size_t ncomps,
                     uint8_t *const hooks[OTA_BUNDLE_NHOOKS],
                     const size_t hook_len[OTA_BUNDLE_NHOOKS], uint8_t **out, size_t *out_len)
@@ -518,7 +575,10 @@ otab_manifest_build(const char *name, const char *version, char *const *hardware
         b64 = NULL;
     }
     int e = json_object_set_new(m, "type", json_string("ota-bundle"));
-    e |= json_object_set_new(m, "format", json_integer(OTA_BUNDLE_FORMAT_VERSION));
+    /* deflate stays format 1, which every deployed reader reads */
+    e |= json_object_set_new(m, "format", json_integer(otab_format_of(codec)));
+    if (codec != OTA_BUNDLE_DEFLATE)
+        e |= json_object_set_new(m, "compression", json_string(ota_bundle_codec_name(codec)));
     e |= json_object_set_new(m, "name", json_string(name));
     e |= json_object_set_new(m, "version", json_string(version));
     e |= json_object_set_new(m, "chunk_size", json_integer(chunk_size));
@@ -608,7 +668,8 @@ ota_bundle_head_parse(const uint8_t *buf, size_t len, ota_bundle_head **out)
     if (rc != OTA_OK)
         goto out;
     rc = OTA_E_FORMAT;
-    if (h->manifest->chunk_size != hd.chunk_size || h->manifest->nchunks != hd.chunk_count)
+    if (h->manifest->format != hd.format || h->manifest->chunk_size != hd.chunk_size ||
+        h->manifest->nchunks != hd.chunk_count)
         goto out;
     uint8_t *t = malloc(hd.table_len ? (size_t) hd.table_len : 1);
     if (t == NULL) {
@@ -743,6 +804,8 @@ ota_bundle_target_custom(const char *path, json_t **custom)
             goto out;
     }
     int e = json_object_set_new(b, "format", json_integer(m->format));
+    if (m->format >= 2)
+        e |= json_object_set_new(b, "compression", json_string(ota_bundle_codec_name(m->codec)));
     e |= json_object_set_new(b, "name", json_string(m->name));
     e |= json_object_set_new(b, "version", json_string(m->version));
     e |= json_object_set(b, "hardware", hw);
@@ -784,7 +847,7 @@ ota_bundle_custom_head(const json_t *custom, uint64_t *head_len, uint8_t head_sh
         !get_uint(b, "head_length", OTA_BUNDLE_MAX_HEAD, &len) || hex == NULL ||
         strlen(hex) != 64 || ota_hex_decode(hex, 64, sha, sizeof sha, &n) != OTA_OK || n != 32)
         return OTA_E_FORMAT;
-    if (fmt != OTA_BUNDLE_FORMAT_VERSION)
+    if (fmt < OTA_BUNDLE_FORMAT_MIN || fmt > OTA_BUNDLE_FORMAT_VERSION)
         return OTA_E_UNSUPPORTED;
     if (len < OTA_BUNDLE_HEADER_LEN)
         return OTA_E_FORMAT;

@@ -47,10 +47,18 @@ typedef struct otab_wcomp {
     uint64_t size, entries, unpacked;
 } otab_wcomp;
 
+/* The format a writer emits for a codec: deflate 1 (every reader), zstd 2. */
+static inline uint32_t
+otab_format_of(ota_bundle_codec codec)
+{
+    return codec == OTA_BUNDLE_DEFLATE ? 1u : 2u;
+}
+
 /* Build the canonical manifest bytes (malloc'd) from the writer's state. */
 OTA_NODISCARD ota_err otab_manifest_build(const char *name, const char *version,
                                           char *const *hardware, size_t nhardware,
                                           const char *created, uint32_t chunk_size,
+                                          ota_bundle_codec codec,
                                           const otab_wcomp *comps, size_t ncomps,
                                           uint8_t *const hooks[OTA_BUNDLE_NHOOKS],
                                           const size_t hook_len[OTA_BUNDLE_NHOOKS], uint8_t **out,

@@ -7,9 +7,10 @@
  *      with the trusted hash: only then parse header, manifest (JSON) and
  *      table;
  *   2. per chunk: read exactly its stored length into a buffer of at most
- *      chunk_size, SHA-256 it, compare with the table: only then inflate
- *      (raw deflate, output capped at the chunk's uncompressed length: a
- *      bomb stops at the cap), SHA-256 the output and compare;
+ *      chunk_size, SHA-256 it, compare with the table: only then
+ *      decompress (raw deflate, or one zstd frame whose header is checked
+ *      first; output capped at the chunk's uncompressed length: a bomb
+ *      stops at the cap), SHA-256 the output and compare;
  *   3. only verified chunk bytes reach the sink (images) or libarchive
  *      (trees: libarchive pulls through tar_read_cb, which verifies the
  *      next chunk before returning it), and every tar entry is checked
@@ -29,8 +30,10 @@
  * them (or they are read and dropped) just before the reader next needs a
  * source byte, so consecutive local chunks make one skip.
  *
- * Memory: head + 2 x chunk_size + zlib's inflate state (counted through
- * zalloc) + two path buffers, and libarchive's tar reader state.
+ * Memory: head + 2 x chunk_size + the decoder — zlib's inflate state
+ * (counted through zalloc) or a zstd DCtx (ZSTD_sizeof_DCtx; one-shot
+ * decoding straight into the chunk buffer, so no window buffer) — + three
+ * path buffers, and libarchive's tar reader state.
  */
 #include "ota_bundle.h"
 
@@ -40,6 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "ota_bundle_int.h"
 #include "ota_limits.h"
@@ -54,6 +59,8 @@ struct ota_bundle_reader {
     uint32_t data_len;
     z_stream z;
     bool zinit;
+    ZSTD_DCtx *zd;       /* zstd bundles only */
+    size_t zd_mem;
     uint64_t offset;     /* bundle offset of the next byte needed: counts the bytes of
                           * local chunks as consumed (the source is at offset - pending) */
     uint64_t pending;    /* bytes of local chunks the source has not yet skipped */
@@ -178,6 +185,7 @@ ota_bundle_reader_free(ota_bundle_reader *r)
         return;
     if (r->zinit)
         inflateEnd(&r->z);
+    ZSTD_freeDCtx(r->zd);
     r_free(r, r->cbuf);
     r_free(r, r->ubuf);
     r_free(r, r->path);
@@ -402,8 +410,93 @@ load_local(ota_bundle_reader *r, uint32_t idx, const ota_bundle_chunk *c, bool *
     return OTA_OK;
 }
 
+/* Raw deflate: exactly one stream, exactly ulen bytes. */
+static ota_err
+inflate_chunk(ota_bundle_reader *r, const ota_bundle_chunk *c)
+{
+    if (inflateReset(&r->z) != Z_OK)
+        return OTA_E_NOMEM;
+    r->z.next_in = r->cbuf;
+    r->z.avail_in = c->clen;
+    r->z.next_out = r->ubuf;
+    r->z.avail_out = c->ulen;
+    int zr = inflate(&r->z, Z_FINISH);
+    if (zr != Z_STREAM_END)
+        /* output full but the stream goes on: more bytes than the table
+         * says, a decompression bomb */
+        return r->z.avail_out == 0 ? OTA_E_LIMIT : OTA_E_FORMAT;
+    if (r->z.avail_in != 0 || r->z.avail_out != 0)
+        return OTA_E_FORMAT;
+    return OTA_OK;
+}
+
+/* Little-endian field of n (<= 8) bytes. */
+static uint64_t
+le(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = n; i-- > 0;)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/*
+ * zstd (BUNDLE.md "zstd chunks"): the stored bytes are exactly one zstd
+ * frame (RFC 8878 3.1.1) — not a skippable frame, nothing after it — whose
+ * header declares no checksum, no dictionary, a content size equal to the
+ * chunk's ulen (larger: E_LIMIT, a bomb announced; smaller or missing:
+ * E_FORMAT) and a window no larger than the chunk size (E_LIMIT).  The
+ * header is read here, from the spec, before libzstd decodes anything;
+ * then the frame is decoded in one shot into ubuf with capacity exactly
+ * ulen, so no frame can write more than the signed length whatever it
+ * claims (libzstd: dstSize_tooSmall, E_LIMIT), and libzstd itself checks
+ * the content size against what it produced (E_FORMAT).
+ */
+static ota_err
+unzstd_chunk(ota_bundle_reader *r, const ota_bundle_chunk *c)
+{
+    const uint8_t *p = r->cbuf;
+    size_t n = c->clen;
+    if (n < 6 || le(p, 4) != ZSTD_MAGICNUMBER)
+        return OTA_E_FORMAT; /* not a zstd frame (skippable ones included) */
+    uint8_t fhd = p[4];
+    unsigned fcs_flag = fhd >> 6, single = (fhd >> 5) & 1u, reserved = (fhd >> 3) & 1u;
+    unsigned checksum = (fhd >> 2) & 1u, did_flag = fhd & 3u;
+    if (reserved || checksum || did_flag != 0)
+        return OTA_E_FORMAT;
+    static const size_t fcs_len[4] = {0, 2, 4, 8};
+    size_t flen = fcs_flag == 0 && single ? 1 : fcs_len[fcs_flag];
+    size_t pos = 5;
+    uint64_t window = 0;
+    if (!single) {
+        uint8_t wd = p[pos++];
+        unsigned wlog = 10u + (wd >> 3); /* <= 41 */
+        uint64_t base = (uint64_t) 1 << wlog;
+        window = base + (base / 8) * (wd & 7u);
+    }
+    if (flen == 0)
+        return OTA_E_FORMAT; /* content size not declared */
+    if (n < pos + flen)
+        return OTA_E_FORMAT;
+    uint64_t fcs = le(p + pos, flen) + (flen == 2 ? 256u : 0u);
+    if (single)
+        window = fcs;
+    if (fcs > c->ulen || window > r->head->manifest->chunk_size)
+        return OTA_E_LIMIT;
+    if (fcs != c->ulen || ZSTD_getFrameContentSize(p, n) != c->ulen)
+        return OTA_E_FORMAT;
+    size_t fsz = ZSTD_findFrameCompressedSize(p, n);
+    if (ZSTD_isError(fsz) || fsz != n)
+        return OTA_E_FORMAT; /* truncated, or bytes (another frame) after it */
+    size_t got = ZSTD_decompressDCtx(r->zd, r->ubuf, c->ulen, p, n);
+    if (ZSTD_isError(got))
+        return ZSTD_getErrorCode(got) == ZSTD_error_dstSize_tooSmall ? OTA_E_LIMIT : OTA_E_FORMAT;
+    return got == c->ulen ? OTA_OK : OTA_E_FORMAT;
+}
+
 /* Chunk c from the source: its stored bytes checked against the table
- * before zlib sees them, then inflated (capped) and checked again. */
+ * before the decompressor sees them, then decompressed (capped) and
+ * checked again. */
 static ota_err
 load_stored(ota_bundle_reader *r, const ota_bundle_chunk *c)
 {
@@ -417,19 +510,9 @@ load_stored(ota_bundle_reader *r, const ota_bundle_chunk *c)
     if (c->clen == c->ulen) {
         r->data = r->cbuf; /* stored */
     } else {
-        if (inflateReset(&r->z) != Z_OK)
-            return OTA_E_NOMEM;
-        r->z.next_in = r->cbuf;
-        r->z.avail_in = c->clen;
-        r->z.next_out = r->ubuf;
-        r->z.avail_out = c->ulen;
-        int zr = inflate(&r->z, Z_FINISH);
-        if (zr != Z_STREAM_END)
-            /* output full but the stream goes on: more bytes than the table
-             * says, a decompression bomb */
-            return r->z.avail_out == 0 ? OTA_E_LIMIT : OTA_E_FORMAT;
-        if (r->z.avail_in != 0 || r->z.avail_out != 0)
-            return OTA_E_FORMAT;
+        rc = r->zd != NULL ? unzstd_chunk(r, c) : inflate_chunk(r, c);
+        if (rc != OTA_OK)
+            return rc;
         r->data = r->ubuf;
     }
     ota_sha256(r->data, c->ulen, h);
@@ -807,12 +890,28 @@ ota_bundle_reader_run(ota_bundle_reader *r)
     r->ubuf = r_alloc(r, m->chunk_size);
     if (r->cbuf == NULL || r->ubuf == NULL)
         return OTA_E_NOMEM;
-    r->z.zalloc = z_alloc;
-    r->z.zfree = z_free;
-    r->z.opaque = r;
-    if (inflateInit2(&r->z, -15) != Z_OK)
-        return OTA_E_NOMEM;
-    r->zinit = true;
+    if (m->codec == OTA_BUNDLE_ZSTD) {
+        /* one-shot decoding needs no window buffer; the limit is still set
+         * (the frame header check enforces it first) */
+        unsigned wlog = 0;
+        while ((1u << wlog) < m->chunk_size)
+            wlog++;
+        r->zd = ZSTD_createDCtx();
+        if (r->zd == NULL ||
+            ZSTD_isError(ZSTD_DCtx_setParameter(r->zd, ZSTD_d_windowLogMax, (int) wlog)))
+            return OTA_E_NOMEM;
+        r->zd_mem = ZSTD_sizeof_DCtx(r->zd);
+        r->mem += r->zd_mem;
+        if (r->mem > r->mem_peak)
+            r->mem_peak = r->mem;
+    } else {
+        r->z.zalloc = z_alloc;
+        r->z.zfree = z_free;
+        r->z.opaque = r;
+        if (inflateInit2(&r->z, -15) != Z_OK)
+            return OTA_E_NOMEM;
+        r->zinit = true;
+    }
     if (r->sink.manifest != NULL && (rc = r->sink.manifest(r->sink.user, m)) != OTA_OK)
         return rc;
     for (size_t i = 0; i < m->ncomponents; i++) {

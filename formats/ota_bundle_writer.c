@@ -5,7 +5,7 @@
  * Pipeline: the caller's thread produces uncompressed chunks (a pax tar
  * stream written by libarchive, or an image read sequentially) into a ring
  * of slots; `jobs` worker threads compress each chunk on its own (raw
- * deflate, fixed settings) and hash it; the caller's thread appends the
+ * deflate or one zstd frame, fixed settings, one thread per chunk) and hash it; the caller's thread appends the
  * results to an unlinked staging file and the chunk table *in chunk order*.
  * So the bytes never depend on the thread count or on scheduling.  finish()
  * then writes header | manifest | table and copies the payload after them.
@@ -31,6 +31,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "ota_bundle_int.h"
 #include "ota_id.h"
@@ -55,6 +57,7 @@ struct ota_bundle_writer {
     size_t nhardware;
     int64_t mtime;
     uint32_t chunk_size;
+    ota_bundle_codec codec;
     int level;
     unsigned jobs;
     void (*progress)(void *user, uint64_t bytes_in);
@@ -106,12 +109,48 @@ fail(ota_bundle_writer *w, ota_err rc, const char *fmt, ...)
 
 /* ---- compression workers --------------------------------------------------- */
 
+/* A worker's compressor: one of the two, set up once with fixed settings. */
+typedef struct wcomp {
+    z_stream z;
+    ZSTD_CCtx *zc;
+    bool ok;
+} wcomp;
+
+/*
+ * zstd, reproducible: every parameter that shapes the output is set
+ * explicitly — the level (which, with the chunk's length known up front,
+ * picks the window and search parameters), content size written (the
+ * reader requires it), no checksum (the table's SHA-256s cover more), no
+ * dictionary ID, no worker threads inside libzstd (the writer's own threads
+ * take whole chunks), so the bytes depend on the input, the level and the
+ * zstd version only.  ZSTD_compress2 starts a new frame each call.
+ */
+static bool
+zstd_setup(ZSTD_CCtx *zc, int level)
+{
+    return !ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_compressionLevel, level)) &&
+           !ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_contentSizeFlag, 1)) &&
+           !ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_checksumFlag, 0)) &&
+           !ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_dictIDFlag, 0)) &&
+           !ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_nbWorkers, 0));
+}
+
 static void
-compress_slot(z_stream *z, bool zok, wslot *s)
+compress_slot(wcomp *wc, wslot *s)
 {
     ota_sha256(s->ubuf, s->ulen, s->usha);
-    s->clen = s->ulen; /* stored unless deflate is strictly smaller */
-    if (zok && s->ulen > 1) {
+    s->clen = s->ulen; /* stored unless the codec is strictly smaller */
+    z_stream *z = &wc->z;
+    bool zok = wc->ok;
+    if (zok && wc->zc != NULL) {
+        if (s->ulen > 1) {
+            size_t r = ZSTD_compress2(wc->zc, s->cbuf, s->ulen - 1, s->ubuf, s->ulen);
+            if (!ZSTD_isError(r))
+                s->clen = (uint32_t) r;
+            else if (ZSTD_getErrorCode(r) != ZSTD_error_dstSize_tooSmall)
+                s->err = OTA_E_NOMEM;
+        }
+    } else if (zok && s->ulen > 1) {
         if (deflateReset(z) != Z_OK) {
             s->err = OTA_E_NOMEM;
             return;
@@ -138,10 +177,15 @@ static void *
 worker(void *arg)
 {
     ota_bundle_writer *w = arg;
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    /* raw deflate: the SHA-256s make zlib's own check redundant */
-    bool zok = deflateInit2(&z, w->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+    wcomp wc;
+    memset(&wc, 0, sizeof wc);
+    if (w->codec == OTA_BUNDLE_ZSTD) {
+        wc.zc = ZSTD_createCCtx();
+        wc.ok = wc.zc != NULL && zstd_setup(wc.zc, w->level);
+    } else {
+        /* raw deflate: the SHA-256s make zlib's own check redundant */
+        wc.ok = deflateInit2(&wc.z, w->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+    }
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->stop && w->next_take >= w->next_fill)
@@ -152,14 +196,16 @@ worker(void *arg)
         w->next_take++;
         s->state = SLOT_BUSY;
         pthread_mutex_unlock(&w->mu);
-        compress_slot(&z, zok, s);
+        compress_slot(&wc, s);
         pthread_mutex_lock(&w->mu);
         s->state = SLOT_DONE;
         pthread_cond_broadcast(&w->cv_done);
     }
     pthread_mutex_unlock(&w->mu);
-    if (zok)
-        deflateEnd(&z);
+    if (w->codec == OTA_BUNDLE_ZSTD)
+        ZSTD_freeCCtx(wc.zc);
+    else if (wc.ok)
+        deflateEnd(&wc.z);
     return NULL;
 }
 
@@ -327,12 +373,16 @@ ota_bundle_writer_new(const ota_bundle_writer_config *cfg, ota_bundle_writer **o
     if (cfg == NULL || out == NULL || cfg->size < sizeof *cfg)
         return OTA_E_ARG;
     uint32_t cs = cfg->chunk_size ? cfg->chunk_size : OTA_BUNDLE_DEFAULT_CHUNK_SIZE;
-    int level = cfg->level ? cfg->level : 6;
+    ota_bundle_codec codec = cfg->codec ? cfg->codec : OTA_BUNDLE_DEFLATE;
+    int lmin = 0, lmax = 0, ldef = 0;
+    if (!ota_bundle_codec_levels(codec, &lmin, &lmax, &ldef))
+        return OTA_E_ARG;
+    int level = cfg->level ? cfg->level : ldef;
     int64_t t;
     if (!ota_id_valid(cfg->name) || ota_semver_check(cfg->version) != OTA_OK ||
         cfg->nhardware == 0 || cfg->nhardware > OTA_BUNDLE_MAX_HARDWARE || cfg->hardware == NULL ||
         cs < OTA_BUNDLE_MIN_CHUNK_SIZE || cs > OTA_BUNDLE_MAX_CHUNK_SIZE || (cs & (cs - 1)) != 0 ||
-        level < 1 || level > 9 || cfg->mtime < 0 ||
+        level < lmin || level > lmax || cfg->mtime < 0 ||
         (cfg->created != NULL && ota_time_parse(cfg->created, &t) != OTA_OK))
         return OTA_E_ARG;
     for (size_t i = 0; i < cfg->nhardware; i++)
@@ -344,6 +394,7 @@ ota_bundle_writer_new(const ota_bundle_writer_config *cfg, ota_bundle_writer **o
     ota_err rc = OTA_E_NOMEM;
     w->payload_fd = -1;
     w->chunk_size = cs;
+    w->codec = codec;
     w->level = level;
     w->mtime = cfg->mtime;
     w->progress = cfg->progress;
@@ -868,7 +919,7 @@ ota_bundle_writer_finish(ota_bundle_writer *w, int out_fd, uint64_t *total_len,
         goto out;
     stop_threads(w);
     rc = otab_manifest_build(w->name, w->version, w->hardware, w->nhardware, w->created,
-                             w->chunk_size, w->comps, w->ncomps, w->hooks, w->hook_len, &man,
+                             w->chunk_size, w->codec, w->comps, w->ncomps, w->hooks, w->hook_len, &man,
                              &man_len);
     if (rc != OTA_OK) {
         fail(w, rc, "manifest");
@@ -880,7 +931,7 @@ ota_bundle_writer_finish(ota_bundle_writer *w, int out_fd, uint64_t *total_len,
     }
     ota_bundle_header h;
     memset(&h, 0, sizeof h);
-    h.format = OTA_BUNDLE_FORMAT_VERSION;
+    h.format = otab_format_of(w->codec);
     h.chunk_size = w->chunk_size;
     h.chunk_count = (uint32_t) (w->table.len / OTA_BUNDLE_ENTRY_LEN);
     h.manifest_len = man_len;

@@ -39,7 +39,7 @@ CROSS_LIBDIR = $(CROSS_SYSROOT)/usr/lib/$(CROSS_TRIPLET)
 # older packages (zlib, liblzma, libbz2, libkeyutils) keep theirs in /lib
 CROSS_LIBDIR2 = $(CROSS_SYSROOT)/lib/$(CROSS_TRIPLET)
 # what the device side links (and the server headers two unit tests include)
-CROSS_DEV := libsodium-dev libjansson-dev libssl-dev zlib1g-dev libarchive-dev \
+CROSS_DEV := libsodium-dev libjansson-dev libssl-dev zlib1g-dev libzstd-dev libarchive-dev \
              libcurl4-openssl-dev libcmocka-dev
 CROSS_HEADERS_ONLY := libmicrohttpd-dev
 # the cross compiler's package brings these for the target: never unpacked
@@ -91,7 +91,7 @@ cross-build: cross-deps
 	  PKG_CONFIG="$(CROSS_PKG_CONFIG)" \
 	  CFLAGS="$(CROSS_TIME_FLAGS_$(ARCH)) -I$(CROSS_SYSROOT)/usr/include/$(CROSS_TRIPLET) -I$(CROSS_SYSROOT)/usr/include $(CFLAGS)" \
 	  LDFLAGS="$(foreach d,$(CROSS_LIBDIR) $(CROSS_LIBDIR2),-L$(d) -Wl,-rpath-link,$(d) -Wl,-rpath,$(d)) -Wl,--disable-new-dtags $(LDFLAGS)" \
-	  CHECK_PKGS="libsodium libarchive zlib libcurl jansson cmocka libcrypto" \
+	  CHECK_PKGS="libsodium libarchive zlib libzstd libcurl jansson cmocka libcrypto" \
 	  TEST_EXTRA_CFLAGS=-Wno-dangling-pointer \
 	  cross-build-inner
 

@@ -25,7 +25,8 @@ help(FILE *out)
             "                       --component TYPE:NAME=PATH [--component ...] -o FILE\n"
             "                       [--pre-install SCRIPT] [--post-install SCRIPT]\n"
             "                       [--created TIME|now] [--mtime SECONDS] [--chunk-size SIZE]\n"
-            "                       [--level 1-9] [--jobs N] [--force] [--quiet]\n"
+            "                       [--codec deflate|zstd] [--level N] [--jobs N] [--force]\n"
+            "                       [--quiet]\n"
             "\n"
             "Builds one update bundle: header | manifest | chunk table | chunks, each chunk\n"
             "compressed on its own (on every core) and hashed, so a device can verify every\n"
@@ -48,7 +49,11 @@ help(FILE *out)
             "      --mtime SECONDS      mtime of every tree entry; default $SOURCE_DATE_EPOCH or 0\n"
             "      --chunk-size SIZE    uncompressed chunk size, power of two, 64k..4M\n"
             "                           (default 256k: the device needs 2 x SIZE of buffers)\n"
-            "      --level N            zlib level 1..9 (default 6)\n"
+            "      --codec C            chunk compression: deflate (default: format 1, every\n"
+            "                           ota-client reads it) or zstd (format 2: smaller and\n"
+            "                           faster to unpack, but a device needs ota-client 0.2 or\n"
+            "                           later; older agents refuse the bundle, unharmed)\n"
+            "      --level N            deflate 1..9 (default 6), zstd 1..19 (default %d)\n"
             "  -j, --jobs N             compression threads (default: online CPUs)\n"
             "  -o, --output FILE        the bundle; never overwritten unless --force\n"
             "  -f, --force              replace an existing FILE\n"
@@ -56,7 +61,8 @@ help(FILE *out)
             "\n"
             "Refused inputs (exit 20): absolute or '..' paths, device nodes, fifos, sockets,\n"
             "symlinks leaving the tree, names with control characters or invalid UTF-8.\n"
-            "Exit: 0 ok, 1 I/O, 2 usage, 15 no space, 19 output exists, 20 refused input.\n");
+            "Exit: 0 ok, 1 I/O, 2 usage, 15 no space, 19 output exists, 20 refused input.\n",
+            OTA_BUNDLE_ZSTD_DEFAULT_LEVEL);
 }
 
 #define MAX_SPECS OTA_BUNDLE_MAX_COMPONENTS
@@ -144,10 +150,11 @@ typedef struct bundle_opts {
     int64_t mtime;    /* of every tree entry; -1 until resolved */
     uint64_t chunk;   /* 0: the writer's default */
     long level, jobs; /* 0: the writer's defaults */
+    ota_bundle_codec codec;
     bool force, quiet;
 } bundle_opts;
 
-#define BUNDLE_OPTS_INIT {.mtime = -1}
+#define BUNDLE_OPTS_INIT {.mtime = -1, .codec = OTA_BUNDLE_DEFLATE}
 
 /* bundle_parse: go on and build (any other value is the exit code) */
 #define BUNDLE_RUN (-1)
@@ -201,9 +208,19 @@ bundle_option(int c, const char *arg, const char *spelled, bundle_opts *o,
             return sign_error(SX_USAGE, "bundle: --chunk-size wants a power of two from 64k "
                                         "to 4M");
         break;
+    case 'Z':
+        if (strcmp(arg, "deflate") == 0)
+            o->codec = OTA_BUNDLE_DEFLATE;
+        else if (strcmp(arg, "zstd") == 0)
+            o->codec = OTA_BUNDLE_ZSTD;
+        else
+            return sign_error(SX_USAGE, "bundle: --codec wants deflate or zstd, not '%s'", arg);
+        break;
     case 'L':
-        if (ota_parse_u64(arg, 1, 9, &num) != OTA_OK)
-            return sign_error(SX_USAGE, "bundle: --level wants 1..9");
+        /* the range depends on --codec, which may come later: checked then */
+        if (ota_parse_u64(arg, 1, 1000, &num) != OTA_OK)
+            return sign_error(SX_USAGE, "bundle: --level wants a number (deflate 1..9, "
+                                        "zstd 1..19)");
         o->level = (long) num;
         break;
     case 'j':
@@ -284,6 +301,7 @@ bundle_parse(int argc, char **argv, bundle_opts *o)
         {"created", required_argument, NULL, 'C'},
         {"mtime", required_argument, NULL, 'M'},
         {"chunk-size", required_argument, NULL, 'S'},
+        {"codec", required_argument, NULL, 'Z'},
         {"level", required_argument, NULL, 'L'},
         {"jobs", required_argument, NULL, 'j'},
         {"force", no_argument, NULL, 'f'},
@@ -315,6 +333,12 @@ bundle_parse(int argc, char **argv, bundle_opts *o)
     if (ota_semver_check(o->version) != OTA_OK)
         return sign_error(SX_USAGE, "bundle: version '%s' is not %s", o->version,
                           OTA_VERSION_RULE);
+    int lmin = 0, lmax = 0, ldef = 0;
+    if (!ota_bundle_codec_levels(o->codec, &lmin, &lmax, &ldef))
+        return sign_fail(OTA_E_ARG, "bundle: codec");
+    if (o->level != 0 && (o->level < lmin || o->level > lmax))
+        return sign_error(SX_USAGE, "bundle: --level %ld: %s wants %d..%d (default %d)", o->level,
+                          ota_bundle_codec_name(o->codec), lmin, lmax, ldef);
     if ((ret = check_ids(o)) != BUNDLE_RUN || (ret = resolve_times(o, created_arg)) != BUNDLE_RUN)
         return ret;
     const char *slash = strrchr(o->output, '/');
@@ -406,6 +430,7 @@ bundle_run(const bundle_opts *o)
     cfg.created = o->created[0] ? o->created : NULL;
     cfg.mtime = o->mtime;
     cfg.chunk_size = (uint32_t) o->chunk;
+    cfg.codec = o->codec;
     cfg.level = (int) o->level;
     cfg.jobs = (unsigned) o->jobs;
     cfg.tmp_dir = dir;
@@ -442,7 +467,13 @@ bundle_run(const bundle_opts *o)
         char hex[65], h1[32];
         ota_hex_encode(head_sha, 32, hex);
         double secs = bu_now() - prog.start;
+        int lmin = 0, lmax = 0, ldef = 0;
+        (void) ota_bundle_codec_levels(o->codec, &lmin, &lmax, &ldef);
         printf("%s: %s %s, %s\n", output, o->name, o->version, ota_human_size(total, h1));
+        printf("  format %u, %s level %ld%s\n", o->codec == OTA_BUNDLE_ZSTD ? 2u : 1u,
+               ota_bundle_codec_name(o->codec), o->level ? o->level : (long) ldef,
+               o->codec == OTA_BUNDLE_ZSTD ? " (devices need ota-client 0.2 or later: format 2)"
+                                           : "");
         printf("  head: %llu bytes, sha256 %s\n", (unsigned long long) head_len, hex);
         printf("  input %s in %.2f s (%.0f MB/s)\n", ota_human_size(prog.done, h1), secs,
                secs > 0 ? (double) prog.done / secs / 1e6 : 0.0);

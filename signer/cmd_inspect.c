@@ -17,9 +17,9 @@ help(FILE *out)
     fprintf(out,
             "usage: ota-sign inspect [--json] [--chunks] FILE\n"
             "\n"
-            "Shows what a bundle contains: name, version, hardware ids, components, hooks,\n"
-            "chunk size and count, and the head (header + manifest + table) length and\n"
-            "SHA-256 that `ota-sign add` puts into the targets metadata.  Checks the head's\n"
+            "Shows what a bundle contains: name, version, format and chunk compression\n"
+            "(deflate or zstd), hardware ids, components, hooks, chunk size and count, and\n"
+            "the head (header + manifest + table) length and SHA-256 that `ota-sign add` puts into the targets metadata.  Checks the head's\n"
             "structure and internal digest only; `ota-sign verify-bundle` checks every chunk.\n"
             "\n"
             "      --json       one JSON object on stdout (keys sorted)\n"
@@ -76,6 +76,7 @@ to_json(const ota_bundle_head *h, bool chunks)
     }
     ota_hex_encode(h->head_sha256, 32, hex);
     json_object_set_new(o, "format", json_integer(m->format));
+    json_object_set_new(o, "compression", json_string(ota_bundle_codec_name(m->codec)));
     json_object_set_new(o, "name", json_string(m->name));
     json_object_set_new(o, "version", json_string(m->version));
     if (m->created)
@@ -139,6 +140,8 @@ print_human(const ota_bundle_head *h, bool chunks)
     const ota_bundle_manifest *m = h->manifest;
     char hex[65], a[32], b[32];
     printf("bundle      %s %s (format %u)\n", m->name, m->version, m->format);
+    printf("compression %s%s\n", ota_bundle_codec_name(m->codec),
+           m->format >= 2 ? " (format 2: devices need ota-client 0.2 or later)" : "");
     printf("hardware   ");
     for (size_t i = 0; i < m->nhardware; i++)
         printf(" %s", m->hardware[i]);

@@ -29,7 +29,8 @@ help(FILE *out)
             "\n"
             "Reads FILE exactly as a device does (formats/ota_bundle_reader.c): the head is\n"
             "checked against the trusted SHA-256, then every chunk's SHA-256 is checked before\n"
-            "it is inflated, every inflated chunk against its length and SHA-256, and every\n"
+            "it is decompressed (deflate, or zstd: one frame, its header checked first), every\n"
+            "decompressed chunk against its length and SHA-256, and every\n"
             "file-tree entry against the path rules (no absolute or '..' paths, devices,\n"
             "escaping links, duplicates).  Without an anchor the head is checked against its\n"
             "own digest only (self-consistency, not authenticity).\n"
@@ -470,6 +471,8 @@ cmd_verify_bundle(int argc, char **argv)
         printf("  sha256 %s, %llu bytes\n", hex, (unsigned long long) src.total);
         ota_hex_encode(h->head_sha256, 32, hex);
         printf("  head   %s, %llu bytes\n", hex, (unsigned long long) h->head_len);
+        printf("  format %u, %s chunks\n", h->manifest->format,
+               ota_bundle_codec_name(h->manifest->codec));
         printf("  reader memory %s\n", ota_human_size(ota_bundle_reader_memory(r), a));
         if (xopen)
             printf("  extracted %llu entries, %s into %s\n", (unsigned long long) x.entries,

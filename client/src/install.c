@@ -928,7 +928,15 @@ bundle_entry(ota_installer *in, const ota_target_info *t, uint64_t *head_len, ui
                                             : NULL;
     ota_err rc = fail(in, OTA_E_FORMAT, "%s is not an update bundle (no custom.ota_bundle)",
                       t->path);
-    if (custom == NULL || ota_bundle_custom_head(custom, head_len, head) != OTA_OK)
+    ota_err hrc = custom != NULL ? ota_bundle_custom_head(custom, head_len, head) : OTA_E_FORMAT;
+    if (hrc == OTA_E_UNSUPPORTED) /* a bundle format from a later release */
+        rc = fail(in, OTA_E_FORMAT, "%s: bundle format %lld, this agent reads %u to %u: "
+                                    "update ota-client first", t->path,
+                  (long long) json_integer_value(json_object_get(json_object_get(custom,
+                                                                                 "ota_bundle"),
+                                                                 "format")),
+                  OTA_BUNDLE_FORMAT_MIN, OTA_BUNDLE_FORMAT_VERSION);
+    if (hrc != OTA_OK)
         goto out;
     json_t *b = json_object_get(custom, "ota_bundle");
     const char *n = jstr(b, "name"), *v = jstr(b, "version");

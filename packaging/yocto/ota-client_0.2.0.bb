@@ -21,7 +21,7 @@ SRC_URI = "${OTA_GIT_URL}"
 SRCREV ?= "${AUTOREV}"
 S = "${WORKDIR}/git"
 
-DEPENDS = "curl libsodium jansson openssl zlib libarchive"
+DEPENDS = "curl libsodium jansson openssl zlib zstd libarchive"
 
 inherit pkgconfig systemd
 

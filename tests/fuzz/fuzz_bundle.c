@@ -3,20 +3,24 @@
  *   0  the manifest parser (authenticated bytes in real use, but it must
  *      still never crash on anything);
  *   1  the head parser behind its digest: the input is manifest || table,
- *      and the harness writes a header whose lengths and SHA-256 match, so
- *      the fuzzer reaches the manifest/table consistency checks;
+ *      and the harness writes a header whose lengths and SHA-256 match (and
+ *      format 2 when the manifest says "format":2), so the fuzzer reaches
+ *      the manifest/table consistency checks;
  *   2  the streaming reader over the raw input with the head anchored to
  *      the input's own head bytes (what a device does with signed metadata),
- *      pulling through a source that returns odd-sized pieces.  The first
- *      byte / 3 also picks: bit 0 a local chunk provider (two chunks in
- *      three, inflated from the input itself, bit 2: with one byte off, so
- *      stale), bit 1 a source skip function (else the reader drops the
- *      bytes of local chunks itself). */
+ *      pulling through a source that returns odd-sized pieces; format 1
+ *      (deflate) and format 2 (zstd chunks: seeds in corpus/fuzz_bundle/
+ *      *-zstd*).  The first byte / 3 also picks: bit 0 a local chunk
+ *      provider (two chunks in three, decompressed from the input itself
+ *      with the bundle's codec, bit 2: with one byte off, so stale), bit 1 a
+ *      source skip function (else the reader drops the bytes of local
+ *      chunks itself). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "ota_bundle.h"
 #include "ota_limits.h"
@@ -56,8 +60,8 @@ pull_skip(void *user, uint64_t n)
     return OTA_OK;
 }
 
-/* A provider that "holds" chunks: the input's own stored bytes, inflated
- * without any check (the reader must check them). */
+/* A provider that "holds" chunks: the input's own stored bytes,
+ * decompressed without any check (the reader must check them). */
 typedef struct prov {
     const uint8_t *data;
     size_t size;
@@ -81,6 +85,8 @@ local(void *user, uint32_t index, const uint8_t usha[32], uint32_t ulen, uint8_t
         memset(&z, 0, sizeof z);
         if (c.clen == ulen) {
             memcpy(buf, p->data + c.offset, ulen);
+        } else if (h->manifest->codec == OTA_BUNDLE_ZSTD) {
+            (void) ZSTD_decompress(buf, ulen, p->data + c.offset, c.clen);
         } else if (inflateInit2(&z, -15) == Z_OK) {
             z.next_in = (Bytef *) (uintptr_t) (p->data + c.offset);
             z.avail_in = c.clen;
@@ -96,6 +102,17 @@ local(void *user, uint32_t index, const uint8_t usha[32], uint32_t ulen, uint8_t
     return OTA_OK;
 }
 
+/* The manifest bytes m[n] contain "format":2. */
+static bool
+says_format2(const uint8_t *m, size_t n)
+{
+    static const char k[] = "\"format\":2";
+    for (size_t i = 0; i + sizeof k - 1 <= n; i++)
+        if (memcmp(m + i, k, sizeof k - 1) == 0)
+            return true;
+    return false;
+}
+
 static void
 fuzz_head(const uint8_t *data, size_t size)
 {
@@ -107,7 +124,7 @@ fuzz_head(const uint8_t *data, size_t size)
     if (mlen > rlen)
         mlen = rlen;
     size_t tlen = (rlen - mlen) / OTA_BUNDLE_ENTRY_LEN * OTA_BUNDLE_ENTRY_LEN;
-    ota_bundle_header h = {.format = OTA_BUNDLE_FORMAT_VERSION,
+    ota_bundle_header h = {.format = says_format2(rest, mlen) ? 2u : 1u,
                            .chunk_size = OTA_BUNDLE_DEFAULT_CHUNK_SIZE,
                            .chunk_count = (uint32_t) (tlen / OTA_BUNDLE_ENTRY_LEN),
                            .manifest_len = mlen,

@@ -155,11 +155,22 @@ def bundle_seeds():
     mlen, tlen = struct.unpack(">QQ", good[24:40])
     manifest = good[80:80 + mlen]
     table = good[80 + mlen:80 + mlen + tlen]
+    zgood = read(VEC, "bundle", "good-zstd-tree-image.otab")
+    zmlen, ztlen = struct.unpack(">QQ", zgood[24:40])
+    zmanifest = zgood[80:80 + zmlen]
+    ztable = zgood[80 + zmlen:80 + zmlen + ztlen]
     return {
         "manifest": b"\x00" + manifest,
         "head": b"\x01" + struct.pack(">H", mlen) + manifest + table,
         # the reader with a local chunk provider and a skip function
         "reader-local-skip": bytes([2 + 3 * 3]) + good,
+        # format 2: zstd chunks (its manifest and head, the reader plain and
+        # with a provider, a hostile frame)
+        "manifest-zstd": b"\x00" + zmanifest,
+        "head-zstd": b"\x01" + struct.pack(">H", zmlen) + zmanifest + ztable,
+        "reader-zstd": bytes([2]) + zgood,
+        "reader-zstd-local-skip": bytes([2 + 3 * 3]) + zgood,
+        "reader-zstd-bomb": bytes([2]) + read(VEC, "bundle", "bad-zstd-bomb.otab"),
     }
 
 

@@ -395,7 +395,7 @@ fi
 # ---- the library exports only ota_* symbols ------------------------------------------------------------
 if cc -shared -o "$TMP/libotaclient.so" "$ROOT/$BUILD/client/src/"*.o "$BUILD/client/src/"*.o 2>/dev/null ||
    cc -shared -o "$TMP/libotaclient.so" -Wl,--whole-archive "$BUILD/libotaclient.a" -Wl,--no-whole-archive \
-      "$BUILD/libotaformats.a" $(pkg-config --libs libcurl libsodium jansson libcrypto zlib libarchive) 2>"$TMP/so.log"; then
+      "$BUILD/libotaformats.a" $(pkg-config --libs libcurl libsodium jansson libcrypto zlib libzstd libarchive) 2>"$TMP/so.log"; then
     check "a shared libotaclient exports only ota_* functions" \
         test -z "$(nm -D --defined-only "$TMP/libotaclient.so" | awk '$2 ~ /[TDB]/ {print $3}' | grep -v '^ota_' | grep -v '^_')"
 else

@@ -3,7 +3,8 @@
 # The install engine end to end, with real processes on 127.0.0.1: ota-sign
 # builds and publishes bundles, ota-server serves them, ota-client installs
 # them into A/B slots (dir + raw) of a simulated device, switches, confirms,
-# falls back; hostile bundles, hooks, a vanishing server and signals.
+# falls back; hostile bundles, hooks, a vanishing server and signals; zstd
+# (format 2) bundles as well as deflate ones.
 #
 # The simulated device: slot directories and image files under $T/dev, the
 # symlink backend ($T/dev/current -> slot-a|slot-b) or the U-Boot backend on a
@@ -301,6 +302,28 @@ if "$S" bundle --name gw-fw --version 4.0.0 --hardware gw-1 --component rootfs:r
         test "$(stat -c %a "$T/victim")" = 700 -a "$(ls -A "$T/victim")" = keep
 else
     failed "release 4.0.0 with set-id bits published"
+fi
+
+
+# ---- 12. zstd bundles (format 2): tree and image -----------------------------------------------
+if mkrel 5.0.0 gw-1 --codec zstd --level 19; then
+    check "5.0.0 is a format-2 zstd bundle" bash -c "'$S' inspect '$T/gw-fw-5.0.0.otab' | grep -q '^compression zstd'"
+    mkdevice dev6 symlink
+    expect_rc 0 "zstd: install 5.0.0 into the inactive slot" "${OC[@]}" install gw-fw.otab
+    check "zstd: slot B holds exactly the 5.0.0 tree" same_tree "$T/src/5.0.0/rootfs" "$DEV/slot-b"
+    check "zstd: the raw kernel slot B holds the 5.0.0 image" cmp -s "$T/src/5.0.0/kernel.img" "$DEV/kernel-b.img"
+    reboot_symlink
+    expect_rc 0 "zstd: boot into B, confirm 5.0.0" "${OC[@]}" confirm
+    check "zstd: installed 5.0.0" test "$(state_of installed_version)" = 5.0.0
+    if mkrel 5.1.0 gw-1 --codec zstd --level 3; then
+        expect_rc 0 "zstd: update to 5.1.0 goes to slot A" "${OC[@]}" install gw-fw.otab
+        check "zstd: slot A holds exactly the 5.1.0 tree" same_tree "$T/src/5.1.0/rootfs" "$DEV/slot-a"
+        check "zstd: kernel slot A holds the 5.1.0 image" cmp -s "$T/src/5.1.0/kernel.img" "$DEV/kernel-a.img"
+    else
+        failed "release 5.1.0 (zstd) published"
+    fi
+else
+    failed "release 5.0.0 (zstd) published"
 fi
 
 finish

@@ -29,6 +29,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -126,9 +127,11 @@ find_file(const char *path)
     return NULL;
 }
 
-/* Build a bundle of tree_dir + img into memory. */
+/* Build a bundle of tree_dir + img into memory with a codec and level (0:
+ * the defaults). */
 static uint8_t *
-build(unsigned jobs, uint32_t chunk, size_t *len, uint64_t *head_len, uint8_t head_sha[32])
+build_codec(unsigned jobs, uint32_t chunk, ota_bundle_codec codec, int level, size_t *len,
+            uint64_t *head_len, uint8_t head_sha[32])
 {
     const char *hw[] = {"board-b", "board-a"};
     ota_bundle_writer_config cfg = {.size = sizeof cfg,
@@ -140,7 +143,9 @@ build(unsigned jobs, uint32_t chunk, size_t *len, uint64_t *head_len, uint8_t he
                                     .mtime = 1700000000,
                                     .chunk_size = chunk,
                                     .jobs = jobs,
-                                    .tmp_dir = work_dir};
+                                    .tmp_dir = work_dir,
+                                    .codec = codec,
+                                    .level = level};
     ota_bundle_writer *w = NULL;
     assert_int_equal(ota_bundle_writer_new(&cfg, &w), OTA_OK);
     const uint8_t hook[] = "#!/bin/sh\necho pre\n";
@@ -158,6 +163,13 @@ build(unsigned jobs, uint32_t chunk, size_t *len, uint64_t *head_len, uint8_t he
     close(fd);
     *len = total;
     return buf;
+}
+
+/* The same with raw deflate at its default level (format 1). */
+static uint8_t *
+build(unsigned jobs, uint32_t chunk, size_t *len, uint64_t *head_len, uint8_t head_sha[32])
+{
+    return build_codec(jobs, chunk, OTA_BUNDLE_CODEC_DEFAULT, 0, len, head_len, head_sha);
 }
 
 static int
@@ -787,11 +799,13 @@ assemble(json_t *manifest, uint32_t cs, rchunk *ch, size_t n, size_t *len, uint6
     uint8_t *man = NULL;
     size_t ml = 0;
     assert_int_equal(ota_json_canonical(manifest, &man, &ml), OTA_OK);
+    uint32_t fmt = (uint32_t) json_integer_value(json_object_get(manifest, "format"));
     json_decref(manifest);
     uint64_t pl = 0;
     for (size_t i = 0; i < n; i++)
         pl += ch[i].clen;
-    ota_bundle_header h = {.format = 1,
+    /* the header's format follows the manifest's */
+    ota_bundle_header h = {.format = fmt,
                            .chunk_size = cs,
                            .chunk_count = (uint32_t) n,
                            .manifest_len = ml,
@@ -1094,7 +1108,9 @@ test_header_limits(void **state)
         assert_int_equal(ota_bundle_header_decode(b, sizeof b, &out), want);                    \
     } while (0)
     CASE((void) 0, OTA_OK);
-    CASE(h.format = 2, OTA_E_UNSUPPORTED);
+    CASE(h.format = 2, OTA_OK); /* zstd bundles */
+    CASE(h.format = 3, OTA_E_UNSUPPORTED);
+    CASE(h.format = 0, OTA_E_UNSUPPORTED);
     CASE(h.flags = 1, OTA_E_UNSUPPORTED);
     CASE(h.chunk_size = 3 * CHUNK, OTA_E_FORMAT);
     CASE(h.chunk_size = 32 * 1024, OTA_E_FORMAT);
@@ -1158,7 +1174,15 @@ test_manifest_validation(void **state)
         const char *from, *to;
         ota_err want;
     } bad[] = {
-        {"\"format\":1", "\"format\":2", OTA_E_UNSUPPORTED},
+        {"\"format\":1", "\"format\":3", OTA_E_UNSUPPORTED},
+        {"\"format\":1", "\"format\":0", OTA_E_UNSUPPORTED},
+        /* format 2 names its codec; format 1 has none */
+        {"\"format\":1", "\"format\":2", OTA_E_FORMAT},
+        {"\"format\":1", "\"compression\":\"zstd\",\"format\":1", OTA_E_FORMAT},
+        {"\"format\":1", "\"compression\":\"lz4\",\"format\":2", OTA_E_UNSUPPORTED},
+        {"\"format\":1", "\"compression\":\"ZSTD\",\"format\":2", OTA_E_UNSUPPORTED},
+        {"\"format\":1", "\"compression\":2,\"format\":2", OTA_E_FORMAT},
+        {"\"format\":1", "\"compression\":null,\"format\":2", OTA_E_FORMAT},
         {"\"version\":\"1.0.0\"", "\"version\":\"1.0\"", OTA_E_FORMAT},
         {"\"version\":\"1.0.0\"", "\"version\":\"01.0.0\"", OTA_E_FORMAT},
         {"\"name\":\"n\"", "\"name\":\"../n\"", OTA_E_FORMAT},
@@ -1186,6 +1210,22 @@ test_manifest_validation(void **state)
         if (rc != bad[i].want)
             fail_msg("%s: got %s want %s", buf, ota_err_name(rc), ota_err_name(bad[i].want));
     }
+    /* format 2 with either codec */
+    const char *codecs[] = {"deflate", "zstd"};
+    for (int i = 0; i < 2; i++) {
+        const char *p = strstr(ok, "\"format\":1");
+        snprintf(buf, sizeof buf, "%.*s\"compression\":\"%s\",\"format\":2%s", (int) (p - ok), ok,
+                 codecs[i], p + strlen("\"format\":1"));
+        ota_bundle_manifest *m = NULL;
+        assert_int_equal(ota_bundle_manifest_parse((const uint8_t *) buf, strlen(buf), &m), OTA_OK);
+        assert_int_equal(m->format, 2);
+        assert_int_equal(m->codec, i == 0 ? OTA_BUNDLE_DEFLATE : OTA_BUNDLE_ZSTD);
+        ota_bundle_manifest_free(m);
+    }
+    ota_bundle_manifest *m = NULL;
+    assert_int_equal(ota_bundle_manifest_parse((const uint8_t *) ok, strlen(ok), &m), OTA_OK);
+    assert_int_equal(m->codec, OTA_BUNDLE_DEFLATE);
+    ota_bundle_manifest_free(m);
 }
 
 /* ---- paths -------------------------------------------------------------------------------------------- */
@@ -1567,7 +1607,7 @@ test_vectors(void **state)
         free(exp);
         free(names[i]);
     }
-    assert_true(ok >= 1 && bad >= 4);
+    assert_true(ok >= 2 && bad >= 10); /* format 1 and format 2 (zstd) */
 }
 
 
@@ -3050,6 +3090,435 @@ test_local_resume(void **state)
     }
 }
 
+/* ---- zstd chunks (format 2) ------------------------------------------------------------------ */
+
+static json_t *
+zstd_manifest(json_t *components, const char *codec)
+{
+    json_t *m = base_manifest(components);
+    json_object_set_new(m, "format", json_integer(2));
+    json_object_set_new(m, "compression", json_string(codec));
+    return m;
+}
+
+static void
+test_zstd_roundtrip(void **state)
+{
+    (void) state;
+    size_t len = 0;
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    uint8_t *b = build_codec(2, CHUNK, OTA_BUNDLE_ZSTD, 0, &len, &hl, hs);
+    ota_bundle_head *h = NULL;
+    assert_int_equal(ota_bundle_head_parse(b, (size_t) hl, &h), OTA_OK);
+    assert_int_equal(h->header.format, 2);
+    assert_int_equal(h->manifest->format, 2);
+    assert_int_equal(h->manifest->codec, OTA_BUNDLE_ZSTD);
+    /* the zero half of the image compresses (one frame each); random chunks are raw */
+    ota_bundle_chunk c;
+    uint32_t first_img = h->manifest->components[1].first_chunk;
+    assert_int_equal(ota_bundle_head_chunk(h, first_img, &c), OTA_OK);
+    assert_int_equal(c.clen, c.ulen);
+    assert_int_equal(ota_bundle_head_chunk(h, first_img + 2, &c), OTA_OK);
+    assert_true(c.clen < c.ulen / 10);
+    uint64_t off = h->head_len;
+    for (uint32_t i = 0; i < first_img + 2; i++) {
+        ota_bundle_chunk ci;
+        assert_int_equal(ota_bundle_head_chunk(h, i, &ci), OTA_OK);
+        off += ci.clen;
+    }
+    /* one frame, content size = the chunk, no checksum */
+    assert_int_equal(ZSTD_getFrameContentSize(b + off, c.clen), c.ulen);
+    assert_int_equal(ZSTD_findFrameCompressedSize(b + off, c.clen), c.clen);
+    assert_int_equal(b[off + 4] & 0x07, 0); /* no checksum, no dictionary id */
+    size_t steps[] = {0, 1, 7, 65537};
+    for (size_t i = 0; i < 5; i++) {
+        msrc s = {.step = i < 4 ? steps[i] : 0, .odd = i == 4};
+        rec r = {.check_originals = true};
+        size_t mem = 0;
+        assert_int_equal(run_reader(b, len, hs, hl, &s, &r, &mem, 0), OTA_OK);
+        if (r.bad)
+            fail_msg("zstd, step %zu: %s", i < 4 ? steps[i] : 0, r.bad_why);
+        assert_int_equal(r.entries, nfiles);
+        assert_int_equal(r.img_bytes, img_len);
+        assert_int_equal(r.comps_done, 2);
+        /* head + 2 chunks + a zstd DCtx (~94 KiB: one-shot, no window buffer) */
+        assert_true(mem <= 2 * hl + 2 * CHUNK + 3 * (OTA_BUNDLE_MAX_ENTRY_PATH + 1) + 128 * 1024);
+    }
+    /* resumed at an image chunk: head from offset 0, then the payload from there */
+    uint64_t roff = hl;
+    for (uint32_t i = 0; i < first_img + 1; i++) {
+        ota_bundle_chunk ci;
+        assert_int_equal(ota_bundle_head_chunk(h, i, &ci), OTA_OK);
+        roff += ci.clen;
+    }
+    ota_bundle_head_free(h);
+    msrc rs = {.skip_from = (size_t) hl, .skip_to = (size_t) roff, .odd = true};
+    rec r = {.check_originals = true};
+    assert_int_equal(run_reader(b, len, hs, hl, &rs, &r, NULL, first_img + 1), OTA_OK);
+    assert_false(r.bad);
+    assert_int_equal(r.img_bytes, img_len - CHUNK);
+    free(b);
+}
+
+static void
+test_zstd_reproducible(void **state)
+{
+    (void) state;
+    int levels[] = {1, 19};
+    for (size_t k = 0; k < 2; k++) {
+        uint8_t want[32], got[32], wh[32];
+        unsigned jobs[] = {1, 2, 5};
+        for (size_t i = 0; i < 3; i++) {
+            size_t len = 0;
+            uint64_t hl = 0;
+            uint8_t hs[32];
+            uint8_t *b = build_codec(jobs[i], CHUNK, OTA_BUNDLE_ZSTD, levels[k], &len, &hl, hs);
+            ota_sha256(b, len, got);
+            if (i == 0) {
+                memcpy(want, got, 32);
+                memcpy(wh, hs, 32);
+            }
+            assert_memory_equal(got, want, 32);
+            assert_memory_equal(hs, wh, 32);
+            free(b);
+        }
+    }
+}
+
+/* A hand-made zstd frame (RFC 8878): magic, frame header descriptor, window
+ * descriptor (wd >= 0), content size field of fcs_len bytes, then blocks. */
+typedef struct zb {
+    uint8_t b[4096];
+    size_t n;
+} zb;
+
+static void
+zb_le(zb *z, uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        z->b[z->n++] = (uint8_t) (v >> (8 * i));
+}
+
+static void
+zb_head(zb *z, uint8_t fhd, int wd, uint64_t fcs, size_t fcs_len)
+{
+    zb_le(z, ZSTD_MAGICNUMBER, 4);
+    z->b[z->n++] = fhd;
+    if (wd >= 0)
+        z->b[z->n++] = (uint8_t) wd;
+    zb_le(z, fcs, fcs_len);
+}
+
+/* An RLE block: `size` copies of `byte`. */
+static void
+zb_rle(zb *z, uint32_t size, uint8_t byte, bool last)
+{
+    zb_le(z, (uint64_t) size << 3 | 1u << 1 | (last ? 1u : 0u), 3);
+    z->b[z->n++] = byte;
+}
+
+/* The fine frame for 1000 x 'x': 4-byte content size, single segment. */
+static void
+zb_good(zb *z)
+{
+    zb_head(z, 0xa0, -1, 1000, 4);
+    zb_rle(z, 1000, 'x', true);
+}
+
+/* A one-image bundle whose one chunk (meaning 1000 x 'x') is stored as
+ * z[zlen], compressed with codec (manifest spelling; NULL: format 1). */
+static ota_err
+run_zchunk(const uint8_t *z, size_t zlen, const char *codec, rec *r)
+{
+    uint8_t x[1000];
+    memset(x, 'x', sizeof x);
+    rchunk ch[1];
+    rchunk_make(&ch[0], x, sizeof x, z, zlen);
+    json_t *comp = json_pack("{s:s, s:s, s:i}", "name", "img", "type", "image", "size", 1000);
+    json_t *man = codec ? zstd_manifest(json_pack("[o]", comp), codec)
+                        : base_manifest(json_pack("[o]", comp));
+    size_t len = 0;
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    uint8_t *b = assemble(man, CHUNK, ch, 1, &len, &hl, hs);
+    ota_err rc = run_reader(b, len, hs, hl, NULL, r, NULL, 0);
+    free(b);
+    return rc;
+}
+
+static void
+test_zstd_hostile_frames(void **state)
+{
+    (void) state;
+    enum {
+        GOOD, GOOD_FCS2, GOOD_WINDOW, WINDOW_BIG, WINDOW_HUGE, FCS_MORE, FCS_HUGE, FCS_LESS,
+        FCS_NONE, BLOCKS_MORE, BLOCKS_LESS, TRAILING, SECOND_FRAME, SKIPPABLE, SKIPPABLE_AFTER,
+        CHECKSUM, DICT_ID, RESERVED, TRUNCATED, DEFLATE_IN_ZSTD, ZSTD_IN_DEFLATE, NCASES
+    };
+    static const struct {
+        const char *what;
+        ota_err want;
+    } cases[NCASES] = {
+        [GOOD] = {"hand-made frame", OTA_OK},
+        [GOOD_FCS2] = {"2-byte content size (+256)", OTA_OK},
+        [GOOD_WINDOW] = {"window = chunk size", OTA_OK},
+        [WINDOW_BIG] = {"window one step above the chunk size", OTA_E_LIMIT},
+        [WINDOW_HUGE] = {"window 1 GiB", OTA_E_LIMIT},
+        [FCS_MORE] = {"declares 1001 bytes", OTA_E_LIMIT},
+        [FCS_HUGE] = {"declares 1 TiB", OTA_E_LIMIT},
+        [FCS_LESS] = {"declares 999 bytes", OTA_E_FORMAT},
+        [FCS_NONE] = {"no content size", OTA_E_FORMAT},
+        [BLOCKS_MORE] = {"declares 1000, decodes to 1500", OTA_E_LIMIT},
+        [BLOCKS_LESS] = {"declares 1000, decodes to 600", OTA_E_FORMAT},
+        [TRAILING] = {"garbage after the frame", OTA_E_FORMAT},
+        [SECOND_FRAME] = {"an empty second frame", OTA_E_FORMAT},
+        [SKIPPABLE] = {"a skippable frame", OTA_E_FORMAT},
+        [SKIPPABLE_AFTER] = {"a skippable frame after the frame", OTA_E_FORMAT},
+        [CHECKSUM] = {"checksum flag", OTA_E_FORMAT},
+        [DICT_ID] = {"dictionary id", OTA_E_FORMAT},
+        [RESERVED] = {"reserved bit", OTA_E_FORMAT},
+        [TRUNCATED] = {"a real frame cut short", OTA_E_FORMAT},
+        [DEFLATE_IN_ZSTD] = {"deflate bytes in a zstd bundle", OTA_E_FORMAT},
+        [ZSTD_IN_DEFLATE] = {"a zstd frame in a deflate bundle", OTA_E_FORMAT},
+    };
+    uint8_t x[1000];
+    memset(x, 'x', sizeof x);
+    for (int i = 0; i < NCASES; i++) {
+        zb z = {.n = 0};
+        const char *codec = "zstd";
+        switch (i) {
+        case GOOD: zb_good(&z); break;
+        case GOOD_FCS2:
+            zb_head(&z, 0x60, -1, 1000 - 256, 2);
+            zb_rle(&z, 1000, 'x', true);
+            break;
+        case GOOD_WINDOW: /* not single-segment: window 2^(10+6) = 64 KiB = CHUNK */
+            zb_head(&z, 0x80, 6 << 3, 1000, 4);
+            zb_rle(&z, 1000, 'x', true);
+            break;
+        case WINDOW_BIG:
+            zb_head(&z, 0x80, 6 << 3 | 1, 1000, 4);
+            zb_rle(&z, 1000, 'x', true);
+            break;
+        case WINDOW_HUGE:
+            zb_head(&z, 0x80, 20 << 3, 1000, 4);
+            zb_rle(&z, 1000, 'x', true);
+            break;
+        case FCS_MORE:
+            zb_head(&z, 0xa0, -1, 1001, 4);
+            zb_rle(&z, 1001, 'x', true);
+            break;
+        case FCS_HUGE:
+            zb_head(&z, 0xe0, -1, (uint64_t) 1 << 40, 8);
+            zb_rle(&z, 1000, 'x', true);
+            break;
+        case FCS_LESS:
+            zb_head(&z, 0xa0, -1, 999, 4);
+            zb_rle(&z, 999, 'x', true);
+            break;
+        case FCS_NONE:
+            zb_head(&z, 0x00, 0, 0, 0);
+            zb_rle(&z, 1000, 'x', true);
+            break;
+        case BLOCKS_MORE:
+            zb_head(&z, 0xa0, -1, 1000, 4);
+            zb_rle(&z, 1000, 'x', false);
+            zb_rle(&z, 500, 'x', true);
+            break;
+        case BLOCKS_LESS:
+            zb_head(&z, 0xa0, -1, 1000, 4);
+            zb_rle(&z, 600, 'x', true);
+            break;
+        case TRAILING:
+            zb_good(&z);
+            zb_le(&z, 0x030201, 3);
+            break;
+        case SECOND_FRAME:
+            zb_good(&z);
+            zb_head(&z, 0x20, -1, 0, 1);
+            zb_le(&z, 1, 3); /* last raw block of 0 bytes */
+            break;
+        case SKIPPABLE:
+            zb_le(&z, 0x184D2A50u, 4);
+            zb_le(&z, 16, 4);
+            zb_le(&z, 0, 8);
+            zb_le(&z, 0, 8);
+            break;
+        case SKIPPABLE_AFTER:
+            zb_good(&z);
+            zb_le(&z, 0x184D2A5Fu, 4);
+            zb_le(&z, 4, 4);
+            zb_le(&z, 0, 4);
+            break;
+        case CHECKSUM: { /* a real frame with a valid checksum: only the format forbids it */
+            ZSTD_CCtx *cc = ZSTD_createCCtx();
+            assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)));
+            z.n = ZSTD_compress2(cc, z.b, sizeof z.b, x, sizeof x);
+            assert_false(ZSTD_isError(z.n));
+            ZSTD_freeCCtx(cc);
+            assert_int_equal(z.b[4] & 0x04, 0x04);
+            break;
+        }
+        case DICT_ID:
+            zb_head(&z, 0xa1, -1, 0, 0);
+            z.b[z.n++] = 7;
+            zb_le(&z, 1000, 4);
+            zb_rle(&z, 1000, 'x', true);
+            break;
+        case RESERVED:
+            zb_head(&z, 0xa8, -1, 1000, 4);
+            zb_rle(&z, 1000, 'x', true);
+            break;
+        case TRUNCATED: {
+            uint8_t t[1000];
+            for (size_t k = 0; k < sizeof t; k++)
+                t[k] = (uint8_t) ((uint8_t) "abcdefgh"[k % 8] + k / 100);
+            memcpy(x, t, sizeof t);
+            size_t n = ZSTD_compress(z.b, sizeof z.b, t, sizeof t, 3);
+            assert_false(ZSTD_isError(n));
+            z.n = n - 1;
+            break;
+        }
+        case DEFLATE_IN_ZSTD: z.n = deflate_raw(x, sizeof x, z.b, sizeof z.b); break;
+        case ZSTD_IN_DEFLATE:
+            zb_good(&z);
+            codec = NULL;
+            break;
+        }
+        /* what the chunk should mean: 1000 x 'x' (TRUNCATED: its own text) */
+        uint8_t *want = x;
+        rchunk ch[1];
+        rchunk_make(&ch[0], want, sizeof x, z.b, z.n);
+        json_t *comp = json_pack("{s:s, s:s, s:i}", "name", "img", "type", "image", "size", 1000);
+        json_t *man = codec ? zstd_manifest(json_pack("[o]", comp), codec)
+                            : base_manifest(json_pack("[o]", comp));
+        size_t len = 0;
+        uint64_t hl = 0;
+        uint8_t hs[32];
+        uint8_t *b = assemble(man, CHUNK, ch, 1, &len, &hl, hs);
+        rec r = {0};
+        size_t mem = 0;
+        ota_err rc = run_reader(b, len, hs, hl, NULL, &r, &mem, 0);
+        free(b);
+        if (i == TRUNCATED)
+            memset(x, 'x', sizeof x);
+        if (rc != cases[i].want)
+            fail_msg("%s: got %s, want %s", cases[i].what, ota_err_name(rc),
+                     ota_err_name(cases[i].want));
+        assert_true(r.manifest_seen);
+        assert_int_equal(r.images, cases[i].want == OTA_OK ? 1 : 0);
+        assert_true(mem < 2 * CHUNK + 2 * hl + 3 * (OTA_BUNDLE_MAX_ENTRY_PATH + 1) + 128 * 1024);
+    }
+}
+
+/* Format 2 and the codec as a whole: header and manifest agree, a format-2
+ * bundle may name deflate, a reader refuses what it does not know. */
+static void
+test_zstd_format_versions(void **state)
+{
+    (void) state;
+    uint8_t x[1000], z[1100];
+    memset(x, 'x', sizeof x);
+    size_t zl = deflate_raw(x, sizeof x, z, sizeof z);
+    rec r = {0};
+    assert_int_equal(run_zchunk(z, zl, "deflate", &r), OTA_OK); /* format 2, deflate */
+    assert_int_equal(r.images, 1);
+    rec r2 = {0};
+    assert_int_equal(run_zchunk(z, zl, "lz4", &r2), OTA_E_UNSUPPORTED);
+    assert_false(r2.manifest_seen);
+    /* header format differs from the manifest's: 2 / 1 and 1 / 2 */
+    for (int k = 0; k < 2; k++) {
+        rchunk ch[1];
+        rchunk_make(&ch[0], x, sizeof x, z, zl);
+        json_t *comp = json_pack("{s:s, s:s, s:i}", "name", "img", "type", "image", "size", 1000);
+        json_t *man = k == 0 ? base_manifest(json_pack("[o]", comp))
+                             : zstd_manifest(json_pack("[o]", comp), "deflate");
+        size_t len = 0;
+        uint64_t hl = 0;
+        uint8_t hs[32];
+        uint8_t *b = assemble(man, CHUNK, ch, 1, &len, &hl, hs);
+        b[11] = k == 0 ? 2 : 1; /* header format (u32 BE at 8) */
+        ota_sha256(b, (size_t) hl, hs);
+        rec r3 = {0};
+        assert_int_equal(run_reader(b, len, hs, hl, NULL, &r3, NULL, 0), OTA_E_FORMAT);
+        assert_false(r3.manifest_seen);
+        /* a format this reader does not know: refused before the manifest */
+        b[11] = 3;
+        ota_sha256(b, (size_t) hl, hs);
+        assert_int_equal(run_reader(b, len, hs, hl, NULL, &r3, NULL, 0), OTA_E_UNSUPPORTED);
+        b[11] = 0;
+        ota_sha256(b, (size_t) hl, hs);
+        assert_int_equal(run_reader(b, len, hs, hl, NULL, &r3, NULL, 0), OTA_E_UNSUPPORTED);
+        free(b);
+    }
+    /* the TUF custom field names the format and codec; a client takes 1 and 2 */
+    size_t len = 0;
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    uint8_t *b = build_codec(2, CHUNK, OTA_BUNDLE_ZSTD, 3, &len, &hl, hs);
+    char p[400];
+    snprintf(p, sizeof p, "%s/zstd.otab", work_dir);
+    FILE *f = fopen(p, "wb");
+    fwrite(b, 1, len, f);
+    fclose(f);
+    free(b);
+    json_t *custom = NULL;
+    assert_int_equal(ota_bundle_target_custom(p, &custom), OTA_OK);
+    json_t *o = json_object_get(custom, "ota_bundle");
+    assert_int_equal(json_integer_value(json_object_get(o, "format")), 2);
+    assert_string_equal(json_string_value(json_object_get(o, "compression")), "zstd");
+    uint64_t chl = 0;
+    uint8_t chs[32];
+    assert_int_equal(ota_bundle_custom_head(custom, &chl, chs), OTA_OK);
+    assert_int_equal(chl, hl);
+    assert_memory_equal(chs, hs, 32);
+    json_object_set_new(o, "format", json_integer(3));
+    assert_int_equal(ota_bundle_custom_head(custom, &chl, chs), OTA_E_UNSUPPORTED);
+    json_decref(custom);
+    /* deflate bundles stay format 1 (every deployed reader reads them), without the key */
+    snprintf(p, sizeof p, "%s/good.otab", work_dir);
+    f = fopen(p, "wb");
+    fwrite(good, 1, good_len, f);
+    fclose(f);
+    assert_int_equal(ota_bundle_target_custom(p, &custom), OTA_OK);
+    o = json_object_get(custom, "ota_bundle");
+    assert_int_equal(json_integer_value(json_object_get(o, "format")), 1);
+    assert_null(json_object_get(o, "compression"));
+    json_decref(custom);
+    assert_int_equal(good[11], 1);
+    /* codec names and level ranges */
+    assert_string_equal(ota_bundle_codec_name(OTA_BUNDLE_ZSTD), "zstd");
+    assert_string_equal(ota_bundle_codec_name(OTA_BUNDLE_DEFLATE), "deflate");
+    assert_null(ota_bundle_codec_name((ota_bundle_codec) 9));
+    int lo = 0, hi = 0, d = 0;
+    assert_true(ota_bundle_codec_levels(OTA_BUNDLE_ZSTD, &lo, &hi, &d));
+    assert_int_equal(lo, 1);
+    assert_int_equal(hi, 19);
+    assert_int_equal(d, OTA_BUNDLE_ZSTD_DEFAULT_LEVEL);
+    assert_false(ota_bundle_codec_levels((ota_bundle_codec) 9, &lo, &hi, &d));
+    /* the writer checks the level against the codec */
+    const char *hw[] = {"a"};
+    ota_bundle_writer *w = NULL;
+    ota_bundle_writer_config c = {.size = sizeof c, .name = "n", .version = "1.0.0",
+                                  .hardware = hw, .nhardware = 1, .tmp_dir = work_dir,
+                                  .codec = OTA_BUNDLE_ZSTD, .level = 20};
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_E_ARG);
+    c.level = 19;
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_OK);
+    ota_bundle_writer_free(w);
+    w = NULL;
+    c.codec = OTA_BUNDLE_DEFLATE;
+    c.level = 10;
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_E_ARG);
+    c.level = -1;
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_E_ARG);
+    c.level = 0;
+    c.codec = (ota_bundle_codec) 3;
+    assert_int_equal(ota_bundle_writer_new(&c, &w), OTA_E_ARG);
+    assert_null(w);
+}
+
 /* ---- vector generator: OTA_BUNDLE_GEN_VECTORS=DIR build/tests/test_bundle ------------------------- */
 
 static void
@@ -3192,6 +3661,84 @@ gen_vectors(const char *dir)
     free(b);
     free(zeros);
     free(z);
+    /* format 2: the good bundle again with zstd chunks (level 19) */
+    cfg.codec = OTA_BUNDLE_ZSTD;
+    cfg.level = 19;
+    assert_int_equal(ota_bundle_writer_new(&cfg, &w), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_tree(w, "app", t, false), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_image(w, "boot", p), OTA_OK);
+    fd = memfd_create("v", 0);
+    assert_int_equal(ota_bundle_writer_finish(w, fd, &total, &hl, hs), OTA_OK);
+    ota_bundle_writer_free(w);
+    b = malloc(total);
+    assert_int_equal(pread(fd, b, total, 0), (ssize_t) total);
+    close(fd);
+    vrec vz = {.used = 0};
+    sink.user = &vz;
+    msrc sz = {.p = b, .len = total};
+    rc.read_user = &sz;
+    rc.head_sha256 = hs;
+    rc.head_length = hl;
+    assert_int_equal(ota_bundle_reader_new(&rc, &r), OTA_OK);
+    assert_int_equal(ota_bundle_reader_run(r), OTA_OK);
+    ota_bundle_reader_free(r);
+    assert_string_equal(vz.list, v.list); /* the same contents */
+    write_file(dir, "good-zstd-tree-image.otab", b, total);
+    write_expect(dir, "good-zstd-tree-image.expect", hs, hl, vz.list);
+    free(b);
+    /* format 2, crafted zstd frames for a 2000-byte image of zeros */
+    struct {
+        const char *name, *err;
+    } zv[] = {{"bad-zstd-window", "E_LIMIT"},    {"bad-zstd-declared", "E_LIMIT"},
+              {"bad-zstd-bomb", "E_LIMIT"},      {"bad-zstd-trailing", "E_FORMAT"},
+              {"bad-zstd-skippable", "E_FORMAT"}, {"bad-zstd-codec", "E_UNSUPPORTED"}};
+    for (size_t i = 0; i < sizeof zv / sizeof zv[0]; i++) {
+        zb fr = {.n = 0};
+        switch (i) {
+        case 0: /* a window of 1 GiB (decoders would reserve it) */
+            zb_head(&fr, 0x80, 20 << 3, 2000, 4);
+            zb_rle(&fr, 2000, 0, true);
+            break;
+        case 1: /* declares 1 GiB */
+            zb_head(&fr, 0xa0, -1, 1u << 30, 4);
+            zb_rle(&fr, 2000, 0, true);
+            break;
+        case 2: /* declares 2000 bytes, then 16 blocks of 64 KiB (1 MiB) */
+            zb_head(&fr, 0x80, 6 << 3, 2000, 4);
+            for (int k = 0; k < 16; k++)
+                zb_rle(&fr, 65536, 0, k == 15);
+            break;
+        case 3: /* a fine frame, then a skippable frame */
+            zb_head(&fr, 0xa0, -1, 2000, 4);
+            zb_rle(&fr, 2000, 0, true);
+            zb_le(&fr, 0x184D2A50u, 4);
+            zb_le(&fr, 4, 4);
+            zb_le(&fr, 0xdeadbeef, 4);
+            break;
+        case 4: /* only a skippable frame */
+            zb_le(&fr, 0x184D2A53u, 4);
+            zb_le(&fr, 8, 4);
+            zb_le(&fr, 0, 8);
+            break;
+        default: /* a codec no reader knows (the frame itself is fine) */
+            zb_head(&fr, 0xa0, -1, 2000, 4);
+            zb_rle(&fr, 2000, 0, true);
+            break;
+        }
+        uint8_t zero[2000] = {0};
+        rchunk zc[1];
+        rchunk_make(&zc[0], zero, sizeof zero, fr.b, fr.n);
+        json_t *c2 = json_pack("{s:s, s:s, s:i}", "name", "img", "type", "image", "size", 2000);
+        b = assemble(zstd_manifest(json_pack("[o]", c2), i == 5 ? "lz4" : "zstd"), CHUNK, zc, 1,
+                     &len, &hl, hs);
+        char fn[128], body[64];
+        snprintf(fn, sizeof fn, "%s.otab", zv[i].name);
+        write_file(dir, fn, b, len);
+        snprintf(fn, sizeof fn, "%s.expect", zv[i].name);
+        snprintf(body, sizeof body, "error %s\n", zv[i].err);
+        write_expect(dir, fn, hs, hl, body);
+        free(b);
+    }
 }
 
 static void
@@ -3229,6 +3776,10 @@ main(void)
         cmocka_unit_test(test_writer_config_checked),
         cmocka_unit_test(test_target_custom),
         cmocka_unit_test(test_memory_does_not_grow_with_size),
+        cmocka_unit_test(test_zstd_roundtrip),
+        cmocka_unit_test(test_zstd_reproducible),
+        cmocka_unit_test(test_zstd_hostile_frames),
+        cmocka_unit_test(test_zstd_format_versions),
         cmocka_unit_test(test_gen_vectors_if_asked),
         cmocka_unit_test(test_vectors),
         /* after the vector generator: they draw from rnd() */

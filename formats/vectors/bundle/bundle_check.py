@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Independent reader of the bundle format (formats/BUNDLE.md, format 1).
+"""Independent reader of the bundle format (formats/BUNDLE.md, formats 1 and 2).
 
-Standard library only; written from the spec, not from the C code, so the
-integration suite can check that the spec and the implementation agree.
+Standard library only (format 2 zstd chunks: the frame header and block
+structure are checked here, the blocks are decoded by the `zstd` command);
+written from the spec, not from the C code, so the integration suite can
+check that the spec and the implementation agree.
 
 usage: bundle_check.py FILE [HEAD_SHA256 HEAD_LENGTH]
 
@@ -14,6 +16,7 @@ import hashlib
 import io
 import json
 import struct
+import subprocess
 import sys
 import tarfile
 import zlib
@@ -27,12 +30,54 @@ def fail(msg):
     sys.exit(1)
 
 
+def unzstd(stored, ulen, cs):
+    """One zstd frame (RFC 8878) as BUNDLE.md "zstd chunks" allows it."""
+    if len(stored) < 6 or struct.unpack("<I", stored[:4])[0] != 0xFD2FB528:
+        return None, "not a zstd frame"
+    fhd = stored[4]
+    fcs_flag, single = fhd >> 6, (fhd >> 5) & 1
+    if fhd & 0x08 or fhd & 0x04 or fhd & 0x03:
+        return None, "reserved bit, checksum or dictionary id"
+    pos = 5
+    window = 0
+    if not single:
+        wd = stored[pos]
+        pos += 1
+        base = 1 << (10 + (wd >> 3))
+        window = base + base // 8 * (wd & 7)
+    flen = 1 if fcs_flag == 0 and single else [0, 2, 4, 8][fcs_flag]
+    if flen == 0:
+        return None, "no content size"
+    fcs = int.from_bytes(stored[pos:pos + flen], "little") + (256 if flen == 2 else 0)
+    pos += flen
+    if single:
+        window = fcs
+    if fcs != ulen or window > cs:
+        return None, "content size %d (chunk %d), window %d" % (fcs, ulen, window)
+    while True:  # blocks: exactly to the end of the stored bytes
+        if pos + 3 > len(stored):
+            return None, "truncated frame"
+        bh = int.from_bytes(stored[pos:pos + 3], "little")
+        pos += 3
+        btype, bsize = (bh >> 1) & 3, bh >> 3
+        pos += 1 if btype == 1 else bsize
+        if btype == 3 or pos > len(stored):
+            return None, "bad block"
+        if bh & 1:
+            break
+    if pos != len(stored):
+        return None, "bytes after the frame"
+    raw = subprocess.run(["zstd", "-dcq"], input=stored, stdout=subprocess.PIPE,
+                         check=False).stdout
+    return raw, None
+
+
 def main():
     data = open(sys.argv[1], "rb").read()
     if data[:8] != MAGIC:
         fail("not a bundle")
     fmt, flags, cs, cc, ml, tl, pl = struct.unpack(">IIIIQQQ", data[8:48])
-    if fmt != 1 or flags != 0:
+    if fmt not in (1, 2) or flags != 0:
         fail("unsupported format %d flags %d" % (fmt, flags))
     if tl != cc * ENTRY or cs & (cs - 1) or not 65536 <= cs <= 4 << 20:
         fail("bad header")
@@ -48,8 +93,11 @@ def main():
     canon = json.dumps(m, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if canon.encode() != man:
         fail("manifest is not canonical JSON")
-    if m["type"] != "ota-bundle" or m["format"] != 1 or m["chunk_size"] != cs:
+    if m["type"] != "ota-bundle" or m["format"] != fmt or m["chunk_size"] != cs:
         fail("manifest header fields")
+    codec = m.get("compression", "deflate" if fmt == 1 else None)
+    if (fmt == 1) != ("compression" not in m) or codec not in ("deflate", "zstd"):
+        fail("compression %r in format %d" % (codec, fmt))
     if len(data) != head_len + pl:
         fail("length %d, header says %d" % (len(data), head_len + pl))
     print("head_sha256 %s\nhead_length %d" % (head_sha, head_len))
@@ -66,6 +114,10 @@ def main():
                 fail("chunk %d: stored bytes hash" % idx)
             if clen == ulen:
                 raw = stored
+            elif clen < ulen and codec == "zstd":
+                raw, why = unzstd(stored, ulen, cs)
+                if why:
+                    fail("chunk %d: %s" % (idx, why))
             elif clen < ulen:
                 d = zlib.decompressobj(-15)
                 raw = d.decompress(stored, ulen)
