@@ -300,11 +300,13 @@ test: deps
 # The long power-cut runs: test_powercut.sh with N kill points per frequent
 # system call (make test takes 12; every fsync/rename/syncfs point is always
 # taken), then test_powerloss.sh (writes not yet on the disk are lost; make
-# test takes 48 points) at every one of its points.  Both run; either fails it.
+# test takes 48 points) and test_signer_powerloss.sh (ota-sign add; 24) at
+# every one of their points.  All run; any fails it.
 N ?= 1000
 powerloss: all
 	@rc=0; BUILD=$(BUILD) POWERCUT_SPREAD=$(N) bash tests/integration/test_powercut.sh || rc=1; \
 	BUILD=$(BUILD) POWERLOSS_POINTS=all bash tests/integration/test_powerloss.sh || rc=1; \
+	BUILD=$(BUILD) SIGNER_POWERLOSS_POINTS=all bash tests/integration/test_signer_powerloss.sh || rc=1; \
 	exit $$rc
 
 demo: deps-demo
