@@ -1,7 +1,0 @@
-build-cross-s390x/client/src/boot_grub.o: client/src/boot_grub.c \
- client/src/boot_int.h client/include/ota/boot.h client/include/ota/err.h \
- client/src/run.h
-client/src/boot_int.h:
-client/include/ota/boot.h:
-client/include/ota/err.h:
-client/src/run.h:
