@@ -17,7 +17,7 @@ if [ -n "${OTA_SANITIZED:-}" ]; then
     skip "the NO_OPENSSL build" "sanitizer run: the plain build's suite builds it"
     finish; exit
 fi
-if out=$(make -C "$ROOT" --no-print-directory -j2 NO_OPENSSL=1 WERROR=1 "build-nossl/ota-client" 2>&1); then
+if out=$(make -C "$ROOT" --no-print-directory -j2 NO_OPENSSL=1 WERROR=1 BUILD=build-nossl "build-nossl/ota-client" 2>&1); then
     pass "make NO_OPENSSL=1 builds ota-client"
 else
     failed "make NO_OPENSSL=1 builds ota-client" "$(tail -5 <<<"$out")"; finish; exit 1
