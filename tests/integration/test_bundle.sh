@@ -298,12 +298,13 @@ if command -v python3 >/dev/null; then
             bash -c "python3 '$V/bundle_check.py' '$V/good-zstd-tree-image.otab' | cmp -s - '$V/good-zstd-tree-image.expect'"
         check "independent reader accepts a fresh zstd bundle against its head" \
             bash -c "python3 '$V/bundle_check.py' z1.otab '$zh' '$zl' >/dev/null"
+        # only where it can decode zstd: without zstd(1) a refusal proves nothing
+        for n in bad-zstd-trailing bad-zstd-window bad-zstd-skippable; do
+            check "independent reader refuses $n" bash -c "! python3 '$V/bundle_check.py' '$V/$n.otab' >/dev/null 2>&1"
+        done
     else
-        skip "independent reader: zstd bundles" "zstd(1) not installed"
+        skip "independent reader: zstd bundles (and its refusals of bad ones)" "zstd(1) not installed"
     fi
-    for n in bad-zstd-trailing bad-zstd-window bad-zstd-skippable; do
-        check "independent reader refuses $n" bash -c "! python3 '$V/bundle_check.py' '$V/$n.otab' >/dev/null 2>&1"
-    done
     check "independent reader refuses a flipped payload" \
         bash -c "! python3 '$V/bundle_check.py' '$V/bad-payload-flip.otab' >/dev/null"
 else
