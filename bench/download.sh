@@ -45,26 +45,9 @@ if [ ! -x /usr/bin/time ]; then # GNU time, for peak RSS
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null
 fi
 
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg) # other jobs on the machine show here
-W=$(mktemp -d "${TMPDIR:-/tmp}/ota-bench-download.XXXXXX")
-SERVER_PID=
-cleanup() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    if [ "${KEEP:-0}" = 1 ]; then echo "bench: kept $W" >&2; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
+source "$ROOT/bench/lib.sh"
+bench_workspace download
 
-now() { date +%s.%N; }
-sub() { echo "$1 - $2" | bc -l; }
-fmt3() { printf '%.3f' "$1"; }
-ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
-kib2mib() { printf '%.1f' "$(echo "$1 / 1024" | bc -l)"; }
-max() { if [ -z "$1" ] || [ "$2" -gt "$1" ]; then echo "$2"; else echo "$1"; fi; }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-die() { echo "bench: $*" >&2; exit 1; }
 
 max_n=0
 for n in $SIZES; do [ "$n" -gt "$max_n" ] && max_n=$n; done
@@ -86,16 +69,7 @@ for n in $SIZES; do
     # the plain copy for curl, beside the targets (not a signed target)
     cp "$W/src/t$n.bin" "$W/repo/targets/plain$n.bin"
 done
-"$BUILD/ota-server" --root "$W/repo" --listen 127.0.0.1:0 --access-log off 2>"$W/server.log" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    grep -q "ota-server: serving" "$W/server.log" 2>/dev/null && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-done
-PORT=$(sed -n 's/.*serving .* on http:\/\/.*:\([0-9][0-9]*\) .*/\1/p' "$W/server.log" | head -1)
-[ -n "$PORT" ] || die "ota-server did not start: $(cat "$W/server.log")"
-U=http://127.0.0.1:$PORT
+bench_server "$W/repo"
 curl -sf -o /dev/null "$U/targets/plain${max_n}.bin" || die "the plain copy is not served"
 
 # a trusted state directory to copy for every run of ours

@@ -78,27 +78,10 @@ command -v mkfs.ext4 >/dev/null || [ -x /usr/sbin/mkfs.ext4 ] ||
     { echo "bench: mkfs.ext4 (e2fsprogs) needed" >&2; exit 1; }
 MKFS=$(command -v mkfs.ext4 || echo /usr/sbin/mkfs.ext4)
 
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg) # other jobs on the machine show here
-W=$(mktemp -d "${TMPDIR:-/tmp}/ota-bench-install.XXXXXX")
-SERVER_PID=
-cleanup() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    if [ "${KEEP:-0}" = 1 ]; then echo "bench: kept $W" >&2; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
+source "$ROOT/bench/lib.sh"
+bench_workspace install
 
-now() { date +%s.%N; }
-sub() { echo "$1 - $2" | bc -l; }
-fmt3() { printf '%.3f' "$1"; }
-ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
-mib() { printf '%.1f' "$(echo "$1 / 1048576" | bc -l)"; }
-kib2mib() { printf '%.1f' "$(echo "$1 / 1024" | bc -l)"; }
 min() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
-max() { if [ -z "$1" ] || [ "$2" -gt "$1" ]; then echo "$2"; else echo "$1"; fi; }
-die() { echo "bench: $*" >&2; exit 1; }
 
 # ---- make_tree DIR MIB: the file tree mix described at the top -----------------------
 make_tree() {
@@ -202,16 +185,7 @@ chmod 600 "$W"/keys/*.key
 KEYS=(-k "$W/keys/targets.key" -k "$W/keys/snapshot.key" -k "$W/keys/timestamp.key")
 "$S" init -r "$W/repo" --root-key "$W/keys/root.key" --targets-key "$W/keys/targets.key" \
     --snapshot-key "$W/keys/snapshot.key" --timestamp-key "$W/keys/timestamp.key" >/dev/null
-"$BUILD/ota-server" --root "$W/repo" --listen 127.0.0.1:0 --access-log off 2>"$W/server.log" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    grep -q "ota-server: serving" "$W/server.log" 2>/dev/null && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-done
-PORT=$(sed -n 's/.*serving .* on http:\/\/.*:\([0-9][0-9]*\) .*/\1/p' "$W/server.log" | head -1)
-[ -n "$PORT" ] || die "ota-server did not start: $(cat "$W/server.log")"
-U=http://127.0.0.1:$PORT
+bench_server "$W/repo"
 
 # publish FILE PATH: a bundle as the signed target PATH
 publish() { "$S" add -r "$W/repo" "${KEYS[@]}" --path "$2" "$1" >/dev/null; }

@@ -29,11 +29,8 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 S=$BUILD/ota-sign C=$BUILD/ota-client T=$BUILD/tests/tuftool
 make -C "$ROOT" --no-print-directory all deps-node >/dev/null
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
-W=$(mktemp -d)
-SERVER_PID=
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$W"; }
-trap cleanup EXIT
-die() { echo "bench: $*" >&2; exit 1; }
+source "$ROOT/bench/lib.sh"
+bench_workspace refresh
 
 # ---- the repository ---------------------------------------------------------------------
 mkdir -p "$W/keys"
@@ -83,16 +80,7 @@ cp "$M/2.targets.json" "$M/targets.json"
 cp "$M/2.snapshot.json" "$M/snapshot.json"
 size=$(stat -c %s "$M/2.targets.json")
 
-"$BUILD/ota-server" --root "$W/repo" --listen 127.0.0.1:0 --access-log off 2>"$W/server.log" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    grep -q "ota-server: serving" "$W/server.log" 2>/dev/null && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-done
-PORT=$(sed -n 's/.*serving .* on http:\/\/.*:\([0-9][0-9]*\) .*/\1/p' "$W/server.log" | head -1)
-[ -n "$PORT" ] || die "ota-server did not start: $(cat "$W/server.log")"
-U=http://127.0.0.1:$PORT
+bench_server "$W/repo"
 
 # ---- the clients, each with everything stored by a first refresh -----------------------
 OURS=("$C" --state-dir "$W/dev" --metadata-url "$U/metadata/" refresh)
