@@ -47,7 +47,6 @@ echo "# ota-client starts in $((BASE_KB / 1024)) MiB of address space (its libra
 
 # 1. address space
 mkdevice dev1 symlink
-A0=$(slot_hash "$DEV/slot-a")
 LIMIT=$((BASE_KB + HEAD_MIB * 1024))
 out=$( (ulimit -v "$LIMIT"; "${OC[@]}" install gw-fw.otab) 2>&1) && rc=0 || rc=$?
 if [ "$rc" -eq 0 ]; then pass "install with the address space limited to start-up + $HEAD_MIB MiB"
