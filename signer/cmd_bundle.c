@@ -53,7 +53,8 @@ help(FILE *out)
             "                           ota-client reads it) or zstd (format 2: smaller and\n"
             "                           faster to unpack, but a device needs ota-client 0.2 or\n"
             "                           later; older agents refuse the bundle, unharmed)\n"
-            "      --level N            deflate 1..9 (default 6), zstd 1..19 (default %d)\n"
+            "      --level N            compression level: 1..9 for deflate (default 6),\n"
+            "                           1..19 for zstd (default %d)\n"
             "  -j, --jobs N             compression threads (default: online CPUs)\n"
             "  -o, --output FILE        the bundle; never overwritten unless --force\n"
             "  -f, --force              replace an existing FILE\n"
@@ -219,8 +220,8 @@ bundle_option(int c, const char *arg, const char *spelled, bundle_opts *o,
     case 'L':
         /* the range depends on --codec, which may come later: checked then */
         if (ota_parse_u64(arg, 1, 1000, &num) != OTA_OK)
-            return sign_error(SX_USAGE, "bundle: --level wants a number (deflate 1..9, "
-                                        "zstd 1..19)");
+            return sign_error(SX_USAGE, "bundle: --level wants a number (1..9 for deflate, "
+                                        "1..19 for zstd)");
         o->level = (long) num;
         break;
     case 'j':
