@@ -14,12 +14,14 @@ without it that corpus is left as it is).  Deterministic except those key
 files (new keys each run).
 """
 import base64
+import io
 import json
 import os
 import shutil
 import struct
 import subprocess
 import sys
+import tarfile
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -163,6 +165,123 @@ def bundle_seeds():
     }
 
 
+# ---- fuzz_tree: flags byte (see its header), then a tar stream or a script ----
+def tar_of(entries, fmt=tarfile.PAX_FORMAT):
+    """entries: (name, kind, extra): kind file (extra bytes), dir, sym / hard
+    (extra target), chr / fifo; the end-of-archive blocks are the harness's."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as t:
+        for name, kind, extra in entries:
+            ti = tarfile.TarInfo(name)
+            ti.mtime = 1700000000
+            ti.mode = 0o755 if kind == "dir" else 0o644
+            if kind == "file":
+                ti.size = len(extra)
+                t.addfile(ti, io.BytesIO(extra))
+                continue
+            ti.type = {"dir": tarfile.DIRTYPE, "sym": tarfile.SYMTYPE, "hard": tarfile.LNKTYPE,
+                       "chr": tarfile.CHRTYPE, "fifo": tarfile.FIFOTYPE}[kind]
+            if kind in ("sym", "hard"):
+                ti.linkname = extra
+            if kind == "chr":
+                ti.devmajor, ti.devminor = 1, 3
+            t.addfile(ti)
+    data = buf.getvalue()
+    return data[:len(data) - 1024] if data.endswith(bytes(1024)) else data.rstrip(b"\0")
+
+
+def script(records):
+    """records: (t, mode, path, link or None, data or None) as fuzz_tree reads them."""
+    out = b""
+    for t, mode, path, link, data in records:
+        out += bytes([t]) + struct.pack(">H", mode) + path.encode() + b"\0"
+        if link is not None:
+            out += link.encode() + b"\0"
+        if data is not None:
+            out += bytes([len(data)]) + data
+    return out
+
+
+def tree_seeds():
+    good = [("bin", "dir", None), ("bin/app", "file", b"#!/bin/sh\necho hi\n"),
+            ("etc", "dir", None), ("etc/app.conf", "file", b"x = 1\n"),
+            ("lib", "sym", "bin"), ("rel", "sym", "../etc/app.conf")]
+    deep = "/".join(["d%d" % i for i in range(60)])
+    long_name = "n" * 250
+    tars = {
+        "good": (0x08 | 0x80, good),
+        "good-rootfs-abs": (0x40 | 0x08, good + [("sbin", "sym", "/bin")]),
+        "good-replace-planted": (0x02 | 0x04 | 0x80, good),
+        "unpriv": (0x10 | 0x02 | 0x08 | 0x80, good),
+        "setuid": (0x20, [("su", "file", b"x")]),
+        "setuid-denied": (0x00, [("su", "file", b"x")]),
+        "dotdot": (0, [("../outside/evil", "file", b"x")]),
+        "dotdot-inner": (0, [("a", "dir", None), ("a/../../canary", "file", b"x")]),
+        "absolute": (0, [("/dev/shm/evil", "file", b"x")]),
+        "link-then-file": (0, [("l", "sym", "../outside"), ("l/evil", "file", b"x")]),
+        "link-abs-then-file": (0x40, [("l", "sym", "@O"), ("l/evil", "file", b"x")]),
+        "link-canary-then-file": (0x40 | 0x04, [("c", "sym", "@C"), ("c", "file", b"x")]),
+        "planted-link-parent": (0x02 | 0x04, [("p-dirlink", "dir", None),
+                                              ("p-dirlink/evil", "file", b"x")]),
+        "planted-abslink-parent": (0x02, [("p-abslink/evil", "file", b"x")]),
+        "planted-filelink": (0x02 | 0x04, [("p-filelink", "file", b"evil")]),
+        "planted-hardlink": (0x02 | 0x04, [("p-hardlink", "file", b"evil")]),
+        "planted-fifo": (0x02 | 0x04, [("p-fifo", "file", b"evil")]),
+        "planted-locked": (0x02 | 0x10 | 0x80, [("p-locked", "dir", None),
+                                                ("p-locked/x", "file", b"y")]),
+        "hardlink-outside": (0, [("h", "hard", "../canary")]),
+        "hardlink-abs": (0, [("h", "hard", "@C")]),
+        "device": (0, [("null", "chr", None)]),
+        "fifo": (0, [("f", "fifo", None)]),
+        "duplicate": (0x04, [("a", "file", b"1"), ("a", "file", b"2")]),
+        "duplicate-dir-file": (0x04, [("a", "dir", None), ("a", "file", b"2")]),
+        "long-name": (0x80, [(long_name, "file", b"x"), (long_name + "2", "sym", "x" * 300)]),
+        "deep": (0x08 | 0x80, [(deep, "dir", None), (deep + "/f", "file", b"x")]),
+        "ustar-link-o": (0x40, [("l", "sym", "@O/sub"), ("l/deep", "file", b"x")]),
+    }
+    seeds = {}
+    for name, (flags, entries) in tars.items():
+        fmt = tarfile.USTAR_FORMAT if name.startswith("ustar") else tarfile.PAX_FORMAT
+        try:
+            seeds["tar-" + name] = bytes([flags]) + tar_of(entries, fmt)
+        except ValueError:
+            seeds["tar-" + name] = bytes([flags]) + tar_of(entries, tarfile.GNU_FORMAT)
+    D, F, L = 1, 0, 2
+    scripts = {
+        # the reader would refuse these; the writer alone must hold
+        "link-then-file": (0, [(L, 0o777, "l", "../outside", None), (F, 0o644, "l/evil", None, b"x")]),
+        "abslink-then-file": (0, [(L, 0o777, "l", "@O", None), (F, 0o644, "l/evil", None, b"x")]),
+        "abslink-then-dir": (0x04, [(L, 0o777, "l", "@O", None), (D, 0o755, "l", None, None),
+                                    (F, 0o644, "l/x", None, b"x")]),
+        "canary-link-replaced": (0x04, [(L, 0o777, "c", "@C", None), (F, 0o644, "c", None, b"x")]),
+        "canary-link-kept": (0, [(L, 0o777, "c", "@C", None), (F, 0o644, "c", None, b"x")]),
+        "dotdot": (0, [(F, 0o644, "../canary", None, b"x"), (D, 0o755, "..", None, None),
+                       (F, 0o644, "a/../../canary", None, b"x")]),
+        "absolute": (0, [(F, 0o644, "/dev/shm/evil", None, b"x")]),
+        "file-then-child": (0, [(F, 0o644, "f", None, b"x"), (F, 0o644, "f/g", None, b"x")]),
+        "planted": (0x02 | 0x04, [(F, 0o644, "p-hardlink", None, b"x"),
+                                  (F, 0o644, "p-filelink", None, b"x"),
+                                  (F, 0o644, "p-dirlink/inner", None, b"x"),
+                                  (D, 0o755, "p-abslink", None, None),
+                                  (F, 0o644, "p-abslink/inner", None, b"x"),
+                                  (F, 0o644, "p-fifo", None, b"x"),
+                                  (F, 0o644, "p-locked/x", None, b"x")]),
+        "planted-no-replace": (0x02, [(F, 0o644, "p-hardlink", None, b"x"),
+                                      (D, 0o755, "p-dirlink", None, None),
+                                      (F, 0o644, "p-dirlink/sub/deep", None, b"x")]),
+        "unpriv-planted": (0x10 | 0x02 | 0x80, [(D, 0o000, "z", None, None),
+                                                (F, 0o644, "z/y", None, b"x")]),
+        "setuid": (0, [(F, 0o6755, "s", None, b"x"), (D, 0o2755, "g", None, None)]),
+        "short-data": (0, [(3 | 4, 0o644, "short", None, b"x"), (F, 0o644, "next", None, b"y")]),
+        "no-end": (0x10, [(F | 0x10, 0o644, "open", None, b"x"), (F, 0o644, "next", None, b"y")]),
+        "replace-dir-with-file": (0x04, [(D, 0o755, "d", None, None), (F, 0o644, "d/x", None, b"x"),
+                                          (F, 0o644, "d", None, b"y")]),
+    }
+    for name, (flags, recs) in scripts.items():
+        seeds["script-" + name] = bytes([flags | 0x01]) + script(recs)
+    return seeds
+
+
 # ---- fuzz_keyfile: key files as ota-sign writes them -----------------------
 def keyfile_seeds(sign):
     s = {"example-root.key": read(ROOT, "keys-example", "root.key"),
@@ -184,6 +303,7 @@ def main():
     write_corpus("fuzz_server", server_seeds())
     write_corpus("fuzz_pem", pem_seeds())
     write_corpus("fuzz_bundle", bundle_seeds())
+    write_corpus("fuzz_tree", tree_seeds())
     if os.access(sign, os.X_OK):
         write_corpus("fuzz_keyfile", keyfile_seeds(sign))
     else:

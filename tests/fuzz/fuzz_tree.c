@@ -1,0 +1,798 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* libFuzzer: the install engine's tree extraction into a real directory —
+ * the `dir` slot writer (client/src/slot_dir.c: otac_dir_open, _empty,
+ * _entry_begin/_data/_end, the calls install.c makes) fed by the bundle
+ * reader (formats/ota_bundle_reader.c: libarchive and the tree checks) or
+ * directly, on tmpfs (/dev/shm/ota-fuzz-tree.PID/):
+ *
+ *     root/      the slot, made afresh for every input (removed by the
+ *                harness with its own walk, not by the code under test)
+ *     outside/   a sentinel directory: a file, a subdirectory with a file
+ *     canary     a file next to the slot
+ *
+ * After every input, whatever the writer returned, the harness aborts
+ * (libFuzzer reports a crash) when anything escaped the slot:
+ *  - outside/ differs in any entry, type, mode, size, inode, mtime or
+ *    content (so a write through a link to it, or a create/remove in it);
+ *  - the canary differs (inode, size, mode, mtime, content), or has more
+ *    links than the one hard link the harness planted in the slot;
+ *  - the workspace holds anything but root, outside and canary;
+ *  - inside root (lstat walk, no link followed): an object on another
+ *    device, a device node / fifo / socket the harness did not plant, a
+ *    regular file with several links other than that planted one (the
+ *    writer makes none), a setuid/setgid bit without allow_setuid;
+ *  - otac_dir_empty returned OTA_OK but left something;
+ *  - the reader returned OTA_OK (whole tree installed) but an entry it
+ *    delivered is missing, of another type, or (file) of another size.
+ *
+ * Input: a flags byte, then the body.
+ *   0x01  body is an entry script (below) fed to the writer directly,
+ *         bypassing the reader's tree checks (order, "nothing below a link
+ *         or a file", link targets): the writer's own defences alone; else
+ *         the body is a tar stream that the harness pads to 512-byte blocks
+ *         plus the end-of-archive blocks, wraps as a bundle (one tree
+ *         component, stored chunks, exact head SHA-256 as the signed
+ *         metadata would anchor it; entries/unpacked counted in a first
+ *         verify-only pass) and runs through ota_bundle_reader with a sink
+ *         that calls the slot writer, as install.c does.  Each ustar
+ *         header's checksum is fixed up, and a linkname starting "@O" or
+ *         "@C" becomes the absolute path of outside/ or the canary.
+ *   0x02  plant hostile leftovers in root first (a link to ../outside, one
+ *         to outside/ by absolute path, a link to the canary, a hard link
+ *         to the canary, a fifo, a mode-0000 directory holding a file):
+ *         names "p-dirlink", "p-abslink", "p-filelink", "p-hardlink",
+ *         "p-fifo", "p-locked/x";
+ *   0x04  replace (a resumed install: objects in the way are removed);
+ *   0x08  otac_dir_empty before writing (a fresh install);
+ *   0x10  unprivileged: the writer sees geteuid() != 0 (interposed below)
+ *         and file-system permission checks run as uid/gid 65534
+ *         (setfsuid/setfsgid: the kernel drops the file capabilities);
+ *         restored before any check (and in the sanitizers' error hooks, so
+ *         a crash artifact can still be written);
+ *   0x20  allow_setuid;
+ *   0x40  tar: the component is a rootfs (absolute link targets allowed);
+ *   0x80  afterwards, reopen the slot and otac_dir_empty it (the next
+ *         install's first step, against what this one left).
+ * Entry script: records
+ *     t | mode (2 bytes BE) | path NUL | [link NUL] | [n | n data bytes]
+ *   t & 3: 0 file, 1 directory, 2 symlink (link follows, "@O"/"@C" as
+ *   above), 3 file whose declared size is n + 1 + (t >> 2 & 3) (short
+ *   data); t & 0x10: no entry_end; t & 0x20: flip replace for this entry.
+ *   At most MAX_SCRIPT entries.
+ */
+#define _GNU_SOURCE /* setfsuid, nftw's FTW_ACTIONRETVAL-free use */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../../client/src/slot.h"
+#include "ota_bundle.h"
+#include "ota_limits.h"
+#include "ota_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NOBODY 65534
+#define MAX_SCRIPT 64
+#define MAX_DELIVERED 64
+#define CHUNK 65536u
+
+static char ws[256], rootp[300], outp[300], canp[300];
+static char base_out[1 << 16];   /* snapshot of outside/ */
+static char base_can[512];       /* snapshot of the canary (no link count) */
+static bool fake_nonroot;        /* geteuid() as the writer sees it */
+static bool as_nobody;           /* fsuid is 65534 */
+
+static void restore(void);
+
+static void
+die(const char *what)
+{
+    restore();
+    fprintf(stderr, "fuzz_tree: %s\n", what);
+    abort();
+}
+
+/* ---- privileges --------------------------------------------------------- */
+
+/* The writer asks geteuid() whether it runs as root (slot_dir.c); the
+ * executable's definition wins over libc's for the statically linked
+ * library.  The real effective uid never changes. */
+uid_t
+geteuid(void)
+{
+    return fake_nonroot ? NOBODY : (uid_t) syscall(SYS_geteuid);
+}
+
+static void
+drop(void)
+{
+    if (syscall(SYS_geteuid) != 0)
+        return; /* not root: unprivileged already */
+    fake_nonroot = true;
+    setfsgid(NOBODY);
+    setfsuid(NOBODY);
+    as_nobody = true;
+}
+
+static void
+restore(void)
+{
+    if (as_nobody) {
+        setfsuid(0);
+        setfsgid(0);
+        as_nobody = false;
+    }
+    fake_nonroot = false;
+}
+
+/* So the crash artifact can be written after a sanitizer report. */
+void __asan_on_error(void);
+void
+__asan_on_error(void)
+{
+    restore();
+}
+void __ubsan_on_report(void);
+void
+__ubsan_on_report(void)
+{
+    restore();
+}
+
+/* ---- snapshots and checks ----------------------------------------------- */
+
+static char *snap;
+static size_t snap_len, snap_cap;
+
+static void
+snap_add(const char *a, const struct stat *st, const char *hash)
+{
+    int n = snprintf(snap + snap_len, snap_cap - snap_len, "%s %o %lld %llu %lld.%ld %s\n", a, (unsigned) st->st_mode,
+                     (long long) st->st_size, (unsigned long long) st->st_ino,
+                     (long long) st->st_mtim.tv_sec, (long) st->st_mtim.tv_nsec, hash);
+    if (n < 0 || (size_t) n >= snap_cap - snap_len)
+        die("snapshot too large");
+    snap_len += (size_t) n;
+}
+
+static void
+file_hash(const char *path, const struct stat *st, char hex[65])
+{
+    strcpy(hex, "-");
+    if (!S_ISREG(st->st_mode))
+        return;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (ota_file_read(path, 1 << 20, &buf, &len) != OTA_OK)
+        die("cannot read a sentinel file");
+    uint8_t md[32];
+    ota_sha256(buf, len, md);
+    ota_hex_encode(md, 32, hex);
+    free(buf);
+}
+
+static int
+snap_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) flag;
+    (void) ftw;
+    char hex[65];
+    file_hash(path, st, hex);
+    snap_add(path, st, hex);
+    return 0;
+}
+
+static void
+snapshot_outside(char *out, size_t cap)
+{
+    snap = out;
+    snap_len = 0;
+    snap_cap = cap;
+    out[0] = '\0';
+    if (nftw(outp, snap_cb, 8, FTW_PHYS) != 0)
+        die("cannot walk outside/");
+}
+
+static void
+snapshot_canary(char *out, size_t cap, struct stat *st)
+{
+    if (lstat(canp, st) != 0)
+        die("canary gone");
+    char hex[65];
+    file_hash(canp, st, hex);
+    snap = out;
+    snap_len = 0;
+    snap_cap = cap;
+    snap_add(canp, st, hex);
+}
+
+/* the root walk's state */
+static bool walk_allow_setuid, walk_planted;
+static dev_t walk_dev;
+static ino_t canary_ino;
+static unsigned walk_canary_links, walk_count;
+
+static int
+root_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) flag;
+    if (ftw->level == 0)
+        return 0;
+    walk_count++;
+    const char *rel = path + strlen(rootp) + 1;
+    if (st->st_dev != walk_dev) {
+        fprintf(stderr, "fuzz_tree: %s: on another device\n", rel);
+        abort();
+    }
+    if (st->st_ino == canary_ino) {
+        if (!walk_planted || strcmp(rel, "p-hardlink") != 0) {
+            fprintf(stderr, "fuzz_tree: %s: a hard link to the canary\n", rel);
+            abort();
+        }
+        walk_canary_links++;
+        return 0;
+    }
+    if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode) &&
+        !(walk_planted && strcmp(rel, "p-fifo") == 0 && S_ISFIFO(st->st_mode))) {
+        fprintf(stderr, "fuzz_tree: %s: a special file (mode %o)\n", rel, (unsigned) st->st_mode);
+        abort();
+    }
+    if (S_ISREG(st->st_mode) && st->st_nlink != 1) {
+        fprintf(stderr, "fuzz_tree: %s: %lu links\n", rel, (unsigned long) st->st_nlink);
+        abort();
+    }
+    if (!walk_allow_setuid && !S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID))) {
+        fprintf(stderr, "fuzz_tree: %s: setuid/setgid (mode %o)\n", rel, (unsigned) st->st_mode);
+        abort();
+    }
+    return 0;
+}
+
+/* Everything outside root as it was; root's contents acceptable. */
+static void
+check_all(bool allow_setuid, bool planted)
+{
+    static char now[sizeof base_out];
+    snapshot_outside(now, sizeof now);
+    if (strcmp(now, base_out) != 0) {
+        fprintf(stderr, "fuzz_tree: outside/ changed\nwas:\n%snow:\n%s", base_out, now);
+        abort();
+    }
+    char can[sizeof base_can];
+    struct stat cst;
+    snapshot_canary(can, sizeof can, &cst);
+    if (strcmp(can, base_can) != 0) {
+        fprintf(stderr, "fuzz_tree: the canary changed\nwas: %snow: %s", base_can, can);
+        abort();
+    }
+    /* the workspace: root, outside, canary */
+    DIR *dir = opendir(ws);
+    if (dir == NULL)
+        die("cannot list the workspace");
+    unsigned n = 0;
+    for (struct dirent *de; (de = readdir(dir)) != NULL;) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        n++;
+        if (strcmp(de->d_name, "root") != 0 && strcmp(de->d_name, "outside") != 0 &&
+            strcmp(de->d_name, "canary") != 0) {
+            fprintf(stderr, "fuzz_tree: %s appeared next to the slot\n", de->d_name);
+            abort();
+        }
+    }
+    closedir(dir);
+    struct stat rst;
+    if (n != 3 || lstat(rootp, &rst) != 0 || !S_ISDIR(rst.st_mode))
+        die("the slot directory or a sentinel is gone");
+    walk_allow_setuid = allow_setuid;
+    walk_planted = planted;
+    walk_dev = rst.st_dev;
+    canary_ino = cst.st_ino;
+    walk_canary_links = 0;
+    walk_count = 0;
+    if (nftw(rootp, root_cb, 8, FTW_PHYS) != 0)
+        die("cannot walk the slot");
+    if (cst.st_nlink != 1 + walk_canary_links) {
+        fprintf(stderr, "fuzz_tree: the canary has %lu links, %u in the slot\n",
+                (unsigned long) cst.st_nlink, walk_canary_links);
+        abort();
+    }
+}
+
+static unsigned
+root_entries(void)
+{
+    DIR *dir = opendir(rootp);
+    if (dir == NULL)
+        die("cannot list the slot");
+    unsigned n = 0;
+    for (struct dirent *de; (de = readdir(dir)) != NULL;)
+        n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    closedir(dir);
+    return n;
+}
+
+/* ---- workspace ---------------------------------------------------------- */
+
+static int
+rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st;
+    (void) ftw;
+    if (flag == FTW_DP || flag == FTW_D)
+        return rmdir(path) != 0 ? -1 : 0;
+    return unlink(path) != 0 ? -1 : 0;
+}
+
+static int
+chmod_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) ftw;
+    if (flag == FTW_D || flag == FTW_DNR)
+        chmod(path, (st->st_mode & 07777) | 0700);
+    return 0;
+}
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
+    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t) strlen(text) || fchmod(fd, mode) != 0 ||
+        close(fd) != 0)
+        die("cannot make the workspace");
+}
+
+static void
+setup(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    snprintf(ws, sizeof ws, "/dev/shm/ota-fuzz-tree.%ld", (long) getpid());
+    snprintf(rootp, sizeof rootp, "%s/root", ws);
+    snprintf(outp, sizeof outp, "%s/outside", ws);
+    snprintf(canp, sizeof canp, "%s/canary", ws);
+    char p[400];
+    if (mkdir(ws, 0755) != 0 || mkdir(outp, 0755) != 0)
+        die("cannot make the workspace (/dev/shm)");
+    snprintf(p, sizeof p, "%s/inner", outp);
+    write_file(p, "outside: must not change\n", 0666);
+    snprintf(p, sizeof p, "%s/sub", outp);
+    if (mkdir(p, 0777) != 0 || chmod(p, 0777) != 0)
+        die("cannot make the workspace");
+    snprintf(p, sizeof p, "%s/sub/deep", outp);
+    write_file(p, "deep: must not change\n", 0666);
+    write_file(canp, "canary: must not change\n", 0666);
+    /* modes 0777 / 0666: a write through a link would succeed for the
+     * unprivileged writer too, and show */
+    if (chmod(outp, 0777) != 0)
+        die("cannot make the workspace");
+    snapshot_outside(base_out, sizeof base_out);
+    struct stat st;
+    snapshot_canary(base_can, sizeof base_can, &st);
+}
+
+static void
+cleanup(void)
+{
+    char cmd[400];
+    if (ws[0] == '\0')
+        return;
+    (void) nftw(ws, chmod_cb, 8, FTW_PHYS);
+    if (nftw(ws, rm_cb, 8, FTW_PHYS | FTW_DEPTH) != 0) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", ws);
+        if (system(cmd) != 0)
+            fprintf(stderr, "fuzz_tree: could not remove %s\n", ws);
+    }
+}
+
+/* A fresh, empty root (owned by 65534 when unprivileged); hostile
+ * leftovers in it when asked. */
+static void
+fresh_root(bool nonroot, bool plant)
+{
+    struct stat st;
+    if (lstat(rootp, &st) == 0) {
+        (void) nftw(rootp, chmod_cb, 8, FTW_PHYS);
+        if (nftw(rootp, rm_cb, 8, FTW_PHYS | FTW_DEPTH) != 0)
+            die("cannot remove the slot");
+    }
+    if (mkdir(rootp, 0755) != 0)
+        die("cannot make the slot");
+    uid_t u = nonroot ? NOBODY : 0;
+    if (syscall(SYS_geteuid) == 0 && chown(rootp, u, u) != 0)
+        die("cannot chown the slot");
+    if (!plant)
+        return;
+    char p[400], t[400];
+    snprintf(p, sizeof p, "%s/p-dirlink", rootp);
+    if (symlink("../outside", p) != 0)
+        die("plant");
+    snprintf(p, sizeof p, "%s/p-abslink", rootp);
+    if (symlink(outp, p) != 0)
+        die("plant");
+    snprintf(p, sizeof p, "%s/p-filelink", rootp);
+    if (symlink("../canary", p) != 0)
+        die("plant");
+    snprintf(p, sizeof p, "%s/p-hardlink", rootp);
+    if (link(canp, p) != 0)
+        die("plant");
+    snprintf(p, sizeof p, "%s/p-fifo", rootp);
+    if (mkfifo(p, 0644) != 0)
+        die("plant");
+    snprintf(p, sizeof p, "%s/p-locked", rootp);
+    snprintf(t, sizeof t, "%s/p-locked/x", rootp);
+    if (mkdir(p, 0755) != 0)
+        die("plant");
+    write_file(t, "x", 0644);
+    if (syscall(SYS_geteuid) == 0 && (chown(p, u, u) != 0 || chown(t, u, u) != 0))
+        die("plant");
+    if (chmod(p, 0) != 0)
+        die("plant");
+}
+
+/* ---- links: "@O" / "@C" ------------------------------------------------- */
+
+static const char *
+link_target(const char *in, char *buf, size_t cap)
+{
+    if (in[0] == '@' && (in[1] == 'O' || in[1] == 'C')) {
+        snprintf(buf, cap, "%s%s", in[1] == 'O' ? outp : canp, in + 2);
+        return buf;
+    }
+    return in;
+}
+
+/* ---- the writer, as install.c drives it ---------------------------------- */
+
+typedef struct run {
+    otac_dir *d;
+    bool replace;
+    bool counting;              /* first pass: count only */
+    uint64_t entries, bytes;
+    unsigned ndelivered;
+    struct {
+        char *path;
+        ota_bundle_etype type;
+        uint64_t size;
+    } delivered[MAX_DELIVERED];
+} run;
+
+static ota_err
+k_entry_begin(void *user, const ota_bundle_component *c, const ota_bundle_entry *e)
+{
+    (void) c;
+    run *r = user;
+    r->entries++;
+    if (r->counting)
+        return OTA_OK;
+    if (r->ndelivered < MAX_DELIVERED) {
+        r->delivered[r->ndelivered].path = strdup(e->path);
+        r->delivered[r->ndelivered].type = e->type;
+        r->delivered[r->ndelivered].size = e->size;
+        if (r->delivered[r->ndelivered].path == NULL)
+            die("out of memory");
+        r->ndelivered++;
+    }
+    return otac_dir_entry_begin(r->d, e, r->replace);
+}
+
+static ota_err
+k_entry_data(void *user, const uint8_t *buf, size_t len)
+{
+    run *r = user;
+    r->bytes += len;
+    return r->counting ? OTA_OK : otac_dir_entry_data(r->d, buf, len);
+}
+
+static ota_err
+k_entry_end(void *user)
+{
+    run *r = user;
+    return r->counting ? OTA_OK : otac_dir_entry_end(r->d);
+}
+
+typedef struct src {
+    const uint8_t *p;
+    size_t left;
+} src;
+
+static ota_err
+pull(void *user, uint8_t *buf, size_t cap, size_t *got)
+{
+    src *s = user;
+    size_t n = s->left < cap ? s->left : cap;
+    if (n > 4096)
+        n = 4096;
+    memcpy(buf, s->p, n);
+    s->p += n;
+    s->left -= n;
+    *got = n;
+    return OTA_OK;
+}
+
+static uint64_t
+octal(const uint8_t *f, size_t n, bool *ok)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    while (i < n && f[i] == ' ')
+        i++;
+    for (; i < n && f[i] >= '0' && f[i] <= '7'; i++)
+        v = v * 8 + (uint64_t) (f[i] - '0');
+    *ok = i == n || f[i] == ' ' || f[i] == '\0';
+    return v;
+}
+
+/* Fix up ustar headers: "@O"/"@C" link names, checksums. */
+static void
+fix_tar(uint8_t *t, size_t len)
+{
+    for (size_t pos = 0; pos + 512 <= len;) {
+        uint8_t *h = t + pos;
+        bool zero = true;
+        for (size_t i = 0; i < 512 && zero; i++)
+            zero = h[i] == 0;
+        if (zero)
+            return;
+        if (h[157] == '@' && (h[158] == 'O' || h[158] == 'C')) {
+            char in[101], buf[400];
+            memcpy(in, h + 157, 100);
+            in[100] = '\0';
+            const char *tgt = link_target(in, buf, sizeof buf);
+            size_t n = strlen(tgt);
+            if (n <= 100) {
+                memset(h + 157, 0, 100);
+                memcpy(h + 157, tgt, n);
+            }
+        }
+        memset(h + 148, ' ', 8);
+        unsigned sum = 0;
+        for (size_t i = 0; i < 512; i++)
+            sum += h[i];
+        snprintf((char *) h + 148, 8, "%06o", sum & 0777777u);
+        h[155] = ' ';
+        bool ok;
+        uint64_t sz = octal(h + 124, 12, &ok);
+        if (!ok || sz > len)
+            return;
+        pos += 512 + (size_t) ((sz + 511) / 512 * 512);
+    }
+}
+
+/* The bundle of one tree component holding tar[tlen] (tlen % 512 == 0,
+ * >= 1024), stored chunks; *head_len and sha: the anchor. */
+static uint8_t *
+make_bundle(const uint8_t *tar, size_t tlen, bool rootfs, uint64_t entries, uint64_t unpacked,
+            size_t *blen, uint64_t *head_len, uint8_t sha[32])
+{
+    char man[512];
+    int mlen = snprintf(man, sizeof man,
+                        "{\"chunk_size\":%u,\"components\":[{\"entries\":%llu,\"name\":\"rootfs\","
+                        "\"rootfs\":%s,\"size\":%zu,\"type\":\"tree\",\"unpacked\":%llu}],"
+                        "\"format\":1,\"hardware\":[\"fuzz-hw\"],\"name\":\"fuzz\","
+                        "\"type\":\"ota-bundle\",\"version\":\"1.0.0\"}",
+                        CHUNK, (unsigned long long) entries, rootfs ? "true" : "false", tlen,
+                        (unsigned long long) unpacked);
+    uint32_t nchunks = (uint32_t) ((tlen + CHUNK - 1) / CHUNK);
+    size_t tab = (size_t) nchunks * OTA_BUNDLE_ENTRY_LEN;
+    *head_len = OTA_BUNDLE_HEADER_LEN + (size_t) mlen + tab;
+    *blen = (size_t) *head_len + tlen;
+    uint8_t *b = malloc(*blen);
+    if (b == NULL)
+        die("out of memory");
+    memcpy(b + OTA_BUNDLE_HEADER_LEN, man, (size_t) mlen);
+    for (uint32_t i = 0; i < nchunks; i++) {
+        size_t off = (size_t) i * CHUNK, n = tlen - off < CHUNK ? tlen - off : CHUNK;
+        uint8_t h[32];
+        ota_sha256(tar + off, n, h);
+        ota_bundle_chunk_encode((uint32_t) n, h, h,
+                                b + OTA_BUNDLE_HEADER_LEN + mlen + (size_t) i * OTA_BUNDLE_ENTRY_LEN);
+    }
+    memcpy(b + *head_len, tar, tlen);
+    ota_bundle_header hd = {.format = OTA_BUNDLE_FORMAT_VERSION,
+                            .chunk_size = CHUNK,
+                            .chunk_count = nchunks,
+                            .manifest_len = (uint64_t) mlen,
+                            .table_len = tab,
+                            .payload_len = tlen};
+    ota_sha256(b + OTA_BUNDLE_HEADER_LEN, (size_t) mlen + tab, hd.digest);
+    ota_bundle_header_encode(&hd, b);
+    ota_sha256(b, (size_t) *head_len, sha);
+    return b;
+}
+
+static ota_err
+read_bundle(const uint8_t *b, size_t blen, uint64_t head_len, const uint8_t sha[32], run *r)
+{
+    src s = {.p = b, .left = blen};
+    ota_bundle_sink sink = {.user = r,
+                            .entry_begin = k_entry_begin,
+                            .entry_data = k_entry_data,
+                            .entry_end = k_entry_end};
+    ota_bundle_reader_config cfg = {.size = sizeof cfg,
+                                    .read = pull,
+                                    .read_user = &s,
+                                    .sink = &sink,
+                                    .head_sha256 = sha,
+                                    .head_length = head_len};
+    ota_bundle_reader *rd = NULL;
+    ota_err rc = ota_bundle_reader_new(&cfg, &rd);
+    if (rc != OTA_OK)
+        die("reader_new refused the harness's bundle");
+    rc = ota_bundle_reader_run(rd);
+    ota_bundle_reader_free(rd);
+    return rc;
+}
+
+/* Tar mode; OTA_OK when the reader installed the whole tree. */
+static ota_err
+tar_mode(const uint8_t *body, size_t len, bool rootfs, run *r)
+{
+    size_t tlen = (len + 511) / 512 * 512 + 1024;
+    uint8_t *tar = calloc(1, tlen);
+    if (tar == NULL)
+        die("out of memory");
+    memcpy(tar, body, len);
+    fix_tar(tar, tlen);
+    size_t blen;
+    uint64_t head_len;
+    uint8_t sha[32];
+    /* pass 1: count entries and bytes (verify only) */
+    uint8_t *b = make_bundle(tar, tlen, rootfs, OTA_BUNDLE_MAX_ENTRIES, tlen, &blen, &head_len, sha);
+    r->counting = true;
+    (void) read_bundle(b, blen, head_len, sha, r);
+    free(b);
+    r->counting = false;
+    uint64_t n = r->entries, bytes = r->bytes;
+    r->entries = r->bytes = 0;
+    b = make_bundle(tar, tlen, rootfs, n, bytes, &blen, &head_len, sha);
+    ota_err rc = read_bundle(b, blen, head_len, sha, r);
+    free(b);
+    free(tar);
+    return rc;
+}
+
+/* Script mode: entries straight to the writer. */
+static void
+script_mode(const uint8_t *p, size_t len, run *r)
+{
+    char path[OTA_BUNDLE_MAX_ENTRY_PATH + 2], link[OTA_BUNDLE_MAX_ENTRY_PATH + 2], lbuf[8192];
+    size_t i = 0;
+    for (unsigned k = 0; k < MAX_SCRIPT && i + 3 < len; k++) {
+        uint8_t t = p[i];
+        uint32_t mode = ((uint32_t) p[i + 1] << 8 | p[i + 2]) & 07777u;
+        i += 3;
+        size_t n = strnlen((const char *) p + i, len - i);
+        if (n > OTA_BUNDLE_MAX_ENTRY_PATH || i + n >= len)
+            return;
+        memcpy(path, p + i, n + 1);
+        i += n + 1;
+        ota_bundle_entry e = {.path = path, .mode = mode, .mtime = 1700000000 + t};
+        const uint8_t *fdata = NULL;
+        size_t flen = 0;
+        switch (t & 3) {
+        case 0:
+        case 3:
+            if (i >= len)
+                return;
+            flen = p[i++];
+            if (flen > len - i)
+                flen = len - i;
+            fdata = p + i;
+            i += flen;
+            e.type = OTA_BUNDLE_FILE;
+            e.size = (t & 3) == 3 ? flen + 1 + (t >> 2 & 3u) : flen;
+            break;
+        case 1: e.type = OTA_BUNDLE_DIR; break;
+        default:
+            n = strnlen((const char *) p + i, len - i);
+            if (n > OTA_BUNDLE_MAX_ENTRY_PATH || i + n >= len)
+                return;
+            memcpy(link, p + i, n + 1);
+            i += n + 1;
+            e.type = OTA_BUNDLE_SYMLINK;
+            e.link = link_target(link, lbuf, sizeof lbuf);
+            break;
+        }
+        bool replace = r->replace != ((t & 0x20) != 0);
+        if (otac_dir_entry_begin(r->d, &e, replace) != OTA_OK)
+            continue;
+        if (flen > 0)
+            (void) otac_dir_entry_data(r->d, fdata, flen);
+        if (!(t & 0x10))
+            (void) otac_dir_entry_end(r->d);
+    }
+}
+
+static void
+check_delivered(const run *r)
+{
+    for (unsigned k = 0; k < r->ndelivered; k++) {
+        char p[OTA_BUNDLE_MAX_ENTRY_PATH + 400];
+        snprintf(p, sizeof p, "%s/%s", rootp, r->delivered[k].path);
+        struct stat st;
+        bool ok = lstat(p, &st) == 0;
+        switch (r->delivered[k].type) {
+        case OTA_BUNDLE_FILE:
+            ok = ok && S_ISREG(st.st_mode) && (uint64_t) st.st_size == r->delivered[k].size;
+            break;
+        case OTA_BUNDLE_DIR: ok = ok && S_ISDIR(st.st_mode); break;
+        default: ok = ok && S_ISLNK(st.st_mode); break;
+        }
+        if (!ok) {
+            fprintf(stderr, "fuzz_tree: installed, but entry %s is not there as delivered\n",
+                    r->delivered[k].path);
+            abort();
+        }
+    }
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    setup();
+    uint8_t fl = data[0];
+    bool script = fl & 0x01, plant = fl & 0x02, nonroot = fl & 0x10, allow = fl & 0x20;
+    fresh_root(nonroot, plant);
+    run *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        die("out of memory");
+    r->replace = fl & 0x04;
+    otac_dir_opts o = {.allow_setuid = allow};
+    if (nonroot)
+        drop();
+    bool installed = false;
+    if (otac_dir_open(rootp, &o, &r->d) != OTA_OK)
+        die("cannot open the slot");
+    if ((fl & 0x08) && otac_dir_empty(r->d) == OTA_OK && root_entries() != 0)
+        die("otac_dir_empty returned OTA_OK and left something");
+    if (script)
+        script_mode(data + 1, size - 1, r);
+    else
+        installed = tar_mode(data + 1, size - 1, fl & 0x40, r) == OTA_OK;
+    otac_dir_close(r->d);
+    r->d = NULL;
+    restore();
+    check_all(allow, plant);
+    if (installed && !plant)
+        check_delivered(r);
+    if (fl & 0x80) {
+        if (nonroot)
+            drop();
+        otac_dir *d = NULL;
+        if (otac_dir_open(rootp, &o, &d) != OTA_OK)
+            die("cannot reopen the slot");
+        ota_err rc = otac_dir_empty(d);
+        otac_dir_close(d);
+        restore();
+        check_all(allow, plant);
+        if (rc == OTA_OK && root_entries() != 0)
+            die("otac_dir_empty returned OTA_OK and left something");
+    }
+    for (unsigned k = 0; k < r->ndelivered; k++)
+        free(r->delivered[k].path);
+    free(r);
+    return 0;
+}
+
+/* libFuzzer has no teardown hook: remove the workspace at exit. */
+__attribute__((constructor)) static void
+at_start(void)
+{
+    atexit(cleanup);
+}
