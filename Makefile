@@ -322,10 +322,14 @@ FUZZ_SEEDS := formats/vectors/canonical formats/vectors/tufjs formats/vectors/bu
 FUZZ_SERVER_OBJ := $(BUILD)/server/path.o $(BUILD)/server/headers.o
 FUZZ_LIBS := $(FUZZ_SERVER_OBJ) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
 
+# fuzz_conf also links the agent's settings parser (its die() is the harness's)
+$(BUILD)/fuzz_conf: FUZZ_EXTRA := $(BUILD)/client/agent/options.o
+$(BUILD)/fuzz_conf: $(BUILD)/client/agent/options.o
+
 # only meaningful in the sub-make (CC=clang, CFLAGS=-fsanitize=fuzzer-no-link)
 $(FUZZ_BIN): $(BUILD)/%: tests/fuzz/%.c $(FUZZ_LIBS)
 	@$(if $(Q),echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -DOTA_SOURCE_DIR=\"$(CURDIR)\" -MMD -MP $< $(FUZZ_LIBS) \
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -DOTA_SOURCE_DIR=\"$(CURDIR)\" -MMD -MP $< $(FUZZ_EXTRA) $(FUZZ_LIBS) \
 	  -o $@ $(ALL_LDFLAGS) $(CLIENT_LIBS) $(DEP_LIBS)
 
 fuzz-build: $(FUZZ_BIN)

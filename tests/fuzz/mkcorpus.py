@@ -282,6 +282,79 @@ def tree_seeds():
     return seeds
 
 
+# ---- fuzz_conf: selector byte (0 system.conf, 1 client.conf, 2 env listing) -
+def conf_seeds():
+    slots = ("[slot.rootfs.0]\ntype = dir\npath = /mnt/a\nbootname = A\n"
+             "[slot.rootfs.1]\ntype = dir\npath = /mnt/b\nbootname = B\nallow-setuid = yes\n"
+             "[slot.kernel.0]\ntype = raw\ndevice = /dev/k0\nparent = rootfs.0\n"
+             "[slot.kernel.1]\ntype = raw\npath = /dev/k1\nparent = rootfs.1\n")
+    systems = {
+        "example": read(ROOT, "dist", "etc", "ota", "system.conf.example"),
+        "uboot": ("[system]\r\ncompatible = gw-1\n\tbootloader\t=\tuboot  \n; c\n"
+                  "attempts = 5\nfw-env-config = /etc/fw_env.config\nfw-printenv = /bin/p\n"
+                  "fw-setenv = /bin/s\nbootloader-timeout = 7\ncmdline = /proc/cmdline\n"
+                  + slots).encode(),
+        "grub": ("[system]\ncompatible = gw-1\nbootloader = grub\ngrubenv = /boot/grubenv\n"
+                 "grub-editenv = /usr/bin/grub-editenv\n" + slots).encode(),
+        "custom": ("[system]\ncompatible = gw-1\nbootloader = custom\n"
+                   "custom-program = /usr/lib/ota/boot\n" + slots).encode(),
+        "symlink": ("[system]\ncompatible = gw-1\nbootloader = symlink\nsymlink = /run/cur\n"
+                    + slots).encode(),
+        "application": ("[system]\ncompatible = gw-1\nbootloader = application\n"
+                        + slots).encode(),
+        "dup-slot": ("[system]\ncompatible = gw-1\nbootloader = uboot\n" + slots
+                     + "[ slot.rootfs.0 ]\ntype = dir\npath = /c\nbootname = C\n").encode(),
+    }
+    env = {
+        "uboot": b"BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=0\nbootcmd=run x\n"
+                 b"multi=line\n continued\nBOOT_ORDER=B A\r\n",
+        "grub": b"ORDER=B A\nA_TRY=0\nB_TRY=1\nA_OK=1\nB_OK=0\n",
+    }
+    seeds = {"system-" + k: b"\x00" + v for k, v in systems.items()}
+    seeds["client-dist"] = b"\x01" + read(ROOT, "dist", "etc", "ota", "client.conf")
+    seeds["client-set"] = (b"\x01metadata_url = https://u.example/metadata/\n# c\n"
+                           b"poll_interval = 60\npoll_jitter = 5\ntimeout = 0\n"
+                           b"report_url = none\nstate_dir = /var/lib/x\nhealth_timeout = 9\n"
+                           b"checkpoint_kib = 64\nconnect_timeout = 1\ninterval = 3\n")
+    seeds.update({"env-" + k: b"\x02" + v for k, v in env.items()})
+    return seeds
+
+
+# ---- fuzz_release: low bit (0 custom.ota_release, 1 ota_policy), then JSON ---
+def release_seeds():
+    seeds = {}
+    for kind in ("valid", "invalid"):
+        cases = json.loads(read(VEC, "release", "policy-%s.json" % kind))
+        for i, case in enumerate(cases):
+            for key, mode in (("ota_release", 0), ("ota_policy", 1)):
+                if key in case:
+                    doc = json.dumps(case[key], separators=(",", ":"), ensure_ascii=False)
+                    seeds["%s-%s-%02d" % (key, kind, i)] = bytes([mode]) + doc.encode()
+    return seeds
+
+
+# ---- fuzz_id: up to three NUL-separated strings -----------------------------
+def id_seeds():
+    cases = {
+        "id": ["acme-gw-r1", "a", "x" * 128],
+        "id-bad": ["-a", "x" * 129, "a b"],
+        "semver": ["1.2.3", "1.2.3-rc.1", "1.2.3-rc.1+build.5"],
+        "semver-order": ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta"],
+        "semver-num": ["1.0.0-2", "1.0.0-11", "1.0.0-a"],
+        "semver-bad": ["01.2.3", "1.2.3-01", "1.2"],
+        "semver-build": ["1.0.0+001", "1.0.0+x.y", "1.0.0"],
+        "time": ["2030-01-01T00:00:00Z", "2024-02-29T23:59:59Z", "0000-01-01T00:00:00Z"],
+        "hex": ["00ff10AB", "abc", "zz"],
+        "number": ["18446744073709551615", "\x05\x01", "18446744073709551616"],
+        "size": ["256k", "\x00\x01", "4M"],
+        "path": ["a/b/c", "../x", "a/./b"],
+        "link": ["a/b/l", "../../x", "/etc/passwd"],
+        "link-deep": ["a/b/c/l", "../../../x", "./../y"],
+        "link-descend": ["a/l", "b/../../x", "a"],
+    }
+    return {k: "\0".join(v).encode() for k, v in cases.items()}
+
+
 # ---- fuzz_keyfile: key files as ota-sign writes them -----------------------
 def keyfile_seeds(sign):
     s = {"example-root.key": read(ROOT, "keys-example", "root.key"),
@@ -304,6 +377,9 @@ def main():
     write_corpus("fuzz_pem", pem_seeds())
     write_corpus("fuzz_bundle", bundle_seeds())
     write_corpus("fuzz_tree", tree_seeds())
+    write_corpus("fuzz_conf", conf_seeds())
+    write_corpus("fuzz_release", release_seeds())
+    write_corpus("fuzz_id", id_seeds())
     if os.access(sign, os.X_OK):
         write_corpus("fuzz_keyfile", keyfile_seeds(sign))
     else:
