@@ -3,7 +3,7 @@
  * (formats/ota_release.c, formats/RELEASE.md), read by libotaclient's
  * choice of a release, its install, ota-sign and ota-server's fleet page.
  * The input is a JSON document (ota_json_parse: strict, any member order);
- * the first byte's low bit picks how it is read:
+ * the first byte % 3 picks how it is read:
  *   0  as a target's custom.ota_release: ota_release_read and
  *      ota_release_invalid agree; a valid policy has 1..16 channels, valid
  *      ids, sorted and distinct, each found by ota_release_has_channel,
@@ -12,7 +12,11 @@
  *   1  as the top-level targets' ota_policy: ota_policy_invalid and
  *      ota_policy_floor agree; every floor of a valid policy is returned
  *      for its name and is a semantic version; a name without a floor has
- *      none; an invalid policy never yields a floor.
+ *      none; an invalid policy never yields a floor;
+ *   2  as a bundle target's whole custom field, as libotaclient's install
+ *      reads it: ota_bundle_custom_head (an accepted head is 80 bytes to
+ *      OTA_BUNDLE_MAX_HEAD long, its SHA-256 the field's hex) and the
+ *      custom.ota_release member as in 0.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,9 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ota_bundle.h"
 #include "ota_id.h"
 #include "ota_json.h"
+#include "ota_limits.h"
 #include "ota_release.h"
+#include "ota_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -92,6 +99,24 @@ policy(const json_t *pol)
     }
 }
 
+static void
+custom_head(const json_t *custom)
+{
+    uint64_t len = 0;
+    uint8_t sha[32];
+    if (ota_bundle_custom_head(custom, &len, sha) == OTA_OK) {
+        CHECK(len >= OTA_BUNDLE_HEADER_LEN && len <= OTA_BUNDLE_MAX_HEAD);
+        char hex[65];
+        ota_hex_encode(sha, sizeof sha, hex);
+        const char *in = json_string_value(
+            json_object_get(json_object_get(custom, "ota_bundle"), "head_sha256"));
+        CHECK(in != NULL && strlen(in) == 64);
+        for (size_t i = 0; i < 64; i++)
+            CHECK(hex[i] == (in[i] >= 'A' && in[i] <= 'F' ? in[i] - 'A' + 'a' : in[i]));
+    }
+    release(json_object_get(custom, "ota_release"));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -100,10 +125,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *doc = NULL;
     if (ota_json_parse(data + 1, size - 1, 0, &doc) != OTA_OK)
         return 0;
-    if (data[0] & 1)
-        policy(doc);
-    else
-        release(doc);
+    switch (data[0] % 3) {
+    case 0: release(doc); break;
+    case 1: policy(doc); break;
+    default: custom_head(doc); break;
+    }
     json_decref(doc);
     return 0;
 }

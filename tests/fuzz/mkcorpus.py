@@ -79,7 +79,29 @@ def client_seeds():
         doc["signatures"] = []
         return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
+    # bundle targets for ota_client_choose: two releases of product gw-fw
+    # (one eligible, one beta-only at rollout 0), a floor in ota_policy
+    tdoc = json.loads(read(t, "targets.json"))
+    tdoc["signatures"] = []
+    tdoc["signed"]["ota_policy"] = {"floors": {"gw-fw": "1.2.0"}}
+    releases = [("gw-fw/1.5.0.bundle", "1.5.0", {"channels": ["stable"], "rollout": 100}),
+                ("gw-fw/2.0.0-rc.1.bundle", "2.0.0-rc.1", {"channels": ["beta"], "rollout": 0})]
+    rel_files = []
+    for path, version, policy in releases:
+        body = ("bundle %s\n" % version).encode()
+        tdoc["signed"]["targets"][path] = {
+            "length": len(body), "hashes": {"sha256": ""},
+            "custom": {"ota_bundle": {"name": "gw-fw", "version": version,
+                                      "hardware": ["gw-100"]},
+                       "ota_release": policy}}
+        rel_files.append(("targets/" + path, body))
+    choose_targets = json.dumps(tdoc, separators=(",", ":"), ensure_ascii=False).encode()
+    choose_meta = [(n, bare(d)) for n, d in meta if n != "1.targets.json"]
+    choose_meta.append(("1.targets.json", choose_targets))
+
     return {
+        # fix-ups give the targets their lengths and hashes
+        "resign-choose": container(0x07, choose_meta + rel_files),
         "resign-compact": container(0x07, [(n, bare(d)) for n, d in meta] + small_target),
         "resign-compact-rotation": container(
             0x07, [("2.root.json", bare(read(t, "2.root.json")))] + [(n, bare(d)) for n, d in meta[:3]]),
@@ -320,7 +342,8 @@ def conf_seeds():
     return seeds
 
 
-# ---- fuzz_release: low bit (0 custom.ota_release, 1 ota_policy), then JSON ---
+# ---- fuzz_release: byte % 3 (0 custom.ota_release, 1 ota_policy, 2 a bundle
+# target's custom field), then JSON --------------------------------------------
 def release_seeds():
     seeds = {}
     for kind in ("valid", "invalid"):
@@ -330,7 +353,21 @@ def release_seeds():
                 if key in case:
                     doc = json.dumps(case[key], separators=(",", ":"), ensure_ascii=False)
                     seeds["%s-%s-%02d" % (key, kind, i)] = bytes([mode]) + doc.encode()
+    custom = {"ota_bundle": {"chunk_size": 262144, "chunks": 3, "components": [
+        {"name": "rootfs", "size": 700000, "type": "tree"}], "format": 1,
+        "hardware": ["gw-100"], "head_length": 400, "head_sha256": "ab" * 32,
+        "name": "gw-fw", "payload_length": 600000, "version": "1.5.0"},
+        "ota_release": {"channels": ["beta", "stable"], "rollout": 25}}
+    seeds["custom-bundle"] = b"\x02" + json.dumps(custom, separators=(",", ":")).encode()
     return seeds
+
+
+# ---- fuzz_report: report vectors come from formats/vectors/report; these are
+# bodies of PUT /v1/devices/ID/key ---------------------------------------------
+def report_seeds():
+    key = {"keytype": "ed25519", "keyval": {"public": "3b" * 32}, "scheme": "ed25519"}
+    return {"device-key": json.dumps(key, separators=(",", ":")).encode(),
+            "device-key-upper": json.dumps(key).replace("3b", "3B", 1).encode()}
 
 
 # ---- fuzz_id: up to three NUL-separated strings -----------------------------
@@ -380,6 +417,7 @@ def main():
     write_corpus("fuzz_conf", conf_seeds())
     write_corpus("fuzz_release", release_seeds())
     write_corpus("fuzz_id", id_seeds())
+    write_corpus("fuzz_report", report_seeds())
     if os.access(sign, os.X_OK):
         write_corpus("fuzz_keyfile", keyfile_seeds(sign))
     else:
