@@ -3,7 +3,8 @@
  * the `dir` slot writer (client/src/slot_dir.c: otac_dir_open, _empty,
  * _entry_begin/_data/_end, the calls install.c makes) fed by the bundle
  * reader (formats/ota_bundle_reader.c: libarchive and the tree checks) or
- * directly, on tmpfs (/dev/shm/ota-fuzz-tree.PID/):
+ * directly, on tmpfs (/dev/shm/ota-fuzz-tree.PID/; without /dev/shm in
+ * $TMPDIR or /tmp):
  *
  *     root/      the slot, made afresh for every input (removed by the
  *                harness with its own walk, not by the code under test)
@@ -59,6 +60,8 @@
  *   above), 3 file whose declared size is n + 1 + (t >> 2 & 3) (short
  *   data); t & 0x10: no entry_end; t & 0x20: flip replace for this entry.
  *   At most MAX_SCRIPT entries.
+ * FUZZ_TREE_VERBOSE=1 in the environment prints each step's outcome (to see
+ * how far a seed gets).
  */
 #define _GNU_SOURCE /* setfsuid, nftw's FTW_ACTIONRETVAL-free use */
 #include <dirent.h>
@@ -90,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char ws[256], rootp[300], outp[300], canp[300];
 static char base_out[1 << 16];   /* snapshot of outside/ */
 static char base_can[512];       /* snapshot of the canary (no link count) */
+static bool verbose;             /* FUZZ_TREE_VERBOSE set: outcomes on stderr */
 static bool fake_nonroot;        /* geteuid() as the writer sees it */
 static bool as_nobody;           /* fsuid is 65534 */
 
@@ -360,13 +364,21 @@ setup(void)
     if (done)
         return;
     done = true;
-    snprintf(ws, sizeof ws, "/dev/shm/ota-fuzz-tree.%ld", (long) getpid());
+    verbose = getenv("FUZZ_TREE_VERBOSE") != NULL;
+    /* tmpfs: creating and removing trees costs little (else TMPDIR, /tmp) */
+    const char *tmp = getenv("TMPDIR");
+    struct stat sst;
+    if (stat("/dev/shm", &sst) == 0 && S_ISDIR(sst.st_mode) && access("/dev/shm", W_OK) == 0)
+        tmp = "/dev/shm";
+    else if (tmp == NULL || tmp[0] == '\0')
+        tmp = "/tmp";
+    snprintf(ws, sizeof ws, "%.200s/ota-fuzz-tree.%ld", tmp, (long) getpid());
     snprintf(rootp, sizeof rootp, "%s/root", ws);
     snprintf(outp, sizeof outp, "%s/outside", ws);
     snprintf(canp, sizeof canp, "%s/canary", ws);
     char p[400];
     if (mkdir(ws, 0755) != 0 || mkdir(outp, 0755) != 0)
-        die("cannot make the workspace (/dev/shm)");
+        die("cannot make the workspace");
     snprintf(p, sizeof p, "%s/inner", outp);
     write_file(p, "outside: must not change\n", 0666);
     snprintf(p, sizeof p, "%s/sub", outp);
@@ -405,8 +417,12 @@ fresh_root(bool nonroot, bool plant)
 {
     struct stat st;
     if (lstat(rootp, &st) == 0) {
-        (void) nftw(rootp, chmod_cb, 8, FTW_PHYS);
-        if (nftw(rootp, rm_cb, 8, FTW_PHYS | FTW_DEPTH) != 0)
+        /* unprivileged, a pass can only open what the one before unlocked */
+        int tries = 0;
+        do
+            (void) nftw(rootp, chmod_cb, 8, FTW_PHYS);
+        while (nftw(rootp, rm_cb, 8, FTW_PHYS | FTW_DEPTH) != 0 && ++tries < 16);
+        if (lstat(rootp, &st) == 0)
             die("cannot remove the slot");
     }
     if (mkdir(rootp, 0755) != 0)
@@ -708,7 +724,11 @@ script_mode(const uint8_t *p, size_t len, run *r)
             break;
         }
         bool replace = r->replace != ((t & 0x20) != 0);
-        if (otac_dir_entry_begin(r->d, &e, replace) != OTA_OK)
+        ota_err rc = otac_dir_entry_begin(r->d, &e, replace);
+        if (verbose)
+            fprintf(stderr, "fuzz_tree: entry %s: %s %s\n", path, ota_strerror(rc),
+                    otac_dir_error(r->d));
+        if (rc != OTA_OK)
             continue;
         if (flen > 0)
             (void) otac_dir_entry_data(r->d, fdata, flen);
@@ -759,12 +779,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool installed = false;
     if (otac_dir_open(rootp, &o, &r->d) != OTA_OK)
         die("cannot open the slot");
-    if ((fl & 0x08) && otac_dir_empty(r->d) == OTA_OK && root_entries() != 0)
-        die("otac_dir_empty returned OTA_OK and left something");
-    if (script)
+    if (fl & 0x08) {
+        ota_err rc = otac_dir_empty(r->d);
+        if (verbose)
+            fprintf(stderr, "fuzz_tree: empty before: %s %s\n", ota_strerror(rc),
+                    otac_dir_error(r->d));
+        if (rc == OTA_OK && root_entries() != 0)
+            die("otac_dir_empty returned OTA_OK and left something");
+    }
+    if (script) {
         script_mode(data + 1, size - 1, r);
-    else
-        installed = tar_mode(data + 1, size - 1, fl & 0x40, r) == OTA_OK;
+    } else {
+        ota_err rc = tar_mode(data + 1, size - 1, fl & 0x40, r);
+        installed = rc == OTA_OK;
+        if (verbose)
+            fprintf(stderr, "fuzz_tree: install: %s %s (%llu entries)\n", ota_strerror(rc),
+                    otac_dir_error(r->d), (unsigned long long) r->entries);
+    }
     otac_dir_close(r->d);
     r->d = NULL;
     restore();
@@ -778,6 +809,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (otac_dir_open(rootp, &o, &d) != OTA_OK)
             die("cannot reopen the slot");
         ota_err rc = otac_dir_empty(d);
+        if (verbose)
+            fprintf(stderr, "fuzz_tree: empty after: %s %s\n", ota_strerror(rc),
+                    otac_dir_error(d));
         otac_dir_close(d);
         restore();
         check_all(allow, plant);
