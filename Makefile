@@ -330,11 +330,12 @@ bench: all deps-node
 #   client/src/sysconf.c system.conf ......................... conf (0)
 #   client/agent/options.c client.conf ....................... conf (1)
 #   client/src/boot_env.c fw_printenv / grub-editenv output .. conf (2)
+#   client/src/install.c install.json (the installer's own) ... conf (3)
 #   server/path.c URLs, queries; server/headers.c Range,
 #     dates, If-None-Match ................................... server
 # Not fuzzed: client/src/curl_transport.c (libcurl parses HTTP; the code
-# checks status codes and lengths only), files written by the programs
-# themselves (install.json, the device key, the report queue), operator
+# checks status codes and lengths only), files the programs write for
+# themselves besides install.json (the device key, the report queue), operator
 # files of ota-server (--device-keys, the admin token), and the handlers of
 # server/http.c, reports.c, fleet.c (libmicrohttpd parses requests; they
 # route by exact strings and hand bodies, URLs and headers to the parsers

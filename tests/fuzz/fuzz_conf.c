@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer: the device's configuration and bootloader-state parsers.  The
- * first byte % 3 picks one, the rest is the file's text:
+/* libFuzzer: the device's configuration and state parsers.  The first
+ * byte % 4 picks one, the rest is the file's text:
  *   0  system.conf (client/src/sysconf.c: otac_sysconf_load, from a file on
  *      /dev/shm): an accepted file has slots with a name, an id class, a
  *      type, a path and a bootname, distinct names, every bootname listed
@@ -16,20 +16,30 @@
  *      (client/src/boot_env.c: otac_env_parse, otac_env_get, counters,
  *      slot orders), and otac_env_changes / otac_env_verify: the changes
  *      from a listing to itself are none, a listing verifies against
- *      itself unless a name is repeated.
+ *      itself unless a name is repeated;
+ *   3  the install engine's state file, install.json (client/src/install.c
+ *      load(), through ota_installer_new with a fixed system.conf: two dir
+ *      slots, the symlink backend, all in a directory on /dev/shm), then
+ *      ota_installer_status: every string it fills is terminated within
+ *      its array, the state is one of the states.  Written by the installer
+ *      itself (atomically), so a damaged disk is the only other author.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../client/agent/agent.h"
 #include "../../client/src/boot_int.h"
 #include "../../client/src/sysconf.h"
 #include "ota/boot.h"
+#include "ota/install.h"
 #include "ota_id.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,7 +52,7 @@ die(int code, const char *fmt, ...)
     return code;
 }
 
-static char path[128];
+static char path[128], dir[128];
 
 static void
 put_file(const uint8_t *data, size_t size)
@@ -176,15 +186,91 @@ fuzz_env(const uint8_t *data, size_t size)
     otac_env_free(&env);
 }
 
+static void
+put(const char *name, const char *text)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
+        abort();
+}
+
+static void
+fuzz_state(const uint8_t *data, size_t size)
+{
+    char p[300], q[300];
+    if (dir[0] == '\0') {
+        snprintf(dir, sizeof dir, "%s/ota-fuzz-conf.%ld.d",
+                 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long) getpid());
+        snprintf(p, sizeof p, "%s/state", dir);
+        if (mkdir(dir, 0700) != 0 || mkdir(p, 0700) != 0)
+            abort();
+        snprintf(p, sizeof p, "%s/slot-a", dir);
+        snprintf(q, sizeof q, "%s/slot-b", dir);
+        if (mkdir(p, 0755) != 0 || mkdir(q, 0755) != 0)
+            abort();
+        snprintf(q, sizeof q, "%s/current", dir);
+        if (symlink(p, q) != 0)
+            abort();
+        char conf[1024];
+        snprintf(conf, sizeof conf,
+                 "[system]\ncompatible = gw-1\nbootloader = symlink\ncmdline = %s/cmdline\n"
+                 "symlink = %s/current\n[slot.rootfs.0]\ntype = dir\npath = %s/slot-a\n"
+                 "bootname = A\n[slot.rootfs.1]\ntype = dir\npath = %s/slot-b\nbootname = B\n",
+                 dir, dir, dir, dir);
+        put("system.conf", conf);
+        put("cmdline", "quiet ota.slot=A\n");
+    }
+    snprintf(p, sizeof p, "%s/state/install.json", dir);
+    FILE *f = fopen(p, "wb");
+    if (f == NULL || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+        abort();
+    snprintf(q, sizeof q, "%s/system.conf", dir);
+    snprintf(p, sizeof p, "%s/state", dir);
+    ota_install_config cfg = OTA_INSTALL_CONFIG_INIT;
+    cfg.state_dir = p;
+    cfg.system_conf = q;
+    ota_installer *in = NULL;
+    char err[512];
+    if (ota_installer_new(&cfg, &in, err, sizeof err) != OTA_OK)
+        return;
+    ota_install_status st;
+    memset(&st, 0x5a, sizeof st);
+    st.size = sizeof st;
+    if (ota_installer_status(in, &st) != OTA_OK)
+        abort();
+    if ((unsigned) st.state > OTA_STATE_FELL_BACK ||
+        strnlen(st.booted, sizeof st.booted) == sizeof st.booted ||
+        strnlen(st.primary, sizeof st.primary) == sizeof st.primary ||
+        strnlen(st.installed_version, sizeof st.installed_version) == sizeof st.installed_version ||
+        strnlen(st.target_version, sizeof st.target_version) == sizeof st.target_version ||
+        strnlen(st.target_slot, sizeof st.target_slot) == sizeof st.target_slot ||
+        strnlen(st.last_error, sizeof st.last_error) == sizeof st.last_error ||
+        strnlen(st.installed_name, sizeof st.installed_name) == sizeof st.installed_name ||
+        strnlen(st.hardware_id, sizeof st.hardware_id) == sizeof st.hardware_id)
+        abort();
+    ota_installer_free(in);
+}
+
+static int
+rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st;
+    (void) ftw;
+    return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
     case 0: fuzz_sysconf(data + 1, size - 1); break;
     case 1: fuzz_clientconf(data + 1, size - 1); break;
-    default: fuzz_env(data + 1, size - 1); break;
+    case 2: fuzz_env(data + 1, size - 1); break;
+    default: fuzz_state(data + 1, size - 1); break;
     }
     return 0;
 }
@@ -194,4 +280,6 @@ at_exit(void)
 {
     if (path[0] != '\0')
         unlink(path);
+    if (dir[0] != '\0')
+        (void) nftw(dir, rm_cb, 8, FTW_PHYS | FTW_DEPTH);
 }

@@ -304,7 +304,8 @@ def tree_seeds():
     return seeds
 
 
-# ---- fuzz_conf: selector byte (0 system.conf, 1 client.conf, 2 env listing) -
+# ---- fuzz_conf: selector byte (0 system.conf, 1 client.conf, 2 env listing,
+# 3 install.json) ------------------------------------------------------------
 def conf_seeds():
     slots = ("[slot.rootfs.0]\ntype = dir\npath = /mnt/a\nbootname = A\n"
              "[slot.rootfs.1]\ntype = dir\npath = /mnt/b\nbootname = B\nallow-setuid = yes\n"
@@ -339,6 +340,23 @@ def conf_seeds():
                            b"report_url = none\nstate_dir = /var/lib/x\nhealth_timeout = 9\n"
                            b"checkpoint_kib = 64\nconnect_timeout = 1\ninterval = 3\n")
     seeds.update({"env-" + k: b"\x02" + v for k, v in env.items()})
+    target = {"from_slot": "A", "head_sha256": "ab" * 32, "length": 4096, "name": "gw-fw",
+              "path": "gw-fw/1.5.0.bundle", "slot": "B", "version": "1.5.0"}
+    journal = {"bundle_offset": 1024, "bytes": 10, "entries": 2, "last_nondir": "bin/app",
+               "next_chunk": 1, "prev_path": "bin/app", "skip": 512}
+    states = {
+        "idle": {"format": 1, "state": "idle"},
+        "committed": {"bad_versions": ["1.4.0"], "format": 1, "installed_name": "gw-fw",
+                      "installed_slot": "A", "installed_version": "1.3.0", "state": "committed"},
+        "downloading": {"bad_versions": [], "format": 1, "installed_version": "1.3.0",
+                        "journal": journal, "state": "downloading", "target": target},
+        "pending": {"format": 1, "installed_version": "1.3.0", "reason": "health check",
+                    "last_error": "x" * 300, "state": "pending", "target": target},
+        "fell-back": {"bad_versions": ["1.5.0", "v" * 200], "format": 1, "state": "fell-back",
+                      "target": dict(target, version="9" * 150)},
+    }
+    for k, v in states.items():
+        seeds["state-" + k] = b"\x03" + json.dumps(v, indent=1, sort_keys=True).encode()
     return seeds
 
 
