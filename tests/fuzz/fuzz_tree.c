@@ -24,13 +24,18 @@
  *    writer makes none), a setuid/setgid bit without allow_setuid;
  *  - otac_dir_empty returned OTA_OK but left something;
  *  - the reader returned OTA_OK (whole tree installed) but an entry it
- *    delivered is missing, of another type, or (file) of another size.
+ *    delivered is missing, of another type, or (file) of another size;
+ *  - a power cut and resume (tar mode, below) ended in OTA_OK but the tree
+ *    differs from an uninterrupted install of the same stream (paths,
+ *    types, modes, sizes, contents, link targets, file times), or the
+ *    uninterrupted install refused the stream the resumed one took.
  *
  * Input: a flags byte, then the body.
- *   0x01  body is an entry script (below) fed to the writer directly,
+ *   0x01  the rest is an entry script (below) fed to the writer directly,
  *         bypassing the reader's tree checks (order, "nothing below a link
  *         or a file", link targets): the writer's own defences alone; else
- *         the body is a tar stream that the harness pads to 512-byte blocks
+ *         the next byte is a power cut point `cut` and the rest a tar stream
+ *         that the harness pads to 512-byte blocks
  *         plus the end-of-archive blocks, wraps as a bundle (one tree
  *         component, stored chunks, exact head SHA-256 as the signed
  *         metadata would anchor it; entries/unpacked counted in a first
@@ -38,6 +43,13 @@
  *         that calls the slot writer, as install.c does.  Each ustar
  *         header's checksum is fixed up, and a linkname starting "@O" or
  *         "@C" becomes the absolute path of outside/ or the canary.
+ *         cut > 0: the sink fails ("power cut") at its cut-th call; the
+ *         install then resumes as install.c does: from the last
+ *         checkpoint the reader reported (every one is kept), the source
+ *         giving the head then the bytes from the checkpoint's offset, the
+ *         slot reopened, objects in the way replaced; with no checkpoint
+ *         yet, emptied and restarted.  Without planted leftovers the result
+ *         is compared with an uninterrupted install (above).
  *   0x02  plant hostile leftovers in root first (a link to ../outside, one
  *         to outside/ by absolute path, a link to the canary, a hard link
  *         to the canary, a fifo, a mode-0000 directory holding a file):
@@ -477,6 +489,10 @@ typedef struct run {
     otac_dir *d;
     bool replace;
     bool counting;              /* first pass: count only */
+    unsigned cut, calls;        /* fail the cut-th sink call (0: never) */
+    bool have_ckpt;
+    ota_bundle_resume ckpt;     /* the last checkpoint, strings below */
+    char *ckpt_prev, *ckpt_last;
     uint64_t entries, bytes;
     unsigned ndelivered;
     struct {
@@ -486,6 +502,13 @@ typedef struct run {
     } delivered[MAX_DELIVERED];
 } run;
 
+/* The power cut: the cut-th sink call of a run fails. */
+static bool
+cut_now(run *r)
+{
+    return r->cut != 0 && ++r->calls == r->cut;
+}
+
 static ota_err
 k_entry_begin(void *user, const ota_bundle_component *c, const ota_bundle_entry *e)
 {
@@ -494,6 +517,8 @@ k_entry_begin(void *user, const ota_bundle_component *c, const ota_bundle_entry 
     r->entries++;
     if (r->counting)
         return OTA_OK;
+    if (cut_now(r))
+        return OTA_E_IO;
     if (r->ndelivered < MAX_DELIVERED) {
         r->delivered[r->ndelivered].path = strdup(e->path);
         r->delivered[r->ndelivered].type = e->type;
@@ -510,31 +535,65 @@ k_entry_data(void *user, const uint8_t *buf, size_t len)
 {
     run *r = user;
     r->bytes += len;
-    return r->counting ? OTA_OK : otac_dir_entry_data(r->d, buf, len);
+    if (r->counting)
+        return OTA_OK;
+    if (cut_now(r))
+        return OTA_E_IO;
+    return otac_dir_entry_data(r->d, buf, len);
 }
 
 static ota_err
 k_entry_end(void *user)
 {
     run *r = user;
-    return r->counting ? OTA_OK : otac_dir_entry_end(r->d);
+    if (r->counting)
+        return OTA_OK;
+    if (cut_now(r))
+        return OTA_E_IO;
+    return otac_dir_entry_end(r->d);
 }
 
+/* Every checkpoint is kept (install.c keeps one every few MiB and at
+ * component ends: any of them must do). */
+static ota_err
+k_checkpoint(void *user, const ota_bundle_resume *p)
+{
+    run *r = user;
+    if (r->counting)
+        return OTA_OK;
+    free(r->ckpt_prev);
+    free(r->ckpt_last);
+    r->ckpt = *p;
+    r->ckpt_prev = strdup(p->prev_path != NULL ? p->prev_path : "");
+    r->ckpt_last = strdup(p->last_nondir != NULL ? p->last_nondir : "");
+    if (r->ckpt_prev == NULL || r->ckpt_last == NULL)
+        die("out of memory");
+    r->ckpt.prev_path = r->ckpt_prev;
+    r->ckpt.last_nondir = r->ckpt_last;
+    r->have_ckpt = true;
+    return OTA_OK;
+}
+
+/* The bundle bytes; resuming, the head and then from resume_off on (as
+ * install.c's source does). */
 typedef struct src {
-    const uint8_t *p;
-    size_t left;
+    const uint8_t *b;
+    size_t len, pos, head_len, resume_off;
 } src;
 
 static ota_err
 pull(void *user, uint8_t *buf, size_t cap, size_t *got)
 {
     src *s = user;
-    size_t n = s->left < cap ? s->left : cap;
+    if (s->resume_off > s->head_len && s->pos == s->head_len)
+        s->pos = s->resume_off <= s->len ? s->resume_off : s->len;
+    size_t n = s->len - s->pos < cap ? s->len - s->pos : cap;
+    if (s->resume_off > s->head_len && s->pos < s->head_len && n > s->head_len - s->pos)
+        n = s->head_len - s->pos;
     if (n > 4096)
         n = 4096;
-    memcpy(buf, s->p, n);
-    s->p += n;
-    s->left -= n;
+    memcpy(buf, s->b + s->pos, n);
+    s->pos += n;
     *got = n;
     return OTA_OK;
 }
@@ -631,31 +690,138 @@ make_bundle(const uint8_t *tar, size_t tlen, bool rootfs, uint64_t entries, uint
 }
 
 static ota_err
-read_bundle(const uint8_t *b, size_t blen, uint64_t head_len, const uint8_t sha[32], run *r)
+read_bundle(const uint8_t *b, size_t blen, uint64_t head_len, const uint8_t sha[32], run *r,
+            const ota_bundle_resume *resume)
 {
-    src s = {.p = b, .left = blen};
+    src s = {.b = b,
+             .len = blen,
+             .head_len = (size_t) head_len,
+             .resume_off = resume != NULL ? (size_t) resume->bundle_offset : 0};
     ota_bundle_sink sink = {.user = r,
                             .entry_begin = k_entry_begin,
                             .entry_data = k_entry_data,
-                            .entry_end = k_entry_end};
+                            .entry_end = k_entry_end,
+                            .checkpoint = k_checkpoint};
     ota_bundle_reader_config cfg = {.size = sizeof cfg,
                                     .read = pull,
                                     .read_user = &s,
                                     .sink = &sink,
                                     .head_sha256 = sha,
-                                    .head_length = head_len};
+                                    .head_length = head_len,
+                                    .resume = resume};
     ota_bundle_reader *rd = NULL;
     ota_err rc = ota_bundle_reader_new(&cfg, &rd);
     if (rc != OTA_OK)
-        die("reader_new refused the harness's bundle");
+        die("reader_new refused the harness's bundle or checkpoint");
     rc = ota_bundle_reader_run(rd);
     ota_bundle_reader_free(rd);
     return rc;
 }
 
+/* One install of bundle b into the slot (the run's writer open): with a
+ * power cut at r->cut, then the resume. */
+static ota_err
+install(const uint8_t *b, size_t blen, uint64_t head_len, const uint8_t sha[32], run *r,
+        const otac_dir_opts *o)
+{
+    r->calls = 0;
+    r->have_ckpt = false;
+    ota_err rc = read_bundle(b, blen, head_len, sha, r, NULL);
+    if (r->cut == 0 || r->calls < r->cut)
+        return rc; /* no power cut */
+    r->cut = 0;
+    /* the next start: a new writer on the same slot */
+    otac_dir_close(r->d);
+    r->d = NULL;
+    if (otac_dir_open(rootp, o, &r->d) != OTA_OK)
+        die("cannot reopen the slot");
+    if (!r->have_ckpt) {
+        /* nothing journaled: from the start, after emptying (install.c) */
+        if ((rc = otac_dir_empty(r->d)) != OTA_OK)
+            return rc;
+        return read_bundle(b, blen, head_len, sha, r, NULL);
+    }
+    bool replace = r->replace;
+    r->replace = true; /* resumed: objects left by the cut run are in the way */
+    ota_bundle_resume p = r->ckpt;
+    p.prev_path = r->ckpt_prev;
+    p.last_nondir = r->ckpt_last;
+    rc = read_bundle(b, blen, head_len, sha, r, &p);
+    r->replace = replace;
+    return rc;
+}
+
+/* The slot's tree as sorted lines: path, type, mode, size, file contents'
+ * SHA-256 or link target, file time (directory times are not compared: a
+ * resumed run leaves those of the directories made before it). */
+static char **lines;
+static size_t nlines, caplines;
+
+static int
+list_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) flag;
+    if (ftw->level == 0)
+        return 0;
+    char what[8192] = "-";
+    if (S_ISREG(st->st_mode)) {
+        file_hash(path, st, what);
+    } else if (S_ISLNK(st->st_mode)) {
+        ssize_t n = readlink(path, what, sizeof what - 1);
+        what[n < 0 ? 0 : n] = '\0';
+    }
+    size_t need = strlen(path) + strlen(what) + 96;
+    char *line = malloc(need);
+    if (line == NULL)
+        die("out of memory");
+    snprintf(line, need, "%s %o %lld %s %lld", path + strlen(rootp), (unsigned) st->st_mode,
+             S_ISDIR(st->st_mode) ? 0LL : (long long) st->st_size, what,
+             S_ISDIR(st->st_mode) ? 0LL : (long long) st->st_mtim.tv_sec);
+    if (nlines == caplines) {
+        caplines = caplines ? 2 * caplines : 64;
+        lines = realloc(lines, caplines * sizeof *lines);
+        if (lines == NULL)
+            die("out of memory");
+    }
+    lines[nlines++] = line;
+    return 0;
+}
+
+static int
+cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The listing as one malloc'd string. */
+static char *
+tree_listing(void)
+{
+    nlines = 0;
+    if (nftw(rootp, list_cb, 8, FTW_PHYS) != 0)
+        die("cannot walk the slot");
+    qsort(lines, nlines, sizeof *lines, cmp_line);
+    size_t total = 1;
+    for (size_t i = 0; i < nlines; i++)
+        total += strlen(lines[i]) + 1;
+    char *out = malloc(total), *p = out;
+    if (out == NULL)
+        die("out of memory");
+    for (size_t i = 0; i < nlines; i++) {
+        size_t n = strlen(lines[i]);
+        memcpy(p, lines[i], n);
+        p[n] = '\n';
+        p += n + 1;
+        free(lines[i]);
+    }
+    *p = '\0';
+    return out;
+}
+
 /* Tar mode; OTA_OK when the reader installed the whole tree. */
 static ota_err
-tar_mode(const uint8_t *body, size_t len, bool rootfs, run *r)
+tar_mode(const uint8_t *body, size_t len, bool rootfs, run *r, const otac_dir_opts *o,
+         bool plant, bool nonroot)
 {
     size_t tlen = (len + 511) / 512 * 512 + 1024;
     uint8_t *tar = calloc(1, tlen);
@@ -669,13 +835,50 @@ tar_mode(const uint8_t *body, size_t len, bool rootfs, run *r)
     /* pass 1: count entries and bytes (verify only) */
     uint8_t *b = make_bundle(tar, tlen, rootfs, OTA_BUNDLE_MAX_ENTRIES, tlen, &blen, &head_len, sha);
     r->counting = true;
-    (void) read_bundle(b, blen, head_len, sha, r);
+    (void) read_bundle(b, blen, head_len, sha, r, NULL);
     free(b);
     r->counting = false;
     uint64_t n = r->entries, bytes = r->bytes;
     r->entries = r->bytes = 0;
     b = make_bundle(tar, tlen, rootfs, n, bytes, &blen, &head_len, sha);
-    ota_err rc = read_bundle(b, blen, head_len, sha, r);
+    bool cut = r->cut != 0;
+    ota_err rc = install(b, blen, head_len, sha, r, o);
+    if (cut && rc == OTA_OK && !plant) {
+        /* the same stream without the power cut, into a fresh slot */
+        otac_dir_close(r->d);
+        r->d = NULL;
+        restore();
+        char *resumed = tree_listing();
+        fresh_root(nonroot, false);
+        if (nonroot)
+            drop();
+        if (otac_dir_open(rootp, o, &r->d) != OTA_OK)
+            die("cannot open the slot");
+        unsigned nd = r->ndelivered;
+        ota_err rs = read_bundle(b, blen, head_len, sha, r, NULL);
+        while (r->ndelivered > nd)
+            free(r->delivered[--r->ndelivered].path);
+        otac_dir_close(r->d);
+        r->d = NULL;
+        restore();
+        if (rs != OTA_OK) {
+            fprintf(stderr, "fuzz_tree: resumed install took a stream the uninterrupted one "
+                            "refuses (%s)\n", ota_strerror(rs));
+            abort();
+        }
+        char *straight = tree_listing();
+        if (strcmp(resumed, straight) != 0) {
+            fprintf(stderr, "fuzz_tree: resumed tree differs\nresumed:\n%suninterrupted:\n%s",
+                    resumed, straight);
+            abort();
+        }
+        free(resumed);
+        free(straight);
+        if (nonroot)
+            drop();
+        if (otac_dir_open(rootp, o, &r->d) != OTA_OK)
+            die("cannot open the slot");
+    }
     free(b);
     free(tar);
     return rc;
@@ -789,8 +992,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (script) {
         script_mode(data + 1, size - 1, r);
-    } else {
-        ota_err rc = tar_mode(data + 1, size - 1, fl & 0x40, r);
+    } else if (size >= 2) {
+        r->cut = data[1];
+        ota_err rc = tar_mode(data + 2, size - 2, fl & 0x40, r, &o, plant, nonroot);
         installed = rc == OTA_OK;
         if (verbose)
             fprintf(stderr, "fuzz_tree: install: %s %s (%llu entries)\n", ota_strerror(rc),
@@ -820,6 +1024,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (unsigned k = 0; k < r->ndelivered; k++)
         free(r->delivered[k].path);
+    free(r->ckpt_prev);
+    free(r->ckpt_last);
     free(r);
     return 0;
 }

@@ -225,14 +225,17 @@ def script(records):
 
 
 def tree_seeds():
+    # as ota-sign writes trees: sorted, every directory listed first
     good = [("bin", "dir", None), ("bin/app", "file", b"#!/bin/sh\necho hi\n"),
             ("etc", "dir", None), ("etc/app.conf", "file", b"x = 1\n"),
-            ("lib", "sym", "bin"), ("rel", "sym", "../etc/app.conf")]
+            ("etc/rel", "sym", "../bin/app"), ("lib", "sym", "bin")]
     deep = "/".join(["d%d" % i for i in range(60)])
     long_name = "n" * 250
     tars = {
         "good": (0x08 | 0x80, good),
         "good-rootfs-abs": (0x40 | 0x08, good + [("sbin", "sym", "/bin")]),
+        "good-tree-image": (0x08, [("bin", "dir", None)] + [("bin/f%d" % i, "file", bytes(range(256)) * 40)
+                                                            for i in range(8)]),
         "good-replace-planted": (0x02 | 0x04 | 0x80, good),
         "unpriv": (0x10 | 0x02 | 0x08 | 0x80, good),
         "setuid": (0x20, [("su", "file", b"x")]),
@@ -261,13 +264,23 @@ def tree_seeds():
         "deep": (0x08 | 0x80, [(deep, "dir", None), (deep + "/f", "file", b"x")]),
         "ustar-link-o": (0x40, [("l", "sym", "@O/sub"), ("l/deep", "file", b"x")]),
     }
+    # power cuts (the byte after the flags): at the n-th sink call, then resume
+    for cut in (1, 2, 3, 5, 8):
+        tars["good-cut-%d" % cut] = (0x08, good, cut)
+    tars["deep-cut"] = (0x00, [(deep, "dir", None), (deep + "/f", "file", b"x" * 3000)], 3)
+    tars["long-name-cut"] = (0x00, [(long_name, "file", b"x" * 5000),
+                                    (long_name + "2", "sym", "x" * 300)], 2)
+    tars["files-cut"] = (0x04, [("d", "dir", None)] + [("d/f%02d" % i, "file", b"y" * (i * 700))
+                                                         for i in range(12)], 9)
     seeds = {}
-    for name, (flags, entries) in tars.items():
+    for name, spec in tars.items():
+        flags, entries, cut = spec if len(spec) == 3 else spec + (0,)
         fmt = tarfile.USTAR_FORMAT if name.startswith("ustar") else tarfile.PAX_FORMAT
         try:
-            seeds["tar-" + name] = bytes([flags]) + tar_of(entries, fmt)
+            body = tar_of(entries, fmt)
         except ValueError:
-            seeds["tar-" + name] = bytes([flags]) + tar_of(entries, tarfile.GNU_FORMAT)
+            body = tar_of(entries, tarfile.GNU_FORMAT)
+        seeds["tar-" + name] = bytes([flags, cut]) + body
     D, F, L = 1, 0, 2
     scripts = {
         # the reader would refuse these; the writer alone must hold
