@@ -43,7 +43,8 @@
  *         that calls the slot writer, as install.c does.  Each ustar
  *         header's checksum is fixed up, and a linkname starting "@O" or
  *         "@C" becomes the absolute path of outside/ or the canary.
- *         cut > 0: the sink fails ("power cut") at its cut-th call; the
+ *         cut > 0: the sink fails ("power cut") at its cut-th call, after
+ *         the writer's part of that call; the
  *         install then resumes as install.c does: from the last
  *         checkpoint the reader reported (every one is kept), the source
  *         giving the head then the bytes from the checkpoint's offset, the
@@ -502,7 +503,8 @@ typedef struct run {
     } delivered[MAX_DELIVERED];
 } run;
 
-/* The power cut: the cut-th sink call of a run fails. */
+/* The power cut: the cut-th sink call of a run fails after the writer
+ * did its part (a write that landed, then the power went). */
 static bool
 cut_now(run *r)
 {
@@ -517,8 +519,6 @@ k_entry_begin(void *user, const ota_bundle_component *c, const ota_bundle_entry 
     r->entries++;
     if (r->counting)
         return OTA_OK;
-    if (cut_now(r))
-        return OTA_E_IO;
     if (r->ndelivered < MAX_DELIVERED) {
         r->delivered[r->ndelivered].path = strdup(e->path);
         r->delivered[r->ndelivered].type = e->type;
@@ -527,7 +527,8 @@ k_entry_begin(void *user, const ota_bundle_component *c, const ota_bundle_entry 
             die("out of memory");
         r->ndelivered++;
     }
-    return otac_dir_entry_begin(r->d, e, r->replace);
+    ota_err rc = otac_dir_entry_begin(r->d, e, r->replace);
+    return rc == OTA_OK && cut_now(r) ? OTA_E_IO : rc;
 }
 
 static ota_err
@@ -537,9 +538,8 @@ k_entry_data(void *user, const uint8_t *buf, size_t len)
     r->bytes += len;
     if (r->counting)
         return OTA_OK;
-    if (cut_now(r))
-        return OTA_E_IO;
-    return otac_dir_entry_data(r->d, buf, len);
+    ota_err rc = otac_dir_entry_data(r->d, buf, len);
+    return rc == OTA_OK && cut_now(r) ? OTA_E_IO : rc;
 }
 
 static ota_err
@@ -548,9 +548,8 @@ k_entry_end(void *user)
     run *r = user;
     if (r->counting)
         return OTA_OK;
-    if (cut_now(r))
-        return OTA_E_IO;
-    return otac_dir_entry_end(r->d);
+    ota_err rc = otac_dir_entry_end(r->d);
+    return rc == OTA_OK && cut_now(r) ? OTA_E_IO : rc;
 }
 
 /* Every checkpoint is kept (install.c keeps one every few MiB and at
@@ -728,7 +727,7 @@ install(const uint8_t *b, size_t blen, uint64_t head_len, const uint8_t sha[32],
     r->have_ckpt = false;
     ota_err rc = read_bundle(b, blen, head_len, sha, r, NULL);
     if (r->cut == 0 || r->calls < r->cut)
-        return rc; /* no power cut */
+        return rc; /* no power cut (or the writer failed first) */
     r->cut = 0;
     /* the next start: a new writer on the same slot */
     otac_dir_close(r->d);
