@@ -49,7 +49,7 @@ release(const json_t *rel)
     const char *why = ota_release_read(rel, &p);
     CHECK(why == ota_release_invalid(rel));
     CHECK(p.nchannels >= 1 && p.nchannels <= OTA_RELEASE_MAX_CHANNELS && p.rollout <= 100);
-    if (why != NULL) {
+    if (why != NULL || rel == NULL) { /* invalid, or absent: the defaults */
         CHECK(p.nchannels == 1 && strcmp(p.channels[0], OTA_RELEASE_DEFAULT_CHANNEL) == 0 &&
               p.rollout == OTA_RELEASE_DEFAULT_ROLLOUT &&
               p.downgrade == OTA_RELEASE_DEFAULT_DOWNGRADE);
