@@ -72,7 +72,8 @@
  *   t & 3: 0 file, 1 directory, 2 symlink (link follows, "@O"/"@C" as
  *   above), 3 file whose declared size is n + 1 + (t >> 2 & 3) (short
  *   data); t & 0x10: no entry_end; t & 0x20: flip replace for this entry.
- *   At most MAX_SCRIPT entries.
+ *   At most MAX_SCRIPT entries.  Paths of more than MAX_HARNESS_PATH bytes
+ *   are not handed to the writer (the harness's walks use whole paths).
  * FUZZ_TREE_VERBOSE=1 in the environment prints each step's outcome (to see
  * how far a seed gets).
  */
@@ -102,6 +103,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_SCRIPT 64
 #define MAX_DELIVERED 64
 #define CHUNK 65536u
+/* Entry paths longer than this are refused by the harness's sink and
+ * script (the harness's own walks use whole paths, which must stay under
+ * PATH_MAX with the workspace's prefix); the writer sees up to here. */
+#define MAX_HARNESS_PATH 3800u
 
 static char ws[256], rootp[300], outp[300], canp[300];
 static char base_out[1 << 16];   /* snapshot of outside/ */
@@ -519,6 +524,8 @@ k_entry_begin(void *user, const ota_bundle_component *c, const ota_bundle_entry 
     r->entries++;
     if (r->counting)
         return OTA_OK;
+    if (strlen(e->path) > MAX_HARNESS_PATH)
+        return OTA_E_LIMIT;
     if (r->ndelivered < MAX_DELIVERED) {
         r->delivered[r->ndelivered].path = strdup(e->path);
         r->delivered[r->ndelivered].type = e->type;
@@ -894,7 +901,7 @@ script_mode(const uint8_t *p, size_t len, run *r)
         uint32_t mode = ((uint32_t) p[i + 1] << 8 | p[i + 2]) & 07777u;
         i += 3;
         size_t n = strnlen((const char *) p + i, len - i);
-        if (n > OTA_BUNDLE_MAX_ENTRY_PATH || i + n >= len)
+        if (n > MAX_HARNESS_PATH || i + n >= len)
             return;
         memcpy(path, p + i, n + 1);
         i += n + 1;
