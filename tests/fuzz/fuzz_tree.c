@@ -496,6 +496,7 @@ typedef struct run {
     bool replace;
     bool counting;              /* first pass: count only */
     unsigned cut, calls;        /* fail the cut-th sink call (0: never) */
+    bool was_cut;               /* it did: the install was resumed */
     bool have_ckpt;
     ota_bundle_resume ckpt;     /* the last checkpoint, strings below */
     char *ckpt_prev, *ckpt_last;
@@ -736,6 +737,7 @@ install(const uint8_t *b, size_t blen, uint64_t head_len, const uint8_t sha[32],
     if (r->cut == 0 || r->calls < r->cut)
         return rc; /* no power cut (or the writer failed first) */
     r->cut = 0;
+    r->was_cut = true;
     /* the next start: a new writer on the same slot */
     otac_dir_close(r->d);
     r->d = NULL;
@@ -806,7 +808,8 @@ tree_listing(void)
     nlines = 0;
     if (nftw(rootp, list_cb, 8, FTW_PHYS) != 0)
         die("cannot walk the slot");
-    qsort(lines, nlines, sizeof *lines, cmp_line);
+    if (nlines > 1)
+        qsort(lines, nlines, sizeof *lines, cmp_line);
     size_t total = 1;
     for (size_t i = 0; i < nlines; i++)
         total += strlen(lines[i]) + 1;
@@ -847,9 +850,8 @@ tar_mode(const uint8_t *body, size_t len, bool rootfs, run *r, const otac_dir_op
     uint64_t n = r->entries, bytes = r->bytes;
     r->entries = r->bytes = 0;
     b = make_bundle(tar, tlen, rootfs, n, bytes, &blen, &head_len, sha);
-    bool cut = r->cut != 0;
     ota_err rc = install(b, blen, head_len, sha, r, o);
-    if (cut && rc == OTA_OK && !plant) {
+    if (r->was_cut && rc == OTA_OK && !plant) {
         /* the same stream without the power cut, into a fresh slot */
         otac_dir_close(r->d);
         r->d = NULL;
