@@ -82,6 +82,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -375,6 +376,8 @@ write_file(const char *path, const char *text, mode_t mode)
         die("cannot make the workspace");
 }
 
+static void cleanup(void);
+
 static void
 setup(void)
 {
@@ -390,6 +393,18 @@ setup(void)
         tmp = "/dev/shm";
     else if (tmp == NULL || tmp[0] == '\0')
         tmp = "/tmp";
+    /* workspaces of earlier runs that crashed (no atexit then) */
+    DIR *td = opendir(tmp);
+    for (struct dirent *de; td != NULL && (de = readdir(td)) != NULL;) {
+        long pid = 0;
+        if (sscanf(de->d_name, "ota-fuzz-tree.%ld", &pid) == 1 && pid > 0 &&
+            kill((pid_t) pid, 0) != 0 && errno == ESRCH) {
+            snprintf(ws, sizeof ws, "%.200s/%.50s", tmp, de->d_name);
+            cleanup();
+        }
+    }
+    if (td != NULL)
+        closedir(td);
     snprintf(ws, sizeof ws, "%.200s/ota-fuzz-tree.%ld", tmp, (long) getpid());
     snprintf(rootp, sizeof rootp, "%s/root", ws);
     snprintf(outp, sizeof outp, "%s/outside", ws);
