@@ -267,10 +267,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     switch (data[0] % 4) {
-    case 0: fuzz_sysconf(data + 1, size - 1); break;
-    case 1: fuzz_clientconf(data + 1, size - 1); break;
-    case 2: fuzz_env(data + 1, size - 1); break;
-    default: fuzz_state(data + 1, size - 1); break;
+    case 0:
+        fuzz_sysconf(data + 1, size - 1);
+        break;
+    case 1:
+        fuzz_clientconf(data + 1, size - 1);
+        break;
+    case 2:
+        fuzz_env(data + 1, size - 1);
+        break;
+    default:
+        fuzz_state(data + 1, size - 1);
+        break;
     }
     return 0;
 }

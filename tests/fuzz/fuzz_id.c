@@ -39,12 +39,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                                 \
-    do {                                                                         \
-        if (!(c)) {                                                              \
-            fprintf(stderr, "fuzz_id: %s:%d: %s\n", __FILE__, __LINE__, #c);     \
-            abort();                                                             \
-        }                                                                        \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "fuzz_id: %s:%d: %s\n", __FILE__, __LINE__, #c);                       \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static bool

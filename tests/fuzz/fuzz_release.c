@@ -33,12 +33,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "fuzz_release: %s:%d: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "fuzz_release: %s:%d: %s\n", __FILE__, __LINE__, #c);                  \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static void
@@ -87,8 +87,8 @@ policy(const json_t *pol)
         CHECK(rc == OTA_E_FORMAT && v == NULL);
         return;
     }
-    CHECK(v == NULL || json_object_get(json_object_get(pol, "floors"),
-                                       "fuzz-no-such-bundle-name") != NULL);
+    CHECK(v == NULL ||
+          json_object_get(json_object_get(pol, "floors"), "fuzz-no-such-bundle-name") != NULL);
     const char *name;
     const json_t *f;
     json_object_foreach((json_t *) json_object_get(pol, "floors"), name, f)
@@ -126,9 +126,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ota_json_parse(data + 1, size - 1, 0, &doc) != OTA_OK)
         return 0;
     switch (data[0] % 3) {
-    case 0: release(doc); break;
-    case 1: policy(doc); break;
-    default: custom_head(doc); break;
+    case 0:
+        release(doc);
+        break;
+    case 1:
+        policy(doc);
+        break;
+    default:
+        custom_head(doc);
+        break;
     }
     json_decref(doc);
     return 0;

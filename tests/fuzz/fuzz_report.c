@@ -25,8 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ota_report_key_parse(key, pk) == OTA_OK) {
             char hex[65];
             ota_hex_encode(pk, sizeof pk, hex);
-            const char *in = json_string_value(
-                json_object_get(json_object_get(key, "keyval"), "public"));
+            const char *in =
+                json_string_value(json_object_get(json_object_get(key, "keyval"), "public"));
             if (in == NULL || strcmp(in, hex) != 0)
                 abort();
         }

@@ -110,11 +110,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_HARNESS_PATH 3800u
 
 static char ws[256], rootp[300], outp[300], canp[300];
-static char base_out[1 << 16];   /* snapshot of outside/ */
-static char base_can[512];       /* snapshot of the canary (no link count) */
-static bool verbose;             /* FUZZ_TREE_VERBOSE set: outcomes on stderr */
-static bool fake_nonroot;        /* geteuid() as the writer sees it */
-static bool as_nobody;           /* fsuid is 65534 */
+static char base_out[1 << 16]; /* snapshot of outside/ */
+static char base_can[512];     /* snapshot of the canary (no link count) */
+static bool verbose;           /* FUZZ_TREE_VERBOSE set: outcomes on stderr */
+static bool fake_nonroot;      /* geteuid() as the writer sees it */
+static bool as_nobody;         /* fsuid is 65534 */
 
 static void restore(void);
 
@@ -181,9 +181,10 @@ static size_t snap_len, snap_cap;
 static void
 snap_add(const char *a, const struct stat *st, const char *hash)
 {
-    int n = snprintf(snap + snap_len, snap_cap - snap_len, "%s %o %lld %llu %lld.%ld %s\n", a, (unsigned) st->st_mode,
-                     (long long) st->st_size, (unsigned long long) st->st_ino,
-                     (long long) st->st_mtim.tv_sec, (long) st->st_mtim.tv_nsec, hash);
+    int n =
+        snprintf(snap + snap_len, snap_cap - snap_len, "%s %o %lld %llu %lld.%ld %s\n", a,
+                 (unsigned) st->st_mode, (long long) st->st_size, (unsigned long long) st->st_ino,
+                 (long long) st->st_mtim.tv_sec, (long) st->st_mtim.tv_nsec, hash);
     if (n < 0 || (size_t) n >= snap_cap - snap_len)
         die("snapshot too large");
     snap_len += (size_t) n;
@@ -371,8 +372,8 @@ static void
 write_file(const char *path, const char *text, mode_t mode)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
-    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t) strlen(text) || fchmod(fd, mode) != 0 ||
-        close(fd) != 0)
+    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t) strlen(text) ||
+        fchmod(fd, mode) != 0 || close(fd) != 0)
         die("cannot make the workspace");
 }
 
@@ -509,11 +510,11 @@ link_target(const char *in, char *buf, size_t cap)
 typedef struct run {
     otac_dir *d;
     bool replace;
-    bool counting;              /* first pass: count only */
-    unsigned cut, calls;        /* fail the cut-th sink call (0: never) */
-    bool was_cut;               /* it did: the install was resumed */
+    bool counting;       /* first pass: count only */
+    unsigned cut, calls; /* fail the cut-th sink call (0: never) */
+    bool was_cut;        /* it did: the install was resumed */
     bool have_ckpt;
-    ota_bundle_resume ckpt;     /* the last checkpoint, strings below */
+    ota_bundle_resume ckpt; /* the last checkpoint, strings below */
     char *ckpt_prev, *ckpt_last;
     uint64_t entries, bytes;
     unsigned ndelivered;
@@ -696,7 +697,8 @@ make_bundle(const uint8_t *tar, size_t tlen, bool rootfs, uint64_t entries, uint
         uint8_t h[32];
         ota_sha256(tar + off, n, h);
         ota_bundle_chunk_encode((uint32_t) n, h, h,
-                                b + OTA_BUNDLE_HEADER_LEN + mlen + (size_t) i * OTA_BUNDLE_ENTRY_LEN);
+                                b + OTA_BUNDLE_HEADER_LEN + mlen +
+                                    (size_t) i * OTA_BUNDLE_ENTRY_LEN);
     }
     memcpy(b + *head_len, tar, tlen);
     ota_bundle_header hd = {.format = OTA_BUNDLE_FORMAT_VERSION,
@@ -844,8 +846,8 @@ tree_listing(void)
 
 /* Tar mode; OTA_OK when the reader installed the whole tree. */
 static ota_err
-tar_mode(const uint8_t *body, size_t len, bool rootfs, run *r, const otac_dir_opts *o,
-         bool plant, bool nonroot)
+tar_mode(const uint8_t *body, size_t len, bool rootfs, run *r, const otac_dir_opts *o, bool plant,
+         bool nonroot)
 {
     size_t tlen = (len + 511) / 512 * 512 + 1024;
     uint8_t *tar = calloc(1, tlen);
@@ -857,7 +859,8 @@ tar_mode(const uint8_t *body, size_t len, bool rootfs, run *r, const otac_dir_op
     uint64_t head_len;
     uint8_t sha[32];
     /* pass 1: count entries and bytes (verify only) */
-    uint8_t *b = make_bundle(tar, tlen, rootfs, OTA_BUNDLE_MAX_ENTRIES, tlen, &blen, &head_len, sha);
+    uint8_t *b =
+        make_bundle(tar, tlen, rootfs, OTA_BUNDLE_MAX_ENTRIES, tlen, &blen, &head_len, sha);
     r->counting = true;
     (void) read_bundle(b, blen, head_len, sha, r, NULL);
     free(b);
@@ -885,8 +888,10 @@ tar_mode(const uint8_t *body, size_t len, bool rootfs, run *r, const otac_dir_op
         r->d = NULL;
         restore();
         if (rs != OTA_OK) {
-            fprintf(stderr, "fuzz_tree: resumed install took a stream the uninterrupted one "
-                            "refuses (%s)\n", ota_strerror(rs));
+            fprintf(stderr,
+                    "fuzz_tree: resumed install took a stream the uninterrupted one "
+                    "refuses (%s)\n",
+                    ota_strerror(rs));
             abort();
         }
         char *straight = tree_listing();
@@ -938,7 +943,9 @@ script_mode(const uint8_t *p, size_t len, run *r)
             e.type = OTA_BUNDLE_FILE;
             e.size = (t & 3) == 3 ? flen + 1 + (t >> 2 & 3u) : flen;
             break;
-        case 1: e.type = OTA_BUNDLE_DIR; break;
+        case 1:
+            e.type = OTA_BUNDLE_DIR;
+            break;
         default:
             n = strnlen((const char *) p + i, len - i);
             if (n > OTA_BUNDLE_MAX_ENTRY_PATH || i + n >= len)
@@ -975,8 +982,12 @@ check_delivered(const run *r)
         case OTA_BUNDLE_FILE:
             ok = ok && S_ISREG(st.st_mode) && (uint64_t) st.st_size == r->delivered[k].size;
             break;
-        case OTA_BUNDLE_DIR: ok = ok && S_ISDIR(st.st_mode); break;
-        default: ok = ok && S_ISLNK(st.st_mode); break;
+        case OTA_BUNDLE_DIR:
+            ok = ok && S_ISDIR(st.st_mode);
+            break;
+        default:
+            ok = ok && S_ISLNK(st.st_mode);
+            break;
         }
         if (!ok) {
             fprintf(stderr, "fuzz_tree: installed, but entry %s is not there as delivered\n",
@@ -1037,8 +1048,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             die("cannot reopen the slot");
         ota_err rc = otac_dir_empty(d);
         if (verbose)
-            fprintf(stderr, "fuzz_tree: empty after: %s %s\n", ota_strerror(rc),
-                    otac_dir_error(d));
+            fprintf(stderr, "fuzz_tree: empty after: %s %s\n", ota_strerror(rc), otac_dir_error(d));
         otac_dir_close(d);
         restore();
         check_all(allow, plant);
