@@ -790,7 +790,12 @@ list_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
         return 0;
     char what[8192] = "-";
     if (S_ISREG(st->st_mode)) {
+        /* unprivileged, a file the stream made mode 0000 is read after u+r
+         * (its mode is already in the line) */
+        bool locked = access(path, R_OK) != 0 && chmod(path, st->st_mode | S_IRUSR) == 0;
         file_hash(path, st, what);
+        if (locked && chmod(path, st->st_mode & 07777) != 0)
+            die("cannot restore a mode");
     } else if (S_ISLNK(st->st_mode)) {
         ssize_t n = readlink(path, what, sizeof what - 1);
         what[n < 0 ? 0 : n] = '\0';
