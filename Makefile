@@ -363,7 +363,12 @@ $(FUZZ_BIN): $(BUILD)/%: tests/fuzz/%.c $(FUZZ_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
-fuzz: deps deps-clang
+# the C libraries only (not `deps`: no Node.js, no npm ci for fuzzing)
+.PHONY: fuzz-deps
+fuzz-deps:
+	$(call apt_install,fuzz-deps,,$(DEB_PKGS))
+
+fuzz: fuzz-deps deps-clang
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined WERROR=0 \
 	  CFLAGS="-fsanitize=fuzzer-no-link" fuzz-build
 	@set -eo pipefail; for f in $(FUZZ_NAMES); do \
