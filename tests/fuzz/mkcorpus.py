@@ -234,8 +234,8 @@ def tree_seeds():
     tars = {
         "good": (0x08 | 0x80, good),
         "good-rootfs-abs": (0x40 | 0x08, good + [("sbin", "sym", "/bin")]),
-        "good-tree-image": (0x08, [("bin", "dir", None)] + [("bin/f%d" % i, "file", bytes(range(256)) * 40)
-                                                            for i in range(8)]),
+        "good-binary-files": (0x08, [("bin", "dir", None)] +
+                              [("bin/f%d" % i, "file", bytes(range(256)) * 20) for i in range(6)]),
         "good-replace-planted": (0x02 | 0x04 | 0x80, good),
         "unpriv": (0x10 | 0x02 | 0x08 | 0x80, good),
         "setuid": (0x20, [("su", "file", b"x")]),
