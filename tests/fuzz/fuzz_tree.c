@@ -75,7 +75,9 @@
  *   At most MAX_SCRIPT entries.  Paths of more than MAX_HARNESS_PATH bytes
  *   are not handed to the writer (the harness's walks use whole paths).
  * FUZZ_TREE_VERBOSE=1 in the environment prints each step's outcome (to see
- * how far a seed gets).
+ * how far a seed gets).  At start the harness checks that its own bundle of
+ * a one-directory tree installs (else it aborts: a bundle format change it
+ * must follow).
  */
 #define _GNU_SOURCE /* setfsuid, nftw's FTW_ACTIONRETVAL-free use */
 #include <dirent.h>
@@ -1002,12 +1004,54 @@ check_delivered(const run *r)
     }
 }
 
+/* Once: the harness's bundle of a one-directory tar stream must install,
+ * or every input would stop at the head (a format change the harness did
+ * not follow) and the target would fuzz nothing while looking fine. */
+static void
+self_check(void)
+{
+    uint8_t tar[512 + 1024];
+    memset(tar, 0, sizeof tar);
+    memcpy(tar, "d/", 2);
+    memcpy(tar + 100, "0000755", 7);
+    memcpy(tar + 108, "0000000", 7);
+    memcpy(tar + 116, "0000000", 7);
+    memcpy(tar + 124, "00000000000", 11);
+    memcpy(tar + 136, "14500000000", 11);
+    tar[156] = '5';
+    memcpy(tar + 257, "ustar\00000", 8);
+    fix_tar(tar, sizeof tar);
+    size_t blen;
+    uint64_t head_len;
+    uint8_t sha[32];
+    uint8_t *b = make_bundle(tar, sizeof tar, false, 1, 0, &blen, &head_len, sha);
+    run *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        die("out of memory");
+    r->counting = true;
+    ota_err rc = read_bundle(b, blen, head_len, sha, r, NULL);
+    if (rc != OTA_OK || r->entries != 1) {
+        fprintf(stderr,
+                "fuzz_tree: the harness's own bundle does not install (%s): "
+                "make_bundle must follow formats/BUNDLE.md\n",
+                ota_strerror(rc));
+        abort();
+    }
+    free(r);
+    free(b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
     setup();
+    static bool checked;
+    if (!checked) {
+        self_check();
+        checked = true;
+    }
     uint8_t fl = data[0];
     bool script = fl & 0x01, plant = fl & 0x02, nonroot = fl & 0x10, allow = fl & 0x20;
     fresh_root(nonroot, plant);
