@@ -326,6 +326,35 @@ bench: all deps-node
 # (tests/fuzz/mkcorpus.py), tests/fuzz/regressions/NAME/ (inputs that found
 # bugs, replayed by tests/unit/test_fuzz_regressions.c) and formats/vectors;
 # new inputs go to build-fuzz/corpus/NAME, crashes to build-fuzz/NAME-crash-*.
+#
+# Every parser of untrusted input and its target (fuzz_NAME):
+#   formats/ota_json.c strict JSON, canonical form ........... json (+ every JSON one)
+#   formats/ota_tuf.c TUF metadata, signatures ............... metadata, client
+#   formats/ota_key.c TUF key objects; ota_pkey.c PEM/DER .... pem, metadata
+#   formats/ota_keyfile.c key files .......................... keyfile
+#   formats/ota_report.c reports; device key bodies (server) . report
+#   formats/ota_bundle_format.c header, manifest, head, table  bundle (0, 1)
+#   formats/ota_bundle_reader.c chunks, inflate, tar, tree ... bundle (2), tree
+#   ota_bundle_custom_head (a target's custom.ota_bundle) .... release (2)
+#   formats/ota_release.c ota_release, ota_policy ............ release, client
+#   formats/ota_id.c ids, semver; ota_util.c times, hex,
+#     numbers, sizes; entry paths and link targets ........... id
+#   client/src trust.c, target.c, client.c, choose.c: the
+#     update cycle over a transport, the release choice ...... client
+#   client/src/slot_dir.c tree extraction into a directory ... tree
+#   client/src/sysconf.c system.conf ......................... conf (0)
+#   client/agent/options.c client.conf ....................... conf (1)
+#   client/src/boot_env.c fw_printenv / grub-editenv output .. conf (2)
+#   client/src/install.c install.json (the installer's own) ... conf (3)
+#   server/path.c URLs, queries; server/headers.c Range,
+#     dates, If-None-Match ................................... server
+# Not fuzzed: client/src/curl_transport.c (libcurl parses HTTP; the code
+# checks status codes and lengths only), files the programs write for
+# themselves besides install.json (the device key, the report queue), operator
+# files of ota-server (--device-keys, the admin token), and the handlers of
+# server/http.c, reports.c, fleet.c (libmicrohttpd parses requests; they
+# route by exact strings and hand bodies, URLs and headers to the parsers
+# above).
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
@@ -337,15 +366,24 @@ FUZZ_SEEDS := formats/vectors/canonical formats/vectors/tufjs formats/vectors/bu
 FUZZ_SERVER_OBJ := $(BUILD)/server/path.o $(BUILD)/server/headers.o
 FUZZ_LIBS := $(FUZZ_SERVER_OBJ) $(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBFORMATS)
 
+# fuzz_conf also links the agent's settings parser (its die() is the harness's)
+$(BUILD)/fuzz_conf: FUZZ_EXTRA := $(BUILD)/client/agent/options.o
+$(BUILD)/fuzz_conf: $(BUILD)/client/agent/options.o
+
 # only meaningful in the sub-make (CC=clang, CFLAGS=-fsanitize=fuzzer-no-link)
 $(FUZZ_BIN): $(BUILD)/%: tests/fuzz/%.c $(FUZZ_LIBS)
 	@$(if $(Q),echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -DOTA_SOURCE_DIR=\"$(CURDIR)\" -MMD -MP $< $(FUZZ_LIBS) \
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -DOTA_SOURCE_DIR=\"$(CURDIR)\" -MMD -MP $< $(FUZZ_EXTRA) $(FUZZ_LIBS) \
 	  -o $@ $(ALL_LDFLAGS) $(CLIENT_LIBS) $(DEP_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
-fuzz: deps deps-clang
+# the C libraries only (not `deps`: no Node.js, no npm ci for fuzzing)
+.PHONY: fuzz-deps
+fuzz-deps:
+	$(call apt_install,fuzz-deps,,$(DEB_PKGS))
+
+fuzz: fuzz-deps deps-clang
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined WERROR=0 \
 	  CFLAGS="-fsanitize=fuzzer-no-link" fuzz-build
 	@set -eo pipefail; for f in $(FUZZ_NAMES); do \

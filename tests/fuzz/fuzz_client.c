@@ -37,7 +37,9 @@
  *   0xf0  transport piece size: 0 whole, else n * 61 bytes per read/sink call.
  *
  * Checks besides the sanitizers: after a successful refresh the roles have
- * versions, every listed target is found by ota_client_get_target, and a
+ * versions, every listed target is found by ota_client_get_target, a
+ * release chosen by ota_client_choose (device fuzz-dev, hardware gw-100,
+ * product gw-fw, 1.0.0 installed) is an eligible bundle target, and a
  * second refresh with the same files (now against the trusted copies it
  * persisted) succeeds too.
  * FUZZ_CLIENT_VERBOSE=1 in the environment prints each refresh's and target
@@ -61,6 +63,7 @@
 #include <unistd.h>
 
 #include "ota/client.h"
+#include "ota/update.h"
 #include "ota_json.h"
 #include "ota_key.h"
 #include "ota_pkey.h"
@@ -601,6 +604,17 @@ read_target(ota_client *c, const ota_target_info *t)
     ota_target_stream_close(s);
 }
 
+/* ota_client_choose's callback: counts the eligible releases, checks the
+ * verdict's fields are in range. */
+static void
+on_release(void *user, const ota_release_info *r)
+{
+    if (r->rollout > 100 || r->bucket > 99 || r->name == NULL || r->version == NULL)
+        abort();
+    if (r->verdict == OTA_VERDICT_ELIGIBLE)
+        ++*(unsigned *) user;
+}
+
 /* The first few listed paths (the callback must not call into the client:
  * they are read after the listing). */
 typedef struct listing {
@@ -671,6 +685,28 @@ run(files *fs, unsigned mode)
                     abort(); /* listed, so found */
                 read_target(c, &t);
             }
+        /* the release choice (choose.c: custom.ota_bundle, custom.ota_release,
+         * the ota_policy floor): a chosen release is a bundle target the
+         * client finds, eligible by its callback, newer than installed */
+        ota_device dev = OTA_DEVICE_INIT;
+        dev.device_id = "fuzz-dev";
+        dev.hardware_id = "gw-100";
+        dev.product = "gw-fw";
+        dev.installed_version = "1.0.0";
+        ota_target_info chosen = OTA_TARGET_INFO_INIT;
+        bool found = false;
+        unsigned eligible = 0;
+        if (ota_client_choose(c, &dev, on_release, &eligible, &chosen, &found) == OTA_OK &&
+            found) {
+            if (verbose)
+                fprintf(stderr, "fuzz_client: chosen %s\n", chosen.path);
+            if (eligible == 0 || chosen.custom_json == NULL ||
+                strstr(chosen.custom_json, "\"ota_bundle\"") == NULL ||
+                ota_client_get_target(c, chosen.path, &t) != OTA_OK)
+                abort();
+        }
+        char floor[80];
+        (void) ota_client_floor(c, dev.product, floor, sizeof floor);
         /* again, now against the trusted copies just persisted */
         if (ota_client_refresh(c) != OTA_OK) {
             fprintf(stderr, "second refresh: %s\n", ota_client_errmsg(c));
