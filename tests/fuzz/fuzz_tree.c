@@ -703,7 +703,7 @@ make_bundle(const uint8_t *tar, size_t tlen, bool rootfs, uint64_t entries, uint
                                     (size_t) i * OTA_BUNDLE_ENTRY_LEN);
     }
     memcpy(b + *head_len, tar, tlen);
-    ota_bundle_header hd = {.format = OTA_BUNDLE_FORMAT_VERSION,
+    ota_bundle_header hd = {.format = 1, /* the manifest's "format":1 (deflate or stored) */
                             .chunk_size = CHUNK,
                             .chunk_count = nchunks,
                             .manifest_len = (uint64_t) mlen,
