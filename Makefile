@@ -379,7 +379,7 @@ $(FUZZ_BIN): $(BUILD)/%: tests/fuzz/%.c $(FUZZ_LIBS)
 fuzz-build: $(FUZZ_BIN)
 
 # the C libraries only (not `deps`: no Node.js, no npm ci for fuzzing)
-.PHONY: fuzz-deps
+.PHONY: fuzz-deps fuzz-long
 fuzz-deps:
 	$(call apt_install,fuzz-deps,,$(DEB_PKGS))
 
@@ -391,10 +391,17 @@ fuzz: fuzz-deps deps-clang
 	  seeds="$(FUZZ_SEEDS)"; \
 	  for d in tests/fuzz/corpus/$$f tests/fuzz/regressions/$$f; do [ -d $$d ] && seeds="$$d $$seeds"; done; \
 	  echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
-	  build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+	  if ! build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=build-fuzz/$$f- -print_final_stats=0 build-fuzz/corpus/$$f \
-	    $$seeds 2>&1 | tail -2; \
+	    $$seeds >build-fuzz/$$f.log 2>&1; then \
+	    grep -v '^#[0-9]' build-fuzz/$$f.log | tail -60; echo "fuzz: $$f FAILED (build-fuzz/$$f.log)"; exit 1; \
+	  fi; tail -1 build-fuzz/$$f.log; \
 	done
+
+# the long run: every target for FUZZ_CPU_SECONDS of CPU (default 600),
+# FUZZ_JOBS at a time; the table in build-fuzz/long.txt (tests/fuzz/long.sh)
+fuzz-long: fuzz-deps deps-clang
+	@bash tests/fuzz/long.sh
 
 # clang: the fuzzers' compiler and CI's second one (Debian's clang brings
 # libFuzzer and the sanitizer runtimes)
