@@ -7,6 +7,9 @@
 #                           by bench_server
 #   bench_server DIR        ota-server on 127.0.0.1 serving DIR (no access
 #                           log); waits for it, sets SERVER_PID, PORT and U
+#   heap_kib COMMAND...     the peak heap (KiB) of one run of COMMAND under
+#                           heaptrack (malloc and friends, libraries' included;
+#                           not stacks or mapped pages); fails with COMMAND
 #   now sub fmt3 ratio mib kib2mib max median die   small helpers
 
 bench_workspace() {
@@ -34,6 +37,24 @@ bench_server() {
     PORT=$(sed -n 's/.*serving .* on http:\/\/.*:\([0-9][0-9]*\) .*/\1/p' "$W/server.log" | head -1)
     [ -n "$PORT" ] || die "ota-server did not start: $(cat "$W/server.log")"
     U=http://127.0.0.1:$PORT
+}
+
+heap_kib() {
+    command -v heaptrack >/dev/null || {
+        echo "bench: installing Debian 'heaptrack'" >&2
+        if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq heaptrack >/dev/null
+    }
+    local out
+    out=$(mktemp -u "$W/heaptrack.XXXXXX")
+    heaptrack -o "$out" "$@" >"$out.log" 2>&1 || { cat "$out.log" >&2; return 1; }
+    # "peak heap memory consumption: 184.45K" (B, K, M, G: powers of 1024)
+    heaptrack_print -p 0 -a 0 -T 0 -l 0 "$out.zst" 2>/dev/null |
+        awk '/^peak heap memory consumption:/ { v = $5; u = substr(v, length(v)); n = v + 0;
+             if (u == "K") n *= 1024; else if (u == "M") n *= 1048576; else if (u == "G") n *= 1073741824;
+             printf "%d\n", n / 1024; f = 1 } END { exit !f }'
+    rm -f "$out.zst" "$out.log"
 }
 
 now() { date +%s.%N; }

@@ -9,7 +9,8 @@
 # %M, largest over the runs).  Not part of `make test`.
 #
 #   bench/refresh.sh [TARGETS] [RUNS]      defaults 10000 and 9
-#   TUFJS_RUNS=N  tuf-js runs (default RUNS; each takes minutes at 10,000)
+#   TUFJS_RUNS=N  tuf-js runs (default RUNS; each takes minutes at 10,000;
+#                 0: none, ours only)
 #   BASE_BUILD=DIR [BASE_LABEL=TEXT]  also time DIR/ota-client (another
 #                 commit's build), alternating, with its own state
 #
@@ -90,7 +91,7 @@ mkdir -p "$W/dev"
 "$C" --state-dir "$W/dev" init --root "$M/1.root.json" >/dev/null
 first=$("${OURS[@]}") || die "ota-client refresh failed"
 case $first in *"targets v2"*) ;; *) die "ota-client refresh printed '$first'" ;; esac
-"${THEIRS[@]}" >/dev/null || die "tuf-js refresh failed"
+if [ "$TUFJS_RUNS" -gt 0 ]; then "${THEIRS[@]}" >/dev/null || die "tuf-js refresh failed"; fi
 BASE=()
 if [ -n "${BASE_BUILD:-}" ]; then # another build's ota-client, its own state
     mkdir -p "$W/base-dev"
@@ -116,6 +117,21 @@ for i in $(seq 1 "$RUNS"); do
     timed floor "$C" --version
     if [ "$i" -le "$TUFJS_RUNS" ]; then timed theirs "${THEIRS[@]}"; fi
 done
+# memory: peak RSS (/usr/bin/time) and peak heap (heaptrack) of a first
+# refresh (empty state: downloads and verifies the N-target targets.json),
+# of a no-change refresh and of the process start-up alone
+: >"$W/first"
+for i in 1 2 3; do
+    rm -rf "$W/dev-first" && mkdir -p "$W/dev-first"
+    "$C" --state-dir "$W/dev-first" init --root "$M/1.root.json" >/dev/null
+    timed first "$C" --state-dir "$W/dev-first" --metadata-url "$U/metadata/" refresh
+done
+rm -rf "$W/dev-first" && mkdir -p "$W/dev-first"
+"$C" --state-dir "$W/dev-first" init --root "$M/1.root.json" >/dev/null
+heap_first=$(heap_kib "$C" --state-dir "$W/dev-first" --metadata-url "$U/metadata/" refresh) ||
+    die "the first refresh failed under heaptrack"
+heap_ours=$(heap_kib "${OURS[@]}") || die "the no-change refresh failed under heaptrack"
+heap_floor=$(heap_kib "$C" --version) || die "ota-client --version failed under heaptrack"
 median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f", m }'; }
 best() { sort -n | head -1 | awk '{ printf "%.3f", $1 }'; }
 maxrss() { awk '$2 > m { m = $2 } END { printf "%.1f", m / 1024 }'; }
@@ -139,13 +155,30 @@ echo "|---|---|---|---|---|"
 row ours "ota-client refresh"
 if [ ${#BASE[@]} -gt 0 ]; then row base "ota-client refresh, $BASE_LABEL"; fi
 row floor "(ota-client --version: process start, libraries)"
-row theirs "tuf-js Updater.refresh() (node)"
-echo "| (node startup alone) | $nodeboot | | | |"
-echo
-echo "Ratios tuf-js / ours: time $(echo "scale=1; $t_theirs / $t_ours" | bc -l)x" \
-    "(minus node startup $(echo "scale=1; ($t_theirs - $nodeboot) / $t_ours" | bc -l)x)," \
-    "peak RSS $(echo "scale=1; $rss_theirs / $rss_ours" | bc -l)x."
+if [ "$TUFJS_RUNS" -gt 0 ]; then # TUFJS_RUNS=0: ours only (memory figures)
+    row theirs "tuf-js Updater.refresh() (node)"
+    echo "| (node startup alone) | $nodeboot | | | |"
+    echo
+    echo "Ratios tuf-js / ours: time $(echo "scale=1; $t_theirs / $t_ours" | bc -l)x" \
+        "(minus node startup $(echo "scale=1; ($t_theirs - $nodeboot) / $t_ours" | bc -l)x)," \
+        "peak RSS $(echo "scale=1; $rss_theirs / $rss_ours" | bc -l)x."
+fi
 if [ ${#BASE[@]} -gt 0 ]; then
     echo "Ours / $BASE_LABEL: time $(echo "scale=2; $t_ours / $t_base" | bc -l)x," \
         "peak RSS $(echo "scale=2; $rss_ours / $rss_base" | bc -l)x."
 fi
+memrow() { # NAME LABEL HEAP_KIB
+    local r
+    r=$(maxrss <"$W/$1")
+    echo "| $2 | $r | $(echo "scale=1; $r - $rss_floor" | bc -l) | $(kib2mib "$3") |"
+}
+echo
+echo "Memory: peak RSS (/usr/bin/time %M, largest of the runs; the first refresh: 3 runs"
+echo "from an empty state), above the process start-up (ota-client --version), and peak"
+echo "heap (heaptrack, one more run; every allocation, libraries' included):"
+echo
+echo "| ota-client | peak RSS MiB | above --version MiB | peak heap MiB |"
+echo "|---|---|---|---|"
+memrow first "first refresh (downloads and verifies the $N-target targets.json)" "$heap_first"
+memrow ours "no-change refresh" "$heap_ours"
+memrow floor "--version (process start-up)" "$heap_floor"
