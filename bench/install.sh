@@ -434,7 +434,9 @@ for n in $SIZES; do
     rm -rf "$W/runs"
     first=0
 
-    # this size's files are not needed any more
+    # this size's files are not needed any more (unlisted first: ota-sign
+    # refuses to publish metadata naming a target file that is not there)
+    "$S" remove -r "$W/repo" "${KEYS[@]}" "gw-fw-tree-$n.otab" "gw-img-$n.otab" >/dev/null
     rm -rf "$W/tree" "$W/imgtree" "$W/image" "$W/runs" "$W"/repo/targets/*."gw-fw-tree-$n.otab" \
         "$W"/repo/targets/*."gw-img-$n.otab" "$W/repo/targets/tree-$n.tar.gz" "$W/repo/targets/image-$n.gz"
     # a next size's timed runs must not follow a mass deletion closely (see

@@ -52,10 +52,8 @@
 
 # A private mount namespace: whatever happens to this shell (even SIGKILL),
 # its mounts go away with its last process, and their loop devices with them.
-if [ -z "${OTA_POWERLOSS_NS:-}" ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
-    unshare --mount --propagation private true 2>/dev/null; then
-    OTA_POWERLOSS_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
-fi
+source "$(dirname "$0")/powerloss.sh"
+pl_namespace "$@"
 source "$(dirname "$0")/lib.sh"
 
 S=$BUILD/ota-sign
@@ -64,47 +62,9 @@ SPREAD=${POWERLOSS_SPREAD:-4}
 WANT=${POWERLOSS_POINTS:-}
 LIMIT=120 # seconds one ota-client run may take
 T=$(mktemp -d "${TMPDIR:-/tmp}/ota-powerloss.XXXXXX")
-DISK=$T/disk # the image files (a tmpfs when one can be mounted)
-D=$T/dev     # the device's file system is mounted here
-mkdir -p "$DISK" "$D"
-[ -n "${OTA_POWERLOSS_NS:-}" ] || echo "# no private mount namespace (unshare): relying on the EXIT trap alone"
+pl_cleanup_hook() { kill_servers; }
+pl_setup 768m tar
 
-# detach every loop device backed by one of our image files
-detach_loops() {
-    local img dev
-    for img in "$DISK"/*.img; do
-        [ -e "$img" ] || continue
-        for dev in $(losetup -j "$img" -O NAME -n 2>/dev/null); do losetup -d "$dev" 2>/dev/null; done
-    done
-    return 0
-}
-MOUNTED=0
-unmount_dev() {
-    [ "$MOUNTED" -eq 1 ] || mountpoint -q "$D" || return 0
-    umount "$D" 2>/dev/null || umount -l "$D" 2>/dev/null || return 1
-    MOUNTED=0
-}
-# (bash runs the EXIT trap on SIGINT/SIGTERM/SIGHUP too)
-cleanup() {
-    kill_servers
-    for _ in 1 2 3; do mountpoint -q "$D" || break; unmount_dev; done
-    detach_loops
-    mountpoint -q "$DISK" && umount "$DISK" 2>/dev/null
-    if mountpoint -q "$D" || mountpoint -q "$DISK"; then
-        echo "# WARNING: could not unmount $D or $DISK; $T left in place" >&2
-    else
-        rm -rf "$T"
-    fi
-}
-trap cleanup EXIT
-
-fatal() { failed "$1" "${2:-}"; finish; exit 1; }
-
-# ---- what this machine must offer --------------------------------------------------------
-[ "$(id -u)" -eq 0 ] || fatal "power-loss model: must run as root (loop devices, mount)"
-for t in strace mkfs.ext4 e2fsck losetup mount umount mountpoint dd tar timeout; do
-    command -v "$t" >/dev/null || fatal "power-loss model: '$t' is needed"
-done
 # json_state: the "state" of the JSON object on stdin (jq, else python3)
 if command -v jq >/dev/null; then
     json_state() { jq -er .state 2>/dev/null; }
@@ -113,21 +73,6 @@ elif command -v python3 >/dev/null; then
 else
     fatal "jq or python3 is needed to read status --json"
 fi
-# the images in a tmpfs (fast copies, nothing written to the real disk);
-# a plain directory works too
-mount -t tmpfs -o size=768m,mode=0700 ota-powerloss "$DISK" 2>/dev/null ||
-    echo "# no tmpfs for the images; using $DISK as it is"
-# lazy_*_init=0: no ext4lazyinit thread writing to the image in the background
-truncate -s 64M "$DISK/pristine.img" &&
-    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$DISK/pristine.img" ||
-    fatal "power-loss model: mkfs.ext4 on an image file"
-# commit=60: no periodic journal commit during a run (the default 5 s would
-# write back at a random moment, and could do so while the image is copied)
-MOUNT_OPTS=loop,commit=60
-# mount_img IMG: the image at $D (a fresh loop device)
-mount_img() { mount -o "$MOUNT_OPTS" "$1" "$D" 2>"$T/mount.err" && MOUNTED=1; }
-mount_img "$DISK/pristine.img" ||
-    fatal "power-loss model: loop-mounting an ext4 image (mount -o loop)" "$(cat "$T/mount.err")"
 
 # ---- the bundle and the server (outside the device) ---------------------------------------
 K=$ROOT/keys-example
@@ -164,39 +109,8 @@ NEW_K=$(sha256sum <"$T/src/kernel.img")
 unmount_dev || fatal "unmount the pristine device"
 OC=("$C" --state-dir "$D/state" --system-conf "$D/system.conf" --metadata-url "$U/metadata/" --checkpoint-kib 64)
 
-# boot_live: a fresh copy of the pristine device, mounted at $D
-boot_live() {
-    unmount_dev && cp "$DISK/pristine.img" "$DISK/live.img" && mount_img "$DISK/live.img"
-}
-# cut: what the disk holds now -> cut.img (the live mount is left alone:
-# nothing may flush it before the copy)
-power_cut() { cp --sparse=always "$DISK/live.img" "$DISK/cut.img"; }
-# reboot_cut: drop the live mount, replay the journal of cut.img and mount it
-# at $D.  Sets FSCK_RC.
-reboot_cut() {
-    unmount_dev || return 1
-    e2fsck -fy "$DISK/cut.img" >"$T/fsck.out" 2>&1
-    FSCK_RC=$?
-    mount_img "$DISK/cut.img"
-}
-
 # ---- the model itself: unsynced data is lost, fsync'd data kept ---------------------------
-boot_live || fatal "mount a live copy of the device"
-echo "kept" | dd of="$D/synced" conv=fsync status=none
-echo "lost" >"$D/unsynced"
-head -c 100000 /dev/urandom >"$D/state/unsynced-big"
-power_cut
-live_has=$(cat "$D/unsynced" 2>/dev/null)
-reboot_cut || fatal "power-loss model: mount the cut image" "$(cat "$T/mount.err")"
-check "model: the journal replay leaves a consistent file system (e2fsck $FSCK_RC)" test "$FSCK_RC" -le 1
-check "model: an fsync'd file survives the cut" test "$(cat "$D/synced" 2>/dev/null)" = kept
-check "model: the live file system still shows the unsynced file ('$live_has')" test "$live_has" = lost
-if [ -s "$D/unsynced" ] || [ -s "$D/state/unsynced-big" ]; then
-    fatal "model: unsynced writes are lost by a cut" \
-        "the unsynced files survived: this machine writes back at once, the model does not work here"
-fi
-pass "model: unsynced writes are lost by a cut"
-unmount_dev
+pl_check_model
 
 # ---- one complete install: how many of each call it makes ---------------------------------
 SYNCS="fsync fdatasync syncfs rename renameat renameat2"
@@ -223,8 +137,6 @@ all) budget=$((nsync + nwrite)) ;;
 *[!0-9]* | 0) fatal "POWERLOSS_POINTS is a positive number or 'all' ('$WANT')" ;;
 *) budget=$WANT ;;
 esac
-# spread K N: K of the numbers 1..N, evenly, the last one included
-spread() { local j; for j in $(seq 1 "$1"); do echo $(((j * $2 + $1 - 1) / $1)); done; }
 wb=$((budget - nsync))
 [ "$wb" -lt $((2 * SPREAD)) ] && wb=$((2 * SPREAD))
 [ "$wb" -gt "$budget" ] && wb=$budget
@@ -262,8 +174,7 @@ for pt in "${points[@]}"; do
     if [ "$sc" = exit ]; then
         timeout -k 5 "$LIMIT" "${OC[@]}" install gw-fw.otab >"$T/run.out" 2>&1
     else
-        (timeout -k 5 "$LIMIT" strace -qq -o /dev/null -e trace="$sc" -e inject="$sc":signal=SIGKILL:when="$n" \
-            "${OC[@]}" install gw-fw.otab >"$T/run.out" 2>&1; exit $?) 2>/dev/null
+        pl_kill_at "$sc" "$n" "${OC[@]}" install gw-fw.otab >"$T/run.out" 2>&1
     fi
     rc=$?
     [ "$rc" -eq 124 ] && why="the install hung (killed after $LIMIT s)"

@@ -18,61 +18,17 @@
 # all.  Needs root, loop devices, mkfs.ext4, e2fsck and strace; without them
 # the suite FAILS (it does not skip).
 
-if [ -z "${OTA_POWERLOSS_NS:-}" ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
-    unshare --mount --propagation private true 2>/dev/null; then
-    OTA_POWERLOSS_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
-fi
+source "$(dirname "$0")/powerloss.sh"
+pl_namespace "$@"
 source "$(dirname "$0")/lib.sh"
 
 S=$BUILD/ota-sign
 WANT=${SIGNER_POWERLOSS_POINTS:-24}
 NFILES=40
 LIMIT=120
+PL_STRACE=-f # ota-sign add's threads
 T=$(mktemp -d "${TMPDIR:-/tmp}/ota-signer-powerloss.XXXXXX")
-DISK=$T/disk
-D=$T/dev
-mkdir -p "$DISK" "$D"
-
-detach_loops() {
-    local img dev
-    for img in "$DISK"/*.img; do
-        [ -e "$img" ] || continue
-        for dev in $(losetup -j "$img" -O NAME -n 2>/dev/null); do losetup -d "$dev" 2>/dev/null; done
-    done
-    return 0
-}
-MOUNTED=0
-unmount_dev() {
-    [ "$MOUNTED" -eq 1 ] || mountpoint -q "$D" || return 0
-    umount "$D" 2>/dev/null || umount -l "$D" 2>/dev/null || return 1
-    MOUNTED=0
-}
-cleanup() {
-    for _ in 1 2 3; do mountpoint -q "$D" || break; unmount_dev; done
-    detach_loops
-    mountpoint -q "$DISK" && umount "$DISK" 2>/dev/null
-    if mountpoint -q "$D" || mountpoint -q "$DISK"; then
-        echo "# WARNING: could not unmount $D or $DISK; $T left in place" >&2
-    else
-        rm -rf "$T"
-    fi
-}
-trap cleanup EXIT
-fatal() { failed "$1" "${2:-}"; finish; exit 1; }
-
-[ "$(id -u)" -eq 0 ] || fatal "power-loss model: must run as root (loop devices, mount)"
-for t in strace mkfs.ext4 e2fsck losetup mount umount mountpoint cmp timeout; do
-    command -v "$t" >/dev/null || fatal "power-loss model: '$t' is needed"
-done
-mount -t tmpfs -o size=512m,mode=0700 ota-signer-powerloss "$DISK" 2>/dev/null ||
-    echo "# no tmpfs for the images; using $DISK as it is"
-truncate -s 64M "$DISK/pristine.img" &&
-    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$DISK/pristine.img" ||
-    fatal "power-loss model: mkfs.ext4 on an image file"
-MOUNT_OPTS=loop,commit=60
-mount_img() { mount -o "$MOUNT_OPTS" "$1" "$D" 2>"$T/mount.err" && MOUNTED=1; }
-mount_img "$DISK/pristine.img" ||
-    fatal "power-loss model: loop-mounting an ext4 image (mount -o loop)" "$(cat "$T/mount.err")"
+pl_setup 512m cmp
 
 # ---- the repository on the image (keys and the new files outside it) --------
 mkdir -p "$T/k" "$T/in"
@@ -88,25 +44,8 @@ cp "$R/metadata/timestamp.json" "$T/ts-old.json"
 unmount_dev || fatal "unmount the pristine device"
 ADD=("$S" add -r "$R" "${KEYS[@]}" --prefix p/)
 
-boot_live() { unmount_dev && cp "$DISK/pristine.img" "$DISK/live.img" && mount_img "$DISK/live.img"; }
-power_cut() { cp --sparse=always "$DISK/live.img" "$DISK/cut.img"; }
-reboot_cut() {
-    unmount_dev || return 1
-    e2fsck -fy "$DISK/cut.img" >"$T/fsck.out" 2>&1
-    FSCK_RC=$?
-    mount_img "$DISK/cut.img"
-}
-
 # ---- the model: unsynced data is lost, fsync'd data kept ---------------------
-boot_live || fatal "mount a live copy of the device"
-echo "kept" | dd of="$D/synced" conv=fsync status=none
-head -c 100000 /dev/urandom >"$D/unsynced"
-power_cut
-reboot_cut || fatal "power-loss model: mount the cut image" "$(cat "$T/mount.err")"
-check "model: an fsync'd file survives the cut" test "$(cat "$D/synced" 2>/dev/null)" = kept
-[ -s "$D/unsynced" ] && fatal "model: unsynced writes are lost by a cut" \
-    "the unsynced file survived: this machine writes back at once, the model does not work here"
-pass "model: unsynced writes are lost by a cut"
+pl_check_model
 
 # ---- one complete add: its calls ----------------------------------------------
 SYNCS="fsync fdatasync syncfs rename renameat renameat2"
@@ -123,7 +62,6 @@ check "the add syncs its target files together (syncfs called: ${N[syncfs]})" te
 syncs=()
 for sc in $SYNCS; do for j in $(seq 1 "${N[$sc]}"); do syncs+=("$sc:$j"); done; done
 [ "${#syncs[@]}" -gt 0 ] || fatal "the traced add made no fsync/syncfs/rename call" "$(head -3 "$T/count.log")"
-spread() { local j; for j in $(seq 1 "$1"); do echo $(((j * $2 + $1 - 1) / $1)); done; }
 nw=4
 [ "$WANT" = all ] && WANT=$((${#syncs[@]} + nw))
 case $WANT in *[!0-9]* | 0) fatal "SIGNER_POWERLOSS_POINTS is a positive number or 'all'" ;; esac
@@ -151,8 +89,7 @@ for pt in "${points[@]}"; do
     if [ "$sc" = exit ]; then
         timeout -k 5 "$LIMIT" "${ADD[@]}" "$T"/in/*.bin >"$T/run.out" 2>&1
     else
-        (timeout -k 5 "$LIMIT" strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc":signal=SIGKILL:when="$n" \
-            "${ADD[@]}" "$T"/in/*.bin >"$T/run.out" 2>&1; exit $?) 2>/dev/null
+        pl_kill_at "$sc" "$n" "${ADD[@]}" "$T"/in/*.bin >"$T/run.out" 2>&1
     fi
     rc=$?
     [ "$rc" -eq 124 ] && why="ota-sign add hung (killed after $LIMIT s)"
