@@ -7,7 +7,8 @@
 # per target: CPU seconds, executions, corpus size, crashes; the table goes to
 # build-fuzz/long.txt. Exit 1 if any target crashed, leaked or timed out: the
 # input is in build-fuzz/NAME-crash-* (make it a regression: copy it into
-# tests/fuzz/regressions/NAME/, which make fuzz replays).
+# tests/fuzz/regressions/NAME/, which make fuzz replays).  FUZZ_RESUME=1 adds
+# to the last run's figures (FUZZ_NAMES=... the targets to top up).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cpu_goal=${FUZZ_CPU_SECONDS:-600}
@@ -17,11 +18,18 @@ seeds_common="formats/vectors/canonical formats/vectors/tufjs formats/vectors/bu
 
 run_one() { # NAME: runs until its CPU time reaches the goal; writes build-fuzz/NAME.long
     local f=$1 cpu=0 execs=0 rounds=0 rc=0 seeds=$seeds_common d
+    # FUZZ_RESUME=1: add to the CPU time and executions of the last run
+    if [ "${FUZZ_RESUME:-0}" = 1 ] && [ -f "build-fuzz/$f.long" ]; then
+        read -r _ cpu execs _ rounds _ <"build-fuzz/$f.long"
+    fi
     for d in tests/fuzz/corpus/$f tests/fuzz/regressions/$f; do [ -d "$d" ] && seeds="$d $seeds"; done
     mkdir -p "build-fuzz/corpus/$f"
-    : >"build-fuzz/$f.longlog"
-    while [ "$cpu" -lt "$cpu_goal" ] && [ "$rc" = 0 ] && [ "$rounds" -lt 5 ]; do
+    [ "${FUZZ_RESUME:-0}" = 1 ] || : >"build-fuzz/$f.longlog"
+    # a busy machine gives a round less CPU than its wall time: rounds of
+    # at least a minute until the goal is reached
+    while [ "$cpu" -lt "$cpu_goal" ] && [ "$rc" = 0 ] && [ "$rounds" -lt 50 ]; do
         local left=$((cpu_goal - cpu))
+        [ "$left" -ge 60 ] || left=60
         rounds=$((rounds + 1))
         # libFuzzer's own CPU is measured with /usr/bin/time's format
         /usr/bin/time -f 'cpu %U %S' -o "build-fuzz/$f.time" \
@@ -48,7 +56,7 @@ if [ ! -x /usr/bin/time ]; then # Debian's time: the CPU each target used
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null
 fi
 make --no-print-directory fuzz FUZZ_SECONDS=1 >/dev/null  # builds the targets (and replays the seeds)
-rm -f build-fuzz/*.long
+[ "${FUZZ_RESUME:-0}" = 1 ] || rm -f build-fuzz/*.long
 echo "fuzz-long: ${cpu_goal} CPU-seconds per target, $jobs at a time: $names" | tr '\n' ' '
 echo
 running=0
