@@ -244,11 +244,14 @@
  * on osv.dev (kernel entries listing every affected tag) are ~1 MiB. */
 #define OTA_OSV_MAX_SIZE (4u * 1024u * 1024u)
 
-/* Per advisory: affected packages, ranges per package, events per range,
- * enumerated versions per package, aliases; the details text. */
+/* Per advisory: affected packages, ranges per package, events per range
+ * and in all (the lowest fix is checked against every range, so the total
+ * bounds that quadratic step at 4096^2 comparisons), enumerated versions
+ * per package, aliases; the summary and details text. */
 #define OTA_OSV_MAX_AFFECTED 1024u
 #define OTA_OSV_MAX_RANGES 64u
 #define OTA_OSV_MAX_EVENTS 256u
+#define OTA_OSV_MAX_EVENTS_TOTAL 4096u
 #define OTA_OSV_MAX_VERSIONS 20000u
 #define OTA_OSV_MAX_ALIASES 64u
 #define OTA_OSV_MAX_SUMMARY 1024u
