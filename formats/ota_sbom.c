@@ -232,6 +232,13 @@ set_json(char **dst, const char *v, size_t max, const char *what_long, const cha
     return rc;
 }
 
+/* The one purl rule of SBOM.md: "pkg:TYPE/...". */
+static bool
+purl_form(const char *purl)
+{
+    return strncmp(purl, "pkg:", 4) == 0 && strchr(purl + 4, '/') != NULL && purl[4] != '/';
+}
+
 /* name, version, purl (and its ecosystem), licence into p */
 static ota_err
 common_fields(ota_sbom_pkg *p, const char *name, const char *version, const char *purl,
@@ -252,7 +259,7 @@ common_fields(ota_sbom_pkg *p, const char *name, const char *version, const char
                        "a licence is empty or has a control character", why)) != OTA_OK)
         return rc;
     if (purl != NULL) {
-        if (strncmp(purl, "pkg:", 4) != 0 || strchr(purl, '/') == NULL) {
+        if (!purl_form(purl)) {
             WHY("a purl is not pkg:TYPE/NAME");
             return OTA_E_FORMAT;
         }
@@ -712,8 +719,11 @@ ota_sbom_from_status(const uint8_t *buf, size_t len, ota_sbom_db db, const char 
     return OTA_OK;
 }
 
-/* "Debian:N" from the tree's os-release (ID=debian, VERSION_ID=N), else
- * "Debian"; into eco[16]. */
+/* The ecosystem of a dpkg tree, into eco[16]: "Debian:N" when its
+ * os-release says ID=debian and VERSION_ID=N, "Debian" when it says
+ * ID=debian without a numeric release or there is no os-release, "" (none)
+ * when it names another distribution (Ubuntu's versions are not Debian's
+ * releases; no guess). */
 static void
 debian_release(int dfd, char eco[16])
 {
@@ -724,7 +734,7 @@ debian_release(int dfd, char eco[16])
         size_t n = 0;
         if (ota_file_read_beneath(dfd, where[w], 64u * 1024u, &t, &n) != OTA_OK)
             continue; /* absent, or a link (etc/os-release usually is) */
-        bool debian = false;
+        bool debian = false, id = false;
         char ver[8] = "";
         for (char *line = strtok((char *) t, "\n"); line != NULL; line = strtok(NULL, "\n")) {
             char *eq = strchr(line, '=');
@@ -737,8 +747,10 @@ debian_release(int dfd, char eco[16])
                 v[vn - 1] = '\0';
                 v++;
             }
-            if (strcmp(line, "ID") == 0)
+            if (strcmp(line, "ID") == 0) {
+                id = true;
                 debian = strcmp(v, "debian") == 0;
+            }
             else if (strcmp(line, "VERSION_ID") == 0 && strlen(v) >= 1 && strlen(v) <= 4 &&
                      strspn(v, "0123456789") == strlen(v))
                 snprintf(ver, sizeof ver, "%s", v);
@@ -746,6 +758,8 @@ debian_release(int dfd, char eco[16])
         free(t);
         if (debian && ver[0] != '\0')
             snprintf(eco, 16, "Debian:%s", ver);
+        else if (id && !debian)
+            eco[0] = '\0';
         return;
     }
 }
@@ -786,7 +800,8 @@ ota_sbom_from_tree(const char *root, ota_sbom *out, const char **used, const cha
         char eco[16];
         if (dbs[i].db == OTA_SBOM_DPKG)
             debian_release(dfd, eco);
-        rc = ota_sbom_from_status(t, n, dbs[i].db, dbs[i].db == OTA_SBOM_DPKG ? eco : NULL, out,
+        rc = ota_sbom_from_status(t, n, dbs[i].db,
+                                  dbs[i].db == OTA_SBOM_DPKG && eco[0] != '\0' ? eco : NULL, out,
                                   why);
         free(t);
         if (rc == OTA_OK && used != NULL)
@@ -938,6 +953,10 @@ ota_sbom_decode(const uint8_t *buf, size_t len, ota_sbom *out, const char **why)
         }
         if (rc == OTA_OK && (p.name == NULL || seen != json_object_size(o))) {
             WHY("a package has no name or an unknown member");
+            rc = OTA_E_FORMAT;
+        }
+        if (rc == OTA_OK && p.purl != NULL && !purl_form(p.purl)) {
+            WHY("a purl is not pkg:TYPE/NAME");
             rc = OTA_E_FORMAT;
         }
         if (rc == OTA_OK)

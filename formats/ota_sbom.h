@@ -86,7 +86,8 @@ OTA_NODISCARD ota_err ota_sbom_from_status(const uint8_t *buf, size_t len, ota_s
  * (ota_file_read_beneath: a link on the way is OTA_E_UNSAFE), at most
  * OTA_SBOM_MAX_STATUS_SIZE bytes.  For dpkg the ecosystem is "Debian:N"
  * when usr/lib/os-release (or etc/os-release, when a regular file) says
- * ID=debian and VERSION_ID=N, else "Debian".  *used (may be NULL) is the
+ * ID=debian and VERSION_ID=N, none when it names another ID, else
+ * "Debian".  *used (may be NULL) is the
  * relative path read.  None there: OTA_E_NOT_FOUND.
  */
 OTA_NODISCARD ota_err ota_sbom_from_tree(const char *root, ota_sbom *out, const char **used,

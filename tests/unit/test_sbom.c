@@ -192,6 +192,12 @@ test_tree_links(void **state)
     assert_int_equal(ota_sbom_from_tree(p, &s, NULL, NULL), OTA_OK);
     assert_string_equal(s.pkgs[0].ecosystem, "Debian");
     ota_sbom_free(&s);
+    /* another distribution's os-release: no ecosystem (no guess) */
+    run("rm t6/usr/lib/os-release");
+    put("t6/usr/lib/os-release", "ID=ubuntu\nVERSION_ID=\"24.04\"\n");
+    assert_int_equal(ota_sbom_from_tree(p, &s, NULL, NULL), OTA_OK);
+    assert_null(s.pkgs[0].ecosystem);
+    ota_sbom_free(&s);
     /* var/lib/opkg after dpkg: the first that exists wins */
     mk("t7/var/lib/opkg");
     put("t7/var/lib/opkg/status", "Package: a\nVersion: 1\nStatus: install user installed\n");
@@ -345,6 +351,30 @@ test_limits(void **state)
         assert_int_equal(parse(d, &why), OTA_E_LIMIT);
         assert_non_null(strstr(why, "20000"));
         free(d);
+    }
+    /* the encoded list: packages of long fields fill 4 MiB before 20000 */
+    for (size_t count = 2000; count <= 3000; count += 1000) {
+        ota_sbom big = {.source = "spdx-2.3"};
+        big.pkgs = calloc(count, sizeof *big.pkgs);
+        assert_non_null(big.pkgs);
+        big.npkgs = count;
+        for (size_t i = 0; i < count; i++) {
+            char v[OTA_SBOM_MAX_PURL + 1];
+            memset(v, 'a', sizeof v);
+            snprintf(v, 16, "pkg:npm/%06zu", i);
+            v[14] = 'a';
+            v[OTA_SBOM_MAX_PURL] = '\0';
+            big.pkgs[i].purl = strdup(v);
+            v[OTA_SBOM_MAX_FIELD] = '\0';
+            big.pkgs[i].name = strdup(v + 8);
+            big.pkgs[i].version = strdup(v + 8);
+        }
+        uint8_t *list = NULL;
+        size_t len = 0;
+        ota_err rc = ota_sbom_encode(&big, &list, &len);
+        assert_int_equal(rc, count == 2000 ? OTA_OK : OTA_E_LIMIT);
+        free(list);
+        ota_sbom_free(&big);
     }
     /* document size: one byte past the bound, before any parsing */
     size_t big = OTA_SBOM_MAX_DOC_SIZE + 1;
@@ -500,6 +530,8 @@ test_hostile_list(void **state)
          OTA_E_FORMAT},
         {"{\"format\":1,\"packages\":[{\"name\":1}]," SHA ",\"source\":\"dpkg-status\"}", OTA_E_FORMAT},
         {"{\"format\":1,\"packages\":[{\"name\":\"a\\u0007\"}]," SHA ",\"source\":\"dpkg-status\"}",
+         OTA_E_FORMAT},
+        {"{\"format\":1,\"packages\":[{\"name\":\"a\",\"purl\":\"npm:a\"}]," SHA ",\"source\":\"dpkg-status\"}",
          OTA_E_FORMAT},
         {"{\"format\":1,\"format\":1,\"packages\":[]," SHA ",\"source\":\"dpkg-status\"}", OTA_E_JSON},
     };
