@@ -23,6 +23,16 @@
 _Static_assert(OTA_SBOM_MAX_PACKAGES == 20000, "the package-count message says 20000");
 _Static_assert(OTA_SBOM_MAX_FIELD == 256, "the field messages say 256");
 
+/* a hex digit's value, or -1 */
+static int
+hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
 #define WHY(w)                                                                                     \
     do {                                                                                           \
         if (why != NULL)                                                                           \
@@ -239,7 +249,60 @@ purl_form(const char *purl)
     return strncmp(purl, "pkg:", 4) == 0 && strchr(purl + 4, '/') != NULL && purl[4] != '/';
 }
 
-/* name, version, purl (and its ecosystem), licence into p */
+/* A deb purl's "upstream" qualifier (syft writes the source package there:
+ * upstream=NAME or upstream=NAME@VERSION, percent-encoded) into
+ * p->source / p->source_version, each only when it differs from the
+ * binary's.  Not a deb purl, or no such qualifier: nothing. */
+static ota_err
+deb_upstream(ota_sbom_pkg *p, const char *purl)
+{
+    if (strncmp(purl, "pkg:deb/", 8) != 0)
+        return OTA_OK;
+    const char *q = strchr(purl, '?');
+    if (q == NULL)
+        return OTA_OK;
+    size_t qn = strcspn(q + 1, "#");
+    const char *v = NULL, *end = q + 1 + qn;
+    for (const char *k = q + 1; k < end;) {
+        const char *amp = memchr(k, '&', (size_t) (end - k));
+        size_t kn = (size_t) ((amp != NULL ? amp : end) - k);
+        if (kn > 9 && memcmp(k, "upstream=", 9) == 0) {
+            v = k + 9;
+            end = k + kn;
+            break;
+        }
+        k += kn + 1;
+    }
+    if (v == NULL)
+        return OTA_OK;
+    char dec[OTA_SBOM_MAX_PURL + 1];
+    size_t n = 0;
+    for (const char *c = v; c < end; c++) {
+        int hi, lo;
+        if (*c != '%') {
+            dec[n++] = *c;
+            continue;
+        }
+        if (end - c < 3 || (hi = hexval(c[1])) < 0 || (lo = hexval(c[2])) < 0)
+            return OTA_E_FORMAT;
+        dec[n++] = (char) (hi * 16 + lo);
+        c += 2;
+    }
+    const char *at = memchr(dec, '@', n);
+    size_t nn = at != NULL ? (size_t) (at - dec) : n;
+    ota_err rc = OTA_OK;
+    if (nn != strlen(p->name) || memcmp(dec, p->name, nn) != 0)
+        rc = set_field(&p->source, dec, nn, OTA_SBOM_MAX_FIELD);
+    if (rc == OTA_OK && at != NULL) {
+        size_t vn = n - nn - 1;
+        if (p->version == NULL || vn != strlen(p->version) || memcmp(at + 1, p->version, vn) != 0)
+            rc = set_field(&p->source_version, at + 1, vn, OTA_MAX_PKGVER_LEN);
+    }
+    return rc;
+}
+
+/* name, version, purl (and its ecosystem, and a deb purl's source),
+ * licence into p */
 static ota_err
 common_fields(ota_sbom_pkg *p, const char *name, const char *version, const char *purl,
               const char *license, const char **why)
@@ -266,6 +329,12 @@ common_fields(ota_sbom_pkg *p, const char *name, const char *version, const char
         if ((rc = set_json(&p->purl, purl, OTA_SBOM_MAX_PURL, "a purl is longer than 1024 bytes",
                            "a purl has a control character", why)) != OTA_OK)
             return rc;
+        if ((rc = deb_upstream(p, purl)) != OTA_OK) {
+            WHY(rc == OTA_E_NOMEM ? "out of memory"
+                                  : "a deb purl's upstream qualifier is not a percent-encoded "
+                                    "name[@version] within the bounds");
+            return rc;
+        }
         const char *eco = ota_sbom_purl_ecosystem(purl);
         if (eco != NULL && (p->ecosystem = strdup(eco)) == NULL) {
             WHY("out of memory");

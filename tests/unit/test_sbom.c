@@ -279,6 +279,15 @@ test_hostile_documents(void **state)
          OTA_E_FORMAT},
         {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\",\"name\":\"a\",\"components\":[{\"type\":\"library\",\"name\":5}]}]}",
          OTA_E_FORMAT},
+        /* a deb purl's upstream qualifier: percent-encoded, a name */
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\",\"name\":\"a\",\"purl\":\"pkg:deb/debian/a@1?upstream=b%4\"}]}",
+         OTA_E_FORMAT},
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\",\"name\":\"a\",\"purl\":\"pkg:deb/debian/a@1?upstream=b%00\"}]}",
+         OTA_E_FORMAT},
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\",\"name\":\"a\",\"purl\":\"pkg:deb/debian/a@1?upstream=%401\"}]}",
+         OTA_E_FORMAT},
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\",\"name\":\"a\",\"purl\":\"pkg:deb/debian/a@1?arch=x&upstream=b%401#sub\"}]}",
+         OTA_OK},
         /* the control: the smallest valid ones */
         {"{\"spdxVersion\":\"SPDX-2.3\"}", OTA_OK},
         {"{\"spdxVersion\":\"SPDX-2.2\",\"packages\":[{\"name\":\"a\",\"SPDXID\":\"x\"}]}", OTA_OK},

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIELDS = ["name", "version", "ecosystem", "arch", "purl", "license", "source", "source_version"]
@@ -30,10 +31,26 @@ def purl_eco(purl):
     return PURL_ECO.get(t)
 
 
-def pkg(name, version=None, purl=None, license=None, **kw):
+def deb_upstream(purl):
+    """(source, source_version) from a deb purl's upstream qualifier"""
+    if not (purl or "").startswith("pkg:deb/") or "?" not in purl:
+        return None, None
+    for kv in purl.split("?", 1)[1].split("#")[0].split("&"):
+        if kv.startswith("upstream="):
+            up = urllib.parse.unquote(kv[9:])
+            name, _, ver = up.partition("@")
+            return name, (ver or None)
+    return None, None
+
+
+def pkg(name, version=None, purl=None, license=None):
     p = {"name": name, "version": version, "purl": purl, "license": license,
          "ecosystem": purl_eco(purl)}
-    p.update(kw)
+    src, srcver = deb_upstream(purl)
+    if src is not None and src != name:
+        p["source"] = src
+    if srcver is not None and srcver != version:
+        p["source_version"] = srcver
     return {k: v for k, v in p.items() if v is not None}
 
 
