@@ -480,10 +480,11 @@ cdx_components(const json_t *doc, builder *b, const char **why)
             WHY("a CycloneDX component is not an object");
             return OTA_E_FORMAT;
         }
-        const char *type, *name, *version, *purl, *lic;
+        const char *type, *name, *version, *purl, *lic, *group;
         if (opt_string(c, "type", &type) != OTA_OK || opt_string(c, "name", &name) != OTA_OK ||
-            opt_string(c, "version", &version) != OTA_OK || opt_string(c, "purl", &purl) != OTA_OK) {
-            WHY("a CycloneDX component's type, name, version or purl is not a string");
+            opt_string(c, "version", &version) != OTA_OK || opt_string(c, "purl", &purl) != OTA_OK ||
+            opt_string(c, "group", &group) != OTA_OK) {
+            WHY("a CycloneDX component's type, name, group, version or purl is not a string");
             return OTA_E_FORMAT;
         }
         if (type == NULL) {
@@ -493,6 +494,19 @@ cdx_components(const json_t *doc, builder *b, const char **why)
         ota_err rc = cdx_license(c, &lic, why);
         if (rc != OTA_OK)
             return rc;
+        /* the name OSV knows: npm "@scope/name", Maven "group:artifact"
+         * (by the purl's ecosystem; others keep the bare name) */
+        char joined[2 * OTA_SBOM_MAX_FIELD + 2];
+        const char *eco = ota_sbom_purl_ecosystem(purl);
+        if (group != NULL && group[0] != '\0' && name != NULL && eco != NULL &&
+            (strcmp(eco, "npm") == 0 || strcmp(eco, "Maven") == 0)) {
+            if (strlen(group) > OTA_SBOM_MAX_FIELD || strlen(name) > OTA_SBOM_MAX_FIELD) {
+                WHY("a package name is longer than 256 bytes");
+                return OTA_E_LIMIT;
+            }
+            snprintf(joined, sizeof joined, "%s%s%s", group, eco[0] == 'n' ? "/" : ":", name);
+            name = joined;
+        }
         ota_sbom_pkg p = {0};
         rc = common_fields(&p, name, version, purl, lic, why);
         if (rc == OTA_OK)

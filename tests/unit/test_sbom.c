@@ -75,10 +75,10 @@ static void
 test_documents(void **state)
 {
     (void) state;
-    /* SPDX: 7 packages, one a duplicate; CycloneDX: 5 + 1 nested, one a
+    /* SPDX: 7 packages, one a duplicate; CycloneDX: 6 + 1 nested, one a
      * duplicate */
     doc_vector("spdx-2.3", "spdx-2.3", 6);
-    doc_vector("cyclonedx-1.5", "cyclonedx-1.5", 5);
+    doc_vector("cyclonedx-1.5", "cyclonedx-1.5", 6);
 }
 
 static void
@@ -279,6 +279,8 @@ test_hostile_documents(void **state)
          OTA_E_FORMAT},
         {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\",\"name\":\"a\",\"components\":[{\"type\":\"library\",\"name\":5}]}]}",
          OTA_E_FORMAT},
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\",\"name\":\"a\",\"group\":[]}]}",
+         OTA_E_FORMAT},
         /* a deb purl's upstream qualifier: percent-encoded, a name */
         {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\",\"name\":\"a\",\"purl\":\"pkg:deb/debian/a@1?upstream=b%4\"}]}",
          OTA_E_FORMAT},
@@ -419,6 +421,9 @@ test_limits(void **state)
          OTA_SBOM_MAX_FIELD},
         {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\",\"name\":\"a\",\"purl\":\"pkg:npm/",
          "\"}]}", OTA_SBOM_MAX_PURL - 8},
+        /* an npm group joined to the name: "@s/" + name within 256 */
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\",\"group\":\"@s\",\"purl\":\"pkg:npm/%40s/a\",\"name\":\"",
+         "\"}]}", OTA_SBOM_MAX_FIELD - 3},
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         memset(fill, '1', f[i].at + 1);

@@ -77,7 +77,10 @@ def cdx(doc):
             l0 = c["licenses"][0]
             lic = l0.get("license", {}).get("id") or l0.get("license", {}).get("name") \
                 or l0.get("expression")
-        out.append(pkg(c["name"], c.get("version"), c.get("purl"), lic))
+        name = c["name"]
+        if c.get("group") and purl_eco(c.get("purl")) in ("npm", "Maven"):
+            name = c["group"] + ("/" if purl_eco(c["purl"]) == "npm" else ":") + name
+        out.append(pkg(name, c.get("version"), c.get("purl"), lic))
         stack.extend(reversed(c.get("components", [])))
     return out
 
