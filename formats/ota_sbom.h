@@ -58,8 +58,8 @@ void ota_sbom_free(ota_sbom *s);
  * OTA_SBOM_MAX_PACKAGES packages, or a field past its bound: OTA_E_LIMIT;
  * not strict JSON (duplicate keys, too deep, NUL): OTA_E_JSON; neither
  * format, a wrong type, a missing name: OTA_E_FORMAT; another version of
- * either: OTA_E_UNSUPPORTED.  On error *why (when not NULL) says what, in a
- * static buffer-free phrase (constant string) and *out is empty.
+ * either: OTA_E_UNSUPPORTED.  On error *why (when not NULL) says what (a
+ * constant string) and *out is empty.
  */
 OTA_NODISCARD ota_err ota_sbom_parse(const uint8_t *buf, size_t len, ota_sbom *out,
                                      const char **why);
