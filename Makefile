@@ -343,6 +343,10 @@ bench: all deps-node
 #   formats/ota_bundle_reader.c chunks, inflate, tar, tree ... bundle (2), tree
 #   ota_bundle_custom_head (a target's custom.ota_bundle) .... release (2)
 #   formats/ota_release.c ota_release, ota_policy ............ release, client
+#   formats/ota_sbom.c SPDX, CycloneDX, dpkg/opkg status,
+#     the canonical package list ............................. sbom
+#   formats/ota_osv.c OSV advisories, range evaluation;
+#     ota_pkgver.c Debian and semver order ................... osv
 #   formats/ota_id.c ids, semver; ota_util.c times, hex,
 #     numbers, sizes; entry paths and link targets ........... id
 #   client/src trust.c, target.c, client.c, choose.c: the

@@ -209,6 +209,54 @@
 #define OTA_SERVER_LIST_DEFAULT 100u
 #define OTA_SERVER_LIST_MAX 1000u
 
+/* ---- SBOMs and advisories (formats/SBOM.md, formats/ADVISORIES.md) -------
+ * Read by formats/ota_sbom.c and ota_osv.c for ota-sign and ota-server. */
+
+/* Package versions under any scheme (Debian, semver; ota_pkgver.h): real
+ * Debian versions are under 60 bytes (the longest in bookworm is ~70);
+ * 256 leaves room for long git snapshots and bounds every comparison. */
+#define OTA_MAX_PKGVER_LEN 256u
+
+/* An input SBOM document (SPDX 2.x or CycloneDX 1.x JSON).  syft's SPDX of
+ * a full Debian image with file lists is ~5 MB; jansson holds ~10x the
+ * text, so 16 MiB (the metadata ceiling) bounds the signer at ~200 MiB. */
+#define OTA_SBOM_MAX_DOC_SIZE OTA_MAX_METADATA_SIZE
+
+/* A package database read from a root file system (dpkg or opkg status):
+ * Debian's status is ~2.5 KiB per package (descriptions); 32 MiB is ~13000
+ * packages, more than a desktop install. */
+#define OTA_SBOM_MAX_STATUS_SIZE (32u * 1024u * 1024u)
+
+/* Packages in one list: a Debian desktop has ~3000, an npm application's
+ * node_modules a few thousand; 20000 bounds the list and its sort. */
+#define OTA_SBOM_MAX_PACKAGES 20000u
+
+/* One name, licence, architecture or ecosystem (npm names are at most 214
+ * bytes, Debian's far less), and one purl (names, version, qualifiers). */
+#define OTA_SBOM_MAX_FIELD 256u
+#define OTA_SBOM_MAX_PURL 1024u
+
+/* The canonical package list (SBOM.md), as stored in a bundle: ~120 bytes
+ * a Debian package, so 4 MiB holds the 20000 packages above at ~200. */
+#define OTA_SBOM_MAX_LIST_SIZE (4u * 1024u * 1024u)
+
+/* One OSV advisory file.  Debian's and GitHub's are a few KiB; the largest
+ * on osv.dev (kernel entries listing every affected tag) are ~1 MiB. */
+#define OTA_OSV_MAX_SIZE (4u * 1024u * 1024u)
+
+/* Per advisory: affected packages, ranges per package, events per range
+ * and in all (the lowest fix is checked against every range, so the total
+ * bounds that quadratic step at 4096^2 comparisons), enumerated versions
+ * per package, aliases; the summary and details text. */
+#define OTA_OSV_MAX_AFFECTED 1024u
+#define OTA_OSV_MAX_RANGES 64u
+#define OTA_OSV_MAX_EVENTS 256u
+#define OTA_OSV_MAX_EVENTS_TOTAL 4096u
+#define OTA_OSV_MAX_VERSIONS 20000u
+#define OTA_OSV_MAX_ALIASES 64u
+#define OTA_OSV_MAX_SUMMARY 1024u
+#define OTA_OSV_MAX_DETAILS (64u * 1024u)
+
 /* ---- libotaclient (client/) ---------------------------------------------- */
 
 /* Download ceilings for snapshot and targets metadata when the signed meta

@@ -5,6 +5,7 @@
  * decimal numbers.
  */
 #include "ota_util.h"
+#include "ota_limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -293,12 +294,10 @@ ota_human_size(uint64_t n, char buf[32])
 
 #define FILE_CHUNK 65536u
 
-ota_err
-ota_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+/* Read the regular file open at fd (closed here) whole, at most max bytes. */
+static ota_err
+read_fd(int fd, size_t max, uint8_t **out, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? OTA_E_NOT_FOUND : OTA_E_IO;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
@@ -332,6 +331,65 @@ ota_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
     }
     *out = ota_buf_steal(&b, len);
     return OTA_OK;
+}
+
+ota_err
+ota_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? OTA_E_NOT_FOUND : OTA_E_IO;
+    return read_fd(fd, max, out, len);
+}
+
+ota_err
+ota_file_read_beneath(int dirfd, const char *rel, size_t max, uint8_t **out, size_t *len)
+{
+    if (rel == NULL || rel[0] == '\0' || rel[0] == '/' || strlen(rel) >= OTA_MAX_PATH_LEN)
+        return OTA_E_ARG;
+    char *path = strdup(rel);
+    if (path == NULL)
+        return OTA_E_NOMEM;
+    int fd = dirfd, rc_fd = -1;
+    char *part = path;
+    ota_err rc = OTA_OK;
+    for (;;) {
+        char *slash = strchr(part, '/');
+        if (slash != NULL)
+            *slash = '\0';
+        if (part[0] == '\0' || strcmp(part, ".") == 0 || strcmp(part, "..") == 0) {
+            rc = OTA_E_ARG;
+            break;
+        }
+        int flags = slash != NULL ? O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+                                  : O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+        int nfd = openat(fd, part, flags);
+        if (nfd < 0) {
+            /* O_NOFOLLOW on a link: ELOOP (or ENOTDIR with O_DIRECTORY) */
+            struct stat st;
+            if (errno == ELOOP ||
+                (fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)))
+                rc = OTA_E_UNSAFE;
+            else
+                rc = errno == ENOENT || errno == ENOTDIR ? OTA_E_NOT_FOUND : OTA_E_IO;
+            break;
+        }
+        if (fd != dirfd)
+            close(fd);
+        fd = nfd;
+        if (slash == NULL) {
+            rc_fd = fd;
+            fd = dirfd;
+            break;
+        }
+        part = slash + 1;
+    }
+    if (fd != dirfd)
+        close(fd);
+    free(path);
+    if (rc != OTA_OK)
+        return rc;
+    return read_fd(rc_fd, max, out, len);
 }
 
 ota_err

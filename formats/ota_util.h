@@ -81,6 +81,16 @@ const char *ota_human_size(uint64_t n, char buf[32]);
  * NUL-terminated (the NUL is not counted), also for an empty file. */
 OTA_NODISCARD ota_err ota_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
 
+/* The same for the file at rel beneath the directory open at dirfd, never
+ * leaving it: every component is opened with O_NOFOLLOW (a directory with
+ * O_DIRECTORY), so a symbolic link anywhere on the way is refused with
+ * OTA_E_UNSAFE, not followed; "", an absolute path, "." and ".." components:
+ * OTA_E_ARG.  A FIFO or device is not opened blocking and is refused
+ * (OTA_E_IO).  For files inside a tree that is not ours (a root file
+ * system image). */
+OTA_NODISCARD ota_err ota_file_read_beneath(int dirfd, const char *rel, size_t max, uint8_t **out,
+                                            size_t *len);
+
 /* mkdir -p: create path and missing parents with mode.  On failure errno
  * tells why (OTA_E_NOT_FOUND for ENOENT/ENOTDIR, else OTA_E_IO). */
 OTA_NODISCARD ota_err ota_mkdirs(const char *path, unsigned mode);

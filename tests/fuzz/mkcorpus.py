@@ -449,6 +449,36 @@ def keyfile_seeds(sign):
     return s
 
 
+# ---- fuzz_sbom: mode byte (0 document, 1 status: then db byte, 2 list) ----
+def sbom_seeds():
+    v = os.path.join(VEC, "sbom")
+    s = {}
+    for name in ("spdx-2.3", "cyclonedx-1.5"):
+        s[name] = b"\x00" + read(v, name + ".json")
+    for name in ("spdx-2.3", "cyclonedx-1.5", "rootfs-dpkg", "rootfs-opkg"):
+        s[name + ".list"] = b"\x02" + read(v, name + ".list.json")
+    s["dpkg-status"] = b"\x01\x00" + read(v, "rootfs-dpkg", "var", "lib", "dpkg", "status")
+    s["opkg-status"] = b"\x01\x01" + read(v, "rootfs-opkg", "usr", "lib", "opkg", "status")
+    return s
+
+
+# ---- fuzz_osv: mode byte (0 advisory, 1 three versions) ----------------------
+def osv_seeds():
+    v = os.path.join(VEC, "osv")
+    s = {}
+    for f in sorted(os.listdir(v)):
+        if f.endswith(".json") and f not in ("cases.json", "invalid.json"):
+            s[f[:-5]] = b"\x00" + read(v, f)
+    for i, c in enumerate(json.loads(read(v, "invalid.json"))):
+        s["invalid-%02d" % i] = b"\x00" + json.dumps(c["advisory"]).encode()
+    order = [l.split(" ", 1)[1] for l in read(VEC, "pkgver", "debian-order.txt").decode().splitlines()
+             if not l.startswith("#")]
+    for i in range(0, len(order) - 2, 7):
+        s["versions-%02d" % i] = b"\x01" + "\n".join(order[i:i + 3]).encode()
+    s["versions-semver"] = b"\x01" + b"1.0.0-alpha\n1.0.0-alpha.1\n1.0.0+build.1"
+    return s
+
+
 def main():
     sign = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "ota-sign")
     write_corpus("fuzz_client", client_seeds())
@@ -460,6 +490,8 @@ def main():
     write_corpus("fuzz_release", release_seeds())
     write_corpus("fuzz_id", id_seeds())
     write_corpus("fuzz_report", report_seeds())
+    write_corpus("fuzz_sbom", sbom_seeds())
+    write_corpus("fuzz_osv", osv_seeds())
     if os.access(sign, os.X_OK):
         write_corpus("fuzz_keyfile", keyfile_seeds(sign))
     else:

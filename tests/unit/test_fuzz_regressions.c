@@ -14,6 +14,7 @@
 #include "ota_keyfile.h"
 #include "ota_limits.h"
 #include "ota_pkey.h"
+#include "ota_sbom.h"
 
 /* cmocka 1.1 needs these before <cmocka.h>. */
 /* clang-format off */
@@ -102,12 +103,30 @@ test_pem_rsa_private_key_gets_the_public_key_check(void **state)
     free(in);
 }
 
+/* fuzz_sbom mode 2 (a canonical package list): a purl that is not
+ * "pkg:TYPE/NAME" was accepted from a list although the SBOM readers never
+ * write one; now refused, as SBOM.md says. */
+static void
+test_sbom_list_purl_is_checked(void **state)
+{
+    (void) state;
+    size_t len = 0;
+    uint8_t *in = load("fuzz_sbom", "list-purl-not-checked", &len);
+    assert_true(len > 1 && in[0] % 3 == 2);
+    ota_sbom s;
+    const char *why = NULL;
+    assert_int_equal(ota_sbom_decode(in + 1, len - 1, &s, &why), OTA_E_FORMAT);
+    assert_non_null(strstr(why, "purl"));
+    free(in);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keyfile_secret_without_sodium_init), /* first: see there */
         cmocka_unit_test(test_pem_rsa_private_key_gets_the_public_key_check),
+        cmocka_unit_test(test_sbom_list_purl_is_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

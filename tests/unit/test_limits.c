@@ -37,9 +37,12 @@
 #include "ota_json.h"
 #include "ota_key.h"
 #include "ota_limits.h"
+#include "ota_osv.h"
+#include "ota_pkgver.h"
 #include "ota_pkey.h"
 #include "ota_release.h"
 #include "ota_report.h"
+#include "ota_sbom.h"
 #include "ota_tuf.h"
 #include "ota_util.h"
 #include "testrepo.h"
@@ -446,6 +449,73 @@ version_len(uint64_t n)
     memcpy(s, "1.0.0-", 6);
     ota_err rc = ota_semver_check(s);
     free(s);
+    return rc;
+}
+
+/* ---- SBOMs and advisories (formats/SBOM.md, formats/ADVISORIES.md) -------- */
+
+static ota_err
+pkgver_len(uint64_t n)
+{
+    char *s = rep('1', (size_t) n);
+    ota_err rc = ota_debver_check(s, NULL);
+    free(s);
+    return rc;
+}
+
+/* an SPDX document of one package whose name is n bytes */
+static ota_err
+sbom_name_len(uint64_t n)
+{
+    char *name = rep('p', (size_t) n);
+    size_t len = (size_t) n + 96;
+    char *doc = malloc(len);
+    snprintf(doc, len, "{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"SPDXID\":\"x\",\"name\":\"%s\"}]}",
+             name);
+    ota_sbom s;
+    ota_err rc = ota_sbom_parse((const uint8_t *) doc, strlen(doc), &s, NULL);
+    ota_sbom_free(&s);
+    free(doc);
+    free(name);
+    return rc;
+}
+
+/* a dpkg status file of n installed packages */
+static ota_err
+sbom_status_packages(uint64_t n)
+{
+    ota_buf b = {.max = 64u * 1024u * 1024u};
+    for (uint64_t i = 0; i < n; i++) {
+        char st[96];
+        int k = snprintf(st, sizeof st, "Package: p%llu\nStatus: install ok installed\nVersion: 1\n\n",
+                         (unsigned long long) i);
+        if (ota_buf_append(&b, st, (size_t) k) != OTA_OK)
+            return OTA_E_NOMEM;
+    }
+    ota_sbom s;
+    ota_err rc = ota_sbom_from_status(b.p, b.len, OTA_SBOM_DPKG, NULL, &s, NULL);
+    ota_sbom_free(&s);
+    ota_buf_free(&b);
+    return rc;
+}
+
+/* an advisory with n aliases */
+static ota_err
+osv_aliases(uint64_t n)
+{
+    ota_buf b = {.max = 1024u * 1024u};
+    const char *head = "{\"id\":\"X-1\",\"modified\":\"2024-01-01T00:00:00Z\",\"aliases\":[";
+    ota_err rc = ota_buf_append(&b, head, strlen(head));
+    for (uint64_t i = 0; rc == OTA_OK && i < n; i++)
+        rc = ota_buf_append(&b, i ? ",\"CVE-1\"" : "\"CVE-1\"", i ? 8 : 7);
+    if (rc == OTA_OK)
+        rc = ota_buf_append(&b, "]}", 2);
+    ota_osv adv;
+    if (rc == OTA_OK)
+        rc = ota_osv_parse(b.p, b.len, &adv, NULL);
+    if (rc == OTA_OK)
+        ota_osv_free(&adv);
+    ota_buf_free(&b);
     return rc;
 }
 
@@ -1271,6 +1341,15 @@ static const limit_case cases[] = {
      report_seq, OTA_OK, OTA_E_FORMAT},
     {"OTA_MAX_JSON_INT", "ota_report_sign: seq", OTA_MAX_JSON_INT, OTA_MAX_JSON_INT + 1,
      report_sign_seq, OTA_OK, OTA_E_FORMAT},
+    /* SBOMs and advisories */
+    {"OTA_MAX_PKGVER_LEN", "ota_debver_check", OTA_MAX_PKGVER_LEN, OTA_MAX_PKGVER_LEN + 1,
+     pkgver_len, OTA_OK, OTA_E_LIMIT},
+    {"OTA_SBOM_MAX_FIELD", "ota_sbom_parse: a package name", OTA_SBOM_MAX_FIELD,
+     OTA_SBOM_MAX_FIELD + 1, sbom_name_len, OTA_OK, OTA_E_LIMIT},
+    {"OTA_SBOM_MAX_PACKAGES", "ota_sbom_from_status: installed packages", OTA_SBOM_MAX_PACKAGES,
+     OTA_SBOM_MAX_PACKAGES + 1, sbom_status_packages, OTA_OK, OTA_E_LIMIT},
+    {"OTA_OSV_MAX_ALIASES", "ota_osv_parse: aliases", OTA_OSV_MAX_ALIASES,
+     OTA_OSV_MAX_ALIASES + 1, osv_aliases, OTA_OK, OTA_E_LIMIT},
     /* the client (a fake transport that never enforces a ceiling itself) */
     {"OTA_MAX_TIMESTAMP_SIZE", "ota_client_refresh: timestamp.json bytes", OTA_MAX_TIMESTAMP_SIZE,
      OTA_MAX_TIMESTAMP_SIZE + 1, client_timestamp_size, OTA_OK, OTA_E_LENGTH},
@@ -1313,7 +1392,14 @@ static const limit_case cases[] = {
      *    key-like file scan is checked in test_server_files.sh, not at these
      *    bounds;
      *  OTA_SERVER_REPORTS_PER_DEVICE: not exercised (no suite stores 101
-     *    reports for one device).
+     *    reports for one device);
+     *  OTA_SBOM_MAX_DOC_SIZE / _STATUS_SIZE / _PURL / _LIST_SIZE and the
+     *    package count of SPDX and CycloneDX documents: at and one past in
+     *    test_sbom.c (the list size: 3000 packages of long fields encode
+     *    past it and are refused, 2000 are not);
+     *  OTA_OSV_MAX_SIZE / _AFFECTED / _RANGES / _EVENTS / _EVENTS_TOTAL /
+     *    _VERSIONS / _DETAILS: at and one past in test_osv.c;
+     *    OTA_OSV_MAX_SUMMARY: only named in the message.
      */
 };
 
