@@ -366,12 +366,13 @@ ota_file_read_beneath(int dirfd, const char *rel, size_t max, uint8_t **out, siz
         int nfd = openat(fd, part, flags);
         if (nfd < 0) {
             /* O_NOFOLLOW on a link: ELOOP (or ENOTDIR with O_DIRECTORY) */
+            int e = errno; /* before fstatat can change it */
             struct stat st;
-            if (errno == ELOOP ||
+            if (e == ELOOP ||
                 (fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)))
                 rc = OTA_E_UNSAFE;
             else
-                rc = errno == ENOENT || errno == ENOTDIR ? OTA_E_NOT_FOUND : OTA_E_IO;
+                rc = e == ENOENT || e == ENOTDIR ? OTA_E_NOT_FOUND : OTA_E_IO;
             break;
         }
         if (fd != dirfd)

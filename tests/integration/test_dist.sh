@@ -139,7 +139,7 @@ check "LICENSE is the Apache License 2.0" grep -q "Apache License" "$ROOT/LICENS
 nospdx=$(cd "$ROOT" && git ls-files 2>/dev/null | grep -E '\.(c|h|sh|py|js)$|^Makefile$|^mk/.*\.mk$|^scripts/|^debian/rules$|^\.ci/run$' |
     grep -vE 'node_modules|formats/vectors|tests/fuzz/(corpus|regressions)|\.md$' |
     while read -r f; do head -3 "$f" | grep -q 'SPDX-License-Identifier: Apache-2.0' || echo "$f"; done)
-if [ -d "$ROOT/.git" ]; then
+if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then # (a worktree's .git is a file)
     check "every source file names its licence (SPDX) in its first lines${nospdx:+: missing in $(echo $nospdx | head -c 200)}" test -z "$nospdx"
 else
     skip "SPDX lines" "not a git checkout"
