@@ -373,6 +373,11 @@ ota_reporter_add(ota_reporter *r, const ota_report_event *user_ev)
     snprintf(rep.previous_version, sizeof rep.previous_version, "%s",
              ev->previous_version != NULL ? ev->previous_version : "");
     rep.result = (ota_report_result) ev->outcome;
+    if (ev->download_bundle > 0) {
+        rep.has_download = true;
+        rep.download_fetched = ev->download_fetched;
+        rep.download_bundle = ev->download_bundle;
+    }
     clean_error(ev->error, rep.error, sizeof rep.error);
     struct tm tm;
     time_t now = time(NULL);
