@@ -223,7 +223,7 @@ boot_confirm
 python3 - "$T/img/v9" "$T/img/v10" $CS <<'EOF'
 import os, sys
 d = bytearray(open(sys.argv[1], 'rb').read()); cs = int(sys.argv[3])
-d += d
+d = d + bytes(d)
 for i in range(0, 128, 2):
     d[i * cs:(i + 1) * cs] = os.urandom(cs)
 open(sys.argv[2], 'wb').write(bytes(d))
