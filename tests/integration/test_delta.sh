@@ -103,6 +103,29 @@ check "v2: check said exactly what install downloaded ($PLAN)" test "$PLAN" = "$
 check "v2: Range requests (206) in the access log" grep -q ' 206 ' "$T/server.log.access"
 check "v2: the signed report (spec 1.2) records fetched vs bundle size" \
     grep -lq "\"download\":{\"bundle\":$B2,\"fetched\":$F2}" "$DEV"/state/reports/*
+# a server that knows only report 1.0/1.1 answers 400 to the 1.2 member: the
+# agent re-signs that report (same seq) with the counts in custom.download
+RP=$(free_port)
+python3 - "$RP" "$T/posted" <<'EOF' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        with open(sys.argv[2], "a") as f:
+            f.write(body + "\n")
+        self.send_response(400 if '"spec_version":"1.2"' in body else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF
+RPID=$!
+wait_for 50 sh -c "exec 3<>/dev/tcp/127.0.0.1/$RP" 2>/dev/null
+"${OC[@]}" --device-id dev-1 --report-url "http://127.0.0.1:$RP/v1/reports" report >"$T/rep.out" 2>&1
+kill "$RPID"; wait "$RPID" 2>/dev/null
+check "old report server (400 to spec 1.2): the install's report is sent again as 1.0, counts in custom" \
+    grep -q "\"download\":{\"bundle\":$B2,\"fetched\":$F2}.*\"spec_version\":\"1.0\"" "$T/posted"
+check "old report server: nothing refused, nothing left queued" grep -q "refused, 0 queued" "$T/rep.out"
 boot_confirm
 
 # ---- 3. chunks moved to other offsets still count ----------------------------------------
