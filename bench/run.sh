@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 export BUILD=${BUILD:-build}
 OUT=${OUT:-bench/RESULTS.md}
-ALL="bundle install download metadata refresh server reports sign size"
+ALL="bundle install download delta metadata refresh server reports sign size"
 ONLY=${ONLY:-$ALL}
 
 # name -> command line (QUICK: smaller inputs, same comparisons)
@@ -28,6 +28,7 @@ cmd_of() {
         bundle) echo "REPEAT=1 bench/bundle.sh /usr/include /usr/share/perl5" ;;
         install) echo "SIZES=16 REPEAT=1 bench/install.sh" ;;
         download) echo "SIZES=\"16 64\" REPEAT=3 bench/download.sh" ;;
+        delta) echo "SIZE=64 REPEAT=1 CHUNKS=256k bench/delta.sh" ;;
         metadata) echo "bench/metadata.sh 2000 1" ;;
         refresh) echo "TUFJS_RUNS=1 bench/refresh.sh 2000 5" ;;
         server) echo "DUR=3 ROUNDS=1 bench/server.sh" ;;
@@ -40,6 +41,7 @@ cmd_of() {
         bundle) echo "bench/bundle.sh" ;;
         install) echo "bench/install.sh" ;;
         download) echo "bench/download.sh" ;;
+        delta) echo "bench/delta.sh" ;;
         metadata) echo "bench/metadata.sh" ;;
         refresh) echo "TUFJS_RUNS=1 bench/refresh.sh" ;;
         server) echo "bench/server.sh" ;;
@@ -54,6 +56,7 @@ title_of() {
     bundle) echo "Bundles: ota-sign bundle / verify-bundle vs tar -czf, gzip, sha256sum" ;;
     install) echo "Install engine: ota-client install vs curl | tar -xz" ;;
     download) echo "Verified download: ota-client fetch vs curl -o" ;;
+    delta) echo "Delta updates of an image: ota-client install vs --no-delta vs zsync" ;;
     metadata) echo "Metadata verification: formats library vs tuf-js" ;;
     refresh) echo "A refresh with nothing new: ota-client vs tuf-js" ;;
     server) echo "ota-server vs nginx (wrk on loopback)" ;;

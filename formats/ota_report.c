@@ -120,8 +120,34 @@ ota_report_key_parse(const json_t *key, uint8_t pk[32])
 static const char *const signed_fields[] = {
     "_type",  "spec_version", "device_id", "hardware_id", "installed_version", "previous_version",
     "result", "error",        "time",      "seq",         "key",               "custom",
-    "enrolment",
+    "enrolment", "download",
 };
+
+/* A JSON integer 0 .. 2^53-1 into *out. */
+static bool
+count_value(const json_t *v, uint64_t *out)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > OTA_MAX_JSON_INT)
+        return false;
+    *out = (uint64_t) json_integer_value(v);
+    return true;
+}
+
+/* signed.download (spec 1.2): exactly {"bundle":N,"fetched":N}; absent is
+ * fine. */
+static ota_err
+parse_download(const json_t *d, ota_report *r)
+{
+    if (d == NULL)
+        return OTA_OK;
+    if (!json_is_object(d) || json_object_size(d) != 2 ||
+        !count_value(json_object_get(d, "bundle"), &r->download_bundle) ||
+        !count_value(json_object_get(d, "fetched"), &r->download_fetched))
+        return OTA_E_FORMAT;
+    r->has_download = true;
+    return OTA_OK;
+}
 
 /* signed.enrolment (spec 1.1): exactly {"keyid":HEX64,"sig":HEX128},
  * lower-case hex.  Only the form is checked here. */
@@ -206,6 +232,9 @@ parse_signed(const json_t *sg, ota_report *r)
     if (rc != OTA_OK)
         return rc;
     rc = parse_enrolment(json_object_get(sg, "enrolment"), r);
+    if (rc != OTA_OK)
+        return rc;
+    rc = parse_download(json_object_get(sg, "download"), r);
     if (rc != OTA_OK)
         return rc;
     rc = ota_key_id(json_object_get(sg, "key"), r->keyid);
@@ -314,7 +343,9 @@ ota_report_sign(const ota_report *r, const json_t *custom, const uint8_t sk[64],
         strnlen(r->error, sizeof r->error) == sizeof r->error || !text_valid(r->error) ||
         strnlen(r->time, sizeof r->time) == sizeof r->time || ota_time_parse(r->time, &t) != OTA_OK ||
         r->seq < 1 || r->seq > (uint64_t) OTA_MAX_JSON_INT ||
-        (r->has_enrolment && !is_lower_hex(r->enrolment_keyid, 64)))
+        (r->has_enrolment && !is_lower_hex(r->enrolment_keyid, 64)) ||
+        (r->has_download && (r->download_fetched > (uint64_t) OTA_MAX_JSON_INT ||
+                             r->download_bundle > (uint64_t) OTA_MAX_JSON_INT)))
         return OTA_E_FORMAT;
     if (sodium_init() < 0)
         return OTA_E_CRYPTO;
@@ -331,7 +362,9 @@ ota_report_sign(const ota_report *r, const json_t *custom, const uint8_t sk[64],
     rc = OTA_E_NOMEM;
     sg = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:O}", "_type",
                    OTA_REPORT_TYPE, "spec_version",
-                   r->has_enrolment ? OTA_REPORT_SPEC_VERSION_ENROLMENT : OTA_REPORT_SPEC_VERSION,
+                   r->has_download    ? OTA_REPORT_SPEC_VERSION_DOWNLOAD
+                   : r->has_enrolment ? OTA_REPORT_SPEC_VERSION_ENROLMENT
+                                      : OTA_REPORT_SPEC_VERSION,
                    "device_id",
                    r->device_id, "hardware_id", r->hardware_id, "installed_version",
                    r->installed_version, "previous_version",
@@ -350,6 +383,11 @@ ota_report_sign(const ota_report *r, const json_t *custom, const uint8_t sk[64],
                                           esig)) != 0)
             goto out;
     }
+    if (r->has_download &&
+        json_object_set_new(sg, "download",
+                            json_pack("{s:I, s:I}", "bundle", (json_int_t) r->download_bundle,
+                                      "fetched", (json_int_t) r->download_fetched)) != 0)
+        goto out;
     rc = ota_json_canonical(sg, &canon, &canon_len);
     if (rc != OTA_OK)
         goto out;

@@ -43,6 +43,8 @@
 #define OTA_REPORT_SPEC_VERSION "1.0"
 /* The version written when the report carries an enrolment certificate. */
 #define OTA_REPORT_SPEC_VERSION_ENROLMENT "1.1"
+/* The version written when the report carries `download` (it wins over 1.1). */
+#define OTA_REPORT_SPEC_VERSION_DOWNLOAD "1.2"
 #define OTA_REPORT_CERT_TYPE "ota-device-certificate"
 
 typedef enum ota_report_result {
@@ -72,6 +74,12 @@ typedef struct ota_report {
     bool has_enrolment;
     char enrolment_keyid[65];                       /* provisioning key id */
     uint8_t enrolment_sig[64];
+    /* optional download counts of the update (spec 1.2): bundle bytes
+     * downloaded and the bundle's length, each 0 .. 2^53-1; written if
+     * has_download. */
+    bool has_download;
+    uint64_t download_fetched;
+    uint64_t download_bundle;
 } ota_report;
 
 /*

@@ -77,6 +77,7 @@ typedef enum setting_id {
     S_HEALTH_CHECK,
     S_HEALTH_TIMEOUT,
     S_REBOOT_COMMAND,
+    S_DELTA,
     S_COUNT
 } setting_id;
 
@@ -102,6 +103,7 @@ typedef struct agent_opts {
     int nargs;
     char *config, *root_file, *out_dir, *reason;
     bool force, json, allow_downgrade, once, help;
+    bool delta; /* after resolve: the delta setting (default yes; --no-delta) */
 } agent_opts;
 
 /* options.c */

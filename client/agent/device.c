@@ -136,6 +136,7 @@ dev_open(agent_opts *o, agent_dev *d, bool need_metadata)
     ic.checkpoint_bytes = o->num[S_CHECKPOINT_KIB] > 0 ? (uint64_t) o->num[S_CHECKPOINT_KIB] * 1024u
                                                       : 0;
     ic.allow_downgrade = o->allow_downgrade;
+    ic.no_delta = !o->delta;
     ota_err rc = ota_installer_new(&ic, &d->in, err, sizeof err);
     if (rc != OTA_OK) {
         fprintf(stderr, "ota-client: %s (%s)\n", err, ota_err_name(rc));
@@ -182,9 +183,23 @@ dev_close(agent_dev *d)
 
 /* ---- reports -------------------------------------------------------------------------------- */
 
+/* dev_report with the download counts of the update (0, 0: none) */
+static void
+dev_report_dl(agent_dev *d, ota_outcome outcome, const char *event, const char *installed,
+              const char *previous, const char *target, const char *error, uint64_t fetched,
+              uint64_t bundle);
+
 void
 dev_report(agent_dev *d, ota_outcome outcome, const char *event, const char *installed,
            const char *previous, const char *target, const char *error)
+{
+    dev_report_dl(d, outcome, event, installed, previous, target, error, 0, 0);
+}
+
+static void
+dev_report_dl(agent_dev *d, ota_outcome outcome, const char *event, const char *installed,
+              const char *previous, const char *target, const char *error, uint64_t fetched,
+              uint64_t bundle)
 {
     if (d->rep == NULL)
         return;
@@ -202,7 +217,9 @@ dev_report(agent_dev *d, ota_outcome outcome, const char *event, const char *ins
                                                                                   : "0.0.0",
                            .previous_version = previous != NULL && previous[0] ? previous : NULL,
                            .error = error,
-                           .custom_json = custom};
+                           .custom_json = custom,
+                           .download_fetched = fetched,
+                           .download_bundle = bundle};
     ota_err rc = ota_reporter_add(d->rep, &ev);
     free(custom);
     if (rc != OTA_OK)
@@ -416,6 +433,19 @@ dev_check(agent_dev *d, bool print, ota_target_info *chosen, bool *found)
                  reason_text(x.best_reason), x.reason_version);
     }
     save_check(d, summary, floor);
+    /* what installing it downloads: `check` only (update installs at once,
+     * the daemon does not print), as it reads the active image slots */
+    ota_install_plan plan = {.size = sizeof plan};
+    bool planned = false;
+    if (print && *found && strcmp(o->cmd, "check") == 0) {
+        ota_err prc = ota_installer_plan(d->in, d->net.c, chosen, &plan);
+        planned = prc == OTA_OK;
+        if (!planned)
+            fprintf(stderr, "ota-client: warning: download size unknown: %s (%s)\n",
+                    ota_installer_errmsg(d->in), ota_err_name(prc));
+        else if (plan.delta_note[0] != '\0')
+            fprintf(stderr, "ota-client: note: %s\n", plan.delta_note);
+    }
     if (print && o->json) {
         json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:s}", "device_id",
                               d->device_id, "product", product, "channel",
@@ -424,8 +454,15 @@ dev_check(agent_dev *d, bool print, ota_target_info *chosen, bool *found)
                               x.list, "summary", summary, "retired", retired, "floor", floor);
         x.list = NULL;
         if (j != NULL && *found) {
-            json_object_set_new(j, "chosen", json_pack("{s:s, s:s}", "path", chosen->path,
-                                                       "version", chosen_version));
+            json_t *dl = planned ? json_pack("{s:I, s:I, s:i, s:i, s:b}", "bytes",
+                                             (json_int_t) plan.download, "bundle",
+                                             (json_int_t) plan.bundle_length, "chunks",
+                                             (int) plan.chunks, "local_chunks",
+                                             (int) plan.local_chunks, "delta", o->delta)
+                                 : json_null();
+            json_object_set_new(j, "chosen", json_pack("{s:s, s:s, s:o}", "path", chosen->path,
+                                                       "version", chosen_version, "download",
+                                                       dl));
         } else if (j != NULL) {
             json_object_set_new(j, "chosen", json_null());
             json_object_set_new(j, "reason", json_string(*found || x.n == 0
@@ -456,6 +493,14 @@ dev_check(agent_dev *d, bool print, ota_target_info *chosen, bool *found)
                    (long long) json_integer_value(json_object_get(r, "bucket")));
         }
         printf("%s\n", summary);
+        if (planned)
+            printf("download: %llu of %llu bytes (%.1f%%); %u of %u chunks from the active "
+                   "slot%s\n",
+                   (unsigned long long) plan.download, (unsigned long long) plan.bundle_length,
+                   plan.bundle_length
+                       ? 100.0 * (double) plan.download / (double) plan.bundle_length
+                       : 0.0,
+                   plan.local_chunks, plan.chunks, o->delta ? "" : " (delta = no)");
     }
     json_decref(x.list);
     return EX_OK;
@@ -488,11 +533,16 @@ dev_install(agent_dev *d, const ota_target_info *t)
         }
         return ex;
     }
-    dev_report(d, OTA_OUTCOME_NONE, "installed", before.installed_version, NULL,
-               st.target_version, NULL);
+    dev_report_dl(d, OTA_OUTCOME_NONE, "installed", before.installed_version, NULL,
+                  st.target_version, NULL, st.fetched, st.bundle_length);
+    if (st.delta_note[0] != '\0')
+        fprintf(stderr, "ota-client: note: %s\n", st.delta_note);
     if (d->o->json) {
-        json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "result", "installed", "path", t->path,
-                              "version", st.target_version, "slot", st.target_slot);
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:{s:I, s:I, s:i}}", "result", "installed",
+                              "path", t->path, "version", st.target_version, "slot",
+                              st.target_slot, "download", "fetched", (json_int_t) st.fetched,
+                              "bundle", (json_int_t) st.bundle_length, "local_chunks",
+                              (int) st.local_chunks);
         char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(j);
         if (text != NULL)
@@ -502,6 +552,10 @@ dev_install(agent_dev *d, const ota_target_info *t)
         char sp[1024];
         printf("installed %s %s into slot %s; reboot to start it, then 'ota-client confirm'\n",
                shown(t->path, sp, sizeof sp), st.target_version, st.target_slot);
+        printf("downloaded %llu of %llu bytes (%.1f%%), %u chunks from the active slot\n",
+               (unsigned long long) st.fetched, (unsigned long long) st.bundle_length,
+               st.bundle_length ? 100.0 * (double) st.fetched / (double) st.bundle_length : 0.0,
+               st.local_chunks);
     }
     return EX_OK;
 }

@@ -65,6 +65,9 @@ const setting agent_settings[S_COUNT] = {
     [S_REBOOT_COMMAND] = {"reboot_command", T_STR, "COMMAND",
                           "daemon: run to start an installed update or go back after a failed "
                           "health check (default: none, the operator reboots)"},
+    [S_DELTA] = {"delta", T_STR, "yes|no",
+                 "install: copy the image chunks the active slot already has, download only the "
+                 "others (default yes; --no-delta: no)"},
 };
 
 static const char *const commands[] = {"init",   "refresh", "list",     "fetch",      "check",
@@ -83,14 +86,18 @@ static const char *const command_help[][2] = {
               "  before it appears there; an interrupted download resumes.\n"},
     {"check", "check [--json]\n"
               "  Refresh, then say which release 'update' would install and why, or why\n"
-              "  nothing (up to date, hardware, channel, rollout, marked bad, signed floor).\n"},
+              "  nothing (up to date, hardware, channel, rollout, marked bad, signed floor),\n"
+              "  and how many bytes installing it downloads (reads the bundle's head and the\n"
+              "  active image slots; with delta = no, the bundle's length).\n"},
     {"update", "update [--json]\n"
                "  check, then install the chosen release into the inactive slot and make it\n"
                "  primary; reboot to start it, then 'confirm'. Resumes an interrupted update.\n"},
-    {"install", "install TARGET [--allow-downgrade]\n"
+    {"install", "install TARGET [--allow-downgrade] [--no-delta]\n"
                 "  Refresh, then install the bundle TARGET (hardware, anti-rollback, the bad\n"
                 "  list and the signed floor still apply; channel and rollout do not).\n"
-                "  --allow-downgrade: an older version, only when its signed release permits it.\n"},
+                "  --allow-downgrade: an older version, only when its signed release permits it.\n"
+                "  --no-delta: download every chunk (default: image chunks found in the active\n"
+                "  slot are copied from there; same as 'delta = no').\n"},
     {"status", "status [--json]\n"
                "  Booted and primary slot, installed and pending versions, state, last error,\n"
                "  last check, queued reports (no network).\n"},
@@ -298,7 +305,8 @@ read_config(agent_opts *o, const char *file, bool must_exist, const bool *from_c
     return rc;
 }
 
-enum { O_CONFIG = 1000, O_ROOT, O_FORCE, O_JSON, O_REASON, O_DOWNGRADE, O_ONCE, O_VERSION };
+enum { O_CONFIG = 1000, O_ROOT, O_FORCE, O_JSON, O_REASON, O_DOWNGRADE, O_ONCE, O_VERSION,
+       O_NO_DELTA };
 
 int
 agent_parse(int argc, char **argv, agent_opts *o)
@@ -322,6 +330,7 @@ agent_parse(int argc, char **argv, agent_opts *o)
     lo[n++] = (struct option){"reason", required_argument, NULL, O_REASON};
     lo[n++] = (struct option){"allow-downgrade", no_argument, NULL, O_DOWNGRADE};
     lo[n++] = (struct option){"once", no_argument, NULL, O_ONCE};
+    lo[n++] = (struct option){"no-delta", no_argument, NULL, O_NO_DELTA};
     lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
     lo[n++] = (struct option){"version", no_argument, NULL, O_VERSION};
     lo[n] = (struct option){NULL, 0, NULL, 0};
@@ -342,6 +351,11 @@ agent_parse(int argc, char **argv, agent_opts *o)
         case O_JSON: o->json = true; break;
         case O_DOWNGRADE: o->allow_downgrade = true; break;
         case O_ONCE: o->once = true; break;
+        case O_NO_DELTA:
+            if ((rc = set_val(o, S_DELTA, "no", "command line (--no-delta)")) != EX_OK)
+                return rc;
+            from_cli[S_DELTA] = true;
+            break;
         case 'h': o->help = true; break;
         case O_VERSION: printf("ota-client %s\n", ota_client_version()); return -1;
         default:
@@ -476,6 +490,14 @@ agent_resolve(agent_opts *o)
     if (rc == EX_OK && o->val[S_REPORT_URL] != NULL && strcmp(o->val[S_REPORT_URL], "none") == 0) {
         free(o->val[S_REPORT_URL]);
         o->val[S_REPORT_URL] = NULL;
+    }
+    o->delta = true;
+    if (o->val[S_DELTA] != NULL) {
+        if (strcmp(o->val[S_DELTA], "no") == 0)
+            o->delta = false;
+        else if (strcmp(o->val[S_DELTA], "yes") != 0)
+            return die(EX_USAGE, "%s: delta: 'yes' or 'no', not '%s'", o->src[S_DELTA],
+                       o->val[S_DELTA]);
     }
     if (o->num[S_POLL_INTERVAL] < 0)
         o->num[S_POLL_INTERVAL] = 3600;

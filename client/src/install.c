@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +34,10 @@
 #include <unistd.h>
 
 #include "abi.h"
+#include "delta.h"
 #include "ota_atomic.h"
 #include "ota_bundle.h"
+#include "ota_hash.h"
 #include "ota_limits.h"
 #include "ota_release.h"
 #include "ota_util.h"
@@ -59,6 +62,8 @@ typedef struct istate {
     char *t_path, *t_name, *t_version, *t_slot, *t_from;
     char t_head[65]; /* hex SHA-256 of the bundle head: identity of the bundle */
     uint64_t t_length;
+    uint64_t t_fetched; /* bytes downloaded by the runs of this attempt (as of their journal) */
+    uint32_t t_local;   /* chunks copied from the active slot by them */
     bool has_journal;
     ota_bundle_resume j; /* strings below */
     char *j_prev, *j_last;
@@ -79,6 +84,8 @@ struct ota_installer {
     unsigned hook_timeout_s;
     uint64_t ckpt_bytes;
     bool allow_downgrade;
+    bool delta;            /* ota_install_config.no_delta not set */
+    char delta_note[256];  /* why delta was not used (last run or plan) */
     volatile sig_atomic_t cancel;
     istate s;
     char err[512];
@@ -171,6 +178,8 @@ save(ota_installer *in)
             e |= jset_str(t, "from_slot", s->t_from);
             e |= jset_str(t, "head_sha256", s->t_head);
             e |= jset(t, "length", json_integer((json_int_t) s->t_length));
+            e |= jset(t, "fetched", json_integer((json_int_t) s->t_fetched));
+            e |= jset(t, "local_chunks", json_integer((json_int_t) s->t_local));
         }
     }
     if (s->has_journal) {
@@ -284,6 +293,12 @@ load(ota_installer *in)
              s->t_version != NULL && s->t_slot != NULL;
         if (ok)
             memcpy(s->t_head, hs, 65);
+        /* optional (written since delta updates): counts for reports */
+        uint64_t lc = 0;
+        if (!juint(t, "fetched", INT64_MAX, &s->t_fetched))
+            s->t_fetched = 0;
+        if (juint(t, "local_chunks", UINT32_MAX, &lc))
+            s->t_local = (uint32_t) lc;
     } else if (s->state != OTA_STATE_IDLE && s->state != OTA_STATE_COMMITTED) {
         ok = false; /* an update in flight needs its target */
     }
@@ -385,6 +400,7 @@ ota_installer_new(const ota_install_config *cfg, ota_installer **out, char *errb
     in->hook_timeout_s = c.hook_timeout_s != 0 ? c.hook_timeout_s : DEFAULT_HOOK_S;
     in->ckpt_bytes = c.checkpoint_bytes != 0 ? c.checkpoint_bytes : DEFAULT_CKPT;
     in->allow_downgrade = c.allow_downgrade;
+    in->delta = !c.no_delta;
     ota_err mk = ota_mkdirs(in->state_dir, 0755);
     if (mk != OTA_OK) {
         rc = fail(in, mk, "%s: %s", in->state_dir, strerror(errno));
@@ -626,6 +642,13 @@ struct run {
     char *c_name, *c_version;
     ota_err src_err;
     bool hook_failed; /* a hook failed or hung: never resumed */
+    /* delta: the booted slot group, one index per component (NULL: none) */
+    const char *from;
+    otac_delta **delta;
+    size_t ndelta;
+    uint64_t fetched;                 /* bytes this run pulled from the network */
+    uint64_t fetched_base;            /* ... and the earlier runs of the attempt */
+    uint32_t local_base;
 };
 
 static void
@@ -642,6 +665,17 @@ progress(run *r, ota_install_phase ph, uint64_t done)
     r->in->progress(r->in->progress_user, &p);
 }
 
+/* A resumed run read the head again: the payload continues at the journal. */
+static void
+resume_jump(run *r)
+{
+    if (r->resume_off > r->head_len && r->pos == r->head_len) {
+        ota_target_stream_close(r->stream);
+        r->stream = NULL;
+        r->pos = r->resume_off;
+    }
+}
+
 static ota_err
 k_read(void *user, uint8_t *buf, size_t cap, size_t *got)
 {
@@ -650,14 +684,9 @@ k_read(void *user, uint8_t *buf, size_t cap, size_t *got)
     *got = 0;
     if (r->in->cancel)
         return fail(r->in, OTA_E_CANCELED, "canceled");
-    if (r->resume_off > r->head_len && r->pos == r->head_len) {
-        /* the head was read again; the payload continues at the journal */
-        ota_target_stream_close(r->stream);
-        r->stream = NULL;
-        r->pos = r->resume_off;
-        if (r->pos >= r->t->length)
-            return OTA_OK; /* nothing left but the end */
-    }
+    resume_jump(r);
+    if (r->stream == NULL && r->pos >= r->t->length)
+        return OTA_OK; /* the rest was resumed past or skipped: the end (the signed length) */
     if (r->stream == NULL) {
         rc = ota_client_target_open_at(r->c, r->t, r->pos, &r->stream);
         if (rc != OTA_OK) {
@@ -674,7 +703,135 @@ k_read(void *user, uint8_t *buf, size_t cap, size_t *got)
         return fail(r->in, rc, "%s", ota_client_errmsg(r->c));
     }
     r->pos += *got;
+    r->fetched += *got;
     return OTA_OK;
+}
+
+/* A gap up to this size is read and dropped rather than ended with a new
+ * Range request (a request costs a round trip and its headers; a chunk of
+ * zeros compresses to a few dozen bytes). */
+#define SKIP_READ_MAX (32u * 1024u)
+
+/* The reader does not need the next n bytes (chunks found in the active
+ * slot, consecutive ones in one call): the next read opens a Range request
+ * at the new offset.  A server that ignores Range answers 200 and the
+ * transport drops the bytes before the offset: correct, no saving. */
+static ota_err
+k_skip(void *user, uint64_t n)
+{
+    run *r = user;
+    uint8_t drop[2048];
+    if (r->in->cancel)
+        return fail(r->in, OTA_E_CANCELED, "canceled");
+    resume_jump(r);
+    if (r->pos > r->t->length || n > r->t->length - r->pos)
+        return fail(r->in, OTA_E_LENGTH, "%s: skip past the end of the bundle", r->t->path);
+    if (r->stream != NULL && n <= SKIP_READ_MAX) {
+        while (n > 0) {
+            size_t got = 0;
+            ota_err rc = ota_target_stream_read(r->stream, drop,
+                                                n < sizeof drop ? (size_t) n : sizeof drop, &got);
+            if (rc != OTA_OK) {
+                r->src_err = rc;
+                return fail(r->in, rc, "%s", ota_client_errmsg(r->c));
+            }
+            if (got == 0)
+                return fail(r->in, OTA_E_LENGTH, "%s: ended early", r->t->path);
+            r->pos += got;
+            r->fetched += got;
+            n -= got;
+        }
+        return OTA_OK;
+    }
+    ota_target_stream_close(r->stream);
+    r->stream = NULL;
+    r->pos += n;
+    return OTA_OK;
+}
+
+/* ---- delta: the active slot's index ------------------------------------------------------------ */
+
+static void
+delta_note(ota_installer *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+delta_note(ota_installer *in, const char *fmt, ...)
+{
+    va_list ap;
+    if (in->delta_note[0] != '\0')
+        return; /* the first reason is the one shown */
+    va_start(ap, fmt);
+    vsnprintf(in->delta_note, sizeof in->delta_note, fmt, ap);
+    va_end(ap);
+}
+
+/* One index per component of m (NULL entries: none): image components whose
+ * slot in the booted group `from` is raw and can be read.  Never fails the
+ * install: what cannot be indexed is downloaded (delta_note says why). */
+static otac_delta **
+delta_indexes(ota_installer *in, const ota_bundle_manifest *m, const char *from)
+{
+    otac_delta **ix = calloc(m->ncomponents > 0 ? m->ncomponents : 1, sizeof *ix);
+    if (ix == NULL) {
+        delta_note(in, "delta off: out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < m->ncomponents; i++) {
+        const ota_bundle_component *c = &m->components[i];
+        const otac_slot *sl = otac_sysconf_slot(in->sc, c->name, from);
+        if (c->type != OTA_BUNDLE_IMAGE || c->nchunks == 0 || sl == NULL ||
+            sl->type != OTAC_SLOT_RAW)
+            continue;
+        char err[512];
+        ota_err rc = otac_delta_build(sl->path, m->chunk_size, (uint64_t) c->nchunks * m->chunk_size,
+                                      OTAC_DELTA_KEY_BYTES, &ix[i], err, sizeof err);
+        if (rc != OTA_OK) {
+            ix[i] = NULL;
+            delta_note(in, "%s: full download, the active slot cannot be read: %s (%s)", c->name,
+                       err, ota_err_name(rc));
+        }
+    }
+    return ix;
+}
+
+static void
+delta_free(otac_delta **ix, size_t n)
+{
+    for (size_t i = 0; ix != NULL && i < n; i++)
+        otac_delta_free(ix[i]);
+    free(ix);
+}
+
+/* Local chunk provider (ota_bundle_local_fn): a copy from the active slot. */
+static ota_err
+k_local(void *user, uint32_t index, const uint8_t usha[32], uint32_t ulen, uint8_t *buf,
+        bool *found)
+{
+    run *r = user;
+    ota_bundle_chunk ch;
+    *found = false;
+    if (r->delta == NULL ||
+        ota_bundle_head_chunk(ota_bundle_reader_head(r->rd), index, &ch) != OTA_OK ||
+        ch.component >= r->ndelta || r->delta[ch.component] == NULL)
+        return OTA_OK;
+    otac_delta *d = r->delta[ch.component];
+    if (otac_delta_find(d, usha, ulen, buf, found) != OTA_OK) {
+        /* never fail because of delta: the rest of the component is fetched */
+        delta_note(r->in, "%s: delta stopped at chunk %u: %s", r->m->components[ch.component].name,
+                   index, otac_delta_error(d));
+        otac_delta_free(d);
+        r->delta[ch.component] = NULL;
+        *found = false;
+    }
+    return OTA_OK;
+}
+
+/* The attempt's counts as of now, for install.json (then reports). */
+static void
+note_counts(run *r)
+{
+    r->in->s.t_fetched = r->fetched_base + r->fetched;
+    r->in->s.t_local = r->local_base + (r->rd != NULL ? ota_bundle_reader_local_used(r->rd) : 0);
 }
 
 static ota_err
@@ -699,6 +856,12 @@ k_manifest(void *user, const ota_bundle_manifest *m)
             return fail(in, OTA_E_UNSUPPORTED, "component '%s' is %s but slot %s is %s", c->name,
                         c->type == OTA_BUNDLE_TREE ? "a tree" : "an image", sl->name,
                         sl->type == OTAC_SLOT_DIR ? "a dir" : "raw");
+    }
+    /* the active slot is indexed before anything runs or is written */
+    if (in->delta && r->from != NULL) {
+        progress(r, OTA_PHASE_PREPARE, r->pos);
+        r->delta = delta_indexes(in, m, r->from);
+        r->ndelta = r->delta != NULL ? m->ncomponents : 0;
     }
     if (!r->resumed && m->hook[OTA_BUNDLE_PRE_INSTALL] != NULL)
         return run_hook(r, OTA_BUNDLE_PRE_INSTALL);
@@ -832,6 +995,7 @@ k_checkpoint(void *user, const ota_bundle_resume *p)
         return fail(in, OTA_E_NOMEM, "out of memory");
     s->has_journal = true;
     r->last_ckpt = p->bundle_offset;
+    note_counts(r);
     return save(in);
 }
 
@@ -996,6 +1160,8 @@ fresh_attempt(ota_installer *in, const ota_target_info *t, const char *slot, con
         return fail(in, OTA_E_NOMEM, "out of memory");
     ota_hex_encode(head, 32, s->t_head);
     s->t_length = t->length;
+    s->t_fetched = 0;
+    s->t_local = 0;
     s->has_journal = false;
     s->state = OTA_STATE_DOWNLOADING;
     return save(in);
@@ -1006,6 +1172,7 @@ finish_switch(ota_installer *in, run *r)
 {
     istate *s = &in->s;
     progress(r, OTA_PHASE_SWITCH, r->t->length);
+    note_counts(r);
     ota_err rc = set_primary(in, s->t_slot);
     if (rc != OTA_OK)
         return rc;
@@ -1033,6 +1200,7 @@ ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *u
     if (in == NULL)
         return rc;
     in->err[0] = '\0';
+    in->delta_note[0] = '\0';
     in->cancel = 0;
     istate *s = &in->s;
     if (c == NULL || user_t == NULL)
@@ -1123,6 +1291,9 @@ ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *u
     r.in = in;
     r.c = c;
     r.t = t;
+    r.from = booted;
+    r.fetched_base = s->t_fetched;
+    r.local_base = s->t_local;
     r.head_len = head_len;
     r.last_ckpt = r.resume_off;
     progress(&r, OTA_PHASE_PREPARE, r.resume_off);
@@ -1142,7 +1313,10 @@ ota_installer_install(ota_installer *in, ota_client *c, const ota_target_info *u
                                        .sink = &sink,
                                        .head_sha256 = head,
                                        .head_length = head_len,
-                                       .resume = r.resumed ? &resume : NULL};
+                                       .resume = r.resumed ? &resume : NULL,
+                                       .local_chunk = in->delta ? k_local : NULL,
+                                       .local_user = &r,
+                                       .skip = k_skip};
     if ((rc = ota_bundle_reader_new(&rc_cfg, &r.rd)) != OTA_OK) {
         rc = fail(in, rc, "bundle reader: %s", ota_strerror(rc));
         goto out;
@@ -1180,6 +1354,136 @@ out:
     free(r.vbuf);
     free(r.c_name);
     free(r.c_version);
+    delta_free(r.delta, r.ndelta);
+    return rc;
+}
+
+/* ---- plan: what an install would download ----------------------------------------------------- */
+
+/* The head of target t (head_len bytes from offset 0), checked against the
+ * signed head SHA-256, parsed. */
+static ota_err
+plan_head(ota_installer *in, ota_client *c, const ota_target_info *t, uint64_t head_len,
+          const uint8_t head[32], ota_bundle_head **out)
+{
+    ota_target_stream *st = NULL;
+    uint8_t *buf = NULL, md[OTA_SHA256_LEN];
+    ota_err rc;
+    if (head_len < OTA_BUNDLE_HEADER_LEN || head_len > OTA_BUNDLE_MAX_HEAD || head_len > t->length)
+        return fail(in, OTA_E_LIMIT, "%s: signed head length %llu out of range", t->path,
+                    (unsigned long long) head_len);
+    if ((buf = malloc((size_t) head_len)) == NULL)
+        return fail(in, OTA_E_NOMEM, "out of memory");
+    if ((rc = ota_client_target_open(c, t, &st)) != OTA_OK) {
+        rc = fail(in, rc, "%s", ota_client_errmsg(c));
+        goto out;
+    }
+    for (size_t n = 0; n < head_len;) {
+        size_t got = 0;
+        if ((rc = ota_target_stream_read(st, buf + n, (size_t) head_len - n, &got)) != OTA_OK) {
+            rc = fail(in, rc, "%s", ota_client_errmsg(c));
+            goto out;
+        }
+        if (got == 0) {
+            rc = fail(in, OTA_E_LENGTH, "%s: ended within its head", t->path);
+            goto out;
+        }
+        n += got;
+    }
+    ota_sha256(buf, (size_t) head_len, md);
+    if (sodium_memcmp(md, head, sizeof md) != 0) {
+        rc = fail(in, OTA_E_HASH, "%s: bundle head differs from its signed head_sha256", t->path);
+        goto out;
+    }
+    if ((rc = ota_bundle_head_parse(buf, (size_t) head_len, out)) != OTA_OK)
+        rc = fail(in, rc, "%s: bundle head: %s", t->path, ota_strerror(rc));
+out:
+    ota_target_stream_close(st);
+    free(buf);
+    return rc;
+}
+
+ota_err
+ota_installer_plan(ota_installer *in, ota_client *c, const ota_target_info *user_t,
+                   ota_install_plan *user_p)
+{
+    ota_target_info ti;
+    char booted[OTA_BOOT_NAME_MAX];
+    uint8_t head[32];
+    uint64_t head_len = 0;
+    bool hw_ok = false, downgrade = false;
+    char *name = NULL, *version = NULL;
+    ota_bundle_head *h = NULL;
+    otac_delta **ix = NULL;
+    uint8_t *buf = NULL;
+    ota_install_plan p;
+    ota_err rc = OTA_E_ARG;
+    if (in == NULL)
+        return rc;
+    in->err[0] = '\0';
+    in->delta_note[0] = '\0';
+    if (c == NULL || user_t == NULL || user_p == NULL)
+        return fail(in, rc, "no client, target or plan");
+    if (otac_struct_out_ok(user_p->size, OTAC_OUT_MIN, "ota_install_plan", in->err,
+                           sizeof in->err) != OTA_OK ||
+        otac_struct_in(&ti, sizeof ti, user_t, user_t->size, OTAC_MIN_TARGET_INFO,
+                       "ota_target_info", in->err, sizeof in->err) != OTA_OK)
+        return rc;
+    if (ti.path == NULL)
+        return fail(in, rc, "no target");
+    memset(&p, 0, sizeof p);
+    p.size = sizeof p;
+    p.bundle_length = ti.length;
+    if ((rc = bundle_entry(in, &ti, &head_len, head, &name, &version, &hw_ok, &downgrade)) !=
+            OTA_OK ||
+        (rc = booted_slot(in, booted)) != OTA_OK ||
+        (rc = plan_head(in, c, &ti, head_len, head, &h)) != OTA_OK)
+        goto out;
+    const ota_bundle_manifest *m = h->manifest;
+    p.chunks = h->header.chunk_count;
+    p.download = ti.length;
+    if (!in->delta)
+        goto done;
+    if ((ix = delta_indexes(in, m, booted)) == NULL)
+        goto done;
+    if ((buf = malloc(m->chunk_size)) == NULL) {
+        rc = fail(in, OTA_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < h->header.chunk_count; i++) {
+        ota_bundle_chunk ch;
+        bool found = false;
+        uint8_t md[OTA_SHA256_LEN];
+        if ((rc = ota_bundle_head_chunk(h, i, &ch)) != OTA_OK)
+            goto out;
+        if (ch.component >= m->ncomponents || ix[ch.component] == NULL)
+            continue;
+        if (otac_delta_find(ix[ch.component], ch.usha, ch.ulen, buf, &found) != OTA_OK) {
+            delta_note(in, "%s: delta stopped at chunk %u: %s", m->components[ch.component].name,
+                       i, otac_delta_error(ix[ch.component]));
+            otac_delta_free(ix[ch.component]);
+            ix[ch.component] = NULL;
+            continue;
+        }
+        if (!found)
+            continue;
+        ota_sha256(buf, ch.ulen, md); /* as the reader will: only a true copy counts */
+        if (sodium_memcmp(md, ch.usha, sizeof md) == 0) {
+            p.local_chunks++;
+            p.download -= ch.clen;
+        }
+    }
+done:
+    snprintf(p.delta_note, sizeof p.delta_note, "%s", in->delta_note);
+    otac_struct_out(user_p, user_p->size, &p, sizeof p);
+    rc = OTA_OK;
+out:
+    free(buf);
+    if (h != NULL)
+        delta_free(ix, h->manifest->ncomponents);
+    ota_bundle_head_free(h);
+    free(name);
+    free(version);
     return rc;
 }
 
@@ -1279,6 +1583,10 @@ ota_installer_status(ota_installer *in, ota_install_status *st)
     snprintf(st->installed_name, sizeof st->installed_name, "%s",
              s->installed_name != NULL ? s->installed_name : "");
     snprintf(st->hardware_id, sizeof st->hardware_id, "%s", in->hwid);
+    st->bundle_length = s->t_path != NULL ? s->t_length : 0;
+    st->fetched = s->t_path != NULL ? s->t_fetched : 0;
+    st->local_chunks = s->t_path != NULL ? s->t_local : 0;
+    snprintf(st->delta_note, sizeof st->delta_note, "%s", in->delta_note);
     otac_struct_out(user_st, user_st->size, &full, sizeof full);
     return OTA_OK;
 }

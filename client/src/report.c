@@ -373,6 +373,11 @@ ota_reporter_add(ota_reporter *r, const ota_report_event *user_ev)
     snprintf(rep.previous_version, sizeof rep.previous_version, "%s",
              ev->previous_version != NULL ? ev->previous_version : "");
     rep.result = (ota_report_result) ev->outcome;
+    if (ev->download_bundle > 0) {
+        rep.has_download = true;
+        rep.download_fetched = ev->download_fetched;
+        rep.download_bundle = ev->download_bundle;
+    }
     clean_error(ev->error, rep.error, sizeof rep.error);
     struct tm tm;
     time_t now = time(NULL);
@@ -467,6 +472,42 @@ ota_reporter_send(ota_reporter *r, bool force, ota_report_sent *user_res)
     return rc;
 }
 
+/*
+ * REPORT.md "Versioning": a server that knows only 1.0/1.1 answers a 1.2
+ * member with 400.  The same report (same seq), re-signed without the 1.2
+ * `download` member, its counts moved into `custom.download`, replaces the
+ * queued one in *doc.  OTA_E_FORMAT when doc is not such a report.
+ */
+static ota_err
+resign_without_download(ota_reporter *r, uint8_t **doc, size_t *len)
+{
+    ota_report rep;
+    if (ota_report_parse(*doc, *len, &rep) != OTA_OK || !rep.has_download ||
+        strcmp(rep.keyid, r->keyid) != 0)
+        return OTA_E_FORMAT;
+    json_t *d = json_loadb((const char *) *doc, *len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *old = json_object_get(json_object_get(d, "signed"), "custom");
+    json_t *custom = json_is_object(old) ? json_deep_copy(old) : json_object();
+    json_decref(d);
+    ota_err rc = OTA_E_NOMEM;
+    uint8_t *out = NULL;
+    size_t olen = 0;
+    if (custom != NULL &&
+        json_object_set_new(custom, "download",
+                            json_pack("{s:I, s:I}", "bundle", (json_int_t) rep.download_bundle,
+                                      "fetched", (json_int_t) rep.download_fetched)) == 0) {
+        rep.has_download = false;
+        rc = ota_report_sign(&rep, custom, r->sk, &out, &olen);
+    }
+    json_decref(custom);
+    if (rc != OTA_OK)
+        return rc;
+    free(*doc);
+    *doc = out;
+    *len = olen;
+    return OTA_OK;
+}
+
 static ota_err
 send_queue(ota_reporter *r, bool force, ota_report_sent *res)
 {
@@ -503,6 +544,12 @@ send_queue(ota_reporter *r, bool force, ota_report_sent *res)
         }
         rc = r->tr.post(r->tr.user, r->url, "application/json", doc, len, &status, terr,
                         sizeof terr);
+        if (rc == OTA_OK && status == 400 && resign_without_download(r, &doc, &len) == OTA_OK) {
+            /* kept queued in its older form first: a cut here loses nothing */
+            if (ota_atomic_replace(r->qfd, name, doc, len, 0600) == OTA_OK)
+                rc = r->tr.post(r->tr.user, r->url, "application/json", doc, len, &status, terr,
+                                sizeof terr);
+        }
         terr[sizeof terr - 1] = '\0';
         free(doc);
         res->last_status = status;

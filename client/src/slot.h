@@ -115,6 +115,17 @@ typedef struct otac_raw otac_raw;
  * terminal).  *out only on success. */
 ota_err otac_raw_open(const char *path, bool create, otac_raw **out);
 
+/* Open the image `path` read-only (the active slot, for delta updates):
+ * same checks as otac_raw_open (O_NOFOLLOW: a symlink at the path is
+ * OTA_E_UNSAFE; only a block device or a regular file), never created. */
+ota_err otac_raw_open_ro(const char *path, otac_raw **out);
+
+/* Bytes of the device (BLKGETSIZE64) or the file (fstat). */
+ota_err otac_raw_size(otac_raw *r, uint64_t *size);
+
+/* Read len bytes at off (pread, all of them); *got < len only at the end. */
+ota_err otac_raw_read(otac_raw *r, uint64_t off, uint8_t *buf, size_t len, size_t *got);
+
 /* A new image file dirfd/name for tools (`ota-sign verify-bundle
  * --extract`): created with O_CREAT|O_EXCL|O_NOFOLLOW, mode `mode` less the
  * umask, so nothing already there is ever opened: an existing file (or a

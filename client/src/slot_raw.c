@@ -93,6 +93,32 @@ otac_raw_open(const char *path, bool create, otac_raw **out)
 }
 
 ota_err
+otac_raw_open_ro(const char *path, otac_raw **out)
+{
+    return raw_open_at(AT_FDCWD, path, path, O_RDONLY, 0, out);
+}
+
+ota_err
+otac_raw_size(otac_raw *r, uint64_t *size)
+{
+    r->err[0] = '\0';
+    if (r->blk) {
+#ifdef BLKGETSIZE64
+        if (ioctl(r->fd, BLKGETSIZE64, size) != 0)
+            return raw_fail(r, "size of", errno);
+        return OTA_OK;
+#else
+        return OTA_E_UNSUPPORTED;
+#endif
+    }
+    struct stat st;
+    if (fstat(r->fd, &st) != 0)
+        return raw_fail(r, "stat", errno);
+    *size = (uint64_t) st.st_size;
+    return OTA_OK;
+}
+
+ota_err
 otac_raw_create(int dirfd, const char *name, const char *label, mode_t mode, otac_raw **out)
 {
     /* O_EXCL: whatever is at the name (a file, a hard link to a file
@@ -176,18 +202,29 @@ static ota_err
 read_at(otac_raw *r, uint64_t off, uint8_t *buf, size_t len, size_t *got)
 {
     size_t n = 0;
+    if (off > RAW_MAX_OFF || len > RAW_MAX_OFF - off) {
+        snprintf(r->err, sizeof r->err, "read %s: offset out of range", r->path);
+        return OTA_E_ARG;
+    }
     while (n < len) {
         ssize_t g = pread(r->fd, buf + n, len - n, (off_t) (off + n));
         if (g < 0 && errno == EINTR)
             continue;
         if (g < 0)
-            return raw_fail(r, "read back", errno);
+            return raw_fail(r, "read", errno);
         if (g == 0)
             break;
         n += (size_t) g;
     }
     *got = n;
     return OTA_OK;
+}
+
+ota_err
+otac_raw_read(otac_raw *r, uint64_t off, uint8_t *buf, size_t len, size_t *got)
+{
+    r->err[0] = '\0';
+    return read_at(r, off, buf, len, got);
 }
 
 ota_err

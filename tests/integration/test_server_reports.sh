@@ -155,6 +155,7 @@ check "rollback report: 200" [ "$(status "$VEC/valid-rollback.json")" = 200 ]
 out=$(post "$VEC/valid-checkin.json")
 check "replayed report (old seq): 409 E_ROLLBACK" bash -c '[[ "$1" == "409 "*"E_ROLLBACK"* ]]' _ "$out"
 check "resending the latest seq: 409" [ "$(status "$VEC/valid-rollback.json")" = 409 ]
+check "a report with download counts (spec 1.2): 200" [ "$(status "$VEC/valid-download.json")" = 200 ]
 before=$(admin "$U/v1/devices/gw-0001")
 for f in "$VEC"/invalid/*.json; do
     name=$(basename "$f")
@@ -252,12 +253,14 @@ done
 D=$(admin "$U/v1/devices/gw-0001")
 check "device detail: latest state" \
     bash -c '[ "$(printf "%s" "$1" | sed -n "s/.*\"result\":\"\([a-z]*\)\",\"seq\":4.*/\1/p")" = rollback ]' _ "$D"
-check "device detail: history newest first, 4 reports" \
-    bash -c '[ "$(printf "%s" "$1" | grep -o "\"received_at\"" | wc -l)" = 4 ]' _ "$D"
+check "device detail: history newest first, 5 reports" \
+    bash -c '[ "$(printf "%s" "$1" | grep -o "\"received_at\"" | wc -l)" = 5 ]' _ "$D"
 check "device detail: pinned key is the vector key" \
     [ "$(jget "$D" public_key)" = "$(cut -d' ' -f1 "$VEC/device-key.txt")" ]
 printf '%s' "$D" | sed 's/.*"last_report":\(.*\),"last_seen".*/\1/' >"$T/stored.json"
 check "device detail: the stored signed document still verifies" bash -c '"$1" verify "$2" >/dev/null' _ "$MK" "$T/stored.json"
+check "device detail: the last report (spec 1.2) kept its download counts" \
+    bash -c '"$1" verify "$2" | grep -qx "download=201207/4198903"' _ "$MK" "$T/stored.json"
 check "unknown device: 404" [ "$(admin_code "$U/v1/devices/nobody")" = 404 ]
 check "bad device id: 404" [ "$(admin_code "$U/v1/devices/..%2fetc")" = 404 ]
 check "POST on devices: 405" [ "$(admin_code -X POST "$U/v1/devices")" = 405 ]

@@ -7,7 +7,7 @@
  *   mkreport [--seed HEX64 | --seed-text TEXT] --device ID --hardware HW
  *            --version V [--previous V] [--result none|success|failure|rollback]
  *            [--error TEXT] [--time YYYY-MM-DDTHH:MM:SSZ] [--seq N]
- *            [--custom JSON-OBJECT] [--out FILE]
+ *            [--custom JSON-OBJECT] [--download FETCHED/BUNDLE] [--out FILE]
  *            [--provisioning-seed HEX64 | --provisioning-seed-text TEXT
  *             [--cert-device ID] [--cert-key-seed-text TEXT] [--cert-keyid HEX64]]
  *   mkreport pubkey [--seed HEX64 | --seed-text TEXT]   public key hex and key id
@@ -17,6 +17,8 @@
  * (spec 1.1) made by that provisioning key for the report's device id and
  * key — or, to make invalid vectors, for --cert-device / the key of
  * --cert-key-seed-text instead, or naming the key id --cert-keyid.
+ *
+ * --download adds the download counts of spec 1.2.
  *
  * Exit codes: 0 ok, 1 refused (ota_err name on stderr), 2 usage.
  */
@@ -83,6 +85,9 @@ cmd_verify(const char *path)
            r.keyid);
     if (r.has_enrolment)
         printf("enrolment_keyid=%s\n", r.enrolment_keyid);
+    if (r.has_download)
+        printf("download=%llu/%llu\n", (unsigned long long) r.download_fetched,
+               (unsigned long long) r.download_bundle);
     return 0;
 }
 
@@ -156,6 +161,17 @@ main(int argc, char **argv)
             ok = ota_parse_u64(v, 0, UINT64_MAX, &r.seq) == OTA_OK;
         } else if (strcmp(o, "--custom") == 0) {
             custom_text = v;
+        } else if (strcmp(o, "--download") == 0) {
+            const char *sl = strchr(v, '/');
+            char fetched[32];
+            ok = sl != NULL && (size_t) (sl - v) < sizeof fetched;
+            if (ok) {
+                memcpy(fetched, v, (size_t) (sl - v));
+                fetched[sl - v] = '\0';
+                ok = ota_parse_u64(fetched, 0, UINT64_MAX, &r.download_fetched) == OTA_OK &&
+                     ota_parse_u64(sl + 1, 0, UINT64_MAX, &r.download_bundle) == OTA_OK;
+            }
+            r.has_download = ok;
         } else if (strcmp(o, "--out") == 0) {
             out_path = v;
         } else {

@@ -64,7 +64,7 @@ test_valid_vectors(void **state)
     assert_non_null(key);
     char *names[32];
     size_t n = tu_list(VEC, ".json", names, 32);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     for (size_t i = 0; i < n; i++) {
         char rel[256];
         size_t len = 0;
@@ -91,7 +91,13 @@ test_valid_vectors(void **state)
         } else if (strcmp(names[i], "valid-rollback.json") == 0) {
             assert_int_equal(r.result, OTA_REPORT_ROLLBACK);
             assert_string_equal(r.previous_version, "1.6.0-rc.1");
+        } else if (strcmp(names[i], "valid-download.json") == 0) {
+            assert_true(r.has_download); /* spec 1.2 */
+            assert_int_equal(r.download_fetched, 201207);
+            assert_int_equal(r.download_bundle, 4198903);
         }
+        if (strcmp(names[i], "valid-download.json") != 0)
+            assert_false(r.has_download);
         free(doc);
         free(names[i]);
     }
@@ -265,6 +271,21 @@ test_sign_refuses_bad_fields(void **state)
     r = sample();
     r.result = (ota_report_result) 9;
     assert_int_equal(ota_report_sign(&r, NULL, sk, &doc, &len), OTA_E_FORMAT);
+    r = sample();
+    r.has_download = true; /* counts past 2^53-1 have no exact JSON integer */
+    r.download_fetched = (uint64_t) 1 << 53;
+    assert_int_equal(ota_report_sign(&r, NULL, sk, &doc, &len), OTA_E_FORMAT);
+    r = sample();
+    r.has_download = true; /* and a good one goes round: spec 1.2 */
+    r.download_fetched = 5;
+    r.download_bundle = 9;
+    assert_int_equal(ota_report_sign(&r, NULL, sk, &doc, &len), OTA_OK);
+    ota_report back;
+    assert_int_equal(ota_report_parse(doc, len, &back), OTA_OK);
+    assert_true(back.has_download && back.download_fetched == 5 && back.download_bundle == 9);
+    assert_non_null(strstr((const char *) doc, "\"spec_version\":\"1.2\""));
+    free(doc);
+    doc = NULL;
     r = sample();
     json_t *notobj = json_integer(1);
     assert_int_equal(ota_report_sign(&r, notobj, sk, &doc, &len), OTA_E_FORMAT);

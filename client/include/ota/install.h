@@ -134,10 +134,18 @@ typedef struct ota_install_config {
      *  "downgrade": true (formats/RELEASE.md); never a version marked bad
      *  here or below the signed floor. */
     bool allow_downgrade;
+    /** Turn delta updates off: every chunk is downloaded.  Default (false):
+     *  for an image component installed into a raw slot, chunks found in
+     *  the active slot (same uncompressed SHA-256, at any chunk-aligned
+     *  offset) are copied from there and only the others are downloaded,
+     *  by HTTP Range requests (formats/BUNDLE.md "Delta updates").  An
+     *  active slot that cannot be read means a full download, never a
+     *  failure. */
+    bool no_delta;
 } ota_install_config;
 
 #define OTA_INSTALL_CONFIG_INIT                                                                    \
-    {sizeof(ota_install_config), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, false}
+    {sizeof(ota_install_config), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, false, false}
 
 /**
  * Create an installer: reads and validates system.conf (slots, bootnames,
@@ -216,6 +224,12 @@ typedef struct ota_install_status {
     char last_error[256];            /* "" none */
     char installed_name[129];        /* bundle name of the installed version, "" unknown */
     char hardware_id[129];           /* this device's, as the installer checks it */
+    /* the update in flight / last attempted (0 when unknown): */
+    uint64_t bundle_length;          /* its signed length */
+    uint64_t fetched;                /* bundle bytes downloaded by its runs so far (as of
+                                      * each run's last journal write; a resumed run adds on) */
+    uint32_t local_chunks;           /* chunks copied from the active slot (delta) */
+    char delta_note[256];            /* why delta was not used for a component, "" none */
 } ota_install_status;
 
 /** Fill *st: st->size is set by the caller (sizeof), only the first
@@ -243,6 +257,29 @@ OTA_API OTA_NODISCARD ota_err ota_installer_choose(ota_installer *in, ota_client
  *  OTA_E_HOOK when it cannot be started. */
 OTA_API OTA_NODISCARD ota_err ota_installer_run_command(ota_installer *in, const char *command,
                                                         unsigned timeout_s, int *status);
+
+/** What installing a target would download (ota_installer_plan). */
+typedef struct ota_install_plan {
+    size_t size;            /* the caller's sizeof; after the call: bytes written */
+    uint64_t bundle_length; /* the signed length */
+    uint64_t download;      /* bytes to download: the head, and every chunk not found */
+    uint32_t chunks;        /* chunks in the bundle */
+    uint32_t local_chunks;  /* found in the active slot (SHA-256 checked) */
+    char delta_note[256];   /* why delta is not used for a component, "" none */
+} ota_install_plan;
+
+/**
+ * Plan the install of bundle target t without writing anything: downloads
+ * the bundle's head only (checked against the signed head_sha256), reads
+ * and hashes the active slot of each image component as install would
+ * (unless delta is off) and counts the chunks found there (each one's
+ * SHA-256 checked, as the reader does).  Costs one read of the active
+ * image slots.  Errors: OTA_E_FORMAT (not a bundle), OTA_E_HASH (head),
+ * network and reader errors; an unreadable active slot is not an error
+ * (delta_note says why everything is downloaded).
+ */
+OTA_API OTA_NODISCARD ota_err ota_installer_plan(ota_installer *in, ota_client *c,
+                                                 const ota_target_info *t, ota_install_plan *p);
 
 /** install.json as it is on disk (malloc'd, NUL-terminated; free()). */
 OTA_API OTA_NODISCARD ota_err ota_installer_state_json(ota_installer *in, char **out);

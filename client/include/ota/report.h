@@ -70,6 +70,10 @@ typedef struct ota_report_event {
     const char *previous_version;
     const char *error;
     const char *custom_json;
+    /** Download counts of the update (formats/REPORT.md 1.2 `download`):
+     *  written when download_bundle > 0 (the report then says spec 1.2). */
+    uint64_t download_fetched; /* bundle bytes downloaded */
+    uint64_t download_bundle;  /* the bundle's length */
 } ota_report_event;
 
 /** Result of a send.  `size` is set by the caller (sizeof); the library

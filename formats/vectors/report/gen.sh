@@ -20,6 +20,9 @@ cd "$here"
 "$mk" --seed $seed --device gw-0001 --hardware acme-gw-v2 --version 1.5.0 --previous 1.6.0-rc.1 \
     --result rollback --error 'health check failed' --time 2024-05-04T00:00:00Z --seq 4 \
     --out valid-rollback.json
+"$mk" --seed $seed --device gw-0001 --hardware acme-gw-v2 --version 1.5.0 --previous 1.5.0 \
+    --time 2024-05-05T00:00:00Z --seq 5 --custom '{"event":"installed","target_version":"1.6.0"}' \
+    --download 201207/4198903 --out valid-download.json
 "$mk" pubkey --seed $seed > device-key.txt
 
 v=valid-checkin.json
@@ -88,4 +91,12 @@ sed 's/"enrolment":{"keyid":"[0-9a-f]*",/"enrolment":{/' $ve > $inv/E_FORMAT-enr
 sed 's/\("enrolment":{"keyid":"[0-9a-f]*","sig":"\)\([0-9a-f]*\)"/\1\U\2"/' $ve \
     > $inv/E_FORMAT-enrolment-uppercase-sig.json
 sed 's/"enrolment":{[^}]*}/"enrolment":"certified"/' $ve > $inv/E_FORMAT-enrolment-not-object.json
+# ---- download counts (spec 1.2) --------------------------------------------------------
+vd=valid-download.json
+sed 's/"download":{/"download":{"local_chunks":61,/' $vd > $inv/E_FORMAT-download-extra-member.json
+sed 's/"download":{"bundle":[0-9]*,/"download":{/' $vd > $inv/E_FORMAT-download-no-bundle.json
+sed 's/"fetched":201207/"fetched":-1/' $vd > $inv/E_FORMAT-download-negative.json
+sed 's/"fetched":201207/"fetched":"201207"/' $vd > $inv/E_FORMAT-download-string.json
+sed 's/"fetched":201207/"fetched":9007199254740992/' $vd > $inv/E_FORMAT-download-above-2p53.json
+sed 's/"download":{[^}]*}/"download":[201207,4198903]/' $vd > $inv/E_FORMAT-download-not-object.json
 echo "vectors written to $here"
