@@ -120,12 +120,14 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 EOF
 RPID=$!
-wait_for 50 sh -c "exec 3<>/dev/tcp/127.0.0.1/$RP" 2>/dev/null
+wait_for 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RP" 2>/dev/null ||
+    failed "the old-style report server listens on $RP"
 "${OC[@]}" --device-id dev-1 --report-url "http://127.0.0.1:$RP/v1/reports" report >"$T/rep.out" 2>&1
 kill "$RPID"; wait "$RPID" 2>/dev/null
 check "old report server (400 to spec 1.2): the install's report is sent again as 1.0, counts in custom" \
     grep -q "\"download\":{\"bundle\":$B2,\"fetched\":$F2}.*\"spec_version\":\"1.0\"" "$T/posted"
-check "old report server: nothing refused, nothing left queued" grep -q "refused, 0 queued" "$T/rep.out"
+check "old report server: nothing refused, nothing left queued" grep -q "refused, 0 queued" "$T/rep.out" ||
+    echo "# report: $(tr '\n' ' ' <"$T/rep.out"); posted: $(cut -c1-300 "$T/posted" 2>/dev/null | tr '\n' ' ')"
 boot_confirm
 
 # ---- 3. chunks moved to other offsets still count ----------------------------------------
