@@ -33,17 +33,21 @@ step "1. build machine: a new TUF repository (demo keys from keys-example/)"
 run "$SIGN" init -r "$D/repo" --root-key "$K/root.key" --targets-key "$K/targets.key" \
     --snapshot-key "$K/snapshot.key" --timestamp-key "$K/timestamp.key"
 
-step "2. build machine: an update bundle (file tree, chunked, each chunk hashed)"
+step "2. build machine: an update bundle (a file tree and a 4 MiB firmware image, chunked, each chunk hashed)"
 mkdir -p "$D/src/rootfs/etc" "$D/src/rootfs/usr/bin"
-# mkrel VERSION [NOTE] [ota-sign add options...]: build and publish gw-fw VERSION
+head -c 4194304 /dev/urandom >"$D/src/fw.img" # stands in for a modem firmware
+# mkrel VERSION [NOTE] [ota-sign add options...]: build and publish gw-fw
+# VERSION (its firmware image differs from the last one in one 256 KiB chunk)
 mkrel() {
     local v=$1 note=${2:-}
     shift 2 2>/dev/null || shift $#
     echo "gateway firmware $v$note" >"$D/src/rootfs/etc/version"
     printf '#!/bin/sh\necho hello from %s\n' "$v" >"$D/src/rootfs/usr/bin/hello"
     chmod 755 "$D/src/rootfs/usr/bin/hello"
+    printf 'firmware %s' "$v" | dd of="$D/src/fw.img" bs=1 seek=1048576 conv=notrunc status=none
     run "$SIGN" bundle --name gw-fw --version "$v" --hardware gw-1 \
-        --component tree:rootfs="$D/src/rootfs" -o "$D/gw-fw-$v.otab" --quiet
+        --component tree:rootfs="$D/src/rootfs" --component image:fw="$D/src/fw.img" \
+        -o "$D/gw-fw-$v.otab" --quiet
     run "$SIGN" add -r "$D/repo" "${ONLINE[@]}" --path "gw-fw-$v.otab" "$@" "$D/gw-fw-$v.otab"
 }
 mkrel 1.0.0
@@ -79,6 +83,11 @@ printf '[system]\ncompatible = gw-1\nbootloader = symlink\nsymlink = %s\ncmdline
     "$DEV/current" "$DEV/cmdline" >"$DEV/system.conf"
 printf '[slot.rootfs.%s]\ntype = dir\npath = %s\nbootname = %s\n' \
     0 "$DEV/slot-a" A 1 "$DEV/slot-b" B >>"$DEV/system.conf"
+# the firmware image's slots: raw files, switched with the rootfs slots
+: >"$DEV/fw-a.img"
+: >"$DEV/fw-b.img"
+printf '[slot.fw.%s]\ntype = raw\npath = %s\nparent = rootfs.%s\n' \
+    0 "$DEV/fw-a.img" 0 1 "$DEV/fw-b.img" 1 >>"$DEV/system.conf"
 printf '#!/bin/sh\ncase $(readlink %s) in */slot-a) echo ota.slot=A ;; *) echo ota.slot=B ;; esac >%s\necho "(the device reboots into $(cat %s))" >&2\n' \
     "$DEV/current" "$DEV/cmdline" "$DEV/cmdline" >"$DEV/reboot.sh"
 printf '#!/bin/sh\nif grep -q broken %s/etc/version; then echo "service check failed" >&2; exit 1; fi\n' \
@@ -114,7 +123,7 @@ run "${C[@]}" daemon --once
 run "$DEV/slot-b/usr/bin/hello"
 run "${C[@]}" status
 
-step "7. a broken release 1.2.0, staged: 0 % of the fleet first, then everyone"
+step "7. a broken release 1.2.0, staged: 0 % of the fleet first, then everyone (the firmware image: only its changed chunk is downloaded)"
 mkrel 1.2.0 " (broken)" --rollout 0
 run "${C[@]}" check
 run "$SIGN" release -r "$D/repo" "${ONLINE[@]}" gw-fw-1.2.0.otab --rollout 100
