@@ -170,6 +170,30 @@ progress(void *user, const ota_install_progress *p)
                 (unsigned long long) p->done);
 }
 
+/* The installer's state (ota_install_status is about 1.5 KiB: keep it out
+ * of run()'s frame). */
+__attribute__((noinline)) static int
+print_status(ota_installer *in)
+{
+    ota_install_status st = {.size = sizeof st};
+    ota_err rc = ota_installer_status(in, &st);
+    if (rc != OTA_OK)
+        return fail("status", rc, ota_installer_errmsg(in));
+    printf("state %s booted %s primary %s installed %s\n", ota_install_state_name(st.state),
+           st.booted[0] ? st.booted : "-", st.primary[0] ? st.primary : "-",
+           st.installed_version[0] ? st.installed_version : "-");
+    return 0;
+}
+
+__attribute__((noinline)) static void
+print_installed(ota_installer *in, const char *path)
+{
+    ota_install_status st = {.size = sizeof st};
+    if (ota_installer_status(in, &st) == OTA_OK)
+        printf("installed %s %s into slot %s: reboot to start it\n", path, st.target_version,
+               st.target_slot);
+}
+
 /* not inlined: each function stays within the 4 KiB stack-frame budget the
  * build enforces (-Wframe-larger-than), also under AddressSanitizer */
 __attribute__((noinline)) static int
@@ -182,16 +206,8 @@ run(const opts *o, ota_installer *in)
         printf("confirmed\n");
         return 0;
     }
-    if (strcmp(o->command, "status") == 0) {
-        ota_install_status st = {.size = sizeof st};
-        ota_err rc = ota_installer_status(in, &st);
-        if (rc != OTA_OK)
-            return fail("status", rc, ota_installer_errmsg(in));
-        printf("state %s booted %s primary %s installed %s\n", ota_install_state_name(st.state),
-               st.booted[0] ? st.booted : "-", st.primary[0] ? st.primary : "-",
-               st.installed_version[0] ? st.installed_version : "-");
-        return 0;
-    }
+    if (strcmp(o->command, "status") == 0)
+        return print_status(in);
 
     /* update: refresh the signed metadata, choose, install */
     char metadata_dir[1024];
@@ -234,10 +250,7 @@ run(const opts *o, ota_installer *in)
         fail("install", rc, ota_installer_errmsg(in));
         goto out;
     }
-    ota_install_status st = {.size = sizeof st};
-    if (ota_installer_status(in, &st) == OTA_OK)
-        printf("installed %s %s into slot %s: reboot to start it\n", t.path, st.target_version,
-               st.target_slot);
+    print_installed(in, t.path);
     ex = 0;
 out:
     ota_client_free(c);

@@ -377,6 +377,29 @@ reason_text(ota_verdict v)
     }
 }
 
+/* (out of line: their path buffers stay off the frames of dev_check and
+ * dev_install, which hold several status structures) */
+__attribute__((noinline)) static void
+print_release(const json_t *r)
+{
+    char sp[1024];
+    printf("  %-10s %-12s %s (channels %s, rollout %lld%%, bucket %lld)\n",
+           json_string_value(json_object_get(r, "verdict")),
+           json_string_value(json_object_get(r, "version")),
+           shown(json_string_value(json_object_get(r, "path")), sp, sizeof sp),
+           json_string_value(json_object_get(r, "channels")),
+           (long long) json_integer_value(json_object_get(r, "rollout")),
+           (long long) json_integer_value(json_object_get(r, "bucket")));
+}
+
+__attribute__((noinline)) static void
+print_installed(const char *path, const ota_install_status *st)
+{
+    char sp[1024];
+    printf("installed %s %s into slot %s; reboot to start it, then 'ota-client confirm'\n",
+           shown(path, sp, sizeof sp), st->target_version, st->target_slot);
+}
+
 int
 dev_check(agent_dev *d, bool print, ota_target_info *chosen, bool *found)
 {
@@ -483,14 +506,7 @@ dev_check(agent_dev *d, bool print, ota_target_info *chosen, bool *found)
         json_t *r;
         json_array_foreach(x.list, i, r)
         {
-            char sp[1024];
-            printf("  %-10s %-12s %s (channels %s, rollout %lld%%, bucket %lld)\n",
-                   json_string_value(json_object_get(r, "verdict")),
-                   json_string_value(json_object_get(r, "version")),
-                   shown(json_string_value(json_object_get(r, "path")), sp, sizeof sp),
-                   json_string_value(json_object_get(r, "channels")),
-                   (long long) json_integer_value(json_object_get(r, "rollout")),
-                   (long long) json_integer_value(json_object_get(r, "bucket")));
+            print_release(r);
         }
         printf("%s\n", summary);
         if (planned)
@@ -549,9 +565,7 @@ dev_install(agent_dev *d, const ota_target_info *t)
             printf("%s\n", text);
         free(text);
     } else {
-        char sp[1024];
-        printf("installed %s %s into slot %s; reboot to start it, then 'ota-client confirm'\n",
-               shown(t->path, sp, sizeof sp), st.target_version, st.target_slot);
+        print_installed(t->path, &st);
         printf("downloaded %llu of %llu bytes (%.1f%%), %u chunks from the active slot\n",
                (unsigned long long) st.fetched, (unsigned long long) st.bundle_length,
                st.bundle_length ? 100.0 * (double) st.fetched / (double) st.bundle_length : 0.0,

@@ -372,8 +372,9 @@ test_limits(void **state)
         for (size_t i = 0; i < count; i++) {
             char v[OTA_SBOM_MAX_PURL + 1];
             memset(v, 'a', sizeof v);
-            snprintf(v, 16, "pkg:npm/%06zu", i);
-            v[14] = 'a';
+            memcpy(v, "pkg:npm/", 8); /* then i in six digits, then 'a's */
+            for (size_t k = 0, q = i; k < 6; k++, q /= 10)
+                v[13 - k] = (char) ('0' + q % 10);
             v[OTA_SBOM_MAX_PURL] = '\0';
             big.pkgs[i].purl = strdup(v);
             v[OTA_SBOM_MAX_FIELD] = '\0';
