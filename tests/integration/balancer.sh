@@ -24,7 +24,20 @@ _lb_cmd() {
 
 balancer_available() { _lb_cmd >/dev/null; }
 
+# (a port free_port found can be taken before the balancer binds it: a
+# busy test's client connections use the same range; then another port)
 start_balancer() {
+    local try
+    for try in 1 2 3 4 5; do
+        _start_balancer "$@" && return 0
+        grep -qE "Address already in use|\(98:" "$1/balancer.log" 2>/dev/null || break
+        echo "# balancer: its port was taken meanwhile; another one (try $try)" >&2
+    done
+    cat "$1/balancer.log" >&2
+    return 1
+}
+
+_start_balancer() {
     local dir=$1 cmd port p i=0
     shift
     cmd=$(_lb_cmd) || return 1
@@ -61,9 +74,11 @@ start_balancer() {
     esac
     LB_PID=$!
     LB_URL=http://127.0.0.1:$port
-    # up when it answers (any HTTP status)
-    if ! wait_for 10 bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" "$1/metrics")" != 000 ]' _ "$LB_URL"; then
-        cat "$dir/balancer.log" >&2
+    # up when it answers (any HTTP status); gone at once when it cannot bind
+    if ! wait_for 10 bash -c 'kill -0 "$2" 2>/dev/null || exit 0
+        [ "$(curl -s -o /dev/null -w "%{http_code}" "$1/metrics")" != 000 ]' _ "$LB_URL" "$LB_PID" ||
+        ! kill -0 "$LB_PID" 2>/dev/null; then
+        stop_balancer
         return 1
     fi
 }
