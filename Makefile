@@ -431,7 +431,7 @@ include mk/cross.mk
 include mk/valgrind.mk
 
 clean:
-	rm -rf build build-san build-tsan build-fuzz build-clang build-nossl build-os build-cross-*
+	rm -rf build build-san build-tsan build-fuzz build-clang build-clang-san build-nossl build-os build-cross-*
 
 ALL_OBJ := $(FORMATS_OBJ) $(CLIENT_OBJ) $(SIGNER_SRC:%.c=$(BUILD)/%.o) $(SERVER_SRC:%.c=$(BUILD)/%.o) \
            $(AGENT_SRC:%.c=$(BUILD)/%.o)
