@@ -151,9 +151,18 @@ cp "$T/img/v3" "$T/img/v4"
 chunks "$T/img/v4" 0 63
 publish 1.3.0 "$T/img/v4" || failed "publish 1.3.0"
 A=$(active)
-for i in 2 12 22 32 42; do   # one byte in each of five chunks of the running slot
-    printf 'Z' | dd of="$A" bs=1 seek=$((i * CS + 100)) conv=notrunc status=none
-done
+# one byte in each of five chunks of the running slot, inverted (writing a
+# fixed byte left a chunk unchanged when its byte was that one already)
+python3 - "$A" $CS <<'EOF'
+import sys
+cs = int(sys.argv[2])
+with open(sys.argv[1], 'r+b') as f:
+    for i in (2, 12, 22, 32, 42):
+        f.seek(i * cs + 100)
+        b = f.read(1)[0]
+        f.seek(i * cs + 100)
+        f.write(bytes([b ^ 0xff]))
+EOF
 inst i4
 check "modified active slot: installs, rc $RC" test "$RC" = 0
 check "modified active slot: the new slot holds exactly v4" cmp -s "$T/img/v4" "$(inactive)"
