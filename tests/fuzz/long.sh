@@ -55,7 +55,9 @@ if [ ! -x /usr/bin/time ]; then # Debian's time: the CPU each target used
     if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null
 fi
-make --no-print-directory fuzz FUZZ_SECONDS=1 >/dev/null  # builds the targets (and replays the seeds)
+# builds the targets (and replays the seeds); FUZZ_BUILD=0: use the built ones
+# (another long run may be using them)
+[ "${FUZZ_BUILD:-1}" = 0 ] || make --no-print-directory fuzz FUZZ_SECONDS=1 >/dev/null
 [ "${FUZZ_RESUME:-0}" = 1 ] || rm -f build-fuzz/*.long
 echo "fuzz-long: ${cpu_goal} CPU-seconds per target, $jobs at a time: $names" | tr '\n' ' '
 echo
