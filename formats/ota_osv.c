@@ -46,16 +46,7 @@ ota_osv_free(ota_osv *adv)
 static bool
 text_ok(const json_t *v, size_t max)
 {
-    if (!json_is_string(v))
-        return false;
-    size_t n = json_string_length(v);
-    const char *s = json_string_value(v);
-    if (n == 0 || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)
-            return false;
-    return true;
+    return json_is_string(v) && ota_text_ok(json_string_value(v), json_string_length(v), max);
 }
 
 /* free text (summary, details): newlines and tabs allowed */

@@ -101,11 +101,8 @@ add_pkg(builder *b, ota_sbom_pkg *p, const char **why)
 static bool
 text_ok(const char *s, size_t n, size_t max)
 {
-    if (n == 0 || n > max)
+    if (!ota_text_ok(s, n, max))
         return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)
-            return false;
     json_t *t = json_stringn(s, n); /* jansson checks UTF-8 */
     bool ok = t != NULL;
     json_decref(t);

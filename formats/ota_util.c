@@ -342,6 +342,17 @@ ota_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
     return read_fd(fd, max, out, len);
 }
 
+bool
+ota_text_ok(const char *s, size_t n, size_t max)
+{
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
 ota_err
 ota_file_read_beneath(int dirfd, const char *rel, size_t max, uint8_t **out, size_t *len)
 {

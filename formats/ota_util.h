@@ -91,6 +91,10 @@ OTA_NODISCARD ota_err ota_file_read(const char *path, size_t max, uint8_t **out,
 OTA_NODISCARD ota_err ota_file_read_beneath(int dirfd, const char *rel, size_t max, uint8_t **out,
                                             size_t *len);
 
+/* A text field: 1..max bytes, none of them a C0 control character or DEL
+ * (the SBOM and advisory parsers' one rule for names, versions, ids). */
+bool ota_text_ok(const char *s, size_t n, size_t max);
+
 /* mkdir -p: create path and missing parents with mode.  On failure errno
  * tells why (OTA_E_NOT_FOUND for ENOENT/ENOTDIR, else OTA_E_IO). */
 OTA_NODISCARD ota_err ota_mkdirs(const char *path, unsigned mode);
