@@ -469,7 +469,7 @@ ota_osv_affects(const ota_osv *adv, const char *ecosystem, const char *name, con
         return d.unsupported ? OTA_E_UNSUPPORTED : d.badver ? OTA_E_FORMAT : OTA_OK;
     out->affected = true;
     /* the lowest fixed version above `version` that is not affected itself
-     * (another range may cover it) */
+     * (another range may cover it) and is decided */
     ota_pkgver_scheme best_scheme = OTA_PKGVER_NONE;
     for (size_t i = 0; i < adv->naffected; i++) {
         const ota_osv_affected *a = &adv->affected[i];
@@ -486,7 +486,11 @@ ota_osv_affects(const ota_osv *adv, const char *ecosystem, const char *name, con
                 if (out->fixed != NULL &&
                     (best_scheme != r->scheme || vcmp(r->scheme, f, out->fixed) >= 0))
                     continue; /* not lower (another scheme: the first found stays) */
-                if (evaluate(adv, ecosystem, name, f).affected)
+                /* a fix is one this advisory says is not affected: not one
+                 * another entry for the package leaves undecided (its
+                 * scheme unsupported, or `f` not a version of it) */
+                verdict fv = evaluate(adv, ecosystem, name, f);
+                if (fv.affected || fv.unsupported || fv.badver)
                     continue;
                 out->fixed = f;
                 best_scheme = r->scheme;

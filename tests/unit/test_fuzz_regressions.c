@@ -13,6 +13,7 @@
 
 #include "ota_keyfile.h"
 #include "ota_limits.h"
+#include "ota_osv.h"
 #include "ota_pkey.h"
 #include "ota_sbom.h"
 
@@ -120,6 +121,37 @@ test_sbom_list_purl_is_checked(void **state)
     free(in);
 }
 
+/* fuzz_osv mode 0 (an advisory): entries for "openssl" under "Debian:11",
+ * "Debian" and "Debian:/2" (an ecosystem without a version order).  Asked
+ * about Debian openssl 0, ota_osv_affects said affected, fixed in
+ * 1.1.1w-0+deb11u1 — a version it then could not decide (E_UNSUPPORTED:
+ * the "Debian:/2" entry's range cannot be evaluated).  A fix is now only a
+ * version the advisory decides is not affected; here none is. */
+static void
+test_osv_fixed_version_is_decided(void **state)
+{
+    (void) state;
+    size_t len = 0;
+    uint8_t *in = load("fuzz_osv", "fixed-version-undecided", &len);
+    assert_true(len > 1 && in[0] % 2 == 0);
+    ota_osv adv;
+    const char *why = NULL;
+    assert_int_equal(ota_osv_parse(in + 1, len - 1, &adv, &why), OTA_OK);
+    ota_osv_match m;
+    assert_int_equal(ota_osv_affects(&adv, "Debian", "openssl", "0", &m), OTA_OK);
+    assert_true(m.affected);
+    assert_null(m.fixed);
+    assert_int_equal(ota_osv_affects(&adv, "Debian", "openssl", "1.1.1w-0+deb11u1", &m),
+                     OTA_E_UNSUPPORTED);
+    /* the release-specific entry alone still names its fix */
+    assert_int_equal(ota_osv_affects(&adv, "Debian:11", "openssl", "0", &m), OTA_OK);
+    assert_true(m.affected);
+    assert_non_null(m.fixed);
+    assert_string_equal(m.fixed, "1.1.1w-0+deb11u1");
+    ota_osv_free(&adv);
+    free(in);
+}
+
 int
 main(void)
 {
@@ -127,6 +159,7 @@ main(void)
         cmocka_unit_test(test_keyfile_secret_without_sodium_init), /* first: see there */
         cmocka_unit_test(test_pem_rsa_private_key_gets_the_public_key_check),
         cmocka_unit_test(test_sbom_list_purl_is_checked),
+        cmocka_unit_test(test_osv_fixed_version_is_decided),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
