@@ -209,6 +209,20 @@
 #define OTA_SERVER_LIST_DEFAULT 100u
 #define OTA_SERVER_LIST_MAX 1000u
 
+/* --advisories DIR (docs/ota-server.md "Advisories"): at most ADV_FILES
+ * *.json files are read, and at most ADV_BYTES bytes of them in all (each
+ * one at most OTA_OSV_MAX_SIZE); the rest are skipped with a log line.
+ * Debian's tracker is ~40000 advisories a few KiB each; jansson holds ~10x
+ * the text, so 64 MiB keeps the server near 700 MiB at worst. */
+#define OTA_SERVER_ADV_FILES 20000u
+#define OTA_SERVER_ADV_BYTES (64u * 1024u * 1024u)
+
+/* Package lists of published releases held in memory (read from the
+ * bundles' sbom components, cached by head hash): at most this many
+ * packages in all (~200 bytes each: ~400 MiB); a release past it is shown
+ * as "unknown", never as "not affected". */
+#define OTA_SERVER_SBOM_PACKAGES 2000000u
+
 /* ---- SBOMs and advisories (formats/SBOM.md, formats/ADVISORIES.md) -------
  * Read by formats/ota_sbom.c and ota_osv.c for ota-sign and ota-server. */
 

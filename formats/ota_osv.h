@@ -119,6 +119,12 @@ typedef struct ota_osv_match {
 OTA_NODISCARD ota_err ota_osv_affects(const ota_osv *adv, const char *ecosystem, const char *name,
                                       const char *version, ota_osv_match *out);
 
+/* The ecosystem rule of ota_osv_affects: equal, or one ecosystem with and
+ * without a release ("Debian" and "Debian:12"; not "Debian:11" and
+ * "Debian:12").  For other callers that match package lists by ecosystem
+ * (ota-server's package query). */
+bool ota_osv_ecosystem_match(const char *a, const char *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1304,6 +1304,40 @@ out_free:
 }
 
 ota_err
+srv_db_devices_on(srv_db *d, const char *hardware, const char *version, unsigned limit,
+                  int64_t *count, json_t *ids)
+{
+    ota_err rc = OTA_E_IO;
+    srv_dbv p[3] = {TEXT(hardware), TEXT(version), INT(limit)};
+    srv_dbres res;
+    tx t;
+    res_init(&res, 1);
+    if (!tx_begin(&t, d))
+        return OTA_E_IO;
+    /* one read transaction: the count and the list agree */
+    if (tx_script(&t, d->be->begin_read)) {
+        if (tx_int(&t,
+                   "SELECT count(*) FROM devices WHERE hardware_id = $1 AND installed_version = $2",
+                   p, 2, count) &&
+            tx_run(&t,
+                   "SELECT device_id FROM devices WHERE hardware_id = $1 AND installed_version = $2"
+                   " ORDER BY device_id LIMIT $3",
+                   p, 3, &res, NULL) &&
+            tx_commit(&t)) {
+            rc = OTA_OK;
+            for (size_t i = 0; rc == OTA_OK && i < res_rows(&res); i++)
+                if (json_array_append_new(ids, json_string(or_empty(res_text(&res, i, 0)))) != 0)
+                    rc = OTA_E_NOMEM;
+        } else {
+            tx_rollback(&t);
+        }
+    }
+    tx_end(&t);
+    res_clear(&res);
+    return rc;
+}
+
+ota_err
 srv_db_count_below(srv_db *d, const char *hardware, const char *version, int64_t *out)
 {
     /* per installed version (few), the semver order here */

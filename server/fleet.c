@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ota_bundle.h"
 #include "ota_id.h"
 #include "ota_release.h"
 #include "ota_tuf.h"
@@ -166,10 +167,47 @@ string_array(const json_t *v)
     return a;
 }
 
+/* What a release says about its package list (custom.ota_bundle.sbom,
+ * bundle format 3): on o, "sbom" {"source","packages","sha256"} as signed,
+ * "head_sha256" (the signed head hash the list is read under) and "file"
+ * (where the bundle is under the root: targets/DIR/SHA256.NAME with
+ * consistent snapshots, else targets/PATH); "sbom": null when the release
+ * carries none.  Returns nonzero when out of memory. */
+static int
+sbom_of(json_t *o, const ota_target *t, bool consistent)
+{
+    const json_t *b = json_object_get(t->custom, "ota_bundle");
+    const json_t *sb = json_object_get(b, "sbom");
+    uint64_t head_len = 0;
+    uint8_t head[OTA_SHA256_LEN];
+    char hex[2 * OTA_SHA256_LEN + 1];
+    if (!json_is_object(sb))
+        return json_object_set_new(o, "sbom", json_null());
+    json_t *copy = json_pack("{s:O?, s:O?, s:O?}", "source", json_object_get(sb, "source"),
+                             "packages", json_object_get(sb, "packages"), "sha256",
+                             json_object_get(sb, "sha256"));
+    if (copy == NULL || json_object_set_new(o, "sbom", copy) != 0)
+        return 1;
+    if (ota_bundle_custom_head(t->custom, &head_len, head) != OTA_OK || !t->hashes.has_sha256)
+        return json_object_set_new(o, "sbom_error",
+                                   json_string("the target's ota_bundle has no valid head hash"));
+    ota_hex_encode(head, sizeof head, hex);
+    const char *slash = strrchr(t->path, '/');
+    int dirlen = slash ? (int) (slash - t->path) + 1 : 0;
+    char th[2 * OTA_SHA256_LEN + 1];
+    ota_hex_encode(t->hashes.sha256, OTA_SHA256_LEN, th);
+    json_t *file = consistent ? json_sprintf("targets/%.*s%s.%s", dirlen, t->path, th,
+                                             slash ? slash + 1 : t->path)
+                              : json_sprintf("targets/%s", t->path);
+    if (file == NULL || json_object_set_new(o, "file", file) != 0)
+        return 1;
+    return json_object_set_new(o, "head_sha256", json_string(hex));
+}
+
 /* The release of one bundle target (custom.ota_bundle with a name and a
  * version), or NULL (not a release, or out of memory: *nomem). */
 static json_t *
-release_of(const char *role, const ota_target *t, bool *nomem)
+release_of(const char *role, const ota_target *t, bool consistent, bool *nomem)
 {
     const json_t *b = json_object_get(t->custom, "ota_bundle");
     const char *name = json_string_value(json_object_get(b, "name"));
@@ -204,6 +242,7 @@ release_of(const char *role, const ota_target *t, bool *nomem)
                json_object_set_new(o, "rollout", json_integer(rel.rollout)) |
                json_object_set_new(o, "downgrade", json_boolean(rel.downgrade));
     }
+    bad |= sbom_of(o, t, consistent);
     if (bad) {
         json_decref(o);
         *nomem = true;
@@ -322,7 +361,7 @@ read_targets(repo_read *r, const char *role, const ota_metafile *m, bool consist
                  SRV_FLEET_MAX_RELEASES, md->targets[i].path);
             break;
         }
-        json_t *rel = release_of(role, &md->targets[i], &r->nomem);
+        json_t *rel = release_of(role, &md->targets[i], consistent, &r->nomem);
         if (rel != NULL && json_array_append_new(r->releases, rel) != 0)
             r->nomem = true;
     }

@@ -126,6 +126,8 @@ srv_fleet_handle(srv *s, srv_conn *sc, struct MHD_Connection *c)
         rc = srv_fleet_annotate(doc);
     if (rc == OTA_OK)
         rc = count_behind(s, doc);
+    if (rc == OTA_OK)
+        rc = srv_vuln_fleet(s, doc);
     char *json = rc == OTA_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (json == NULL)

@@ -52,6 +52,9 @@ static const char usage_text[] =
     "                           (registered keys or a provisioning key's certificate)\n"
     "  --device-keys FILE       registered keys, lines `device_id public_key_hex`\n"
     "  --provisioning-key FILE  public key (.pub) that certifies device keys; up to 8\n"
+    "  --advisories DIR         OSV advisory files (*.json) to match against the releases'\n"
+    "                           package lists: GET /v1/advisories (needs the admin API);\n"
+    "                           read at start and on SIGHUP, a bad file skipped and logged\n"
     "  --access-log FILE|-|off  common-log-format access log (default: - = stdout)\n"
     "  --threads N              worker threads (default: number of CPUs); with PostgreSQL\n"
     "                           also the most database connections\n"
@@ -67,8 +70,9 @@ static const char usage_text[] =
     "  --cache-size BYTES       memory for caching small files, 0 = off (default 64 MiB)\n"
     "  --verbose                log libmicrohttpd's own errors to stderr\n"
     "\n"
-    "SIGHUP reopens the --access-log file (rotation) and reloads --tls-cert/--tls-key\n"
-    "for new connections; a bad new pair keeps the old one (stderr says why).\n"
+    "SIGHUP reopens the --access-log file (rotation), reloads --tls-cert/--tls-key\n"
+    "for new connections (a bad new pair keeps the old one: stderr says why) and\n"
+    "reads the --advisories directory again.\n"
     "  --version, --help\n"
     "\n"
     "Exit codes (one table with ota-sign and ota-client: docs/exit-codes.md):\n"
@@ -221,6 +225,8 @@ reload(srv *s)
             fprintf(stderr, "ota-server: SIGHUP: TLS certificate not reloaded, still serving the "
                             "previous one: %s\n", why);
     }
+    if (s->vuln != NULL)
+        srv_vuln_reload(s->vuln);
     fflush(stderr);
 }
 
@@ -290,6 +296,7 @@ enum {
     O_ENROLMENT,
     O_DEVICE_KEYS,
     O_PROV_KEY,
+    O_ADVISORIES,
     O_VERBOSE,
     O_VERSION,
     O_HELP,
@@ -367,6 +374,7 @@ parse_option(int opt, const char *arg, const char *spelled, srv_config *cfg)
                                arg);
         break;
     case O_DEVICE_KEYS: cfg->device_keys = arg; break;
+    case O_ADVISORIES: cfg->advisories = arg; break;
     case O_PROV_KEY:
         if (cfg->n_prov_key_files == SRV_MAX_PROVISIONING_KEYS)
             return usage_error("--provisioning-key: at most %u", SRV_MAX_PROVISIONING_KEYS);
@@ -391,6 +399,8 @@ check_options(const srv_config *cfg)
          cfg->enrolment != SRV_ENROL_OPEN) &&
         cfg->db_path == NULL)
         return usage_error("--enrolment, --device-keys and --provisioning-key need --db");
+    if (cfg->advisories != NULL && cfg->token_file == NULL)
+        return usage_error("--advisories needs the admin API (--db and --admin-token-file)");
     if (cfg->enrolment == SRV_ENROL_CERTIFIED && cfg->n_prov_key_files == 0)
         return usage_error("--enrolment certified needs --provisioning-key");
     if (cfg->enrolment == SRV_ENROL_REGISTERED && cfg->device_keys == NULL &&
@@ -426,6 +436,7 @@ parse_options(int argc, char **argv, server_options *o)
         {"enrolment", required_argument, NULL, O_ENROLMENT},
         {"device-keys", required_argument, NULL, O_DEVICE_KEYS},
         {"provisioning-key", required_argument, NULL, O_PROV_KEY},
+        {"advisories", required_argument, NULL, O_ADVISORIES},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"version", no_argument, NULL, O_VERSION},
         {"help", no_argument, NULL, O_HELP},
@@ -492,6 +503,13 @@ start(srv *s, const server_options *o)
                         : erc == OTA_E_NOMEM ? SRV_EXIT_FAIL
                                              : SRV_EXIT_USAGE,
                         "%s", why);
+    }
+
+    if (s->db != NULL && s->have_token) {
+        ota_err vrc = srv_vuln_new(cfg->advisories, &s->vuln, why, sizeof why);
+        if (vrc != OTA_OK)
+            return fail(vrc == OTA_E_NOMEM ? SRV_EXIT_FAIL : SRV_EXIT_USAGE, "--advisories %s",
+                        why);
     }
 
     if (cfg->cache_total > 0 && srv_cache_new(cfg->cache_total, &s->cache) != OTA_OK)
@@ -565,6 +583,7 @@ static void
 teardown(srv *s)
 {
     srv_cache_free(s->cache);
+    srv_vuln_free(s->vuln);
     srv_enrolment_free(s);
     srv_ratelimit_free(s->admin_fails);
     srv_db_close(s->db);

@@ -12,6 +12,8 @@
  *   GET    /v1/devices/ID/key   the registration (admin)
  *   DELETE /v1/devices/ID/key   unregister (admin)
  *   GET    /v1/fleet            the fleet page's data (admin; fleetpage.c)
+ *   GET    /v1/advisories[/ID], /v1/packages   advisories and package
+ *                               queries over the releases (admin; vulnapi.c)
  *
  * Reports are refused with a 4xx and a JSON reason before anything is
  * stored: too large (413, from Content-Length before the body is read),
@@ -153,7 +155,15 @@ reply_405(srv_conn *sc, struct MHD_Connection *c, const char *allow)
 
 /* ---- routing ---------------------------------------------------------------- */
 
-typedef enum route { R_NONE, R_REPORTS, R_DEVICES, R_DEVICE, R_DEVICE_KEY, R_FLEET } route;
+typedef enum route {
+    R_NONE,
+    R_REPORTS,
+    R_DEVICES,
+    R_DEVICE,
+    R_DEVICE_KEY,
+    R_FLEET,
+    R_VULN, /* /v1/advisories, /v1/advisories/ID, /v1/packages: vulnapi.c */
+} route;
 
 static route
 route_of(const char *url)
@@ -164,6 +174,10 @@ route_of(const char *url)
         return R_DEVICES;
     if (strcmp(url, "/v1/fleet") == 0)
         return R_FLEET;
+    if (strcmp(url, "/v1/advisories") == 0 || strcmp(url, "/v1/packages") == 0 ||
+        (strncmp(url, "/v1/advisories/", 15) == 0 && url[15] != '\0' &&
+         strchr(url + 15, '/') == NULL))
+        return R_VULN;
     size_t n = strlen(url);
     if (strncmp(url, "/v1/devices/", 12) == 0 && n > 16 && strcmp(url + n - 4, "/key") == 0 &&
         memchr(url + 12, '/', n - 16) == NULL)
@@ -222,6 +236,7 @@ srv_api_precheck(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url
     case R_DEVICE:
     case R_DEVICE_KEY:
     case R_FLEET:
+    case R_VULN:
         if (s->db == NULL || !s->have_token) {
             *ret = srv_reply_error(sc, c, 404, "E_NOT_FOUND",
                                    "admin API is not enabled (--db and --admin-token-file)");
@@ -581,6 +596,7 @@ srv_api_handle(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url)
     case R_DEVICE: return handle_device(s, sc, c, url);
     case R_DEVICE_KEY: return handle_device_key(s, sc, c, url);
     case R_FLEET: return srv_fleet_handle(s, sc, c);
+    case R_VULN: return srv_vuln_handle(s, sc, c, url);
     case R_NONE: break;
     }
     return srv_reply_error(sc, c, 404, "E_NOT_FOUND", "no such API endpoint");

@@ -37,11 +37,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "ota_err.h"
 #include "ota_limits.h"
+#include "ota_osv.h"
+#include "ota_sbom.h"
 #include "ota_util.h"
 
 /* ---- exit codes: the one table of docs/exit-codes.md ---------------------- */
@@ -92,6 +95,7 @@ typedef struct srv_config {
     const char *device_keys; /* NULL: no file of registered keys */
     const char *prov_key_files[SRV_MAX_PROVISIONING_KEYS];
     unsigned n_prov_key_files;
+    const char *advisories; /* --advisories DIR, NULL: none */
 } srv_config;
 
 /* ---- metrics.c ----------------------------------------------------------- */
@@ -197,6 +201,7 @@ typedef struct srv {
     srv_ratelimit *admin_fails;   /* failed admin-token attempts (with a token) */
     srv_prov_key prov[SRV_MAX_PROVISIONING_KEYS];
     unsigned n_prov;
+    struct srv_vuln *vuln; /* NULL: admin API off */
     atomic_bool draining;
     struct MHD_Daemon *daemon;
     /* tracked connections and the reaper thread (http.c) */
@@ -407,6 +412,10 @@ OTA_NODISCARD ota_err srv_db_delete(srv_db *db, const char *device_id);
  * installed_version, result, error, last_seen, reports, key_conflicts,
  * failures = failure and rollback reports among the history kept)}. */
 OTA_NODISCARD ota_err srv_db_fleet(srv_db *db, unsigned limit, json_t **out);
+/* Devices of hardware that run version (installed_version equal): *count
+ * of them and the first `limit` ids (by id) appended to ids. */
+OTA_NODISCARD ota_err srv_db_devices_on(srv_db *db, const char *hardware, const char *version,
+                                        unsigned limit, int64_t *count, json_t *ids);
 /* Devices of hardware whose installed version is below version (semver). */
 OTA_NODISCARD ota_err srv_db_count_below(srv_db *db, const char *hardware, const char *version,
                                          int64_t *out);
@@ -508,6 +517,91 @@ bool srv_fleet_page(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *
                     enum MHD_Result *ret);
 /* GET /v1/fleet, after the admin token was checked. */
 enum MHD_Result srv_fleet_handle(srv *s, srv_conn *sc, struct MHD_Connection *c);
+
+/* ---- vuln.c: advisories against releases' package lists (pure) ------------ */
+/* The advisories of --advisories DIR, read-only once loaded; refcounted so
+ * a request keeps the set it started with across a reload. */
+typedef struct srv_advset srv_advset;
+/* Read every NAME.json of dir (not hidden, not through a link; at most
+ * OTA_SERVER_ADV_FILES files and OTA_SERVER_ADV_BYTES bytes): each one OSV
+ * advisory (ota_osv_parse).  A file that is not one, is too large, or
+ * repeats an id read from a file earlier in byte order is skipped, with a
+ * line on log (when not NULL) naming it and why, and listed in
+ * srv_advset_skipped.  Fails only when dir cannot be opened (why[] says
+ * so) or for OTA_E_NOMEM. */
+OTA_NODISCARD ota_err srv_advset_load(const char *dir, FILE *log, srv_advset **out, char *why,
+                                      size_t why_cap);
+srv_advset *srv_advset_ref(srv_advset *a);
+void srv_advset_unref(srv_advset *a);
+size_t srv_advset_count(const srv_advset *a);
+/* The i-th advisory (by id) and its file name. */
+const ota_osv *srv_advset_get(const srv_advset *a, size_t i, const char **file);
+/* The advisory with this id, or NULL. */
+const ota_osv *srv_advset_find(const srv_advset *a, const char *id, const char **file);
+/* [{"file","reason"}] of the files skipped. */
+const json_t *srv_advset_skipped(const srv_advset *a);
+
+/* A release's package list (ota_sbom), indexed by package name and by
+ * source package name; refcounted (vulnapi.c's cache shares them). */
+typedef struct srv_pkgindex srv_pkgindex;
+/* Takes the packages of *list (left empty). */
+OTA_NODISCARD ota_err srv_pkgindex_new(ota_sbom *list, srv_pkgindex **out);
+srv_pkgindex *srv_pkgindex_ref(srv_pkgindex *x);
+void srv_pkgindex_unref(srv_pkgindex *x);
+size_t srv_pkgindex_size(const srv_pkgindex *x);
+const char *srv_pkgindex_source(const srv_pkgindex *x);
+
+/* One published release as the evaluation sees it. */
+typedef struct srv_rel {
+    const json_t *rel;          /* its entry of srv_fleet_repo's "releases" */
+    const srv_pkgindex *pkgs;   /* NULL: what it contains is unknown */
+    const char *unknown;        /* why, when pkgs is NULL */
+    const json_t *devices;      /* {"count","ids","more"} or NULL */
+} srv_rel;
+
+enum { SRV_ADV_NOT_AFFECTED = 0, SRV_ADV_AFFECTED = 1, SRV_ADV_UNKNOWN = 2 };
+/* "not_affected", "affected", "unknown" */
+const char *srv_adv_status_name(int st);
+
+/* One advisory over the releases: a new object {"id","summary","aliases",
+ * "modified","withdrawn","file","affected_releases","unknown_releases",
+ * "affected_devices","unknown_devices","releases":[the release with
+ * "status", "reason" (unknown), "packages" (the affected ones with
+ * "fixed", the undecided ones with "reason"), "devices"] (all: every
+ * release; else only affected and unknown ones), "fixed_by":[{"bundle",
+ * "hardware","release": the lowest release of that bundle for that
+ * hardware above every affected one whose list is known not affected, or
+ * null}]}.  A release without a list is "unknown", never "not_affected".
+ * OTA_E_NOMEM only. */
+OTA_NODISCARD ota_err srv_adv_eval(const ota_osv *adv, const char *file, const srv_rel *rels,
+                                   size_t n, bool all, json_t **out);
+
+/* GET /v1/packages: name, and optionally ecosystem (ota_osv_ecosystem_match),
+ * below (version < below), introduced (>=) and fixed (<).  NULL: absent. */
+typedef struct srv_pkgquery {
+    const char *name, *ecosystem, *below, *introduced, *fixed;
+} srv_pkgquery;
+/* The releases that hold a package of that name (or source name) within
+ * the bounds ("contains") or that cannot tell ("unknown": no list, no
+ * version, versions not comparable in the ecosystem's order — Debian's, or
+ * else semver): a new object {"query","releases","devices",
+ * "unknown_devices"}.  OTA_E_NOMEM only. */
+OTA_NODISCARD ota_err srv_pkg_eval(const srv_pkgquery *q, const srv_rel *rels, size_t n,
+                                   json_t **out);
+
+/* ---- vulnapi.c: GET /v1/advisories, /v1/advisories/ID, /v1/packages -------- */
+typedef struct srv_vuln srv_vuln;
+/* With dir NULL: no advisories (404), packages still answered.  Loads the
+ * advisories once (a directory that cannot be opened: OTA_E_ARG, why[]). */
+OTA_NODISCARD ota_err srv_vuln_new(const char *dir, srv_vuln **out, char *why, size_t why_cap);
+void srv_vuln_free(srv_vuln *v);
+/* SIGHUP: read the directory again; on failure the set in use stays (stderr says why). */
+void srv_vuln_reload(srv_vuln *v);
+enum MHD_Result srv_vuln_handle(srv *s, srv_conn *sc, struct MHD_Connection *c, const char *url);
+/* For GET /v1/fleet: "vulnerabilities": [{"id","summary","affected_devices",
+ * "unknown_devices","fixed_by"}] of the advisories affecting a release or
+ * unknown for one; nothing without --advisories. */
+OTA_NODISCARD ota_err srv_vuln_fleet(srv *s, json_t *fleet);
 
 /* ---- tls.c ------------------------------------------------------------------ */
 /* Load (or on SIGHUP reload) the certificate chain and key: checked, then
