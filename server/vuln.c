@@ -580,7 +580,9 @@ srv_adv_eval(const ota_osv *adv, const char *file, const srv_rel *rels, size_t n
             break;
         }
         const char *reason = NULL;
-        if (rels[i].pkgs == NULL) {
+        if (adv->withdrawn != NULL) {
+            st[i] = SRV_ADV_NOT_AFFECTED; /* affects nothing, whatever a release holds */
+        } else if (rels[i].pkgs == NULL) {
             st[i] = SRV_ADV_UNKNOWN;
             reason = rels[i].unknown ? rels[i].unknown : "no package list";
         } else {

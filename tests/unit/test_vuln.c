@@ -259,9 +259,10 @@ test_undecided_is_unknown(void **state)
     char w[sizeof DSA + 64];
     snprintf(w, sizeof w, "{\"withdrawn\":\"2024-10-01T00:00:00Z\",%s", DSA + 1);
     ota_osv wd = advisory(w);
-    srv_rel rel0 = {r, x[0], NULL, NULL};
-    assert_int_equal(srv_adv_eval(&wd, NULL, &rel0, 1, true, &o), OTA_OK);
+    srv_rel rel0[2] = {{r, x[0], NULL, NULL}, {r, NULL, "no list", NULL}};
+    assert_int_equal(srv_adv_eval(&wd, NULL, rel0, 2, true, &o), OTA_OK);
     assert_string_equal(status_of(o, 0), "not_affected");
+    assert_string_equal(status_of(o, 1), "not_affected"); /* even without a list */
     json_decref(o);
     ota_osv_free(&wd);
     ota_osv_free(&dsa);
