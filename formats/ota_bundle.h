@@ -31,7 +31,9 @@
 #include <stdint.h>
 
 #include "ota_err.h"
+#include "ota_hash.h" /* OTA_SHA256_LEN */
 #include "ota_id.h" /* names, hardware ids, versions: ota_id_valid, ota_semver_* */
+#include "ota_sbom.h" /* the package list a format-3 bundle carries */
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,11 +45,15 @@ extern "C" {
  * newline catches text-mode conversion (as PNG's signature does). */
 #define OTA_BUNDLE_MAGIC "\x89OTABUN\n"
 #define OTA_BUNDLE_MAGIC_LEN 8u
-/* The newest format this library reads and writes (2: a codec in the
- * manifest, zstd chunks); it still reads format 1 (raw deflate, no codec
- * key) and writes it for deflate bundles, which deployed readers of format 1
- * understand (BUNDLE.md "Versioning"). */
-#define OTA_BUNDLE_FORMAT_VERSION 2u
+/* The newest format this library reads and writes (3: format 2 plus a
+ * component of type "sbom"; 2: a codec in the manifest, zstd chunks); it
+ * still reads formats 1 and 2 and writes the oldest format that holds what
+ * it is given: 1 for deflate, 2 for zstd, 3 only with an SBOM, so deployed
+ * readers of format 1 or 2 keep reading what they can (BUNDLE.md
+ * "Versioning"). */
+#define OTA_BUNDLE_FORMAT_VERSION 3u
+/* The first format with an "sbom" component. */
+#define OTA_BUNDLE_FORMAT_SBOM 3u
 #define OTA_BUNDLE_FORMAT_MIN 1u
 #define OTA_BUNDLE_HEADER_LEN 80u
 /* compressed length (u32 BE) | SHA-256 compressed | SHA-256 uncompressed */
@@ -57,7 +63,7 @@ extern "C" {
 
 typedef struct ota_bundle_header {
     uint32_t format;       /* OTA_BUNDLE_FORMAT_MIN .. OTA_BUNDLE_FORMAT_VERSION */
-    uint32_t flags;        /* 0 in formats 1 and 2 (reserved: encrypted payloads) */
+    uint32_t flags;        /* 0 in formats 1 to 3 (reserved: encrypted payloads) */
     uint32_t chunk_size;   /* uncompressed bytes per chunk */
     uint32_t chunk_count;  /* table entries */
     uint64_t manifest_len; /* bytes of canonical JSON */
@@ -121,7 +127,17 @@ OTA_API void ota_bundle_chunk_encode(uint32_t clen, const uint8_t csha[32], cons
 typedef enum ota_bundle_ctype {
     OTA_BUNDLE_TREE = 1,  /* pax tar stream, extracted into a slot */
     OTA_BUNDLE_IMAGE = 2, /* raw bytes written to a slot at their offset */
+    /* format 3: the canonical package list (SBOM.md), never installed: at
+     * most one, named "sbom", the last component, 1..OTA_SBOM_MAX_LIST_SIZE
+     * bytes (BUNDLE.md "SBOM component") */
+    OTA_BUNDLE_SBOM = 3,
 } ota_bundle_ctype;
+
+/* The name of the sbom component (there is no other). */
+#define OTA_BUNDLE_SBOM_NAME "sbom"
+
+/* "tree", "image", "sbom" (the manifest's spelling), "?" for another value. */
+OTA_API const char *ota_bundle_ctype_name(ota_bundle_ctype t);
 
 typedef enum ota_bundle_hook {
     OTA_BUNDLE_PRE_INSTALL = 0,
@@ -143,7 +159,7 @@ typedef struct ota_bundle_component {
 /* A parsed, validated manifest.  Every pointer is owned by it. */
 typedef struct ota_bundle_manifest {
     uint32_t format;
-    ota_bundle_codec codec;       /* format 1: deflate; format 2: "compression" */
+    ota_bundle_codec codec;       /* format 1: deflate; formats 2, 3: "compression" */
     const char *name;
     const char *version;          /* semantic version 2.0.0 */
     const char *created;          /* "YYYY-MM-DDTHH:MM:SSZ" or NULL when not given */
@@ -161,8 +177,11 @@ typedef struct ota_bundle_manifest {
  * Parse and validate manifest bytes buf[len] (which must already be
  * authenticated).  Requires: strict JSON that is exactly its own canonical
  * encoding, every key known, every value in range (BUNDLE.md "Manifest").
- * Errors: OTA_E_JSON, OTA_E_FORMAT, OTA_E_LIMIT, OTA_E_UNSUPPORTED (format
- * field other than 1 or 2, an unknown "compression"), OTA_E_NOMEM.  *out (free with
+ * Errors: OTA_E_JSON, OTA_E_FORMAT (also: an "sbom" component in format 1
+ * or 2, a second one, one not last or not named "sbom", or a bundle of
+ * nothing else), OTA_E_LIMIT (an sbom component larger than
+ * OTA_SBOM_MAX_LIST_SIZE), OTA_E_UNSUPPORTED (format field other than 1 to 3,
+ * an unknown "compression" or component type), OTA_E_NOMEM.  *out (free with
  * ota_bundle_manifest_free) is written only on success.
  */
 OTA_API OTA_NODISCARD ota_err ota_bundle_manifest_parse(const uint8_t *buf, size_t len,
@@ -231,9 +250,12 @@ OTA_API OTA_NODISCARD ota_err ota_bundle_head_read_file(const char *path, ota_bu
  * For `ota-sign add`: the JSON object to store as the TUF targets entry's
  * `custom` field when path is a bundle: {"ota_bundle": {format, name,
  * version, hardware, created?, chunk_size, chunks, head_length,
- * head_sha256, payload_length, components: [{name, type, size}]}}
- * (BUNDLE.md "TUF targets custom field").  Structural checks only (head
- * digest, lengths); `ota-sign verify-bundle` checks every chunk.
+ * head_sha256, payload_length, components: [{name, type, size}],
+ * sbom?: {source, packages, sha256}}} (BUNDLE.md "TUF targets custom
+ * field").  Structural checks only (head digest, lengths) — except for the
+ * sbom component of a format-3 bundle, which is read, verified against the
+ * head and decoded (ota_bundle_sbom_read; its errors are returned);
+ * `ota-sign verify-bundle` checks every chunk.
  * Not a bundle: OTA_E_FORMAT (treat it as a plain target); a broken bundle:
  * any other error.  *custom is a new reference, written only on success.
  */
@@ -298,6 +320,15 @@ OTA_API OTA_NODISCARD ota_err ota_bundle_writer_add_tree(ota_bundle_writer *w, c
  * `name`.  Read sequentially to its end. */
 OTA_API OTA_NODISCARD ota_err ota_bundle_writer_add_image(ota_bundle_writer *w, const char *name,
                                                           const char *path);
+
+/*
+ * Add the package list s as the bundle's "sbom" component (its canonical
+ * encoding, ota_sbom_encode): the bundle is then format 3, which readers of
+ * formats 1 and 2 refuse.  Must be the last component added (adding another
+ * one afterwards is OTA_E_ARG), at most once.  OTA_E_LIMIT when the encoded
+ * list is larger than OTA_SBOM_MAX_LIST_SIZE.
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_writer_add_sbom(ota_bundle_writer *w, const ota_sbom *s);
 
 /* Set a hook script (borrowed, copied; at most OTA_BUNDLE_MAX_HOOK bytes). */
 OTA_API OTA_NODISCARD ota_err ota_bundle_writer_set_hook(ota_bundle_writer *w, ota_bundle_hook which,
@@ -381,7 +412,9 @@ typedef struct ota_bundle_entry {
  * Sink: where verified data goes.  Every callback may be NULL (ignored) and
  * gets `user` unchanged; returning an error stops the reader, which returns
  * that error.  No byte reaches a callback before its chunk's SHA-256 (and
- * the head's) has been checked.
+ * the head's) has been checked.  An sbom component (format 3) is delivered
+ * as an image is (component_begin, image_write, component_end), with
+ * c->type OTA_BUNDLE_SBOM: an installer verifies it and drops the bytes.
  */
 /*
  * A resume point (BUNDLE.md "Resume"): everything before it has been
@@ -534,6 +567,25 @@ OTA_API size_t ota_bundle_reader_memory(const ota_bundle_reader *r);
 
 /* NULL is a no-op. */
 OTA_API void ota_bundle_reader_free(ota_bundle_reader *r);
+
+/* ---- the package list of a format-3 bundle ----------------------------------- */
+
+/*
+ * Read the package list of the bundle file open on fd (read with pread
+ * only; the file position is not used) whose head is trusted to hash to
+ * head_sha256 (the signed targets entry's custom.ota_bundle.head_sha256).
+ * In order: the header's fixed-width fields (bounded before use), the head
+ * read and its SHA-256 compared in constant time (OTA_E_HASH), parsed, the
+ * sbom component found (none: OTA_E_NOT_FOUND with *out empty), each of its
+ * chunks read, checked against the head's table before and after
+ * decompression (OTA_E_HASH), the file's end checked (OTA_E_LENGTH:
+ * truncated or trailing bytes), and the list decoded strictly
+ * (ota_sbom_decode: its errors).  Memory: the head, 2 x chunk size, the
+ * list (at most OTA_SBOM_MAX_LIST_SIZE).  On error *out is empty and *why
+ * (may be NULL) a constant phrase.  The caller frees *out (ota_sbom_free).
+ */
+OTA_API OTA_NODISCARD ota_err ota_bundle_sbom_read(int fd, const uint8_t head_sha256[OTA_SHA256_LEN],
+                                                   ota_sbom *out, const char **why);
 
 #ifdef __cplusplus
 }

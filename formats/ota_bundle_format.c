@@ -23,7 +23,18 @@
 #include "ota_limits.h"
 #include "ota_util.h"
 
-/* ---- codecs -------------------------------------------------------------- */
+/* ---- codecs and component types ----------------------------------------- */
+
+const char *
+ota_bundle_ctype_name(ota_bundle_ctype t)
+{
+    switch (t) {
+    case OTA_BUNDLE_TREE: return "tree";
+    case OTA_BUNDLE_IMAGE: return "image";
+    case OTA_BUNDLE_SBOM: return "sbom";
+    default: return "?";
+    }
+}
 
 const char *
 ota_bundle_codec_name(ota_bundle_codec c)
@@ -348,6 +359,16 @@ parse_components(manifest_priv *p, const json_t *arr)
             oc->type = OTA_BUNDLE_IMAGE;
             if (!keys_only(c, image_keys))
                 return OTA_E_FORMAT;
+        } else if (strcmp(type, "sbom") == 0) {
+            /* format 3: one, named "sbom", last, after something to install,
+             * 1..OTA_SBOM_MAX_LIST_SIZE bytes (the list is never empty) */
+            oc->type = OTA_BUNDLE_SBOM;
+            if (p->pub.format < OTA_BUNDLE_FORMAT_SBOM || !keys_only(c, image_keys) ||
+                strcmp(oc->name, OTA_BUNDLE_SBOM_NAME) != 0 || i + 1 != n || i == 0 ||
+                oc->size == 0)
+                return OTA_E_FORMAT;
+            if (oc->size > OTA_SBOM_MAX_LIST_SIZE)
+                return OTA_E_LIMIT;
         } else {
             return OTA_E_UNSUPPORTED;
         }
@@ -550,13 +571,11 @@ otab_manifest_build(const char *name, const char *version, char *const *hardware
             goto out;
         int e = json_object_set_new(c, "name", json_string(comps[i].name));
         e |= json_object_set_new(c, "size", json_integer((json_int_t) comps[i].size));
+        e |= json_object_set_new(c, "type", json_string(ota_bundle_ctype_name(comps[i].type)));
         if (comps[i].type == OTA_BUNDLE_TREE) {
-            e |= json_object_set_new(c, "type", json_string("tree"));
             e |= json_object_set_new(c, "rootfs", json_boolean(comps[i].rootfs));
             e |= json_object_set_new(c, "entries", json_integer((json_int_t) comps[i].entries));
             e |= json_object_set_new(c, "unpacked", json_integer((json_int_t) comps[i].unpacked));
-        } else {
-            e |= json_object_set_new(c, "type", json_string("image"));
         }
         if (e != 0)
             goto out;
@@ -576,8 +595,9 @@ otab_manifest_build(const char *name, const char *version, char *const *hardware
     }
     int e = json_object_set_new(m, "type", json_string("ota-bundle"));
     /* deflate stays format 1, which every deployed reader reads */
-    e |= json_object_set_new(m, "format", json_integer(otab_format_of(codec)));
-    if (codec != OTA_BUNDLE_DEFLATE)
+    uint32_t format = otab_format_of(codec, comps, ncomps);
+    e |= json_object_set_new(m, "format", json_integer(format));
+    if (format >= 2)
         e |= json_object_set_new(m, "compression", json_string(ota_bundle_codec_name(codec)));
     e |= json_object_set_new(m, "name", json_string(name));
     e |= json_object_set_new(m, "version", json_string(version));
@@ -776,6 +796,38 @@ out:
     return rc;
 }
 
+/* "sbom": {"source", "packages", "sha256" of the canonical list} into b */
+static ota_err
+sbom_summary(const char *path, const uint8_t head_sha256[32], json_t *b)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? OTA_E_NOT_FOUND : OTA_E_IO;
+    ota_sbom s;
+    ota_err rc = ota_bundle_sbom_read(fd, head_sha256, &s, NULL);
+    close(fd);
+    if (rc == OTA_E_NOT_FOUND)
+        rc = OTA_E_FORMAT; /* the manifest said there is one */
+    if (rc != OTA_OK)
+        return rc == OTA_E_FORMAT ? OTA_E_UNSUPPORTED : rc; /* never "not a bundle" */
+    uint8_t *list = NULL;
+    size_t len = 0;
+    rc = ota_sbom_encode(&s, &list, &len);
+    if (rc == OTA_OK) {
+        uint8_t sha[32];
+        char hex[65];
+        ota_sha256(list, len, sha);
+        ota_hex_encode(sha, 32, hex);
+        json_t *o = json_pack("{s:s, s:I, s:s}", "source", s.source, "packages",
+                              (json_int_t) s.npkgs, "sha256", hex);
+        if (o == NULL || json_object_set_new(b, "sbom", o) != 0)
+            rc = OTA_E_NOMEM;
+    }
+    free(list);
+    ota_sbom_free(&s);
+    return rc;
+}
+
 ota_err
 ota_bundle_target_custom(const char *path, json_t **custom)
 {
@@ -798,8 +850,7 @@ ota_bundle_target_custom(const char *path, json_t **custom)
     for (size_t i = 0; i < m->ncomponents; i++) {
         const ota_bundle_component *c = &m->components[i];
         json_t *o = json_pack("{s:s, s:s, s:I}", "name", c->name, "type",
-                              c->type == OTA_BUNDLE_TREE ? "tree" : "image", "size",
-                              (json_int_t) c->size);
+                              ota_bundle_ctype_name(c->type), "size", (json_int_t) c->size);
         if (o == NULL || json_array_append_new(cs, o) != 0)
             goto out;
     }
@@ -818,6 +869,14 @@ ota_bundle_target_custom(const char *path, json_t **custom)
     e |= json_object_set_new(b, "payload_length",
                              json_integer((json_int_t) h->header.payload_len));
     e |= json_object_set(b, "components", cs);
+    if (m->ncomponents > 0 && m->components[m->ncomponents - 1].type == OTA_BUNDLE_SBOM) {
+        /* which published bundles carry a list, without opening them (SBOM.md
+         * "In a bundle"): read and checked against the head here */
+        rc = sbom_summary(path, h->head_sha256, b);
+        if (rc != OTA_OK)
+            goto out;
+        rc = OTA_E_NOMEM;
+    }
     e |= json_object_set(top, "ota_bundle", b);
     if (e != 0)
         goto out;

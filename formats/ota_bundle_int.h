@@ -47,10 +47,13 @@ typedef struct otab_wcomp {
     uint64_t size, entries, unpacked;
 } otab_wcomp;
 
-/* The format a writer emits for a codec: deflate 1 (every reader), zstd 2. */
+/* The format a writer emits: the oldest that holds the bundle — with an
+ * sbom component 3, else deflate 1 (every reader), zstd 2. */
 static inline uint32_t
-otab_format_of(ota_bundle_codec codec)
+otab_format_of(ota_bundle_codec codec, const otab_wcomp *comps, size_t ncomps)
 {
+    if (ncomps > 0 && comps[ncomps - 1].type == OTA_BUNDLE_SBOM)
+        return OTA_BUNDLE_FORMAT_SBOM;
     return codec == OTA_BUNDLE_DEFLATE ? 1u : 2u;
 }
 

@@ -918,7 +918,7 @@ ota_bundle_reader_run(ota_bundle_reader *r)
         const ota_bundle_component *c = &m->components[i];
         if (c->nchunks == 0 ? start > c->first_chunk : start >= c->first_chunk + c->nchunks)
             continue; /* delivered before the resume point */
-        if (c->type == OTA_BUNDLE_IMAGE)
+        if (c->type != OTA_BUNDLE_TREE) /* an image or the package list (sbom) */
             rc = do_image(r, c, start > c->first_chunk ? start : c->first_chunk);
         else
             rc = do_tree(r, c, c == rtree);

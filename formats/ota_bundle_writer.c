@@ -547,6 +547,8 @@ begin_component(ota_bundle_writer *w, const char *name, ota_bundle_ctype type, b
     for (size_t i = 0; i < w->ncomps; i++)
         if (strcmp(w->comps[i].name, name) == 0)
             return fail(w, OTA_E_ARG, "component '%s' given twice", name);
+    if (w->ncomps > 0 && w->comps[w->ncomps - 1].type == OTA_BUNDLE_SBOM)
+        return fail(w, OTA_E_ARG, "the package list (sbom) must be the last component");
     if (w->ncomps >= OTA_BUNDLE_MAX_COMPONENTS)
         return fail(w, OTA_E_LIMIT, "more than %d components", OTA_BUNDLE_MAX_COMPONENTS);
     otab_wcomp *c = &w->comps[w->ncomps];
@@ -600,6 +602,33 @@ ota_bundle_writer_add_image(ota_bundle_writer *w, const char *name, const char *
             submit(w);
     }
     close(fd);
+    if (rc != OTA_OK)
+        return rc;
+    end_component(w);
+    w->comp->size = w->comp_bytes;
+    return OTA_OK;
+}
+
+ota_err
+ota_bundle_writer_add_sbom(ota_bundle_writer *w, const ota_sbom *s)
+{
+    if (w == NULL || s == NULL)
+        return OTA_E_ARG;
+    if (w->failed)
+        return OTA_E_ARG;
+    if (w->ncomps == 0)
+        return fail(w, OTA_E_ARG, "the package list (sbom) comes after the components");
+    uint8_t *list = NULL;
+    size_t len = 0;
+    ota_err rc = ota_sbom_encode(s, &list, &len);
+    if (rc != OTA_OK)
+        return fail(w, rc, "package list: %s",
+                    rc == OTA_E_LIMIT ? "larger than the bound (OTA_SBOM_MAX_LIST_SIZE)"
+                                      : ota_strerror(rc));
+    rc = begin_component(w, OTA_BUNDLE_SBOM_NAME, OTA_BUNDLE_SBOM, false);
+    if (rc == OTA_OK)
+        rc = feed(w, list, len);
+    free(list);
     if (rc != OTA_OK)
         return rc;
     end_component(w);
@@ -931,7 +960,7 @@ ota_bundle_writer_finish(ota_bundle_writer *w, int out_fd, uint64_t *total_len,
     }
     ota_bundle_header h;
     memset(&h, 0, sizeof h);
-    h.format = otab_format_of(w->codec);
+    h.format = otab_format_of(w->codec, w->comps, w->ncomps);
     h.chunk_size = w->chunk_size;
     h.chunk_count = (uint32_t) (w->table.len / OTA_BUNDLE_ENTRY_LEN);
     h.manifest_len = man_len;
