@@ -38,10 +38,6 @@
 #include "ota_id.h"
 #include "server.h"
 
-/* TEMP until bundle format 3 (h-sbom) is merged: its declaration */
-OTA_NODISCARD ota_err ota_bundle_sbom_read(int fd, const uint8_t head_sha256[OTA_SHA256_LEN],
-                                           ota_sbom *out, const char **why);
-
 typedef struct cache_entry {
     uint8_t head[OTA_SHA256_LEN];
     srv_pkgindex *idx; /* NULL: the list could not be read (why) */
