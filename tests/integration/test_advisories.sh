@@ -26,7 +26,7 @@ T=$(mktemp -d /tmp/ota-adv.XXXXXX)
 cleanup() {
     kill_servers
     stop_pg
-    rm -rf "$T"
+    [ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -46,6 +46,12 @@ last = m.body.pop()
 exec(compile(m, "check", "exec"))
 sys.exit(0 if eval(compile(ast.Expression(last.value), "check", "eval")) else 1)' "$@"
 }
+
+if ! "$S" bundle --help 2>&1 | grep -q -- '--sbom'; then
+    skip "the advisory suite" "this ota-sign has no bundle --sbom (bundle format 3's signer)"
+    finish
+    exit
+fi
 
 # ---- the package lists -----------------------------------------------------------------
 # gw-fw 1.0.0: SPDX 2.3 (Debian purls without a release, an npm package)
@@ -171,9 +177,9 @@ cat >"$A/withdrawn.json" <<'EOF'
  "affected": [{"package": {"ecosystem": "npm", "name": "mqtt-bridge"},
    "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}]}
 EOF
-# hostile: a duplicate id (sorts after dsa-9001.json: that one is kept),
+# hostile: a duplicate id (its file sorts after dsa-9001.json: that one is kept),
 # malformed JSON, a duplicate key, a file past 4 MiB, a link out
-sed 's/openssl - security update/a second copy/' "$A/dsa-9001.json" >"$A/dsa-9001-copy.json"
+sed 's/openssl - security update/a second copy/' "$A/dsa-9001.json" >"$A/zz-dsa-9001-copy.json"
 printf '{"id": "BAD-1", "modified": ' >"$A/malformed.json"
 printf '{"id": "BAD-2", "id": "BAD-3", "modified": "2026-10-01T00:00:00Z"}' >"$A/dupkey.json"
 python3 -c 'import sys; sys.stdout.write("{\"id\": \"HUGE-1\", \"modified\": \"2026-10-01T00:00:00Z\", \"details\": \"" + "x" * (5 << 20) + "\"}")' >"$A/huge.json"
@@ -208,7 +214,7 @@ run_backend() {
     check "[$be] eleven devices report" [ "$seeded" = 11 ]
 
     check "[$be] the skipped files are logged with their reasons" \
-        bash -c 'grep -q "dsa-9001-copy.json: skipped: duplicate id DSA-9001-1 (kept from dsa-9001.json)" "$1" &&
+        bash -c 'grep -q "zz-dsa-9001-copy.json: skipped: duplicate id DSA-9001-1 (kept from dsa-9001.json)" "$1" &&
                  grep -q "malformed.json: skipped: not a valid OSV advisory" "$1" &&
                  grep -q "dupkey.json: skipped: not a valid OSV advisory" "$1" &&
                  grep -q "huge.json: skipped: larger than 4 MiB" "$1" &&
@@ -222,7 +228,7 @@ run_backend() {
     local F=$T/adv-$be.json
     check "[$be] GET /v1/advisories: 200" [ "$(get /v1/advisories "$F")" = 200 ]
     check "[$be] four advisories by id, the skipped files listed" \
-        py "$F" '[x["id"] for x in o["advisories"]] == ["DEBIAN-CVE-2099-0002","DSA-9001-1","GHSA-test-gone-0004","GHSA-test-mqtt-0003"] and sorted(s["file"] for s in o["skipped"]) == ["dsa-9001-copy.json","dupkey.json","huge.json","link.json","malformed.json"]'
+        py "$F" '[x["id"] for x in o["advisories"]] == ["DEBIAN-CVE-2099-0002","DSA-9001-1","GHSA-test-gone-0004","GHSA-test-mqtt-0003"] and sorted(s["file"] for s in o["skipped"]) == ["dupkey.json","huge.json","link.json","malformed.json","zz-dsa-9001-copy.json"]'
     # r(o, id): {(name, version): (status, sorted device ids)} of one advisory
     local R_='def r(i):
     x = [a for a in o["advisories"] if a["id"] == i][0]
@@ -309,6 +315,12 @@ start_server "$T/srv-none.log" --root "$R" --db "$T/none.db" --admin-token-file 
 check "without --advisories: /v1/advisories is 404, /v1/packages answers" \
     bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $2" "$1/v1/advisories")" = 404 ] &&
              [ "$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $2" "$1/v1/packages?name=openssl")" = 200 ]' _ "$U" "$TOKEN"
+# a bundle file that is a symbolic link is not followed: unknown, not read
+cf=$(find "$R/targets" -name '*cam-fw-2.0.0.otab' | head -1)
+mv "$cf" "$T/cam.otab" && ln -s "$T/cam.otab" "$cf"
+check "a release whose bundle file is a symlink: unknown (not followed)" \
+    bash -c 'curl -s -G -H "Authorization: Bearer $2" --data-urlencode name=mqtt-bridge "$1/v1/packages" |
+             python3 -c "import json,sys; o=json.load(sys.stdin); c=[r for r in o[\"releases\"] if r[\"name\"]==\"cam-fw\"]; sys.exit(0 if len(c)==1 and c[0][\"status\"]==\"unknown\" and \"a symbolic link\" in c[0][\"reason\"] else 1)"' _ "$U" "$TOKEN"
 stop_server
 expect_rc 2 "--advisories without the admin API: usage error" \
     "$BUILD/ota-server" --root "$R" --advisories "$A" --listen 127.0.0.1:0
