@@ -421,7 +421,8 @@ evaluate(const ota_osv *adv, const char *eco, const char *name, const char *v)
         return d;
     for (size_t i = 0; i < adv->naffected; i++) {
         const ota_osv_affected *a = &adv->affected[i];
-        if (a->name == NULL || strcmp(a->name, name) != 0 || !ota_osv_ecosystem_match(a->ecosystem, eco))
+        if (a->name == NULL || strcmp(a->name, name) != 0 ||
+            !ota_osv_ecosystem_match(a->ecosystem, eco))
             continue;
         for (size_t k = 0; k < a->nranges; k++)
             d.git |= a->ranges[k].type == OTA_OSV_GIT;
@@ -472,7 +473,8 @@ ota_osv_affects(const ota_osv *adv, const char *ecosystem, const char *name, con
     ota_pkgver_scheme best_scheme = OTA_PKGVER_NONE;
     for (size_t i = 0; i < adv->naffected; i++) {
         const ota_osv_affected *a = &adv->affected[i];
-        if (a->name == NULL || strcmp(a->name, name) != 0 || !ota_osv_ecosystem_match(a->ecosystem, ecosystem))
+        if (a->name == NULL || strcmp(a->name, name) != 0 ||
+            !ota_osv_ecosystem_match(a->ecosystem, ecosystem))
             continue;
         for (size_t k = 0; k < a->nranges; k++) {
             const ota_osv_range *r = &a->ranges[k];

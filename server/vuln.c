@@ -41,9 +41,8 @@ struct srv_advset {
     json_t *skipped; /* [{"file","reason"}] */
 };
 
-static void
-skip_file(json_t *skipped, FILE *log, const char *dir, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+static void skip_file(json_t *skipped, FILE *log, const char *dir, const char *name,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
 skip_file(json_t *skipped, FILE *log, const char *dir, const char *name, const char *fmt, ...)
@@ -166,8 +165,8 @@ srv_advset_load(const char *dir, FILE *log, srv_advset **out, char *why, size_t 
         if (!adv_name_ok(e->d_name))
             continue;
         if (nnames == OTA_SERVER_ADV_FILES) {
-            skip_file(a->skipped, log, dir, "*", "more than %u advisory files: the rest are not read",
-                      OTA_SERVER_ADV_FILES);
+            skip_file(a->skipped, log, dir, "*",
+                      "more than %u advisory files: the rest are not read", OTA_SERVER_ADV_FILES);
             break;
         }
         if (nnames == cap) {
@@ -306,8 +305,8 @@ srv_pkgindex_new(ota_sbom *list, srv_pkgindex **out)
 {
     *out = NULL;
     srv_pkgindex *x = calloc(1, sizeof *x);
-    if (x == NULL || (list->npkgs > 0 && (x->keys = calloc(list->npkgs, 2 * sizeof *x->keys)) ==
-                                             NULL)) {
+    if (x == NULL ||
+        (list->npkgs > 0 && (x->keys = calloc(list->npkgs, 2 * sizeof *x->keys)) == NULL)) {
         free(x);
         return OTA_E_NOMEM;
     }
@@ -386,9 +385,9 @@ pkg_json(const pkgkey *k)
                           k->version ? json_string(k->version) : json_null(), "ecosystem",
                           p->ecosystem ? json_string(p->ecosystem) : json_null());
     if (o != NULL && k->source &&
-        json_object_set_new(o, "binary", json_pack("{s:s, s:o}", "name", p->name, "version",
-                                                   p->version ? json_string(p->version)
-                                                              : json_null())) != 0) {
+        json_object_set_new(o, "binary",
+                            json_pack("{s:s, s:o}", "name", p->name, "version",
+                                      p->version ? json_string(p->version) : json_null())) != 0) {
         json_decref(o);
         return NULL;
     }
@@ -500,8 +499,9 @@ release_status(const ota_osv *adv, const srv_pkgindex *x, json_t *pkgs, bool *no
 const char *
 srv_adv_status_name(int st)
 {
-    return st == SRV_ADV_AFFECTED ? "affected" : st == SRV_ADV_NOT_AFFECTED ? "not_affected"
-                                                                             : "unknown";
+    return st == SRV_ADV_AFFECTED       ? "affected"
+           : st == SRV_ADV_NOT_AFFECTED ? "not_affected"
+                                        : "unknown";
 }
 
 /* Devices of a release as given: {"count", "ids", "more"}; count 0 when none. */
@@ -545,8 +545,8 @@ static json_t *
 rel_ref(const json_t *rel)
 {
     json_t *o = json_object();
-    static const char *const keys[] = {"name", "version", "path", "hardware", "valid",
-                                       "channels", "rollout", "error"};
+    static const char *const keys[] = {"name",  "version",  "path",    "hardware",
+                                       "valid", "channels", "rollout", "error"};
     for (size_t i = 0; o != NULL && i < sizeof keys / sizeof keys[0]; i++) {
         json_t *v = json_object_get(rel, keys[i]);
         if (v != NULL && json_object_set(o, keys[i], v) != 0) {
@@ -563,10 +563,9 @@ srv_adv_eval(const ota_osv *adv, const char *file, const srv_rel *rels, size_t n
 {
     *out = NULL;
     int *st = n > 0 ? calloc(n, sizeof *st) : NULL;
-    json_t *o = json_object(), *list = json_array(), *fixes = json_array(),
-           *aliases = json_array();
-    bool nomem = (n > 0 && st == NULL) || o == NULL || list == NULL || fixes == NULL ||
-                 aliases == NULL;
+    json_t *o = json_object(), *list = json_array(), *fixes = json_array(), *aliases = json_array();
+    bool nomem =
+        (n > 0 && st == NULL) || o == NULL || list == NULL || fixes == NULL || aliases == NULL;
     int64_t affected_dev = 0, unknown_dev = 0;
     size_t naffected = 0, nunknown = 0;
     for (size_t i = 0; !nomem && i < adv->naliases; i++)
@@ -649,19 +648,20 @@ srv_adv_eval(const ota_osv *adv, const char *file, const srv_rel *rels, size_t n
         }
     }
     if (!nomem) {
-        int bad = json_object_set_new(o, "id", json_string(adv->id)) |
-                  json_object_set_new(o, "summary",
-                                      adv->summary ? json_string(adv->summary) : json_null()) |
-                  json_object_set(o, "aliases", aliases) |
-                  json_object_set_new(o, "modified", json_string(adv->modified)) |
-                  json_object_set_new(o, "withdrawn",
-                                      adv->withdrawn ? json_string(adv->withdrawn) : json_null()) |
-                  json_object_set_new(o, "file", file ? json_string(file) : json_null()) |
-                  json_object_set_new(o, "affected_releases", json_integer((json_int_t) naffected)) |
-                  json_object_set_new(o, "unknown_releases", json_integer((json_int_t) nunknown)) |
-                  json_object_set_new(o, "affected_devices", json_integer(affected_dev)) |
-                  json_object_set_new(o, "unknown_devices", json_integer(unknown_dev)) |
-                  json_object_set(o, "releases", list) | json_object_set(o, "fixed_by", fixes);
+        int bad =
+            json_object_set_new(o, "id", json_string(adv->id)) |
+            json_object_set_new(o, "summary",
+                                adv->summary ? json_string(adv->summary) : json_null()) |
+            json_object_set(o, "aliases", aliases) |
+            json_object_set_new(o, "modified", json_string(adv->modified)) |
+            json_object_set_new(o, "withdrawn",
+                                adv->withdrawn ? json_string(adv->withdrawn) : json_null()) |
+            json_object_set_new(o, "file", file ? json_string(file) : json_null()) |
+            json_object_set_new(o, "affected_releases", json_integer((json_int_t) naffected)) |
+            json_object_set_new(o, "unknown_releases", json_integer((json_int_t) nunknown)) |
+            json_object_set_new(o, "affected_devices", json_integer(affected_dev)) |
+            json_object_set_new(o, "unknown_devices", json_integer(unknown_dev)) |
+            json_object_set(o, "releases", list) | json_object_set(o, "fixed_by", fixes);
         if (bad == 0) {
             *out = o;
             o = NULL;
@@ -741,7 +741,8 @@ srv_pkg_eval(const srv_pkgquery *q, const srv_rel *rels, size_t n, json_t **out)
             for (size_t k = first; k < first + m && !nomem; k++) {
                 const pkgkey *pk = &rels[i].pkgs->keys[k];
                 const char *eco = pk->pkg->ecosystem;
-                if (q->ecosystem != NULL && (eco == NULL || !ota_osv_ecosystem_match(q->ecosystem, eco)))
+                if (q->ecosystem != NULL &&
+                    (eco == NULL || !ota_osv_ecosystem_match(q->ecosystem, eco)))
                     continue;
                 const char *why = NULL;
                 int b = in_bounds(q, eco, pk->version, &why);
@@ -767,10 +768,11 @@ srv_pkg_eval(const srv_pkgquery *q, const srv_rel *rels, size_t n, json_t **out)
             dev += nd;
         else if (status == SRV_ADV_UNKNOWN)
             unknown_dev += nd;
-        int bad = json_object_set_new(r, "status",
-                                      json_string(status == SRV_ADV_AFFECTED ? "contains"
-                                                  : status == SRV_ADV_UNKNOWN ? "unknown"
-                                                                              : "does_not_contain"));
+        int bad =
+            json_object_set_new(r, "status",
+                                json_string(status == SRV_ADV_AFFECTED  ? "contains"
+                                            : status == SRV_ADV_UNKNOWN ? "unknown"
+                                                                        : "does_not_contain"));
         if (reason != NULL)
             bad |= json_object_set_new(r, "reason", json_string(reason));
         if (json_array_size(pkgs) > 0)

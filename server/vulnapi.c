@@ -106,8 +106,9 @@ srv_vuln_reload(srv_vuln *v)
     char why[512];
     srv_advset *set = NULL;
     if (srv_advset_load(v->dir, stderr, &set, why, sizeof why) != OTA_OK) {
-        fprintf(stderr, "ota-server: SIGHUP: advisories not reloaded, still using the %zu read "
-                        "before: %s\n",
+        fprintf(stderr,
+                "ota-server: SIGHUP: advisories not reloaded, still using the %zu read "
+                "before: %s\n",
                 srv_advset_count(v->set), why);
         fflush(stderr);
         return;
@@ -319,10 +320,9 @@ release_devices(srv *s, const json_t *rel, json_t **out)
             continue;
         int64_t n = 0;
         size_t have = json_array_size(ids);
-        rc = srv_db_devices_on(s->db, hw, version,
-                               have < OTA_SERVER_LIST_MAX ? OTA_SERVER_LIST_MAX - (unsigned) have
-                                                          : 0,
-                               &n, ids);
+        rc = srv_db_devices_on(
+            s->db, hw, version,
+            have < OTA_SERVER_LIST_MAX ? OTA_SERVER_LIST_MAX - (unsigned) have : 0, &n, ids);
         total += n;
     }
     *out = rc == OTA_OK ? json_pack("{s:I, s:O, s:b}", "count", (json_int_t) total, "ids", ids,
@@ -353,9 +353,8 @@ view_open(srv *s, json_t *fleet, bool devices, view *w)
     const json_t *rels = json_object_get(w->fleet, "releases");
     size_t n = json_array_size(rels);
     w->devices = json_array();
-    if (w->devices == NULL ||
-        (n > 0 && ((w->rels = calloc(n, sizeof *w->rels)) == NULL ||
-                   (w->why = calloc(n, sizeof *w->why)) == NULL))) {
+    if (w->devices == NULL || (n > 0 && ((w->rels = calloc(n, sizeof *w->rels)) == NULL ||
+                                         (w->why = calloc(n, sizeof *w->why)) == NULL))) {
         view_close(w);
         return OTA_E_NOMEM;
     }
@@ -413,11 +412,11 @@ releases_summary(const view *w)
             known++;
             continue;
         }
-        json_t *o = json_pack("{s:O?, s:O?, s:O?, s:s}", "name",
-                              json_object_get(w->rels[i].rel, "name"), "version",
-                              json_object_get(w->rels[i].rel, "version"), "path",
-                              json_object_get(w->rels[i].rel, "path"), "reason",
-                              w->rels[i].unknown ? w->rels[i].unknown : "no package list");
+        json_t *o =
+            json_pack("{s:O?, s:O?, s:O?, s:s}", "name", json_object_get(w->rels[i].rel, "name"),
+                      "version", json_object_get(w->rels[i].rel, "version"), "path",
+                      json_object_get(w->rels[i].rel, "path"), "reason",
+                      w->rels[i].unknown ? w->rels[i].unknown : "no package list");
         if (o == NULL || json_array_append_new(unknown, o) != 0) {
             json_decref(unknown);
             return NULL;
@@ -447,8 +446,7 @@ handle_list(srv *s, srv_conn *sc, struct MHD_Connection *c)
     }
     json_t *doc = nomem ? NULL
                         : json_pack("{s:o, s:o, s:O}", "advisories", list, "releases",
-                                    releases_summary(&w), "skipped",
-                                    srv_advset_skipped(w.set));
+                                    releases_summary(&w), "skipped", srv_advset_skipped(w.set));
     if (nomem)
         json_decref(list);
     view_close(&w);

@@ -15,11 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* cmocka 1.1 needs these before <cmocka.h>. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 /* ---- fixtures ----------------------------------------------------------------------- */
 
@@ -110,8 +113,8 @@ static const char GHSA[] =
 static const char *
 status_of(const json_t *o, size_t i)
 {
-    return json_string_value(json_object_get(json_array_get(json_object_get(o, "releases"), i),
-                                             "status"));
+    return json_string_value(
+        json_object_get(json_array_get(json_object_get(o, "releases"), i), "status"));
 }
 
 /* ---- advisories ----------------------------------------------------------------------- */
@@ -123,8 +126,10 @@ static void
 test_debian_source_package(void **state)
 {
     (void) state;
-    const char *l1[] = {"libssl3|3.0.11-1~deb12u1|Debian:12|openssl|-", "zlib1g|1:1.2.13|Debian:12|zlib|-"};
-    const char *l2[] = {"libssl3|3.0.11-1~deb12u2|Debian:12|openssl|-", "zlib1g|1:1.2.13|Debian:12|zlib|-"};
+    const char *l1[] = {"libssl3|3.0.11-1~deb12u1|Debian:12|openssl|-",
+                        "zlib1g|1:1.2.13|Debian:12|zlib|-"};
+    const char *l2[] = {"libssl3|3.0.11-1~deb12u2|Debian:12|openssl|-",
+                        "zlib1g|1:1.2.13|Debian:12|zlib|-"};
     srv_pkgindex *x1 = list_of(l1, 2), *x2 = list_of(l2, 2);
     json_t *r[3] = {release("gw-fw", "1.0.0", "gw-1", 100), release("gw-fw", "1.1.0", "gw-1", 50),
                     release("gw-fw", "1.2.0", "gw-1", 100)};
@@ -138,7 +143,8 @@ test_debian_source_package(void **state)
     assert_string_equal(status_of(o, 0), "affected");
     assert_string_equal(status_of(o, 1), "not_affected");
     assert_string_equal(status_of(o, 2), "unknown"); /* never not_affected */
-    const json_t *p = json_array_get(json_object_get(json_array_get(json_object_get(o, "releases"), 0), "packages"), 0);
+    const json_t *p = json_array_get(
+        json_object_get(json_array_get(json_object_get(o, "releases"), 0), "packages"), 0);
     assert_string_equal(json_string_value(json_object_get(p, "name")), "openssl");
     assert_string_equal(json_string_value(json_object_get(p, "fixed")), "3.0.11-1~deb12u2");
     assert_string_equal(json_string_value(json_object_get(json_object_get(p, "binary"), "name")),
@@ -195,7 +201,7 @@ test_fixing_release(void **state)
     ota_osv a = advisory(GHSA);
     json_t *o = NULL;
     assert_int_equal(srv_adv_eval(&a, NULL, rels, 7, true, &o), OTA_OK);
-    const char *want[7] = {"not_affected", "affected", "not_affected", "affected",
+    const char *want[7] = {"not_affected", "affected",     "not_affected", "affected",
                            "unknown",      "not_affected", "affected"};
     for (size_t i = 0; i < 7; i++)
         assert_string_equal(status_of(o, i), want[i]);
@@ -283,16 +289,25 @@ test_package_query(void **state)
     const char *l3[] = {"openssl|3.1.4|-|-|-"};
     srv_pkgindex *x1 = list_of(l1, 2), *x2 = list_of(l2, 2), *x3 = list_of(l3, 1);
     json_t *r[4] = {release("gw-fw", "1.0.0", "gw-1", 100), release("gw-fw", "1.1.0", "gw-1", 100),
-                    release("yocto", "3.0.0", "cam-2", 100), release("gw-fw", "0.9.0", "gw-1", 100)};
+                    release("yocto", "3.0.0", "cam-2", 100),
+                    release("gw-fw", "0.9.0", "gw-1", 100)};
     json_t *d = devices(4, "a,b,c,d");
-    srv_rel rels[4] = {{r[0], x1, NULL, d}, {r[1], x2, NULL, NULL}, {r[2], x3, NULL, NULL},
+    srv_rel rels[4] = {{r[0], x1, NULL, d},
+                       {r[1], x2, NULL, NULL},
+                       {r[2], x3, NULL, NULL},
                        {r[3], NULL, "no list", NULL}};
     json_t *o = NULL;
-    /* Debian order (by the source package's name and version) */
+    /* the ecosystem rule (ota_osv.h): with and without a release */
+    assert_true(ota_osv_ecosystem_match("Debian", "Debian:12"));
+    assert_true(ota_osv_ecosystem_match("Debian:12", "Debian"));
+    assert_false(ota_osv_ecosystem_match("Debian:11", "Debian:12"));
+    assert_false(ota_osv_ecosystem_match("npm", "PyPI"));
+        /* Debian order (by the source package's name and version) */
     srv_pkgquery q = {.name = "openssl", .ecosystem = "Debian", .below = "3.0.13-1~deb12u2"};
     assert_int_equal(srv_pkg_eval(&q, rels, 4, &o), OTA_OK);
     const json_t *rl = json_object_get(o, "releases");
-    assert_int_equal(json_array_size(rl), 3); /* 1.0.0, 1.1.0 (~deb12u1 < ~deb12u2), 0.9.0 unknown */
+    assert_int_equal(json_array_size(rl),
+                     3); /* 1.0.0, 1.1.0 (~deb12u1 < ~deb12u2), 0.9.0 unknown */
     assert_string_equal(json_string_value(json_object_get(json_array_get(rl, 0), "status")),
                         "contains");
     assert_string_equal(json_string_value(json_object_get(json_array_get(rl, 1), "version")),
@@ -318,8 +333,7 @@ test_package_query(void **state)
     assert_int_equal(json_array_size(rl), 3);
     assert_string_equal(json_string_value(json_object_get(json_array_get(rl, 0), "version")),
                         "1.1.0");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(rl, 1), "name")),
-                        "yocto");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rl, 1), "name")), "yocto");
     json_decref(o);
     /* a package without a version: unknown when bounded, contained when not */
     srv_pkgquery q3 = {.name = "busybox", .below = "2.0.0"};
@@ -379,10 +393,10 @@ test_load_directory(void **state)
     assert_non_null(mkdtemp(dir));
     put(dir, "a-dsa.json", DSA);
     put(dir, "b-ghsa.json", GHSA);
-    put(dir, "c-dup.json", DSA);                 /* the same id again */
-    put(dir, "d-bad.json", "{\"id\": \"X\", ");  /* not JSON */
+    put(dir, "c-dup.json", DSA);                /* the same id again */
+    put(dir, "d-bad.json", "{\"id\": \"X\", "); /* not JSON */
     put(dir, "e-noid.json", "{\"modified\":\"2024-01-01T00:00:00Z\"}");
-    put(dir, "notes.txt", "not an advisory");    /* not *.json: not read */
+    put(dir, "notes.txt", "not an advisory"); /* not *.json: not read */
     put(dir, ".hidden.json", DSA);
     char p[512], q[512];
     snprintf(p, sizeof p, "%s/f-huge.json", dir);
@@ -437,10 +451,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_debian_source_package),
-        cmocka_unit_test(test_fixing_release),
-        cmocka_unit_test(test_undecided_is_unknown),
-        cmocka_unit_test(test_package_query),
+        cmocka_unit_test(test_debian_source_package), cmocka_unit_test(test_fixing_release),
+        cmocka_unit_test(test_undecided_is_unknown),  cmocka_unit_test(test_package_query),
         cmocka_unit_test(test_load_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
