@@ -195,6 +195,37 @@
       : legend;
   }
 
+  // With --advisories: the advisories that affect a release, their devices
+  // and the release that fixes each (per bundle and hardware).
+  function renderVulns(doc) {
+    const v = doc.vulnerabilities;
+    const body = $('vulns').tBodies[0];
+    clear(body);
+    $('vulns-section').hidden = !v;
+    if (!v) return;
+    for (const a of v.advisories || []) {
+      const fixes = (a.fixed_by || []).map((f) => f.bundle + ' on ' + f.hardware + ': ' +
+        (f.release ? f.release.version + (f.release.rollout === 0 ? ' (paused)'
+                                          : ' (rollout ' + f.release.rollout + ' %)')
+                   : 'no fixed release yet'));
+      const tr = row([td(a.id, 'mono'), td(a.summary === null ? '' : a.summary),
+                      td(a.affected_devices, 'num'), td(a.unknown_devices, 'num'),
+                      td(fixes.join('; '))], 'vuln' + (a.affected_devices > 0 ? ' affected' : ''));
+      tr.dataset.advisory = a.id;
+      body.appendChild(tr);
+    }
+    if ((v.advisories || []).length === 0)
+      body.appendChild(row([el('td', null, 'No advisory affects a published release.')]));
+    const rel = v.releases || {};
+    const without = rel.without_list || [];
+    $('vulns-note').textContent = v.loaded + (v.loaded === 1 ? ' advisory' : ' advisories') +
+      ' read; ' + (rel.with_list || 0) + ' of ' + (rel.total || 0) +
+      ' releases carry a package list' + (without.length
+        ? ' — unknown (never counted as not affected): ' +
+          without.map((r) => r.name + ' ' + r.version).join(', ')
+        : '') + '.';
+  }
+
   function renderNotes(doc) {
     const ul = $('notes');
     clear(ul);
@@ -208,6 +239,7 @@
     renderReleases(doc);
     renderRoles(doc);
     renderDevices(doc);
+    renderVulns(doc);
     renderNotes(doc);
     $('data').hidden = false;
   }
@@ -215,9 +247,9 @@
   // Nothing of an earlier answer stays on the page after a refusal.
   function hideData() {
     $('data').hidden = true;
-    for (const id of ['releases', 'roles', 'devices']) clear($(id).tBodies[0]);
+    for (const id of ['releases', 'roles', 'devices', 'vulns']) clear($(id).tBodies[0]);
     for (const id of ['chart', 'notes']) clear($(id));
-    for (const id of ['summary', 'states', 'floors', 'devices-note']) $(id).textContent = '';
+    for (const id of ['summary', 'states', 'floors', 'devices-note', 'vulns-note']) $(id).textContent = '';
   }
 
   function loggedIn(yes) {

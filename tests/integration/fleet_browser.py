@@ -54,6 +54,9 @@ return {
   releases: rows('releases'),
   roles: rows('roles'),
   devices: rows('devices'),
+  vulns: rows('vulns'),
+  vulns_hidden: document.getElementById('vulns-section').hidden,
+  vulns_note: document.getElementById('vulns-note').textContent,
   bars: Array.from(document.querySelectorAll('#chart svg g.bar')).map((g) => ({
     version: g.dataset.version, count: Number(g.dataset.count), cls: g.getAttribute('class'),
     width: Number(g.querySelector('rect').getAttribute('width'))})),
