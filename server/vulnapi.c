@@ -194,7 +194,8 @@ release_list(srv *s, srv_vuln *v, const json_t *rel, uint64_t gen, char *why_buf
     pthread_mutex_lock(&v->lock);
     cache_entry *e = cache_find(v, head);
     if (e != NULL && same_file(e, &st)) {
-        e->gen = gen;
+        if (gen > e->gen)
+            e->gen = gen; /* a newer view may have marked it already */
         srv_pkgindex *x = srv_pkgindex_ref(e->idx);
         if (x == NULL) {
             snprintf(why_buf, cap, "%s", e->why);
@@ -259,7 +260,8 @@ release_list(srv *s, srv_vuln *v, const json_t *rel, uint64_t gen, char *why_buf
             e->ino = st.st_ino;
             e->size = st.st_size;
             e->mtime = st.st_mtim;
-            e->gen = gen;
+            if (gen > e->gen)
+                e->gen = gen; /* a newer view may have marked it already */
         }
     }
     pthread_mutex_unlock(&v->lock);

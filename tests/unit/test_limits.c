@@ -1391,6 +1391,9 @@ static const limit_case cases[] = {
      *  OTA_SERVER_SCAN_DEPTH / _ENTRIES / _READ / _FILE_MAX / _REPORT: the
      *    key-like file scan is checked in test_server_files.sh, not at these
      *    bounds;
+     *  OTA_SERVER_ADV_FILES / _ADV_BYTES / _SBOM_PACKAGES: not reached (20000
+     *    files, 64 MiB, 2 million packages); the per-file OTA_OSV_MAX_SIZE
+     *    skip is checked in test_vuln.c and test_advisories.sh;
      *  OTA_SERVER_REPORTS_PER_DEVICE: not exercised (no suite stores 101
      *    reports for one device);
      *  OTA_SBOM_MAX_DOC_SIZE / _STATUS_SIZE / _PURL / _LIST_SIZE and the
