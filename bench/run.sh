@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 export BUILD=${BUILD:-build}
 OUT=${OUT:-bench/RESULTS.md}
-ALL="bundle install download delta metadata refresh server reports sign size"
+ALL="bundle install download delta metadata refresh server reports advisories sign size"
 ONLY=${ONLY:-$ALL}
 
 # name -> command line (QUICK: smaller inputs, same comparisons)
@@ -33,6 +33,7 @@ cmd_of() {
         refresh) echo "TUFJS_RUNS=1 bench/refresh.sh 2000 5" ;;
         server) echo "DUR=3 ROUNDS=1 bench/server.sh" ;;
         reports) echo "DUR=5 bench/reports.sh" ;;
+        advisories) echo "REL=6 PKGS=1000 ADV=300 DEV=60 N=5 bench/advisories.sh" ;;
         size) echo "bench/size.sh" ;;
         sign) echo "SIZES='1000 2000' ONE=2000 bench/sign.sh" ;;
         esac
@@ -46,6 +47,7 @@ cmd_of() {
         refresh) echo "TUFJS_RUNS=1 bench/refresh.sh" ;;
         server) echo "bench/server.sh" ;;
         reports) echo "bench/reports.sh" ;;
+        advisories) echo "bench/advisories.sh" ;;
         size) echo "bench/size.sh" ;;
         sign) echo "REPEAT=3 bench/sign.sh" ;;
         esac
@@ -61,6 +63,7 @@ title_of() {
     refresh) echo "A refresh with nothing new: ota-client vs tuf-js" ;;
     server) echo "ota-server vs nginx (wrk on loopback)" ;;
     reports) echo "Reports: two ota-servers on PostgreSQL behind a balancer vs one on SQLite" ;;
+    advisories) echo "Advisories and package queries: GET /v1/advisories, /v1/packages vs GET /v1/fleet" ;;
     size) echo "Code size of the device side (goal: libotaclient .text <= 150 KiB)" ;;
     sign) echo "Signer: ota-sign add of many files vs cp -r + sync of the same files" ;;
     esac
