@@ -571,10 +571,8 @@ srv_adv_eval(const ota_osv *adv, const char *file, const srv_rel *rels, size_t n
     for (size_t i = 0; !nomem && i < adv->naliases; i++)
         nomem = json_array_append_new(aliases, json_string(adv->aliases[i])) != 0;
     for (size_t i = 0; !nomem && i < n; i++) {
-        json_t *pkgs = json_array(), *r = rel_ref(rels[i].rel);
-        if (pkgs == NULL || r == NULL) {
-            json_decref(pkgs);
-            json_decref(r);
+        json_t *pkgs = json_array(), *r = NULL;
+        if (pkgs == NULL) {
             nomem = true;
             break;
         }
@@ -597,6 +595,15 @@ srv_adv_eval(const ota_osv *adv, const char *file, const srv_rel *rels, size_t n
             unknown_dev += nd;
             nunknown++;
         }
+        if (!all && st[i] == SRV_ADV_NOT_AFFECTED) { /* not listed: no object made */
+            json_decref(pkgs);
+            continue;
+        }
+        if ((r = rel_ref(rels[i].rel)) == NULL) {
+            json_decref(pkgs);
+            nomem = true;
+            break;
+        }
         int bad = json_object_set_new(r, "status", json_string(srv_adv_status_name(st[i])));
         if (reason != NULL)
             bad |= json_object_set_new(r, "reason", json_string(reason));
@@ -605,8 +612,7 @@ srv_adv_eval(const ota_osv *adv, const char *file, const srv_rel *rels, size_t n
         json_decref(pkgs);
         if (rels[i].devices != NULL)
             bad |= json_object_set(r, "devices", (json_t *) rels[i].devices);
-        if (bad != 0 || ((all || st[i] != SRV_ADV_NOT_AFFECTED) ? json_array_append_new(list, r)
-                                                                : (json_decref(r), 0)) != 0)
+        if (bad != 0 || json_array_append_new(list, r) != 0)
             nomem = true;
     }
     /* the fixing release of each (bundle, hardware) with an affected release */
