@@ -181,6 +181,7 @@ root_chain(vctx *v, const char *trusted)
     if (rc == OTA_OK)
         rc = ota_md_parse(buf, n, OTA_ROLE_ROOT, &root);
     free(buf);
+    buf = NULL; /* the loop below frees it after each read, failed or not */
     if (rc != OTA_OK) {
         problem(v, false, "%s: %s", trusted ? trusted : "1.root.json", ota_strerror(rc));
         return NULL;
