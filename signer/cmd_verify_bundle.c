@@ -150,7 +150,8 @@ x_begin(extract *x, const ota_bundle_component *c)
         goto out;
     }
     /* a new file (0644 less the umask): never anything already there */
-    if ((path = join(x->dir, c->name, ".img")) == NULL)
+    /* the package list (format 3) as the list it is, images as .img */
+    if ((path = join(x->dir, c->name, c->type == OTA_BUNDLE_SBOM ? ".json" : ".img")) == NULL)
         goto out;
     rc = otac_raw_create(x->dir_fd, path + strlen(x->dir) + 1, path, 0644, &x->img);
     snprintf(msg, sizeof msg, "%s: %s", path,
