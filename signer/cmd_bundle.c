@@ -423,6 +423,10 @@ load_sbom(const bundle_opts *o, ota_sbom *s, char *from, size_t from_cap)
     }
     uint8_t *doc = NULL;
     size_t len = 0;
+    struct stat st;
+    /* a directory, a FIFO, a device: refused input, never opened */
+    if (stat(o->sbom, &st) == 0 && !S_ISREG(st.st_mode))
+        return sign_error(SX_INPUT, "bundle: --sbom %s: not a regular file", o->sbom);
     rc = ota_file_read(o->sbom, OTA_SBOM_MAX_DOC_SIZE, &doc, &len);
     if (rc != OTA_OK)
         return sign_error(sbom_exit(rc), "bundle: --sbom %s: %s", o->sbom,
