@@ -122,6 +122,27 @@ expect_rc 0 "add a bundle without a list" "$S" add -r "$T/repo" "${KEYS[@]}" --p
 check "custom.ota_bundle of a format-1 bundle: no sbom member" \
     python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["signed"]["targets"]["fw1.otab"]["custom"]["ota_bundle"]; sys.exit("sbom" in b or b["format"] != 1)' "$T/repo/metadata/targets.json"
 
+expect_rc 0 "verify: the repository with a format-3 bundle is consistent" "$S" verify -r "$T/repo" -q
+# a signed entry whose sbom does not describe the list (a signer's bug, a
+# hand-made entry): staged, edited, signed, published; verify reports it
+forge() { # forge NAME PYTHON-STATEMENT-ON-b
+    local r=$T/forge-$1
+    "$S" init -r "$r" --root-key "$T/keys/root.key" --targets-key "$T/keys/targets.key" \
+        --snapshot-key "$T/keys/snapshot.key" --timestamp-key "$T/keys/timestamp.key" >/dev/null &&
+    { "$S" add -r "$r" --stage -k "$T/keys/targets.key" --path fw3.otab "$T/spdx-2.3.otab" >/dev/null 2>&1; [ $? -eq 17 ]; } &&
+    python3 -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); b=d["signed"]["targets"]["fw3.otab"]["custom"]["ota_bundle"]; '"$2"'; json.dump(d,open(p,"w"))' "$r/.ota/staged/targets.json" &&
+    "$S" sign -r "$r" -k "$T/keys/targets.key" >/dev/null &&
+    "$S" publish -r "$r" -k "$T/keys/snapshot.key" -k "$T/keys/timestamp.key" >/dev/null
+}
+forge count 'b["sbom"]["packages"] += 1' || failed "forge: a wrong package count published"
+expect_rc 4 "verify: a signed sbom with a wrong package count is a problem" "$S" verify -r "$T/forge-count" -q
+check "... saying so" sh -c "'$S' verify -r '$T/forge-count' 2>&1 | grep -q 'custom.ota_bundle.sbom does not describe the bundle.s package list'"
+forge sha 'b["sbom"]["sha256"] = "0" * 64' || failed "forge: a wrong list hash published"
+expect_rc 4 "verify: a signed sbom with a wrong list hash is a problem" "$S" verify -r "$T/forge-sha" -q
+forge unnamed 'del b["sbom"]' || failed "forge: an entry without sbom published"
+expect_rc 4 "verify: a format-3 bundle whose entry does not name its list is a problem" "$S" verify -r "$T/forge-unnamed" -q
+check "... saying so" sh -c "'$S' verify -r '$T/forge-unnamed' 2>&1 | grep -q 'carries a package list its entry does not name'"
+
 # ---- 5. a tampered list chunk: inspect, verify-bundle refuse it ------------------------------
 cp "$T/spdx-2.3.otab" "$T/tampered.otab"
 len=$(stat -c %s "$T/tampered.otab")
