@@ -341,6 +341,7 @@ bench: all deps-node
 #   formats/ota_report.c reports; device key bodies (server) . report
 #   formats/ota_bundle_format.c header, manifest, head, table  bundle (0, 1)
 #   formats/ota_bundle_reader.c chunks, inflate, tar, tree ... bundle (2), tree
+#   formats/ota_bundle_sbom.c a format-3 bundle's package list  bundle (2, bit 3)
 #   ota_bundle_custom_head (a target's custom.ota_bundle) .... release (2)
 #   formats/ota_release.c ota_release, ota_policy ............ release, client
 #   formats/ota_sbom.c SPDX, CycloneDX, dpkg/opkg status,
