@@ -336,6 +336,9 @@ read_fd(int fd, size_t max, uint8_t **out, size_t *len)
 ota_err
 ota_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 {
+    /* on every failure too: a caller may free *out whatever happened */
+    *out = NULL;
+    *len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT || errno == ENOTDIR ? OTA_E_NOT_FOUND : OTA_E_IO;

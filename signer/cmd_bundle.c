@@ -26,7 +26,7 @@ help(FILE *out)
             "                       [--pre-install SCRIPT] [--post-install SCRIPT]\n"
             "                       [--created TIME|now] [--mtime SECONDS] [--chunk-size SIZE]\n"
             "                       [--codec deflate|zstd] [--level N] [--jobs N] [--force]\n"
-            "                       [--quiet]\n"
+            "                       [--sbom FILE|auto] [--quiet]\n"
             "\n"
             "Builds one update bundle: header | manifest | chunk table | chunks, each chunk\n"
             "compressed on its own (on every core) and hashed, so a device can verify every\n"
@@ -53,6 +53,12 @@ help(FILE *out)
             "                           ota-client reads it) or zstd (format 2: smaller and\n"
             "                           faster to unpack, but a device needs ota-client 0.2 or\n"
             "                           later; older agents refuse the bundle, unharmed)\n"
+            "      --sbom FILE|auto     carry the package list in the bundle (format 3, for\n"
+            "                           ota-server's advisories; devices need an agent that\n"
+            "                           reads format 3, ota-client 0.2.0 or later): FILE is an\n"
+            "                           SPDX 2.2/2.3 or CycloneDX 1.4-1.6 JSON document; auto\n"
+            "                           reads the package database (dpkg, opkg status) of the\n"
+            "                           rootfs component (formats/SBOM.md)\n"
             "      --level N            compression level: 1..9 for deflate (default 6),\n"
             "                           1..19 for zstd (default %d)\n"
             "  -j, --jobs N             compression threads (default: online CPUs)\n"
@@ -61,8 +67,11 @@ help(FILE *out)
             "  -q, --quiet              no progress, no summary\n"
             "\n"
             "Refused inputs (exit 20): absolute or '..' paths, device nodes, fifos, sockets,\n"
-            "symlinks leaving the tree, names with control characters or invalid UTF-8.\n"
-            "Exit: 0 ok, 1 I/O, 2 usage, 15 no space, 19 output exists, 20 refused input.\n",
+            "symlinks leaving the tree, names with control characters or invalid UTF-8; an\n"
+            "SBOM that is not strict JSON, not SPDX 2.2/2.3 or CycloneDX 1.4-1.6, or past a\n"
+            "bound; a package database that is malformed or reached through a link.\n"
+            "Exit: 0 ok, 1 I/O, 2 usage, 6 SBOM file or package database not found,\n"
+            "15 no space, 19 output exists, 20 refused input.\n",
             OTA_BUNDLE_ZSTD_DEFAULT_LEVEL);
 }
 
@@ -152,6 +161,7 @@ typedef struct bundle_opts {
     uint64_t chunk;   /* 0: the writer's default */
     long level, jobs; /* 0: the writer's defaults */
     ota_bundle_codec codec;
+    const char *sbom; /* --sbom FILE, "auto" or NULL */
     bool force, quiet;
 } bundle_opts;
 
@@ -229,6 +239,11 @@ bundle_option(int c, const char *arg, const char *spelled, bundle_opts *o,
             return sign_error(SX_USAGE, "bundle: --jobs wants 1..%d", OTA_BUNDLE_MAX_JOBS);
         o->jobs = (long) num;
         break;
+    case 'B':
+        if (arg[0] == '\0')
+            return sign_error(SX_USAGE, "bundle: --sbom wants a file or 'auto'");
+        o->sbom = arg;
+        break;
     case 'f': o->force = true; break;
     case 'q': o->quiet = true; break;
     case ':': return sign_error(SX_USAGE, "bundle: option %s needs a value", spelled);
@@ -285,6 +300,8 @@ resolve_times(bundle_opts *o, const char *created_arg)
     return BUNDLE_RUN;
 }
 
+static const spec *rootfs_spec(const bundle_opts *o);
+
 /* argv into *o (BUNDLE_OPTS_INIT), every check and message of the command
  * line.  Returns BUNDLE_RUN, or the exit code (--help: 0).  bundle_opts_free
  * after either. */
@@ -305,6 +322,7 @@ bundle_parse(int argc, char **argv, bundle_opts *o)
         {"codec", required_argument, NULL, 'Z'},
         {"level", required_argument, NULL, 'L'},
         {"jobs", required_argument, NULL, 'j'},
+        {"sbom", required_argument, NULL, 'B'},
         {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -346,7 +364,82 @@ bundle_parse(int argc, char **argv, bundle_opts *o)
     const char *base = slash ? slash + 1 : o->output;
     if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
         return sign_error(SX_USAGE, "bundle: -o wants a file name, not '%s'", o->output);
+    if (o->sbom != NULL && strcmp(o->sbom, "auto") == 0 && rootfs_spec(o) == NULL)
+        return sign_error(SX_USAGE, "bundle: --sbom auto reads the package database of the "
+                                    "rootfs component, and there is none (--component "
+                                    "rootfs:NAME=DIR)");
     return BUNDLE_RUN;
+}
+
+/* ---- the package list (--sbom) ------------------------------------------------------------ */
+
+/* The first component given as rootfs:NAME=DIR, or NULL. */
+static const spec *
+rootfs_spec(const bundle_opts *o)
+{
+    for (size_t i = 0; i < o->nspecs; i++)
+        if (strcmp(o->specs[i].type, "rootfs") == 0)
+            return &o->specs[i];
+    return NULL;
+}
+
+/* Exit code for a list that could not be made: a missing file 6, a document
+ * or database refused 20 (whatever the rule: JSON, schema, bound, link),
+ * I/O 1. */
+static int
+sbom_exit(ota_err rc)
+{
+    switch (rc) {
+    case OTA_E_NOT_FOUND: return SX_NOTFOUND;
+    case OTA_E_IO: return SX_IO;
+    case OTA_E_NOMEM: return SX_FAIL;
+    default: return SX_INPUT;
+    }
+}
+
+/* The list --sbom names into *s, before anything is written; *from says
+ * where it came from (for the summary).  Returns an exit code. */
+static int
+load_sbom(const bundle_opts *o, ota_sbom *s, char *from, size_t from_cap)
+{
+    const char *why = NULL;
+    ota_err rc;
+    if (strcmp(o->sbom, "auto") == 0) {
+        const spec *sp = rootfs_spec(o);
+        const char *used = NULL;
+        rc = ota_sbom_from_tree(sp->path, s, &used, &why);
+        if (rc == OTA_E_NOT_FOUND && used == NULL)
+            return sign_error(SX_NOTFOUND, "bundle: --sbom auto: %s (rootfs:%s) has no package "
+                                           "database (var/lib/dpkg/status, usr/lib/opkg/status or "
+                                           "var/lib/opkg/status); give --sbom FILE",
+                              sp->path, sp->name);
+        if (rc != OTA_OK)
+            return sign_error(sbom_exit(rc), "bundle: --sbom auto: %s/%s: %s (%s)", sp->path,
+                              used != NULL ? used : "?", why != NULL && why[0] ? why
+                                                                              : ota_strerror(rc),
+                              ota_err_name(rc));
+        snprintf(from, from_cap, "%s/%s of rootfs:%s", sp->path, used, sp->name);
+        return SX_OK;
+    }
+    uint8_t *doc = NULL;
+    size_t len = 0;
+    struct stat st;
+    /* a directory, a FIFO, a device: refused input, never opened */
+    if (stat(o->sbom, &st) == 0 && !S_ISREG(st.st_mode))
+        return sign_error(SX_INPUT, "bundle: --sbom %s: not a regular file", o->sbom);
+    rc = ota_file_read(o->sbom, OTA_SBOM_MAX_DOC_SIZE, &doc, &len);
+    if (rc != OTA_OK)
+        return sign_error(sbom_exit(rc), "bundle: --sbom %s: %s", o->sbom,
+                          rc == OTA_E_LIMIT ? "larger than 16 MiB (OTA_SBOM_MAX_DOC_SIZE)"
+                          : rc == OTA_E_IO  ? "not a readable regular file"
+                                            : ota_strerror(rc));
+    rc = ota_sbom_parse(doc, len, s, &why);
+    free(doc);
+    if (rc != OTA_OK)
+        return sign_error(sbom_exit(rc), "bundle: --sbom %s: %s (%s)", o->sbom,
+                          why != NULL && why[0] ? why : ota_strerror(rc), ota_err_name(rc));
+    snprintf(from, from_cap, "%s", o->sbom);
+    return SX_OK;
 }
 
 /* ---- run: bundle_opts -> the bundle file ------------------------------------------------ */
@@ -401,12 +494,18 @@ bundle_run(const bundle_opts *o)
     size_t dl = slash ? (size_t) (slash - output) : 0;
     ota_atomic dst = OTA_ATOMIC_INIT;
     ota_bundle_writer *w = NULL;
+    ota_sbom sbom;
+    memset(&sbom, 0, sizeof sbom);
+    char sbom_from[1024] = "";
     int ret;
     char *dir = slash ? strndup(output, dl ? dl : 1) : strdup(".");
     if (dir == NULL) {
         ret = sign_fail(OTA_E_NOMEM, "bundle");
         goto out;
     }
+    /* the list first: a refused SBOM leaves nothing behind */
+    if (o->sbom != NULL && (ret = load_sbom(o, &sbom, sbom_from, sizeof sbom_from)) != SX_OK)
+        goto out;
     struct stat st;
     if (!o->force && lstat(output, &st) == 0) {
         ret = sign_error(SX_EXISTS, "bundle: %s exists (use --force to replace it)", output);
@@ -448,6 +547,11 @@ bundle_run(const bundle_opts *o)
     }
     if ((ret = add_inputs(o, w, &prog)) != SX_OK)
         goto out;
+    if (o->sbom != NULL && (rc = ota_bundle_writer_add_sbom(w, &sbom)) != OTA_OK) {
+        bu_progress_done(&prog);
+        ret = sign_error(sbom_exit(rc), "bundle: --sbom: %s", ota_bundle_writer_error(w));
+        goto out;
+    }
     uint64_t total = 0, head_len = 0;
     uint8_t head_sha[32];
     rc = ota_bundle_writer_finish(w, ota_atomic_fd(&dst), &total, &head_len, head_sha);
@@ -471,16 +575,25 @@ bundle_run(const bundle_opts *o)
         int lmin = 0, lmax = 0, ldef = 0;
         (void) ota_bundle_codec_levels(o->codec, &lmin, &lmax, &ldef);
         printf("%s: %s %s, %s\n", output, o->name, o->version, ota_human_size(total, h1));
-        printf("  format %u, %s level %ld%s\n", o->codec == OTA_BUNDLE_ZSTD ? 2u : 1u,
-               ota_bundle_codec_name(o->codec), o->level ? o->level : (long) ldef,
-               o->codec == OTA_BUNDLE_ZSTD ? " (devices need ota-client 0.2 or later: format 2)"
-                                           : "");
+        unsigned format = o->sbom != NULL ? OTA_BUNDLE_FORMAT_SBOM
+                          : o->codec == OTA_BUNDLE_ZSTD ? 2u : 1u;
+        printf("  format %u, %s level %ld%s\n", format, ota_bundle_codec_name(o->codec),
+               o->level ? o->level : (long) ldef,
+               format >= 2 ? " (devices need ota-client 0.2 or later)" : "");
+        if (o->sbom != NULL)
+            printf("  sbom: %s, %zu packages, from %s\n", sbom.source, sbom.npkgs, sbom_from);
         printf("  head: %llu bytes, sha256 %s\n", (unsigned long long) head_len, hex);
         printf("  input %s in %.2f s (%.0f MB/s)\n", ota_human_size(prog.done, h1), secs,
                secs > 0 ? (double) prog.done / secs / 1e6 : 0.0);
     }
+    if (o->sbom != NULL)
+        fprintf(stderr, "ota-sign: warning: %s is bundle format 3 (it carries a package list): "
+                        "devices need an agent that reads format 3 (ota-client 0.2.0 or later); "
+                        "older agents refuse it before downloading it\n",
+                output);
     ret = SX_OK;
 out:
+    ota_sbom_free(&sbom);
     ota_bundle_writer_free(w);
     ota_atomic_abort(&dst);
     free(dir);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign inspect: show a bundle's header, manifest and chunk table. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bundle_util.h"
 #include "cli.h"
@@ -16,23 +19,66 @@ help(FILE *out)
 {
     fprintf(out,
             "usage: ota-sign inspect [--json] [--chunks] FILE\n"
+            "       ota-sign inspect --sbom FILE\n"
             "\n"
             "Shows what a bundle contains: name, version, format and chunk compression\n"
             "(deflate or zstd), hardware ids, components, hooks, chunk size and count, and\n"
             "the head (header + manifest + table) length and SHA-256 that `ota-sign add` puts into the targets metadata.  Checks the head's\n"
             "structure and internal digest only; `ota-sign verify-bundle` checks every chunk.\n"
+            "A bundle of format 3 carries a package list (SBOM): its chunks are read and\n"
+            "checked against the head, and its source and package count shown.\n"
             "\n"
             "      --json       one JSON object on stdout (keys sorted)\n"
             "      --chunks     also list every chunk (index, component, offset, lengths,\n"
             "                   SHA-256 of the stored and of the uncompressed bytes)\n"
+            "      --sbom       print the bundle's package list (canonical JSON,\n"
+            "                   formats/SBOM.md) and nothing else\n"
             "\n"
-            "Exit: 0 ok, 2 usage, 4 not a bundle or a damaged one, 6 file system.\n");
+            "Exit: 0 ok, 2 usage, 4 not a bundle or a damaged one (a package list that does\n"
+            "not match the head included), 6 no package list (--sbom), 1 file system.\n");
 }
 
 static const char *
 ctype(ota_bundle_ctype t)
 {
-    return t == OTA_BUNDLE_TREE ? "tree" : "image";
+    return ota_bundle_ctype_name(t);
+}
+
+/* The package list of a format-3 bundle, read and checked against the head
+ * (the head's own hash: inspect has no signed anchor).  OTA_E_NOT_FOUND
+ * when it carries none. */
+static ota_err
+read_sbom(const char *path, const ota_bundle_head *h, ota_sbom *s, const char **why)
+{
+    memset(s, 0, sizeof *s);
+    const ota_bundle_manifest *m = h->manifest;
+    if (m->ncomponents == 0 || m->components[m->ncomponents - 1].type != OTA_BUNDLE_SBOM) {
+        *why = "the bundle carries no package list";
+        return OTA_E_NOT_FOUND;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *why = strerror(errno);
+        return OTA_E_IO;
+    }
+    ota_err rc = ota_bundle_sbom_read(fd, h->head_sha256, s, why);
+    close(fd);
+    return rc;
+}
+
+/* sha256 hex of the list's canonical bytes (the component's bytes) */
+static ota_err
+sbom_sha(const ota_sbom *s, char hex[65])
+{
+    uint8_t *list = NULL, d[32];
+    size_t len = 0;
+    ota_err rc = ota_sbom_encode(s, &list, &len);
+    if (rc != OTA_OK)
+        return rc;
+    ota_sha256(list, len, d);
+    ota_hex_encode(d, 32, hex);
+    free(list);
+    return OTA_OK;
 }
 
 /* Compressed bytes of component ci. */
@@ -50,7 +96,7 @@ stored_bytes(const ota_bundle_head *h, size_t ci)
 }
 
 static json_t *
-to_json(const ota_bundle_head *h, bool chunks)
+to_json(const ota_bundle_head *h, bool chunks, const ota_sbom *sbom)
 {
     const ota_bundle_manifest *m = h->manifest;
     char hex[65];
@@ -103,6 +149,10 @@ to_json(const ota_bundle_head *h, bool chunks)
     }
     if (hooks)
         json_object_set_new(o, "hooks", hooks);
+    if (sbom != NULL && sbom_sha(sbom, hex) == OTA_OK)
+        json_object_set_new(o, "sbom", json_pack("{s:s, s:I, s:s}", "source", sbom->source,
+                                                 "packages", (json_int_t) sbom->npkgs, "sha256",
+                                                 hex));
     if (chunks) {
         json_t *arr = json_array();
         uint64_t off = h->head_len;
@@ -135,13 +185,13 @@ fail:
 }
 
 static void
-print_human(const ota_bundle_head *h, bool chunks)
+print_human(const ota_bundle_head *h, bool chunks, const ota_sbom *sbom)
 {
     const ota_bundle_manifest *m = h->manifest;
     char hex[65], a[32], b[32];
     printf("bundle      %s %s (format %u)\n", m->name, m->version, m->format);
     printf("compression %s%s\n", ota_bundle_codec_name(m->codec),
-           m->format >= 2 ? " (format 2: devices need ota-client 0.2 or later)" : "");
+           m->format >= 2 ? " (format 2 and later: devices need ota-client 0.2 or later)" : "");
     printf("hardware   ");
     for (size_t i = 0; i < m->nhardware; i++)
         printf(" %s", m->hardware[i]);
@@ -173,6 +223,8 @@ print_human(const ota_bundle_head *h, bool chunks)
         printf("hook        %s: %zu bytes, sha256 %s\n", i == 0 ? "pre-install" : "post-install",
                m->hook_len[i], hex);
     }
+    if (sbom != NULL && sbom_sha(sbom, hex) == OTA_OK)
+        printf("sbom        %s, %zu packages, sha256 %s\n", sbom->source, sbom->npkgs, hex);
     if (chunks) {
         printf("%-7s %-16s %12s %9s %9s  %s\n", "index", "component", "offset", "stored", "size",
                "stored sha256");
@@ -195,10 +247,11 @@ cmd_inspect(int argc, char **argv)
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'J'},
         {"chunks", no_argument, NULL, 'C'},
+        {"sbom", no_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool json = false, chunks = false;
+    bool json = false, chunks = false, list = false;
     int c;
     if (sign_wants_help(argc, argv)) {
         help(stdout);
@@ -210,6 +263,7 @@ cmd_inspect(int argc, char **argv)
         switch (c) {
         case 'J': json = true; break;
         case 'C': chunks = true; break;
+        case 'S': list = true; break;
         default:
             return sign_error(SX_USAGE, "inspect: unknown option '%s' (see --help)",
                               argv[optind - 1]);
@@ -217,6 +271,9 @@ cmd_inspect(int argc, char **argv)
     }
     if (argc - optind != 1)
         return sign_error(SX_USAGE, "inspect: want exactly one FILE (see --help)");
+    if (list && (json || chunks))
+        return sign_error(SX_USAGE, "inspect: --sbom prints the package list alone (no --json "
+                                    "or --chunks)");
     const char *path = argv[optind];
     ota_bundle_head *h = NULL;
     ota_err rc = ota_bundle_head_read_file(path, &h);
@@ -225,8 +282,30 @@ cmd_inspect(int argc, char **argv)
     if (rc != OTA_OK)
         return sign_fail(rc, "inspect: %s: damaged or unsupported bundle", path);
     int ret = SX_OK;
-    if (json) {
-        json_t *o = to_json(h, chunks);
+    ota_sbom sbom;
+    const char *why = "";
+    rc = read_sbom(path, h, &sbom, &why);
+    bool have = rc == OTA_OK;
+    if (rc == OTA_E_NOT_FOUND && list) {
+        ret = sign_error(SX_NOTFOUND, "inspect: %s: %s (bundle format %u)", path, why,
+                         h->manifest->format);
+        goto out;
+    }
+    if (rc != OTA_OK && rc != OTA_E_NOT_FOUND) {
+        ret = sign_error(rc == OTA_E_IO || rc == OTA_E_NOMEM ? SX_IO : SX_VERIFY,
+                         "inspect: %s: package list: %s (%s)", path, why, ota_err_name(rc));
+        goto out;
+    }
+    if (list) {
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        if ((rc = ota_sbom_encode(&sbom, &bytes, &len)) != OTA_OK)
+            ret = sign_fail(rc, "inspect");
+        else if (fwrite(bytes, 1, len, stdout) != len || putchar('\n') == EOF)
+            ret = sign_error(SX_IO, "inspect: writing the list: %s", strerror(errno));
+        free(bytes);
+    } else if (json) {
+        json_t *o = to_json(h, chunks, have ? &sbom : NULL);
         char *s = o ? json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(1)) : NULL;
         if (s == NULL)
             ret = sign_fail(OTA_E_NOMEM, "inspect");
@@ -235,8 +314,10 @@ cmd_inspect(int argc, char **argv)
         free(s);
         json_decref(o);
     } else {
-        print_human(h, chunks);
+        print_human(h, chunks, have ? &sbom : NULL);
     }
+out:
+    ota_sbom_free(&sbom);
     ota_bundle_head_free(h);
     return ret;
 }

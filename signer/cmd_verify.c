@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ota-sign verify: check a whole repository offline, as a client would. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "common.h"
+#include "ota_bundle.h"
 #include "ota_limits.h"
 #include "ota_util.h"
 
@@ -23,7 +27,8 @@ help(FILE *out)
             "(or from FILE, e.g. the root your devices shipped with), each N+1.root.json\n"
             "signed by the old and the new root thresholds; timestamp, snapshot, targets\n"
             "and every delegated role: signatures, versions, lengths, hashes, expiry;\n"
-            "and every target file against its length and SHA-256.\n"
+            "and every target file against its length and SHA-256; a bundle's package list\n"
+            "(format 3) against its entry's custom.ota_bundle.sbom.\n"
             "\n"
             "exit: 0 valid, 8 valid but something has expired, 4 invalid, 6 not a\n"
             "repository\n"
@@ -138,6 +143,58 @@ load_entry(vctx *v, bool consistent, const char *role, const ota_metafile *m, ot
     return md;
 }
 
+/* A bundle of format 3 (its file already matched the signed length and
+ * hash): the package list it carries against custom.ota_bundle.sbom, both
+ * ways — a list the entry does not name, a named one that is not there or
+ * differs in source, count or SHA-256. */
+static void
+check_bundle_sbom(vctx *v, const ota_target *t, const char *file)
+{
+    const json_t *b = json_object_get(t->custom, "ota_bundle");
+    const json_t *named = json_object_get(b, "sbom");
+    uint64_t hl = 0;
+    uint8_t hs[32];
+    if (!json_is_object(b) || ota_bundle_custom_head(t->custom, &hl, hs) != OTA_OK)
+        return; /* not a bundle this verifier reads: the file's hash was checked */
+    if (named == NULL && json_integer_value(json_object_get(b, "format")) < 3)
+        return;
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        problem(v, false, "target %s: %s: %s", t->path, file, strerror(errno));
+        return;
+    }
+    ota_sbom s;
+    const char *why = "";
+    ota_err rc = ota_bundle_sbom_read(fd, hs, &s, &why);
+    close(fd);
+    if (rc == OTA_E_NOT_FOUND && named == NULL)
+        return;
+    if (rc != OTA_OK) {
+        problem(v, false, "target %s: package list: %s (%s)", t->path, why, ota_err_name(rc));
+        return;
+    }
+    uint8_t *list = NULL, d[32];
+    size_t len = 0;
+    char hex[65] = "";
+    if (ota_sbom_encode(&s, &list, &len) == OTA_OK) {
+        ota_sha256(list, len, d);
+        ota_hex_encode(d, 32, hex);
+    }
+    free(list);
+    const char *src = json_string_value(json_object_get(named, "source"));
+    const char *sha = json_string_value(json_object_get(named, "sha256"));
+    const json_t *np = json_object_get(named, "packages");
+    if (named == NULL)
+        problem(v, false, "target %s: the bundle carries a package list its entry does not "
+                          "name (custom.ota_bundle.sbom)", t->path);
+    else if (src == NULL || sha == NULL || !json_is_integer(np) || strcmp(src, s.source) != 0 ||
+             strcmp(sha, hex) != 0 || json_integer_value(np) != (json_int_t) s.npkgs)
+        problem(v, false, "target %s: custom.ota_bundle.sbom does not describe the bundle's "
+                          "package list (%s, %zu packages, sha256 %s)", t->path, s.source,
+                s.npkgs, hex);
+    ota_sbom_free(&s);
+}
+
 static void
 check_targets_files(vctx *v, bool consistent, const char *role, const ota_md *md)
 {
@@ -164,6 +221,8 @@ check_targets_files(vctx *v, bool consistent, const char *role, const ota_md *md
                  (t->hashes.has_sha512 && memcmp(h512, t->hashes.sha512, 64) != 0))
             problem(v, false, "target %s: file %s does not match its length/hash", t->path,
                     file);
+        else if (t->custom != NULL)
+            check_bundle_sbom(v, t, file);
         free(file);
         v->checked++;
     }
@@ -181,6 +240,7 @@ root_chain(vctx *v, const char *trusted)
     if (rc == OTA_OK)
         rc = ota_md_parse(buf, n, OTA_ROLE_ROOT, &root);
     free(buf);
+    buf = NULL; /* the loop below frees it after each read, failed or not */
     if (rc != OTA_OK) {
         problem(v, false, "%s: %s", trusted ? trusted : "1.root.json", ota_strerror(rc));
         return NULL;

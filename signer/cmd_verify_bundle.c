@@ -150,7 +150,8 @@ x_begin(extract *x, const ota_bundle_component *c)
         goto out;
     }
     /* a new file (0644 less the umask): never anything already there */
-    if ((path = join(x->dir, c->name, ".img")) == NULL)
+    /* the package list (format 3) as the list it is, images as .img */
+    if ((path = join(x->dir, c->name, c->type == OTA_BUNDLE_SBOM ? ".json" : ".img")) == NULL)
         goto out;
     rc = otac_raw_create(x->dir_fd, path + strlen(x->dir) + 1, path, 0644, &x->img);
     snprintf(msg, sizeof msg, "%s: %s", path,
@@ -461,6 +462,24 @@ cmd_verify_bundle(int argc, char **argv)
                          path);
         goto out;
     }
+    /* format 3: the package list, its chunks verified above, decoded strictly
+     * as ota-server will (formats/SBOM.md) */
+    const ota_bundle_head *vh = ota_bundle_reader_head(r);
+    const ota_bundle_manifest *vm = vh->manifest;
+    bool has_sbom = vm->components[vm->ncomponents - 1].type == OTA_BUNDLE_SBOM;
+    ota_sbom sbom;
+    memset(&sbom, 0, sizeof sbom);
+    if (has_sbom) {
+        const char *why = "";
+        ota_err lrc = ota_bundle_sbom_read(fd, vh->head_sha256, &sbom, &why);
+        if (lrc != OTA_OK) {
+            ret = lrc == OTA_E_IO || lrc == OTA_E_NOMEM
+                      ? sign_fail(lrc, "verify-bundle: %s: package list", path)
+                      : sign_error(SX_VERIFY, "verify-bundle: %s: INVALID package list: %s (%s)",
+                                   path, why, ota_err_name(lrc));
+            goto out;
+        }
+    }
     if (!quiet) {
         const ota_bundle_head *h = ota_bundle_reader_head(r);
         char hex[65], a[32];
@@ -473,11 +492,14 @@ cmd_verify_bundle(int argc, char **argv)
         printf("  head   %s, %llu bytes\n", hex, (unsigned long long) h->head_len);
         printf("  format %u, %s chunks\n", h->manifest->format,
                ota_bundle_codec_name(h->manifest->codec));
+        if (has_sbom)
+            printf("  sbom   %s, %zu packages\n", sbom.source, sbom.npkgs);
         printf("  reader memory %s\n", ota_human_size(ota_bundle_reader_memory(r), a));
         if (xopen)
             printf("  extracted %llu entries, %s into %s\n", (unsigned long long) x.entries,
                    ota_human_size(x.bytes, a), extract_dir);
     }
+    ota_sbom_free(&sbom);
     ret = SX_OK;
 out:
     ota_bundle_reader_free(r);

@@ -131,7 +131,7 @@ write_script(const otac_env *changes, char *dir, size_t dircap, char *file, size
 static ota_err
 ub_write(const otac_boot *b, const otac_env *changes, const char **writer, char *err)
 {
-    char *dir = malloc(1024), *file = malloc(1024);
+    char *dir = calloc(1, 1024), *file = calloc(1, 1024); /* "" until made: see out */
     ota_err rc = OTA_E_NOMEM;
     if (dir == NULL || file == NULL) {
         otac_boot_msg(err, "out of memory");

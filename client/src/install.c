@@ -848,6 +848,8 @@ k_manifest(void *user, const ota_bundle_manifest *m)
                     m->name, m->version, r->c_name, r->c_version);
     for (size_t i = 0; i < m->ncomponents; i++) {
         const ota_bundle_component *c = &m->components[i];
+        if (c->type == OTA_BUNDLE_SBOM)
+            continue; /* the package list: verified, never installed */
         const otac_slot *sl = otac_sysconf_slot(in->sc, c->name, r->slot);
         if (sl == NULL)
             return fail(in, OTA_E_UNSUPPORTED, "component '%s': no such slot class in %s",
@@ -878,9 +880,11 @@ static ota_err
 k_component_begin(void *user, const ota_bundle_component *c, uint64_t from)
 {
     run *r = user;
+    r->comp = c;
+    if (c->type == OTA_BUNDLE_SBOM)
+        return OTA_OK; /* its chunks are verified by the reader and dropped */
     const otac_slot *sl = otac_sysconf_slot(r->in->sc, c->name, r->slot);
     ota_err rc;
-    r->comp = c;
     progress(r, OTA_PHASE_PREPARE, r->pos);
     if (c->type == OTA_BUNDLE_TREE) {
         otac_dir_opts o = {.allow_setuid = sl->allow_setuid};
@@ -906,8 +910,9 @@ static ota_err
 k_image_write(void *user, const ota_bundle_component *c, uint64_t off, const uint8_t *buf,
               size_t len)
 {
-    (void) c;
     run *r = user;
+    if (c->type == OTA_BUNDLE_SBOM)
+        return OTA_OK; /* verified, written nowhere */
     ota_err rc = otac_raw_write(r->raw, off, buf, len);
     return rc == OTA_OK ? rc : slot_fail(r, rc, otac_raw_error(r->raw));
 }
@@ -944,7 +949,9 @@ k_component_end(void *user, const ota_bundle_component *c)
 {
     run *r = user;
     ota_err rc = OTA_OK;
-    if (c->type == OTA_BUNDLE_TREE) {
+    if (c->type == OTA_BUNDLE_SBOM) {
+        /* nothing was written */
+    } else if (c->type == OTA_BUNDLE_TREE) {
         if ((rc = otac_dir_sync(r->dir)) != OTA_OK)
             rc = slot_fail(r, rc, otac_dir_error(r->dir));
         otac_dir_close(r->dir);
@@ -1023,6 +1030,8 @@ run_hook(run *r, ota_bundle_hook which)
     }
     const char *first_path = NULL;
     for (size_t i = 0; i < r->m->ncomponents; i++) {
+        if (r->m->components[i].type == OTA_BUNDLE_SBOM)
+            continue; /* no slot */
         const otac_slot *sl = otac_sysconf_slot(in->sc, r->m->components[i].name, r->slot);
         if (first_path == NULL)
             first_path = sl->path;

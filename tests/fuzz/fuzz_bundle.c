@@ -14,11 +14,16 @@
  *      provider (two chunks in three, decompressed from the input itself
  *      with the bundle's codec, bit 2: with one byte off, so stale), bit 1 a
  *      source skip function (else the reader drops the bytes of local
- *      chunks itself). */
+ *      chunks itself), bit 3 also ota_bundle_sbom_read on the same bytes
+ *      (a memfd) with the same anchor: the package list of a format-3
+ *      bundle (seeds: corpus/fuzz_bundle/ *sbom*). */
+#define _GNU_SOURCE /* memfd_create */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -102,15 +107,16 @@ local(void *user, uint32_t index, const uint8_t usha[32], uint32_t ulen, uint8_t
     return OTA_OK;
 }
 
-/* The manifest bytes m[n] contain "format":2. */
-static bool
-says_format2(const uint8_t *m, size_t n)
+/* The format the manifest bytes m[n] name ("format":2 or 3), else 1. */
+static uint32_t
+says_format(const uint8_t *m, size_t n)
 {
-    static const char k[] = "\"format\":2";
-    for (size_t i = 0; i + sizeof k - 1 <= n; i++)
-        if (memcmp(m + i, k, sizeof k - 1) == 0)
-            return true;
-    return false;
+    static const char k[] = "\"format\":";
+    for (size_t i = 0; i + sizeof k <= n; i++)
+        if (memcmp(m + i, k, sizeof k - 1) == 0 && (m[i + sizeof k - 1] == '2' ||
+                                                    m[i + sizeof k - 1] == '3'))
+            return (uint32_t) (m[i + sizeof k - 1] - '0');
+    return 1;
 }
 
 static void
@@ -124,7 +130,7 @@ fuzz_head(const uint8_t *data, size_t size)
     if (mlen > rlen)
         mlen = rlen;
     size_t tlen = (rlen - mlen) / OTA_BUNDLE_ENTRY_LEN * OTA_BUNDLE_ENTRY_LEN;
-    ota_bundle_header h = {.format = says_format2(rest, mlen) ? 2u : 1u,
+    ota_bundle_header h = {.format = says_format(rest, mlen),
                            .chunk_size = OTA_BUNDLE_DEFAULT_CHUNK_SIZE,
                            .chunk_count = (uint32_t) (tlen / OTA_BUNDLE_ENTRY_LEN),
                            .manifest_len = mlen,
@@ -185,6 +191,18 @@ fuzz_reader(const uint8_t *data, size_t size, unsigned mode)
     pv.r = r;
     (void) ota_bundle_reader_run(r);
     ota_bundle_reader_free(r);
+    if ((mode & 8) && head_len) {
+        int fd = memfd_create("fuzz", 0);
+        if (fd < 0)
+            return;
+        if (write(fd, data, size) == (ssize_t) size) {
+            ota_sbom list;
+            const char *why = NULL;
+            if (ota_bundle_sbom_read(fd, anchor, &list, &why) == OTA_OK)
+                ota_sbom_free(&list);
+        }
+        close(fd);
+    }
 }
 
 int

@@ -183,6 +183,10 @@ def bundle_seeds():
     zmlen, ztlen = struct.unpack(">QQ", zgood[24:40])
     zmanifest = zgood[80:80 + zmlen]
     ztable = zgood[80 + zmlen:80 + zmlen + ztlen]
+    sgood = read(VEC, "bundle", "good-sbom-tree-image.otab")
+    smlen, stlen = struct.unpack(">QQ", sgood[24:40])
+    smanifest = sgood[80:80 + smlen]
+    stable = sgood[80 + smlen:80 + smlen + stlen]
     return {
         "manifest": b"\x00" + manifest,
         "head": b"\x01" + struct.pack(">H", mlen) + manifest + table,
@@ -195,6 +199,13 @@ def bundle_seeds():
         "reader-zstd": bytes([2]) + zgood,
         "reader-zstd-local-skip": bytes([2 + 3 * 3]) + zgood,
         "reader-zstd-bomb": bytes([2]) + read(VEC, "bundle", "bad-zstd-bomb.otab"),
+        # format 3: the package list as the last component (its manifest and
+        # head; the reader then ota_bundle_sbom_read, plain and with a
+        # provider and a skip function)
+        "manifest-sbom": b"\x00" + smanifest,
+        "head-sbom": b"\x01" + struct.pack(">H", smlen) + smanifest + stable,
+        "reader-sbom": bytes([2 + 3 * 8]) + sgood,
+        "reader-sbom-local-skip": bytes([2 + 3 * 11]) + sgood,
     }
 
 

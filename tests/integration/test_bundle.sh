@@ -307,6 +307,11 @@ if command -v python3 >/dev/null; then
     fi
     check "independent reader refuses a flipped payload" \
         bash -c "! python3 '$V/bundle_check.py' '$V/bad-payload-flip.otab' >/dev/null"
+    check "independent reader decodes the format-3 vector (with its package list) exactly" \
+        bash -c "python3 '$V/bundle_check.py' '$V/good-sbom-tree-image.otab' | cmp -s - '$V/good-sbom-tree-image.expect'"
+    for n in bad-sbom-flip bad-sbom-format2 bad-sbom-first; do
+        check "independent reader refuses $n" bash -c "! python3 '$V/bundle_check.py' '$V/$n.otab' >/dev/null 2>&1"
+    done
 else
     skip "independent reader" "python3 not installed"
 fi

@@ -432,6 +432,16 @@ check "... the target file is kept with the staged metadata" sh -c "find '$R1/.o
 expect_rc 0 "... second targets key signs" "$SIGN" sign -r "$R1" -k k/t2b.key
 expect_rc 0 "... published" "$SIGN" publish -r "$R1" "${O1[@]}"
 expect_rc 0 "... the published repository has its target file (verify)" "$SIGN" verify -r "$R1" -q
+# the next root version not a regular file (scan-build: its buffer was freed twice)
+nextroot="$R1/metadata/$(($(jq .signed.version "$R1/metadata/root.json") + 1)).root.json"
+mkdir "$nextroot"
+# glibc's checking malloc makes a double free abort every time (ASan builds: ASan does)
+mdebug=
+[ -n "${OTA_SANITIZED:-}" ] || mdebug=$(ls /lib/*-linux-gnu*/libc_malloc_debug.so.0 /lib/libc_malloc_debug.so.0 2>/dev/null | head -1)
+LD_PRELOAD=$mdebug MALLOC_CHECK_=3 "$SIGN" verify -r "$R1" -q >err.txt 2>&1
+check "verify: the next root version is a directory: a problem (exit 4), no crash" [ $? -eq 4 ]
+check "... named" grep -q "root.json: input/output error" err.txt
+rmdir "$nextroot"
 check "... nothing left in staged/" sh -c "! find '$R1/.ota/staged' -type f | grep -q ."
 echo "staged firmware 2" > st-fw2.bin
 "$SIGN" add -r "$R1" -k k/targets.key "${O1[@]}" st-fw2.bin >/dev/null 2>&1

@@ -1524,7 +1524,7 @@ v_begin(void *user, const ota_bundle_component *c, uint64_t from)
 {
     (void) from;
     vrec *v = user;
-    if (c->type == OTA_BUNDLE_IMAGE) {
+    if (c->type == OTA_BUNDLE_IMAGE || c->type == OTA_BUNDLE_SBOM) {
         crypto_hash_sha256_init(&v->img);
         v->in_img = true;
     }
@@ -1544,14 +1544,19 @@ static ota_err
 v_end(void *user, const ota_bundle_component *c)
 {
     vrec *v = user;
-    if (c->type == OTA_BUNDLE_IMAGE) {
+    if (c->type == OTA_BUNDLE_IMAGE || c->type == OTA_BUNDLE_SBOM) {
         uint8_t d[32];
         char hex[65];
         crypto_hash_sha256_final(&v->img, d);
         ota_hex_encode(d, 32, hex);
-        v->used += (size_t) snprintf(v->list + v->used, sizeof v->list - v->used,
-                                     "image %s %llu %s\n", c->name, (unsigned long long) c->size,
-                                     hex);
+        /* format 3: "sbom SIZE SHA256" of the package list's bytes */
+        if (c->type == OTA_BUNDLE_SBOM)
+            v->used += (size_t) snprintf(v->list + v->used, sizeof v->list - v->used,
+                                         "sbom %llu %s\n", (unsigned long long) c->size, hex);
+        else
+            v->used += (size_t) snprintf(v->list + v->used, sizeof v->list - v->used,
+                                         "image %s %llu %s\n", c->name,
+                                         (unsigned long long) c->size, hex);
     }
     return OTA_OK;
 }
@@ -1609,7 +1614,7 @@ test_vectors(void **state)
         free(exp);
         free(names[i]);
     }
-    assert_true(ok >= 2 && bad >= 10); /* format 1 and format 2 (zstd) */
+    assert_true(ok >= 3 && bad >= 13); /* formats 1, 2 (zstd) and 3 (sbom) */
 }
 
 
@@ -3741,6 +3746,70 @@ gen_vectors(const char *dir)
         write_expect(dir, fn, hs, hl, body);
         free(b);
     }
+    /* format 3: the good bundle again (deflate) with the SPDX vector's list */
+    size_t dl = 0;
+    uint8_t *doc = tu_read("formats/vectors/sbom/spdx-2.3.json", &dl);
+    assert_non_null(doc);
+    ota_sbom sb;
+    assert_int_equal(ota_sbom_parse(doc, dl, &sb, NULL), OTA_OK);
+    free(doc);
+    cfg.codec = OTA_BUNDLE_DEFLATE;
+    cfg.level = 0;
+    assert_int_equal(ota_bundle_writer_new(&cfg, &w), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_tree(w, "app", t, false), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_image(w, "boot", p), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_sbom(w, &sb), OTA_OK);
+    ota_sbom_free(&sb);
+    fd = memfd_create("v", 0);
+    assert_int_equal(ota_bundle_writer_finish(w, fd, &total, &hl, hs), OTA_OK);
+    ota_bundle_writer_free(w);
+    b = malloc(total);
+    assert_int_equal(pread(fd, b, total, 0), (ssize_t) total);
+    close(fd);
+    vrec v3 = {.used = 0};
+    sink.user = &v3;
+    msrc s3 = {.p = b, .len = total};
+    rc.read_user = &s3;
+    rc.head_sha256 = hs;
+    rc.head_length = hl;
+    assert_int_equal(ota_bundle_reader_new(&rc, &r), OTA_OK);
+    assert_int_equal(ota_bundle_reader_run(r), OTA_OK);
+    ota_bundle_reader_free(r);
+    assert_int_equal(strncmp(v3.list, v.list, strlen(v.list)), 0); /* the same, then the list */
+    write_file(dir, "good-sbom-tree-image.otab", b, total);
+    write_expect(dir, "good-sbom-tree-image.expect", hs, hl, v3.list);
+    /* its last stored byte (the list's chunk) changed */
+    b[total - 1] ^= 0x01;
+    write_file(dir, "bad-sbom-flip.otab", b, total);
+    write_expect(dir, "bad-sbom-flip.expect", hs, hl, "error E_HASH\n");
+    free(b);
+    /* crafted, every hash right: an image of 2000 zeros and a list (raw
+     * chunks), the list in format 2 and the list first */
+    size_t ll = 0;
+    uint8_t *list = tu_read("formats/vectors/sbom/spdx-2.3.list.json", &ll);
+    assert_non_null(list);
+    uint8_t zero2[2000] = {0};
+    for (int k = 0; k < 2; k++) {
+        rchunk rc3[2];
+        json_t *ci = json_pack("{s:s, s:s, s:i}", "name", "img", "type", "image", "size", 2000);
+        json_t *cl = json_pack("{s:s, s:s, s:I}", "name", "sbom", "type", "sbom", "size",
+                               (json_int_t) ll);
+        json_t *m3 = zstd_manifest(k == 0 ? json_pack("[o,o]", ci, cl) : json_pack("[o,o]", cl, ci),
+                                   "deflate");
+        if (k == 1)
+            json_object_set_new(m3, "format", json_integer(3));
+        rchunk_make(&rc3[k == 0 ? 0 : 1], zero2, sizeof zero2, zero2, sizeof zero2);
+        rchunk_make(&rc3[k == 0 ? 1 : 0], list, ll, list, ll);
+        b = assemble(m3, CHUNK, rc3, 2, &len, &hl, hs);
+        const char *name = k == 0 ? "bad-sbom-format2" : "bad-sbom-first";
+        char fn[128];
+        snprintf(fn, sizeof fn, "%s.otab", name);
+        write_file(dir, fn, b, len);
+        snprintf(fn, sizeof fn, "%s.expect", name);
+        write_expect(dir, fn, hs, hl, "error E_FORMAT\n");
+        free(b);
+    }
+    free(list);
 }
 
 static void

@@ -539,6 +539,17 @@ test_manifest_rules(void **state)
     ota_err rc = read_list(path, hs, &s, &why);
     assert_true(rc == OTA_E_FORMAT || rc == OTA_E_JSON);
     assert_int_equal(s.npkgs, 0);
+    /* a list one byte past the bound, every hash right: refused from the
+     * head, before a chunk of it is read */
+    size_t big = OTA_SBOM_MAX_LIST_SIZE + 1;
+    pay = realloc(pay, 100 + big);
+    assert_non_null(pay);
+    memset(pay + 100, ' ', big);
+    sizes[1] = big;
+    snprintf(man, sizeof man, MAN_HEAD IMG(100) ",{\"name\":\"sbom\",\"size\":%zu,\"type\":\"sbom\"}" MAN_TAIL("3"), big);
+    craft(man, sizes, 2, pay, path, sizeof path, hs);
+    assert_int_equal(read_list(path, hs, &s, &why), OTA_E_LIMIT);
+    assert_int_equal(s.npkgs, 0);
     free(bad);
     free(pay);
     free(img);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reader of the bundle format (formats/BUNDLE.md, formats 1 and 2).
+"""Independent reader of the bundle format (formats/BUNDLE.md, formats 1 to 3).
 
 Standard library only (format 2 zstd chunks: the frame header and block
 structure are checked here, the blocks are decoded by the `zstd` command);
@@ -9,7 +9,8 @@ check that the spec and the implementation agree.
 usage: bundle_check.py FILE [HEAD_SHA256 HEAD_LENGTH]
 
 Prints the same lines as a vector's .expect file (head_sha256, head_length,
-then "entry PATH SIZE|dir|TARGET" and "image NAME SIZE SHA256") and exits 0,
+then "entry PATH SIZE|dir|TARGET", "image NAME SIZE SHA256" and, format 3,
+"sbom SIZE SHA256" of the package list's bytes) and exits 0,
 or prints "error: ..." and exits 1.
 """
 import hashlib
@@ -77,7 +78,7 @@ def main():
     if data[:8] != MAGIC:
         fail("not a bundle")
     fmt, flags, cs, cc, ml, tl, pl = struct.unpack(">IIIIQQQ", data[8:48])
-    if fmt not in (1, 2) or flags != 0:
+    if fmt not in (1, 2, 3) or flags != 0:
         fail("unsupported format %d flags %d" % (fmt, flags))
     if tl != cc * ENTRY or cs & (cs - 1) or not 65536 <= cs <= 4 << 20:
         fail("bad header")
@@ -98,6 +99,13 @@ def main():
     codec = m.get("compression", "deflate" if fmt == 1 else None)
     if (fmt == 1) != ("compression" not in m) or codec not in ("deflate", "zstd"):
         fail("compression %r in format %d" % (codec, fmt))
+    # format 3: at most one "sbom" component, named sbom, the last one, after
+    # something to install, 1 .. 4 MiB (the canonical package list)
+    comps = m["components"]
+    for i, c in enumerate(comps):
+        if c["type"] == "sbom" and (fmt < 3 or c["name"] != "sbom" or i != len(comps) - 1 or i == 0
+                                    or not 1 <= c["size"] <= 4 << 20 or set(c) != {"name", "size", "type"}):
+            fail("sbom component %r in format %d" % (c, fmt))
     if len(data) != head_len + pl:
         fail("length %d, header says %d" % (len(data), head_len + pl))
     print("head_sha256 %s\nhead_length %d" % (head_sha, head_len))
@@ -134,6 +142,16 @@ def main():
         if c["type"] == "image":
             print("image %s %d %s" % (c["name"], c["size"], hashlib.sha256(stream).hexdigest()))
             continue
+        if c["type"] == "sbom":
+            # the canonical package list: canonical JSON of format 1 (SBOM.md)
+            lst = json.loads(bytes(stream))
+            if json.dumps(lst, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() != bytes(stream) \
+                    or lst.get("format") != 1:
+                fail("the package list is not a canonical list of format 1")
+            print("sbom %d %s" % (c["size"], hashlib.sha256(stream).hexdigest()))
+            continue
+        if c["type"] != "tree":
+            fail("component type %r" % c["type"])
         with tarfile.open(fileobj=io.BytesIO(bytes(stream)), mode="r:") as t:
             for ti in t:
                 if ti.isdir():
