@@ -4,7 +4,9 @@
 # the device agent checks, updates into A/B slots, its health check confirms;
 # a broken release is staged (rollout 0 %, then 100 %), fails its health
 # check and the device goes back → the server shows every signed report → a
-# signed floor retires old versions → an attack is refused.  Uses the demo
+# signed floor retires old versions → an attack is refused → an advisory
+# names the device still running a vulnerable openssl and the release that
+# fixes it, which the device then installs.  Uses the demo
 # keys in keys-example/ (unencrypted, public: never for production).
 # The programs are $BUILD's (default build/), or OTA_BINDIR's (e.g. /usr/bin
 # of the installed packages); the demo's files go into $BUILD/demo either way.
@@ -34,7 +36,9 @@ run "$SIGN" init -r "$D/repo" --root-key "$K/root.key" --targets-key "$K/targets
     --snapshot-key "$K/snapshot.key" --timestamp-key "$K/timestamp.key"
 
 step "2. build machine: an update bundle (a file tree and a 4 MiB firmware image, chunked, each chunk hashed)"
-mkdir -p "$D/src/rootfs/etc" "$D/src/rootfs/usr/bin"
+mkdir -p "$D/src/rootfs/etc" "$D/src/rootfs/usr/bin" "$D/src/rootfs/usr/lib" "$D/src/rootfs/var/lib/dpkg"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$D/src/rootfs/usr/lib/os-release"
+OPENSSL=3.0.11-1~deb12u1 # the openssl each release carries (its dpkg status)
 head -c 4194304 /dev/urandom >"$D/src/fw.img" # stands in for a modem firmware
 # mkrel VERSION [NOTE] [ota-sign add options...]: build and publish gw-fw
 # VERSION (its firmware image differs from the last one in one 256 KiB chunk)
@@ -44,10 +48,12 @@ mkrel() {
     echo "gateway firmware $v$note" >"$D/src/rootfs/etc/version"
     printf '#!/bin/sh\necho hello from %s\n' "$v" >"$D/src/rootfs/usr/bin/hello"
     chmod 755 "$D/src/rootfs/usr/bin/hello"
+    printf 'Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: %s\n' \
+        "$OPENSSL" >"$D/src/rootfs/var/lib/dpkg/status"
     printf 'firmware %s' "$v" | dd of="$D/src/fw.img" bs=1 seek=1048576 conv=notrunc status=none
     run "$SIGN" bundle --name gw-fw --version "$v" --hardware gw-1 \
-        --component tree:rootfs="$D/src/rootfs" --component image:fw="$D/src/fw.img" \
-        -o "$D/gw-fw-$v.otab" --quiet
+        --component rootfs:rootfs="$D/src/rootfs" --component image:fw="$D/src/fw.img" \
+        --sbom auto -o "$D/gw-fw-$v.otab" --quiet
     run "$SIGN" add -r "$D/repo" "${ONLINE[@]}" --path "gw-fw-$v.otab" "$@" "$D/gw-fw-$v.otab"
 }
 mkrel 1.0.0
@@ -58,8 +64,9 @@ run "$SIGN" status -r "$D/repo"
 step "3. hosting: ota-server serves the repository on 127.0.0.1 and records device reports"
 printf 'demo-admin-token-0123456789abcdef\n' >"$D/admin.token"
 chmod 600 "$D/admin.token"
+mkdir -p "$D/advisories"
 "$SERVER" --root "$D/repo" --listen 127.0.0.1:0 --access-log off --db "$D/reports.db" \
-    --admin-token-file "$D/admin.token" 2>"$D/server.err" &
+    --admin-token-file "$D/admin.token" --advisories "$D/advisories" 2>"$D/server.err" &
 SERVER_PID=$!
 URL=
 for _ in $(seq 1 100); do
@@ -179,6 +186,38 @@ else
     echo "demo: the tampered bundle was NOT refused (exit $rc)" >&2
     exit 1
 fi
+
+step "11. after shipment: an advisory for openssl; which devices run it, and the release that fixes it"
+cat >"$D/advisories/dsa-demo.json" <<'EOF2'
+{"id": "DSA-9999-1", "modified": "2026-12-01T00:00:00Z", "aliases": ["CVE-2099-9999"],
+ "summary": "openssl - security update (a demo advisory)",
+ "affected": [{"package": {"ecosystem": "Debian:12", "name": "openssl"},
+   "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.13-1~deb12u1"}]}]}]}
+EOF2
+OPENSSL=3.0.13-1~deb12u1
+mkrel 1.3.0 " (openssl 3.0.13)"
+run kill -HUP "$SERVER_PID" # the server reads its --advisories directory again
+for _ in $(seq 1 100); do grep -q "SIGHUP: advisories" "$D/server.err" && break; sleep 0.05; done
+# advisory ID: "device on release, ..." and the fix
+show_advisory() {
+    curl -s -H "Authorization: Bearer $(cat "$D/admin.token")" -o "$D/advisory.json" "$URL/v1/advisories/DSA-9999-1"
+    python3 -c 'import json, sys
+a = json.load(open(sys.argv[1]))
+print("  %s (%s): %d device(s) affected" % (a["id"], a["summary"], a["affected_devices"]))
+for r in a["releases"]:
+    ids = ", ".join(r.get("devices", {}).get("ids", [])) or "no device"
+    print("  %-6s %-12s %s" % (r["version"], r["status"], ids))
+for f in a["fixed_by"]:
+    r = f["release"]
+    print("  fixed for %s on %s by %s (rollout %s %%)" % (f["bundle"], f["hardware"], r["version"], r["rollout"]) if r else "  no fix yet")' "$D/advisory.json"
+}
+echo "GET /v1/advisories/DSA-9999-1:"
+show_advisory
+run "${C[@]}" update
+"$DEV/reboot.sh"
+run "${C[@]}" daemon --once
+echo "after the device installed 1.3.0 and reported it:"
+show_advisory
 
 step "done"
 echo "Everything above ran on 127.0.0.1; files are in $D."
