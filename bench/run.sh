@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 export BUILD=${BUILD:-build}
 OUT=${OUT:-bench/RESULTS.md}
-ALL="bundle install download delta metadata refresh server reports advisories sign size"
+ALL="bundle install download delta metadata refresh server reports advisories size sign"
 ONLY=${ONLY:-$ALL}
 
 # name -> command line (QUICK: smaller inputs, same comparisons)
@@ -71,10 +71,29 @@ title_of() {
 
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-# previous sections, to keep the ones not run now
+# previous sections, to keep the ones not run now; and what was written by
+# hand after a section's end marker (analysis, a section of its own without
+# a marker), kept after that section: everything up to the next section's
+# "## title" heading
 if [ -f "$OUT" ]; then
-    awk -v dir="$W" '/^<!-- bench:[a-z]+ -->$/ { name = substr($0, 12); sub(/ -->$/, "", name); f = dir "/old-" name; next }
-                     /^<!-- end -->$/ { f = ""; next } f != "" { print > f }' "$OUT"
+    awk -v dir="$W" '
+        function flush_after(upto,   i) {
+            if (prev != "") for (i = 1; i <= upto; i++) print buf[i] > (dir "/after-" prev)
+            n = 0
+        }
+        /^<!-- bench:[a-z]+ -->$/ {
+            # drop the next section own heading (and the blank lines around it)
+            k = n
+            while (k > 0 && buf[k] == "") k--
+            if (k > 0 && buf[k] ~ /^## /) k--
+            while (k > 0 && buf[k] == "") k--
+            flush_after(k)
+            name = substr($0, 12); sub(/ -->$/, "", name); f = dir "/old-" name; after = 0; next
+        }
+        /^<!-- end -->$/ { f = ""; prev = name; after = 1; n = 0; next }
+        f != "" { print > f; next }
+        after { buf[++n] = $0 }
+        END { k = n; while (k > 0 && buf[k] == "") k--; flush_after(k) }' "$OUT"
 fi
 
 rc=0
@@ -126,6 +145,7 @@ done
         else echo "Not run yet: \`make bench ONLY=$b\`."
         fi
         echo "<!-- end -->"
+        if [ -f "$W/after-$b" ]; then cat "$W/after-$b"; fi
     done
 } >"$W/results.md"
 mv "$W/results.md" "$OUT"
