@@ -5,8 +5,9 @@
 # a broken release is staged (rollout 0 %, then 100 %), fails its health
 # check and the device goes back → the server shows every signed report → a
 # signed floor retires old versions → an attack is refused → an advisory
-# names the device still running a vulnerable openssl and the release that
-# fixes it, which the device then installs.  Uses the demo
+# names the devices (the demo device and three simulated ones) running a
+# vulnerable openssl and the release that fixes it, which the demo device
+# installs; a floor then retires the vulnerable releases.  Uses the demo
 # keys in keys-example/ (unencrypted, public: never for production).
 # The programs are $BUILD's (default build/), or OTA_BINDIR's (e.g. /usr/bin
 # of the installed packages); the demo's files go into $BUILD/demo either way.
@@ -211,13 +212,29 @@ for f in a["fixed_by"]:
     r = f["release"]
     print("  fixed for %s on %s by %s (rollout %s %%)" % (f["bundle"], f["hardware"], r["version"], r["rollout"]) if r else "  no fix yet")' "$D/advisory.json"
 }
+# three more devices of the fleet, simulated: the signed report each one's
+# agent would send (tests/tools/mkreport; not there in an installed-package run)
+MK="$B/tests/mkreport"
+if [ -x "$MK" ]; then
+    for dv in demo-gw-0002:1.0.0 demo-gw-0003:1.0.0 demo-gw-0004:1.1.0; do
+        "$MK" --seed-text "demo-key-${dv%%:*}" --device "${dv%%:*}" --hardware gw-1 \
+            --version "${dv#*:}" --result success --seq 1 --out "$D/sim-report.json"
+        curl -s -o /dev/null -H 'Content-Type: application/json' \
+            --data-binary "@$D/sim-report.json" "$URL/v1/reports"
+        echo "simulated device ${dv%%:*} reports gw-fw ${dv#*:}"
+    done
+else
+    echo "(no $MK: the simulated devices are left out; the demo device is shown alone)"
+fi
 echo "GET /v1/advisories/DSA-9999-1:"
 show_advisory
 run "${C[@]}" update
 "$DEV/reboot.sh"
 run "${C[@]}" daemon --once
-echo "after the device installed 1.3.0 and reported it:"
+echo "after the demo device installed 1.3.0 and reported it (the others have not updated yet):"
 show_advisory
+echo "closing the loop: a signed floor retires the vulnerable releases (no device installs them again)"
+run "$SIGN" floor -r "$D/repo" "${ONLINE[@]}" gw-fw 1.3.0
 
 step "done"
 echo "Everything above ran on 127.0.0.1; files are in $D."
