@@ -298,15 +298,22 @@ integration: all
 
 # ThreadSanitizer (gcc): the unit tests, then the suites whose programs run
 # threads — ota-server's request handling, ota-sign bundle's compression
-# workers — against build-tsan/ (a reported race exits 66: the suite fails)
-TSAN_SUITES := test_server_files test_server_reports test_server_limits test_bundle
+# workers, the server's package-list cache — against build-tsan/.  Every
+# report is written to build-tsan/reports/SUITE.PID (log_path) and fails
+# the run: a server's exit code (66 after a race) is not seen by the suites,
+# which stop it with a signal.
+TSAN_SUITES := test_server_files test_server_reports test_server_limits test_bundle test_advisories
 .PHONY: tsan
 tsan: deps
 	@$(MAKE) --no-print-directory SAN=thread BUILD=build-tsan all
 	@$(MAKE) --no-print-directory SAN=thread BUILD=build-tsan unit
-	@rc=0; for s in $(TSAN_SUITES); do echo "tsan: $$s"; \
-	  BUILD=build-tsan OTA_SANITIZED=1 OTA_SAN=thread TSAN_OPTIONS=exitcode=66 \
-	    bash tests/integration/$$s.sh | tail -1; [ "$${PIPESTATUS[0]}" -eq 0 ] || rc=1; done; exit $$rc
+	@rm -rf build-tsan/reports; mkdir -p build-tsan/reports; \
+	rc=0; for s in $(TSAN_SUITES); do echo "tsan: $$s"; \
+	  BUILD=build-tsan OTA_SANITIZED=1 OTA_SAN=thread \
+	  TSAN_OPTIONS="exitcode=66 log_path=$(CURDIR)/build-tsan/reports/$$s" \
+	    bash tests/integration/$$s.sh | tail -1; [ "$${PIPESTATUS[0]}" -eq 0 ] || rc=1; \
+	  for r in build-tsan/reports/$$s.*; do [ -f "$$r" ] || continue; rc=1; \
+	    echo "tsan: $$s: a ThreadSanitizer report ($$r):"; head -40 "$$r"; done; done; exit $$rc
 
 test: deps
 	@$(MAKE) --no-print-directory all

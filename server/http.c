@@ -581,9 +581,13 @@ unsigned
 srv_http_stop(srv *s, bool (*again)(void))
 {
     atomic_store(&s->draining, true);
+    /* new connections are refused from here on: the listening socket is
+     * shut down now but closed only after MHD_stop_daemon — MHD's thread
+     * may still be taking it out of its epoll set, and a closed number can
+     * be reused by the next open (ThreadSanitizer saw that race) */
     MHD_socket lfd = MHD_quiesce_daemon(s->daemon);
     if (lfd != MHD_INVALID_SOCKET)
-        close(lfd); /* new connections are refused from here on */
+        (void) shutdown(lfd, SHUT_RDWR);
     pthread_mutex_lock(&s->conn_lock);
     pthread_cond_signal(&s->conn_cond);
     pthread_mutex_unlock(&s->conn_lock);
@@ -595,6 +599,8 @@ srv_http_stop(srv *s, bool (*again)(void))
     int64_t left = atomic_load(&s->metrics.active);
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
     if (s->reaper_started) {
         pthread_mutex_lock(&s->conn_lock);
         s->reaper_stop = true;
