@@ -292,9 +292,17 @@ interop: all deps-node
 # Under sanitizers, faketime's LD_PRELOAD comes before the ASan runtime
 # (harmless, so the link-order check is off) and memory bounds are not
 # measured (OTA_SANITIZED).
+# Under SAN every sanitizer report goes to $(BUILD)/san-reports/ (log_path)
+# and fails the run: a server stopped with a signal, or a program whose
+# failure a test expects, would otherwise hide one (exit codes unseen).
+SAN_REPORTS := $(abspath $(BUILD))/san-reports
 integration: all
-	@BUILD=$(BUILD) $(if $(SAN),OTA_SANITIZED=1 ASAN_OPTIONS=verify_asan_link_order=0) \
-	  $(if $(SAN),OTA_SAN=$(SAN)) tests/integration/run.sh
+	@$(if $(SAN),rm -rf $(SAN_REPORTS); mkdir -p $(SAN_REPORTS);) \
+	BUILD=$(BUILD) $(if $(SAN),OTA_SANITIZED=1 \
+	  ASAN_OPTIONS=verify_asan_link_order=0:log_path=$(SAN_REPORTS)/asan \
+	  UBSAN_OPTIONS=log_path=$(SAN_REPORTS)/ubsan OTA_SAN=$(SAN)) tests/integration/run.sh; \
+	rc=$$?; $(if $(SAN),for r in $(SAN_REPORTS)/*; do [ -f "$$r" ] || continue; rc=1; \
+	  echo "integration: a sanitizer report ($$r):"; head -40 "$$r"; done;) exit $$rc
 
 # ThreadSanitizer (gcc): the unit tests, then the suites whose programs run
 # threads — ota-server's request handling, ota-sign bundle's compression

@@ -44,6 +44,10 @@ pl_namespace() {
 
 fatal() { failed "$1" "${2:-}"; finish; exit 1; }
 
+# the programs run under strace, and LeakSanitizer cannot run under ptrace:
+# off in sanitizer builds (as in test_powercut.sh)
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
 # detach every loop device backed by one of our image files
 detach_loops() {
     local img dev
