@@ -717,12 +717,13 @@ out:
 
 /* ---- files ------------------------------------------------------------------- */
 
+/* pread until n bytes or the end of the file; *got what was read */
 static ota_err
-read_full(int fd, uint8_t *buf, size_t n, size_t *got)
+pread_full(int fd, uint8_t *buf, size_t n, uint64_t off, size_t *got)
 {
     size_t done = 0;
     while (done < n) {
-        ssize_t r = read(fd, buf + done, n - done);
+        ssize_t r = pread(fd, buf + done, n - done, (off_t) (off + done));
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -736,6 +737,64 @@ read_full(int fd, uint8_t *buf, size_t n, size_t *got)
 }
 
 ota_err
+otab_head_pread(int fd, uint8_t **buf, size_t *len, bool *is_bundle, const char **why)
+{
+    const char *w = NULL;
+    if (why == NULL)
+        why = &w;
+    *buf = NULL;
+    *len = 0;
+    *is_bundle = false;
+    uint8_t hb[OTA_BUNDLE_HEADER_LEN];
+    size_t got = 0;
+    ota_err rc = pread_full(fd, hb, sizeof hb, 0, &got);
+    if (rc != OTA_OK) {
+        *why = "reading the bundle file failed";
+        return rc;
+    }
+    if (got < OTA_BUNDLE_MAGIC_LEN || memcmp(hb, OTA_BUNDLE_MAGIC, OTA_BUNDLE_MAGIC_LEN) != 0) {
+        *why = "not an update bundle";
+        return OTA_E_FORMAT;
+    }
+    *is_bundle = true;
+    if (got < sizeof hb) {
+        *why = "the bundle file is truncated";
+        return OTA_E_LENGTH;
+    }
+    /* fixed-width fields, each bounded (manifest <= 1 MiB, table <= 131072
+     * entries: at most OTA_BUNDLE_MAX_HEAD) before the head's length is
+     * computed from them */
+    ota_bundle_header hd;
+    if ((rc = ota_bundle_header_decode(hb, sizeof hb, &hd)) != OTA_OK) {
+        *why = "the bundle's header is not valid";
+        return rc;
+    }
+    uint64_t head_len64 = OTA_BUNDLE_HEADER_LEN + hd.manifest_len + hd.table_len;
+    if (head_len64 > OTA_BUNDLE_MAX_HEAD) {
+        *why = "the bundle's head is larger than the limit";
+        return OTA_E_LIMIT;
+    }
+    size_t head_len = (size_t) head_len64;
+    uint8_t *b = malloc(head_len);
+    if (b == NULL) {
+        *why = "out of memory";
+        return OTA_E_NOMEM;
+    }
+    memcpy(b, hb, sizeof hb);
+    rc = pread_full(fd, b + sizeof hb, head_len - sizeof hb, sizeof hb, &got);
+    if (rc == OTA_OK && got != head_len - sizeof hb)
+        rc = OTA_E_LENGTH;
+    if (rc != OTA_OK) {
+        *why = rc == OTA_E_LENGTH ? "the bundle file is truncated" : "reading the bundle file failed";
+        free(b);
+        return rc;
+    }
+    *buf = b;
+    *len = head_len;
+    return OTA_OK;
+}
+
+ota_err
 ota_bundle_head_read_file(const char *path, ota_bundle_head **out)
 {
     if (path == NULL || out == NULL)
@@ -744,41 +803,17 @@ ota_bundle_head_read_file(const char *path, ota_bundle_head **out)
     if (fd < 0)
         return errno == ENOENT ? OTA_E_NOT_FOUND : OTA_E_IO;
     ota_err rc = OTA_E_IO;
-    uint8_t hb[OTA_BUNDLE_HEADER_LEN];
     uint8_t *buf = NULL;
-    size_t got = 0;
+    size_t head_len = 0;
+    bool is_bundle = false;
     struct stat stt;
-    ota_bundle_header hd;
     ota_bundle_head *h = NULL;
     if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode))
         goto out;
-    rc = read_full(fd, hb, sizeof hb, &got);
-    if (rc != OTA_OK)
+    /* from the magic on it claims to be a bundle: never OTA_E_FORMAT */
+    if ((rc = otab_head_pread(fd, &buf, &head_len, &is_bundle, NULL)) != OTA_OK)
         goto out;
-    rc = OTA_E_FORMAT;
-    if (got < OTA_BUNDLE_MAGIC_LEN || memcmp(hb, OTA_BUNDLE_MAGIC, OTA_BUNDLE_MAGIC_LEN) != 0)
-        goto out;
-    /* from here on it claims to be a bundle: never OTA_E_FORMAT */
-    rc = OTA_E_LENGTH;
-    if (got < sizeof hb)
-        goto out;
-    rc = ota_bundle_header_decode(hb, sizeof hb, &hd);
-    if (rc != OTA_OK)
-        goto out;
-    size_t head_len = (size_t) (OTA_BUNDLE_HEADER_LEN + hd.manifest_len + hd.table_len);
-    rc = OTA_E_NOMEM;
-    buf = malloc(head_len);
-    if (buf == NULL)
-        goto out;
-    memcpy(buf, hb, sizeof hb);
-    rc = read_full(fd, buf + sizeof hb, head_len - sizeof hb, &got);
-    if (rc != OTA_OK)
-        goto out;
-    rc = OTA_E_LENGTH;
-    if (got != head_len - sizeof hb)
-        goto out;
-    rc = ota_bundle_head_parse(buf, head_len, &h);
-    if (rc != OTA_OK)
+    if ((rc = ota_bundle_head_parse(buf, head_len, &h)) != OTA_OK)
         goto out;
     rc = OTA_E_LENGTH;
     if ((uint64_t) stt.st_size != h->total_len)
@@ -787,8 +822,7 @@ ota_bundle_head_read_file(const char *path, ota_bundle_head **out)
     h = NULL;
     rc = OTA_OK;
 out:
-    if (rc == OTA_E_FORMAT && got >= OTA_BUNDLE_MAGIC_LEN &&
-        memcmp(hb, OTA_BUNDLE_MAGIC, OTA_BUNDLE_MAGIC_LEN) == 0)
+    if (rc == OTA_E_FORMAT && is_bundle)
         rc = OTA_E_UNSUPPORTED;
     ota_bundle_head_free(h);
     free(buf);

@@ -6,6 +6,7 @@
 #ifndef OTA_BUNDLE_INT_H
 #define OTA_BUNDLE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ota_bundle.h"
@@ -38,6 +39,16 @@ otab_get64(const uint8_t *p)
 {
     return (uint64_t) otab_get32(p) << 32 | otab_get32(p + 4);
 }
+
+/* The head bytes of the bundle file open on fd (pread from offset 0; the
+ * file position is not used): *buf (malloc'd) holds *len bytes, header
+ * included.  The header's fixed-width fields are bounded before the head's
+ * length is computed from them.  Errors: OTA_E_IO (a failed read),
+ * OTA_E_FORMAT (no bundle magic), OTA_E_LENGTH (the file ends inside the
+ * head), ota_bundle_header_decode's, OTA_E_NOMEM; *is_bundle says whether
+ * the magic was there, *why (may be NULL) is a constant phrase. */
+OTA_NODISCARD ota_err otab_head_pread(int fd, uint8_t **buf, size_t *len, bool *is_bundle,
+                                      const char **why);
 
 /* Component as the writer records it (before the manifest exists). */
 typedef struct otab_wcomp {

@@ -24,25 +24,6 @@
 #include "ota_bundle_int.h"
 #include "ota_limits.h"
 
-/* pread until n bytes or the end of the file; *got what was read */
-static ota_err
-pread_full(int fd, uint8_t *buf, size_t n, uint64_t off, size_t *got)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pread(fd, buf + done, n - done, (off_t) (off + done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return OTA_E_IO;
-        if (r == 0)
-            break;
-        done += (size_t) r;
-    }
-    *got = done;
-    return OTA_OK;
-}
-
 /* The reader's source: the head from offset 0, then the sbom component's
  * chunks from `jump_to` to the end of the file. */
 typedef struct sbom_src {
@@ -131,61 +112,23 @@ ota_bundle_sbom_read(int fd, const uint8_t head_sha256[OTA_SHA256_LEN], ota_sbom
         *why = "invalid argument";
         return OTA_E_ARG;
     }
-    uint8_t hb[OTA_BUNDLE_HEADER_LEN];
     uint8_t *head = NULL;
+    size_t head_len = 0;
+    bool is_bundle = false;
     ota_bundle_head *h = NULL;
     ota_bundle_reader *r = NULL;
     sbom_sink sink = {0};
-    size_t got = 0;
-    ota_err rc = pread_full(fd, hb, sizeof hb, 0, &got);
-    if (rc != OTA_OK) {
-        *why = "reading the bundle file failed";
+    ota_err rc = otab_head_pread(fd, &head, &head_len, &is_bundle, why);
+    if (rc != OTA_OK)
         goto out;
-    }
-    if (got < OTA_BUNDLE_MAGIC_LEN || memcmp(hb, OTA_BUNDLE_MAGIC, OTA_BUNDLE_MAGIC_LEN) != 0) {
-        rc = OTA_E_FORMAT;
-        *why = "not an update bundle";
-        goto out;
-    }
-    if (got < sizeof hb) {
-        rc = OTA_E_LENGTH;
-        *why = "the bundle file is truncated";
-        goto out;
-    }
-    /* fixed-width fields, each bounded (manifest <= 1 MiB, table <= 131072
-     * entries) before the head's length is computed from them */
-    ota_bundle_header hd;
-    rc = ota_bundle_header_decode(hb, sizeof hb, &hd);
-    if (rc != OTA_OK) {
-        *why = "the bundle's header is not valid";
-        goto out;
-    }
-    uint64_t head_len = OTA_BUNDLE_HEADER_LEN + hd.manifest_len + hd.table_len;
-    if (head_len > OTA_BUNDLE_MAX_HEAD) {
-        rc = OTA_E_LIMIT;
-        *why = "the bundle's head is larger than the limit";
-        goto out;
-    }
-    head = malloc((size_t) head_len);
-    if (head == NULL) {
-        rc = OTA_E_NOMEM;
-        *why = "out of memory";
-        goto out;
-    }
-    rc = pread_full(fd, head, (size_t) head_len, 0, &got);
-    if (rc != OTA_OK || got != head_len) {
-        rc = rc != OTA_OK ? rc : OTA_E_LENGTH;
-        *why = rc == OTA_E_LENGTH ? "the bundle file is truncated" : "reading the bundle file failed";
-        goto out;
-    }
     uint8_t sha[OTA_SHA256_LEN];
-    ota_sha256(head, (size_t) head_len, sha);
+    ota_sha256(head, head_len, sha);
     if (sodium_memcmp(sha, head_sha256, OTA_SHA256_LEN) != 0) {
         rc = OTA_E_HASH;
         *why = "the bundle's head does not match the signed head hash";
         goto out;
     }
-    rc = ota_bundle_head_parse(head, (size_t) head_len, &h);
+    rc = ota_bundle_head_parse(head, head_len, &h);
     if (rc != OTA_OK) {
         *why = "the bundle's head is not valid";
         goto out;
