@@ -239,10 +239,13 @@ boot_confirm
 cp "$T/img/v8" "$T/img/v9"
 chunks "$T/img/v9" 8 40
 publish 1.8.0 "$T/img/v9" || failed "publish 1.8.0"
-HP=$(free_port)
-(cd "$T/repo" && exec python3 -m http.server --bind 127.0.0.1 "$HP") >"$T/httpd.log" 2>&1 &
+# port 0: the kernel picks a free one, which the server prints (no race
+# between choosing a port and binding it)
+(cd "$T/repo" && exec python3 -u -m http.server --bind 127.0.0.1 0) >"$T/httpd.log" 2>&1 &
 HTTPD_PID=$!
-wait_for 50 sh -c "exec 3<>/dev/tcp/127.0.0.1/$HP" 2>/dev/null
+wait_for 20 grep -q "^Serving HTTP on .* port [0-9]" "$T/httpd.log"
+HP=$(sed -n 's/^Serving HTTP on .* port \([0-9]*\) .*/\1/p' "$T/httpd.log" | head -1)
+[ -n "$HP" ] || failed "python3 http.server starts" "$(tail -3 "$T/httpd.log")"
 "$C" --state-dir "$DEV/state" --system-conf "$DEV/system.conf" --metadata-url "http://127.0.0.1:$HP/metadata/" \
     --device-id dev-1 --report-url none --json install gw-fw.otab >"$T/i9.out" 2>"$T/i9.err"
 RC=$?
