@@ -51,9 +51,12 @@ extern "C" {
  * it is given: 1 for deflate, 2 for zstd, 3 only with an SBOM, so deployed
  * readers of format 1 or 2 keep reading what they can (BUNDLE.md
  * "Versioning"). */
-#define OTA_BUNDLE_FORMAT_VERSION 3u
+#define OTA_BUNDLE_FORMAT_VERSION 4u
 /* The first format with an "sbom" component. */
 #define OTA_BUNDLE_FORMAT_SBOM 3u
+/* The first format with trees in the delta layout (BUNDLE.md "Tree layout
+ * for delta updates"): a tree component carries "mtime". */
+#define OTA_BUNDLE_FORMAT_DELTA 4u
 #define OTA_BUNDLE_FORMAT_MIN 1u
 #define OTA_BUNDLE_HEADER_LEN 80u
 /* compressed length (u32 BE) | SHA-256 compressed | SHA-256 uncompressed */
@@ -152,6 +155,7 @@ typedef struct ota_bundle_component {
     uint64_t size;        /* uncompressed bytes (image bytes / tar stream) */
     uint64_t entries;     /* tree: archive entries (exact) */
     uint64_t unpacked;    /* tree: sum of regular file sizes (exact) */
+    int64_t mtime;        /* tree, format 4: every entry's mtime (delta layout); else -1 */
     uint32_t first_chunk; /* derived: index of its first chunk */
     uint32_t nchunks;     /* ceil(size / chunk_size) */
 } ota_bundle_component;
@@ -291,6 +295,10 @@ typedef struct ota_bundle_writer_config {
     /* 0 / OTA_BUNDLE_DEFLATE: format 1 (readable by every reader);
      * OTA_BUNDLE_ZSTD: format 2 (readers of format 2 and later). */
     ota_bundle_codec codec;
+    /* Trees in the delta layout (format 4, readers of format 4 and later;
+     * mtime <= OTA_TAR_MAX_MTIME): a device regenerates the chunks it
+     * already holds (BUNDLE.md "Tree layout for delta updates"). */
+    bool delta_trees;
 } ota_bundle_writer_config;
 
 /*

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ota_bundle_int.h"
+#include "ota_tar.h"
 #include "ota_id.h"
 #include "ota_json.h"
 #include "ota_limits.h"
@@ -317,6 +318,9 @@ parse_components(manifest_priv *p, const json_t *arr)
 {
     static const char *const tree_keys[] = {"entries", "name", "rootfs", "size",
                                             "type",    "unpacked", NULL};
+    /* format 4: every tree is in the delta layout and names its one mtime */
+    static const char *const tree4_keys[] = {"entries", "mtime",    "name", "rootfs",
+                                             "size",    "type",     "unpacked", NULL};
     static const char *const image_keys[] = {"name", "size", "type", NULL};
     size_t n = json_array_size(arr);
     if (!json_is_array(arr) || n == 0)
@@ -347,22 +351,28 @@ parse_components(manifest_priv *p, const json_t *arr)
         if (strcmp(type, "tree") == 0) {
             oc->type = OTA_BUNDLE_TREE;
             json_t *rf = json_object_get(c, "rootfs");
-            if (!keys_only(c, tree_keys) || !json_is_boolean(rf) ||
+            bool delta = p->pub.format >= OTA_BUNDLE_FORMAT_DELTA;
+            uint64_t mt = 0;
+            if (!keys_only(c, delta ? tree4_keys : tree_keys) || !json_is_boolean(rf) ||
+                (delta && !get_uint(c, "mtime", (uint64_t) OTA_TAR_MAX_MTIME, &mt)) ||
                 !get_uint(c, "entries", OTA_BUNDLE_MAX_ENTRIES, &oc->entries) ||
                 !get_uint(c, "unpacked", oc->size, &oc->unpacked))
                 return OTA_E_FORMAT;
             oc->rootfs = json_is_true(rf);
+            oc->mtime = delta ? (int64_t) mt : -1;
             /* a tar stream is at least its two end-of-archive blocks */
             if (oc->size < 1024 || oc->size % 512 != 0)
                 return OTA_E_FORMAT;
         } else if (strcmp(type, "image") == 0) {
             oc->type = OTA_BUNDLE_IMAGE;
+            oc->mtime = -1;
             if (!keys_only(c, image_keys))
                 return OTA_E_FORMAT;
         } else if (strcmp(type, "sbom") == 0) {
             /* format 3: one, named "sbom", last, after something to install,
              * 1..OTA_SBOM_MAX_LIST_SIZE bytes (the list is never empty) */
             oc->type = OTA_BUNDLE_SBOM;
+            oc->mtime = -1;
             if (p->pub.format < OTA_BUNDLE_FORMAT_SBOM || !keys_only(c, image_keys) ||
                 strcmp(oc->name, OTA_BUNDLE_SBOM_NAME) != 0 || i + 1 != n || i == 0 ||
                 oc->size == 0)
@@ -576,6 +586,8 @@ otab_manifest_build(const char *name, const char *version, char *const *hardware
             e |= json_object_set_new(c, "rootfs", json_boolean(comps[i].rootfs));
             e |= json_object_set_new(c, "entries", json_integer((json_int_t) comps[i].entries));
             e |= json_object_set_new(c, "unpacked", json_integer((json_int_t) comps[i].unpacked));
+            if (comps[i].delta)
+                e |= json_object_set_new(c, "mtime", json_integer((json_int_t) comps[i].mtime));
         }
         if (e != 0)
             goto out;

@@ -55,14 +55,20 @@ typedef struct otab_wcomp {
     char *name;
     ota_bundle_ctype type;
     bool rootfs;
+    bool delta;    /* tree in the delta layout (format 4; ota_tar.h) */
+    int64_t mtime; /* delta: every entry's mtime, in the manifest */
     uint64_t size, entries, unpacked;
 } otab_wcomp;
 
-/* The format a writer emits: the oldest that holds the bundle — with an
- * sbom component 3, else deflate 1 (every reader), zstd 2. */
+/* The format a writer emits: the oldest that holds the bundle — with a
+ * tree in the delta layout 4, else with an sbom component 3, else deflate 1
+ * (every reader), zstd 2. */
 static inline uint32_t
 otab_format_of(ota_bundle_codec codec, const otab_wcomp *comps, size_t ncomps)
 {
+    for (size_t i = 0; i < ncomps; i++)
+        if (comps[i].delta)
+            return OTA_BUNDLE_FORMAT_DELTA;
     if (ncomps > 0 && comps[ncomps - 1].type == OTA_BUNDLE_SBOM)
         return OTA_BUNDLE_FORMAT_SBOM;
     return codec == OTA_BUNDLE_DEFLATE ? 1u : 2u;

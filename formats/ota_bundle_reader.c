@@ -691,6 +691,9 @@ check_entry(ota_bundle_reader *r, const ota_bundle_component *c, struct archive_
     e->path = r->path;
     e->mode = (uint32_t) archive_entry_perm(ae) & 07777u;
     e->mtime = (int64_t) archive_entry_mtime(ae);
+    /* format 4: the manifest names the one mtime (the delta layout's headers) */
+    if (c->mtime >= 0 && e->mtime != c->mtime)
+        return OTA_E_FORMAT;
     return OTA_OK;
 }
 

@@ -37,6 +37,7 @@
 #include "ota_bundle_int.h"
 #include "ota_id.h"
 #include "ota_limits.h"
+#include "ota_tar.h"
 #include "ota_util.h"
 
 enum { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE };
@@ -58,6 +59,9 @@ struct ota_bundle_writer {
     int64_t mtime;
     uint32_t chunk_size;
     ota_bundle_codec codec;
+    bool delta;       /* trees in the delta layout (ota_tar.h) */
+    ota_tar_cut cut;  /* ... its position in the current chunk */
+    uint64_t entry_len; /* ... and the length of the entry being written */
     int level;
     unsigned jobs;
     void (*progress)(void *user, uint64_t bytes_in);
@@ -383,6 +387,7 @@ ota_bundle_writer_new(const ota_bundle_writer_config *cfg, ota_bundle_writer **o
         cfg->nhardware == 0 || cfg->nhardware > OTA_BUNDLE_MAX_HARDWARE || cfg->hardware == NULL ||
         cs < OTA_BUNDLE_MIN_CHUNK_SIZE || cs > OTA_BUNDLE_MAX_CHUNK_SIZE || (cs & (cs - 1)) != 0 ||
         level < lmin || level > lmax || cfg->mtime < 0 ||
+        (cfg->delta_trees && cfg->mtime > OTA_TAR_MAX_MTIME) ||
         (cfg->created != NULL && ota_time_parse(cfg->created, &t) != OTA_OK))
         return OTA_E_ARG;
     for (size_t i = 0; i < cfg->nhardware; i++)
@@ -397,6 +402,7 @@ ota_bundle_writer_new(const ota_bundle_writer_config *cfg, ota_bundle_writer **o
     w->codec = codec;
     w->level = level;
     w->mtime = cfg->mtime;
+    w->delta = cfg->delta_trees;
     w->progress = cfg->progress;
     w->progress_user = cfg->progress_user;
     w->table.max = (size_t) OTA_BUNDLE_MAX_CHUNKS * OTA_BUNDLE_ENTRY_LEN;
@@ -659,15 +665,69 @@ ar_fail(ota_bundle_writer *w, struct archive *a, const char *what)
 }
 
 typedef struct walk_ctx {
-    struct archive *a;
+    struct archive *a;        /* libarchive's pax writer (formats 1 to 3), or NULL: */
     struct archive_entry *e;
     bool rootfs;
+    uint8_t *hdr;             /* the delta layout's own headers (OTA_TAR_HEADER_MAX) */
 } walk_ctx;
+
+/* Delta layout: n bytes of filler (0: none), fed in pieces. */
+static ota_err
+feed_filler(ota_bundle_writer *w, uint32_t n)
+{
+    for (uint32_t off = 0; off < n;) {
+        uint32_t k = n - off < READ_BUF ? n - off : READ_BUF;
+        ota_tar_filler_part(w->rbuf, n, off, k, w->mtime);
+        ota_err rc = feed(w, w->rbuf, k);
+        if (rc != OTA_OK)
+            return rc;
+        off += k;
+    }
+    return OTA_OK;
+}
+
+/* Delta layout: the cut after the entry now ended, and the padding of a
+ * file's data before it. */
+static ota_err
+end_entry(ota_bundle_writer *w, walk_ctx *x, uint64_t size)
+{
+    if (x->a != NULL)
+        return OTA_OK;
+    static const uint8_t zero[OTA_TAR_BLOCK];
+    size_t pad = (size_t) ((OTA_TAR_BLOCK - size % OTA_TAR_BLOCK) % OTA_TAR_BLOCK);
+    ota_err rc = feed(w, zero, pad);
+    if (rc != OTA_OK)
+        return rc;
+    return feed_filler(w, ota_tar_cut_after(&w->cut, w->path, w->entry_len));
+}
 
 static ota_err
 put_header(ota_bundle_writer *w, walk_ctx *x, mode_t type, mode_t perm, int64_t size,
            const char *link)
 {
+    if (x->a == NULL) {
+        ota_tar_entry te = {.path = w->path,
+                            .type = type == AE_IFDIR   ? OTA_TAR_DIR
+                                    : type == AE_IFLNK ? OTA_TAR_SYMLINK
+                                                       : OTA_TAR_FILE,
+                            .mode = (uint32_t) perm & 07777u,
+                            .size = (uint64_t) size,
+                            .link = link,
+                            .mtime = w->mtime};
+        size_t hl = 0;
+        uint64_t len = ota_tar_entry_len(&te);
+        if (len == 0 || ota_tar_header(&te, x->hdr, OTA_TAR_HEADER_MAX, &hl) != OTA_OK)
+            return fail(w, OTA_E_UNSAFE, "%s: cannot be written as a tar entry", w->path);
+        w->entry_len = len;
+        ota_err rc = feed_filler(w, ota_tar_cut_before(&w->cut, len));
+        if (rc == OTA_OK)
+            rc = feed(w, x->hdr, hl);
+        if (rc != OTA_OK)
+            return rc;
+        if (++w->comp->entries > OTA_BUNDLE_MAX_ENTRIES)
+            return fail(w, OTA_E_LIMIT, "more than %u entries", OTA_BUNDLE_MAX_ENTRIES);
+        return OTA_OK;
+    }
     struct archive_entry *e = x->e;
     archive_entry_clear(e);
     /* raw bytes (checked to be UTF-8), no locale conversion on either side */
@@ -714,7 +774,10 @@ put_file(ota_bundle_writer *w, walk_ctx *x, int dirfd, const char *name, const s
                       r < 0 ? strerror(errno) : "changed while reading (shrank)");
             goto out;
         }
-        if (archive_write_data(x->a, w->rbuf, (size_t) r) != r) {
+        if (x->a == NULL) {
+            if ((rc = feed(w, w->rbuf, (size_t) r)) != OTA_OK)
+                goto out;
+        } else if (archive_write_data(x->a, w->rbuf, (size_t) r) != r) {
             rc = ar_fail(w, x->a, "archive data");
             goto out;
         }
@@ -726,7 +789,7 @@ put_file(ota_bundle_writer *w, walk_ctx *x, int dirfd, const char *name, const s
         goto out;
     }
     w->comp->unpacked += (uint64_t) st2.st_size;
-    rc = OTA_OK;
+    rc = end_entry(w, x, (uint64_t) st2.st_size);
 out:
     close(fd);
     return rc;
@@ -758,13 +821,16 @@ put_one(ota_bundle_writer *w, walk_ctx *x, int dirfd, const char *name, size_t p
         if (ota_bundle_link_check(w->path, t, x->rootfs) != OTA_OK)
             return fail(w, OTA_E_UNSAFE, "%s -> %s: symlink leaves the tree%s", w->path, t,
                         t[0] == '/' && !x->rootfs ? " (absolute; use a rootfs component)" : "");
-        return put_header(w, x, AE_IFLNK, 0777, 0, t);
+        ota_err rc = put_header(w, x, AE_IFLNK, 0777, 0, t);
+        return rc == OTA_OK ? end_entry(w, x, 0) : rc;
     }
     if (S_ISDIR(st.st_mode)) {
         if (depth + 1 > OTA_BUNDLE_MAX_DEPTH)
             return fail(w, OTA_E_LIMIT, "%s: deeper than %d levels", w->path,
                         OTA_BUNDLE_MAX_DEPTH);
         ota_err rc = put_header(w, x, AE_IFDIR, st.st_mode, 0, NULL);
+        if (rc == OTA_OK)
+            rc = end_entry(w, x, 0);
         if (rc != OTA_OK)
             return rc;
         int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -862,33 +928,54 @@ ota_bundle_writer_add_tree(ota_bundle_writer *w, const char *name, const char *d
     if (fd < 0)
         return fail(w, errno == ENOENT ? OTA_E_NOT_FOUND : OTA_E_IO, "%s: %s", dir,
                     strerror(errno));
-    walk_ctx x = {archive_write_new(), archive_entry_new(), rootfs};
+    walk_ctx x = {NULL, NULL, rootfs, NULL};
     w->path[0] = '\0';
     w->werr = OTA_OK;
-    if (x.a == NULL || x.e == NULL) {
-        rc = fail(w, OTA_E_NOMEM, "out of memory");
-        goto out;
-    }
-    /* pax: exact sizes and UTF-8 names of any length; unblocked output so the
-     * stream ends right after the two end-of-archive blocks */
-    if (archive_write_set_format_pax_restricted(x.a) != ARCHIVE_OK ||
-        archive_write_set_format_option(x.a, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
-        archive_write_set_bytes_per_block(x.a, 0) != ARCHIVE_OK ||
-        archive_write_open2(x.a, w, NULL, tar_write_cb, NULL, NULL) != ARCHIVE_OK) {
-        rc = ar_fail(w, x.a, "archive setup");
-        goto out;
-    }
-    rc = walk(w, &x, fd, 0, 0);
-    if (rc != OTA_OK)
-        goto out;
-    if (archive_write_close(x.a) != ARCHIVE_OK) {
-        rc = ar_fail(w, x.a, "archive close");
-        goto out;
+    if (w->delta) {
+        /* the delta layout: our own headers, cut by ota_tar's rule */
+        w->comp->delta = true;
+        w->comp->mtime = w->mtime;
+        ota_tar_cut_init(&w->cut, w->chunk_size);
+        if ((x.hdr = malloc(OTA_TAR_HEADER_MAX)) == NULL) {
+            rc = fail(w, OTA_E_NOMEM, "out of memory");
+            goto out;
+        }
+        rc = walk(w, &x, fd, 0, 0);
+        if (rc == OTA_OK) { /* end of archive: two zero blocks */
+            memset(x.hdr, 0, 2 * OTA_TAR_BLOCK);
+            rc = feed(w, x.hdr, 2 * OTA_TAR_BLOCK);
+        }
+        if (rc != OTA_OK)
+            goto out;
+    } else {
+        x.a = archive_write_new();
+        x.e = archive_entry_new();
+        if (x.a == NULL || x.e == NULL) {
+            rc = fail(w, OTA_E_NOMEM, "out of memory");
+            goto out;
+        }
+        /* pax: exact sizes and UTF-8 names of any length; unblocked output so
+         * the stream ends right after the two end-of-archive blocks */
+        if (archive_write_set_format_pax_restricted(x.a) != ARCHIVE_OK ||
+            archive_write_set_format_option(x.a, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
+            archive_write_set_bytes_per_block(x.a, 0) != ARCHIVE_OK ||
+            archive_write_open2(x.a, w, NULL, tar_write_cb, NULL, NULL) != ARCHIVE_OK) {
+            rc = ar_fail(w, x.a, "archive setup");
+            goto out;
+        }
+        rc = walk(w, &x, fd, 0, 0);
+        if (rc != OTA_OK)
+            goto out;
+        if (archive_write_close(x.a) != ARCHIVE_OK) {
+            rc = ar_fail(w, x.a, "archive close");
+            goto out;
+        }
     }
     end_component(w);
     w->comp->size = w->comp_bytes;
     rc = OTA_OK;
 out:
+    free(x.hdr);
     if (x.e != NULL)
         archive_entry_free(x.e);
     if (x.a != NULL)

@@ -26,7 +26,7 @@ help(FILE *out)
             "                       [--pre-install SCRIPT] [--post-install SCRIPT]\n"
             "                       [--created TIME|now] [--mtime SECONDS] [--chunk-size SIZE]\n"
             "                       [--codec deflate|zstd] [--level N] [--jobs N] [--force]\n"
-            "                       [--sbom FILE|auto] [--quiet]\n"
+            "                       [--sbom FILE|auto] [--delta] [--quiet]\n"
             "\n"
             "Builds one update bundle: header | manifest | chunk table | chunks, each chunk\n"
             "compressed on its own (on every core) and hashed, so a device can verify every\n"
@@ -59,6 +59,12 @@ help(FILE *out)
             "                           SPDX 2.2/2.3 or CycloneDX 1.4-1.6 JSON document; auto\n"
             "                           reads the package database (dpkg, opkg status) of the\n"
             "                           rootfs component (formats/SBOM.md)\n"
+            "      --delta              lay trees out for delta updates (format 4): chunks\n"
+            "                           are cut between files at points chosen from their\n"
+            "                           paths, so a device regenerates the chunks of files it\n"
+            "                           already has and downloads only the rest; a device\n"
+            "                           needs an agent that reads format 4 (ota-client 0.2.0\n"
+            "                           or later)\n"
             "      --level N            compression level: 1..9 for deflate (default 6),\n"
             "                           1..19 for zstd (default %d)\n"
             "  -j, --jobs N             compression threads (default: online CPUs)\n"
@@ -162,6 +168,7 @@ typedef struct bundle_opts {
     long level, jobs; /* 0: the writer's defaults */
     ota_bundle_codec codec;
     const char *sbom; /* --sbom FILE, "auto" or NULL */
+    bool delta;       /* --delta: trees in the delta layout (format 4) */
     bool force, quiet;
 } bundle_opts;
 
@@ -244,6 +251,7 @@ bundle_option(int c, const char *arg, const char *spelled, bundle_opts *o,
             return sign_error(SX_USAGE, "bundle: --sbom wants a file or 'auto'");
         o->sbom = arg;
         break;
+    case 'D': o->delta = true; break;
     case 'f': o->force = true; break;
     case 'q': o->quiet = true; break;
     case ':': return sign_error(SX_USAGE, "bundle: option %s needs a value", spelled);
@@ -323,6 +331,7 @@ bundle_parse(int argc, char **argv, bundle_opts *o)
         {"level", required_argument, NULL, 'L'},
         {"jobs", required_argument, NULL, 'j'},
         {"sbom", required_argument, NULL, 'B'},
+        {"delta", no_argument, NULL, 'D'},
         {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -381,6 +390,16 @@ rootfs_spec(const bundle_opts *o)
         if (strcmp(o->specs[i].type, "rootfs") == 0)
             return &o->specs[i];
     return NULL;
+}
+
+/* Whether a tree (or rootfs) component is given: --delta lays it out. */
+static bool
+has_tree(const bundle_opts *o)
+{
+    for (size_t i = 0; i < o->nspecs; i++)
+        if (strcmp(o->specs[i].type, "image") != 0)
+            return true;
+    return false;
 }
 
 /* Exit code for a list that could not be made: a missing file 6, a document
@@ -531,6 +550,7 @@ bundle_run(const bundle_opts *o)
     cfg.mtime = o->mtime;
     cfg.chunk_size = (uint32_t) o->chunk;
     cfg.codec = o->codec;
+    cfg.delta_trees = o->delta;
     cfg.level = (int) o->level;
     cfg.jobs = (unsigned) o->jobs;
     cfg.tmp_dir = dir;
@@ -575,8 +595,10 @@ bundle_run(const bundle_opts *o)
         int lmin = 0, lmax = 0, ldef = 0;
         (void) ota_bundle_codec_levels(o->codec, &lmin, &lmax, &ldef);
         printf("%s: %s %s, %s\n", output, o->name, o->version, ota_human_size(total, h1));
-        unsigned format = o->sbom != NULL ? OTA_BUNDLE_FORMAT_SBOM
-                          : o->codec == OTA_BUNDLE_ZSTD ? 2u : 1u;
+        unsigned format = o->delta && has_tree(o) ? OTA_BUNDLE_FORMAT_DELTA
+                          : o->sbom != NULL             ? OTA_BUNDLE_FORMAT_SBOM
+                          : o->codec == OTA_BUNDLE_ZSTD ? 2u
+                                                        : 1u;
         printf("  format %u, %s level %ld%s\n", format, ota_bundle_codec_name(o->codec),
                o->level ? o->level : (long) ldef,
                format >= 2 ? " (devices need ota-client 0.2 or later)" : "");
@@ -586,7 +608,12 @@ bundle_run(const bundle_opts *o)
         printf("  input %s in %.2f s (%.0f MB/s)\n", ota_human_size(prog.done, h1), secs,
                secs > 0 ? (double) prog.done / secs / 1e6 : 0.0);
     }
-    if (o->sbom != NULL)
+    if (o->delta && has_tree(o))
+        fprintf(stderr, "ota-sign: warning: %s is bundle format 4 (trees laid out for delta "
+                        "updates): devices need an agent that reads format 4 (ota-client 0.2.0 "
+                        "or later); older agents refuse it before downloading it\n",
+                output);
+    else if (o->sbom != NULL)
         fprintf(stderr, "ota-sign: warning: %s is bundle format 3 (it carries a package list): "
                         "devices need an agent that reads format 3 (ota-client 0.2.0 or later); "
                         "older agents refuse it before downloading it\n",

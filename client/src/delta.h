@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * delta.h — the active slot's chunk index for delta updates of image
- * components (internal, prefix otac_; formats/BUNDLE.md "Delta updates").
+ * components, and of tree components in the delta layout (format 4) (internal, prefix otac_; formats/BUNDLE.md "Delta updates").
  *
  * The active (booted) slot of an image component is read once, read-only,
  * in pieces of the bundle's chunk size at aligned offsets (0, cs, 2cs, ...),
@@ -51,6 +51,22 @@ ota_err otac_delta_build(const char *path, uint32_t chunk_size, uint64_t limit,
  */
 ota_err otac_delta_find(otac_delta *d, const uint8_t usha[32], uint32_t ulen, uint8_t *buf,
                         bool *found);
+
+/*
+ * Index a tree component in the delta layout (bundle format 4, ota_tar.h)
+ * from the active dir slot at path (a directory, a symlink refused): its
+ * stream as the signer would write that tree with this mtime and chunk size
+ * is regenerated and cut into chunks, up to limit of them (the rest of a
+ * larger tree is not offered), and each chunk's SHA-256 kept as for an
+ * image.  A chunk is made again from the tree when it is asked for.  Reads
+ * the whole tree once; memory: the table and one chunk (freed before
+ * return), then the walk's open directories and their listings.
+ * Errors: OTA_E_UNSAFE, OTA_E_NOT_FOUND, OTA_E_IO (the slot cannot be
+ * opened or listed), OTA_E_ARG, OTA_E_NOMEM.
+ */
+ota_err otac_delta_build_tree(const char *path, uint32_t chunk_size, int64_t mtime,
+                              uint64_t limit, unsigned key_bytes, otac_delta **out, char *err,
+                              size_t cap);
 
 /* Pieces indexed and bytes they cover. */
 uint64_t otac_delta_pieces(const otac_delta *d);

@@ -766,7 +766,8 @@ delta_note(ota_installer *in, const char *fmt, ...)
 }
 
 /* One index per component of m (NULL entries: none): image components whose
- * slot in the booted group `from` is raw and can be read.  Never fails the
+ * slot in the booted group `from` is raw and can be read, and trees in the
+ * delta layout (format 4) whose slot there is a dir.  Never fails the
  * install: what cannot be indexed is downloaded (delta_note says why). */
 static otac_delta **
 delta_indexes(ota_installer *in, const ota_bundle_manifest *m, const char *from)
@@ -779,12 +780,21 @@ delta_indexes(ota_installer *in, const ota_bundle_manifest *m, const char *from)
     for (size_t i = 0; i < m->ncomponents; i++) {
         const ota_bundle_component *c = &m->components[i];
         const otac_slot *sl = otac_sysconf_slot(in->sc, c->name, from);
-        if (c->type != OTA_BUNDLE_IMAGE || c->nchunks == 0 || sl == NULL ||
-            sl->type != OTAC_SLOT_RAW)
-            continue;
         char err[512];
-        ota_err rc = otac_delta_build(sl->path, m->chunk_size, (uint64_t) c->nchunks * m->chunk_size,
-                                      OTAC_DELTA_KEY_BYTES, &ix[i], err, sizeof err);
+        ota_err rc;
+        if (c->nchunks == 0 || sl == NULL)
+            continue;
+        if (c->type == OTA_BUNDLE_IMAGE && sl->type == OTAC_SLOT_RAW)
+            rc = otac_delta_build(sl->path, m->chunk_size, (uint64_t) c->nchunks * m->chunk_size,
+                                  OTAC_DELTA_KEY_BYTES, &ix[i], err, sizeof err);
+        else if (c->type == OTA_BUNDLE_TREE && c->mtime >= 0 && sl->type == OTAC_SLOT_DIR)
+            /* format 4: the active tree's stream, regenerated; a tree much
+             * larger than the new one is indexed only as far as twice it */
+            rc = otac_delta_build_tree(sl->path, m->chunk_size, c->mtime,
+                                       2 * (uint64_t) c->nchunks + 16, OTAC_DELTA_KEY_BYTES,
+                                       &ix[i], err, sizeof err);
+        else
+            continue;
         if (rc != OTA_OK) {
             ix[i] = NULL;
             delta_note(in, "%s: full download, the active slot cannot be read: %s (%s)", c->name,
