@@ -1110,7 +1110,8 @@ test_header_limits(void **state)
     CASE((void) 0, OTA_OK);
     CASE(h.format = 2, OTA_OK); /* zstd bundles */
     CASE(h.format = 3, OTA_OK); /* bundles with a package list */
-    CASE(h.format = 4, OTA_E_UNSUPPORTED);
+    CASE(h.format = 4, OTA_OK); /* trees in the delta layout */
+    CASE(h.format = 5, OTA_E_UNSUPPORTED);
     CASE(h.format = 0, OTA_E_UNSUPPORTED);
     CASE(h.flags = 1, OTA_E_UNSUPPORTED);
     CASE(h.chunk_size = 3 * CHUNK, OTA_E_FORMAT);
@@ -1175,7 +1176,7 @@ test_manifest_validation(void **state)
         const char *from, *to;
         ota_err want;
     } bad[] = {
-        {"\"format\":1", "\"format\":4", OTA_E_UNSUPPORTED},
+        {"\"format\":1", "\"format\":5", OTA_E_UNSUPPORTED},
         {"\"format\":1", "\"format\":3", OTA_E_FORMAT}, /* format 3 without "compression" */
         {"\"format\":1", "\"format\":0", OTA_E_UNSUPPORTED},
         /* format 2 names its codec; format 1 has none */
@@ -3451,7 +3452,7 @@ test_zstd_format_versions(void **state)
         assert_int_equal(run_reader(b, len, hs, hl, NULL, &r3, NULL, 0), OTA_E_FORMAT);
         assert_false(r3.manifest_seen);
         /* a format this reader does not know: refused before the manifest */
-        b[11] = 4;
+        b[11] = 5;
         ota_sha256(b, (size_t) hl, hs);
         assert_int_equal(run_reader(b, len, hs, hl, NULL, &r3, NULL, 0), OTA_E_UNSUPPORTED);
         b[11] = 0;
@@ -3480,7 +3481,7 @@ test_zstd_format_versions(void **state)
     assert_int_equal(ota_bundle_custom_head(custom, &chl, chs), OTA_OK);
     assert_int_equal(chl, hl);
     assert_memory_equal(chs, hs, 32);
-    json_object_set_new(o, "format", json_integer(4));
+    json_object_set_new(o, "format", json_integer(5));
     assert_int_equal(ota_bundle_custom_head(custom, &chl, chs), OTA_E_UNSUPPORTED);
     json_decref(custom);
     /* deflate bundles stay format 1 (every deployed reader reads them), without the key */

@@ -502,6 +502,82 @@ test_build_tree_refuses(void **state)
     otac_delta_free(d);
 }
 
+/* ---- format 4 rules ---------------------------------------------------------------- */
+
+static ota_err
+parse_man(const char *fmt, const char *tree_extra)
+{
+    char man[1024];
+    snprintf(man, sizeof man,
+             "{\"chunk_size\":65536,\"components\":[{\"entries\":1,%s\"name\":\"rootfs\","
+             "\"rootfs\":true,\"size\":2048,\"type\":\"tree\",\"unpacked\":0}],"
+             "\"compression\":\"zstd\",\"format\":%s,\"hardware\":[\"a\"],\"name\":\"n\","
+             "\"type\":\"ota-bundle\",\"version\":\"1.0.0\"}",
+             tree_extra, fmt);
+    ota_bundle_manifest *m = NULL;
+    ota_err rc = ota_bundle_manifest_parse((const uint8_t *) man, strlen(man), &m);
+    if (rc == OTA_OK)
+        assert_int_equal(m->components[0].mtime, strcmp(fmt, "4") == 0 ? 7 : -1);
+    ota_bundle_manifest_free(m);
+    return rc;
+}
+
+static void
+test_format4_rules(void **state)
+{
+    (void) state;
+    assert_int_equal(parse_man("4", "\"mtime\":7,"), OTA_OK);
+    assert_int_equal(parse_man("3", ""), OTA_OK);
+    /* format 4 trees name their mtime; older formats have no such key */
+    assert_int_equal(parse_man("4", ""), OTA_E_FORMAT);
+    assert_int_equal(parse_man("3", "\"mtime\":7,"), OTA_E_FORMAT);
+    assert_int_equal(parse_man("2", "\"mtime\":7,"), OTA_E_FORMAT);
+    assert_int_equal(parse_man("4", "\"mtime\":-1,"), OTA_E_FORMAT);
+    assert_int_equal(parse_man("4", "\"mtime\":8589934592,"), OTA_E_FORMAT); /* > 11 octal digits */
+    assert_int_equal(parse_man("4", "\"mtime\":\"7\","), OTA_E_FORMAT);
+    assert_int_equal(parse_man("5", "\"mtime\":7,"), OTA_E_UNSUPPORTED);
+
+    /* a writer asked for the delta layout refuses an mtime a header cannot hold */
+    const char *hw[] = {"hw"};
+    ota_bundle_writer_config cfg = {.size = sizeof cfg, .name = "t", .version = "1.0.0",
+                                    .hardware = hw, .nhardware = 1, .tmp_dir = base,
+                                    .mtime = OTA_TAR_MAX_MTIME + 1, .delta_trees = true};
+    ota_bundle_writer *w = NULL;
+    assert_int_equal(ota_bundle_writer_new(&cfg, &w), OTA_E_ARG);
+
+    /* the reader holds every entry to the manifest's mtime: a bundle whose
+     * manifest says another one (head re-hashed, so only this rule speaks) */
+    make_tree("m");
+    size_t len = 0;
+    uint8_t hs[32], md[32];
+    uint64_t hl = 0;
+    uint32_t used = 0, rej = 0;
+    uint8_t *b = bundle_of("m", 5, &len, hs, &hl);
+    deliver(b, len, hs, hl, NULL, md, &used, &rej); /* as made: fine */
+    char *at5 = memmem(b, (size_t) hl, "\"mtime\":5,", 10);
+    assert_non_null(at5);
+    at5[8] = '6';
+    uint64_t ml = 0, tl = 0;
+    for (int i = 0; i < 8; i++) {
+        ml = ml << 8 | b[24 + i];
+        tl = tl << 8 | b[32 + i];
+    }
+    ota_sha256(b + 80, (size_t) (ml + tl), b + 48); /* the header's digest of manifest | table */
+    ota_sha256(b, (size_t) hl, hs);
+    ota_hash h;
+    assert_int_equal(ota_hash_init(&h, OTA_HASH_SHA256), OTA_OK);
+    src s = {.p = b, .len = len};
+    ota_bundle_sink sink = {.user = &h, .entry_begin = k_begin, .entry_data = k_data};
+    ota_bundle_reader_config rcfg = {.size = sizeof rcfg, .read = s_read, .read_user = &s,
+                                     .sink = &sink, .head_sha256 = hs, .head_length = hl};
+    ota_bundle_reader *r = NULL;
+    assert_int_equal(ota_bundle_reader_new(&rcfg, &r), OTA_OK);
+    assert_int_equal(ota_bundle_reader_run(r), OTA_E_FORMAT);
+    ota_bundle_reader_free(r);
+    assert_int_equal(ota_hash_final(&h, md), OTA_OK);
+    free(b);
+}
+
 int
 main(void)
 {
@@ -511,6 +587,7 @@ main(void)
         cmocka_unit_test(test_changes_cost_their_chunks),
         cmocka_unit_test(test_reader_delivers_the_new_tree),
         cmocka_unit_test(test_build_tree_refuses),
+        cmocka_unit_test(test_format4_rules),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -866,10 +866,10 @@ test_refusals_before_download(void **state)
     assert_non_null(strstr(ota_installer_errmsg(d->in), "not an update bundle"));
     assert_int_equal(plain->hits, 0);
     /* a bundle format from a later release: refused before any download, saying so */
-    t.custom_json = "{\"ota_bundle\":{\"format\":4,\"head_length\":1000,\"head_sha256\":"
+    t.custom_json = "{\"ota_bundle\":{\"format\":5,\"head_length\":1000,\"head_sha256\":"
                     "\"0000000000000000000000000000000000000000000000000000000000000000\"}}";
     assert_int_equal(ota_installer_install(d->in, d->w->c, &t), OTA_E_FORMAT);
-    assert_non_null(strstr(ota_installer_errmsg(d->in), "bundle format 4, this agent reads 1 to 3"));
+    assert_non_null(strstr(ota_installer_errmsg(d->in), "bundle format 5, this agent reads 1 to 4"));
     assert_int_equal(plain->hits, 0);
     assert_int_equal(d->fb.writes, 0);
     assert_int_equal(d->nlog, 0);
