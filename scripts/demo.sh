@@ -36,11 +36,17 @@ step "1. build machine: a new TUF repository (demo keys from keys-example/)"
 run "$SIGN" init -r "$D/repo" --root-key "$K/root.key" --targets-key "$K/targets.key" \
     --snapshot-key "$K/snapshot.key" --timestamp-key "$K/timestamp.key"
 
-step "2. build machine: an update bundle (a file tree and a 4 MiB firmware image, chunked, each chunk hashed)"
+step "2. build machine: an update bundle (a file tree laid out for delta updates and a 4 MiB firmware image, chunked, each chunk hashed)"
 mkdir -p "$D/src/rootfs/etc" "$D/src/rootfs/usr/bin" "$D/src/rootfs/usr/lib" "$D/src/rootfs/var/lib/dpkg"
 printf 'ID=debian\nVERSION_ID="12"\n' >"$D/src/rootfs/usr/lib/os-release"
 OPENSSL=3.0.11-1~deb12u1 # the openssl each release carries (its dpkg status)
 head -c 4194304 /dev/urandom >"$D/src/fw.img" # stands in for a modem firmware
+# 4 MiB of libraries and documentation that no release changes (they stand in
+# for the rest of a root file system; a tree delta downloads none of it)
+mkdir -p "$D/src/rootfs/usr/share/doc"
+for i in $(seq 100 259); do
+    head -c 19000 /dev/urandom | base64 >"$D/src/rootfs/usr/share/doc/file$i.txt"
+done
 # mkrel VERSION [NOTE] [ota-sign add options...]: build and publish gw-fw
 # VERSION (its firmware image differs from the last one in one 256 KiB chunk)
 mkrel() {
@@ -54,7 +60,7 @@ mkrel() {
     printf 'firmware %s' "$v" | dd of="$D/src/fw.img" bs=1 seek=1048576 conv=notrunc status=none
     run "$SIGN" bundle --name gw-fw --version "$v" --hardware gw-1 \
         --component rootfs:rootfs="$D/src/rootfs" --component image:fw="$D/src/fw.img" \
-        --sbom auto -o "$D/gw-fw-$v.otab" --quiet
+        --sbom auto --delta -o "$D/gw-fw-$v.otab" --quiet 2>/dev/null
     run "$SIGN" add -r "$D/repo" "${ONLINE[@]}" --path "gw-fw-$v.otab" "$@" "$D/gw-fw-$v.otab"
 }
 mkrel 1.0.0
@@ -131,7 +137,7 @@ run "${C[@]}" daemon --once
 run "$DEV/slot-b/usr/bin/hello"
 run "${C[@]}" status
 
-step "7. a broken release 1.2.0, staged: 0 % of the fleet first, then everyone (the firmware image: only its changed chunk is downloaded)"
+step "7. a broken release 1.2.0, staged: 0 % of the fleet first, then everyone (delta: only the changed files' and the image's changed chunks are downloaded)"
 mkrel 1.2.0 " (broken)" --rollout 0
 run "${C[@]}" check
 run "$SIGN" release -r "$D/repo" "${ONLINE[@]}" gw-fw-1.2.0.otab --rollout 100
