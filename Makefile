@@ -252,8 +252,10 @@ define apt_install
 	else echo "$(1): all present"; fi
 endef
 
+# Node.js from Debian only when there is none: Debian's npm conflicts with a
+# nodejs from elsewhere (NodeSource's bundles its own npm)
 deps:
-	$(call apt_install,deps,$(TEST_CMDS) node npm,$(DEB_PKGS) nodejs npm)
+	$(call apt_install,deps,$(TEST_CMDS) node npm,$(DEB_PKGS) $$(command -v node >/dev/null && command -v npm >/dev/null || echo nodejs npm))
 	@$(MAKE) --no-print-directory deps-node
 
 # what `make demo` needs: the build and curl/python3, not the test tools or Node.js

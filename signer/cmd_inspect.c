@@ -117,6 +117,8 @@ to_json(const ota_bundle_head *h, bool chunks, const ota_sbom *sbom)
             json_object_set_new(co, "entries", json_integer((json_int_t) c->entries));
             json_object_set_new(co, "unpacked", json_integer((json_int_t) c->unpacked));
             json_object_set_new(co, "rootfs", json_boolean(c->rootfs));
+            if (c->mtime >= 0) /* format 4: the delta layout */
+                json_object_set_new(co, "mtime", json_integer((json_int_t) c->mtime));
         }
         json_array_append_new(cs, co);
     }
@@ -212,6 +214,8 @@ print_human(const ota_bundle_head *h, bool chunks, const ota_sbom *sbom)
         if (c->type == OTA_BUNDLE_TREE)
             printf("  %llu entries, %s of files%s", (unsigned long long) c->entries,
                    ota_human_size(c->unpacked, a), c->rootfs ? ", rootfs" : "");
+        if (c->type == OTA_BUNDLE_TREE && c->mtime >= 0)
+            printf(", delta layout");
         printf("\n");
     }
     for (int i = 0; i < OTA_BUNDLE_NHOOKS; i++) {

@@ -437,7 +437,8 @@ static void
 tgen_data(tgen *g, uint64_t at, uint8_t *buf, size_t n)
 {
     if (g->fd < 0) {
-        int fd = openat(g->pfd, g->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        /* O_NONBLOCK: a fifo swapped in after the listing must not hang the open */
+        int fd = openat(g->pfd, g->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         struct stat st;
         if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_dev != g->fdev || st.st_ino != g->fino)) {
             close(fd);
