@@ -4,13 +4,15 @@
  *      still never crash on anything);
  *   1  the head parser behind its digest: the input is manifest || table,
  *      and the harness writes a header whose lengths and SHA-256 match (and
- *      format 2 when the manifest says "format":2), so the fuzzer reaches
- *      the manifest/table consistency checks;
+ *      the format and chunk size the manifest names, "format":2 to 4 and
+ *      "chunk_size":N), so the fuzzer reaches the manifest/table
+ *      consistency checks and beyond;
  *   2  the streaming reader over the raw input with the head anchored to
  *      the input's own head bytes (what a device does with signed metadata),
  *      pulling through a source that returns odd-sized pieces; format 1
- *      (deflate) and format 2 (zstd chunks: seeds in corpus/fuzz_bundle/
- *      *-zstd*).  The first byte / 3 also picks: bit 0 a local chunk
+ *      (deflate), format 2 (zstd chunks: seeds in corpus/fuzz_bundle/
+ *      *-zstd*) and format 4 (a tree in the delta layout: *-delta*).  The
+ *      first byte / 3 also picks: bit 0 a local chunk
  *      provider (two chunks in three, decompressed from the input itself
  *      with the bundle's codec, bit 2: with one byte off, so stale), bit 1 a
  *      source skip function (else the reader drops the bytes of local
@@ -107,16 +109,33 @@ local(void *user, uint32_t index, const uint8_t usha[32], uint32_t ulen, uint8_t
     return OTA_OK;
 }
 
-/* The format the manifest bytes m[n] name ("format":2 or 3), else 1. */
+/* The format the manifest bytes m[n] name ("format":2, 3 or 4), else 1. */
 static uint32_t
 says_format(const uint8_t *m, size_t n)
 {
     static const char k[] = "\"format\":";
     for (size_t i = 0; i + sizeof k <= n; i++)
-        if (memcmp(m + i, k, sizeof k - 1) == 0 && (m[i + sizeof k - 1] == '2' ||
-                                                    m[i + sizeof k - 1] == '3'))
+        if (memcmp(m + i, k, sizeof k - 1) == 0 && m[i + sizeof k - 1] >= '2' &&
+            m[i + sizeof k - 1] <= '4')
             return (uint32_t) (m[i + sizeof k - 1] - '0');
     return 1;
+}
+
+/* The chunk size the manifest bytes m[n] name ("chunk_size":N), else the
+ * default: the header must agree with the manifest for the seeds (64 KiB
+ * vectors) to get past the cross-check. */
+static uint32_t
+says_chunk_size(const uint8_t *m, size_t n)
+{
+    static const char k[] = "\"chunk_size\":";
+    for (size_t i = 0; i + sizeof k <= n; i++)
+        if (memcmp(m + i, k, sizeof k - 1) == 0) {
+            uint64_t v = 0;
+            for (size_t j = i + sizeof k - 1; j < n && m[j] >= '0' && m[j] <= '9' && v < UINT32_MAX; j++)
+                v = v * 10 + (uint64_t) (m[j] - '0');
+            return v > 0 && v <= UINT32_MAX ? (uint32_t) v : OTA_BUNDLE_DEFAULT_CHUNK_SIZE;
+        }
+    return OTA_BUNDLE_DEFAULT_CHUNK_SIZE;
 }
 
 static void
@@ -131,7 +150,7 @@ fuzz_head(const uint8_t *data, size_t size)
         mlen = rlen;
     size_t tlen = (rlen - mlen) / OTA_BUNDLE_ENTRY_LEN * OTA_BUNDLE_ENTRY_LEN;
     ota_bundle_header h = {.format = says_format(rest, mlen),
-                           .chunk_size = OTA_BUNDLE_DEFAULT_CHUNK_SIZE,
+                           .chunk_size = says_chunk_size(rest, mlen),
                            .chunk_count = (uint32_t) (tlen / OTA_BUNDLE_ENTRY_LEN),
                            .manifest_len = mlen,
                            .table_len = tlen};

@@ -187,6 +187,10 @@ def bundle_seeds():
     smlen, stlen = struct.unpack(">QQ", sgood[24:40])
     smanifest = sgood[80:80 + smlen]
     stable = sgood[80 + smlen:80 + smlen + stlen]
+    dgood = read(VEC, "bundle", "good-delta-tree-image.otab")
+    dmlen, dtlen = struct.unpack(">QQ", dgood[24:40])
+    dmanifest = dgood[80:80 + dmlen]
+    dtable = dgood[80 + dmlen:80 + dmlen + dtlen]
     return {
         "manifest": b"\x00" + manifest,
         "head": b"\x01" + struct.pack(">H", mlen) + manifest + table,
@@ -206,6 +210,13 @@ def bundle_seeds():
         "head-sbom": b"\x01" + struct.pack(">H", smlen) + smanifest + stable,
         "reader-sbom": bytes([2 + 3 * 8]) + sgood,
         "reader-sbom-local-skip": bytes([2 + 3 * 11]) + sgood,
+        # format 4: a tree in the delta layout (pax headers, a filler, the
+        # manifest's tree mtime), its manifest and head, the reader plain
+        # and with a provider and a skip function
+        "manifest-delta": b"\x00" + dmanifest,
+        "head-delta": b"\x01" + struct.pack(">H", dmlen) + dmanifest + dtable,
+        "reader-delta": bytes([2]) + dgood,
+        "reader-delta-local-skip": bytes([2 + 3 * 3]) + dgood,
     }
 
 

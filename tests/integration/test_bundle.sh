@@ -312,6 +312,73 @@ if command -v python3 >/dev/null; then
     for n in bad-sbom-flip bad-sbom-format2 bad-sbom-first; do
         check "independent reader refuses $n" bash -c "! python3 '$V/bundle_check.py' '$V/$n.otab' >/dev/null 2>&1"
     done
+    # format 4: the tree stream is rebuilt from its entries with BUNDLE.md's
+    # headers, fillers and cut rule and compared byte for byte
+    check "independent reader decodes the format-4 vector (delta tree layout) exactly" \
+        bash -c "python3 '$V/bundle_check.py' '$V/good-delta-tree-image.otab' | cmp -s - '$V/good-delta-tree-image.expect'"
+    for n in bad-delta-mtime bad-delta-format3-mtime; do
+        check "independent reader refuses $n" bash -c "! python3 '$V/bundle_check.py' '$V/$n.otab' >/dev/null 2>&1"
+    done
+    # a fresh --delta bundle whose headers need pax records: names over 100
+    # bytes or not ASCII (90 and 91 bytes: the 99/101-byte record lengths),
+    # 100-byte names and targets (no record), long and non-ASCII symlink
+    # targets, a long-named link with a long target, directories of 100 and
+    # 101 bytes with their '/', empty files, an empty directory, a file
+    # larger than a chunk, setuid and sticky bits, the largest mtime
+    e=$(printf '\xc3\xa9') r100=$(printf 'r%.0s' $(seq 100))
+    mkdir -p dtree/empty-dir dtree/a/b "dtree/deep/$(printf 'd%.0s' $(seq 60))/$(printf 'e%.0s' $(seq 60))" \
+        "dtree/$(printf 'p%.0s' $(seq 99))" "dtree/$(printf 'q%.0s' $(seq 100))" dtree/sticky
+    chmod 1777 dtree/sticky
+    echo deep > "dtree/deep/$(printf 'd%.0s' $(seq 60))/$(printf 'e%.0s' $(seq 60))/f"
+    echo long > "dtree/$(printf 'l%.0s' $(seq 120))"
+    echo r > "dtree/$r100"
+    echo cafe > "dtree/caf$e"
+    echo x > "dtree/$(printf 'n%.0s' $(seq 88))$e"; echo y > "dtree/$(printf 'n%.0s' $(seq 89))$e"
+    : > dtree/empty1; : > dtree/a/empty2
+    head -c 200000 /dev/urandom > dtree/big
+    echo s > dtree/suid; chmod 4755 dtree/suid
+    for i in $(seq 1 30); do head -c $((i * 977)) /dev/urandom > "dtree/a/f$i"; done
+    ln -s "b/$(printf 'x%.0s' $(seq 150))" dtree/a/longlink
+    ln -s "../caf$e" dtree/a/utf8link
+    ln -s "$r100" dtree/link100
+    ln -s "$(printf 'w%.0s' $(seq 101))" dtree/link101
+    ln -s "$(printf 'y%.0s' $(seq 130))" "dtree/a/$(printf 'z%.0s' $(seq 110))"
+    expect_rc 0 "bundle --delta of a tree that needs pax records" \
+        "$S" bundle "${BASE[@]}" --delta --mtime 8589934591 --chunk-size 64k -c tree:app=dtree -o d4.otab
+    "$S" inspect --json d4.otab > d4.json
+    dh=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["head_sha256"])' d4.json)
+    dl=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["head_length"])' d4.json)
+    check "independent reader accepts it: its tree stream is the canonical layout" \
+        bash -c "python3 '$V/bundle_check.py' d4.otab '$dh' '$dl' > d4.list"
+    check "... with every entry of the tree listed" \
+        test "$(grep -c '^entry ' d4.list)" -eq "$(find dtree -mindepth 1 | wc -l)"
+    # the same vector with one filler byte changed (a '0' of its comment
+    # record; chunk 0 stored raw, table, digest and head hash recomputed):
+    # the C reader extracts the same files (the comment means nothing), the
+    # independent reader finds the layout is not the canonical one
+    nh=$(python3 - "$V/good-delta-tree-image.otab" nc.otab <<'PY'
+import hashlib, struct, sys, zlib
+b = bytearray(open(sys.argv[1], "rb").read())
+ml, tl, pl = struct.unpack(">QQQ", b[24:48])
+hl = 80 + ml + tl
+t = bytearray(b[80 + ml:hl])
+clen = struct.unpack(">I", t[:4])[0]
+raw = bytearray(zlib.decompress(bytes(b[hl:hl + clen]), -15))
+raw[raw.rindex(b" comment=") + 9] = ord("1")
+h = hashlib.sha256(raw).digest()
+t[0:68] = struct.pack(">I", len(raw)) + h + h
+b[40:48] = struct.pack(">Q", pl - clen + len(raw))
+n = b[:80 + ml] + t + raw + b[hl + clen:]
+n[48:80] = hashlib.sha256(bytes(n[80:hl])).digest()
+open(sys.argv[2], "wb").write(n)
+print(hashlib.sha256(bytes(n[:hl])).hexdigest())
+PY
+)
+    hl4=$(sed -n 's/^head_length //p' "$V/good-delta-tree-image.expect")
+    expect_rc 0 "a format-4 bundle with a changed filler byte: verify-bundle accepts it" \
+        "$S" verify-bundle --head-sha256 "$nh" --head-length "$hl4" nc.otab
+    check "... the independent reader refuses it: not the canonical layout" \
+        bash -c "python3 '$V/bundle_check.py' nc.otab '$nh' '$hl4' | grep -q 'not the canonical layout'"
 else
     skip "independent reader" "python3 not installed"
 fi

@@ -1615,7 +1615,7 @@ test_vectors(void **state)
         free(exp);
         free(names[i]);
     }
-    assert_true(ok >= 3 && bad >= 13); /* formats 1, 2 (zstd) and 3 (sbom) */
+    assert_true(ok >= 4 && bad >= 15); /* formats 1, 2 (zstd), 3 (sbom) and 4 (delta trees) */
 }
 
 
@@ -3811,6 +3811,67 @@ gen_vectors(const char *dir)
         free(b);
     }
     free(list);
+    /* format 4: the good bundle again (deflate), its tree in the delta
+     * layout with a non-zero mtime (BUNDLE.md "Tree layout for delta
+     * updates") */
+    cfg.codec = OTA_BUNDLE_DEFLATE;
+    cfg.level = 0;
+    cfg.delta_trees = true;
+    cfg.mtime = 1700000000;
+    assert_int_equal(ota_bundle_writer_new(&cfg, &w), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_tree(w, "app", t, false), OTA_OK);
+    assert_int_equal(ota_bundle_writer_add_image(w, "boot", p), OTA_OK);
+    fd = memfd_create("v", 0);
+    assert_int_equal(ota_bundle_writer_finish(w, fd, &total, &hl, hs), OTA_OK);
+    ota_bundle_writer_free(w);
+    b = malloc(total);
+    assert_int_equal(pread(fd, b, total, 0), (ssize_t) total);
+    close(fd);
+    assert_int_equal(b[8] | b[9] | b[10], 0);
+    assert_int_equal(b[11], 4); /* format 4 */
+    vrec v4 = {.used = 0};
+    sink.user = &v4;
+    msrc s4 = {.p = b, .len = total};
+    rc.read_user = &s4;
+    rc.head_sha256 = hs;
+    rc.head_length = hl;
+    assert_int_equal(ota_bundle_reader_new(&rc, &r), OTA_OK);
+    assert_int_equal(ota_bundle_reader_run(r), OTA_OK);
+    ota_bundle_reader_free(r);
+    assert_string_equal(v4.list, v.list); /* the same contents */
+    write_file(dir, "good-delta-tree-image.otab", b, total);
+    write_expect(dir, "good-delta-tree-image.expect", hs, hl, v4.list);
+    /* crafted from it by editing the manifest (same length), the header's
+     * digest and the head hash recomputed: every hash right */
+    uint64_t ml4 = 0, tl4 = 0;
+    for (int k = 0; k < 8; k++) {
+        ml4 = ml4 << 8 | b[24 + k];
+        tl4 = tl4 << 8 | b[32 + k];
+    }
+    char *man4 = (char *) b + OTA_BUNDLE_HEADER_LEN;
+    for (int k = 0; k < 2; k++) {
+        uint8_t *c4 = malloc(total);
+        memcpy(c4, b, total);
+        char *m4 = (char *) c4 + OTA_BUNDLE_HEADER_LEN;
+        const char *key = k == 0 ? "\"mtime\":1700000000" : "\"format\":4";
+        char *at = memmem(man4, ml4, key, strlen(key));
+        assert_non_null(at);
+        /* k 0: the manifest's mtime one more than its entries';
+         * k 1: format 3 (header and manifest) with the tree's mtime key */
+        m4[at - man4 + strlen(key) - 1] = k == 0 ? '1' : '3';
+        if (k == 1)
+            c4[11] = 3;
+        ota_sha256(c4 + OTA_BUNDLE_HEADER_LEN, ml4 + tl4, c4 + 48);
+        ota_sha256(c4, hl, hs);
+        const char *name = k == 0 ? "bad-delta-mtime" : "bad-delta-format3-mtime";
+        char fn[128];
+        snprintf(fn, sizeof fn, "%s.otab", name);
+        write_file(dir, fn, c4, total);
+        snprintf(fn, sizeof fn, "%s.expect", name);
+        write_expect(dir, fn, hs, hl, "error E_FORMAT\n");
+        free(c4);
+    }
+    free(b);
 }
 
 static void

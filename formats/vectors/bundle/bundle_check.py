@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Independent reader of the bundle format (formats/BUNDLE.md, formats 1 to 3).
+"""Independent reader of the bundle format (formats/BUNDLE.md, formats 1 to 4).
 
 Standard library only (format 2 zstd chunks: the frame header and block
 structure are checked here, the blocks are decoded by the `zstd` command);
 written from the spec, not from the C code, so the integration suite can
-check that the spec and the implementation agree.
+check that the spec and the implementation agree.  Tree streams are walked
+block by block here (pax `x` records applied to the next entry, pax global
+headers `g` ignored); in format 4 every entry's mtime must be the
+manifest's `mtime`, and the stream must be exactly the canonical layout of
+"Tree layout for delta updates": it is rebuilt from the parsed entries
+(headers, pax records, fillers, the cut rule) and compared byte for byte.
 
 usage: bundle_check.py FILE [HEAD_SHA256 HEAD_LENGTH]
 
@@ -14,12 +19,10 @@ then "entry PATH SIZE|dir|TARGET", "image NAME SIZE SHA256" and, format 3,
 or prints "error: ..." and exits 1.
 """
 import hashlib
-import io
 import json
 import struct
 import subprocess
 import sys
-import tarfile
 import zlib
 
 MAGIC = b"\x89OTABUN\n"
@@ -73,12 +76,229 @@ def unzstd(stored, ulen, cs):
     return raw, None
 
 
+# ---- tar streams (BUNDLE.md "File trees", "Tree layout for delta updates") ----
+ZERO = bytes(512)
+MAX_MTIME = 0o77777777777      # 11 octal digits (OTA_TAR_MAX_MTIME)
+CUT_TAG = b"ota tree cut 1\0"
+
+
+def octal_in(field, what):
+    """A ustar number: octal digits, then NUL or space padding."""
+    f = field.rstrip(b"\0 ").lstrip(b" ")
+    if not f:
+        return 0
+    if not all(0x30 <= c <= 0x37 for c in f):
+        fail("tar: %s field %r is not octal" % (what, bytes(field)))
+    return int(f, 8)
+
+
+def cstr(field):
+    return bytes(field.split(b"\0", 1)[0])
+
+
+def pax_records(body):
+    """`LEN key=value\\n` records covering all of body: [(key, value)]."""
+    recs, p = [], 0
+    while p < len(body):
+        sp = body.find(b" ", p)
+        if sp <= p or not body[p:sp].isdigit():
+            fail("tar: bad pax record length")
+        n = int(body[p:sp])
+        rec = body[p:p + n]
+        if n <= sp - p + 1 or len(rec) != n or rec[-1:] != b"\n" or b"=" not in rec:
+            fail("tar: bad pax record")
+        k, v = rec[sp - p + 1:-1].split(b"=", 1)
+        recs.append((k.decode("ascii", "replace"), v))
+        p += n
+    return recs
+
+
+def parse_tar(stream):
+    """Entries of a pax stream: dicts path (bytes, no directory '/'), kind
+    (file / dir / sym), mode, uid, gid, mtime, size, link, data."""
+    entries, off, pending = [], 0, None
+    while True:
+        blk = stream[off:off + 512]
+        if len(blk) < 512:
+            fail("tar: no end-of-archive blocks")
+        if blk == ZERO:
+            if stream[off + 512:off + 1024] != ZERO or len(stream) != off + 1024:
+                fail("tar: end-of-archive blocks, then %d bytes" % (len(stream) - off - 1024))
+            if pending is not None:
+                fail("tar: a pax header with no entry after it")
+            return entries
+        want = sum(blk[:148]) + 8 * 0x20 + sum(blk[156:])
+        if octal_in(blk[148:156], "checksum") != want:
+            fail("tar: header checksum at %d" % off)
+        if blk[257:265] != b"ustar\x0000":
+            fail("tar: not a ustar/pax header at %d" % off)
+        typ = blk[156:157]
+        size = octal_in(blk[124:136], "size")
+        if typ in (b"x", b"g"):
+            body = stream[off + 512:off + 512 + size]
+            if len(body) != size:
+                fail("tar: truncated pax header")
+            off += 512 + (size + 511) // 512 * 512
+            if typ == b"g":
+                continue  # global header: meaningless to this format ("Resume")
+            if pending is not None:
+                fail("tar: two pax extended headers in a row")
+            pending = dict(pax_records(body))
+            continue
+        kinds = {b"0": "file", b"\0": "file", b"5": "dir", b"2": "sym"}
+        if typ not in kinds:
+            fail("tar: entry type %r" % typ)
+        pax = pending or {}
+        pending = None
+        name = cstr(blk[0:100])
+        prefix = cstr(blk[345:500])
+        if prefix:
+            name = prefix + b"/" + name
+        e = {"kind": kinds[typ], "path": pax.get("path", name),
+             "link": pax.get("linkpath", cstr(blk[157:257])),
+             "mode": octal_in(blk[100:108], "mode"), "uid": octal_in(blk[108:116], "uid"),
+             "gid": octal_in(blk[116:124], "gid"), "mtime": octal_in(blk[136:148], "mtime")}
+        if "mtime" in pax:
+            e["mtime"] = int(pax["mtime"].split(b".")[0])
+        if "size" in pax:
+            size = int(pax["size"])
+        if e["kind"] == "dir" and e["path"].endswith(b"/"):
+            e["path"] = e["path"][:-1]
+        if e["kind"] != "file":
+            size = 0
+        e["size"] = size
+        e["data"] = stream[off + 512:off + 512 + size]
+        if len(e["data"]) != size:
+            fail("tar: truncated file data of %r" % e["path"])
+        off += 512 + (size + 511) // 512 * 512
+        entries.append(e)
+
+
+def octal_out(v, w):
+    """w - 1 octal digits with leading zeros, then NUL."""
+    d = "%0*o" % (w - 1, v)
+    if len(d) != w - 1:
+        fail("layout: %d does not fit %d octal digits" % (v, w - 1))
+    return d.encode() + b"\0"
+
+
+def ustar_block(name, mode, size, mtime, typ, link=b""):
+    """One ustar header block as BUNDLE.md "A ustar header block" has it."""
+    assert len(name) <= 100 and len(link) <= 100
+    h = bytearray(512)
+    h[0:len(name)] = name
+    h[100:108] = octal_out(mode, 8)
+    h[108:116] = octal_out(0, 8)
+    h[116:124] = octal_out(0, 8)
+    h[124:136] = octal_out(size, 12)
+    h[136:148] = octal_out(mtime, 12)
+    h[148:156] = b" " * 8
+    h[156:157] = typ
+    h[157:157 + len(link)] = link
+    h[257:265] = b"ustar\x0000"
+    h[329:337] = octal_out(0, 8)
+    h[337:345] = octal_out(0, 8)
+    h[148:156] = b"%06o\0 " % sum(h)
+    return bytes(h)
+
+
+def pad512(b):
+    return b + bytes(-len(b) % 512)
+
+
+def pax_record(key, value):
+    """`LEN key=value\\n`, LEN counting its own digits; the shorter LEN when
+    two are consistent."""
+    rest = b" " + key + b"=" + value + b"\n"
+    d = 1
+    while len(str(d + len(rest))) != d:
+        d += 1
+    return str(d + len(rest)).encode() + rest
+
+
+def fits(b):
+    return len(b) <= 100 and all(c < 0x80 for c in b)
+
+
+def canonical_entry(e, mtime):
+    """Header blocks, data and padding of one entry (BUNDLE.md "The stream")."""
+    name = e["path"] + (b"/" if e["kind"] == "dir" else b"")
+    link = e["link"] if e["kind"] == "sym" else b""
+    size = e["size"] if e["kind"] == "file" else 0
+    recs, ufield, lfield, sfield = [], name, link, size
+    if e["kind"] == "sym" and not fits(link):
+        recs.append(pax_record(b"linkpath", link))
+        lfield = b"@linkpath"
+    if not fits(name):
+        recs.append(pax_record(b"path", name))
+        ufield = b"@path"
+    if recs:
+        recs.insert(0, pax_record(b"hdrcharset", b"BINARY"))
+    if size > 0o77777777777:
+        recs.append(pax_record(b"size", str(size).encode()))
+        sfield = 0
+    out = b""
+    if recs:
+        body = b"".join(recs)
+        out += ustar_block(b"@PaxHeader", 0o644, len(body), mtime, b"x") + pad512(body)
+    mode = 0o777 if e["kind"] == "sym" else e["mode"] & 0o7777
+    typ = {"file": b"0", "dir": b"5", "sym": b"2"}[e["kind"]]
+    out += ustar_block(ufield, mode, sfield, mtime, typ, lfield)
+    if e["kind"] == "file":
+        out += pad512(bytes(e["data"]))
+    return out
+
+
+def filler(n, mtime):
+    """A pax global header of n bytes (BUNDLE.md "A filler of n bytes")."""
+    assert n % 512 == 0 and n >= 512
+    r = n - 512
+    rec = b""
+    if r:
+        head = str(r).encode() + b" comment="
+        rec = head + b"0" * (r - len(head) - 1) + b"\n"
+        assert len(rec) == r
+    return ustar_block(b"@PaxGlobal", 0o644, r, mtime, b"g") + rec
+
+
+def is_cut_point(path, e, cs):
+    k = int.from_bytes(hashlib.sha256(CUT_TAG + path).digest()[:8], "big")
+    return e >= cs // 2 or k % (cs // 2) < e
+
+
+def canonical_stream(entries, mtime, cs):
+    """The whole format-4 tree stream (BUNDLE.md "The cut rule")."""
+    out, pos = [], 0
+    for en in entries:
+        blob = canonical_entry(en, mtime)
+        e = len(blob)
+        if pos > 0 and pos + e > cs:
+            out.append(filler(cs - pos, mtime))
+            pos = 0
+        out.append(blob)
+        pos = (pos + e) % cs
+        if pos > 0 and is_cut_point(en["path"], e, cs):
+            out.append(filler(cs - pos, mtime))
+            pos = 0
+    out.append(bytes(1024))
+    return b"".join(out)
+
+
+def first_difference(a, b):
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
+
+
 def main():
+    sys.stdout.reconfigure(encoding="utf-8", errors="surrogateescape")
     data = open(sys.argv[1], "rb").read()
     if data[:8] != MAGIC:
         fail("not a bundle")
     fmt, flags, cs, cc, ml, tl, pl = struct.unpack(">IIIIQQQ", data[8:48])
-    if fmt not in (1, 2, 3) or flags != 0:
+    if fmt not in (1, 2, 3, 4) or flags != 0:
         fail("unsupported format %d flags %d" % (fmt, flags))
     if tl != cc * ENTRY or cs & (cs - 1) or not 65536 <= cs <= 4 << 20:
         fail("bad header")
@@ -99,6 +319,20 @@ def main():
     codec = m.get("compression", "deflate" if fmt == 1 else None)
     if (fmt == 1) != ("compression" not in m) or codec not in ("deflate", "zstd"):
         fail("compression %r in format %d" % (codec, fmt))
+    top = {"type", "format", "name", "version", "hardware", "created", "chunk_size", "components", "hooks"}
+    if fmt >= 2:
+        top.add("compression")
+    if not set(m) <= top:
+        fail("manifest keys %s in format %d" % (sorted(set(m) - top), fmt))
+    # tree keys; format 4: "mtime" required (0 .. 11 octal digits), before: refused
+    tree_keys = {"entries", "name", "rootfs", "size", "type", "unpacked"} | ({"mtime"} if fmt >= 4 else set())
+    for c in m["components"]:
+        if c.get("type") == "tree" and set(c) != tree_keys:
+            fail("tree component keys %s in format %d" % (sorted(c), fmt))
+        if c.get("type") == "image" and set(c) != {"name", "size", "type"}:
+            fail("image component keys %s" % sorted(c))
+        if "mtime" in c and (type(c["mtime"]) is not int or not 0 <= c["mtime"] <= MAX_MTIME):
+            fail("tree mtime %r" % c["mtime"])
     # format 3: at most one "sbom" component, named sbom, the last one, after
     # something to install, 1 .. 4 MiB (the canonical package list)
     comps = m["components"]
@@ -152,17 +386,27 @@ def main():
             continue
         if c["type"] != "tree":
             fail("component type %r" % c["type"])
-        with tarfile.open(fileobj=io.BytesIO(bytes(stream)), mode="r:") as t:
-            for ti in t:
-                if ti.isdir():
-                    what = "dir"
-                elif ti.issym():
-                    what = ti.linkname
-                elif ti.isfile():
-                    what = str(ti.size)
-                else:
-                    fail("entry type of " + ti.name)
-                print("entry %s %s" % (ti.name, what))
+        stream = bytes(stream)
+        entries = parse_tar(stream)
+        if len(entries) != c["entries"] or sum(e["size"] for e in entries) != c["unpacked"]:
+            fail("tree %s: %d entries of %d bytes, the manifest says %d of %d"
+                 % (c["name"], len(entries), sum(e["size"] for e in entries), c["entries"], c["unpacked"]))
+        if fmt >= 4:
+            bad = [e["path"] for e in entries if e["mtime"] != c["mtime"]]
+            if bad:
+                fail("tree %s: entry %r has another mtime than the manifest's %d"
+                     % (c["name"], bad[0], c["mtime"]))
+            want = canonical_stream(entries, c["mtime"], cs)
+            if want != stream:
+                i = first_difference(want, stream)
+                fail("tree %s: not the canonical layout: first difference at stream offset %d "
+                     "(block %d, byte %d of it; %d bytes, rebuilt %d)"
+                     % (c["name"], i, i // 512, i % 512, len(stream), len(want)))
+        for e in entries:
+            what = {"dir": "dir", "sym": None, "file": str(e["size"])}[e["kind"]]
+            if what is None:
+                what = e["link"].decode("utf-8", "surrogateescape")
+            print("entry %s %s" % (e["path"].decode("utf-8", "surrogateescape"), what))
     if idx != cc:
         fail("chunk count")
 
