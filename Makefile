@@ -116,10 +116,13 @@ ALL_LDFLAGS = $(SANFLAGS) -Wl,-z,relro,-z,now -Wl,--gc-sections $(LDFLAGS)
 # per update, never per byte -- is optimised for size (-Os where the build
 # says -O2; sanitizer and other OPT builds are unchanged).  libotaclient
 # .text 152.3 -> 142.4 KiB, ota-client 181.0 -> 171.2 KiB (bench/size.sh; bench/RESULTS.md "Code size").
+# The delta index (delta.c, ota_tar.c) too: per chunk or per tree entry, its
+# time is reading files and SHA-256 in libcrypto, not its own code.
 COLD_SRC := client/src/sysconf.c client/src/boot.c client/src/boot_custom.c \
             client/src/boot_env.c client/src/boot_grub.c client/src/boot_ordered.c \
             client/src/boot_symlink.c client/src/boot_uboot.c client/src/report.c \
-            formats/ota_report.c client/src/run.c client/src/choose.c
+            formats/ota_report.c client/src/run.c client/src/choose.c \
+            client/src/delta.c formats/ota_tar.c
 $(COLD_SRC:%.c=$(BUILD)/%.o): OPT := $(subst -O2,-Os,$(OPT))
 
 # Every object waits for check-deps (order-only: it never makes an object out

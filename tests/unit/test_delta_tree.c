@@ -84,6 +84,8 @@ put(const char *rel, size_t n, uint64_t seed, mode_t mode)
     free(b);
 }
 
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void
 sh(const char *fmt, ...)
 {
