@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 export BUILD=${BUILD:-build}
 OUT=${OUT:-bench/RESULTS.md}
-ALL="bundle install download delta metadata refresh server reports advisories size sign"
+ALL="bundle install download delta delta-tree metadata refresh server reports advisories size sign"
 ONLY=${ONLY:-$ALL}
 
 # name -> command line (QUICK: smaller inputs, same comparisons)
@@ -29,6 +29,7 @@ cmd_of() {
         install) echo "SIZES=16 REPEAT=1 bench/install.sh" ;;
         download) echo "SIZES=\"16 64\" REPEAT=3 bench/download.sh" ;;
         delta) echo "SIZE=64 REPEAT=1 CHUNKS=256k bench/delta.sh" ;;
+        delta-tree) echo "SIZE=64 REPEAT=1 bench/delta_tree.sh" ;;
         metadata) echo "bench/metadata.sh 2000 1" ;;
         refresh) echo "TUFJS_RUNS=1 bench/refresh.sh 2000 5" ;;
         server) echo "DUR=3 ROUNDS=1 bench/server.sh" ;;
@@ -43,6 +44,7 @@ cmd_of() {
         install) echo "bench/install.sh" ;;
         download) echo "bench/download.sh" ;;
         delta) echo "bench/delta.sh" ;;
+        delta-tree) echo "bench/delta_tree.sh" ;;
         metadata) echo "bench/metadata.sh" ;;
         refresh) echo "TUFJS_RUNS=1 bench/refresh.sh" ;;
         server) echo "bench/server.sh" ;;
@@ -59,6 +61,7 @@ title_of() {
     install) echo "Install engine: ota-client install vs curl | tar -xz" ;;
     download) echo "Verified download: ota-client fetch vs curl -o" ;;
     delta) echo "Delta updates of an image: ota-client install vs --no-delta vs zsync" ;;
+    delta-tree) echo "Delta updates of a file tree: ota-client install vs --no-delta vs casync, zchunk, zsync" ;;
     metadata) echo "Metadata verification: formats library vs tuf-js" ;;
     refresh) echo "A refresh with nothing new: ota-client vs tuf-js" ;;
     server) echo "ota-server vs nginx (wrk on loopback)" ;;
@@ -81,7 +84,7 @@ if [ -f "$OUT" ]; then
             if (prev != "") for (i = 1; i <= upto; i++) print buf[i] > (dir "/after-" prev)
             n = 0
         }
-        /^<!-- bench:[a-z]+ -->$/ {
+        /^<!-- bench:[a-z][a-z-]* -->$/ {
             # drop the next section own heading (and the blank lines around it)
             k = n
             while (k > 0 && buf[k] == "") k--
