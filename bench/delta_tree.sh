@@ -87,6 +87,11 @@ C=$BUILD/ota-client
 source "$ROOT/bench/lib.sh"
 # shellcheck source-path=SCRIPTDIR/.. source=tests/integration/sysconf.sh
 source "$ROOT/tests/integration/sysconf.sh"
+if [ ! -x /usr/bin/time ]; then # GNU time, for peak RSS and CPU
+    echo "bench: installing Debian 'time'" >&2
+    if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null
+fi
 for x in "$S" "$C" "$BUILD/ota-server"; do [ -x "$x" ] || die "no $x: make"; done
 if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
 # need CMD PACKAGE: install Debian PACKAGE when CMD is missing (no failure:
@@ -283,7 +288,7 @@ bench_server "$W/repo"
 publish() {
     # shellcheck disable=SC2086 # DELTA_FLAG: one flag or none
     "$S" bundle --name gw-os --version "$1" --hardware gw-1 --codec zstd --level 3 $DELTA_FLAG \
-        --component rootfs:rootfs="$2" -o "$W/b-$1.otab" --quiet --force
+        --component rootfs:rootfs="$2" -o "$W/b-$1.otab" --quiet --force 2>/dev/null
     "$S" add -r "$W/repo" "${KEYS[@]}" --path gw-os.otab "$W/b-$1.otab" >/dev/null
 }
 NPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -341,9 +346,12 @@ run() {
     sync
     local t0 t1 out
     t0=$(now)
-    out=$("${OC[@]}" --json "$@" install gw-os.otab 2>"$W/err") || die "install $* failed: $(cat "$W/err")"
+    out=$(/usr/bin/time -f '%M %U %S' -o "$W/rss" "${OC[@]}" --json "$@" install gw-os.otab 2>"$W/err") ||
+        die "install $* failed: $(cat "$W/err")"
     t1=$(now)
     T=$(sub "$t1" "$t0")
+    read -r RSS CPU_U CPU_S <"$W/rss"
+    CPU=$(echo "$CPU_U + $CPU_S" | bc -l)
     [ -z "${TRACE:-}" ] || echo "bench: install ${*:-(delta)} ($kind): $T s" >&2
     F=$(printf '%s\n' "$out" | python3 -c 'import json,sys
 for l in sys.stdin:
@@ -439,24 +447,33 @@ for kind in patch upgrade; do
     echo "$kind: $CN files new or changed, $(kib2mib $((CRAW / 1024))) MiB; changed files compressed (each file on its own, zstd -3): $((CZ / 1024)) KiB"
     publish "1.0.$v" "$V2"
     B=$(stat -c %s "$W/b-1.0.$v.otab")
+    # what the layout costs a full download: the same tree without the flag
+    if [ -n "$DELTA_FLAG" ]; then
+        "$S" bundle --name gw-os --version "1.0.$v" --hardware gw-1 --codec zstd --level 3 \
+            --component rootfs:rootfs="$V2" -o "$W/plain.otab" --quiet --force
+        BP=$(stat -c %s "$W/plain.otab")
+        echo "$kind: bundle with $DELTA_FLAG $(mib "$B") MiB ($(( $("$S" inspect --json "$W/b-1.0.$v.otab" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunks"])') )) chunks), without $(mib "$BP") MiB ($("$S" inspect --json "$W/plain.otab" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunks"])') chunks): $(pct "$((B - BP))" "$BP") larger"
+        rm -f "$W/plain.otab"
+    fi
     bd="" bf=""
     # delta and full alternating, each first in every other round
     for i in $(seq 1 "$REPEAT"); do
         for mode in $( [ $((i % 2)) = 1 ] && echo "delta full" || echo "full delta"); do
             if [ "$mode" = delta ]; then
                 run
-                FD=$F LD=$L
+                FD=$F LD=$L RD=$RSS CD=$CPU
                 bd=$(printf '%s\n%s\n' "$bd" "$T" | grep . | sort -g | head -1)
             else
                 run --no-delta
                 [ "$F" = "$B" ] || die "--no-delta downloaded $F of $B bytes"
-                LF=$L
+                LF=$L RF=$RSS CF=$CPU
                 bf=$(printf '%s\n%s\n' "$bf" "$T" | grep . | sort -g | head -1)
             fi
         done
     done
     rows+=("| $kind | $DLABEL | $(mib "$B") MiB | $((FD / 1024)) KiB | $(pct "$FD" "$B") | $(pct "$FD" "$B") | $LD | $(fmt3 "$bd") |")
     rows+=("| $kind | ota --no-delta | $(mib "$B") MiB | $((B / 1024)) KiB | $(pct "$B" "$B") | $(pct "$B" "$B") | $LF | $(fmt3 "$bf") |")
+    echo "$kind: ota-client peak RSS / CPU (last run of each): delta $((RD / 1024)) MiB / $(fmt3 "$CD") s, --no-delta $((RF / 1024)) MiB / $(fmt3 "$CF") s"
     mktar "$V2" "$W/v2.tar"
     for m in casync zchunk zsync; do
         BS=0 BD=0 BT=0

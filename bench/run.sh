@@ -44,7 +44,7 @@ cmd_of() {
         install) echo "bench/install.sh" ;;
         download) echo "bench/download.sh" ;;
         delta) echo "bench/delta.sh" ;;
-        delta-tree) echo "bench/delta_tree.sh" ;;
+        delta-tree) echo "TMPDIR=/dev/shm bench/delta_tree.sh" ;;
         metadata) echo "bench/metadata.sh" ;;
         refresh) echo "TUFJS_RUNS=1 bench/refresh.sh" ;;
         server) echo "bench/server.sh" ;;

@@ -496,6 +496,12 @@ test_build_tree_refuses(void **state)
                      OTA_E_ARG);
     assert_int_equal(otac_delta_build_tree(at("real"), CS, 0, 10, 9, &d, err, sizeof err),
                      OTA_E_ARG);
+    /* a tree much larger than the release is indexed only up to the limit */
+    make_tree("big");
+    assert_int_equal(otac_delta_build_tree(at("big"), CS, 0, 3, 8, &d, err, sizeof err), OTA_OK);
+    assert_int_equal(otac_delta_pieces(d), 3);
+    assert_int_equal(otac_delta_bytes(d), 3 * CS);
+    otac_delta_free(d);
     /* an empty tree: the end-of-archive chunk */
     assert_int_equal(otac_delta_build_tree(at("real"), CS, 0, 10, 8, &d, err, sizeof err),
                      OTA_OK);
