@@ -66,8 +66,9 @@ const setting agent_settings[S_COUNT] = {
                           "daemon: run to start an installed update or go back after a failed "
                           "health check (default: none, the operator reboots)"},
     [S_DELTA] = {"delta", T_STR, "yes|no",
-                 "install: copy the image chunks the active slot already has, download only the "
-                 "others (default yes; --no-delta: no)"},
+                 "install: take the chunks the active slot already has (image pieces; tree "
+                 "chunks rebuilt from its files, bundle format 4), download only the others "
+                 "(default yes; --no-delta: no)"},
 };
 
 static const char *const commands[] = {"init",   "refresh", "list",     "fetch",      "check",
@@ -88,7 +89,7 @@ static const char *const command_help[][2] = {
               "  Refresh, then say which release 'update' would install and why, or why\n"
               "  nothing (up to date, hardware, channel, rollout, marked bad, signed floor),\n"
               "  and how many bytes installing it downloads (reads the bundle's head and the\n"
-              "  active image slots; with delta = no, the bundle's length).\n"},
+              "  active slots; with delta = no, the bundle's length).\n"},
     {"update", "update [--json]\n"
                "  check, then install the chosen release into the inactive slot and make it\n"
                "  primary; reboot to start it, then 'confirm'. Resumes an interrupted update.\n"},
@@ -96,8 +97,9 @@ static const char *const command_help[][2] = {
                 "  Refresh, then install the bundle TARGET (hardware, anti-rollback, the bad\n"
                 "  list and the signed floor still apply; channel and rollout do not).\n"
                 "  --allow-downgrade: an older version, only when its signed release permits it.\n"
-                "  --no-delta: download every chunk (default: image chunks found in the active\n"
-                "  slot are copied from there; same as 'delta = no').\n"},
+                "  --no-delta: download every chunk (default: chunks the active slot holds are\n"
+                "  taken from there: image pieces, and for a format-4 bundle tree chunks\n"
+                "  rebuilt from its files; same as 'delta = no').\n"},
     {"status", "status [--json]\n"
                "  Booted and primary slot, installed and pending versions, state, last error,\n"
                "  last check, queued reports (no network).\n"},

@@ -138,8 +138,10 @@ typedef struct ota_install_config {
      *  for an image component installed into a raw slot, chunks found in
      *  the active slot (same uncompressed SHA-256, at any chunk-aligned
      *  offset) are copied from there and only the others are downloaded,
-     *  by HTTP Range requests (formats/BUNDLE.md "Delta updates").  An
-     *  active slot that cannot be read means a full download, never a
+     *  by HTTP Range requests (formats/BUNDLE.md "Delta updates"); for a
+     *  tree component of a format-4 bundle installed into a dir slot, the
+     *  chunks of the active tree's stream rebuilt from its files, likewise.
+     *  An active slot that cannot be read means a full download, never a
      *  failure. */
     bool no_delta;
 } ota_install_config;
@@ -271,10 +273,10 @@ typedef struct ota_install_plan {
 /**
  * Plan the install of bundle target t without writing anything: downloads
  * the bundle's head only (checked against the signed head_sha256), reads
- * and hashes the active slot of each image component as install would
- * (unless delta is off) and counts the chunks found there (each one's
- * SHA-256 checked, as the reader does).  Costs one read of the active
- * image slots.  Errors: OTA_E_FORMAT (not a bundle), OTA_E_HASH (head),
+ * and hashes the active slot of each image component (and of each tree
+ * of a format-4 bundle) as install would (unless delta is off) and counts
+ * the chunks found there (each one's SHA-256 checked, as the reader does).
+ * Costs one read of the active slots (a tree's matching chunks: two).  Errors: OTA_E_FORMAT (not a bundle), OTA_E_HASH (head),
  * network and reader errors; an unreadable active slot is not an error
  * (delta_note says why everything is downloaded).
  */
