@@ -283,6 +283,23 @@ test_headers_and_filler(void **state)
     assert_true(ota_tar_cut_hit("x", CS / 2, CS));
     assert_int_equal(ota_tar_cut_after(&c, "x", CS / 2), CS - 1024);
     assert_int_equal(c.pos, 0);
+    /* the rule exactly as BUNDLE.md words it: K mod (CS / 2) < e, K the first
+     * 8 bytes (big-endian) of SHA-256("ota tree cut 1" NUL path) */
+    {
+        static const char tag[] = "ota tree cut 1";
+        uint8_t in[64], md[32];
+        memcpy(in, tag, sizeof tag); /* with its NUL */
+        memcpy(in + sizeof tag, "usr/lib/libz.so.1", 17);
+        ota_sha256(in, sizeof tag + 17, md);
+        uint64_t k = 0;
+        for (int i = 0; i < 8; i++)
+            k = k << 8 | md[i];
+        uint64_t r = k % (CS / 2);
+        if (r > 0)
+            assert_false(ota_tar_cut_hit("usr/lib/libz.so.1", r, CS)); /* not <= */
+        assert_true(ota_tar_cut_hit("usr/lib/libz.so.1", r + 1, CS));
+        assert_false(ota_tar_cut_hit("usr/lib/libz.so.1", 0, CS));
+    }
     /* about e / (CS / 2) of small entries cut */
     unsigned hits = 0;
     char p[32];
