@@ -34,11 +34,16 @@ wait_for() {
     done
 }
 finish() { echo "$_pass passed, $_fail failed, $_skip skipped"; [ "$_fail" -eq 0 ]; }
-# free_port: a TCP port on 127.0.0.1 nobody listens on right now
+# free_port: a TCP port on 127.0.0.1 nobody listens on right now, below the
+# kernel's ephemeral range (a port inside it can be taken by any outgoing
+# connection between this check and the bind).  Still a race with other
+# servers: prefer a server that binds port 0 and says which port it got.
 free_port() {
-    local p
+    local p lo=32768
+    read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+    [ "$lo" -gt 12000 ] 2>/dev/null || lo=32768
     for _ in $(seq 1 100); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((10000 + RANDOM % (lo - 10000)))
         (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
     done
     return 1

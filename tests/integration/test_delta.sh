@@ -105,9 +105,11 @@ check "v2: the signed report (spec 1.2) records fetched vs bundle size" \
     grep -lq "\"download\":{\"bundle\":$B2,\"fetched\":$F2}" "$DEV"/state/reports/*
 # a server that knows only report 1.0/1.1 answers 400 to the 1.2 member: the
 # agent re-signs that report (same seq) with the counts in custom.download
-RP=$(free_port)
-python3 - "$RP" "$T/posted" <<'EOF' &
-import http.server, sys
+# port 0: the kernel picks a free one, which the server writes to a file (a
+# port chosen first can be taken, e.g. as a client's ephemeral port, before
+# the bind: it once failed so)
+python3 - "$T/rp.port" "$T/posted" <<'EOF' &
+import http.server, os, sys
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
@@ -117,11 +119,16 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
     def log_message(self, *a): pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % srv.server_address[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+srv.serve_forever()
 EOF
 RPID=$!
-wait_for 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RP" 2>/dev/null ||
-    failed "the old-style report server listens on $RP"
+wait_for 20 test -s "$T/rp.port"
+RP=$(cat "$T/rp.port" 2>/dev/null)
+[ -n "$RP" ] || failed "the old-style report server starts"
 "${OC[@]}" --device-id dev-1 --report-url "http://127.0.0.1:$RP/v1/reports" report >"$T/rep.out" 2>&1
 kill "$RPID"; wait "$RPID" 2>/dev/null
 check "old report server (400 to spec 1.2): the install's report is sent again as 1.0, counts in custom" \
