@@ -527,6 +527,40 @@ test_build_tree_refuses(void **state)
     otac_delta_free(d);
 }
 
+/* A directory on another file system (a mount point on a running root):
+ * listed, never entered — the index is that of the same tree with the
+ * directory empty.  Needs root and a tmpfs mount (skipped otherwise). */
+static void
+test_other_fs_left_out(void **state)
+{
+    (void) state;
+    if (geteuid() != 0)
+        skip();
+    make_tree("mnt");
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o mode=0755 ota-test '%s' 2>/dev/null",
+             at("mnt/d04"));
+    if (system(cmd) != 0)
+        skip(); /* no mount here (a container without CAP_SYS_ADMIN) */
+    put("mnt/d04/inside-the-mount", 50000, 5, 0644);
+    put("mnt/d04/f000.so", 7000, 6, 0644);
+    otac_delta *d = NULL;
+    char err[512];
+    ota_err rc = otac_delta_build_tree(at("mnt"), CS, 0, 1u << 20, 8, &d, err, sizeof err);
+    snprintf(cmd, sizeof cmd, "umount '%s'", at("mnt/d04"));
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rc, OTA_OK);
+    /* the same tree, d04 an empty 0755 directory */
+    sh("rm -rf '%s' && mkdir -m 0755 '%s'", at("mnt/d04"), at("mnt/d04"));
+    otac_delta *e = NULL;
+    assert_int_equal(otac_delta_build_tree(at("mnt"), CS, 0, 1u << 20, 8, &e, err, sizeof err),
+                     OTA_OK);
+    assert_int_equal(otac_delta_bytes(d), otac_delta_bytes(e));
+    assert_int_equal(otac_delta_pieces(d), otac_delta_pieces(e));
+    otac_delta_free(d);
+    otac_delta_free(e);
+}
+
 /* ---- format 4 rules ---------------------------------------------------------------- */
 
 static ota_err
@@ -613,6 +647,7 @@ main(void)
         cmocka_unit_test(test_reader_delivers_the_new_tree),
         cmocka_unit_test(test_build_tree_refuses),
         cmocka_unit_test(test_format4_rules),
+        cmocka_unit_test(test_other_fs_left_out),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
