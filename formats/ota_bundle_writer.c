@@ -19,7 +19,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -694,8 +693,7 @@ end_entry(ota_bundle_writer *w, walk_ctx *x, uint64_t size)
     if (x->a != NULL)
         return OTA_OK;
     static const uint8_t zero[OTA_TAR_BLOCK];
-    size_t pad = (size_t) ((OTA_TAR_BLOCK - size % OTA_TAR_BLOCK) % OTA_TAR_BLOCK);
-    ota_err rc = feed(w, zero, pad);
+    ota_err rc = feed(w, zero, ota_tar_padding(size));
     if (rc != OTA_OK)
         return rc;
     return feed_filler(w, ota_tar_cut_after(&w->cut, w->path, w->entry_len));
@@ -852,48 +850,15 @@ put_one(ota_bundle_writer *w, walk_ctx *x, int dirfd, const char *name, size_t p
 static ota_err
 walk(ota_bundle_writer *w, walk_ctx *x, int dirfd, size_t plen, unsigned depth)
 {
-    int dfd = dup(dirfd);
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-    if (d == NULL) {
-        if (dfd >= 0)
-            close(dfd);
-        return fail(w, OTA_E_IO, "%s: %s", plen ? w->path : "tree root", strerror(errno));
-    }
     char **names = NULL;
-    size_t n = 0, cap = 0;
-    ota_err rc = OTA_OK;
-    struct dirent *de;
-    errno = 0;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            char **nn = realloc(names, ncap * sizeof *nn);
-            if (nn == NULL) {
-                rc = fail(w, OTA_E_NOMEM, "out of memory");
-                goto out;
-            }
-            names = nn;
-            cap = ncap;
-        }
-        names[n] = strdup(de->d_name);
-        if (names[n] == NULL) {
-            rc = fail(w, OTA_E_NOMEM, "out of memory");
-            goto out;
-        }
-        n++;
-        if (n > OTA_BUNDLE_MAX_ENTRIES) {
-            rc = fail(w, OTA_E_LIMIT, "more than %u entries", OTA_BUNDLE_MAX_ENTRIES);
-            goto out;
-        }
-    }
-    if (errno != 0) {
-        rc = fail(w, OTA_E_IO, "%s: %s", plen ? w->path : "tree root", strerror(errno));
-        goto out;
-    }
-    if (n > 1) /* qsort(NULL, 0) is undefined: an empty directory has no list */
-        qsort(names, n, sizeof *names, cmp_strp);
+    size_t n = 0;
+    ota_err rc = ota_tar_list_dir(dirfd, OTA_BUNDLE_MAX_ENTRIES, &names, &n);
+    if (rc == OTA_E_NOMEM)
+        return fail(w, rc, "out of memory");
+    if (rc == OTA_E_LIMIT)
+        return fail(w, rc, "more than %u entries", OTA_BUNDLE_MAX_ENTRIES);
+    if (rc != OTA_OK)
+        return fail(w, OTA_E_IO, "%s: %s", plen ? w->path : "tree root", strerror(errno));
     for (size_t i = 0; i < n && rc == OTA_OK; i++) {
         size_t nl = strlen(names[i]);
         size_t np = plen + (plen ? 1 : 0) + nl;
@@ -908,11 +873,7 @@ walk(ota_bundle_writer *w, walk_ctx *x, int dirfd, size_t plen, unsigned depth)
         rc = put_one(w, x, dirfd, names[i], np, depth);
         w->path[plen] = '\0';
     }
-out:
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    closedir(d);
+    ota_tar_names_free(names, n);
     return rc;
 }
 

@@ -5,8 +5,13 @@
  */
 #include "ota_tar.h"
 
+#define _GNU_SOURCE /* fdopendir */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ota_hash.h"
 #include "ota_limits.h"
@@ -205,6 +210,85 @@ ota_tar_entry_len(const ota_tar_entry *e)
     if (!make_plan(e, &p))
         return 0;
     return header_len(&p) + e->size + pad512(e->size);
+}
+
+uint32_t
+ota_tar_padding(uint64_t size)
+{
+    return (uint32_t) pad512(size);
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+void
+ota_tar_names_free(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+ota_err
+ota_tar_list_dir(int dirfd, size_t max, char ***out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    int dfd = dup(dirfd);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (d == NULL) {
+        int e = errno;
+        if (dfd >= 0)
+            close(dfd);
+        errno = e;
+        return OTA_E_IO;
+    }
+    rewinddir(d); /* a dup shares dirfd's offset, which an earlier listing moved */
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    ota_err rc = OTA_OK;
+    struct dirent *de;
+    errno = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (n == max) {
+            rc = OTA_E_LIMIT;
+            break;
+        }
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **nn = realloc(names, ncap * sizeof *nn);
+            if (nn == NULL) {
+                rc = OTA_E_NOMEM;
+                break;
+            }
+            names = nn;
+            cap = ncap;
+        }
+        if ((names[n] = strdup(de->d_name)) == NULL) {
+            rc = OTA_E_NOMEM;
+            break;
+        }
+        n++;
+    }
+    int e = errno;
+    if (rc == OTA_OK && e != 0)
+        rc = OTA_E_IO;
+    closedir(d);
+    if (rc != OTA_OK) {
+        ota_tar_names_free(names, n);
+        errno = e;
+        return rc;
+    }
+    if (n > 1) /* qsort(NULL, 0) is undefined: an empty directory has no list */
+        qsort(names, n, sizeof *names, cmp_name);
+    *out = names;
+    *nout = n;
+    return OTA_OK;
 }
 
 void

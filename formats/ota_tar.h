@@ -65,6 +65,21 @@ OTA_NODISCARD ota_err ota_tar_header(const ota_tar_entry *e, uint8_t *out, size_
  * 512.  0 when ota_tar_header would refuse it. */
 uint64_t ota_tar_entry_len(const ota_tar_entry *e);
 
+/* Zero bytes after a file's size bytes of data, to the next 512. */
+uint32_t ota_tar_padding(uint64_t size);
+
+/*
+ * The names in directory dirfd but "." and "..", sorted bytewise: the order
+ * a tree's entries have in its stream (BUNDLE.md "File trees"), so the
+ * writer and a device rebuilding its stream list a directory the same way.
+ * dirfd stays open and is listed from its start whatever its offset.
+ * *names (NULL when there are none) is freed with ota_tar_names_free.
+ * Errors: OTA_E_IO (errno says why), OTA_E_NOMEM, OTA_E_LIMIT (more than
+ * max names).
+ */
+OTA_NODISCARD ota_err ota_tar_list_dir(int dirfd, size_t max, char ***names, size_t *n);
+void ota_tar_names_free(char **names, size_t n);
+
 /*
  * n bytes of filler (n a multiple of 512, >= 512) into out: one pax global
  * header whose single record is a comment, with the given mtime.

@@ -3,10 +3,9 @@
  * delta.c — the active slot's chunk index (see delta.h): pieces of a raw
  * image, or the chunks of a tree's stream regenerated from a dir slot.
  */
-#define _GNU_SOURCE /* O_NOFOLLOW with openat, fdopendir */
+#define _GNU_SOURCE /* openat, fstatat, readlinkat with O_NOFOLLOW */
 #include "delta.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -60,6 +59,23 @@ piece_cmp(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index; /* first occurrence first */
 }
 
+/* The table entry of piece number i, buf[len] (images and trees alike). */
+static piece
+piece_of(const otac_delta *d, const uint8_t *buf, size_t len, uint64_t i)
+{
+    uint8_t md[OTA_SHA256_LEN];
+    ota_sha256(buf, len, md);
+    return (piece){.key = key_of(md, d->key_bytes), .index = (uint32_t) i, .len = (uint32_t) len};
+}
+
+/* The table, once every piece is in: sorted for otac_delta_find. */
+static void
+index_sort(otac_delta *d)
+{
+    if (d->n > 1)
+        qsort(d->p, d->n, sizeof *d->p, piece_cmp);
+}
+
 ota_err
 otac_delta_build(const char *path, uint32_t chunk_size, uint64_t limit, unsigned key_bytes,
                  otac_delta **out, char *err, size_t cap)
@@ -106,7 +122,6 @@ otac_delta_build(const char *path, uint32_t chunk_size, uint64_t limit, unsigned
     for (uint64_t i = 0; i < n; i++) {
         uint64_t off = i * chunk_size;
         size_t want = end - off < chunk_size ? (size_t) (end - off) : chunk_size, got = 0;
-        uint8_t md[OTA_SHA256_LEN];
         if ((rc = otac_raw_read(d->raw, off, buf, want, &got)) != OTA_OK) {
             snprintf(err, cap, "%s", otac_raw_error(d->raw));
             goto out;
@@ -117,14 +132,11 @@ otac_delta_build(const char *path, uint32_t chunk_size, uint64_t limit, unsigned
                      (unsigned long long) (off + got), (unsigned long long) end);
             goto out;
         }
-        ota_sha256(buf, want, md);
-        d->p[i] = (piece){.key = key_of(md, key_bytes), .index = (uint32_t) i,
-                          .len = (uint32_t) want};
+        d->p[i] = piece_of(d, buf, want, i);
     }
     d->n = (size_t) n;
     d->bytes = end;
-    if (d->n > 1)
-        qsort(d->p, d->n, sizeof *d->p, piece_cmp);
+    index_sort(d);
     *out = d;
     d = NULL;
     rc = OTA_OK;
@@ -255,23 +267,15 @@ struct tgen {
 static void
 frame_close(tframe *f)
 {
-    for (size_t i = 0; i < f->n; i++)
-        free(f->names[i]);
-    free(f->names);
+    ota_tar_names_free(f->names, f->n);
     if (f->fd >= 0)
         close(f->fd);
     memset(f, 0, sizeof *f);
     f->fd = -1;
 }
 
-static int
-name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* Push the directory fd (owned) with its names sorted; plen its path's
- * length.  OTA_E_IO / OTA_E_NOMEM; fd is closed on failure. */
+/* Push the directory fd (owned) with its names in the writer's order; plen
+ * its path's length.  ota_tar_list_dir's errors; fd is closed on failure. */
 static ota_err
 frame_push(tgen *g, int fd, size_t plen)
 {
@@ -279,47 +283,11 @@ frame_push(tgen *g, int fd, size_t plen)
     memset(f, 0, sizeof *f);
     f->fd = fd;
     f->plen = plen;
-    int dfd = dup(fd);
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-    if (d == NULL) {
-        if (dfd >= 0)
-            close(dfd);
-        frame_close(f);
-        return OTA_E_IO;
-    }
-    rewinddir(d); /* a dup shares the offset: the root is listed again at each restart */
-    size_t cap = 0;
-    ota_err rc = OTA_OK;
-    struct dirent *de;
-    errno = 0;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (f->n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            char **nn = f->n < OTA_BUNDLE_MAX_ENTRIES ? realloc(f->names, ncap * sizeof *nn) : NULL;
-            if (nn == NULL) {
-                rc = OTA_E_NOMEM;
-                break;
-            }
-            f->names = nn;
-            cap = ncap;
-        }
-        if ((f->names[f->n] = strdup(de->d_name)) == NULL) {
-            rc = OTA_E_NOMEM;
-            break;
-        }
-        f->n++;
-    }
-    if (rc == OTA_OK && errno != 0)
-        rc = OTA_E_IO;
-    closedir(d);
+    ota_err rc = ota_tar_list_dir(fd, OTA_BUNDLE_MAX_ENTRIES, &f->names, &f->n);
     if (rc != OTA_OK) {
         frame_close(f);
         return rc;
     }
-    if (f->n > 1)
-        qsort(f->names, f->n, sizeof *f->names, name_cmp);
     g->depth++;
     return OTA_OK;
 }
@@ -419,7 +387,7 @@ tgen_next(tgen *g)
         g->fb = ota_tar_cut_before(&g->cut, e);
         g->fa = ota_tar_cut_after(&g->cut, g->path, e);
         g->size = te.size;
-        g->pad = (uint32_t) ((OTA_TAR_BLOCK - te.size % OTA_TAR_BLOCK) % OTA_TAR_BLOCK);
+        g->pad = ota_tar_padding(te.size);
         g->total = g->fb + e + g->fa;
         g->eoff = 0;
         g->pfd = f->fd;
@@ -591,16 +559,12 @@ otac_delta_build_tree(const char *path, uint32_t chunk_size, int64_t mtime, uint
             d->p = np;
             cap_p = nc;
         }
-        uint8_t md[OTA_SHA256_LEN];
-        ota_sha256(buf, got, md);
-        d->p[d->n++] = (piece){.key = key_of(md, key_bytes), .index = (uint32_t) i,
-                               .len = (uint32_t) got};
+        d->p[d->n++] = piece_of(d, buf, got, i);
         d->bytes += got;
         if (got < chunk_size)
             break;
     }
-    if (d->n > 1)
-        qsort(d->p, d->n, sizeof *d->p, piece_cmp);
+    index_sort(d);
     *out = d;
     d = NULL;
     rc = OTA_OK;
