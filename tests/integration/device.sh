@@ -16,6 +16,11 @@
 #   state_of KEY                          a member of 'status --json'
 #   wait_journal                          until an install journaled > 1 MB
 #   slow CMD...                           CMD with every write delayed 20 ms
+#   inst NAME [ARGS...]                   install gw-fw.otab --json into
+#                                         $T/NAME.out (.err), its exit code in RC
+#   dl KEY <NAME.out                      a member of the install's "download"
+#   boot_confirm                          boot what was installed, confirm it
+#   le N LIMIT                            N <= LIMIT
 
 mkrepo() {
     local k=$ROOT/keys-example
@@ -97,4 +102,17 @@ wait_journal() {
         sleep 0.1
     done
 }
+# (the delta suites') one install of gw-fw.otab, its download counts, the boot after it
+inst() {
+    local n=$1
+    shift
+    "${OC[@]}" --device-id dev-1 --report-url none "$@" --json install gw-fw.otab >"$T/$n.out" 2>"$T/$n.err"
+    RC=$?
+}
+dl() { python3 -c 'import json,sys
+for l in sys.stdin:
+    l = l.strip()
+    if l.startswith("{") and "download" in l: print(json.loads(l)["download"]["'"$1"'"])'; }
+boot_confirm() { reboot_symlink && "${OC[@]}" confirm >/dev/null 2>&1; }
+le() { [ "$1" -le "$2" ]; }
 slow() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -o /dev/null -e trace=write,pwrite64 -e inject=write,pwrite64:delay_exit=20000 "$@"; }

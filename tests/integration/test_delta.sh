@@ -49,25 +49,9 @@ publish() {
         "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-$v.otab" >/dev/null
 }
 size() { stat -c %s "$1"; }
-# dl KEY <install --json output: a member of its "download" object
-dl() { python3 -c 'import json,sys
-for l in sys.stdin:
-    l = l.strip()
-    if l.startswith("{") and "download" in l: print(json.loads(l)["download"]["'"$1"'"])'; }
-# inst NAME [ARGS...]: install gw-fw.otab --json into $T/NAME.out, rc in RC
-inst() {
-    local n=$1
-    shift
-    "${OC[@]}" --device-id dev-1 --report-url none "$@" --json install gw-fw.otab >"$T/$n.out" 2>"$T/$n.err"
-    RC=$?
-}
-# boot into what was installed and confirm it
-boot_confirm() { reboot_symlink && "${OC[@]}" confirm >/dev/null 2>&1; }
 # the slot kernel-X.img the next install writes / the booted one
 inactive() { [ "$(cat "$DEV/cmdline")" = "ota.slot=A" ] && echo "$DEV/kernel-b.img" || echo "$DEV/kernel-a.img"; }
 active() { [ "$(cat "$DEV/cmdline")" = "ota.slot=A" ] && echo "$DEV/kernel-a.img" || echo "$DEV/kernel-b.img"; }
-# close_to N LIMIT: N <= LIMIT
-le() { [ "$1" -le "$2" ]; }
 
 # ---- 1. v1, full download (the active slot is empty) ------------------------------------
 head -c $((64 * CS)) /dev/urandom >"$T/img/v1"

@@ -75,10 +75,6 @@ open(os.path.join(root, "etc/version"), "w").write("%d\n" % n)
 EOF
 }
 size() { stat -c %s "$1"; }
-dl() { python3 -c 'import json,sys
-for l in sys.stdin:
-    l = l.strip()
-    if l.startswith("{") and "download" in l: print(json.loads(l)["download"]["'"$1"'"])'; }
 # publish VERSION TREE [BUNDLE ARGS...]: gw-fw VERSION, tree component rootfs, --delta
 publish() {
     local v=$1 tree=$2
@@ -88,13 +84,6 @@ publish() {
         2>"$T/bundle-$v.err" &&
         "$S" add -r "$T/repo" "${KEYS[@]}" --path gw-fw.otab "$T/gw-fw-$v.otab" >/dev/null
 }
-inst() {
-    local n=$1
-    shift
-    "${OC[@]}" --device-id dev-1 --report-url none "$@" --json install gw-fw.otab >"$T/$n.out" 2>"$T/$n.err"
-    RC=$?
-}
-boot_confirm() { reboot_symlink && "${OC[@]}" confirm >/dev/null 2>&1; }
 booted_a() { grep -q "ota.slot=A" "$DEV/cmdline"; }
 inactive() { booted_a && echo "$DEV/slot-b" || echo "$DEV/slot-a"; }
 active() { booted_a && echo "$DEV/slot-a" || echo "$DEV/slot-b"; }
@@ -103,7 +92,6 @@ modes() { (cd "$1" && find . -printf '%P %m %y %s %l\n' | sort); }
 exact() {
     diff -r --no-dereference "$1" "$2" >&2 && diff <(modes "$1") <(modes "$2") >&2
 }
-le() { [ "$1" -le "$2" ]; }
 
 # ---- 1. v1 with --delta: format 4, full download (empty active slot) ---------------------------
 publish 1.0.0 "$T/v1" --delta || failed "publish 1.0.0" "$(cat "$T/bundle-1.0.0.err")"

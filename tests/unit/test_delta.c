@@ -158,34 +158,6 @@ test_index_refuses(void **state)
 
 /* ---- through the reader ----------------------------------------------------- */
 
-typedef struct src {
-    const uint8_t *p;
-    size_t len, pos;
-    uint64_t skipped;
-} src;
-
-static ota_err
-s_read(void *user, uint8_t *buf, size_t cap, size_t *got)
-{
-    src *s = user;
-    size_t n = s->len - s->pos < cap ? s->len - s->pos : cap;
-    memcpy(buf, s->p + s->pos, n);
-    s->pos += n;
-    *got = n;
-    return OTA_OK;
-}
-
-static ota_err
-s_skip(void *user, uint64_t n)
-{
-    src *s = user;
-    if (n > s->len - s->pos)
-        return OTA_E_LENGTH;
-    s->pos += (size_t) n;
-    s->skipped += n;
-    return OTA_OK;
-}
-
 typedef struct out {
     uint8_t *img;
     size_t len;
@@ -262,11 +234,11 @@ run_delta(unsigned key_bytes, uint32_t *used, uint32_t *rejected, uint64_t *skip
                                       sizeof err),
                      OTA_OK);
     out o = {.img = calloc(1, (size_t) NNEW * CS), .len = (size_t) NNEW * CS};
-    src s = {.p = b, .len = blen};
+    tu_src s = {.p = b, .len = blen};
     ota_bundle_sink sink = {.user = &o, .image_write = o_write};
-    ota_bundle_reader_config cfg = {.size = sizeof cfg, .read = s_read, .read_user = &s,
+    ota_bundle_reader_config cfg = {.size = sizeof cfg, .read = tu_src_read, .read_user = &s,
                                     .sink = &sink, .head_sha256 = hs, .head_length = hl,
-                                    .local_chunk = p_find, .local_user = d, .skip = s_skip};
+                                    .local_chunk = p_find, .local_user = d, .skip = tu_src_skip};
     ota_bundle_reader *r = NULL;
     assert_int_equal(ota_bundle_reader_new(&cfg, &r), OTA_OK);
     assert_int_equal(ota_bundle_reader_run(r), OTA_OK);

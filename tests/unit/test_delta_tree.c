@@ -372,32 +372,6 @@ test_changes_cost_their_chunks(void **state)
 
 /* ---- through the reader ------------------------------------------------------------ */
 
-typedef struct src {
-    const uint8_t *p;
-    size_t len, pos;
-} src;
-
-static ota_err
-s_read(void *user, uint8_t *buf, size_t cap, size_t *got)
-{
-    src *s = user;
-    size_t n = s->len - s->pos < cap ? s->len - s->pos : cap;
-    memcpy(buf, s->p + s->pos, n);
-    s->pos += n;
-    *got = n;
-    return OTA_OK;
-}
-
-static ota_err
-s_skip(void *user, uint64_t n)
-{
-    src *s = user;
-    if (n > s->len - s->pos)
-        return OTA_E_LENGTH;
-    s->pos += (size_t) n;
-    return OTA_OK;
-}
-
 /* what is delivered: one running SHA-256 over every entry and byte */
 static ota_err
 k_begin(void *user, const ota_bundle_component *c, const ota_bundle_entry *e)
@@ -437,12 +411,12 @@ deliver(const uint8_t *b, size_t len, const uint8_t hs[32], uint64_t hl, otac_de
 {
     ota_hash h;
     assert_int_equal(ota_hash_init(&h, OTA_HASH_SHA256), OTA_OK);
-    src s = {.p = b, .len = len};
+    tu_src s = {.p = b, .len = len};
     ota_bundle_sink sink = {.user = &h, .entry_begin = k_begin, .entry_data = k_data};
-    ota_bundle_reader_config cfg = {.size = sizeof cfg, .read = s_read, .read_user = &s,
+    ota_bundle_reader_config cfg = {.size = sizeof cfg, .read = tu_src_read, .read_user = &s,
                                     .sink = &sink, .head_sha256 = hs, .head_length = hl,
                                     .local_chunk = d ? p_find : NULL, .local_user = d,
-                                    .skip = s_skip};
+                                    .skip = tu_src_skip};
     ota_bundle_reader *r = NULL;
     assert_int_equal(ota_bundle_reader_new(&cfg, &r), OTA_OK);
     assert_int_equal(ota_bundle_reader_run(r), OTA_OK);
@@ -625,9 +599,9 @@ test_format4_rules(void **state)
     ota_sha256(b, (size_t) hl, hs);
     ota_hash h;
     assert_int_equal(ota_hash_init(&h, OTA_HASH_SHA256), OTA_OK);
-    src s = {.p = b, .len = len};
+    tu_src s = {.p = b, .len = len};
     ota_bundle_sink sink = {.user = &h, .entry_begin = k_begin, .entry_data = k_data};
-    ota_bundle_reader_config rcfg = {.size = sizeof rcfg, .read = s_read, .read_user = &s,
+    ota_bundle_reader_config rcfg = {.size = sizeof rcfg, .read = tu_src_read, .read_user = &s,
                                      .sink = &sink, .head_sha256 = hs, .head_length = hl};
     ota_bundle_reader *r = NULL;
     assert_int_equal(ota_bundle_reader_new(&rcfg, &r), OTA_OK);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ota_err.h"
+
 #ifndef OTA_SOURCE_DIR
 #define OTA_SOURCE_DIR "."
 #endif
@@ -88,5 +90,37 @@ tu_rand_fill(uint64_t *state, void *buf, size_t n)
             p[i + j] = (unsigned char) (v >> (8 * j));
     }
 }
+
+/* A bundle in memory as a reader source (ota_bundle_reader_config .read and
+ * .skip): skip counts what it skipped and fails past the end, as a network
+ * source must. */
+typedef struct tu_src {
+    const uint8_t *p;
+    size_t len, pos;
+    uint64_t skipped;
+} tu_src;
+
+static inline ota_err
+tu_src_read(void *user, uint8_t *buf, size_t cap, size_t *got)
+{
+    tu_src *s = user;
+    size_t n = s->len - s->pos < cap ? s->len - s->pos : cap;
+    memcpy(buf, s->p + s->pos, n);
+    s->pos += n;
+    *got = n;
+    return OTA_OK;
+}
+
+static inline ota_err
+tu_src_skip(void *user, uint64_t n)
+{
+    tu_src *s = user;
+    if (n > s->len - s->pos)
+        return OTA_E_LENGTH;
+    s->pos += (size_t) n;
+    s->skipped += n;
+    return OTA_OK;
+}
+
 
 #endif
