@@ -52,8 +52,6 @@ command -v zsync >/dev/null || {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq zsync >/dev/null
 }
 bench_workspace delta
-NGINX_PID=
-trap '[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; bench_cleanup' EXIT
 
 # ---- the tree and the images -------------------------------------------------------
 mkdir -p "$W/tree"
@@ -91,16 +89,7 @@ mapfile -t PICK < <(cd "$W/tree" && find lib -type f -size +100k -size -2048k | 
     awk '{ v[NR] = $0 } END { if (NR >= 3) print v[int(NR / 4) + 1] "\n" v[int(NR / 2) + 1] "\n" v[int(3 * NR / 4) + 1] }')
 [ "${#PICK[@]}" = 3 ] || die "not three libraries to change in the tree"
 mkdir -p "$W/new"
-for i in 0 1 2; do
-    python3 - "$W/tree/${PICK[$i]}" "$W/new/$i" "$i" <<'EOF'
-import random, sys
-d = bytearray(open(sys.argv[1], 'rb').read()); r = random.Random(int(sys.argv[3]))
-for _ in range(8):
-    o = r.randrange(0, len(d) - 64); d[o:o + 64] = bytes(r.randrange(256) for _ in range(64))
-d += bytes(r.randrange(256) for _ in range(5000))
-open(sys.argv[2], 'wb').write(bytes(d))
-EOF
-done
+for i in 0 1 2; do bench_patch_lib "$W/tree/${PICK[$i]}" "$W/new/$i" "$i"; done
 cp "$W/v1.img" "$W/v2-debugfs.img"
 for i in 0 1 2; do
     printf 'rm /%s\nwrite %s /%s\nsif /%s mode 0100644\n' "${PICK[$i]}" "$W/new/$i" "${PICK[$i]}" "${PICK[$i]}"
@@ -123,21 +112,7 @@ KEYS=(-k "$W/keys/targets.key" -k "$W/keys/snapshot.key" -k "$W/keys/timestamp.k
 bench_server "$W/repo"
 # zsync needs multi-range answers (multipart/byteranges), which ota-server
 # does not give: its files are served by nginx
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$NGINX" ] || {
-    if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx-light >/dev/null
-}
-NPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$W/zs" "$W/nginx"
-chmod go+rx "$W" "$W/zs" # nginx workers run as another user
-printf '%s\n' "worker_processes 1;" "pid $W/nginx/nginx.pid;" "error_log $W/nginx/error.log;" \
-    "daemon off;" "events { worker_connections 64; }" \
-    "http { access_log off; client_body_temp_path $W/nginx/body; default_type application/octet-stream;" \
-    "  server { listen 127.0.0.1:$NPORT; root $W/zs; location / { } } }" >"$W/nginx/nginx.conf"
-"$NGINX" -c "$W/nginx/nginx.conf" -e "$W/nginx/error.log" 2>"$W/nginx/stderr" &
-NGINX_PID=$!
-for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$NPORT") 2>/dev/null && break; sleep 0.1; done
+bench_nginx "$W/zs"
 
 # one fresh device, slot A = v1 (booted), B empty; sets OC
 device() {

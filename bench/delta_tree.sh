@@ -102,13 +102,10 @@ need() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$2" >/dev/null 2>&1 || true
 }
 need zstd zstd
-need nginx nginx-light
 need casync casync
 need zck zchunk
 need zsync zsync
 command -v zstd >/dev/null || die "zstd needed (the changed files' yardstick)"
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$NGINX" ] || die "nginx needed (it serves the baselines' files)"
 
 DELTA_NOTE=
 if [ -n "$DELTA_FLAG" ] && ! "$S" bundle --help 2>&1 | grep -q -e "$DELTA_FLAG\b"; then
@@ -117,8 +114,6 @@ if [ -n "$DELTA_FLAG" ] && ! "$S" bundle --help 2>&1 | grep -q -e "$DELTA_FLAG\b
     DELTA_FLAG=
 fi
 bench_workspace delta-tree
-NGINX_PID=
-trap '[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; bench_cleanup' EXIT
 T0=$(now)
 
 # ---- the package upgrade: two versions of PKGS ------------------------------------
@@ -225,16 +220,7 @@ mapfile -t PICK < <(cd "$W/v1" && find usr/lib -type f -name '*.so*' -size +100k
     awk '{ v[NR] = $0 } END { if (NR >= 3) print v[int(NR / 4) + 1] "\n" v[int(NR / 2) + 1] "\n" v[int(3 * NR / 4) + 1] }')
 [ "${#PICK[@]}" = 3 ] || die "not three libraries to change in the tree"
 cp -a "$W/v1" "$W/v2-patch"
-for i in 0 1 2; do
-    python3 - "$W/v2-patch/${PICK[$i]}" "$i" <<'EOF'
-import random, sys
-d = bytearray(open(sys.argv[1], 'rb').read()); r = random.Random(int(sys.argv[2]))
-for _ in range(8):
-    o = r.randrange(0, len(d) - 64); d[o:o + 64] = bytes(r.randrange(256) for _ in range(64))
-d += bytes(r.randrange(256) for _ in range(5000))
-open(sys.argv[1], 'wb').write(bytes(d))
-EOF
-done
+for i in 0 1 2; do bench_patch_lib "$W/v2-patch/${PICK[$i]}" "$W/v2-patch/${PICK[$i]}" "$i"; done
 normalise "$W/v2-patch"
 cp -a "$W/v1" "$W/v2-upgrade"
 # what only version A has: files and links removed, then its directories if empty
@@ -291,18 +277,7 @@ publish() {
         --component rootfs:rootfs="$2" -o "$W/b-$1.otab" --quiet --force 2>/dev/null
     "$S" add -r "$W/repo" "${KEYS[@]}" --path gw-os.otab "$W/b-$1.otab" >/dev/null
 }
-NPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$W/www" "$W/nginx"
-chmod go+rx "$W" "$W/www" # nginx workers run as another user
-printf '%s\n' "worker_processes 1;" "pid $W/nginx/nginx.pid;" "error_log $W/nginx/error.log;" \
-    "daemon off;" "events { worker_connections 64; }" \
-    "http { log_format bytes '\$body_bytes_sent \$request_uri'; access_log $W/nginx/access.log bytes;" \
-    "  client_body_temp_path $W/nginx/body; default_type application/octet-stream;" \
-    "  server { listen 127.0.0.1:$NPORT; root $W/www; location / { } } }" >"$W/nginx/nginx.conf"
-"$NGINX" -c "$W/nginx/nginx.conf" -e "$W/nginx/error.log" 2>"$W/nginx/stderr" &
-NGINX_PID=$!
-for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$NPORT") 2>/dev/null && break; sleep 0.1; done
-NU=http://127.0.0.1:$NPORT
+bench_nginx "$W/www" bytes
 # served: bytes nginx sent since the last call
 LOGPOS=0
 served() {

@@ -10,20 +10,67 @@
 #   heap_kib COMMAND...     the peak heap (KiB) of one run of COMMAND under
 #                           heaptrack (malloc and friends, libraries' included;
 #                           not stacks or mapped pages); fails with COMMAND
+#   bench_nginx DIR [bytes] nginx on 127.0.0.1 serving DIR (multi-range
+#                           answers; installs nginx-light if missing); sets
+#                           NPORT, NGINX_PID (stopped at exit) and NU; with
+#                           "bytes", W/nginx/access.log gets one line
+#                           "BODY_BYTES URI" per request
+#   bench_patch_lib SRC DST SEED   DST = SRC changed as a security patch
+#                           changes a library: 64 bytes rewritten in 8
+#                           places, 5000 bytes appended (random from SEED)
 #   now sub fmt3 ratio mib kib2mib max median die   small helpers
 
 bench_workspace() {
     LOAD0=$(cut -d' ' -f1-3 /proc/loadavg) # other jobs on the machine show here
     W=$(mktemp -d "${TMPDIR:-/tmp}/ota-bench-$1.XXXXXX")
-    SERVER_PID=
+    SERVER_PID= NGINX_PID=
     trap bench_cleanup EXIT
 }
 bench_cleanup() {
+    if [ -n "${NGINX_PID:-}" ]; then
+        kill "$NGINX_PID" 2>/dev/null || true
+        wait "$NGINX_PID" 2>/dev/null || true
+    fi
     if [ -n "$SERVER_PID" ]; then
         kill "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
     fi
     if [ "${KEEP:-0}" = 1 ]; then echo "bench: kept $W" >&2; else rm -rf "$W"; fi
+}
+
+bench_nginx() {
+    local nginx log="access_log off;"
+    nginx=$(command -v nginx || echo /usr/sbin/nginx)
+    [ -x "$nginx" ] || {
+        echo "bench: installing Debian 'nginx-light'" >&2
+        if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx-light >/dev/null
+    }
+    [ -x "$nginx" ] || die "nginx needed"
+    [ "${2:-}" = bytes ] &&
+        log="log_format bytes '\$body_bytes_sent \$request_uri'; access_log $W/nginx/access.log bytes;"
+    NPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$1" "$W/nginx"
+    chmod go+rx "$W" "$1" # nginx workers run as another user
+    printf '%s\n' "worker_processes 1;" "pid $W/nginx/nginx.pid;" "error_log $W/nginx/error.log;" \
+        "daemon off;" "events { worker_connections 64; }" \
+        "http { $log client_body_temp_path $W/nginx/body; default_type application/octet-stream;" \
+        "  server { listen 127.0.0.1:$NPORT; root $1; location / { } } }" >"$W/nginx/nginx.conf"
+    "$nginx" -c "$W/nginx/nginx.conf" -e "$W/nginx/error.log" 2>"$W/nginx/stderr" &
+    NGINX_PID=$!
+    for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$NPORT") 2>/dev/null && break; sleep 0.1; done
+    NU=http://127.0.0.1:$NPORT
+}
+
+bench_patch_lib() {
+    python3 - "$1" "$2" "$3" <<'EOF'
+import random, sys
+d = bytearray(open(sys.argv[1], 'rb').read()); r = random.Random(int(sys.argv[3]))
+for _ in range(8):
+    o = r.randrange(0, len(d) - 64); d[o:o + 64] = bytes(r.randrange(256) for _ in range(64))
+d += bytes(r.randrange(256) for _ in range(5000))
+open(sys.argv[2], 'wb').write(bytes(d))
+EOF
 }
 
 bench_server() {
