@@ -355,6 +355,10 @@ OTA_API OTA_NODISCARD ota_err ota_bundle_writer_finish(ota_bundle_writer *w, int
 /* One line describing the last error (path and reason), or "". */
 OTA_API const char *ota_bundle_writer_error(const ota_bundle_writer *w);
 
+/* The format the bundle has with the components added so far (the oldest
+ * that holds it: formats/BUNDLE.md "Versioning"). */
+OTA_API uint32_t ota_bundle_writer_format(const ota_bundle_writer *w);
+
 /* NULL is a no-op.  Stops the threads and removes the staging file. */
 OTA_API void ota_bundle_writer_free(ota_bundle_writer *w);
 

@@ -521,6 +521,12 @@ ota_bundle_writer_error(const ota_bundle_writer *w)
     return w != NULL ? w->err : "";
 }
 
+uint32_t
+ota_bundle_writer_format(const ota_bundle_writer *w)
+{
+    return otab_format_of(w->codec, w->comps, w->ncomps);
+}
+
 ota_err
 ota_bundle_writer_set_hook(ota_bundle_writer *w, ota_bundle_hook which, const uint8_t *script,
                            size_t len)

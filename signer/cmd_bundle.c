@@ -392,16 +392,6 @@ rootfs_spec(const bundle_opts *o)
     return NULL;
 }
 
-/* Whether a tree (or rootfs) component is given: --delta lays it out. */
-static bool
-has_tree(const bundle_opts *o)
-{
-    for (size_t i = 0; i < o->nspecs; i++)
-        if (strcmp(o->specs[i].type, "image") != 0)
-            return true;
-    return false;
-}
-
 /* Exit code for a list that could not be made: a missing file 6, a document
  * or database refused 20 (whatever the rule: JSON, schema, bound, link),
  * I/O 1. */
@@ -588,6 +578,7 @@ bundle_run(const bundle_opts *o)
                                               strerror(errno));
         goto out;
     }
+    uint32_t format = ota_bundle_writer_format(w);
     if (!o->quiet) {
         char hex[65], h1[32];
         ota_hex_encode(head_sha, 32, hex);
@@ -595,11 +586,7 @@ bundle_run(const bundle_opts *o)
         int lmin = 0, lmax = 0, ldef = 0;
         (void) ota_bundle_codec_levels(o->codec, &lmin, &lmax, &ldef);
         printf("%s: %s %s, %s\n", output, o->name, o->version, ota_human_size(total, h1));
-        unsigned format = o->delta && has_tree(o) ? OTA_BUNDLE_FORMAT_DELTA
-                          : o->sbom != NULL             ? OTA_BUNDLE_FORMAT_SBOM
-                          : o->codec == OTA_BUNDLE_ZSTD ? 2u
-                                                        : 1u;
-        printf("  format %u, %s level %ld%s\n", format, ota_bundle_codec_name(o->codec),
+        printf("  format %u, %s level %ld%s\n", (unsigned) format, ota_bundle_codec_name(o->codec),
                o->level ? o->level : (long) ldef,
                format >= 2 ? " (devices need ota-client 0.2 or later)" : "");
         if (o->sbom != NULL)
@@ -608,12 +595,12 @@ bundle_run(const bundle_opts *o)
         printf("  input %s in %.2f s (%.0f MB/s)\n", ota_human_size(prog.done, h1), secs,
                secs > 0 ? (double) prog.done / secs / 1e6 : 0.0);
     }
-    if (o->delta && has_tree(o))
+    if (format == OTA_BUNDLE_FORMAT_DELTA)
         fprintf(stderr, "ota-sign: warning: %s is bundle format 4 (trees laid out for delta "
                         "updates): devices need an agent that reads format 4 (ota-client 0.2.0 "
                         "or later); older agents refuse it before downloading it\n",
                 output);
-    else if (o->sbom != NULL)
+    else if (format == OTA_BUNDLE_FORMAT_SBOM)
         fprintf(stderr, "ota-sign: warning: %s is bundle format 3 (it carries a package list): "
                         "devices need an agent that reads format 3 (ota-client 0.2.0 or later); "
                         "older agents refuse it before downloading it\n",
